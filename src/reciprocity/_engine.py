@@ -1,0 +1,185 @@
+"""The hot path: a member's state in plain mutable slots, and the bookkeeping every policy shares.
+
+Nothing here is public. ``Program`` thaws a frozen :class:`~reciprocity.MemberState` into a
+:class:`Member`, lets compiled policy functions change it, and freezes it back when a caller
+asks for a state. Effects are logged as ``(builder, *args)`` tuples and built into models only
+when someone reads them, so a replay that only wants totals builds no model per event.
+
+Invariant kept by every function here: ``available`` and ``pending`` equal the sums of
+``remaining`` over the lots of that status; lots are ordered by ``(earned_at, id)``.
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from .state import MemberState, PointLot, PurchaseRecord, Voucher
+
+Row = tuple[int, str, str, datetime, Decimal | None, Any]
+"""(kind, event id, member id, at, purchase amount or None, event model or None)."""
+
+LogEntry = tuple[Any, ...]
+"""(builder, *args): ``builder(*args)`` returns the effect model."""
+Log = list[LogEntry]
+Trace = list[tuple[str, str, str]] | None
+"""(rule id, outcome, detail) tuples, or ``None`` when nobody asked for a trace."""
+
+# lot slots
+L_ID, L_RULE, L_SOURCE, L_AT, L_POINTS, L_REMAINING, L_PENDING, L_AVAILABLE_AT, L_EXPIRES = range(9)
+# purchase record slots
+P_AT, P_AMOUNT, P_RETURNED, P_EARNED, P_REVOKED = range(5)
+
+_ZERO = Decimal(0)
+
+
+def _lot_key(lot: list[Any]) -> tuple[datetime, str]:
+    return (lot[L_AT], lot[L_ID])
+
+
+class Member:
+    """A member's state while a program works on it. Mutable; never escapes the package."""
+
+    __slots__ = (
+        "applied", "as_of", "available", "birthday", "consents", "currency", "debt", "earned",
+        "expired", "joined_at", "lots", "member_id", "next_due", "pending", "purchase_count",
+        "purchases", "redeemed", "revoked", "spend", "vouchers",
+    )
+
+    def __init__(self, member_id: str, currency: str) -> None:
+        self.member_id = member_id
+        self.currency = currency
+        self.as_of: datetime | None = None
+        self.joined_at: datetime | None = None
+        self.birthday: Any = None
+        self.consents: set[str] = set()
+        self.lots: list[list[Any]] = []
+        self.available = 0
+        self.pending = 0
+        self.debt = 0
+        self.earned = 0
+        self.redeemed = 0
+        self.expired = 0
+        self.revoked = 0
+        self.purchase_count = 0
+        self.spend = _ZERO
+        self.purchases: dict[str, list[Any]] = {}
+        self.vouchers: list[Voucher] = []
+        self.applied: set[str] = set()
+        self.next_due: datetime | None = None
+
+    # -- lots ----------------------------------------------------------------------------
+    def add_lot(self, lot: list[Any]) -> None:
+        """Insert a lot in (earned_at, id) order and count it in its balance."""
+        lots = self.lots
+        if not lots or _lot_key(lots[-1]) <= _lot_key(lot):
+            lots.append(lot)
+        else:
+            insort(lots, lot, key=_lot_key)
+        if lot[L_PENDING]:
+            self.pending += lot[L_REMAINING]
+            due = lot[L_AVAILABLE_AT]
+        else:
+            self.available += lot[L_REMAINING]
+            due = lot[L_EXPIRES]
+        if due is not None and (self.next_due is None or due < self.next_due):
+            self.next_due = due
+
+    def take_from_lot(self, lot: list[Any], points: int) -> None:
+        """Remove ``points`` from one lot's remaining points (and from its balance)."""
+        lot[L_REMAINING] -= points
+        if lot[L_PENDING]:
+            self.pending -= points
+        else:
+            self.available -= points
+
+    def take_available(self, points: int) -> None:
+        """Spend ``points`` of the available balance, oldest lots first. Caller checked it."""
+        for lot in self.lots:
+            if points == 0:
+                break
+            if lot[L_PENDING] or not lot[L_REMAINING]:
+                continue
+            used = min(points, lot[L_REMAINING])
+            self.take_from_lot(lot, used)
+            points -= used
+        self.drop_empty_lots()
+
+    def drop_empty_lots(self) -> None:
+        """Forget lots with no points left."""
+        if any(not lot[L_REMAINING] for lot in self.lots):
+            self.lots = [lot for lot in self.lots if lot[L_REMAINING]]
+
+    def recompute_next_due(self) -> None:
+        """The earliest time a lot changes by itself (release or expiry), or ``None``."""
+        due: datetime | None = None
+        for lot in self.lots:
+            when = lot[L_AVAILABLE_AT] if lot[L_PENDING] else lot[L_EXPIRES]
+            if when is not None and (due is None or when < due):
+                due = when
+        self.next_due = due
+
+
+def thaw(state: MemberState) -> Member:
+    """A mutable copy of a frozen state."""
+    m = Member(state.member_id, state.currency)
+    m.as_of = state.as_of
+    m.joined_at = state.joined_at
+    m.birthday = state.birthday
+    m.consents = set(state.consents)
+    for lot in state.lots:
+        m.add_lot([
+            lot.id, lot.rule_id, lot.source_event_id, lot.earned_at, lot.points, lot.remaining,
+            lot.status == "pending", lot.available_at, lot.expires_at,
+        ])
+    m.debt = state.debt
+    m.earned = state.points_earned
+    m.redeemed = state.points_redeemed
+    m.expired = state.points_expired
+    m.revoked = state.points_revoked
+    m.purchase_count = state.purchase_count
+    m.spend = state.spend
+    m.purchases = {
+        p.id: [p.at, p.amount, p.returned, dict(p.earned), dict(p.revoked)]
+        for p in state.purchases
+    }
+    m.vouchers = list(state.vouchers)
+    m.applied = set(state.applied_event_ids)
+    return m
+
+
+def freeze(m: Member) -> MemberState:
+    """The frozen state of ``m``. Built without re-validation: the engine made every field."""
+    construct_lot = PointLot.model_construct
+    lots = tuple(
+        construct_lot(
+            id=lot[L_ID], rule_id=lot[L_RULE], source_event_id=lot[L_SOURCE],
+            earned_at=lot[L_AT], points=lot[L_POINTS], remaining=lot[L_REMAINING],
+            status="pending" if lot[L_PENDING] else "available",
+            available_at=lot[L_AVAILABLE_AT], expires_at=lot[L_EXPIRES],
+        )
+        for lot in m.lots
+    )
+    construct_purchase = PurchaseRecord.model_construct
+    purchases = tuple(
+        construct_purchase(
+            id=pid, at=rec[P_AT], amount=rec[P_AMOUNT], returned=rec[P_RETURNED],
+            earned=tuple(sorted(rec[P_EARNED].items())),
+            revoked=tuple(sorted(rec[P_REVOKED].items())),
+        )
+        for pid, rec in sorted(m.purchases.items(), key=lambda item: (item[1][P_AT], item[0]))
+    )
+    return MemberState.model_construct(
+        member_id=m.member_id, currency=m.currency, as_of=m.as_of, joined_at=m.joined_at,
+        birthday=m.birthday, consents=tuple(sorted(m.consents)), lots=lots, debt=m.debt,
+        points_earned=m.earned, points_redeemed=m.redeemed, points_expired=m.expired,
+        points_revoked=m.revoked, purchase_count=m.purchase_count, spend=m.spend,
+        purchases=purchases, vouchers=tuple(m.vouchers),
+        applied_event_ids=tuple(sorted(m.applied)),
+    )
+
+
+Housekeeper = Callable[[Member, datetime, Log, Trace], None]

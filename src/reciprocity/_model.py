@@ -1,0 +1,110 @@
+"""Shared base for reciprocity's immutable pydantic models and the edge-validation helpers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+
+from .errors import InvalidEvent, ReciprocityError
+
+__all__ = ["Frozen", "Instant", "NonEmptyStr", "error_from_validation", "require_aware"]
+
+
+def require_aware(value: datetime) -> datetime:
+    """Reject naive datetimes with a message that says how to fix them."""
+    from .errors import NaiveDatetime
+
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise NaiveDatetime(
+            f"{value.isoformat(sep=' ')} is naive",
+            hint='pass an aware datetime, e.g. tzinfo=ZoneInfo("Europe/Berlin"), '
+            'or an ISO string with an offset such as "2026-03-01T12:00:00+01:00"',
+        )
+    return value
+
+
+Instant = Annotated[datetime, AfterValidator(require_aware)]
+"""An aware datetime; naive ones are refused with :class:`~reciprocity.NaiveDatetime`."""
+
+NonEmptyStr = Annotated[str, StringConstraints(min_length=1, strip_whitespace=False)]
+
+
+def _describe_loc(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + item)
+    return "".join(parts)
+
+
+def error_from_validation(
+    owner: str, exc: ValidationError, default: type[ReciprocityError]
+) -> ReciprocityError:
+    """Turn a pydantic ``ValidationError`` into one of ours, naming field, value and fix.
+
+    When the first problem was raised by our own validators (a naive datetime, a currency
+    mismatch), its class is kept so callers can catch it precisely.
+    """
+    errors = exc.errors(include_url=False)
+    lines = []
+    chosen: type[ReciprocityError] = default
+    for position, err in enumerate(errors):
+        where = _describe_loc(tuple(err["loc"]))
+        field = f"{owner}.{where}" if where else owner
+        original = (err.get("ctx") or {}).get("error")
+        if isinstance(original, ReciprocityError):
+            if position == 0 and issubclass(type(original), default):
+                chosen = type(original)
+            text = original.message + (f"; {original.hint}" if original.hint else "")
+            lines.append(f"{field}: {text}")
+            continue
+        value = err.get("input")
+        shown = repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        message = err["msg"]
+        if err["type"] == "missing":
+            lines.append(f"{field} is missing; add it")
+        elif err["type"] == "extra_forbidden":
+            lines.append(
+                f"{field} is not a field of {owner}; check the spelling, "
+                "or put a shop's own data under 'metadata'"
+            )
+        else:
+            lines.append(f"{field}={shown}: {message}")
+    head = lines[0] if len(lines) == 1 else f"{len(lines)} problems: " + " | ".join(lines)
+    return chosen(head)
+
+
+class Frozen(BaseModel):
+    """Immutable, strict-about-unknown-fields base for policies, events, effects and states."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False)
+
+    _error_class: ClassVar[type[ReciprocityError]] = InvalidEvent
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise error_from_validation(
+                type(self).__name__, exc, type(self)._error_class
+            ) from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:  # type: ignore[override]
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as exc:
+            raise error_from_validation(cls.__name__, exc, cls._error_class) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:  # type: ignore[override]
+        try:
+            return super().model_validate_json(json_data, **kwargs)
+        except ValidationError as exc:
+            raise error_from_validation(cls.__name__, exc, cls._error_class) from None

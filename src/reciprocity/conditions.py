@@ -1,0 +1,346 @@
+"""Conditions: composable predicates over a member's state and an event.
+
+Combine them with ``&`` (all of), ``|`` (any of) and ``~`` (not), or with :func:`all_of`,
+:func:`any_of` and :func:`not_`; both build the same data, so a condition written in code
+saves to JSON and back unchanged. Python's ``and``/``or``/``not`` cannot be overloaded and
+would silently pick one operand, so using a condition as a ``bool`` raises ``TypeError``.
+Mind the precedence: ``&`` binds tighter than ``|``, and both tighter than ``==``.
+
+>>> from reciprocity import Money
+>>> rule = AmountOver(amount=Money("50.00", "EUR")) & ~ChannelIs(channels=("marketplace",))
+>>> rule.describe()
+'order amount over 50.00 EUR and not (channel is marketplace)'
+>>> rule.model_dump(mode="json")["type"]
+'all_of'
+
+Conditions are compiled once, when a :class:`~reciprocity.Program` is built, into plain
+functions; nothing interprets the tree per event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import Field, field_validator
+
+from ._model import Frozen, Instant, NonEmptyStr
+from .errors import InvalidProgram
+from .events import PURCHASE
+from .money import Money
+
+if TYPE_CHECKING:
+    from ._engine import Member, Row
+
+__all__ = [
+    "AllOf",
+    "Always",
+    "AmountOver",
+    "AnyOf",
+    "ChannelIs",
+    "Condition",
+    "During",
+    "HasConsent",
+    "InCategory",
+    "Not",
+    "PurchaseCountAtLeast",
+    "all_of",
+    "any_of",
+    "not_",
+]
+
+Predicate = Callable[["Member", "Row"], bool]
+
+
+class CompileContext:
+    """What a policy needs to know about its program when it is compiled."""
+
+    __slots__ = ("currency", "timezone")
+
+    def __init__(self, currency: str, timezone: str) -> None:
+        self.currency = currency
+        self.timezone = timezone
+
+    def check_money(self, value: Money, where: str) -> None:
+        """Refuse money in another currency than the program's."""
+        if value.currency != self.currency:
+            raise InvalidProgram(
+                f"{where}={value} is in {value.currency} but the program uses {self.currency}",
+                hint=f"write the amount in {self.currency}",
+            )
+
+
+class _ConditionBase(Frozen):
+    """Operators and the compile/describe protocol shared by every condition."""
+
+    _error_class: ClassVar[type[InvalidProgram]] = InvalidProgram
+
+    def __and__(self, other: object) -> AllOf:
+        if not isinstance(other, _ConditionBase):
+            return NotImplemented
+        return all_of(self, other)  # type: ignore[arg-type]
+
+    def __or__(self, other: object) -> AnyOf:
+        if not isinstance(other, _ConditionBase):
+            return NotImplemented
+        return any_of(self, other)  # type: ignore[arg-type]
+
+    def __invert__(self) -> Not:
+        return Not(condition=self)  # type: ignore[arg-type]
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "a condition has no truth value; combine conditions with & | ~, not and/or/not, "
+            "and test for presence with 'is not None'"
+        )
+
+    def describe(self) -> str:
+        """The condition in plain words, as a customer could read it."""
+        raise NotImplementedError
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        """Turn the declaration into a plain function ``(member, row) -> bool``."""
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+class Always(_ConditionBase):
+    """True for every event.
+
+    >>> Always().describe()
+    'always'
+    """
+
+    type: Literal["always"] = "always"
+
+    def describe(self) -> str:
+        return "always"
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        return lambda member, row: True
+
+
+class AmountOver(_ConditionBase):
+    """The order amount is over ``amount`` (or at least ``amount`` when ``inclusive``).
+
+    >>> AmountOver(amount=Money("50.00", "EUR"), inclusive=True).describe()
+    'order amount of at least 50.00 EUR'
+    """
+
+    type: Literal["amount_over"] = "amount_over"
+    amount: Money
+    inclusive: bool = False
+
+    def describe(self) -> str:
+        if self.inclusive:
+            return f"order amount of at least {self.amount}"
+        return f"order amount over {self.amount}"
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        ctx.check_money(self.amount, "AmountOver.amount")
+        limit = self.amount.amount
+        if self.inclusive:
+            return lambda member, row: row[0] == PURCHASE and row[4] >= limit  # type: ignore[operator]
+        return lambda member, row: row[0] == PURCHASE and row[4] > limit  # type: ignore[operator]
+
+
+class ChannelIs(_ConditionBase):
+    """The purchase came through one of ``channels`` (e.g. ``"web"``, ``"store"``)."""
+
+    type: Literal["channel_is"] = "channel_is"
+    channels: tuple[NonEmptyStr, ...] = Field(min_length=1)
+
+    def describe(self) -> str:
+        return "channel is " + " or ".join(self.channels)
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        allowed = frozenset(self.channels)
+
+        def check(member: Member, row: Row) -> bool:
+            event = row[5]
+            return event is not None and getattr(event, "channel", None) in allowed
+
+        return check
+
+
+class During(_ConditionBase):
+    """The event happened in ``[start, end)``; leave one side out for an open window.
+
+    >>> from datetime import datetime, timezone
+    >>> During(start=datetime(2026, 12, 1, tzinfo=timezone.utc)).describe()
+    'from 2026-12-01 00:00 UTC'
+    """
+
+    type: Literal["during"] = "during"
+    start: Instant | None = None
+    end: Instant | None = None
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: Any, info: Any) -> Any:
+        start = info.data.get("start")
+        if end is not None and start is not None and end <= start:
+            raise ValueError(f"end={end.isoformat()} must be after start={start.isoformat()}")
+        return end
+
+    def describe(self) -> str:
+        fmt = "%Y-%m-%d %H:%M %Z"
+        parts = []
+        if self.start is not None:
+            parts.append(f"from {self.start.strftime(fmt)}")
+        if self.end is not None:
+            parts.append(f"until before {self.end.strftime(fmt)}")
+        return " ".join(parts) or "at any time"
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        start, end = self.start, self.end
+        return lambda member, row: (start is None or row[3] >= start) and (
+            end is None or row[3] < end
+        )
+
+
+class PurchaseCountAtLeast(_ConditionBase):
+    """The member had at least ``count`` purchases before this event."""
+
+    type: Literal["purchase_count_at_least"] = "purchase_count_at_least"
+    count: int = Field(ge=0)
+
+    def describe(self) -> str:
+        return f"at least {self.count} earlier orders"
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        count = self.count
+        return lambda member, row: member.purchase_count >= count
+
+
+class HasConsent(_ConditionBase):
+    """The member has given consent ``consent`` (e.g. ``"email"``)."""
+
+    type: Literal["has_consent"] = "has_consent"
+    consent: NonEmptyStr
+
+    def describe(self) -> str:
+        return f"consent to {self.consent}"
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        consent = self.consent
+        return lambda member, row: consent in member.consents
+
+
+class InCategory(_ConditionBase):
+    """The purchase has at least one line in one of ``categories``."""
+
+    type: Literal["in_category"] = "in_category"
+    categories: tuple[NonEmptyStr, ...] = Field(min_length=1)
+
+    def describe(self) -> str:
+        return "order contains " + " or ".join(self.categories)
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        wanted = frozenset(self.categories)
+
+        def check(member: Member, row: Row) -> bool:
+            event = row[5]
+            lines = getattr(event, "lines", ()) if event is not None else ()
+            return any(line.category in wanted for line in lines)
+
+        return check
+
+
+class AllOf(_ConditionBase):
+    """True when every one of ``conditions`` is true. Build it with ``a & b``."""
+
+    type: Literal["all_of"] = "all_of"
+    conditions: tuple[Condition, ...] = Field(min_length=1)
+
+    def describe(self) -> str:
+        return " and ".join(_wrap(c, AnyOf) for c in self.conditions)
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        preds = tuple(c.compile(ctx) for c in self.conditions)
+        if len(preds) == 2:
+            a, b = preds
+            return lambda member, row: a(member, row) and b(member, row)
+        return lambda member, row: all(p(member, row) for p in preds)
+
+
+class AnyOf(_ConditionBase):
+    """True when at least one of ``conditions`` is true. Build it with ``a | b``."""
+
+    type: Literal["any_of"] = "any_of"
+    conditions: tuple[Condition, ...] = Field(min_length=1)
+
+    def describe(self) -> str:
+        return " or ".join(_wrap(c, AllOf) for c in self.conditions)
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        preds = tuple(c.compile(ctx) for c in self.conditions)
+        if len(preds) == 2:
+            a, b = preds
+            return lambda member, row: a(member, row) or b(member, row)
+        return lambda member, row: any(p(member, row) for p in preds)
+
+
+class Not(_ConditionBase):
+    """True when ``condition`` is false. Build it with ``~c``; ``~~c`` keeps both ``Not``."""
+
+    type: Literal["not"] = "not"
+    condition: Condition
+
+    def describe(self) -> str:
+        return f"not ({self.condition.describe()})"
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        inner = self.condition.compile(ctx)
+        return lambda member, row: not inner(member, row)
+
+
+def _wrap(condition: _ConditionBase, other: type) -> str:
+    text = condition.describe()
+    return f"({text})" if isinstance(condition, other) else text
+
+
+Condition = Annotated[
+    Union[  # noqa: UP007 - a forward-referencing union needs Union[...]
+        "Always", "AmountOver", "ChannelIs", "During", "PurchaseCountAtLeast", "HasConsent",
+        "InCategory", "AllOf", "AnyOf", "Not",
+    ],
+    Field(discriminator="type"),
+]
+"""Any condition; the ``type`` field picks the class."""
+
+for _model in (AllOf, AnyOf, Not):
+    _model.model_rebuild()
+
+
+def all_of(*conditions: Condition) -> AllOf:
+    """All of ``conditions``; nested ``AllOf`` are flattened (``a & b & c`` is one node).
+
+    >>> from reciprocity import Money
+    >>> a, b = Always(), HasConsent(consent="email")
+    >>> len(all_of(a, all_of(b, a)).conditions)
+    3
+    """
+    flat: list[Condition] = []
+    for condition in conditions:
+        if not isinstance(condition, _ConditionBase):
+            raise TypeError(f"all_of() takes conditions, got {type(condition).__name__}")
+        flat.extend(condition.conditions if isinstance(condition, AllOf) else (condition,))
+    return AllOf(conditions=tuple(flat))
+
+
+def any_of(*conditions: Condition) -> AnyOf:
+    """Any of ``conditions``; nested ``AnyOf`` are flattened (``a | b | c`` is one node)."""
+    flat: list[Condition] = []
+    for condition in conditions:
+        if not isinstance(condition, _ConditionBase):
+            raise TypeError(f"any_of() takes conditions, got {type(condition).__name__}")
+        flat.extend(condition.conditions if isinstance(condition, AnyOf) else (condition,))
+    return AnyOf(conditions=tuple(flat))
+
+
+def not_(condition: Condition) -> Not:
+    """The negation of ``condition``; the same as ``~condition``."""
+    return Not(condition=condition)

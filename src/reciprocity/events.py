@@ -1,0 +1,339 @@
+"""Events: what happened to a member, validated once at the edge, then frozen.
+
+Every event has an ``id`` (idempotency key), a ``member_id``, an aware ``at`` and a ``type``
+tag that picks the class when parsing JSON. A shop's own extra data goes under ``metadata``;
+any other unknown field is refused, so a typo is caught.
+
+>>> event = parse_event({
+...     "type": "purchase", "id": "A-17", "member_id": "m-1",
+...     "at": "2026-03-01T12:00:00+01:00", "amount": {"amount": "59.90", "currency": "EUR"},
+... })
+>>> event.amount
+Money('59.90', 'EUR')
+>>> parse_event({"type": "purchase", "id": "A-18", "member_id": "m-1",
+...              "at": "2026-03-01T12:00:00", "amount": "10.00 EUR"})
+Traceback (most recent call last):
+...
+reciprocity.errors.NaiveDatetime: Purchase.at: 2026-03-01 12:00:00 is naive; pass an aware datetime, ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field, JsonValue, TypeAdapter, ValidationError, field_validator, model_validator
+
+from ._model import Frozen, Instant, NonEmptyStr, error_from_validation, require_aware
+from .errors import CurrencyMismatch, InvalidEvent
+from .money import Money, validate_currency
+
+__all__ = [
+    "Complaint",
+    "ComplaintCategory",
+    "Custom",
+    "Event",
+    "Line",
+    "ProfileUpdate",
+    "Purchase",
+    "PurchaseColumns",
+    "Redemption",
+    "Return",
+    "ReturnedLine",
+    "SignUp",
+    "parse_event",
+    "parse_events",
+]
+
+# Internal kind codes; the hot path dispatches on these instead of on classes.
+PURCHASE, RETURN, COMPLAINT, SIGNUP, PROFILE, REDEMPTION, CUSTOM = range(7)
+
+
+class _EventBase(Frozen):
+    id: NonEmptyStr
+    """Unique id of the event; applying an id twice is a no-op."""
+    member_id: NonEmptyStr
+    at: Instant
+    """When it happened; must carry a time zone."""
+    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    """A shop's own data, carried along untouched."""
+
+    _kind: ClassVar[int] = -1
+
+    def _row(self) -> tuple[int, str, str, Any, Decimal | None, Any]:
+        """The internal row the engine reads: (kind, id, member_id, at, amount, event)."""
+        return (self._kind, self.id, self.member_id, self.at, None, self)
+
+
+class Line(Frozen):
+    """One order line.
+
+    >>> Line(sku="TEA-1", quantity=2, unit_price=Money("4.50", "EUR")).total
+    Money('9.00', 'EUR')
+    """
+
+    sku: NonEmptyStr
+    category: str | None = None
+    quantity: int = Field(gt=0)
+    unit_price: Money
+
+    @property
+    def total(self) -> Money:
+        """``quantity * unit_price``, exact."""
+        return self.unit_price * self.quantity
+
+
+class Purchase(_EventBase):
+    """An order. ``amount`` is what the customer paid for it; ``lines`` are optional detail.
+
+    >>> from datetime import datetime, timezone
+    >>> Purchase(id="A-1", member_id="m-1", at=datetime(2026, 1, 2, tzinfo=timezone.utc),
+    ...          amount=Money("50.01", "EUR")).amount.amount
+    Decimal('50.01')
+    """
+
+    type: Literal["purchase"] = "purchase"
+    amount: Money
+    lines: tuple[Line, ...] = ()
+    channel: str | None = None
+
+    _kind: ClassVar[int] = PURCHASE
+
+    @field_validator("amount")
+    @classmethod
+    def _non_negative(cls, value: Money) -> Money:
+        if value.amount < 0:
+            raise ValueError("a purchase amount cannot be negative; send a Return instead")
+        return value
+
+    @model_validator(mode="after")
+    def _lines_share_currency(self) -> Purchase:
+        for index, line in enumerate(self.lines):
+            if line.unit_price.currency != self.amount.currency:
+                raise CurrencyMismatch(
+                    f"lines[{index}].unit_price is in {line.unit_price.currency} but the "
+                    f"purchase amount is in {self.amount.currency}",
+                    hint="use one currency per purchase",
+                )
+        return self
+
+    def _row(self) -> tuple[int, str, str, Any, Decimal | None, Any]:
+        return (PURCHASE, self.id, self.member_id, self.at, self.amount.amount, self)
+
+
+class ReturnedLine(Frozen):
+    """Part of a return: how many of a purchased SKU came back."""
+
+    sku: NonEmptyStr
+    quantity: int = Field(gt=0)
+
+
+class Return(_EventBase):
+    """Goods sent back. Leave ``amount`` and ``lines`` out for a full return.
+
+    ``amount`` is the refunded value; ``lines`` name returned SKUs, priced at the purchase's
+    unit prices. Give one or the other, not both.
+    """
+
+    type: Literal["return"] = "return"
+    purchase_id: NonEmptyStr
+    amount: Money | None = None
+    lines: tuple[ReturnedLine, ...] = ()
+
+    _kind: ClassVar[int] = RETURN
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Return:
+        if self.amount is not None and self.lines:
+            raise ValueError("give either amount or lines, not both")
+        if self.amount is not None and self.amount.amount <= 0:
+            raise ValueError("a returned amount must be positive; leave it out for a full return")
+        return self
+
+
+ComplaintCategory = Literal[
+    "late_delivery", "missing_item", "partial_delivery", "damaged", "not_as_described",
+    "quality", "service", "other",
+]
+
+
+class Complaint(_EventBase):
+    """A customer's complaint, optionally about one order.
+
+    ``severity`` runs from 1 (minor annoyance) to 5 (serious harm).
+    """
+
+    type: Literal["complaint"] = "complaint"
+    order_id: str | None = None
+    category: ComplaintCategory = "other"
+    severity: int = Field(default=1, ge=1, le=5)
+    amount_affected: Money | None = None
+    first_response_at: Instant | None = None
+    resolved_at: Instant | None = None
+    text: str = ""
+
+    _kind: ClassVar[int] = COMPLAINT
+
+
+class SignUp(_EventBase):
+    """A member joins the program."""
+
+    type: Literal["signup"] = "signup"
+    birthday: date | None = None
+    consents: tuple[str, ...] = ()
+    referred_by: str | None = None
+
+    _kind: ClassVar[int] = SIGNUP
+
+
+class ProfileUpdate(_EventBase):
+    """A member changes their profile: birthday, consents, completed fields."""
+
+    type: Literal["profile_update"] = "profile_update"
+    birthday: date | None = None
+    consents_granted: tuple[str, ...] = ()
+    consents_revoked: tuple[str, ...] = ()
+    fields_completed: tuple[str, ...] = ()
+
+    _kind: ClassVar[int] = PROFILE
+
+
+class Redemption(_EventBase):
+    """A member spends points on a reward from the program's catalogue."""
+
+    type: Literal["redemption"] = "redemption"
+    reward_id: NonEmptyStr
+    quantity: int = Field(default=1, ge=1)
+
+    _kind: ClassVar[int] = REDEMPTION
+
+
+class Custom(_EventBase):
+    """Anything else a shop wants a policy to react to: ``name`` plus a JSON ``payload``."""
+
+    type: Literal["custom"] = "custom"
+    name: NonEmptyStr
+    payload: dict[str, JsonValue] = Field(default_factory=dict)
+
+    _kind: ClassVar[int] = CUSTOM
+
+
+Event = Annotated[
+    Purchase | Return | Complaint | SignUp | ProfileUpdate | Redemption | Custom,
+    Field(discriminator="type"),
+]
+"""Any event; the ``type`` field picks the class."""
+
+_EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+_EVENT_TYPES = (Purchase, Return, Complaint, SignUp, ProfileUpdate, Redemption, Custom)
+
+
+def parse_event(data: Mapping[str, Any] | str | bytes | _EventBase) -> Event:
+    """Validate one event from a dict or a JSON document; the ``type`` field picks the class.
+
+    Raises:
+        InvalidEvent: naming the field, the bad value and the fix.
+    """
+    if isinstance(data, _EVENT_TYPES):
+        return data
+    try:
+        if isinstance(data, str | bytes):
+            return _EVENT_ADAPTER.validate_json(data)
+        return _EVENT_ADAPTER.validate_python(data)
+    except ValidationError as exc:
+        raise error_from_validation("event", exc, InvalidEvent) from None
+
+
+def parse_events(items: Iterable[Mapping[str, Any] | str | bytes | _EventBase]) -> list[Event]:
+    """Validate many events; the error names the position of the first bad one."""
+    out: list[Event] = []
+    for position, item in enumerate(items):
+        try:
+            out.append(parse_event(item))
+        except InvalidEvent as exc:
+            raise type(exc)(f"event #{position}: {exc.message}", hint=exc.hint) from None
+    return out
+
+
+class PurchaseColumns:
+    """Many purchases as columns, validated once as a whole: the fast input of ``replay``.
+
+    Args:
+        ids: unique event ids.
+        member_ids: one per purchase.
+        at: aware datetimes.
+        amounts: ``Decimal`` amounts (or strings/ints, converted here once), all >= 0.
+        currency: the one currency of every amount.
+
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    >>> cols = PurchaseColumns(ids=["a", "b"], member_ids=["m", "m"], at=[t, t],
+    ...                        amounts=["60.00", "20"], currency="EUR")
+    >>> len(cols), cols.amounts[1]
+    (2, Decimal('20'))
+    """
+
+    __slots__ = ("amounts", "at", "currency", "ids", "member_ids")
+
+    def __init__(
+        self, *, ids: Sequence[str], member_ids: Sequence[str], at: Sequence[Any],
+        amounts: Sequence[Decimal | str | int], currency: str,
+    ) -> None:
+        self.currency = validate_currency(currency, field="PurchaseColumns.currency")
+        n = len(ids)
+        for name, column in (("member_ids", member_ids), ("at", at), ("amounts", amounts)):
+            if len(column) != n:
+                raise InvalidEvent(
+                    f"PurchaseColumns.{name} has {len(column)} rows but ids has {n}",
+                    hint="give every column the same length",
+                )
+        self.ids = list(ids)
+        self.member_ids = list(member_ids)
+        for column_name, column in (("ids", self.ids), ("member_ids", self.member_ids)):
+            for row, value in enumerate(column):
+                if type(value) is not str or not value:
+                    raise InvalidEvent(
+                        f"PurchaseColumns.{column_name}[{row}]={value!r} is not a non-empty str",
+                        hint="convert ids to strings first",
+                    )
+        self.at = list(at)
+        for row, value in enumerate(self.at):
+            try:
+                require_aware(value)
+            except AttributeError:
+                raise InvalidEvent(
+                    f"PurchaseColumns.at[{row}]={value!r} is not a datetime",
+                    hint="pass aware datetime objects",
+                ) from None
+            except InvalidEvent as exc:
+                raise type(exc)(f"PurchaseColumns.at[{row}]: {exc.message}", hint=exc.hint) from None
+        converted = []
+        for row, value in enumerate(amounts):
+            amount = value if type(value) is Decimal else Money(value, self.currency).amount
+            if not amount.is_finite() or amount < 0:
+                raise InvalidEvent(
+                    f"PurchaseColumns.amounts[{row}]={value!r} is negative or not finite",
+                    hint="send returns as Return events",
+                )
+            converted.append(amount)
+        self.amounts = converted
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _rows(self) -> Iterable[tuple[int, str, str, Any, Decimal | None, Any]]:
+        from itertools import repeat
+
+        return zip(
+            repeat(PURCHASE), self.ids, self.member_ids, self.at, self.amounts, repeat(None),
+            strict=True,
+        )
+
+    def to_events(self) -> list[Purchase]:
+        """The same purchases as validated :class:`Purchase` models (slow; for inspection)."""
+        return [
+            Purchase(id=i, member_id=m, at=t, amount=Money(a, self.currency))
+            for i, m, t, a in zip(self.ids, self.member_ids, self.at, self.amounts, strict=True)
+        ]

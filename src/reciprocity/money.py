@@ -1,0 +1,343 @@
+"""Exact money: a ``Decimal`` amount with an ISO 4217 currency, and named rounding modes.
+
+Money never comes from a ``float`` by accident: ``Money(0.1, "EUR")`` is refused, because the
+float is already wrong (``Decimal(0.1)`` is ``0.1000000000000000055...``). Use a string, an
+``int`` or a ``Decimal``, or :meth:`Money.from_float` when you really hold a float.
+
+>>> Money("19.99", "EUR") * 3
+Money('59.97', 'EUR')
+>>> Money("10", "EUR").quantize()
+Money('10.00', 'EUR')
+>>> Money("2.675", "EUR").quantize(Rounding.HALF_UP)
+Money('2.68', 'EUR')
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+from decimal import Decimal
+from typing import Any
+
+import iso4217
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
+
+from .errors import CurrencyMismatch, InvalidEvent
+
+__all__ = ["Money", "Rounding", "currency_exponent", "validate_currency"]
+
+
+class Rounding(str, enum.Enum):
+    """A named rounding mode. Every rule that rounds declares one of these.
+
+    >>> Rounding.DOWN.apply(Decimal("2.9"))
+    Decimal('2')
+    >>> Rounding.HALF_EVEN.apply(Decimal("2.5"))
+    Decimal('2')
+    """
+
+    DOWN = "down"
+    """Towards zero: 2.9 -> 2, -2.9 -> -2."""
+    UP = "up"
+    """Away from zero: 2.1 -> 3."""
+    FLOOR = "floor"
+    """Towards negative infinity."""
+    CEILING = "ceiling"
+    """Towards positive infinity."""
+    HALF_UP = "half-up"
+    """Nearest, ties away from zero (the school rule): 2.5 -> 3."""
+    HALF_DOWN = "half-down"
+    """Nearest, ties towards zero: 2.5 -> 2."""
+    HALF_EVEN = "half-even"
+    """Nearest, ties to even (banker's rounding): 2.5 -> 2, 3.5 -> 4."""
+
+    @property
+    def decimal_mode(self) -> str:
+        """The matching constant of the :mod:`decimal` module."""
+        return _DECIMAL_MODES[self]
+
+    def apply(self, value: Decimal, exponent: Decimal = Decimal(1)) -> Decimal:
+        """Round ``value`` to the places of ``exponent`` (default: a whole number)."""
+        return value.quantize(exponent, rounding=_DECIMAL_MODES[self])
+
+    def to_int(self, value: Decimal) -> int:
+        """Round ``value`` to an ``int`` with this mode (points are always integers)."""
+        return int(value.quantize(_ONE, rounding=_DECIMAL_MODES[self]))
+
+
+_ONE = Decimal(1)
+_DECIMAL_MODES = {
+    Rounding.DOWN: decimal.ROUND_DOWN,
+    Rounding.UP: decimal.ROUND_UP,
+    Rounding.FLOOR: decimal.ROUND_FLOOR,
+    Rounding.CEILING: decimal.ROUND_CEILING,
+    Rounding.HALF_UP: decimal.ROUND_HALF_UP,
+    Rounding.HALF_DOWN: decimal.ROUND_HALF_DOWN,
+    Rounding.HALF_EVEN: decimal.ROUND_HALF_EVEN,
+}
+
+_EXPONENTS: dict[str, int] = {}
+
+
+def validate_currency(code: object, *, field: str = "currency") -> str:
+    """Return ``code`` if it is an active ISO 4217 alphabetic code, else raise.
+
+    >>> validate_currency("EUR")
+    'EUR'
+    """
+    if not isinstance(code, str) or len(code) != 3 or not code.isupper():
+        raise InvalidEvent(
+            f"{field}={code!r} is not an ISO 4217 code",
+            hint='use three upper-case letters, e.g. "EUR"',
+        )
+    if code not in _EXPONENTS:
+        try:
+            currency = iso4217.Currency(code)
+        except ValueError:
+            raise InvalidEvent(
+                f"{field}={code!r} is not an active ISO 4217 currency",
+                hint='use a code such as "EUR", "USD" or "GBP"',
+            ) from None
+        # Funds and metals (XAU, XDR, ...) have no minor unit; treat them as whole units.
+        _EXPONENTS[code] = currency.exponent or 0
+    return code
+
+
+def currency_exponent(code: str) -> int:
+    """Number of minor-unit digits of a currency: 2 for EUR, 0 for JPY, 3 for KWD.
+
+    >>> currency_exponent("JPY")
+    0
+    """
+    validate_currency(code)
+    return _EXPONENTS[code]
+
+
+def _to_decimal(value: object, *, field: str = "amount") -> Decimal:
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, bool):
+        raise InvalidEvent(f"{field}={value!r} is a bool", hint="pass a str, int or Decimal")
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except decimal.InvalidOperation:
+            raise InvalidEvent(
+                f"{field}={value!r} is not a number", hint='write it like "12.50"'
+            ) from None
+    elif isinstance(value, float):
+        raise InvalidEvent(
+            f"{field}={value!r} is a float, which cannot hold money exactly",
+            hint=f'pass a string such as "{value}" or use Money.from_float(..., places=2)',
+        )
+    else:
+        raise InvalidEvent(
+            f"{field}={value!r} has type {type(value).__name__}",
+            hint="pass a str, int or Decimal",
+        )
+    if not result.is_finite():
+        raise InvalidEvent(f"{field}={value!r} is not finite", hint="pass a finite amount")
+    return result
+
+
+class Money:
+    """An exact amount of one currency. Immutable and hashable.
+
+    Args:
+        amount: a ``str``, ``int`` or ``Decimal`` (never a ``float``; see :meth:`from_float`).
+        currency: an active ISO 4217 code such as ``"EUR"``.
+
+    Arithmetic works within one currency; mixing currencies raises
+    :class:`~reciprocity.CurrencyMismatch`. Multiplying by a number keeps every digit;
+    call :meth:`quantize` with a named :class:`Rounding` to round to the currency's minor unit.
+
+    >>> Money("50.00", "EUR") < Money("50.01", "EUR")
+    True
+    >>> Money("10", "EUR") == Money("10.00", "EUR")
+    True
+    """
+
+    __slots__ = ("amount", "currency")
+
+    amount: Decimal
+    currency: str
+
+    def __init__(self, amount: object, currency: str) -> None:
+        object.__setattr__(self, "amount", _to_decimal(amount))
+        object.__setattr__(self, "currency", validate_currency(currency))
+
+    @classmethod
+    def from_float(
+        cls, amount: float, currency: str, *, places: int | None = None,
+        rounding: Rounding = Rounding.HALF_EVEN,
+    ) -> Money:
+        """Explicit opt-in for a float: round it to ``places`` (default: the currency's).
+
+        >>> Money.from_float(0.1 + 0.2, "EUR")
+        Money('0.30', 'EUR')
+        """
+        digits = currency_exponent(currency) if places is None else places
+        exact = Decimal(repr(float(amount)))
+        return cls(rounding.apply(exact, Decimal(1).scaleb(-digits)), currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        """Zero in ``currency``, with the currency's minor-unit places.
+
+        >>> Money.zero("EUR")
+        Money('0.00', 'EUR')
+        """
+        return cls(Decimal(0).scaleb(-currency_exponent(currency)), currency)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(
+            "Money is immutable; build a new one, e.g. m + Money('1.00', m.currency)"
+        )
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Money is immutable")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Money, (str(self.amount), self.currency))
+
+    # -- arithmetic -----------------------------------------------------------------------
+    def _same(self, other: Money, op: str) -> None:
+        if other.currency != self.currency:
+            raise CurrencyMismatch(
+                f"cannot {op} {other} and {self}: currencies differ",
+                hint="convert one amount first; reciprocity never converts currencies",
+            )
+
+    def __add__(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._same(other, "add")
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._same(other, "subtract")
+        return Money(self.amount - other.amount, self.currency)
+
+    def __mul__(self, factor: object) -> Money:
+        if isinstance(factor, bool) or not isinstance(factor, int | Decimal):
+            return NotImplemented
+        return Money(self.amount * factor, self.currency)
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __abs__(self) -> Money:
+        return Money(abs(self.amount), self.currency)
+
+    def __bool__(self) -> bool:
+        return bool(self.amount)
+
+    def _cmp(self, other: object, op: str) -> Decimal | None:
+        if not isinstance(other, Money):
+            return None
+        self._same(other, op)
+        return other.amount
+
+    def __lt__(self, other: object) -> bool:
+        value = self._cmp(other, "compare")
+        return NotImplemented if value is None else self.amount < value
+
+    def __le__(self, other: object) -> bool:
+        value = self._cmp(other, "compare")
+        return NotImplemented if value is None else self.amount <= value
+
+    def __gt__(self, other: object) -> bool:
+        value = self._cmp(other, "compare")
+        return NotImplemented if value is None else self.amount > value
+
+    def __ge__(self, other: object) -> bool:
+        value = self._cmp(other, "compare")
+        return NotImplemented if value is None else self.amount >= value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self.currency == other.currency and self.amount == other.amount
+
+    def __hash__(self) -> int:
+        return hash((self.amount, self.currency))
+
+    # -- rounding and display -------------------------------------------------------------
+    @property
+    def exponent(self) -> Decimal:
+        """The currency's minor unit as a ``Decimal`` exponent: ``0.01`` for EUR."""
+        return Decimal(1).scaleb(-currency_exponent(self.currency))
+
+    def quantize(self, rounding: Rounding = Rounding.HALF_EVEN) -> Money:
+        """Round to the currency's minor unit with a named mode."""
+        return Money(rounding.apply(self.amount, self.exponent), self.currency)
+
+    def __repr__(self) -> str:
+        return f"Money({str(self.amount)!r}, {self.currency!r})"
+
+    def __str__(self) -> str:
+        shown = self.amount
+        if -shown.as_tuple().exponent < currency_exponent(self.currency):  # type: ignore[operator]
+            shown = shown.quantize(self.exponent)
+        return f"{shown} {self.currency}"
+
+    # -- pydantic -------------------------------------------------------------------------
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            _validate_money,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                _dump_money, when_used="always"
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {
+            "type": "object",
+            "title": "Money",
+            "description": "An exact amount with an ISO 4217 currency.",
+            "properties": {
+                "amount": {"type": "string", "pattern": r"^-?\d+(\.\d+)?$",
+                           "examples": ["50.00"]},
+                "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["EUR"]},
+            },
+            "required": ["amount", "currency"],
+            "additionalProperties": False,
+        }
+
+
+def _validate_money(value: Any) -> Money:
+    if isinstance(value, Money):
+        return value
+    if isinstance(value, dict):
+        extra = set(value) - {"amount", "currency"}
+        if extra or "amount" not in value or "currency" not in value:
+            raise ValueError(
+                'money must be {"amount": "12.50", "currency": "EUR"}'
+                + (f"; unexpected keys {sorted(extra)}" if extra else "")
+            )
+        return Money(value["amount"], value["currency"])
+    if isinstance(value, str) and " " in value.strip():
+        amount, _, currency = value.strip().partition(" ")
+        return Money(amount, currency.strip())
+    raise ValueError(
+        f"{value!r} is not money; write {{'amount': '12.50', 'currency': 'EUR'}} "
+        "or '12.50 EUR'"
+    )
+
+
+def _dump_money(value: Money) -> dict[str, str]:
+    return {"amount": str(value.amount), "currency": value.currency}

@@ -1,0 +1,1 @@
+"""Policy families. Each module declares its policies as data and compiles them to closures."""
