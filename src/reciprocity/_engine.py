@@ -45,7 +45,8 @@ class Member:
 
     __slots__ = (
         "applied", "as_of", "available", "birthday", "consents", "currency", "debt", "earned",
-        "expired", "joined_at", "lots", "member_id", "next_due", "pending", "purchase_count",
+        "expired", "joined_at", "lots", "member_id", "next_due", "pending", "pooled",
+        "purchase_count",
         "purchases", "redeemed", "revoked", "spend", "vouchers",
     )
 
@@ -58,6 +59,9 @@ class Member:
         self.consents: set[str] = set()
         self.lots: list[list[Any]] = []
         self.available = 0
+        """Available points: ``pooled`` plus the remaining points of available lots."""
+        self.pooled = 0
+        """Available points held without a lot (schemes with no expiry and no pending)."""
         self.pending = 0
         self.debt = 0
         self.earned = 0
@@ -75,10 +79,15 @@ class Member:
     def add_lot(self, lot: list[Any]) -> None:
         """Insert a lot in (earned_at, id) order and count it in its balance."""
         lots = self.lots
-        if not lots or _lot_key(lots[-1]) <= _lot_key(lot):
+        if not lots:
             lots.append(lot)
         else:
-            insort(lots, lot, key=_lot_key)
+            last_at = lots[-1][L_AT]
+            at = lot[L_AT]
+            if last_at < at or (last_at == at and lots[-1][L_ID] <= lot[L_ID]):
+                lots.append(lot)
+            else:
+                insort(lots, lot, key=_lot_key)
         if lot[L_PENDING]:
             self.pending += lot[L_REMAINING]
             due = lot[L_AVAILABLE_AT]
@@ -97,7 +106,8 @@ class Member:
             self.available -= points
 
     def take_available(self, points: int) -> None:
-        """Spend ``points`` of the available balance, oldest lots first. Caller checked it."""
+        """Spend ``points`` of the available balance: lots oldest first (they may expire),
+        then the pool. The caller checked that the balance covers it."""
         for lot in self.lots:
             if points == 0:
                 break
@@ -106,7 +116,28 @@ class Member:
             used = min(points, lot[L_REMAINING])
             self.take_from_lot(lot, used)
             points -= used
+        if points:
+            self.pooled -= points
+            self.available -= points
         self.drop_empty_lots()
+
+    def take_newest(self, points: int) -> int:
+        """Take up to ``points`` of the available balance, pool first, then newest lots.
+
+        Used to claw back: the points most recently earned go first. Returns points taken.
+        """
+        taken = min(points, self.pooled)
+        self.pooled -= taken
+        self.available -= taken
+        for lot in reversed(self.lots):
+            if taken == points:
+                break
+            if not lot[L_PENDING] and lot[L_REMAINING]:
+                used = min(points - taken, lot[L_REMAINING])
+                self.take_from_lot(lot, used)
+                taken += used
+        self.drop_empty_lots()
+        return taken
 
     def drop_empty_lots(self) -> None:
         """Forget lots with no points left."""
@@ -135,6 +166,8 @@ def thaw(state: MemberState) -> Member:
             lot.id, lot.rule_id, lot.source_event_id, lot.earned_at, lot.points, lot.remaining,
             lot.status == "pending", lot.available_at, lot.expires_at,
         ])
+    m.pooled = state.pooled_points
+    m.available += state.pooled_points
     m.debt = state.debt
     m.earned = state.points_earned
     m.redeemed = state.points_redeemed
@@ -143,7 +176,7 @@ def thaw(state: MemberState) -> Member:
     m.purchase_count = state.purchase_count
     m.spend = state.spend
     m.purchases = {
-        p.id: [p.at, p.amount, p.returned, dict(p.earned), dict(p.revoked)]
+        p.id: [p.at, p.amount, p.returned, dict(p.earned) or None, dict(p.revoked) or None]
         for p in state.purchases
     }
     m.vouchers = list(state.vouchers)
@@ -167,14 +200,15 @@ def freeze(m: Member) -> MemberState:
     purchases = tuple(
         construct_purchase(
             id=pid, at=rec[P_AT], amount=rec[P_AMOUNT], returned=rec[P_RETURNED],
-            earned=tuple(sorted(rec[P_EARNED].items())),
-            revoked=tuple(sorted(rec[P_REVOKED].items())),
+            earned=tuple(sorted(rec[P_EARNED].items())) if rec[P_EARNED] else (),
+            revoked=tuple(sorted(rec[P_REVOKED].items())) if rec[P_REVOKED] else (),
         )
         for pid, rec in sorted(m.purchases.items(), key=lambda item: (item[1][P_AT], item[0]))
     )
     return MemberState.model_construct(
         member_id=m.member_id, currency=m.currency, as_of=m.as_of, joined_at=m.joined_at,
-        birthday=m.birthday, consents=tuple(sorted(m.consents)), lots=lots, debt=m.debt,
+        birthday=m.birthday, consents=tuple(sorted(m.consents)), lots=lots,
+        pooled_points=m.pooled, debt=m.debt,
         points_earned=m.earned, points_redeemed=m.redeemed, points_expired=m.expired,
         points_revoked=m.revoked, purchase_count=m.purchase_count, spend=m.spend,
         purchases=purchases, vouchers=tuple(m.vouchers),

@@ -60,7 +60,9 @@ def error_from_validation(
             if position == 0 and issubclass(type(original), default):
                 chosen = type(original)
             text = original.message + (f"; {original.hint}" if original.hint else "")
-            lines.append(f"{field}: {text}")
+            # A nested model's own __init__ already named the field ("Purchase.at: ...").
+            located = getattr(original, "located", False)
+            lines.append(text if located else f"{field}: {text}")
             continue
         value = err.get("input")
         shown = repr(value)
@@ -77,7 +79,9 @@ def error_from_validation(
         else:
             lines.append(f"{field}={shown}: {message}")
     head = lines[0] if len(lines) == 1 else f"{len(lines)} problems: " + " | ".join(lines)
-    return chosen(head)
+    error = chosen(head)
+    error.located = True  # type: ignore[attr-defined]
+    return error
 
 
 class Frozen(BaseModel):

@@ -54,7 +54,8 @@ class PointsEarned(_EffectBase):
 
     type: Literal["points_earned"] = "points_earned"
     points: int
-    lot_id: NonEmptyStr
+    lot_id: str | None = None
+    """The lot that holds the points; ``None`` when the scheme pools points."""
     status: Literal["pending", "available"] = "available"
     available_at: Instant | None = None
     expires_at: Instant | None = None

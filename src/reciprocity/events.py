@@ -14,7 +14,7 @@ Money('59.90', 'EUR')
 ...              "at": "2026-03-01T12:00:00", "amount": "10.00 EUR"})
 Traceback (most recent call last):
 ...
-reciprocity.errors.NaiveDatetime: Purchase.at: 2026-03-01 12:00:00 is naive; pass an aware datetime, ...
+reciprocity.NaiveDatetime: Purchase.at: 2026-03-01 12:00:00 is naive; pass an aware datetime, ...
 """
 
 from __future__ import annotations
@@ -257,6 +257,15 @@ def parse_events(items: Iterable[Mapping[str, Any] | str | bytes | _EventBase]) 
     return out
 
 
+def _in_order(at: Sequence[Any], ids: Sequence[str]) -> bool:
+    """Whether ``zip(at, ids)`` is sorted, in one pass without building key tuples."""
+    for index in range(1, len(at)):
+        previous, current = at[index - 1], at[index]
+        if current < previous or (current == previous and ids[index] < ids[index - 1]):
+            return False
+    return True
+
+
 class PurchaseColumns:
     """Many purchases as columns, validated once as a whole: the fast input of ``replay``.
 
@@ -275,7 +284,7 @@ class PurchaseColumns:
     (2, Decimal('20'))
     """
 
-    __slots__ = ("amounts", "at", "currency", "ids", "member_ids")
+    __slots__ = ("amounts", "at", "currency", "ids", "in_order", "member_ids")
 
     def __init__(
         self, *, ids: Sequence[str], member_ids: Sequence[str], at: Sequence[Any],
@@ -319,6 +328,8 @@ class PurchaseColumns:
                 )
             converted.append(amount)
         self.amounts = converted
+        self.in_order = _in_order(self.at, self.ids)
+        """Whether the rows are sorted by ``(at, id)`` already (replay then skips sorting)."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -328,8 +339,7 @@ class PurchaseColumns:
 
         return zip(
             repeat(PURCHASE), self.ids, self.member_ids, self.at, self.amounts, repeat(None),
-            strict=True,
-        )
+        )  # noqa: B905 - repeat() is endless; the columns were checked to be equally long
 
     def to_events(self) -> list[Purchase]:
         """The same purchases as validated :class:`Purchase` models (slow; for inspection)."""

@@ -32,6 +32,7 @@ __all__ = ["Money", "Rounding", "currency_exponent", "validate_currency"]
 class Rounding(str, enum.Enum):
     """A named rounding mode. Every rule that rounds declares one of these.
 
+    >>> from decimal import Decimal
     >>> Rounding.DOWN.apply(Decimal("2.9"))
     Decimal('2')
     >>> Rounding.HALF_EVEN.apply(Decimal("2.5"))

@@ -26,6 +26,7 @@ no global state. An event whose id the state has seen is a no-op with a note in 
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
@@ -40,13 +41,15 @@ from ._engine import Log, Member, Row, Trace, freeze, thaw
 from ._model import Frozen, NonEmptyStr, require_aware
 from .conditions import CompileContext
 from .effects import Decision, Effect, TraceEntry
-from .errors import InvalidEvent, InvalidProgram, MissingDependency, ReciprocityError
+from .errors import (
+    CurrencyMismatch, InvalidEvent, InvalidProgram, MissingDependency, ReciprocityError,
+)
 from .events import (
     PROFILE, PURCHASE, REDEMPTION, RETURN, SIGNUP, Event, ProfileUpdate, Purchase,
-    PurchaseColumns, SignUp, parse_event,
+    PurchaseColumns, SignUp, _in_order, parse_event,
 )
 from .money import Money, validate_currency
-from .policies.points import CompiledPoints, PointScheme, check_purchase_currency
+from .policies.points import CompiledPoints, Handler, PointScheme, check_purchase_currency
 from .state import MemberState
 
 __all__ = ["Program", "Replay", "ReplaySummary", "program_json_schema"]
@@ -72,7 +75,7 @@ class Program(Frozen):
     timezone: str = "UTC"
     points: PointScheme = Field(default_factory=PointScheme)
 
-    _points: CompiledPoints = PrivateAttr()
+    _engine: _Engine = PrivateAttr()
 
     @field_validator("currency")
     @classmethod
@@ -91,8 +94,7 @@ class Program(Frozen):
         return value
 
     def model_post_init(self, context: object, /) -> None:
-        ctx = CompileContext(self.currency, self.timezone)
-        self._points = CompiledPoints(self.points, ctx)
+        self._engine = _Engine(self)
 
     # -- describing ---------------------------------------------------------------------
     def explain(self) -> str:
@@ -163,36 +165,6 @@ class Program(Frozen):
         if isinstance(event, Purchase):
             check_purchase_currency(event, self.currency)
 
-    def _step(self, m: Member, row: Row, log: Log, trace: Trace) -> None:
-        """Apply one row to a hot member. Raises before changing anything if it must."""
-        kind, eid, _, at = row[0], row[1], row[2], row[3]
-        if m.next_due is not None and m.next_due <= at:
-            self._points.housekeeping(m, at, log, trace)
-        if kind == PURCHASE:
-            self._points.on_purchase(m, row, log, trace)
-        elif kind == RETURN:
-            self._points.on_return(m, row[5], log, trace)
-        elif kind == REDEMPTION:
-            self._points.redeem(m, row[5], log, trace)
-        elif kind == SIGNUP:
-            event: SignUp = row[5]
-            if m.joined_at is None or at < m.joined_at:
-                m.joined_at = at
-            if event.birthday is not None:
-                m.birthday = event.birthday
-            m.consents.update(event.consents)
-        elif kind == PROFILE:
-            update: ProfileUpdate = row[5]
-            if update.birthday is not None:
-                m.birthday = update.birthday
-            m.consents.update(update.consents_granted)
-            m.consents.difference_update(update.consents_revoked)
-        elif trace is not None:
-            trace.append(("program", "note", f"no policy reacts to {row[5].type} events"))
-        m.applied.add(eid)
-        if m.as_of is None or at > m.as_of:
-            m.as_of = at
-
     def apply(self, state: MemberState | None, event: Event | Mapping[str, Any] | str) -> Decision:
         """Apply one event to one member's state; the input state is never changed.
 
@@ -220,7 +192,7 @@ class Program(Frozen):
         if state.as_of is not None and event.at < state.as_of:
             trace.append(("program", "note", f"late event: at {event.at.isoformat()} is "
                           f"before the state's time {state.as_of.isoformat()}"))
-        self._step(m, event._row(), log, trace)
+        self._engine.step(m, event._row(), log, trace)
         return _decision(m, log, trace)
 
     def advance(self, state: MemberState, until: datetime) -> Decision:
@@ -238,7 +210,7 @@ class Program(Frozen):
         m = thaw(state)
         log: Log = []
         trace: list[tuple[str, str, str]] = []
-        self._points.housekeeping(m, until, log, trace)
+        self._engine.points.housekeeping(m, until, log, trace)
         m.as_of = until
         return _decision(m, log, trace)
 
@@ -314,6 +286,69 @@ class Program(Frozen):
                                  hint="save as .json or .yaml (TOML cannot hold null values)")
 
 
+class _Engine:
+    """The program's declared policy compiled to plain functions, built once per program."""
+
+    __slots__ = ("dispatch", "points", "step")
+
+    def __init__(self, program: Program) -> None:
+        ctx = CompileContext(program.currency, program.timezone)
+        self.points = points = CompiledPoints(program.points, ctx)
+        on_purchase = points.on_purchase
+        housekeeping = points.housekeeping
+        on_return = points.on_return
+        redeem = points.redeem
+
+        def profile(m: Member, row: Row, log: Log, trace: Trace) -> None:
+            event = row[5]
+            if isinstance(event, SignUp):
+                if m.joined_at is None or row[3] < m.joined_at:
+                    m.joined_at = row[3]
+                if event.birthday is not None:
+                    m.birthday = event.birthday
+                m.consents.update(event.consents)
+            elif isinstance(event, ProfileUpdate):
+                if event.birthday is not None:
+                    m.birthday = event.birthday
+                m.consents.update(event.consents_granted)
+                m.consents.difference_update(event.consents_revoked)
+
+        def other(m: Member, row: Row, log: Log, trace: Trace) -> None:
+            if trace is not None:
+                trace.append(("program", "note", f"no policy reacts to {row[5].type} events"))
+
+        handlers = {
+            PURCHASE: on_purchase,
+            RETURN: lambda m, row, log, trace: on_return(m, row[5], log, trace),
+            REDEMPTION: lambda m, row, log, trace: redeem(m, row[5], log, trace),
+            SIGNUP: profile,
+            PROFILE: profile,
+        }
+        def wrap(handler: Handler) -> Handler:
+            def step(m: Member, row: Row, log: Log, trace: Trace) -> None:
+                at = row[3]
+                due = m.next_due
+                if due is not None and due <= at:
+                    housekeeping(m, at, log, trace)
+                handler(m, row, log, trace)
+                m.applied.add(row[1])
+                as_of = m.as_of
+                if as_of is None or at > as_of:
+                    m.as_of = at
+
+            return step
+
+        # The purchase handler does the step's bookkeeping itself (it is the hot path).
+        dispatch = [on_purchase] + [wrap(handlers.get(kind, other)) for kind in range(1, 7)]
+        self.dispatch = dispatch
+
+        def step(m: Member, row: Row, log: Log, trace: Trace) -> None:
+            """Apply one row to a hot member. Raises before changing anything if it must."""
+            dispatch[row[0]](m, row, log, trace)
+
+        self.step = step
+
+
 def program_json_schema() -> dict[str, Any]:
     """The JSON Schema of a program document, for editors and validation in other languages.
 
@@ -333,34 +368,36 @@ def _decision(m: Member, log: Log, trace: list[tuple[str, str, str]]) -> Decisio
     return Decision.model_construct(state=freeze(m), effects=_materialize(log), trace=entries)
 
 
-def _rows(program: Program, events: Iterable[Any] | PurchaseColumns) -> list[Row]:
+def _rows(program: Program, events: Iterable[Any] | PurchaseColumns) -> Iterable[Row]:
     """Validate once at the edge and sort by (at, id) unless already sorted."""
     if isinstance(events, PurchaseColumns):
         if events.currency != program.currency:
-            from .errors import CurrencyMismatch
-
             raise CurrencyMismatch(
                 f"PurchaseColumns.currency={events.currency!r} but the program uses "
                 f"{program.currency}", hint=f"send amounts in {program.currency}",
             )
-        rows = list(events._rows())
-    else:
-        rows = []
-        for position, item in enumerate(events):
-            try:
-                event = parse_event(item)
-                program._check(event)
-            except InvalidEvent as exc:
-                raise type(exc)(f"event #{position}: {exc.message}", hint=exc.hint) from None
-            rows.append(event._row())
-    previous = None
-    for row in rows:
-        key = (row[3], row[1])
-        if previous is not None and key < previous:
-            rows.sort(key=lambda r: (r[3], r[1]))
-            break
-        previous = key
+        if events.in_order:
+            return events._rows()
+        return sorted(events._rows(), key=_row_key)
+    rows: list[Row] = []
+    ats: list[datetime] = []
+    ids: list[str] = []
+    for position, item in enumerate(events):
+        try:
+            event = parse_event(item)
+            program._check(event)
+        except InvalidEvent as exc:
+            raise type(exc)(f"event #{position}: {exc.message}", hint=exc.hint) from None
+        rows.append(event._row())
+        ats.append(event.at)
+        ids.append(event.id)
+    if not _in_order(ats, ids):
+        rows.sort(key=_row_key)
     return rows
+
+
+def _row_key(row: Row) -> tuple[datetime, str]:
+    return (row[3], row[1])
 
 
 class ReplaySummary(Frozen):
@@ -391,7 +428,7 @@ class Replay:
     :meth:`effects` or :meth:`summary`, which run one fast pass.
     """
 
-    def __init__(self, program: Program, rows: list[Row], states: dict[str, MemberState],
+    def __init__(self, program: Program, rows: Iterable[Row], states: dict[str, MemberState],
                  until: datetime | None, skip: bool) -> None:
         self.program = program
         self._rows = rows
@@ -419,27 +456,36 @@ class Replay:
             return
         members: dict[str, Member] = {}
         log = self._log
-        step = self.program._step
+        dispatch = self.program._engine.dispatch
         get = members.get
         skip = self._skip
-        applied = 0
-        for row in self._rows:
-            m = get(row[2]) or self._member(members, row[2])
-            if row[1] in m.applied:
-                self.duplicates += 1
-                continue
-            if skip:
-                mark = len(log)
-                try:
-                    step(m, row, log, None)
-                except ReciprocityError as exc:
-                    del log[mark:]
-                    self.rejected.append((row[1], exc))
+        applied = duplicates = 0
+        # Millions of small acyclic containers make the cyclic collector scan over and over
+        # for nothing; pause it for the pass (it is restored even on error).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for row in self._rows:
+                m = get(row[2]) or self._member(members, row[2])
+                if row[1] in m.applied:
+                    duplicates += 1
                     continue
-            else:
-                step(m, row, log, None)
-            applied += 1
+                if skip:
+                    # Handlers refuse before they change or log anything; effects already
+                    # logged are time housekeeping that is due whatever happens to this event.
+                    try:
+                        dispatch[row[0]](m, row, log, None)
+                    except ReciprocityError as exc:
+                        self.rejected.append((row[1], exc))
+                        continue
+                else:
+                    dispatch[row[0]](m, row, log, None)
+                applied += 1
+        finally:
+            if collecting:
+                gc.enable()
         self.applied = applied
+        self.duplicates = duplicates
         self._finish(members)
 
     def _finish(self, members: dict[str, Member]) -> None:
@@ -447,19 +493,19 @@ class Replay:
             if mid not in members:
                 self._member(members, mid)
         if self._until is not None:
-            housekeeping = self.program._points.housekeeping
+            housekeeping = self.program._engine.points.housekeeping
             for m in members.values():
                 if m.as_of is None or self._until > m.as_of:
                     housekeeping(m, self._until, self._log, None)
                     m.as_of = self._until
         self._members = members
-        self._rows = []
+        self._rows = ()
 
     def __iter__(self) -> Iterator[Decision]:
         if self._members is not None:
             raise RuntimeError("this Replay was consumed already; call program.replay() again")
         members: dict[str, Member] = {}
-        step = self.program._step
+        step = self.program._engine.step
         for row in self._rows:
             m = members.get(row[2]) or self._member(members, row[2])
             log: Log = []
@@ -475,7 +521,6 @@ class Replay:
                     if not self._skip:
                         raise
                     self.rejected.append((row[1], exc))
-                    log.clear()
                     trace.append(("program", "refused", str(exc)))
                 else:
                     self.applied += 1

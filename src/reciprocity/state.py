@@ -84,6 +84,9 @@ class MemberState(Frozen):
     consents: tuple[str, ...] = ()
     lots: tuple[PointLot, ...] = ()
     """Point lots with points left, oldest first."""
+    pooled_points: int = Field(default=0, ge=0)
+    """Available points held in one pool, without a lot. A scheme with neither expiry nor
+    pending points has no use for lots (its points are all alike), so it keeps them here."""
     debt: int = Field(default=0, ge=0)
     """Points owed after a return took back points that were already spent."""
     points_earned: int = 0
@@ -109,7 +112,9 @@ class MemberState(Frozen):
     @property
     def available_points(self) -> int:
         """Points the member can redeem now."""
-        return sum(lot.remaining for lot in self.lots if lot.status == "available")
+        return self.pooled_points + sum(
+            lot.remaining for lot in self.lots if lot.status == "available"
+        )
 
     @property
     def pending_points(self) -> int:

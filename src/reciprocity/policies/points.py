@@ -187,6 +187,7 @@ class PointScheme(_Policy):
 # ---------------------------------------------------------------------------------------
 
 Handler = Callable[[Member, Row, Log, Trace], None]
+"""A compiled policy step: (member, row, effect log, trace or None)."""
 
 
 def _fmt_date(when: datetime, zone: ZoneInfo) -> str:
@@ -211,9 +212,18 @@ class CompiledPoints:
         self.on_purchase = self._compile_purchase()
 
     # -- effect builders (called lazily) ------------------------------------------------
-    def _earned(self, rule_id: str, mid: str, eid: str, at: datetime, points: int,
-                lot_id: str, available_at: datetime | None,
-                expires_at: datetime | None) -> PointsEarned:
+    def _earned(self, mid: str, lot: list[Any]) -> PointsEarned:
+        lot_id, rule_id, eid, at, points, _, _, available_at, expires_at = lot
+        return self._earned_effect(mid, lot_id, rule_id, eid, at, points, available_at,
+                                   expires_at)
+
+    def _pooled(self, mid: str, rule_id: str, eid: str, at: datetime,
+                points: int) -> PointsEarned:
+        return self._earned_effect(mid, None, rule_id, eid, at, points, None, None)
+
+    def _earned_effect(self, mid: str, lot_id: str | None, rule_id: str, eid: str,
+                       at: datetime, points: int, available_at: datetime | None,
+                       expires_at: datetime | None) -> PointsEarned:
         reason = self.rules[rule_id]._reason(points, eid)
         if available_at is not None:
             reason += f", available from {_fmt_date(available_at, self.zone)}"
@@ -227,6 +237,11 @@ class CompiledPoints:
 
     # -- purchase ------------------------------------------------------------------------
     def _compile_purchase(self) -> Handler:
+        """The whole purchase step as one closure: it is the hot path of every replay.
+
+        Besides earning, it does the step's bookkeeping (housekeeping when due, the applied
+        id, the state's time) so that a replay makes one call per purchase.
+        """
         rules = []
         for rule in self.scheme.earn:
             limit = None if rule.min_amount is None else rule.min_amount.amount
@@ -236,14 +251,20 @@ class CompiledPoints:
         expiry = self.scheme.expiry
         zone = self.zone
         earned = self._earned
+        pooled_earned = self._pooled
         repay = self._repay_debt
+        housekeeping = self.housekeeping
         auto = self._auto_issue if self.auto_rewards else None
+        zero = Decimal(0)
+        is_pending = pending is not None
+        pool = not is_pending and expiry is None
 
         def on_purchase(m: Member, row: Row, log: Log, trace: Trace) -> None:
-            eid = row[1]
-            at = row[3]
-            amount = row[4]
-            record: list[Any] = [at, amount, Decimal(0), {}, {}]
+            _, eid, mid, at, amount, _ = row
+            due = m.next_due
+            if due is not None and due <= at:
+                housekeeping(m, at, log, trace)
+            record: list[Any] = [at, amount, zero, None, None]
             m.purchases[eid] = record
             for rule_id, suffix, points, limit, inclusive, pred in rules:
                 if limit is not None and (amount < limit if inclusive else amount <= limit):  # type: ignore[operator]
@@ -257,37 +278,54 @@ class CompiledPoints:
                         when = self.rules[rule_id].when
                         trace.append((rule_id, "skipped", f"condition not met: {when}"))
                     continue
-                available_at = at + pending if pending is not None else None
-                expires_at = None if expiry is None else expiry.expires_at(at, zone)
-                lot_id = eid + suffix
-                m.add_lot([lot_id, rule_id, eid, at, points, points, pending is not None,
-                           available_at, expires_at])
+                if pool:
+                    m.pooled += points
+                    m.available += points
+                    log.append((pooled_earned, mid, rule_id, eid, at, points))
+                else:
+                    available_at = at + pending if is_pending else None  # type: ignore[operator]
+                    expires_at = None if expiry is None else expiry.expires_at(at, zone)
+                    lot = [eid + suffix, rule_id, eid, at, points, points, is_pending,
+                           available_at, expires_at]
+                    m.add_lot(lot)
+                    log.append((earned, mid, lot))
                 m.earned += points
-                record[3][rule_id] = points
-                log.append((earned, rule_id, m.member_id, eid, at, points, lot_id,
-                            available_at, expires_at))
+                if record[3] is None:
+                    record[3] = {rule_id: points}
+                else:
+                    record[3][rule_id] = points
                 if trace is not None:
                     trace.append((rule_id, "applied", self.rules[rule_id]._reason(points, eid)))
                 if m.debt:
-                    repay(m, lot_id, eid, at, log)
+                    repay(m, eid + suffix, eid, at, log)
             m.purchase_count += 1
             m.spend += amount
             if auto is not None:
                 auto(m, eid, at, log, trace)
+            m.applied.add(eid)
+            as_of = m.as_of
+            if as_of is None or at > as_of:
+                m.as_of = at
 
         return on_purchase
 
     def _repay_debt(self, m: Member, lot_id: str, eid: str, at: datetime, log: Log) -> None:
-        lot = m.lots[-1] if m.lots and m.lots[-1][L_ID] == lot_id else next(
-            lot for lot in m.lots if lot[L_ID] == lot_id)
-        pay = min(m.debt, lot[L_REMAINING])
-        m.take_from_lot(lot, pay)
+        """Withhold new points to repay debt: from the new lot, or from the pool."""
+        lot = next((lot for lot in reversed(m.lots) if lot[L_ID] == lot_id), None)
+        if lot is None:
+            pay = min(m.debt, m.pooled)
+            m.pooled -= pay
+            m.available -= pay
+            from_pending = 0
+        else:
+            pay = min(m.debt, lot[L_REMAINING])
+            from_pending = pay if lot[L_PENDING] else 0
+            m.take_from_lot(lot, pay)
+            m.drop_empty_lots()
         m.debt -= pay
         m.revoked += pay
-        m.drop_empty_lots()
-        log.append((_build_revoked, "clawback", m.member_id, eid, at, pay,
-                    pay if lot[L_PENDING] else 0, 0, None,
-                    f"{_plural(pay)} of order {eid} repay points owed after a return"))
+        log.append((_build_revoked, "clawback", m.member_id, eid, at, pay, from_pending, 0,
+                    None, f"{_plural(pay)} of order {eid} repay points owed after a return"))
 
     # -- redemption ----------------------------------------------------------------------
     def check_redemption(self, m: Member, event: Redemption) -> Reward:
@@ -302,10 +340,10 @@ class CompiledPoints:
         cost = reward.points * event.quantity
         if m.available < cost:
             short = cost - m.available
+            what = reward.name if event.quantity == 1 else f"{event.quantity} x {reward.name}"
             raise InsufficientPoints(
-                f"Redemption {event.id}: {_plural(event.quantity, reward.name)} "
-                f"cost {_plural(cost)} but member {m.member_id} has {m.available} available: "
-                f"{short} short",
+                f"Redemption {event.id}: {what} costs {_plural(cost)} but member "
+                f"{m.member_id} has {m.available} available: {short} short",
                 shortfall=short,
                 hint=f"collect {_plural(short)} more"
                 + (f" ({m.pending} pending)" if m.pending else ""),
@@ -387,6 +425,10 @@ class CompiledPoints:
         record[P_RETURNED] += amount
         m.spend -= amount
         kept = record[P_AMOUNT] - record[P_RETURNED]
+        if record[P_EARNED] is None:
+            return
+        if record[P_REVOKED] is None:
+            record[P_REVOKED] = {}
         for rule_id, points in sorted(record[P_EARNED].items()):
             rule = self.rules.get(rule_id)
             still = points - record[P_REVOKED].get(rule_id, 0)
@@ -412,16 +454,8 @@ class CompiledPoints:
                 taken = min(points, lot[L_REMAINING])
                 from_pending = taken if lot[L_PENDING] else 0
                 m.take_from_lot(lot, taken)
-        rest = min(points - taken, m.available)
-        if rest:  # then other available points, newest first
-            for lot in reversed(m.lots):
-                if rest == 0:
-                    break
-                if not lot[L_PENDING] and lot[L_REMAINING]:
-                    used = min(rest, lot[L_REMAINING])
-                    m.take_from_lot(lot, used)
-                    rest -= used
-                    taken += used
+        if taken < points:  # then other available points, the pool and newest lots first
+            taken += m.take_newest(points - taken)
         m.drop_empty_lots()
         short = points - taken
         debt = short if self.scheme.clawback == "debt" else 0
