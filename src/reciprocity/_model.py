@@ -31,9 +31,19 @@ Instant = Annotated[datetime, AfterValidator(require_aware)]
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1, strip_whitespace=False)]
 
 
+_EVENT_CLASSES = frozenset(
+    {"Purchase", "Return", "Complaint", "SignUp", "ProfileUpdate", "Redemption", "Custom"}
+)
+_TAGS: dict[str, str] = {}
+"""Discriminator tag -> class name, for every tagged model (filled by ``Frozen``)."""
+
+
 def _describe_loc(loc: tuple[int | str, ...]) -> str:
     parts: list[str] = []
     for item in loc:
+        if isinstance(item, str) and item in _TAGS:
+            continue  # a union's tag: the class is named by the owner or the message
+
         if isinstance(item, int):
             parts.append(f"[{item}]")
         else:
@@ -50,6 +60,9 @@ def error_from_validation(
     mismatch), its class is kept so callers can catch it precisely.
     """
     errors = exc.errors(include_url=False)
+    first = errors[0]["loc"][:1] if errors and errors[0]["loc"] else ()
+    if owner == "event" and first and isinstance(first[0], str) and first[0] in _TAGS:
+        owner = _TAGS[first[0]]  # parse_event: name the event class, not "event"
     lines = []
     chosen: type[ReciprocityError] = default
     for position, err in enumerate(errors):
@@ -65,19 +78,20 @@ def error_from_validation(
             lines.append(text if located else f"{field}: {text}")
             continue
         value = err.get("input")
-        shown = repr(value)
+        shown = "" if isinstance(value, dict | list | tuple) else "=" + repr(value)
         if len(shown) > 60:
             shown = shown[:57] + "..."
-        message = err["msg"]
+        message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
             lines.append(f"{field} is missing; add it")
         elif err["type"] == "extra_forbidden":
             lines.append(
-                f"{field} is not a field of {owner}; check the spelling, "
-                "or put a shop's own data under 'metadata'"
+                f"{field} is not a field of {owner}; check the spelling"
+                + (", or put a shop's own data under 'metadata'"
+                   if owner in _EVENT_CLASSES else "")
             )
         else:
-            lines.append(f"{field}={shown}: {message}")
+            lines.append(f"{field}{shown}: {message}")
     head = lines[0] if len(lines) == 1 else f"{len(lines)} problems: " + " | ".join(lines)
     error = chosen(head)
     error.located = True  # type: ignore[attr-defined]
@@ -91,6 +105,13 @@ class Frozen(BaseModel):
 
     _error_class: ClassVar[type[ReciprocityError]] = InvalidEvent
 
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        field = cls.model_fields.get("type")
+        if field is not None and isinstance(field.default, str):
+            _TAGS.setdefault(field.default, cls.__name__)
+
     def __init__(self, /, **data: Any) -> None:
         try:
             super().__init__(**data)
@@ -98,6 +119,11 @@ class Frozen(BaseModel):
             raise error_from_validation(
                 type(self).__name__, exc, type(self)._error_class
             ) from None
+
+    # Tell pydantic this __init__ only wraps the base one, so nested models are validated in
+    # the core (errors keep their full path, "Purchase.lines[0].quantity") rather than through
+    # this method.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     @classmethod
     def model_validate(cls, obj: Any, **kwargs: Any) -> Self:  # type: ignore[override]
