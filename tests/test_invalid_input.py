@@ -1,12 +1,17 @@
 """One table of bad events and bad programs, each with the error class and code it must raise."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from reciprocity import (
-    CurrencyMismatch, InvalidEvent, InvalidProgram, NaiveDatetime, Program, ReciprocityError,
+    CurrencyMismatch,
+    InvalidEvent,
+    InvalidProgram,
+    NaiveDatetime,
+    Program,
+    ReciprocityError,
     parse_event,
 )
 
@@ -116,4 +121,4 @@ def test_naive_datetime_message_says_how_to_fix() -> None:
 
 def test_aware_datetime_objects_accepted() -> None:
     """An aware datetime object is fine, in any zone."""
-    assert parse_event(purchase(at=datetime(2026, 3, 1, tzinfo=timezone.utc))).id == "A-1"
+    assert parse_event(purchase(at=datetime(2026, 3, 1, tzinfo=UTC))).id == "A-1"

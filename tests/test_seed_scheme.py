@@ -6,8 +6,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reciprocity import (
-    CurrencyMismatch, InsufficientPoints, MemberState, Money, PointsEarned, PointsRedeemed,
-    Purchase, Redemption, UnknownReward, VoucherIssued, seed_program,
+    CurrencyMismatch,
+    InsufficientPoints,
+    MemberState,
+    Money,
+    PointsEarned,
+    PointsRedeemed,
+    Purchase,
+    Redemption,
+    UnknownReward,
+    VoucherIssued,
+    seed_program,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -12,11 +12,11 @@ Invariant kept by every function here: ``available`` and ``pending`` equal the s
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from .shared import Shared
 from .state import MemberState, PointLot, PurchaseRecord, Voucher
 
 Row = tuple[int, str, str, datetime, Decimal | None, Any]
@@ -45,9 +45,9 @@ class Member:
 
     __slots__ = (
         "applied", "as_of", "available", "birthday", "consents", "currency", "debt", "earned",
-        "expired", "joined_at", "lots", "member_id", "next_due", "pending", "pooled",
-        "purchase_count",
-        "purchases", "redeemed", "revoked", "spend", "vouchers",
+        "expired", "gifts", "goodwill", "joined_at", "last_return", "lots", "member_id",
+        "next_due", "pending", "pooled", "purchase_count", "purchases", "redeemed", "revoked",
+        "shared", "spend", "tier", "tier_benefits", "tier_id", "vouchers",
     )
 
     def __init__(self, member_id: str, currency: str) -> None:
@@ -74,6 +74,23 @@ class Member:
         self.vouchers: list[Voucher] = []
         self.applied: set[str] = set()
         self.next_due: datetime | None = None
+        """Earliest time any stage may have something due (early is fine, late is a bug)."""
+        self.shared: Shared | None = None
+        """Program-wide state, for stages that use it."""
+        self.last_return: tuple[str, Decimal] | None = None
+        """The return being applied: (purchase id, amount), resolved by the points check."""
+        # Families' hot state; each is owned by its stage. Other stages may read tier_id
+        # and tier_benefits (the benefits of the current tier, or None).
+        self.tier_id: str | None = None
+        self.tier_benefits: Any = None
+        self.tier: Any = None
+        self.gifts: Any = None
+        self.goodwill: Any = None
+
+    def schedule(self, when: datetime | None) -> None:
+        """Make sure the engine looks at this member again at ``when``."""
+        if when is not None and (self.next_due is None or when < self.next_due):
+            self.next_due = when
 
     # -- lots ----------------------------------------------------------------------------
     def add_lot(self, lot: list[Any]) -> None:
@@ -94,8 +111,7 @@ class Member:
         else:
             self.available += lot[L_REMAINING]
             due = lot[L_EXPIRES]
-        if due is not None and (self.next_due is None or due < self.next_due):
-            self.next_due = due
+        self.schedule(due)
 
     def take_from_lot(self, lot: list[Any], points: int) -> None:
         """Remove ``points`` from one lot's remaining points (and from its balance)."""
@@ -144,15 +160,6 @@ class Member:
         if any(not lot[L_REMAINING] for lot in self.lots):
             self.lots = [lot for lot in self.lots if lot[L_REMAINING]]
 
-    def recompute_next_due(self) -> None:
-        """The earliest time a lot changes by itself (release or expiry), or ``None``."""
-        due: datetime | None = None
-        for lot in self.lots:
-            when = lot[L_AVAILABLE_AT] if lot[L_PENDING] else lot[L_EXPIRES]
-            if when is not None and (due is None or when < due):
-                due = when
-        self.next_due = due
-
 
 def thaw(state: MemberState) -> Member:
     """A mutable copy of a frozen state."""
@@ -184,8 +191,8 @@ def thaw(state: MemberState) -> Member:
     return m
 
 
-def freeze(m: Member) -> MemberState:
-    """The frozen state of ``m``. Built without re-validation: the engine made every field."""
+def freeze_fields(m: Member) -> dict[str, Any]:
+    """The core fields of ``m``'s frozen state (the engine adds each stage's fields)."""
     construct_lot = PointLot.model_construct
     lots = tuple(
         construct_lot(
@@ -205,7 +212,7 @@ def freeze(m: Member) -> MemberState:
         )
         for pid, rec in sorted(m.purchases.items(), key=lambda item: (item[1][P_AT], item[0]))
     )
-    return MemberState.model_construct(
+    return dict(
         member_id=m.member_id, currency=m.currency, as_of=m.as_of, joined_at=m.joined_at,
         birthday=m.birthday, consents=tuple(sorted(m.consents)), lots=lots,
         pooled_points=m.pooled, debt=m.debt,
@@ -215,5 +222,3 @@ def freeze(m: Member) -> MemberState:
         applied_event_ids=tuple(sorted(m.applied)),
     )
 
-
-Housekeeper = Callable[[Member, datetime, Log, Trace], None]

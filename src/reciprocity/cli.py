@@ -13,7 +13,8 @@ from pathlib import Path
 
 from .errors import ReciprocityError
 from .events import parse_event
-from .program import Program, ReplaySummary, program_json_schema
+from .program import Program, program_json_schema
+from .replay import ReplaySummary
 from .seed import seed_program
 from .synthetic import synthetic_shop
 

@@ -42,6 +42,7 @@ __all__ = [
     "During",
     "HasConsent",
     "InCategory",
+    "InTier",
     "Not",
     "PurchaseCountAtLeast",
     "all_of",
@@ -86,7 +87,7 @@ class _ConditionBase(Frozen):
         return any_of(self, other)  # type: ignore[arg-type]
 
     def __invert__(self) -> Not:
-        return Not(condition=self)  # type: ignore[arg-type]
+        return Not(condition=self)
 
     def __bool__(self) -> bool:
         raise TypeError(
@@ -202,7 +203,11 @@ class During(_ConditionBase):
 
 
 class PurchaseCountAtLeast(_ConditionBase):
-    """The member had at least ``count`` purchases before this event."""
+    """The member had at least ``count`` orders before this event (returns do not undo one).
+
+    >>> PurchaseCountAtLeast(count=2).describe()
+    'at least 2 earlier orders'
+    """
 
     type: Literal["purchase_count_at_least"] = "purchase_count_at_least"
     count: int = Field(ge=0)
@@ -212,7 +217,27 @@ class PurchaseCountAtLeast(_ConditionBase):
 
     def compile(self, ctx: CompileContext) -> Predicate:
         count = self.count
-        return lambda member, row: member.purchase_count >= count
+        # The engine records an order's facts before any policy runs, so during a purchase
+        # the member's count already includes it.
+        return lambda member, row: member.purchase_count - (row[0] == PURCHASE) >= count
+
+
+class InTier(_ConditionBase):
+    """The member is in one of ``tiers`` of the program's tier ladder.
+
+    >>> InTier(tiers=("gold", "platinum")).describe()
+    'member tier is gold or platinum'
+    """
+
+    type: Literal["in_tier"] = "in_tier"
+    tiers: tuple[NonEmptyStr, ...] = Field(min_length=1)
+
+    def describe(self) -> str:
+        return "member tier is " + " or ".join(self.tiers)
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        wanted = frozenset(self.tiers)
+        return lambda member, row: member.tier_id in wanted
 
 
 class HasConsent(_ConditionBase):
@@ -303,9 +328,9 @@ def _wrap(condition: _ConditionBase, other: type) -> str:
 
 
 Condition = Annotated[
-    Union[  # noqa: UP007 - a forward-referencing union needs Union[...]
+    Union[
         "Always", "AmountOver", "ChannelIs", "During", "PurchaseCountAtLeast", "HasConsent",
-        "InCategory", "AllOf", "AnyOf", "Not",
+        "InCategory", "InTier", "AllOf", "AnyOf", "Not",
     ],
     Field(discriminator="type"),
 ]

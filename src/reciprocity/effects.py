@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ._model import Frozen, Instant, NonEmptyStr
+from .shared import SharedState
 from .state import MemberState, Voucher
 
 __all__ = [
@@ -143,11 +144,16 @@ class TraceEntry(Frozen):
 
 
 class Decision(Frozen):
-    """What :meth:`~reciprocity.Program.apply` decided: the new state, effects and trace."""
+    """What :meth:`~reciprocity.Program.apply` decided: the new state, effects and trace.
+
+    ``shared`` is the new program-wide state for programs that have one (budgets, stock,
+    rankings), else ``None``. Persist ``state`` and ``shared`` together.
+    """
 
     state: MemberState
     effects: tuple[Effect, ...] = ()
     trace: tuple[TraceEntry, ...] = ()
+    shared: SharedState | None = None
 
     def explain(self) -> str:
         """The trace and effects as readable lines."""

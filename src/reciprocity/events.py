@@ -24,7 +24,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, JsonValue, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    JsonValue,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ._model import Frozen, Instant, NonEmptyStr, error_from_validation, require_aware
 from .errors import CurrencyMismatch, InvalidEvent
@@ -317,13 +324,15 @@ class PurchaseColumns:
                     hint="pass aware datetime objects",
                 ) from None
             except InvalidEvent as exc:
-                raise type(exc)(f"PurchaseColumns.at[{row}]: {exc.message}", hint=exc.hint) from None
+                raise type(exc)(
+                    f"PurchaseColumns.at[{row}]: {exc.message}", hint=exc.hint
+                ) from None
         converted = []
-        for row, value in enumerate(amounts):
-            amount = value if type(value) is Decimal else Money(value, self.currency).amount
+        for row, given in enumerate(amounts):
+            amount = given if isinstance(given, Decimal) else Money(given, self.currency).amount
             if not amount.is_finite() or amount < 0:
                 raise InvalidEvent(
-                    f"PurchaseColumns.amounts[{row}]={value!r} is negative or not finite",
+                    f"PurchaseColumns.amounts[{row}]={given!r} is negative or not finite",
                     hint="send returns as Return events",
                 )
             converted.append(amount)
@@ -339,7 +348,7 @@ class PurchaseColumns:
 
         return zip(
             repeat(PURCHASE), self.ids, self.member_ids, self.at, self.amounts, repeat(None),
-        )  # noqa: B905 - repeat() is endless; the columns were checked to be equally long
+        )
 
     def to_events(self) -> list[Purchase]:
         """The same purchases as validated :class:`Purchase` models (slow; for inspection)."""

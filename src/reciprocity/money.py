@@ -29,7 +29,7 @@ from .errors import CurrencyMismatch, InvalidEvent
 __all__ = ["Money", "Rounding", "currency_exponent", "validate_currency"]
 
 
-class Rounding(str, enum.Enum):
+class Rounding(enum.StrEnum):
     """A named rounding mode. Every rule that rounds declares one of these.
 
     >>> from decimal import Decimal

@@ -24,19 +24,40 @@ from dateutil.relativedelta import relativedelta
 from pydantic import Field, model_validator
 
 from .._engine import (
-    L_AVAILABLE_AT, L_EXPIRES, L_ID, L_PENDING, L_REMAINING, P_AMOUNT, P_EARNED, P_RETURNED,
-    P_REVOKED, Log, Member, Row, Trace,
+    L_AVAILABLE_AT,
+    L_EXPIRES,
+    L_ID,
+    L_PENDING,
+    L_REMAINING,
+    P_AMOUNT,
+    P_EARNED,
+    P_RETURNED,
+    P_REVOKED,
+    Log,
+    Member,
+    Row,
+    Trace,
 )
 from .._model import Frozen, NonEmptyStr
+from .._stage import Check, Handler, Stage
 from ..conditions import CompileContext, Condition
 from ..effects import (
-    PointsEarned, PointsExpired, PointsRedeemed, PointsReleased, PointsRevoked, VoucherIssued,
+    PointsEarned,
+    PointsExpired,
+    PointsRedeemed,
+    PointsReleased,
+    PointsRevoked,
+    VoucherIssued,
 )
 from ..errors import (
-    CurrencyMismatch, InsufficientPoints, InvalidProgram, ReturnExceedsPurchase, UnknownPurchase,
+    CurrencyMismatch,
+    InsufficientPoints,
+    InvalidProgram,
+    ReturnExceedsPurchase,
+    UnknownPurchase,
     UnknownReward,
 )
-from ..events import Purchase, Redemption, Return
+from ..events import PURCHASE, REDEMPTION, RETURN, Purchase, Redemption, Return
 from ..money import Money
 from ..state import Voucher
 
@@ -177,7 +198,8 @@ class PointScheme(_Policy):
             seen: set[str] = set()
             for item in items:
                 if item.id in seen:
-                    raise ValueError(f"{kind} has two entries with id {item.id!r}; ids must be unique")
+                    raise ValueError(
+                        f"{kind} has two entries with id {item.id!r}; ids must be unique")
                 seen.add(item.id)
         return self
 
@@ -186,16 +208,21 @@ class PointScheme(_Policy):
 # Compilation: the declared scheme becomes plain closures over the hot member.
 # ---------------------------------------------------------------------------------------
 
-Handler = Callable[[Member, Row, Log, Trace], None]
-"""A compiled policy step: (member, row, effect log, trace or None)."""
+DueRunner = Callable[[Member, datetime, Log, Trace], None]
+
+
+def _never(m: Member, until: datetime, log: Log, trace: Trace) -> None:
+    """A due runner for handlers that are not fused with the step (never called)."""
 
 
 def _fmt_date(when: datetime, zone: ZoneInfo) -> str:
     return when.astimezone(zone).strftime("%Y-%m-%d")
 
 
-class CompiledPoints:
-    """The point scheme as functions over a hot :class:`Member`."""
+class CompiledPoints(Stage):
+    """The point scheme as functions over a hot :class:`Member` (stage 2)."""
+
+    name = "points"
 
     def __init__(self, scheme: PointScheme, ctx: CompileContext) -> None:
         self.scheme = scheme
@@ -209,7 +236,33 @@ class CompiledPoints:
         self.rules = {rule.id: rule for rule in scheme.earn}
         self.rewards = {reward.id: reward for reward in scheme.rewards}
         self.auto_rewards = tuple(r for r in scheme.rewards if r.auto_issue)
-        self.on_purchase = self._compile_purchase()
+        self.on_purchase = self.compile_purchase()
+
+    # -- the Stage protocol ------------------------------------------------------------
+    def checks(self) -> dict[int, Check]:
+        return {RETURN: self._check_return_row, REDEMPTION: self._check_redemption_row}
+
+    def handlers(self) -> dict[int, Handler]:
+        return {
+            PURCHASE: self.on_purchase,
+            RETURN: lambda m, row, log, trace: self.on_return(m, row[5], log, trace),
+            REDEMPTION: lambda m, row, log, trace: self.redeem(m, row[5], log, trace),
+        }
+
+    def _check_return_row(self, m: Member, row: Row) -> None:
+        event: Return = row[5]
+        m.last_return = (event.purchase_id, self.check_return(m, event))
+
+    def _check_redemption_row(self, m: Member, row: Row) -> None:
+        self.check_redemption(m, row[5])
+
+    def next_due(self, m: Member) -> datetime | None:
+        due: datetime | None = None
+        for lot in m.lots:
+            when = lot[L_AVAILABLE_AT] if lot[L_PENDING] else lot[L_EXPIRES]
+            if when is not None and (due is None or when < due):
+                due = when
+        return due
 
     # -- effect builders (called lazily) ------------------------------------------------
     def _earned(self, mid: str, lot: list[Any]) -> PointsEarned:
@@ -236,11 +289,13 @@ class CompiledPoints:
         )
 
     # -- purchase ------------------------------------------------------------------------
-    def _compile_purchase(self) -> Handler:
-        """The whole purchase step as one closure: it is the hot path of every replay.
+    def compile_purchase(self, fused_due: DueRunner | None = None) -> Handler:
+        """The purchase handler: earn points on the order.
 
-        Besides earning, it does the step's bookkeeping (housekeeping when due, the applied
-        id, the state's time) so that a replay makes one call per purchase.
+        With ``fused_due`` (the engine's time loop) the closure is the whole purchase step:
+        housekeeping when due, the order's facts, earning, the applied id and the state's
+        time, so a replay of a program whose only purchase policy is the point scheme makes
+        one call per purchase. Without it, the engine has recorded the order's facts already.
         """
         rules = []
         for rule in self.scheme.earn:
@@ -253,19 +308,25 @@ class CompiledPoints:
         earned = self._earned
         pooled_earned = self._pooled
         repay = self._repay_debt
-        housekeeping = self.housekeeping
         auto = self._auto_issue if self.auto_rewards else None
         zero = Decimal(0)
         is_pending = pending is not None
         pool = not is_pending and expiry is None
+        fused = fused_due is not None
+        due_runner: DueRunner = fused_due if fused_due is not None else _never
 
         def on_purchase(m: Member, row: Row, log: Log, trace: Trace) -> None:
             _, eid, mid, at, amount, _ = row
-            due = m.next_due
-            if due is not None and due <= at:
-                housekeeping(m, at, log, trace)
-            record: list[Any] = [at, amount, zero, None, None]
-            m.purchases[eid] = record
+            if fused:
+                due = m.next_due
+                if due is not None and due <= at:
+                    due_runner(m, at, log, trace)
+                record: list[Any] = [at, amount, zero, None, None]
+                m.purchases[eid] = record
+                m.purchase_count += 1
+                m.spend += amount  # type: ignore[operator]
+            else:
+                record = m.purchases[eid]
             for rule_id, suffix, points, limit, inclusive, pred in rules:
                 if limit is not None and (amount < limit if inclusive else amount <= limit):  # type: ignore[operator]
                     if trace is not None:
@@ -298,14 +359,13 @@ class CompiledPoints:
                     trace.append((rule_id, "applied", self.rules[rule_id]._reason(points, eid)))
                 if m.debt:
                     repay(m, eid + suffix, eid, at, log)
-            m.purchase_count += 1
-            m.spend += amount
             if auto is not None:
                 auto(m, eid, at, log, trace)
-            m.applied.add(eid)
-            as_of = m.as_of
-            if as_of is None or at > as_of:
-                m.as_of = at
+            if fused:
+                m.applied.add(eid)
+                as_of = m.as_of
+                if as_of is None or at > as_of:
+                    m.as_of = at
 
         return on_purchase
 
@@ -351,8 +411,8 @@ class CompiledPoints:
         return reward
 
     def redeem(self, m: Member, event: Redemption, log: Log, trace: Trace) -> None:
-        """Spend points on a reward (checked first by :meth:`check_redemption`)."""
-        reward = self.check_redemption(m, event)
+        """Spend points on a reward (the engine ran :meth:`check_redemption` first)."""
+        reward = self.rewards[event.reward_id]
         for index in range(event.quantity):
             self._issue(m, reward, event.id, event.at, index, log, trace)
 
@@ -404,7 +464,7 @@ class CompiledPoints:
                     f"Return {event.id}: purchase {event.purchase_id} was already returned in "
                     "full", hint="drop this return",
                 )
-            return left
+            return Decimal(left)
         if event.amount.currency != m.currency:
             raise CurrencyMismatch(
                 f"Return.amount={event.amount} is in {event.amount.currency} but the program "
@@ -419,11 +479,11 @@ class CompiledPoints:
         return event.amount.amount
 
     def on_return(self, m: Member, event: Return, log: Log, trace: Trace) -> None:
-        """Take back the points a purchase earned once the kept amount no longer earns them."""
-        amount = self.check_return(m, event)
+        """Take back the points a purchase earned once the kept amount no longer earns them.
+
+        The engine has checked the return and recorded it on the order already.
+        """
         record = m.purchases[event.purchase_id]
-        record[P_RETURNED] += amount
-        m.spend -= amount
         kept = record[P_AMOUNT] - record[P_RETURNED]
         if record[P_EARNED] is None:
             return
@@ -498,7 +558,6 @@ class CompiledPoints:
                     trace.append(("expiry", "applied", f"{_plural(points)} of lot {lot[L_ID]} "
                                   "expired"))
         m.drop_empty_lots()
-        m.recompute_next_due()
 
     def describe_expiry(self) -> str:
         expiry = self.scheme.expiry

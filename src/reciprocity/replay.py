@@ -1,0 +1,313 @@
+"""Replaying a stream of many members' events through a program.
+
+Events are validated once, at the edge, and sorted by ``(at, id)``. Then one pass applies
+them with the same compiled step functions ``Program.apply`` uses, on hot member slots, and
+builds nothing per event. Frozen states and effect models are built when someone asks.
+
+For a program without program-wide state, each member's time-driven effects (expiry, a
+birthday gift) fire when that member's next event arrives, or at ``until``, with the time
+they were due. For a program with program-wide state (budgets, stock, rankings), they fire in
+global time order across members, because another member's gift may use up a budget.
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ._engine import Log, Member, Row
+from ._model import Frozen
+from .effects import Decision, Effect, TraceEntry
+from .errors import CurrencyMismatch, InvalidEvent, ReciprocityError
+from .events import PurchaseColumns, _in_order, parse_event
+from .money import Money
+from .shared import Shared, SharedState
+from .state import MemberState
+
+if TYPE_CHECKING:
+    from ._pipeline import Pipeline
+    from .program import Program
+
+__all__ = ["Replay", "ReplaySummary"]
+
+
+def materialize(log: Log) -> tuple[Effect, ...]:
+    """Build the effect models of a log."""
+    return tuple(entry[0](*entry[1:]) for entry in log)
+
+
+def decision(pipeline: Pipeline, m: Member, log: Log, trace: list[tuple[str, str, str]],
+             shared: Shared | None) -> Decision:
+    """A Decision from a hot member, its effect log and trace."""
+    entries = tuple(TraceEntry.model_construct(rule_id=r, outcome=o, detail=d)  # type: ignore[arg-type]
+                    for r, o, d in trace)
+    return Decision.model_construct(
+        state=pipeline.freeze(m), effects=materialize(log), trace=entries,
+        shared=None if shared is None else shared.freeze(),
+    )
+
+
+def event_rows(program: Program, events: Iterable[Any] | PurchaseColumns) -> Iterable[Row]:
+    """Validate once at the edge and sort by (at, id) unless already sorted."""
+    if isinstance(events, PurchaseColumns):
+        if events.currency != program.currency:
+            raise CurrencyMismatch(
+                f"PurchaseColumns.currency={events.currency!r} but the program uses "
+                f"{program.currency}", hint=f"send amounts in {program.currency}",
+            )
+        if events.in_order:
+            return events._rows()
+        return sorted(events._rows(), key=_row_key)
+    rows: list[Row] = []
+    ats: list[datetime] = []
+    ids: list[str] = []
+    for position, item in enumerate(events):
+        try:
+            event = parse_event(item)
+            program._check(event)
+        except InvalidEvent as exc:
+            raise type(exc)(f"event #{position}: {exc.message}", hint=exc.hint) from None
+        rows.append(event._row())
+        ats.append(event.at)
+        ids.append(event.id)
+    if not _in_order(ats, ids):
+        rows.sort(key=_row_key)
+    return rows
+
+
+def _row_key(row: Row) -> tuple[datetime, str]:
+    return (row[3], row[1])
+
+
+class ReplaySummary(Frozen):
+    """Totals of a replay, for a quick look or a comparison of two programs."""
+
+    members: int
+    events: int
+    """Events applied (duplicates and refused events not counted)."""
+    duplicates: int
+    rejected: int
+    purchases: int
+    points_earned: int
+    points_redeemed: int
+    points_expired: int
+    points_revoked: int
+    points_available: int
+    points_pending: int
+    points_debt: int
+    vouchers_issued: int
+    voucher_value: Money
+    liability: Money
+    """Outstanding points (available + pending - debt) at the catalogue's best rate."""
+
+
+class Replay:
+    """The result of :meth:`~reciprocity.Program.replay`. Single use: the stream is read once.
+
+    Iterate it for one :class:`~reciprocity.Decision` per event (each with its state); or
+    read :attr:`states`, :attr:`shared`, :meth:`effects` or :meth:`summary`, which run one
+    fast pass that builds nothing per event.
+    """
+
+    def __init__(self, program: Program, rows: Iterable[Row], states: dict[str, MemberState],
+                 shared: SharedState | None, until: datetime | None, skip: bool) -> None:
+        self.program = program
+        self._pipeline: Pipeline = program._pipeline
+        self._rows = rows
+        self._start = states
+        self._until = until
+        self._skip = skip
+        self._members: dict[str, Member] | None = None
+        self._log: Log = []
+        self._states: dict[str, MemberState] | None = None
+        self._shared: Shared | None = None
+        if self._pipeline.uses_shared:
+            self._shared = (Shared(program.currency) if shared is None
+                            else Shared.thaw(shared))
+        self.applied = 0
+        """Events applied."""
+        self.duplicates = 0
+        """Events left out because their id was applied before."""
+        self.rejected: list[tuple[str, ReciprocityError]] = []
+        """``(event id, error)`` of events refused with ``errors="skip"``."""
+
+    def _member(self, members: dict[str, Member], mid: str) -> Member:
+        start = self._start.get(mid)
+        pipeline = self._pipeline
+        if start is None:
+            m = pipeline.new_member(mid, self.program.currency)
+        else:
+            m = pipeline.thaw(start)
+        m.shared = self._shared
+        members[mid] = m
+        return m
+
+    def _consume(self) -> None:
+        if self._members is not None:
+            return
+        if self._shared is not None:
+            for _ in self._ordered(trace=False):
+                pass
+            return
+        members: dict[str, Member] = {}
+        log = self._log
+        dispatch = self._pipeline.dispatch
+        get = members.get
+        skip = self._skip
+        rejected = self.rejected
+        applied = duplicates = 0
+        # Millions of small acyclic containers make the cyclic collector scan over and over
+        # for nothing; pause it for the pass (it is restored even on error).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for row in self._rows:
+                m = get(row[2]) or self._member(members, row[2])
+                if row[1] in m.applied:
+                    duplicates += 1
+                    continue
+                if skip:
+                    # Stages refuse before they change or log anything; effects already
+                    # logged are time housekeeping that is due whatever happens to the event.
+                    try:
+                        dispatch[row[0]](m, row, log, None)
+                    except ReciprocityError as exc:
+                        rejected.append((row[1], exc))
+                        continue
+                else:
+                    dispatch[row[0]](m, row, log, None)
+                applied += 1
+        finally:
+            if collecting:
+                gc.enable()
+        self.applied = applied
+        self.duplicates = duplicates
+        self._finish(members)
+
+    def _ordered(self, *, trace: bool) -> Iterator[Decision]:
+        """Apply rows one by one; with shared state, fire due effects in global time order."""
+        members: dict[str, Member] = {}
+        pipeline = self._pipeline
+        shared = self._shared
+        heap: list[tuple[datetime, str]] = []
+        if shared is not None:
+            for mid in self._start:
+                m = self._member(members, mid)
+                if m.next_due is not None:
+                    heap.append((m.next_due, mid))
+            heapq.heapify(heap)
+
+        def fire_until(when: datetime) -> None:
+            while heap and heap[0][0] <= when:
+                due, mid = heapq.heappop(heap)
+                m = members[mid]
+                if m.next_due is None or m.next_due != due:
+                    continue  # stale entry
+                pipeline.due(m, due, self._log, None)
+                if m.next_due is not None:
+                    heapq.heappush(heap, (m.next_due, mid))
+
+        for row in self._rows:
+            m = members.get(row[2]) or self._member(members, row[2])
+            if shared is not None:
+                fire_until(row[3])
+            log: Log = []
+            notes: list[tuple[str, str, str]] = []
+            before = m.next_due
+            if row[1] in m.applied:
+                self.duplicates += 1
+                notes.append(("program", "duplicate",
+                              f"event {row[1]} was applied before; nothing changed"))
+            else:
+                try:
+                    pipeline.step(m, row, log, notes if trace else None)
+                except ReciprocityError as exc:
+                    if not self._skip:
+                        raise
+                    self.rejected.append((row[1], exc))
+                    notes.append(("program", "refused", str(exc)))
+                else:
+                    self.applied += 1
+            self._log.extend(log)
+            if shared is not None and m.next_due is not None and m.next_due != before:
+                heapq.heappush(heap, (m.next_due, row[2]))
+            if trace:
+                yield decision(pipeline, m, log, notes, shared)
+        if shared is not None and self._until is not None:
+            fire_until(self._until)
+        self._finish(members)
+
+    def _finish(self, members: dict[str, Member]) -> None:
+        for mid in self._start:
+            if mid not in members:
+                self._member(members, mid)
+        if self._until is not None:
+            for m in members.values():
+                if m.as_of is None or self._until > m.as_of:
+                    self._pipeline.due(m, self._until, self._log, None)
+                    m.as_of = self._until
+        self._members = members
+        self._rows = ()
+
+    def __iter__(self) -> Iterator[Decision]:
+        if self._members is not None:
+            raise RuntimeError("this Replay was consumed already; call program.replay() again")
+        return self._ordered(trace=True)
+
+    @property
+    def states(self) -> dict[str, MemberState]:
+        """Every member's final state, by member id."""
+        self._consume()
+        assert self._members is not None
+        if self._states is None:
+            freeze = self._pipeline.freeze
+            self._states = {mid: freeze(m) for mid, m in self._members.items()}
+        return self._states
+
+    @property
+    def shared(self) -> SharedState | None:
+        """The final program-wide state, or ``None`` if the program has none."""
+        self._consume()
+        return None if self._shared is None else self._shared.freeze()
+
+    def effects(self) -> Iterator[Effect]:
+        """Every effect, in the order the engine produced them."""
+        self._consume()
+        for entry in self._log:
+            yield entry[0](*entry[1:])
+
+    def summary(self) -> ReplaySummary:
+        """Totals over all members.
+
+        >>> from reciprocity import seed_program
+        >>> seed_program().replay([]).summary().members
+        0
+        """
+        self._consume()
+        assert self._members is not None
+        members = self._members.values()
+        currency = self.program.currency
+        vouchers = [v for m in members for v in m.vouchers]
+        outstanding = sum(m.available + m.pending - m.debt for m in members)
+        value = sum((v.value.amount for v in vouchers), Decimal(0))
+        return ReplaySummary(
+            members=len(self._members),
+            events=self.applied,
+            duplicates=self.duplicates,
+            rejected=len(self.rejected),
+            purchases=sum(m.purchase_count for m in members),
+            points_earned=sum(m.earned for m in members),
+            points_redeemed=sum(m.redeemed for m in members),
+            points_expired=sum(m.expired for m in members),
+            points_revoked=sum(m.revoked for m in members),
+            points_available=sum(m.available for m in members),
+            points_pending=sum(m.pending for m in members),
+            points_debt=sum(m.debt for m in members),
+            vouchers_issued=len(vouchers),
+            voucher_value=Money(value, currency).quantize(),
+            liability=(self.program.point_value() * outstanding).quantize(),
+        )

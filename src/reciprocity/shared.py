@@ -1,0 +1,85 @@
+"""Program-wide state: what crosses members (budgets, gift stock, rankings).
+
+A member's state cannot hold "200 Christmas baskets for the whole shop", so a program that has
+budgets, stock or rankings keeps them in a :class:`SharedState` that ``apply`` takes and
+returns beside the member's state (``Decision.shared``). A shop stores it next to its member
+states and must lock it: two workers applying events of different members at once would
+otherwise both spend the last basket. Persist the member state and the shared state in one
+transaction.
+
+A program without program-wide state (``Program.uses_shared_state`` is ``False``) can be
+replayed member by member, in any partitioning, with identical results.
+
+>>> shared = SharedState.new("EUR")
+>>> SharedState.model_validate_json(shared.model_dump_json()) == shared
+True
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import Field
+
+from ._model import Frozen
+from .money import validate_currency
+
+__all__ = ["BudgetUse", "SharedState"]
+
+
+class BudgetUse(Frozen):
+    """How much of one budget one period has used."""
+
+    count: int = Field(default=0, ge=0)
+    amount: Decimal = Decimal(0)
+
+
+class SharedState(Frozen):
+    """Program-wide state. Immutable; a new one comes from ``apply``/``replay``."""
+
+    currency: str
+    budgets: dict[str, BudgetUse] = Field(default_factory=dict)
+    """Use per ``"<budget id>@<period>"``, e.g. ``"xmas-baskets@2026"``."""
+    stock_used: dict[str, int] = Field(default_factory=dict)
+    """Units given per stock id (physical gifts)."""
+    metrics: dict[str, dict[str, Decimal]] = Field(default_factory=dict)
+    """Per-member figures that rankings need, per ``"<metric>@<period>"``: e.g. the spend
+    of every member in 2026 under ``"spend@2026"``."""
+
+    def model_post_init(self, context: object, /) -> None:
+        validate_currency(self.currency, field="SharedState.currency")
+
+    @classmethod
+    def new(cls, currency: str) -> SharedState:
+        """An empty program-wide state."""
+        return cls(currency=currency)
+
+
+class Shared:
+    """The hot, mutable form of :class:`SharedState` used while a program runs."""
+
+    __slots__ = ("budgets", "currency", "metrics", "stock_used")
+
+    def __init__(self, currency: str) -> None:
+        self.currency = currency
+        self.budgets: dict[str, list[int | Decimal]] = {}
+        self.stock_used: dict[str, int] = {}
+        self.metrics: dict[str, dict[str, Decimal]] = {}
+
+    @classmethod
+    def thaw(cls, state: SharedState) -> Shared:
+        hot = cls(state.currency)
+        hot.budgets = {key: [use.count, use.amount] for key, use in state.budgets.items()}
+        hot.stock_used = dict(state.stock_used)
+        hot.metrics = {key: dict(values) for key, values in state.metrics.items()}
+        return hot
+
+    def freeze(self) -> SharedState:
+        return SharedState.model_construct(
+            currency=self.currency,
+            budgets={key: BudgetUse.model_construct(count=int(use[0]), amount=Decimal(use[1]))
+                     for key, use in sorted(self.budgets.items())},
+            stock_used=dict(sorted(self.stock_used.items())),
+            metrics={key: dict(sorted(values.items()))
+                     for key, values in sorted(self.metrics.items())},
+        )
