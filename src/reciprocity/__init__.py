@@ -53,6 +53,7 @@ from .errors import (
     UnknownReward,
 )
 from .events import (
+    Approval,
     Complaint,
     ComplaintCategory,
     Custom,
@@ -88,6 +89,7 @@ __all__ = [
     "Always",
     "AmountOver",
     "AnyOf",
+    "Approval",
     "Budget",
     "BudgetUse",
     "Cap",

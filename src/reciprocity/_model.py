@@ -32,7 +32,8 @@ NonEmptyStr = Annotated[str, StringConstraints(min_length=1, strip_whitespace=Fa
 
 
 _EVENT_CLASSES = frozenset(
-    {"Purchase", "Return", "Complaint", "SignUp", "ProfileUpdate", "Redemption", "Custom"}
+    {"Purchase", "Return", "Complaint", "SignUp", "ProfileUpdate", "Redemption", "Custom",
+     "Approval"}
 )
 _TAGS: dict[str, str] = {}
 """Discriminator tag -> class name, for every tagged model (filled by ``Frozen``)."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ._engine import P_RETURNED, Log, Member, Row, Trace, freeze_fields, thaw
 from ._stage import Check, Handler, Stage, run_due
 from .conditions import CompileContext
-from .events import CUSTOM, PROFILE, PURCHASE, RETURN, SIGNUP, ProfileUpdate, SignUp
+from .events import KINDS, PROFILE, PURCHASE, RETURN, SIGNUP, ProfileUpdate, SignUp
 from .policies.points import CompiledPoints
 from .state import MemberState
 
@@ -53,8 +53,13 @@ _FACTS = {PURCHASE: _purchase_facts, RETURN: _return_facts, SIGNUP: _profile_fac
           PROFILE: _profile_facts}
 
 
-def family_stages(program: Program, ctx: CompileContext) -> list[Stage]:
-    """The stages after points, in the documented order: tiers, gifts, goodwill."""
+def family_stages(program: Program, ctx: CompileContext,
+                  points: CompiledPoints) -> list[Stage]:
+    """The stages after points, in the documented order: tiers, gifts, goodwill.
+
+    Each family compiles its declared policy here; ``points`` lets a family grant points
+    through the point scheme's own lots (``points.grant``).
+    """
     stages: list[Stage] = []
     return stages
 
@@ -67,9 +72,10 @@ class Pipeline:
     def __init__(self, program: Program) -> None:
         ctx = CompileContext(program.currency, program.timezone)
         self.points = CompiledPoints(program.points, ctx)
-        self.stages: tuple[Stage, ...] = (self.points, *family_stages(program, ctx))
+        self.stages: tuple[Stage, ...] = (
+            self.points, *family_stages(program, ctx, self.points))
         self.uses_shared = any(stage.uses_shared for stage in self.stages)
-        self.dispatch = [self._compose(kind) for kind in range(CUSTOM + 1)]
+        self.dispatch = [self._compose(kind) for kind in range(KINDS)]
 
     def due(self, m: Member, until: datetime, log: Log, trace: Trace) -> None:
         """Fire every stage's due effects up to ``until``, in time order."""

@@ -38,6 +38,7 @@ from .errors import CurrencyMismatch, InvalidEvent
 from .money import Money, validate_currency
 
 __all__ = [
+    "Approval",
     "Complaint",
     "ComplaintCategory",
     "Custom",
@@ -55,7 +56,9 @@ __all__ = [
 ]
 
 # Internal kind codes; the hot path dispatches on these instead of on classes.
-PURCHASE, RETURN, COMPLAINT, SIGNUP, PROFILE, REDEMPTION, CUSTOM = range(7)
+PURCHASE, RETURN, COMPLAINT, SIGNUP, PROFILE, REDEMPTION, CUSTOM, APPROVAL = range(8)
+KINDS = 8
+"""Number of event kinds; kind codes are ``range(KINDS)``."""
 
 
 class _EventBase(Frozen):
@@ -227,14 +230,32 @@ class Custom(_EventBase):
     _kind: ClassVar[int] = CUSTOM
 
 
+class Approval(_EventBase):
+    """A person's answer to a decision that waited for approval (``approval_required``).
+
+    ``ref_event_id`` is the event whose decision waited (a complaint, say); nothing that
+    waits for approval is granted until an ``Approval`` with ``approved=True`` arrives.
+    """
+
+    type: Literal["approval"] = "approval"
+    ref_event_id: NonEmptyStr
+    approved: bool = True
+    approved_by: str | None = None
+    note: str = ""
+
+    _kind: ClassVar[int] = APPROVAL
+
+
 Event = Annotated[
-    Purchase | Return | Complaint | SignUp | ProfileUpdate | Redemption | Custom,
+    Purchase | Return | Complaint | SignUp | ProfileUpdate | Redemption | Custom | Approval,
     Field(discriminator="type"),
 ]
 """Any event; the ``type`` field picks the class."""
 
 _EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
-_EVENT_TYPES = (Purchase, Return, Complaint, SignUp, ProfileUpdate, Redemption, Custom)
+_EVENT_TYPES = (
+    Purchase, Return, Complaint, SignUp, ProfileUpdate, Redemption, Custom, Approval,
+)
 
 
 def parse_event(data: Mapping[str, Any] | str | bytes | _EventBase) -> Event:

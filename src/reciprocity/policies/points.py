@@ -369,6 +369,35 @@ class CompiledPoints(Stage):
 
         return on_purchase
 
+    def grant(self, m: Member, points: int, rule_id: str, event_id: str, at: datetime,
+              reason: str, log: Log, trace: Trace) -> None:
+        """Credit ``points`` on behalf of another family (goodwill, a points gift).
+
+        The points join the scheme like earned ones: a lot with the scheme's expiry (or the
+        pool), counted in ``points_earned``, repaying debt first, with a ``PointsEarned``
+        effect carrying ``reason``. They are available at once (no pending period).
+        """
+        if points <= 0:
+            return
+        lot_id = f"{event_id}/{rule_id}"
+        expires_at = None
+        if self.scheme.expiry is None and not self.scheme.pending_days:
+            m.pooled += points
+            m.available += points
+            held: str | None = None
+        else:
+            if self.scheme.expiry is not None:
+                expires_at = self.scheme.expiry.expires_at(at, self.zone)
+            m.add_lot([lot_id, rule_id, event_id, at, points, points, False, None, expires_at])
+            held = lot_id
+        m.earned += points
+        log.append((_build_granted, rule_id, m.member_id, event_id, at, points, held,
+                    expires_at, reason))
+        if trace is not None:
+            trace.append((rule_id, "applied", reason))
+        if m.debt:
+            self._repay_debt(m, lot_id, event_id, at, log)
+
     def _repay_debt(self, m: Member, lot_id: str, eid: str, at: datetime, log: Log) -> None:
         """Withhold new points to repay debt: from the new lot, or from the pool."""
         lot = next((lot for lot in reversed(m.lots) if lot[L_ID] == lot_id), None)
@@ -562,6 +591,15 @@ class CompiledPoints(Stage):
     def describe_expiry(self) -> str:
         expiry = self.scheme.expiry
         return "never" if expiry is None else expiry.describe()
+
+
+def _build_granted(rule_id: str, mid: str, eid: str, at: datetime, points: int,
+                   lot_id: str | None, expires_at: datetime | None,
+                   reason: str) -> PointsEarned:
+    return PointsEarned.model_construct(
+        rule_id=rule_id, reason=reason, member_id=mid, event_id=eid, at=at, points=points,
+        lot_id=lot_id, status="available", available_at=None, expires_at=expires_at,
+    )
 
 
 def _build_redeemed(reward: Reward, mid: str, eid: str, at: datetime) -> PointsRedeemed:
