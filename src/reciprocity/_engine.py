@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from .shared import Shared
-from .state import MemberState, PointLot, PurchaseRecord, Voucher
+from .state import MemberState, PointLot, PurchaseRecord, RecordLine, Voucher
 
 Row = tuple[int, str, str, datetime, Decimal | None, Any]
 """(kind, event id, member id, at, purchase amount or None, event model or None)."""
@@ -31,7 +31,7 @@ Trace = list[tuple[str, str, str]] | None
 # lot slots
 L_ID, L_RULE, L_SOURCE, L_AT, L_POINTS, L_REMAINING, L_PENDING, L_AVAILABLE_AT, L_EXPIRES = range(9)
 # purchase record slots
-P_AT, P_AMOUNT, P_RETURNED, P_EARNED, P_REVOKED = range(5)
+P_AT, P_AMOUNT, P_RETURNED, P_EARNED, P_REVOKED, P_LINES, P_CLOSED = range(7)
 
 _ZERO = Decimal(0)
 
@@ -44,9 +44,10 @@ class Member:
     """A member's state while a program works on it. Mutable; never escapes the package."""
 
     __slots__ = (
-        "applied", "as_of", "available", "birthday", "consents", "currency", "debt", "earned",
-        "expired", "gifts", "goodwill", "joined_at", "last_return", "lots", "member_id",
-        "next_due", "pending", "pooled", "purchase_count", "purchases", "redeemed", "revoked",
+        "applied", "as_of", "available", "birthday", "consents", "currency", "debt",
+        "earn_counters", "earned", "expired", "gifts", "goodwill", "joined_at", "last_activity",
+        "last_return", "lots", "member_id", "next_due", "pending", "pooled", "profile_fields",
+        "purchase_count", "purchases", "redeemed", "revoked",
         "shared", "spend", "tier", "tier_benefits", "tier_id", "vouchers",
     )
 
@@ -57,6 +58,10 @@ class Member:
         self.joined_at: datetime | None = None
         self.birthday: Any = None
         self.consents: set[str] = set()
+        self.profile_fields: set[str] = set()
+        self.earn_counters: dict[str, int] = {}
+        """Points credited per ``"<rule>@<period kind>@<period>"``, for caps."""
+        self.last_activity: datetime | None = None
         self.lots: list[list[Any]] = []
         self.available = 0
         """Available points: ``pooled`` plus the remaining points of available lots."""
@@ -121,10 +126,10 @@ class Member:
         else:
             self.available -= points
 
-    def take_available(self, points: int) -> None:
-        """Spend ``points`` of the available balance: lots oldest first (they may expire),
-        then the pool. The caller checked that the balance covers it."""
-        for lot in self.lots:
+    def take_available(self, points: int, *, newest_first: bool = False) -> None:
+        """Spend ``points`` of the available balance: lots oldest first (they may expire;
+        newest first on request), then the pool. The caller checked the balance covers it."""
+        for lot in (reversed(self.lots) if newest_first else self.lots):
             if points == 0:
                 break
             if lot[L_PENDING] or not lot[L_REMAINING]:
@@ -168,6 +173,7 @@ def thaw(state: MemberState) -> Member:
     m.joined_at = state.joined_at
     m.birthday = state.birthday
     m.consents = set(state.consents)
+    m.profile_fields = set(state.profile_fields)
     for lot in state.lots:
         m.add_lot([
             lot.id, lot.rule_id, lot.source_event_id, lot.earned_at, lot.points, lot.remaining,
@@ -183,7 +189,9 @@ def thaw(state: MemberState) -> Member:
     m.purchase_count = state.purchase_count
     m.spend = state.spend
     m.purchases = {
-        p.id: [p.at, p.amount, p.returned, dict(p.earned) or None, dict(p.revoked) or None]
+        p.id: [p.at, p.amount, p.returned, dict(p.earned) or None, dict(p.revoked) or None,
+               {line.sku: [line.unit_price, line.category, line.quantity, line.returned]
+                for line in p.lines} or None, p.fully_returned]
         for p in state.purchases
     }
     m.vouchers = list(state.vouchers)
@@ -209,12 +217,19 @@ def freeze_fields(m: Member) -> dict[str, Any]:
             id=pid, at=rec[P_AT], amount=rec[P_AMOUNT], returned=rec[P_RETURNED],
             earned=tuple(sorted(rec[P_EARNED].items())) if rec[P_EARNED] else (),
             revoked=tuple(sorted(rec[P_REVOKED].items())) if rec[P_REVOKED] else (),
+            lines=tuple(
+                RecordLine.model_construct(sku=sku, category=line[1], quantity=line[2],
+                                           unit_price=line[0], returned=line[3])
+                for sku, line in sorted(rec[P_LINES].items())
+            ) if rec[P_LINES] else (),
+            fully_returned=rec[P_CLOSED],
         )
         for pid, rec in sorted(m.purchases.items(), key=lambda item: (item[1][P_AT], item[0]))
     )
     return dict(
         member_id=m.member_id, currency=m.currency, as_of=m.as_of, joined_at=m.joined_at,
-        birthday=m.birthday, consents=tuple(sorted(m.consents)), lots=lots,
+        birthday=m.birthday, consents=tuple(sorted(m.consents)),
+        profile_fields=tuple(sorted(m.profile_fields)), lots=lots,
         pooled_points=m.pooled, debt=m.debt,
         points_earned=m.earned, points_redeemed=m.redeemed, points_expired=m.expired,
         points_revoked=m.revoked, purchase_count=m.purchase_count, spend=m.spend,

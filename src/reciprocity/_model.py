@@ -9,7 +9,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, V
 
 from .errors import InvalidEvent, ReciprocityError
 
-__all__ = ["Frozen", "Instant", "NonEmptyStr", "error_from_validation", "require_aware"]
+__all__ = ["Frozen", "Instant", "NonEmptyStr", "RuleId", "error_from_validation",
+           "require_aware"]
 
 
 def require_aware(value: datetime) -> datetime:
@@ -31,18 +32,34 @@ Instant = Annotated[datetime, AfterValidator(require_aware)]
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1, strip_whitespace=False)]
 
 
+def _rule_id(value: str) -> str:
+    if not value or "/" in value or any(ch.isspace() for ch in value):
+        raise ValueError(
+            f"{value!r} is not a usable id: ids name lots and vouchers as "
+            "'<event id>/<rule id>', so they cannot be empty or contain '/' or spaces; "
+            "use letters, digits, '-' or '_'"
+        )
+    return value
+
+
+RuleId = Annotated[str, AfterValidator(_rule_id)]
+"""The id of a rule, reward or budget: non-empty, without ``/`` or whitespace."""
+
+
 _EVENT_CLASSES = frozenset(
     {"Purchase", "Return", "Complaint", "SignUp", "ProfileUpdate", "Redemption", "Custom",
      "Approval"}
 )
 _TAGS: dict[str, str] = {}
 """Discriminator tag -> class name, for every tagged model (filled by ``Frozen``)."""
+_FIELDS: set[str] = set()
+"""Every field name of every model: a tag that is also a field name is never dropped."""
 
 
 def _describe_loc(loc: tuple[int | str, ...]) -> str:
     parts: list[str] = []
     for item in loc:
-        if isinstance(item, str) and item in _TAGS:
+        if isinstance(item, str) and item in _TAGS and item not in _FIELDS:
             continue  # a union's tag: the class is named by the owner or the message
 
         if isinstance(item, int):
@@ -62,7 +79,8 @@ def error_from_validation(
     """
     errors = exc.errors(include_url=False)
     first = errors[0]["loc"][:1] if errors and errors[0]["loc"] else ()
-    if owner == "event" and first and isinstance(first[0], str) and first[0] in _TAGS:
+    if (owner == "event" and first and isinstance(first[0], str) and first[0] in _TAGS
+            and first[0] not in _FIELDS):
         owner = _TAGS[first[0]]  # parse_event: name the event class, not "event"
     lines = []
     chosen: type[ReciprocityError] = default
@@ -109,6 +127,7 @@ class Frozen(BaseModel):
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
+        _FIELDS.update(cls.model_fields)
         field = cls.model_fields.get("type")
         if field is not None and isinstance(field.default, str):
             _TAGS.setdefault(field.default, cls.__name__)
@@ -120,6 +139,16 @@ class Frozen(BaseModel):
             raise error_from_validation(
                 type(self).__name__, exc, type(self)._error_class
             ) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):  # private attributes, set by the model itself
+            super().__setattr__(name, value)
+            return
+        raise AttributeError(
+            f"{type(self).__name__} is immutable, so .{name} cannot be set; build a changed "
+            f"copy with .model_copy(update={{{name!r}: ...}}), or, for a member's state, "
+            "apply an event with Program.apply"
+        )
 
     # Tell pydantic this __init__ only wraps the base one, so nested models are validated in
     # the core (errors keep their full path, "Purchase.lines[0].quantity") rather than through

@@ -6,10 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._engine import P_RETURNED, Log, Member, Row, Trace, freeze_fields, thaw
+from ._engine import P_AMOUNT, P_CLOSED, P_RETURNED, Log, Member, Row, Trace, freeze_fields, thaw
 from ._stage import Check, Handler, Stage, run_due
 from .conditions import CompileContext
 from .events import KINDS, PROFILE, PURCHASE, RETURN, SIGNUP, ProfileUpdate, SignUp
+from .policies._points_stage import _line_record
 from .policies.points import CompiledPoints
 from .state import MemberState
 
@@ -22,7 +23,9 @@ _ZERO = Decimal(0)
 
 
 def _purchase_facts(m: Member, row: Row) -> None:
-    m.purchases[row[1]] = [row[3], row[4], _ZERO, None, None]
+    event = row[5]
+    lines = None if event is None or not event.lines else _line_record(event)
+    m.purchases[row[1]] = [row[3], row[4], _ZERO, None, None, lines, False]
     m.purchase_count += 1
     m.spend += row[4]  # type: ignore[operator]
 
@@ -30,7 +33,9 @@ def _purchase_facts(m: Member, row: Row) -> None:
 def _return_facts(m: Member, row: Row) -> None:
     assert m.last_return is not None  # set by the points stage's check
     purchase_id, amount = m.last_return
-    m.purchases[purchase_id][P_RETURNED] += amount
+    record = m.purchases[purchase_id]
+    record[P_RETURNED] += amount
+    record[P_CLOSED] = record[P_RETURNED] >= record[P_AMOUNT]
     m.spend -= amount
 
 
@@ -47,6 +52,7 @@ def _profile_facts(m: Member, row: Row) -> None:
             m.birthday = event.birthday
         m.consents.update(event.consents_granted)
         m.consents.difference_update(event.consents_revoked)
+        m.profile_fields.update(event.fields_completed)
 
 
 _FACTS = {PURCHASE: _purchase_facts, RETURN: _return_facts, SIGNUP: _profile_facts,
@@ -61,6 +67,13 @@ def family_stages(program: Program, ctx: CompileContext,
     through the point scheme's own lots (``points.grant``).
     """
     stages: list[Stage] = []
+    if program.tiers is not None:
+        stages.append(program.tiers.compile(ctx, points))
+    if program.gifts is not None and program.gifts.rules:
+        stages.append(program.gifts.compile(ctx, points,
+                                            seed=f"{program.name}\x1f{program.version}"))
+    if program.goodwill is not None:
+        stages.append(program.goodwill.compile(ctx, points))
     return stages
 
 

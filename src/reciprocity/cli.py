@@ -1,4 +1,4 @@
-"""Command line: ``reciprocity demo | explain | schema | replay``.
+"""Command line: ``reciprocity demo | explain | schema | replay | check``.
 
 Only the standard library is used here, so the command works after a plain ``pip install``.
 """
@@ -86,6 +86,50 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _share(text: str) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share between 0 and 1, e.g. 0.25")
+    return text
+
+
+def _check(args: argparse.Namespace) -> int:
+    from decimal import Decimal
+
+    from .money import Money
+    from .policies._tiers_check import TypicalActivity
+
+    program = Program.load(args.program)
+    typical = None
+    if args.events is not None:
+        lines = Path(args.events).read_text(encoding="utf-8").splitlines()
+        events = [parse_event(line) for line in lines if line.strip()]
+        typical = TypicalActivity.from_states(program.replay(events, errors="skip").states,
+                                              currency=program.currency)
+    if args.spend is not None or args.orders is not None or args.points is not None:
+        base = typical or TypicalActivity()
+        typical = TypicalActivity(
+            spend=base.spend if args.spend is None else Money(args.spend, program.currency),
+            orders=base.orders if args.orders is None else args.orders,
+            points=base.points if args.points is None else args.points)
+    findings = program.check(typical=typical, max_first_share=Decimal(args.max_first_share))
+    if args.json:
+        print(json.dumps([f.model_dump(mode="json") for f in findings], indent=2))
+    elif findings:
+        if typical is not None:
+            print(f"typical member per year: {typical.describe()}")
+        for finding in findings:
+            print(finding)
+    else:
+        print("No findings.")
+    return 1 if any(f.severity != "info" for f in findings) else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``reciprocity`` command."""
     parser = argparse.ArgumentParser(prog="reciprocity", description=__doc__)
@@ -110,6 +154,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     replay.add_argument("--skip", action="store_true", help="skip refused events")
     replay.add_argument("--json", action="store_true", help="print the summary as JSON")
     replay.set_defaults(func=_replay)
+
+    check = sub.add_parser(
+        "check", help="pre-launch checks of a program (exit 1 on errors or warnings)")
+    check.add_argument("program", help="a .json, .toml or .yaml program")
+    check.add_argument("--spend", help="a typical member's yearly spend, e.g. 240.00")
+    check.add_argument("--orders", type=int, help="a typical member's orders per year")
+    check.add_argument("--points", type=int, help="a typical member's points per year")
+    check.add_argument("--events", help="JSON-lines events to measure the median member from")
+    check.add_argument("--max-first-share", default="0.25", type=_share,
+                       help="largest share of a typical year the first tier may need")
+    check.add_argument("--json", action="store_true", help="print the findings as JSON")
+    check.set_defaults(func=_check)
 
     args = parser.parse_args(argv)
     try:

@@ -20,7 +20,7 @@ functions; nothing interprets the tree per event.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -328,10 +328,8 @@ def _wrap(condition: _ConditionBase, other: type) -> str:
 
 
 Condition = Annotated[
-    Union[
-        "Always", "AmountOver", "ChannelIs", "During", "PurchaseCountAtLeast", "HasConsent",
-        "InCategory", "InTier", "AllOf", "AnyOf", "Not",
-    ],
+    Always | AmountOver | ChannelIs | During | PurchaseCountAtLeast | HasConsent | InCategory
+    | InTier | AllOf | AnyOf | Not,
     Field(discriminator="type"),
 ]
 """Any condition; the ``type`` field picks the class."""

@@ -18,18 +18,29 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ._model import Frozen, Instant, NonEmptyStr
+from .money import Money
+from .policies.tiers import TierBenefits
 from .shared import SharedState
-from .state import MemberState, Voucher
+from .state import CompensationKind, GiftKind, MemberState, Voucher
 
 __all__ = [
     "Decision",
     "Effect",
+    "GiftGranted",
+    "GiftRevoked",
+    "GoodwillDeclined",
+    "GoodwillGranted",
+    "GoodwillPending",
+    "MessageSuggested",
     "PointsEarned",
     "PointsExpired",
     "PointsRedeemed",
     "PointsReleased",
     "PointsRevoked",
+    "TierChanged",
+    "TierGraceStarted",
     "TraceEntry",
+    "VoucherCancelled",
     "VoucherIssued",
 ]
 
@@ -113,7 +124,8 @@ class PointsExpired(_EffectBase):
 
     type: Literal["points_expired"] = "points_expired"
     points: int
-    lot_id: NonEmptyStr
+    lot_id: str | None = None
+    """The lot that expired; ``None`` when all points expired at once (inactivity)."""
 
     @property
     def points_delta(self) -> int:
@@ -127,9 +139,154 @@ class VoucherIssued(_EffectBase):
     voucher: Voucher
 
 
+class VoucherCancelled(_EffectBase):
+    """A voucher that an order issued automatically is cancelled because the order was
+    returned; its points come back to the balance (and are then taken back with the order's
+    points). Void the voucher in the shop, or deduct its value from the refund if it was used.
+    """
+
+    type: Literal["voucher_cancelled"] = "voucher_cancelled"
+    voucher: Voucher
+    points: int
+
+    @property
+    def points_delta(self) -> int:
+        return self.points
+
+
+class GoodwillGranted(_EffectBase):
+    """Compensation given for a complaint, at once or after an approval.
+
+    ``value`` is what it is worth (for points, their worth at the policy's point value);
+    points themselves are credited by a :class:`PointsEarned` effect beside this one, so
+    this effect does not change the balance.
+    """
+
+    type: Literal["goodwill_granted"] = "goodwill_granted"
+    complaint_id: NonEmptyStr
+    order_id: str | None = None
+    kind: CompensationKind
+    value: Money
+    points: int | None = None
+    approval_required: bool = False
+    """Whether it waited for a person's approval before it was given."""
+    approved_by: str | None = None
+    code: str | None = None
+    """The voucher code, for a voucher."""
+    gift: str | None = None
+    """The gift's name, for a gift."""
+    expires_at: Instant | None = None
+    """When a voucher stops being valid."""
+
+
+class GoodwillPending(_EffectBase):
+    """Compensation decided for a complaint that waits for a person's approval.
+
+    Nothing is given until an :class:`~reciprocity.Approval` event with ``ref_event_id``
+    set to the complaint's id arrives; then a :class:`GoodwillGranted` (or a
+    :class:`GoodwillDeclined`) follows.
+    """
+
+    type: Literal["goodwill_pending"] = "goodwill_pending"
+    complaint_id: NonEmptyStr
+    order_id: str | None = None
+    kind: CompensationKind
+    value: Money
+    points: int | None = None
+    approval_required: Literal[True] = True
+    why: str = ""
+    """Why a person must approve it (a limit, the rule, the budget)."""
+
+
+class GoodwillDeclined(_EffectBase):
+    """A complaint that gets no compensation, with the declared outcome and why.
+
+    ``outcome`` is ``"no_compensation"``, ``"refer_to_service"`` (a person should look at
+    it) or ``"declined"`` (a person declined compensation that waited for approval).
+    """
+
+    type: Literal["goodwill_declined"] = "goodwill_declined"
+    complaint_id: NonEmptyStr
+    order_id: str | None = None
+    outcome: Literal["no_compensation", "refer_to_service", "declined"]
+
+
+class GiftGranted(_EffectBase):
+    """A gift given by a gift rule: what it is, what it is worth, and why.
+
+    Gifts do not change the points balance. ``grant_id`` (``<rule id>@<occurrence>``) names
+    the grant in ``MemberState.gifts`` and in a later :class:`GiftRevoked`.
+    """
+
+    type: Literal["gift_granted"] = "gift_granted"
+    grant_id: NonEmptyStr
+    gift_id: NonEmptyStr
+    name: NonEmptyStr
+    kind: GiftKind
+    value: Money
+    valid_until: Instant | None = None
+    """When a voucher stops being valid."""
+
+
+class GiftRevoked(_EffectBase):
+    """A gift taken back because a return means its order no longer qualifies.
+
+    With ``charged_back`` the member keeps the gift and its ``value`` is deducted from the
+    refund instead.
+    """
+
+    type: Literal["gift_revoked"] = "gift_revoked"
+    grant_id: NonEmptyStr
+    gift_id: NonEmptyStr
+    name: NonEmptyStr
+    value: Money
+    purchase_id: str | None = None
+    charged_back: bool = False
+
+
+class MessageSuggested(_EffectBase):
+    """A message the shop should send (a feedback request to a member who drifts away).
+
+    Not a gift: it gives nothing and costs nothing; the shop's own messaging sends it.
+    """
+
+    type: Literal["message_suggested"] = "message_suggested"
+    message_id: NonEmptyStr
+    channel: NonEmptyStr
+    text: str
+
+
+class TierChanged(_EffectBase):
+    """A member's tier changed: an upgrade, a downgrade at a review, or a renewal.
+
+    ``benefits`` are what the new tier brings (``None`` when the member has no tier now);
+    ``valid_until`` is when it runs out and is reviewed (``None`` for never).
+    """
+
+    type: Literal["tier_changed"] = "tier_changed"
+    change: Literal["upgrade", "downgrade", "renewal"]
+    from_tier: str | None = None
+    to_tier: str | None = None
+    benefits: TierBenefits | None = None
+    valid_until: Instant | None = None
+
+
+class TierGraceStarted(_EffectBase):
+    """A tier ran out without being earned again; the member keeps it until ``grace_until``,
+    when it is reviewed again. Buying enough before then keeps it."""
+
+    type: Literal["tier_grace_started"] = "tier_grace_started"
+    tier_id: NonEmptyStr
+    expired_at: Instant
+    grace_until: Instant
+
+
 Effect = Annotated[
     PointsEarned | PointsReleased | PointsRedeemed | PointsRevoked | PointsExpired
-    | VoucherIssued,
+    | VoucherIssued | VoucherCancelled
+    | GoodwillGranted | GoodwillPending | GoodwillDeclined
+    | GiftGranted | GiftRevoked | MessageSuggested
+    | TierChanged | TierGraceStarted,
     Field(discriminator="type"),
 ]
 """Any effect; the ``type`` field picks the class."""
@@ -154,6 +311,12 @@ class Decision(Frozen):
     effects: tuple[Effect, ...] = ()
     trace: tuple[TraceEntry, ...] = ()
     shared: SharedState | None = None
+
+    @property
+    def approval_required(self) -> bool:
+        """Whether part of this decision waits for a person's approval (goodwill above a
+        limit): nothing of that part is given until an ``Approval`` event confirms it."""
+        return any(isinstance(e, GoodwillPending) for e in self.effects)
 
     def explain(self) -> str:
         """The trace and effects as readable lines."""

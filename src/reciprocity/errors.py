@@ -13,6 +13,7 @@ working in code that does not know reciprocity::
      |    +-- UnknownReward                     a redemption names a reward not in the catalogue
      |    +-- UnknownPurchase                   a return references a purchase never seen
      |    +-- ReturnExceedsPurchase             more is returned than was bought
+     |    +-- NotAwaitingApproval               an approval for nothing that waits for one
      +-- MissingDependency (ImportError)      an optional extra is not installed
 
 Every error carries a kebab-case ``code``; ``docs/errors.md`` has a section per code, and
@@ -37,6 +38,7 @@ __all__ = [
     "InvalidProgram",
     "MissingDependency",
     "NaiveDatetime",
+    "NotAwaitingApproval",
     "ReciprocityError",
     "RefusedEvent",
     "ReturnExceedsPurchase",
@@ -119,6 +121,12 @@ class ReturnExceedsPurchase(RefusedEvent):
 
     code = "return-exceeds-purchase"
 
+
+
+class NotAwaitingApproval(RefusedEvent):
+    """An ``Approval`` names an event that waits for no approval: unknown, or decided already."""
+
+    code = "not-awaiting-approval"
 
 class MissingDependency(ReciprocityError, ImportError):
     """An optional extra is needed for this feature and is not installed."""

@@ -167,6 +167,8 @@ ComplaintCategory = Literal[
     "late_delivery", "missing_item", "partial_delivery", "damaged", "not_as_described",
     "quality", "service", "other",
 ]
+"""What a complaint is about: ``late_delivery``, ``missing_item``, ``partial_delivery``,
+``damaged``, ``not_as_described``, ``quality``, ``service`` or ``other``."""
 
 
 class Complaint(_EventBase):
@@ -216,6 +218,8 @@ class Redemption(_EventBase):
     type: Literal["redemption"] = "redemption"
     reward_id: NonEmptyStr
     quantity: int = Field(default=1, ge=1)
+    points: int | None = Field(default=None, ge=1)
+    """For rewards that take points as money (``PointsAsCurrency``): how many to spend."""
 
     _kind: ClassVar[int] = REDEMPTION
 

@@ -48,7 +48,11 @@ from .effects import Decision, TraceEntry
 from .errors import InvalidEvent, InvalidProgram, MissingDependency, ReciprocityError
 from .events import Event, Purchase, PurchaseColumns, parse_event
 from .money import Money, validate_currency
-from .policies.points import PointScheme, check_purchase_currency
+from .policies._tiers_check import Finding, TypicalActivity, check_program
+from .policies.gifts import GiftScheme
+from .policies.goodwill import GoodwillPolicy
+from .policies.points import PointsAsCurrency, PointScheme, check_purchase_currency
+from .policies.tiers import TierLadder
 from .replay import Replay, decision, event_rows
 from .shared import Shared, SharedState
 from .state import MemberState
@@ -59,12 +63,15 @@ __all__ = ["Program", "program_json_schema"]
 class Program(Frozen):
     """A loyalty program: policies plus the currency and time zone they work in.
 
-    Args:
+    Attributes:
         name: the program's name, shown to customers.
         version: your version label; saved with the program.
         currency: ISO 4217 code of every amount the program handles.
         timezone: IANA zone for calendar rules (expiry dates, birthday months).
         points: the point scheme.
+        tiers: the tier ladder (:class:`~reciprocity.TierLadder`), if any.
+        gifts: gift triggers, budgets and stock (:class:`~reciprocity.GiftScheme`), if any.
+        goodwill: compensation after a complaint (:class:`~reciprocity.GoodwillPolicy`).
     """
 
     _error_class: ClassVar[type[ReciprocityError]] = InvalidProgram
@@ -75,6 +82,9 @@ class Program(Frozen):
     currency: str = "EUR"
     timezone: str = "UTC"
     points: PointScheme = Field(default_factory=PointScheme)
+    tiers: TierLadder | None = None
+    gifts: GiftScheme | None = None
+    goodwill: GoodwillPolicy | None = None
 
     _pipeline: Pipeline = PrivateAttr()
 
@@ -96,6 +106,14 @@ class Program(Frozen):
 
     def model_post_init(self, context: object, /) -> None:
         self._pipeline = Pipeline(self)
+
+    def __eq__(self, other: object) -> bool:
+        """Programs are equal when their declarations are (the compiled engine is derived)."""
+        if not isinstance(other, Program):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = Frozen.__hash__
 
     @property
     def uses_shared_state(self) -> bool:
@@ -134,19 +152,40 @@ class Program(Frozen):
         expiry = self.points.expiry
         lines.append("Points never expire." if expiry is None
                      else f"Points expire {expiry.describe()} after they are earned.")
+        if self.tiers is not None:
+            lines += self.tiers.explain_lines()
+        if self.gifts is not None:
+            lines += self.gifts.explain_lines()
+        if self.goodwill is not None:
+            lines.append("Goodwill after a complaint (the most generous matching rule applies):")
+            lines += self.goodwill.explain_lines()
         return "\n".join(lines)
 
     def point_value(self) -> Money:
         """What one point is worth at the catalogue's best rate (for liability figures).
 
         >>> from reciprocity import seed_program
-        >>> seed_program().point_value()
-        Money('1', 'EUR')
+        >>> str(seed_program().point_value())
+        '1.00 EUR'
         """
         best = Decimal(0)
         for reward in self.points.rewards:
-            best = max(best, reward.value.amount / reward.points)
+            if isinstance(reward, PointsAsCurrency):
+                best = max(best, reward.point_value.amount)
+            else:
+                best = max(best, reward.value.amount / reward.points)
         return Money(best, self.currency)
+
+    def check(self, *, typical: TypicalActivity | None = None,
+              max_first_share: Decimal | str = Decimal("0.25")) -> list[Finding]:
+        """Pre-launch checks of the program's policies, most serious first (see
+        :func:`~reciprocity.check_ladder`); an empty list means nothing was found.
+
+        >>> from reciprocity import seed_program
+        >>> seed_program().check()
+        []
+        """
+        return check_program(self, typical=typical, max_first_share=max_first_share)
 
     # -- the engine ---------------------------------------------------------------------
     def _state_for(self, state: MemberState | None, event: Event) -> MemberState:

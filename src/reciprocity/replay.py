@@ -158,7 +158,6 @@ class Replay:
         dispatch = self._pipeline.dispatch
         get = members.get
         skip = self._skip
-        rejected = self.rejected
         applied = duplicates = 0
         # Millions of small acyclic containers make the cyclic collector scan over and over
         # for nothing; pause it for the pass (it is restored even on error).
@@ -171,22 +170,47 @@ class Replay:
                     duplicates += 1
                     continue
                 if skip:
-                    # Stages refuse before they change or log anything; effects already
-                    # logged are time housekeeping that is due whatever happens to the event.
-                    try:
-                        dispatch[row[0]](m, row, log, None)
-                    except ReciprocityError as exc:
-                        rejected.append((row[1], exc))
-                        continue
+                    self._step_or_refuse(members, m, row, log, None)
                 else:
                     dispatch[row[0]](m, row, log, None)
-                applied += 1
+                    applied += 1
         finally:
             if collecting:
                 gc.enable()
-        self.applied = applied
+        self.applied += applied
         self.duplicates = duplicates
         self._finish(members)
+
+    def _step_or_refuse(self, members: dict[str, Member], m: Member, row: Row, log: Log,
+                        trace: list[tuple[str, str, str]] | None) -> Member:
+        """Apply a row; on refusal, restore the member as it was. Returns the member.
+
+        Stages refuse before they change anything, but the time housekeeping that runs first
+        may have; ``apply`` discards it with the refused event, so the replay does the same,
+        from a copy taken before the step (only when housekeeping is due).
+        """
+        pipeline = self._pipeline
+        due = m.next_due
+        snapshot = None
+        if due is not None and due <= row[3]:
+            snapshot = pipeline.freeze(m)
+        mark = len(log)
+        try:
+            pipeline.step(m, row, log, trace)
+        except ReciprocityError as exc:
+            if not self._skip:
+                raise
+            self.rejected.append((row[1], exc))
+            if snapshot is not None:
+                del log[mark:]
+                restored = pipeline.thaw(snapshot)
+                restored.shared = m.shared
+                members[row[2]] = m = restored
+            if trace is not None:
+                trace.append(("program", "refused", str(exc)))
+        else:
+            self.applied += 1
+        return m
 
     def _ordered(self, *, trace: bool) -> Iterator[Decision]:
         """Apply rows one by one; with shared state, fire due effects in global time order."""
@@ -223,15 +247,7 @@ class Replay:
                 notes.append(("program", "duplicate",
                               f"event {row[1]} was applied before; nothing changed"))
             else:
-                try:
-                    pipeline.step(m, row, log, notes if trace else None)
-                except ReciprocityError as exc:
-                    if not self._skip:
-                        raise
-                    self.rejected.append((row[1], exc))
-                    notes.append(("program", "refused", str(exc)))
-                else:
-                    self.applied += 1
+                m = self._step_or_refuse(members, m, row, log, notes if trace else None)
             self._log.extend(log)
             if shared is not None and m.next_due is not None and m.next_due != before:
                 heapq.heappush(heap, (m.next_due, row[2]))

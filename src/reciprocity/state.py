@@ -22,7 +22,22 @@ from pydantic import Field
 from ._model import Frozen, Instant, NonEmptyStr
 from .money import Money, validate_currency
 
-__all__ = ["MemberState", "PointLot", "PurchaseRecord", "Voucher"]
+__all__ = [
+    "CompensationKind",
+    "ComplaintRecord",
+    "GiftGrant",
+    "GiftHistory",
+    "GiftKind",
+    "GoodwillGrant",
+    "GoodwillHistory",
+    "MemberState",
+    "PendingGoodwill",
+    "PointLot",
+    "PurchaseRecord",
+    "RecordLine",
+    "TierStatus",
+    "Voucher",
+]
 
 
 class PointLot(Frozen):
@@ -43,6 +58,16 @@ class PointLot(Frozen):
     expires_at: Instant | None = None
 
 
+class RecordLine(Frozen):
+    """A line of a remembered purchase, so a return by line is priced as it was sold."""
+
+    sku: NonEmptyStr
+    category: str | None = None
+    quantity: int = Field(gt=0)
+    unit_price: Decimal
+    returned: int = Field(default=0, ge=0)
+
+
 class PurchaseRecord(Frozen):
     """What the state remembers of a purchase, so a later return is handled exactly."""
 
@@ -55,6 +80,10 @@ class PurchaseRecord(Frozen):
     """Points earned, per rule id, as stored at earning time (never recomputed)."""
     revoked: tuple[tuple[str, int], ...] = ()
     """Points taken back so far, per rule id."""
+    lines: tuple[RecordLine, ...] = ()
+    """The order's lines, when it had any."""
+    fully_returned: bool = False
+    """Whether everything was returned (also for an order of 0.00)."""
 
 
 class Voucher(Frozen):
@@ -66,6 +95,168 @@ class Voucher(Frozen):
     issued_at: Instant
     expires_at: Instant | None = None
     source_event_id: NonEmptyStr
+
+
+CompensationKind = Literal["points", "voucher", "gift", "credit", "refund_share"]
+"""What a goodwill compensation is: points, a voucher, a small gift, a credit on the account,
+or a share of the order refunded."""
+
+
+class ComplaintRecord(Frozen):
+    """A complaint the goodwill policy has seen, and what came of it."""
+
+    id: NonEmptyStr
+    at: Instant
+    order_id: str | None = None
+    category: str
+    severity: int = Field(ge=1, le=5)
+    outcome: Literal["granted", "pending", "declined", "no_compensation", "refer_to_service"]
+    """``pending`` waits for an approval; ``declined`` means a person declined it."""
+    rule_id: str | None = None
+    """The goodwill rule that decided it, if one did."""
+    duplicate_of: str | None = None
+    """The earlier complaint about the same order and category, for a duplicate."""
+    cause: Literal[
+        "unknown_order", "returned_order", "duplicate", "no_rule", "cap_reached",
+        "budget_used_up", "nothing_left",
+    ] | None = None
+    """Why it got no compensation, when it got none before any approval."""
+
+
+class GoodwillGrant(Frozen):
+    """Compensation given for one complaint."""
+
+    complaint_id: NonEmptyStr
+    rule_id: NonEmptyStr
+    kind: CompensationKind
+    value: Money
+    """Its worth; for points, the points at the policy's point value."""
+    points: int | None = None
+    decided_at: Instant
+    """When the complaint was made: caps and budgets count it in that period."""
+    granted_at: Instant
+    """When it was given: the complaint's time, or the approval's."""
+    order_id: str | None = None
+    code: str | None = None
+    """Voucher code, for vouchers."""
+    gift: str | None = None
+    """Name of the gift, for gifts."""
+    expires_at: Instant | None = None
+    approved_by: str | None = None
+    """Who approved it, when it waited for approval."""
+
+
+class PendingGoodwill(Frozen):
+    """Compensation decided for a complaint, waiting for a person to approve it."""
+
+    complaint_id: NonEmptyStr
+    rule_id: NonEmptyStr
+    kind: CompensationKind
+    value: Money
+    points: int | None = None
+    at: Instant
+    """When the complaint was made."""
+    order_id: str | None = None
+    category: str
+    gift: str | None = None
+    valid_days: int | None = None
+    """Days a voucher stays valid after it is granted."""
+    budget_reserved: bool = False
+    """Whether the program budget already counts it (given back if it is declined)."""
+    notes: tuple[str, ...] = ()
+    """How the value came about, for the reason of the eventual grant."""
+    why: str = ""
+    """Why it waits for approval."""
+
+
+class GoodwillHistory(Frozen):
+    """A member's goodwill history: complaints, compensation given, approvals pending.
+
+    >>> history = GoodwillHistory()
+    >>> GoodwillHistory.model_validate_json(history.model_dump_json()) == history
+    True
+    """
+
+    complaints: tuple[ComplaintRecord, ...] = ()
+    grants: tuple[GoodwillGrant, ...] = ()
+    pending: tuple[PendingGoodwill, ...] = ()
+
+
+GiftKind = Literal["sample", "physical", "voucher", "e-book", "early-access", "other"]
+"""What a gift is: a free sample, a physical gift, a voucher, an e-book, early access to a
+sale, or something else."""
+
+
+class GiftGrant(Frozen):
+    """A gift given to a member by a gift rule."""
+
+    id: NonEmptyStr
+    """``<rule id>@<occurrence>``: unique and stable."""
+    rule_id: NonEmptyStr
+    gift_id: NonEmptyStr
+    name: NonEmptyStr
+    kind: GiftKind
+    value: Money
+    """What it was worth when given."""
+    at: Instant
+    occurrence: NonEmptyStr
+    """What the grant was for, so a trigger fires once per occurrence: the order id, the
+    year (birthday, season), ``year-3`` (anniversary), the tier, the period (thank-you),
+    ``first``, ``order-10``, ``welcome``, or the last order's time (a quiet spell)."""
+    source_event_id: str | None = None
+    """The event that triggered it; ``None`` for date-driven gifts."""
+    valid_until: Instant | None = None
+    revoked: bool = False
+    """Whether a return took it back (or charged it back)."""
+    revoked_at: Instant | None = None
+    charged_back: bool = False
+    """Whether its value was deducted from a refund instead of taking it back."""
+
+
+class GiftHistory(Frozen):
+    """A member's gift history and the gift calendar's bookkeeping."""
+
+    grants: tuple[GiftGrant, ...] = ()
+    """Every gift given, oldest first (revoked ones included)."""
+    due: dict[str, Instant] = Field(default_factory=dict)
+    """Per date-driven rule, when it is looked at next (birthday, anniversary, season,
+    quiet spell)."""
+    spells: dict[str, Instant] = Field(default_factory=dict)
+    """Per drift rule, the last order of the quiet spell already handled: one feedback
+    request per spell."""
+    birthday_seen: date | None = None
+    """The birthday the gift rules saw last, to notice a change."""
+    birthday_changed_at: Instant | None = None
+    """When the birthday was last set or changed (anti-gaming)."""
+
+    def for_rule(self, rule_id: str) -> tuple[GiftGrant, ...]:
+        """The grants of one rule, oldest first."""
+        return tuple(grant for grant in self.grants if grant.rule_id == rule_id)
+
+    def last_grant(self, rule_id: str) -> GiftGrant | None:
+        """The latest grant of one rule that was not revoked, or ``None``."""
+        kept = [g for g in self.grants if g.rule_id == rule_id and not g.revoked]
+        return max(kept, key=lambda g: g.at) if kept else None
+
+
+class TierStatus(Frozen):
+    """A member's place on the tier ladder.
+
+    Only decisions are stored here; the qualification itself (spend, orders, points per
+    period) is derived from ``MemberState.purchases`` whenever it is needed, so it can never
+    disagree with the order history.
+    """
+
+    tier_id: str | None = None
+    """The current tier; ``None`` when the member has none (yet, or any more)."""
+    since: Instant | None = None
+    """When the member entered the current tier."""
+    valid_until: Instant | None = None
+    """When the current tier runs out and is reviewed; ``None`` for never."""
+    grace_until: Instant | None = None
+    """Set while the tier ran out and is kept for a grace period: the next review."""
+    anchor: Instant | None = None
+    """Start of the first membership year (membership-year ladders only)."""
 
 
 class MemberState(Frozen):
@@ -82,6 +273,8 @@ class MemberState(Frozen):
     joined_at: Instant | None = None
     birthday: date | None = None
     consents: tuple[str, ...] = ()
+    profile_fields: tuple[str, ...] = ()
+    """Profile fields the member has completed (from ``ProfileUpdate.fields_completed``)."""
     lots: tuple[PointLot, ...] = ()
     """Point lots with points left, oldest first."""
     pooled_points: int = Field(default=0, ge=0)
@@ -89,6 +282,10 @@ class MemberState(Frozen):
     pending points has no use for lots (its points are all alike), so it keeps them here."""
     debt: int = Field(default=0, ge=0)
     """Points owed after a return took back points that were already spent."""
+    earn_counters: dict[str, int] = Field(default_factory=dict)
+    """Points credited per rule and current period, for the rules' caps."""
+    last_activity_at: Instant | None = None
+    """The member's last order, redemption or points credit (for inactivity expiry)."""
     points_earned: int = 0
     points_redeemed: int = 0
     points_expired: int = 0
@@ -100,6 +297,13 @@ class MemberState(Frozen):
     vouchers: tuple[Voucher, ...] = ()
     applied_event_ids: tuple[str, ...] = ()
     """Ids of every event applied, sorted; re-applying one of them is a no-op."""
+    goodwill: GoodwillHistory | None = None
+    """Complaints, goodwill given and approvals pending; ``None`` before the first complaint."""
+    gifts: GiftHistory | None = None
+    """Gifts given and the gift calendar; ``None`` until a gift rule first looks at the
+    member."""
+    tier: TierStatus | None = None
+    """The member's tier; ``None`` until the tier ladder first looks at the member."""
 
     def model_post_init(self, context: object, /) -> None:
         validate_currency(self.currency, field="MemberState.currency")
@@ -115,6 +319,11 @@ class MemberState(Frozen):
         return self.pooled_points + sum(
             lot.remaining for lot in self.lots if lot.status == "available"
         )
+
+    @property
+    def balance(self) -> int:
+        """Available points minus debt: negative while a member owes points."""
+        return self.available_points - self.debt
 
     @property
     def pending_points(self) -> int:

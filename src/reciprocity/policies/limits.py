@@ -1,15 +1,15 @@
 """Limits shared by every family: calendar periods, per-member caps, cooldowns, budgets.
 
 Periods are calendar periods in the program's time zone: a gift "once per year" given on
-31 December 23:30 in Berlin counts for that year even though it is already 1 January in UTC.
+1 January 00:30 in Berlin counts for the new year, although it is still 31 December in UTC.
 
 >>> from datetime import datetime
 >>> from zoneinfo import ZoneInfo
->>> at = datetime(2026, 12, 31, 23, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+>>> at = datetime(2027, 1, 1, 0, 30, tzinfo=ZoneInfo("Europe/Berlin"))
 >>> Period.YEAR.key(at, ZoneInfo("Europe/Berlin")), Period.YEAR.key(at, ZoneInfo("UTC"))
-('2026', '2026')
+('2027', '2026')
 >>> Period.MONTH.bounds(at, ZoneInfo("Europe/Berlin"))[1].isoformat()
-'2027-01-01T00:00:00+01:00'
+'2027-02-01T00:00:00+01:00'
 >>> Cap(count=1, per=Period.YEAR).describe()
 'at most 1 per year'
 """
@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from pydantic import Field, model_validator
 
-from .._model import Frozen, NonEmptyStr
+from .._model import Frozen, RuleId
 from ..errors import InvalidProgram
 from ..money import Money
 from ..shared import Shared
@@ -151,7 +151,7 @@ class Budget(_Limit):
     person decides (used by goodwill).
     """
 
-    id: NonEmptyStr
+    id: RuleId
     when_exhausted: Literal["skip", "approval"] = "skip"
 
     def key(self, at: datetime, zone: ZoneInfo) -> str:

@@ -1,6 +1,8 @@
-"""Point schemes: earning, pending points, expiry, clawback on returns, and redemption.
+"""Point schemes: earning, multipliers, caps, pending points, expiry, clawback and rewards.
 
-The seed scheme, "every purchase over 50 EUR earns one point; 10 points buy a 10 EUR voucher":
+Everything here is declared data; :class:`~reciprocity.policies._points_stage.CompiledPoints`
+turns it into closures when a program is built. The seed scheme, "every purchase over 50 EUR
+earns one point; 10 points buy a 10 EUR voucher":
 
 >>> from reciprocity import Money
 >>> scheme = PointScheme(
@@ -10,74 +12,183 @@ The seed scheme, "every purchase over 50 EUR earns one point; 10 points buy a 10
 ... )
 >>> scheme.earn[0].describe()
 '1 point for every order over 50.00 EUR'
+
+A richer one: 1 point per 2 EUR (the remainder is dropped), double points for Gold, points
+expire every 30 September for those collected before 1 October three years earlier, and
+points pay at 0.01 EUR each from 200 points:
+
+>>> rich = PointScheme(
+...     earn=(PointsPerAmount(id="base", per=Money("2.00", "EUR"),
+...                           exclude_categories=("gift-card", "shipping"),
+...                           multipliers=(TierMultiplier(),)),),
+...     expiry=CalendarCutoff(month=9, day=30, years=3),
+...     rewards=(PointsAsCurrency(id="pay", name="points payment",
+...                               point_value=Money("0.01", "EUR"), min_points=200),),
+... )
+>>> print(rich.earn[0].describe())  # doctest: +NORMALIZE_WHITESPACE
+1 point per 2.00 EUR (remainder rounded down), except gift-card, shipping,
+times the member's tier multiplier
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 
-from .._engine import (
-    L_AVAILABLE_AT,
-    L_EXPIRES,
-    L_ID,
-    L_PENDING,
-    L_REMAINING,
-    P_AMOUNT,
-    P_EARNED,
-    P_RETURNED,
-    P_REVOKED,
-    Log,
-    Member,
-    Row,
-    Trace,
-)
-from .._model import Frozen, NonEmptyStr
-from .._stage import Check, Handler, Stage
-from ..conditions import CompileContext, Condition
-from ..effects import (
-    PointsEarned,
-    PointsExpired,
-    PointsRedeemed,
-    PointsReleased,
-    PointsRevoked,
-    VoucherIssued,
-)
-from ..errors import (
-    CurrencyMismatch,
-    InsufficientPoints,
-    InvalidProgram,
-    ReturnExceedsPurchase,
-    UnknownPurchase,
-    UnknownReward,
-)
-from ..events import PURCHASE, REDEMPTION, RETURN, Purchase, Redemption, Return
-from ..money import Money
-from ..state import Voucher
+from .._model import Frozen, NonEmptyStr, RuleId
+from ..conditions import Condition
+from ..errors import InvalidProgram
+from ..money import Money, Rounding
+from .limits import Period
 
-__all__ = ["EarnRule", "FixedLifetime", "PointScheme", "PointsPerPurchase", "Reward"]
+__all__ = [
+    "CalendarCutoff",
+    "CampaignMultiplier",
+    "CategoryMultiplier",
+    "EarnRule",
+    "EndOfMonthAfter",
+    "EventRule",
+    "Expiry",
+    "FixedLifetime",
+    "Inactivity",
+    "Multiplier",
+    "PointScheme",
+    "PointsAsCurrency",
+    "PointsCap",
+    "PointsForEvent",
+    "PointsPerAmount",
+    "PointsPerPurchase",
+    "Reward",
+    "RewardItem",
+    "TierMultiplier",
+    "Validity",
+]
 
 
-def _plural(n: int, word: str = "point") -> str:
+def plural(n: int, word: str = "point") -> str:
+    """``1 point``, ``2 points``."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def fmt_date(when: datetime, zone: ZoneInfo) -> str:
+    """A date as customers read it, in the program's zone."""
+    return when.astimezone(zone).strftime("%Y-%m-%d")
 
 
 class _Policy(Frozen):
     _error_class: ClassVar[type[InvalidProgram]] = InvalidProgram
 
 
-class PointsPerPurchase(_Policy):
-    """A fixed number of points for each purchase that qualifies.
+# -- multipliers ------------------------------------------------------------------------------
 
-    A purchase qualifies when its amount is over ``min_amount`` (at least ``min_amount`` with
-    ``inclusive=True``; no threshold when it is ``None``) and ``when`` holds. If a partial
-    return later takes the kept amount under the threshold, the points are taken back.
+class TierMultiplier(_Policy):
+    """The member's tier multiplier (``points_multiplier`` of the current tier's benefits).
+
+    The tier is the one the member has when the order arrives (before the order counts
+    towards the next tier).
+    """
+
+    type: Literal["tier"] = "tier"
+
+    def describe(self) -> str:
+        return "the member's tier multiplier"
+
+
+class CampaignMultiplier(_Policy):
+    """A campaign factor while ``when`` holds, e.g. double points in a date window.
+
+    >>> from datetime import datetime, timezone
+    >>> from decimal import Decimal
+    >>> from reciprocity import During
+    >>> CampaignMultiplier(name="double points week", factor=Decimal(2),
+    ...     when=During(start=datetime(2026, 11, 23, tzinfo=timezone.utc),
+    ...                 end=datetime(2026, 11, 30, tzinfo=timezone.utc))).describe()
+    'x2 (double points week)'
+    """
+
+    type: Literal["campaign"] = "campaign"
+    name: NonEmptyStr
+    factor: Decimal = Field(gt=0)
+    when: Condition
+
+    def describe(self) -> str:
+        return f"x{self.factor.normalize()} ({self.name})"
+
+
+class CategoryMultiplier(_Policy):
+    """A bonus factor on order lines in ``categories`` (for a per-order rule: on orders that
+    contain such a line)."""
+
+    type: Literal["category"] = "category"
+    categories: tuple[NonEmptyStr, ...] = Field(min_length=1)
+    factor: Decimal = Field(gt=0)
+
+    def describe(self) -> str:
+        return f"x{self.factor.normalize()} on {', '.join(self.categories)}"
+
+
+Multiplier = Annotated[
+    TierMultiplier | CampaignMultiplier | CategoryMultiplier, Field(discriminator="type")
+]
+"""Any multiplier; the ``type`` field picks the class."""
+
+
+class PointsCap(_Policy):
+    """At most ``points`` from one rule per order or per calendar period.
+
+    >>> PointsCap(points=500, per="month").describe()
+    'at most 500 points per month'
+    """
+
+    points: int = Field(ge=0)
+    per: Literal["order", "day", "week", "month", "quarter", "year", "lifetime"] = "order"
+
+    def describe(self) -> str:
+        if self.per == "lifetime":
+            return f"at most {plural(self.points)} in all"
+        return f"at most {plural(self.points)} per {self.per}"
+
+    @property
+    def period(self) -> Period | None:
+        """The calendar period, or ``None`` for a per-order cap."""
+        return None if self.per == "order" else Period(self.per)
+
+
+class _EarnBase(_Policy):
+    id: RuleId
+    when: Condition | None = None
+    multipliers: tuple[Multiplier, ...] = ()
+    stacking: Literal["multiply", "add", "best"] = "multiply"
+    """How several applicable multipliers combine: ``multiply`` (x2 and x1.5 give x3),
+    ``add`` (bonuses add up: x2 and x1.5 give x2.5) or ``best`` (the largest: x2)."""
+    rounding: Rounding = Rounding.DOWN
+    """How every fractional step becomes whole: the remainder of the amount after the last
+    whole ``per`` (per-amount rules), then the result of the multipliers."""
+    caps: tuple[PointsCap, ...] = ()
+
+    def _suffix(self) -> str:
+        parts = []
+        if self.multipliers:
+            words = {"multiply": "times", "add": "plus the bonuses of", "best": "times the best of"}
+            parts.append(f"{words[self.stacking]} "
+                         + ", ".join(m.describe() for m in self.multipliers))
+        if self.when is not None:
+            parts.append(f"when {self.when.describe()}")
+        parts += [cap.describe() for cap in self.caps]
+        return "".join(", " + part for part in parts)
+
+
+class PointsPerPurchase(_EarnBase):
+    """A fixed number of points for each order that qualifies.
+
+    An order qualifies when its amount is over ``min_amount`` (at least ``min_amount`` with
+    ``inclusive=True``; no threshold when it is ``None``) and ``when`` holds. If a return
+    takes the kept amount under the threshold, the points are taken back.
 
     >>> from reciprocity import Money
     >>> PointsPerPurchase(id="r", points=2, min_amount=Money("50", "EUR"), inclusive=True
@@ -86,20 +197,16 @@ class PointsPerPurchase(_Policy):
     """
 
     type: Literal["points_per_purchase"] = "points_per_purchase"
-    id: NonEmptyStr
     points: int = Field(ge=1)
     min_amount: Money | None = None
     inclusive: bool = False
-    when: Condition | None = None
 
     def describe(self) -> str:
         """The rule in plain words."""
-        text = f"{_plural(self.points)} for every order"
+        text = f"{plural(self.points)} for every order"
         if self.min_amount is not None:
             text += (" of at least " if self.inclusive else " over ") + str(self.min_amount)
-        if self.when is not None:
-            text += f" when {self.when.describe()}"
-        return text
+        return text + self._suffix()
 
     def qualifies(self, amount: Decimal) -> bool:
         """Whether an order ``amount`` passes the threshold."""
@@ -108,16 +215,119 @@ class PointsPerPurchase(_Policy):
         limit = self.min_amount.amount
         return amount >= limit if self.inclusive else amount > limit
 
-    def _reason(self, points: int, event_id: str) -> str:
-        text = f"{_plural(points)} for order {event_id}"
+    def reason(self, points: int, event_id: str) -> str:
+        text = f"{plural(points)} for order {event_id}"
         if self.min_amount is not None:
             text += (" of at least " if self.inclusive else " over ") + str(self.min_amount)
         return text
 
 
-EarnRule = Annotated[PointsPerPurchase, Field(discriminator="type")]
-"""Any earning rule; the ``type`` field picks the class."""
+class PointsPerAmount(_EarnBase):
+    """``points`` for every ``per`` of the order's eligible amount: "1 point per 2 EUR".
 
+    The eligible amount is the order amount; when the rule names categories or SKUs, it is
+    the sum of the lines that pass (``include_categories`` if given, minus
+    ``exclude_categories`` and ``exclude_skus``: gift cards, shipping, tax, deposits). An
+    order without lines cannot be filtered and earns on its whole amount (the trace says
+    so). What is left of the amount after the last whole ``per`` is rounded with
+    ``rounding`` (default: dropped) and never carried to the next order.
+
+    A partial return takes back the stored points in proportion to the returned amount,
+    rounded with ``clawback_rounding``; a full return takes back all of them.
+    """
+
+    type: Literal["points_per_amount"] = "points_per_amount"
+    points: int = Field(default=1, ge=1)
+    per: Money
+    include_categories: tuple[NonEmptyStr, ...] = ()
+    exclude_categories: tuple[NonEmptyStr, ...] = ()
+    exclude_skus: tuple[NonEmptyStr, ...] = ()
+    clawback_rounding: Rounding = Rounding.HALF_UP
+
+    @model_validator(mode="after")
+    def _positive_unit(self) -> PointsPerAmount:
+        if self.per.amount <= 0:
+            raise ValueError("per must be a positive amount, e.g. 1.00 EUR")
+        return self
+
+    @property
+    def filters_lines(self) -> bool:
+        return bool(self.include_categories or self.exclude_categories or self.exclude_skus)
+
+    def describe(self) -> str:
+        """The rule in plain words."""
+        remainder = {Rounding.DOWN: "rounded down", Rounding.FLOOR: "rounded down",
+                     Rounding.UP: "rounded up", Rounding.CEILING: "rounded up"}.get(
+            self.rounding, f"rounded {self.rounding.value}")
+        text = f"{plural(self.points)} per {self.per} (remainder {remainder})"
+        if self.include_categories:
+            text += ", on " + ", ".join(self.include_categories)
+        excluded = self.exclude_categories + self.exclude_skus
+        if excluded:
+            text += ", except " + ", ".join(excluded)
+        return text + self._suffix()
+
+    def reason(self, points: int, event_id: str, eligible: Decimal) -> str:
+        return (f"{plural(points)} for order {event_id}: {Money(eligible, self.per.currency)} "
+                f"at {plural(self.points)} per {self.per}")
+
+
+EarnRule = Annotated[PointsPerPurchase | PointsPerAmount, Field(discriminator="type")]
+"""Any purchase earning rule; the ``type`` field picks the class."""
+
+
+class PointsForEvent(_EarnBase):
+    """Points for something other than an order: signing up, completing the profile,
+    writing a review, a referral, or any ``Custom`` event by name.
+
+    - ``on="signup"``: once, on the member's ``SignUp``;
+    - ``on="profile_completed"``: once, when every field of ``required_fields`` has been
+      reported completed by ``ProfileUpdate`` events;
+    - ``on="custom"``: on each ``Custom`` event named ``name`` (``"review_written"``,
+      ``"referral"``...), within ``caps``.
+
+    A referral reaches the referrer as a ``Custom`` event your shop sends when the
+    referred customer qualifies (each member's state is separate).
+
+    >>> PointsForEvent(id="review", on="custom", name="review_written", points=20,
+    ...                caps=(PointsCap(points=40, per="month"),)).describe()
+    "20 points for each 'review_written' event, at most 40 points per month"
+    """
+
+    type: Literal["points_for_event"] = "points_for_event"
+    on: Literal["signup", "profile_completed", "custom"]
+    name: str | None = None
+    required_fields: tuple[NonEmptyStr, ...] = ()
+    points: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PointsForEvent:
+        if self.on == "custom" and not self.name:
+            raise ValueError('on="custom" needs the custom event name, e.g. name="review_written"')
+        if self.on == "profile_completed" and not self.required_fields:
+            raise ValueError('on="profile_completed" needs required_fields, e.g. ("birthday",)')
+        return self
+
+    def describe(self) -> str:
+        what = {"signup": "for signing up",
+                "profile_completed": "for completing the profile ("
+                + ", ".join(self.required_fields) + ")",
+                "custom": f"for each {self.name!r} event"}[self.on]
+        return f"{plural(self.points)} {what}{self._suffix()}"
+
+    def reason(self, points: int, event_id: str) -> str:
+        if self.on == "signup":
+            return f"{plural(points)} for signing up"
+        if self.on == "profile_completed":
+            return f"{plural(points)} for completing your profile"
+        return f"{plural(points)} for {self.name} {event_id}"
+
+
+EventRule = Annotated[PointsForEvent, Field(discriminator="type")]
+"""Any earning rule for events other than orders; the ``type`` field picks the class."""
+
+
+# -- expiry -------------------------------------------------------------------------------------
 
 class FixedLifetime(_Policy):
     """Each lot expires a fixed time after it was earned ("points are valid 24 months").
@@ -136,65 +346,269 @@ class FixedLifetime(_Policy):
         return self
 
     def describe(self) -> str:
-        parts = [_plural(self.months, "month")] if self.months else []
-        parts += [_plural(self.days, "day")] if self.days else []
-        return " and ".join(parts)
+        parts = [plural(self.months, "month")] if self.months else []
+        parts += [plural(self.days, "day")] if self.days else []
+        return " and ".join(parts) + " after they are earned"
 
     def expires_at(self, earned_at: datetime, zone: ZoneInfo) -> datetime:
         """Expiry of a lot earned at ``earned_at``: wall-clock arithmetic in the program zone."""
+        return earned_at.astimezone(zone) + relativedelta(months=self.months, days=self.days)
+
+
+class EndOfMonthAfter(_Policy):
+    """Points expire at the end of the ``months``-th calendar month after the month earned.
+
+    >>> from datetime import datetime
+    >>> from zoneinfo import ZoneInfo
+    >>> zone = ZoneInfo("Europe/Berlin")
+    >>> EndOfMonthAfter(months=6).expires_at(datetime(2020, 12, 15, tzinfo=zone), zone)
+    datetime.datetime(2021, 7, 1, 0, 0, tzinfo=zoneinfo.ZoneInfo(key='Europe/Berlin'))
+    """
+
+    type: Literal["end_of_month_after"] = "end_of_month_after"
+    months: int = Field(ge=0)
+
+    def describe(self) -> str:
+        return f"at the end of the {_ordinal(self.months)} month after the month earned"
+
+    def expires_at(self, earned_at: datetime, zone: ZoneInfo) -> datetime:
         local = earned_at.astimezone(zone)
+        first = datetime(local.year, local.month, 1, tzinfo=zone)
+        return first + relativedelta(months=self.months + 1)
+
+
+class CalendarCutoff(_Policy):
+    """Every year on ``month``/``day``, points collected before the day after that date
+    ``years`` years earlier expire (at the end of the cut-off day).
+
+    "Every 30 September, points collected before 1 October three years earlier":
+
+    >>> from datetime import datetime
+    >>> from zoneinfo import ZoneInfo
+    >>> zone = ZoneInfo("Europe/Berlin")
+    >>> rule = CalendarCutoff(month=9, day=30, years=3)
+    >>> rule.expires_at(datetime(2020, 5, 1, tzinfo=zone), zone).date()
+    datetime.date(2023, 10, 1)
+    >>> rule.expires_at(datetime(2020, 10, 1, tzinfo=zone), zone).date()
+    datetime.date(2024, 10, 1)
+    """
+
+    type: Literal["calendar_cutoff"] = "calendar_cutoff"
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+    years: int = Field(default=3, ge=1)
+
+    @model_validator(mode="after")
+    def _real_date(self) -> CalendarCutoff:
+        try:
+            date(2001, self.month, self.day)  # a non-leap year: 29 Feb is refused
+        except ValueError:
+            raise ValueError(f"{self.month}/{self.day} is not a day of every year") from None
+        return self
+
+    def describe(self) -> str:
+        cutoff = date(2001, self.month, self.day)
+        start = cutoff + timedelta(days=1)
+        return (f"every {cutoff.strftime('%d %B').lstrip('0')}, for points collected before "
+                f"{start.strftime('%d %B').lstrip('0')} {self.years} years earlier")
+
+    def expires_at(self, earned_at: datetime, zone: ZoneInfo) -> datetime:
+        local = earned_at.astimezone(zone)
+        year = local.year + self.years
+        while True:
+            boundary = datetime(year - self.years, self.month, self.day, tzinfo=zone) \
+                + timedelta(days=1)
+            if local < boundary:
+                return datetime(year, self.month, self.day, tzinfo=zone) + timedelta(days=1)
+            year += 1
+
+
+class Inactivity(_Policy):
+    """All of a member's points expire ``months`` after their last activity (an order, a
+    redemption, or points earned otherwise). Any activity starts the clock again."""
+
+    type: Literal["inactivity"] = "inactivity"
+    months: int = Field(ge=1)
+
+    def describe(self) -> str:
+        return f"{plural(self.months, 'month')} after the member's last activity"
+
+    def due(self, last_activity: datetime, zone: ZoneInfo) -> datetime:
+        return last_activity.astimezone(zone) + relativedelta(months=self.months)
+
+
+Expiry = Annotated[
+    FixedLifetime | EndOfMonthAfter | CalendarCutoff | Inactivity, Field(discriminator="type")
+]
+"""Any expiry mode; the ``type`` field picks the class."""
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+# -- rewards ------------------------------------------------------------------------------------
+
+class Validity(_Policy):
+    """How long a voucher stays valid: ``months``/``days`` from issue, or from the first day
+    of the next month ("valid 3 months from the first of the next month").
+
+    >>> from datetime import datetime
+    >>> from zoneinfo import ZoneInfo
+    >>> zone = ZoneInfo("Europe/Berlin")
+    >>> Validity(months=3, start="next_month").until(datetime(2026, 1, 20, tzinfo=zone), zone)
+    datetime.datetime(2026, 5, 1, 0, 0, tzinfo=zoneinfo.ZoneInfo(key='Europe/Berlin'))
+    """
+
+    months: int = Field(default=0, ge=0)
+    days: int = Field(default=0, ge=0)
+    start: Literal["issue", "next_month"] = "issue"
+
+    @model_validator(mode="after")
+    def _positive(self) -> Validity:
+        if self.months == 0 and self.days == 0:
+            raise ValueError("give months or days greater than 0")
+        return self
+
+    def until(self, issued_at: datetime, zone: ZoneInfo) -> datetime:
+        local = issued_at.astimezone(zone)
+        if self.start == "next_month":
+            local = datetime(local.year, local.month, 1, tzinfo=zone) + relativedelta(months=1)
         return local + relativedelta(months=self.months, days=self.days)
 
-
-Expiry = Annotated[FixedLifetime, Field(discriminator="type")]
+    def describe(self) -> str:
+        parts = [plural(self.months, "month")] if self.months else []
+        parts += [plural(self.days, "day")] if self.days else []
+        start = " from the first of the next month" if self.start == "next_month" else ""
+        return "valid " + " and ".join(parts) + start
 
 
 class Reward(_Policy):
-    """An item of the reward catalogue: ``points`` buy a voucher worth ``value``.
+    """A fixed reward: ``points`` buy a voucher worth ``value``.
 
     With ``auto_issue`` the voucher is issued as soon as the balance reaches ``points``
     (stamp-card style); otherwise the member asks for it with a
-    :class:`~reciprocity.Redemption` event.
+    :class:`~reciprocity.Redemption` event. Give the voucher's validity as ``valid_days`` or,
+    for calendar rules, as ``validity``.
     """
 
-    id: NonEmptyStr
+    type: Literal["voucher"] = "voucher"
+    id: RuleId
     name: NonEmptyStr
     points: int = Field(ge=1)
     value: Money
     valid_days: int | None = Field(default=None, ge=1)
     """Days a voucher stays valid after issue; ``None`` for no end."""
+    validity: Validity | None = None
     auto_issue: bool = False
 
+    @model_validator(mode="after")
+    def _one_validity(self) -> Reward:
+        if self.valid_days is not None and self.validity is not None:
+            raise ValueError("give valid_days or validity, not both")
+        return self
+
     def describe(self) -> str:
-        text = f"{_plural(self.points)} buy a {self.name} worth {self.value}"
+        text = f"{plural(self.points)} buy a {self.name} worth {self.value}"
         if self.valid_days is not None:
-            text += f", valid for {_plural(self.valid_days, 'day')}"
+            text += f", valid for {plural(self.valid_days, 'day')}"
+        elif self.validity is not None:
+            text += ", " + self.validity.describe()
+        if self.auto_issue:
+            text += ", issued automatically"
         return text
+
+    def expires_at(self, issued_at: datetime, zone: ZoneInfo) -> datetime | None:
+        if self.valid_days is not None:
+            return issued_at.astimezone(zone) + relativedelta(days=self.valid_days)
+        if self.validity is not None:
+            return self.validity.until(issued_at, zone)
+        return None
+
+
+class PointsAsCurrency(_Policy):
+    """Points pay like money: each point is worth ``point_value``, from ``min_points`` on,
+    in multiples of ``step``. The member names the points in ``Redemption.points``; a
+    voucher (or credit) of that value is issued.
+
+    >>> PointsAsCurrency(id="pay", name="points payment", point_value=Money("0.01", "EUR"),
+    ...                  min_points=200).describe()
+    'points pay 0.01 EUR each, from 200 points'
+    """
+
+    type: Literal["points_as_currency"] = "points_as_currency"
+    id: RuleId
+    name: NonEmptyStr
+    point_value: Money
+    min_points: int = Field(default=1, ge=1)
+    step: int = Field(default=1, ge=1)
+    validity: Validity | None = None
+
+    @model_validator(mode="after")
+    def _positive(self) -> PointsAsCurrency:
+        if self.point_value.amount <= 0:
+            raise ValueError("point_value must be positive")
+        return self
+
+    def describe(self) -> str:
+        text = f"points pay {self.point_value} each, from {plural(self.min_points)}"
+        if self.step > 1:
+            text += f" in steps of {self.step}"
+        if self.validity is not None:
+            text += ", " + self.validity.describe()
+        return text
+
+    def expires_at(self, issued_at: datetime, zone: ZoneInfo) -> datetime | None:
+        return None if self.validity is None else self.validity.until(issued_at, zone)
+
+
+def _reward_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("type", "voucher"))
+    return str(getattr(value, "type", "voucher"))
+
+
+RewardItem = Annotated[
+    Annotated[Reward, Tag("voucher")] | Annotated[PointsAsCurrency, Tag("points_as_currency")],
+    Discriminator(_reward_tag),
+]
+"""Any catalogue item; ``type`` picks the class and defaults to ``"voucher"``."""
 
 
 class PointScheme(_Policy):
     """How members earn, keep, lose and spend points.
 
-    Args:
-        earn: the earning rules, applied in order to each purchase.
+    Attributes:
+        earn: purchase earning rules, each applied to every order.
+        events: earning rules for sign-up, profile completion and custom events.
         rewards: the reward catalogue.
-        pending_days: points of a purchase become available this many days later (the
+        pending_days: points of an order become available this many days later (the
             return window); ``0`` makes them available at once.
+        release_on: the name of a ``Custom`` event (payload ``{"order_id": ...}``), e.g.
+            ``"delivered"``, that makes an order's pending points available; with
+            ``pending_days`` too, whichever comes first.
         expiry: when points expire; ``None`` for never.
+        redemption_order: which points a redemption spends first: ``"fifo"`` (oldest, so
+            the first to expire) or ``"lifo"``.
         clawback: what happens when a return takes back points that were already spent:
-            ``"debt"`` (default) records the shortfall as debt repaid from future earnings;
-            ``"absorb"`` lets the shop absorb it. The available balance never goes negative.
+            ``"debt"`` (default) records the shortfall as debt, repaid from future points;
+            ``"absorb"`` lets the shop absorb it. The available balance never goes negative;
+            ``MemberState.balance`` shows available minus debt.
     """
 
     earn: tuple[EarnRule, ...] = ()
-    rewards: tuple[Reward, ...] = ()
+    events: tuple[EventRule, ...] = ()
+    rewards: tuple[RewardItem, ...] = ()
     pending_days: int = Field(default=0, ge=0)
+    release_on: str | None = None
     expiry: Expiry | None = None
+    redemption_order: Literal["fifo", "lifo"] = "fifo"
     clawback: Literal["debt", "absorb"] = "debt"
 
     @model_validator(mode="after")
     def _unique_ids(self) -> PointScheme:
-        for kind, items in (("earn", self.earn), ("rewards", self.rewards)):
+        for kind, items in (("earn", self.earn + self.events), ("rewards", self.rewards)):
             seen: set[str] = set()
             for item in items:
                 if item.id in seen:
@@ -203,455 +617,22 @@ class PointScheme(_Policy):
                 seen.add(item.id)
         return self
 
+    @property
+    def has_pending(self) -> bool:
+        """Whether order points wait before they become available."""
+        return self.pending_days > 0 or self.release_on is not None
 
-# ---------------------------------------------------------------------------------------
-# Compilation: the declared scheme becomes plain closures over the hot member.
-# ---------------------------------------------------------------------------------------
+    @property
+    def lot_expiry(self) -> FixedLifetime | EndOfMonthAfter | CalendarCutoff | None:
+        """The per-lot expiry mode, if the scheme has one."""
+        return None if isinstance(self.expiry, Inactivity) else self.expiry
 
-DueRunner = Callable[[Member, datetime, Log, Trace], None]
-
-
-def _never(m: Member, until: datetime, log: Log, trace: Trace) -> None:
-    """A due runner for handlers that are not fused with the step (never called)."""
-
-
-def _fmt_date(when: datetime, zone: ZoneInfo) -> str:
-    return when.astimezone(zone).strftime("%Y-%m-%d")
-
-
-class CompiledPoints(Stage):
-    """The point scheme as functions over a hot :class:`Member` (stage 2)."""
-
-    name = "points"
-
-    def __init__(self, scheme: PointScheme, ctx: CompileContext) -> None:
-        self.scheme = scheme
-        self.ctx = ctx
-        self.zone = ZoneInfo(ctx.timezone)
-        for rule in scheme.earn:
-            if rule.min_amount is not None:
-                ctx.check_money(rule.min_amount, f"earn rule {rule.id!r} min_amount")
-        for reward in scheme.rewards:
-            ctx.check_money(reward.value, f"reward {reward.id!r} value")
-        self.rules = {rule.id: rule for rule in scheme.earn}
-        self.rewards = {reward.id: reward for reward in scheme.rewards}
-        self.auto_rewards = tuple(r for r in scheme.rewards if r.auto_issue)
-        self.on_purchase = self.compile_purchase()
-
-    # -- the Stage protocol ------------------------------------------------------------
-    def checks(self) -> dict[int, Check]:
-        return {RETURN: self._check_return_row, REDEMPTION: self._check_redemption_row}
-
-    def handlers(self) -> dict[int, Handler]:
-        return {
-            PURCHASE: self.on_purchase,
-            RETURN: lambda m, row, log, trace: self.on_return(m, row[5], log, trace),
-            REDEMPTION: lambda m, row, log, trace: self.redeem(m, row[5], log, trace),
-        }
-
-    def _check_return_row(self, m: Member, row: Row) -> None:
-        event: Return = row[5]
-        m.last_return = (event.purchase_id, self.check_return(m, event))
-
-    def _check_redemption_row(self, m: Member, row: Row) -> None:
-        self.check_redemption(m, row[5])
-
-    def next_due(self, m: Member) -> datetime | None:
-        due: datetime | None = None
-        for lot in m.lots:
-            when = lot[L_AVAILABLE_AT] if lot[L_PENDING] else lot[L_EXPIRES]
-            if when is not None and (due is None or when < due):
-                due = when
-        return due
-
-    # -- effect builders (called lazily) ------------------------------------------------
-    def _earned(self, mid: str, lot: list[Any]) -> PointsEarned:
-        lot_id, rule_id, eid, at, points, _, _, available_at, expires_at = lot
-        return self._earned_effect(mid, lot_id, rule_id, eid, at, points, available_at,
-                                   expires_at)
-
-    def _pooled(self, mid: str, rule_id: str, eid: str, at: datetime,
-                points: int) -> PointsEarned:
-        return self._earned_effect(mid, None, rule_id, eid, at, points, None, None)
-
-    def _earned_effect(self, mid: str, lot_id: str | None, rule_id: str, eid: str,
-                       at: datetime, points: int, available_at: datetime | None,
-                       expires_at: datetime | None) -> PointsEarned:
-        reason = self.rules[rule_id]._reason(points, eid)
-        if available_at is not None:
-            reason += f", available from {_fmt_date(available_at, self.zone)}"
-        if expires_at is not None:
-            reason += f", valid until {_fmt_date(expires_at, self.zone)}"
-        return PointsEarned.model_construct(
-            rule_id=rule_id, reason=reason, member_id=mid, event_id=eid, at=at, points=points,
-            lot_id=lot_id, status="pending" if available_at is not None else "available",
-            available_at=available_at, expires_at=expires_at,
-        )
-
-    # -- purchase ------------------------------------------------------------------------
-    def compile_purchase(self, fused_due: DueRunner | None = None) -> Handler:
-        """The purchase handler: earn points on the order.
-
-        With ``fused_due`` (the engine's time loop) the closure is the whole purchase step:
-        housekeeping when due, the order's facts, earning, the applied id and the state's
-        time, so a replay of a program whose only purchase policy is the point scheme makes
-        one call per purchase. Without it, the engine has recorded the order's facts already.
-        """
-        rules = []
-        for rule in self.scheme.earn:
-            limit = None if rule.min_amount is None else rule.min_amount.amount
-            pred = None if rule.when is None else rule.when.compile(self.ctx)
-            rules.append((rule.id, "/" + rule.id, rule.points, limit, rule.inclusive, pred))
-        pending = timedelta(days=self.scheme.pending_days) if self.scheme.pending_days else None
-        expiry = self.scheme.expiry
-        zone = self.zone
-        earned = self._earned
-        pooled_earned = self._pooled
-        repay = self._repay_debt
-        auto = self._auto_issue if self.auto_rewards else None
-        zero = Decimal(0)
-        is_pending = pending is not None
-        pool = not is_pending and expiry is None
-        fused = fused_due is not None
-        due_runner: DueRunner = fused_due if fused_due is not None else _never
-
-        def on_purchase(m: Member, row: Row, log: Log, trace: Trace) -> None:
-            _, eid, mid, at, amount, _ = row
-            if fused:
-                due = m.next_due
-                if due is not None and due <= at:
-                    due_runner(m, at, log, trace)
-                record: list[Any] = [at, amount, zero, None, None]
-                m.purchases[eid] = record
-                m.purchase_count += 1
-                m.spend += amount  # type: ignore[operator]
-            else:
-                record = m.purchases[eid]
-            for rule_id, suffix, points, limit, inclusive, pred in rules:
-                if limit is not None and (amount < limit if inclusive else amount <= limit):  # type: ignore[operator]
-                    if trace is not None:
-                        trace.append((rule_id, "skipped", f"order {eid} is {amount} "
-                                      f"{m.currency}, not {'at least' if inclusive else 'over'} "
-                                      f"{limit} {m.currency}"))
-                    continue
-                if pred is not None and not pred(m, row):
-                    if trace is not None:
-                        when = self.rules[rule_id].when
-                        trace.append((rule_id, "skipped", f"condition not met: {when}"))
-                    continue
-                if pool:
-                    m.pooled += points
-                    m.available += points
-                    log.append((pooled_earned, mid, rule_id, eid, at, points))
-                else:
-                    available_at = at + pending if is_pending else None  # type: ignore[operator]
-                    expires_at = None if expiry is None else expiry.expires_at(at, zone)
-                    lot = [eid + suffix, rule_id, eid, at, points, points, is_pending,
-                           available_at, expires_at]
-                    m.add_lot(lot)
-                    log.append((earned, mid, lot))
-                m.earned += points
-                if record[3] is None:
-                    record[3] = {rule_id: points}
-                else:
-                    record[3][rule_id] = points
-                if trace is not None:
-                    trace.append((rule_id, "applied", self.rules[rule_id]._reason(points, eid)))
-                if m.debt:
-                    repay(m, eid + suffix, eid, at, log)
-            if auto is not None:
-                auto(m, eid, at, log, trace)
-            if fused:
-                m.applied.add(eid)
-                as_of = m.as_of
-                if as_of is None or at > as_of:
-                    m.as_of = at
-
-        return on_purchase
-
-    def grant(self, m: Member, points: int, rule_id: str, event_id: str, at: datetime,
-              reason: str, log: Log, trace: Trace) -> None:
-        """Credit ``points`` on behalf of another family (goodwill, a points gift).
-
-        The points join the scheme like earned ones: a lot with the scheme's expiry (or the
-        pool), counted in ``points_earned``, repaying debt first, with a ``PointsEarned``
-        effect carrying ``reason``. They are available at once (no pending period).
-        """
-        if points <= 0:
-            return
-        lot_id = f"{event_id}/{rule_id}"
-        expires_at = None
-        if self.scheme.expiry is None and not self.scheme.pending_days:
-            m.pooled += points
-            m.available += points
-            held: str | None = None
-        else:
-            if self.scheme.expiry is not None:
-                expires_at = self.scheme.expiry.expires_at(at, self.zone)
-            m.add_lot([lot_id, rule_id, event_id, at, points, points, False, None, expires_at])
-            held = lot_id
-        m.earned += points
-        log.append((_build_granted, rule_id, m.member_id, event_id, at, points, held,
-                    expires_at, reason))
-        if trace is not None:
-            trace.append((rule_id, "applied", reason))
-        if m.debt:
-            self._repay_debt(m, lot_id, event_id, at, log)
-
-    def _repay_debt(self, m: Member, lot_id: str, eid: str, at: datetime, log: Log) -> None:
-        """Withhold new points to repay debt: from the new lot, or from the pool."""
-        lot = next((lot for lot in reversed(m.lots) if lot[L_ID] == lot_id), None)
-        if lot is None:
-            pay = min(m.debt, m.pooled)
-            m.pooled -= pay
-            m.available -= pay
-            from_pending = 0
-        else:
-            pay = min(m.debt, lot[L_REMAINING])
-            from_pending = pay if lot[L_PENDING] else 0
-            m.take_from_lot(lot, pay)
-            m.drop_empty_lots()
-        m.debt -= pay
-        m.revoked += pay
-        log.append((_build_revoked, "clawback", m.member_id, eid, at, pay, from_pending, 0,
-                    None, f"{_plural(pay)} of order {eid} repay points owed after a return"))
-
-    # -- redemption ----------------------------------------------------------------------
-    def check_redemption(self, m: Member, event: Redemption) -> Reward:
-        """Refuse an unknown reward or a shortfall before anything changes."""
-        reward = self.rewards.get(event.reward_id)
-        if reward is None:
-            known = ", ".join(sorted(self.rewards)) or "none"
-            raise UnknownReward(
-                f"Redemption.reward_id={event.reward_id!r} is not in the catalogue",
-                hint=f"use one of: {known}",
-            )
-        cost = reward.points * event.quantity
-        if m.available < cost:
-            short = cost - m.available
-            what = reward.name if event.quantity == 1 else f"{event.quantity} x {reward.name}"
-            raise InsufficientPoints(
-                f"Redemption {event.id}: {what} costs {_plural(cost)} but member "
-                f"{m.member_id} has {m.available} available: {short} short",
-                shortfall=short,
-                hint=f"collect {_plural(short)} more"
-                + (f" ({m.pending} pending)" if m.pending else ""),
-            )
-        return reward
-
-    def redeem(self, m: Member, event: Redemption, log: Log, trace: Trace) -> None:
-        """Spend points on a reward (the engine ran :meth:`check_redemption` first)."""
-        reward = self.rewards[event.reward_id]
-        for index in range(event.quantity):
-            self._issue(m, reward, event.id, event.at, index, log, trace)
-
-    def _issue(self, m: Member, reward: Reward, eid: str, at: datetime, index: int,
-               log: Log, trace: Trace) -> None:
-        m.take_available(reward.points)
-        m.redeemed += reward.points
-        expires = None
-        if reward.valid_days is not None:
-            expires = at.astimezone(self.zone) + relativedelta(days=reward.valid_days)
-        voucher = Voucher.model_construct(
-            code=f"{eid}/{reward.id}/{index + 1}", reward_id=reward.id, value=reward.value,
-            issued_at=at, expires_at=expires, source_event_id=eid,
-        )
-        m.vouchers.append(voucher)
-        log.append((_build_redeemed, reward, m.member_id, eid, at))
-        log.append((_build_voucher, reward, m.member_id, eid, at, voucher, self.zone))
-        if trace is not None:
-            trace.append((reward.id, "applied", f"{_plural(reward.points)} redeemed for "
-                          f"{reward.name} worth {reward.value}"))
-
-    def _auto_issue(self, m: Member, eid: str, at: datetime, log: Log, trace: Trace) -> None:
-        index = 0
-        for reward in self.auto_rewards:
-            while m.available >= reward.points:
-                self._issue(m, reward, eid, at, index, log, trace)
-                index += 1
-
-    # -- returns -------------------------------------------------------------------------
-    def check_return(self, m: Member, event: Return) -> Decimal:
-        """The amount this return takes back, or an error; nothing changes here."""
-        record = m.purchases.get(event.purchase_id)
-        if record is None:
-            raise UnknownPurchase(
-                f"Return {event.id}: purchase_id={event.purchase_id!r} is unknown for member "
-                f"{m.member_id}",
-                hint="apply the purchase first, or check the id",
-            )
-        left = record[P_AMOUNT] - record[P_RETURNED]
-        if event.amount is None:
-            if event.lines:
-                raise ReturnExceedsPurchase(
-                    f"Return {event.id}: returns by line need the purchase's lines, which "
-                    f"purchase {event.purchase_id} did not have",
-                    hint="give the returned amount instead",
-                )
-            if left <= 0:
-                raise ReturnExceedsPurchase(
-                    f"Return {event.id}: purchase {event.purchase_id} was already returned in "
-                    "full", hint="drop this return",
-                )
-            return Decimal(left)
-        if event.amount.currency != m.currency:
-            raise CurrencyMismatch(
-                f"Return.amount={event.amount} is in {event.amount.currency} but the program "
-                f"uses {m.currency}", hint=f"send the amount in {m.currency}",
-            )
-        if event.amount.amount > left:
-            raise ReturnExceedsPurchase(
-                f"Return {event.id}: amount={event.amount} is more than the "
-                f"{left} {m.currency} left of purchase {event.purchase_id}",
-                hint="return at most what is left",
-            )
-        return event.amount.amount
-
-    def on_return(self, m: Member, event: Return, log: Log, trace: Trace) -> None:
-        """Take back the points a purchase earned once the kept amount no longer earns them.
-
-        The engine has checked the return and recorded it on the order already.
-        """
-        record = m.purchases[event.purchase_id]
-        kept = record[P_AMOUNT] - record[P_RETURNED]
-        if record[P_EARNED] is None:
-            return
-        if record[P_REVOKED] is None:
-            record[P_REVOKED] = {}
-        for rule_id, points in sorted(record[P_EARNED].items()):
-            rule = self.rules.get(rule_id)
-            still = points - record[P_REVOKED].get(rule_id, 0)
-            if still <= 0:
-                continue
-            full_return = kept <= 0
-            if not full_return and (rule is None or rule.qualifies(kept)):
-                if trace is not None:
-                    trace.append((rule_id, "skipped", f"kept amount {kept} {m.currency} still "
-                                  "earns these points"))
-                continue
-            record[P_REVOKED][rule_id] = points
-            why = ("the order was returned in full" if full_return else
-                   f"the kept amount {kept} {m.currency} no longer qualifies")
-            self._revoke(m, event, rule_id, still, why, log, trace)
-
-    def _revoke(self, m: Member, event: Return, rule_id: str, points: int, why: str,
-                log: Log, trace: Trace) -> None:
-        lot_id = f"{event.purchase_id}/{rule_id}"
-        taken = from_pending = 0
-        for lot in m.lots:  # first the purchase's own lot, whatever its status
-            if lot[L_ID] == lot_id and lot[L_REMAINING]:
-                taken = min(points, lot[L_REMAINING])
-                from_pending = taken if lot[L_PENDING] else 0
-                m.take_from_lot(lot, taken)
-        if taken < points:  # then other available points, the pool and newest lots first
-            taken += m.take_newest(points - taken)
-        m.drop_empty_lots()
-        short = points - taken
-        debt = short if self.scheme.clawback == "debt" else 0
-        m.debt += debt
-        m.revoked += taken
-        reason = f"{_plural(points)} of order {event.purchase_id} taken back: {why}"
-        if short:
-            reason += (f"; {short} already spent, owed from future points" if debt
-                       else f"; {short} already spent, absorbed by the shop")
-        log.append((_build_revoked, rule_id, m.member_id, event.id, event.at, taken,
-                    from_pending, debt, event.purchase_id, reason))
-        if trace is not None:
-            trace.append((rule_id, "applied", reason))
-
-    # -- time ------------------------------------------------------------------------------
-    def housekeeping(self, m: Member, until: datetime, log: Log, trace: Trace) -> None:
-        """Release pending lots and expire lots whose time has come, in time order."""
-        due: list[tuple[datetime, int, list[Any]]] = []
-        for lot in m.lots:
-            if lot[L_PENDING] and lot[L_AVAILABLE_AT] is not None and lot[L_AVAILABLE_AT] <= until:
-                due.append((lot[L_AVAILABLE_AT], 0, lot))
-                if lot[L_EXPIRES] is not None and lot[L_EXPIRES] <= until:
-                    due.append((lot[L_EXPIRES], 1, lot))
-            elif not lot[L_PENDING] and lot[L_EXPIRES] is not None and lot[L_EXPIRES] <= until:
-                due.append((lot[L_EXPIRES], 1, lot))
-        due.sort(key=lambda item: (item[0], item[1], item[2][L_ID]))
-        for when, kind, lot in due:
-            points = lot[L_REMAINING]
-            if kind == 0:
-                m.pending -= points
-                m.available += points
-                lot[L_PENDING] = False
-                if points:
-                    log.append((_build_released, m.member_id, when, points, lot[L_ID]))
-            elif points:
-                m.take_from_lot(lot, points)
-                m.expired += points
-                log.append((_build_expired, m.member_id, when, points, lot, self))
-                if trace is not None:
-                    trace.append(("expiry", "applied", f"{_plural(points)} of lot {lot[L_ID]} "
-                                  "expired"))
-        m.drop_empty_lots()
-
-    def describe_expiry(self) -> str:
-        expiry = self.scheme.expiry
-        return "never" if expiry is None else expiry.describe()
+    @property
+    def pooled(self) -> bool:
+        """Whether points are kept in one pool: no pending and no per-lot expiry."""
+        return not self.has_pending and self.lot_expiry is None
 
 
-def _build_granted(rule_id: str, mid: str, eid: str, at: datetime, points: int,
-                   lot_id: str | None, expires_at: datetime | None,
-                   reason: str) -> PointsEarned:
-    return PointsEarned.model_construct(
-        rule_id=rule_id, reason=reason, member_id=mid, event_id=eid, at=at, points=points,
-        lot_id=lot_id, status="available", available_at=None, expires_at=expires_at,
-    )
+from ._points_stage import CompiledPoints, check_purchase_currency  # noqa: E402
 
-
-def _build_redeemed(reward: Reward, mid: str, eid: str, at: datetime) -> PointsRedeemed:
-    return PointsRedeemed.model_construct(
-        rule_id=reward.id, reason=f"{_plural(reward.points)} redeemed for {reward.name}",
-        member_id=mid, event_id=eid, at=at, points=reward.points, reward_id=reward.id,
-    )
-
-
-def _build_voucher(reward: Reward, mid: str, eid: str, at: datetime, voucher: Voucher,
-                   zone: ZoneInfo) -> VoucherIssued:
-    reason = f"{reward.name} worth {reward.value}"
-    if voucher.expires_at is not None:
-        reason += f", valid until {_fmt_date(voucher.expires_at, zone)}"
-    return VoucherIssued.model_construct(
-        rule_id=reward.id, reason=reason, member_id=mid, event_id=eid, at=at, voucher=voucher,
-    )
-
-
-def _build_revoked(rule_id: str, mid: str, eid: str, at: datetime, points: int,
-                   from_pending: int, debt: int, purchase_id: str | None,
-                   reason: str) -> PointsRevoked:
-    return PointsRevoked.model_construct(
-        rule_id=rule_id, reason=reason, member_id=mid, event_id=eid, at=at, points=points,
-        from_pending=from_pending, debt_added=debt, purchase_id=purchase_id,
-    )
-
-
-def _build_released(mid: str, at: datetime, points: int, lot_id: str) -> PointsReleased:
-    order = lot_id.rsplit("/", 1)[0]
-    return PointsReleased.model_construct(
-        rule_id="pending", reason=f"{_plural(points)} from order {order} are now available: "
-        "the return window has closed", member_id=mid, event_id=None, at=at, points=points,
-        lot_id=lot_id,
-    )
-
-
-def _build_expired(mid: str, at: datetime, points: int, lot: list[Any],
-                   compiled: CompiledPoints) -> PointsExpired:
-    reason = (f"{_plural(points)} earned on {_fmt_date(lot[3], compiled.zone)} expired after "
-              f"{compiled.describe_expiry()}")
-    return PointsExpired.model_construct(
-        rule_id="expiry", reason=reason, member_id=mid, event_id=None, at=at, points=points,
-        lot_id=lot[L_ID],
-    )
-
-
-def check_purchase_currency(event: Purchase, currency: str) -> None:
-    """Refuse a purchase in another currency than the program's."""
-    if event.amount.currency != currency:
-        raise CurrencyMismatch(
-            f"Purchase.amount={event.amount} is in {event.amount.currency} but the program "
-            f"uses {currency}",
-            hint=f"send amounts in {currency}; reciprocity never converts currencies",
-        )
+__all__ += ["CompiledPoints", "check_purchase_currency"]

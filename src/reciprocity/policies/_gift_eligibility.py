@@ -1,0 +1,324 @@
+"""Which gifts can a member still get, and what is missing for each? (Transparency.)
+
+The report runs on a copy of the member's state advanced to the asked time (date-driven
+gifts due by then are counted as given), so it never changes anything. It reuses the
+compiled rules, so it says exactly what the engine would do.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from dateutil.relativedelta import relativedelta
+
+from .._engine import Member, Row
+from .._model import Frozen, Instant, NonEmptyStr, require_aware
+from ..errors import InvalidEvent
+from ..shared import Shared, SharedState
+from ..state import MemberState
+from ._gift_calendar import birthday_window
+from ._gift_hot import TIME, Compiled, Hot, days, fmt_date, period_key
+from ._gift_triggers import CompiledGifts
+from .gifts import (
+    AnniversaryGift,
+    BirthdayGift,
+    CategoryGift,
+    FirstOrderGift,
+    Gift,
+    NthOrderGift,
+    OrderOverGift,
+    SeasonalGift,
+    ThankYouGift,
+    TierGift,
+    WelcomeGift,
+    _OrderRule,
+    percent,
+)
+from .limits import Period
+
+if TYPE_CHECKING:
+    from ..program import Program
+
+__all__ = ["GiftOption", "gift_eligibility"]
+
+_ZERO = Decimal(0)
+
+
+class GiftOption(Frozen):
+    """A gift a member can still get, and what is missing for it, in plain words.
+
+    Returned by :func:`~reciprocity.gift_eligibility`. ``missing`` is empty when nothing is
+    missing: the gift comes at ``available_from`` (a date-driven gift) or with the next
+    event that triggers it.
+    """
+
+    rule_id: NonEmptyStr
+    gift: Gift
+    description: str
+    """The rule in plain words."""
+    missing: tuple[str, ...] = ()
+    """What the member still needs: ``"2 more orders"``, ``"consent to email"``."""
+    available_from: Instant | None = None
+    """When a date-driven gift comes next (birthday, anniversary, season)."""
+
+    @property
+    def ready(self) -> bool:
+        """Whether nothing is missing."""
+        return not self.missing
+
+
+def gift_eligibility(program: Program, state: MemberState | None, at: datetime, *,
+                     shared: SharedState | None = None) -> tuple[GiftOption, ...]:
+    """The gifts a member can still get under ``program``, and what is missing for each.
+
+    Each :class:`~reciprocity.GiftOption` names the rule and the gift (with its value),
+    describes the rule, and lists what is missing in plain words ("2 more orders",
+    "consent to email", "reach tier gold"); date-driven gifts say when they come next
+    (``available_from``). Gifts the member can no longer get (a first-order gift after the
+    first order, a welcome gift already given, a lifetime cap reached) are left out, and so
+    are surprises and win-back gifts. The answer is "as of ``at``": the state is advanced
+    to ``at`` on a copy first; rankings are read from ``shared`` as it is.
+
+    Args:
+        program: the program.
+        state: the member's state, or ``None`` for someone the program has not seen.
+        at: the time to answer for (aware).
+        shared: the program-wide state, for budgets, stock and rankings.
+
+    >>> from datetime import datetime
+    >>> from zoneinfo import ZoneInfo
+    >>> from reciprocity import (Gift, GiftScheme, Money, NthOrderGift, Program,
+    ...                          Purchase, WelcomeGift)
+    >>> ebook = Gift(id="ebook", name="tea e-book", kind="e-book", value=Money("4.99", "EUR"))
+    >>> box = Gift(id="box", name="sample box", kind="sample", value=Money("6.00", "EUR"))
+    >>> program = Program(name="Tea club", timezone="Europe/Berlin", gifts=GiftScheme(rules=(
+    ...     WelcomeGift(id="welcome", gift=ebook, consents=("email",)),
+    ...     NthOrderGift(id="every-3rd", every=3, gift=box))))
+    >>> at = datetime(2026, 3, 1, 12, tzinfo=ZoneInfo("Europe/Berlin"))
+    >>> state = program.apply(None, Purchase(id="A-1", member_id="m-1", at=at,
+    ...                                      amount=Money("20.00", "EUR"))).state
+    >>> for option in gift_eligibility(program, state, at):
+    ...     print(f"{option.gift.name}: {', '.join(option.missing)}")
+    tea e-book: sign up, consent to email
+    sample box: 2 more orders
+    """
+    require_aware(at)
+    pipeline = program._pipeline
+    stage = next((s for s in pipeline.stages if isinstance(s, CompiledGifts)), None)
+    if stage is None:
+        return ()
+    if state is None:
+        m = pipeline.new_member("-", program.currency)
+    elif not isinstance(state, MemberState) or state.currency != program.currency:
+        raise InvalidEvent(f"state is not a MemberState in {program.currency}",
+                           hint="pass the member's state from this program, or None")
+    else:
+        m = pipeline.thaw(state)
+    if pipeline.uses_shared:
+        m.shared = Shared(program.currency) if shared is None else Shared.thaw(shared)
+    if m.as_of is None or at > m.as_of:
+        pipeline.due(m, at, [], None)
+    h, _ = stage._hot(m, at)
+    return tuple(option for c in stage.rules.values() if type(c.rule)._listed
+                 for option in _options(stage, c, m, h, at))
+
+
+def _row(m: Member, at: datetime) -> Row:
+    return (TIME, "", m.member_id, at, None, None)
+
+
+def _common(stage: CompiledGifts, c: Compiled, m: Member, when: datetime) -> list[str]:
+    """Consents, tier and condition the member lacks for the rule at ``when``."""
+    rule = c.rule
+    missing = [f"consent to {consent}" for consent in c.consents if consent not in m.consents]
+    if c.tiers and m.tier_id not in c.tiers:
+        missing.append("reach tier " + " or ".join(rule.tiers))
+    if (rule.when is not None and not isinstance(rule, _OrderRule) and c.pred is not None
+            and not c.pred(m, _row(m, when))):
+        missing.append(rule.when.describe())
+    return missing
+
+
+def _limits(stage: CompiledGifts, c: Compiled, m: Member, h: Hot, gift: Gift,
+            when: datetime) -> list[str] | None:
+    """What the limits say about one more grant at ``when``; ``None``: never again."""
+    rule = c.rule
+    zone = stage.zone
+    worth = gift.value.amount
+    kept = h.kept(rule.id)
+    if rule.cap is not None and rule.cap.refusal_for(
+            ((g.at, g.value) for g in kept), when, zone, worth) is not None:
+        end = rule.cap.per.bounds(when, zone)[1]
+        if end is None:
+            return None
+        return [f"wait until {fmt_date(end, zone)} ({rule.cap.describe()})"]
+    if rule.cooldown_days is not None and kept:
+        last = max(g.at for g in kept)
+        again = (last.astimezone(zone) + relativedelta(days=rule.cooldown_days)).astimezone(UTC)
+        if when < again:
+            return [f"wait until {fmt_date(again, zone)} (at most once every "
+                    f"{days(rule.cooldown_days)})"]
+    shared = m.shared
+    if (c.budget is not None and shared is not None
+            and c.budget.refusal_in(shared, when, zone, worth) is not None):
+        end = c.budget.per.bounds(when, zone)[1]
+        text = f"the {c.budget.id} budget to have room"
+        return [text + ("" if end is None else f" (it renews on {fmt_date(end, zone)})")]
+    if (gift.stock is not None and shared is not None
+            and shared.stock_used.get(gift.stock, 0) >= stage.stock_units[gift.stock]):
+        return [f"{gift.name} back in stock"]
+    return []
+
+
+def _option(stage: CompiledGifts, c: Compiled, m: Member, h: Hot, gift: Gift,
+            needs: list[str], when: datetime, available_from: datetime | None
+            ) -> list[GiftOption]:
+    limits = _limits(stage, c, m, h, gift, when)
+    if limits is None:
+        return []
+    missing = needs + _common(stage, c, m, when) + limits
+    return [GiftOption.model_construct(
+        rule_id=c.rule.id, gift=gift, description=c.rule.describe(), missing=tuple(missing),
+        available_from=available_from)]
+
+
+def _order_text(rule: _OrderRule, text: str) -> str:
+    return text if rule.when is None else f"{text} where {rule.when.describe()}"
+
+
+def _options(stage: CompiledGifts, c: Compiled, m: Member, h: Hot,
+             at: datetime) -> list[GiftOption]:
+    rule = c.rule
+    rid = rule.id
+    occurred = h.occurrences
+    zone = stage.zone
+    if isinstance(rule, FirstOrderGift):
+        if m.purchase_count or (rid, "first") in occurred:
+            return []
+        return _option(stage, c, m, h, rule.gift, [_order_text(rule, "a first order")], at,
+                       None)
+    if isinstance(rule, NthOrderGift):
+        more = rule.every - m.purchase_count % rule.every
+        text = f"{more} more order" + ("" if more == 1 else "s")
+        return _option(stage, c, m, h, rule.gift, [_order_text(rule, text)], at, None)
+    if isinstance(rule, OrderOverGift):
+        text = _order_text(rule, f"an order {rule.threshold_text()}")
+        return _option(stage, c, m, h, rule.gift, [text], at, None)
+    if isinstance(rule, CategoryGift):
+        return [option for sample in rule.samples
+                for option in _option(stage, c, m, h, sample.gift,
+                                      [_order_text(rule, f"an order with {sample.category}")],
+                                      at, None)]
+    if isinstance(rule, WelcomeGift):
+        if (rid, "welcome") in occurred:
+            return []
+        if m.joined_at is None:
+            return _option(stage, c, m, h, rule.gift, ["sign up"], at, None)
+        if rule.within_days is not None and at >= (m.joined_at.astimezone(zone) + relativedelta(
+                days=rule.within_days)).astimezone(UTC):
+            return []
+        return _option(stage, c, m, h, rule.gift, [], at, None)
+    if isinstance(rule, BirthdayGift):
+        return _birthday(stage, c, rule, m, h, at)
+    if isinstance(rule, AnniversaryGift):
+        if m.joined_at is None:
+            return _option(stage, c, m, h, rule.gift, ["sign up"], at, None)
+        timer = stage.timers[rid]
+        nxt = h.due.get(rid) or timer.first_due(m, h, at)
+        if nxt is None:
+            return []
+        return _option(stage, c, m, h, rule.gift, [], nxt, nxt.astimezone(zone))
+    if isinstance(rule, TierGift):
+        options = []
+        for tier in rule.reached:
+            if (rid, tier) in occurred:
+                continue
+            needs = [] if m.tier_id == tier else [f"reach tier {tier}"]
+            options += _option(stage, c, m, h, rule.gift, needs, at, None)
+        return options
+    if isinstance(rule, SeasonalGift):
+        return _season(stage, c, rule, m, h, at)
+    if isinstance(rule, ThankYouGift):
+        return _thank_you(stage, c, rule, m, h, at)
+    return []  # pragma: no cover - unlisted rules are filtered out before
+
+
+def _birthday(stage: CompiledGifts, c: Compiled, rule: BirthdayGift, m: Member, h: Hot,
+              at: datetime) -> list[GiftOption]:
+    birthday = m.birthday
+    if birthday is None:
+        return _option(stage, c, m, h, rule.gift, ["tell us your birthday"], at, None)
+    zone = stage.zone
+    year = at.astimezone(zone).year
+    for candidate in range(year, year + 3):
+        if (rule.id, str(candidate)) in h.occurrences:
+            continue
+        start, end = birthday_window(birthday, candidate, rule.window, rule.leap_day, zone)
+        when = max(start, at)
+        if end <= at or stage.changed_recently(c, h, when.astimezone(zone)) is not None:
+            continue
+        needs = []
+        if rule.min_order is not None:
+            where = "on your birthday" if rule.window == "day" else "in your birthday month"
+            needs.append(f"an order of at least {rule.min_order} {where}")
+        return _option(stage, c, m, h, rule.gift, needs, when, when.astimezone(zone))
+    return []  # pragma: no cover - a later year always qualifies
+
+
+def _season(stage: CompiledGifts, c: Compiled, rule: SeasonalGift, m: Member, h: Hot,
+            at: datetime) -> list[GiftOption]:
+    calendar = stage.seasons[rule.id]
+    zone = stage.zone
+    window = calendar.open_window(at) if rule.evaluate == "while_open" else None
+    if window is not None and (rule.id, str(window[0])) not in h.occurrences:
+        year, when = window[0], at
+    else:
+        found = calendar.next_start(at, inclusive=True)
+        while found is not None and (rule.id, str(found[0])) in h.occurrences:
+            found = calendar.next_start(found[1], inclusive=False)
+        if found is None:
+            return []
+        year, when = found
+    needs = []
+    if rule.top_percent is not None and m.shared is not None:
+        mine = stage.ranking_table.spend(m.shared, year, m.member_id)
+        threshold = stage.ranking_table.threshold(m.shared, year, rule)
+        if threshold is None or mine <= 0 or mine < threshold:
+            text = f"be among the top {percent(rule.top_percent)} of members by spend in {year}"
+            if threshold is not None:
+                text += (f": {stage.show(threshold - mine)} more spend, as of "
+                         f"{fmt_date(at, zone)}")
+            needs.append(text)
+    return _option(stage, c, m, h, rule.gift, needs, when, when.astimezone(zone))
+
+
+def _thank_you(stage: CompiledGifts, c: Compiled, rule: ThankYouGift, m: Member, h: Hot,
+               at: datetime) -> list[GiftOption]:
+    zone = stage.zone
+    key = rule.per.key(at, zone)
+    when, orders, spend = at, 0, _ZERO
+    if (rule.id, key) in h.occurrences:
+        end = rule.per.bounds(at, zone)[1]
+        if end is None:
+            return []
+        when = end
+    else:
+        orders, spend = h.counters.get((rule.per, period_key(rule.per, at.astimezone(zone))),
+                                       (0, _ZERO))
+    this = "in all" if rule.per is Period.LIFETIME else (
+        f"this {rule.per.noun}" if when is at else f"next {rule.per.noun}")
+    parts = []
+    if rule.orders is not None and orders < rule.orders:
+        more = rule.orders - orders
+        parts.append(f"{more} more order" + ("" if more == 1 else "s"))
+    if rule.spend is not None and spend < rule.spend.amount:
+        parts.append(f"{stage.show(rule.spend.amount - spend)} more spend")
+    needed = len(parts) == (rule.orders is not None) + (rule.spend is not None)
+    if rule.match == "any" and not needed:
+        parts = []
+    needs = [(" or " if rule.match == "any" else " and ").join(parts) + f" {this}"] if parts \
+        else []
+    available = None if when is at else when.astimezone(zone)
+    return _option(stage, c, m, h, rule.gift, needs, when, available)

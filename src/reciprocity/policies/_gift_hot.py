@@ -1,0 +1,174 @@
+"""The gift family's hot state and effect builders (see ``_gift_triggers.py``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from ..effects import GiftGranted, GiftRevoked, MessageSuggested
+from ..money import Money
+from ..state import GiftKind
+from .gifts import Gift, _Rule
+from .limits import Budget, Period
+
+if TYPE_CHECKING:
+    from ..conditions import Predicate
+
+__all__ = [
+    "TIME",
+    "Compiled",
+    "Grant",
+    "Hot",
+    "build_granted",
+    "build_message",
+    "build_revoked",
+    "days",
+    "fmt_date",
+    "period_key",
+]
+
+_ZERO = Decimal(0)
+TIME = -1
+"""Kind code of the synthetic row a date-driven rule evaluates its condition with."""
+
+
+def period_key(per: Period, local: datetime) -> tuple[int, ...]:
+    """A cheap key of the calendar period of ``local`` (already in the program's zone)."""
+    if per is Period.YEAR:
+        return (local.year,)
+    if per is Period.MONTH:
+        return (local.year, local.month)
+    if per is Period.DAY:
+        return (local.year, local.month, local.day)
+    if per is Period.WEEK:
+        year, week, _ = local.isocalendar()
+        return (year, week)
+    if per is Period.QUARTER:
+        return (local.year, (local.month - 1) // 3)
+    return ()
+
+
+def fmt_date(when: datetime, zone: ZoneInfo) -> str:
+    return when.astimezone(zone).strftime("%Y-%m-%d")
+
+
+def days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+class Grant:
+    """A gift given, in the hot state."""
+
+    __slots__ = ("at", "charged_back", "gift_id", "id", "kind", "name", "occurrence",
+                 "revoked_at", "rule_id", "source", "valid_until", "value")
+
+    def __init__(self, rule_id: str, gift_id: str, name: str, kind: GiftKind, value: Decimal,
+                 at: datetime, occurrence: str, source: str | None,
+                 valid_until: datetime | None) -> None:
+        self.id = f"{rule_id}@{occurrence}"
+        self.rule_id = rule_id
+        self.gift_id = gift_id
+        self.name = name
+        self.kind = kind
+        self.value = value
+        self.at = at
+        self.occurrence = occurrence
+        self.source = source
+        self.valid_until = valid_until
+        self.revoked_at: datetime | None = None
+        self.charged_back = False
+
+
+class Hot:
+    """A member's gift history while a program works on it (``Member.gifts``)."""
+
+    __slots__ = ("birthday_changed_at", "birthday_seen", "by_order", "by_rule", "categories",
+                 "counters", "due", "grants", "last_order", "occurrences", "spells")
+
+    def __init__(self) -> None:
+        self.grants: list[Grant] = []
+        self.by_rule: dict[str, list[Grant]] = {}
+        self.by_order: dict[str, list[Grant]] = {}
+        self.occurrences: set[tuple[str, str]] = set()
+        self.due: dict[str, datetime] = {}
+        self.spells: dict[str, datetime] = {}
+        self.birthday_seen: date | None = None
+        self.birthday_changed_at: datetime | None = None
+        # Derived from the member's purchases, never saved:
+        self.last_order: datetime | None = None
+        self.counters: dict[tuple[Period, tuple[int, ...]], list[Any]] = {}
+        """(period, key) -> [orders kept, net spend], for thank-you rules."""
+        self.categories: dict[str, Decimal] | None = None
+        """Net spend per sample category; ``None`` until needed (rebuilt after a return)."""
+
+    def add(self, grant: Grant) -> None:
+        self.grants.append(grant)
+        self.by_rule.setdefault(grant.rule_id, []).append(grant)
+        if grant.source is not None:
+            self.by_order.setdefault(grant.source, []).append(grant)
+        self.occurrences.add((grant.rule_id, grant.occurrence))
+
+    def kept(self, rule_id: str) -> list[Grant]:
+        """The rule's grants that were not revoked, oldest first."""
+        return [g for g in self.by_rule.get(rule_id, ()) if g.revoked_at is None]
+
+
+class Compiled:
+    """One declared rule with its compiled parts."""
+
+    __slots__ = ("budget", "consents", "index", "phrase", "pred", "rule", "threshold", "tiers",
+                 "when_text")
+
+    def __init__(self, rule: _Rule, index: int, pred: Predicate | None,
+                 budget: Budget | None) -> None:
+        self.rule = rule
+        self.index = index
+        self.pred = pred
+        self.budget = budget
+        self.consents = rule.consents
+        self.tiers = frozenset(rule.tiers)
+        self.when_text = "" if rule.when is None else rule.when.describe()
+        gift = getattr(rule, "gift", None)
+        self.phrase = "" if gift is None else gift.phrase()
+        """The rule's gift in words, rendered once."""
+        threshold = getattr(rule, "threshold_text", None)
+        self.threshold = "" if threshold is None else threshold()
+
+
+
+# -- effect builders (called lazily) ------------------------------------------------------------
+
+def build_granted(mid: str, rule_id: str, grant_id: str, gift: Gift, value: Decimal,
+                  currency: str, at: datetime, source: str | None, valid_until: datetime | None,
+                  reason: str) -> GiftGranted:
+    return GiftGranted.model_construct(
+        rule_id=rule_id, reason=reason, member_id=mid, event_id=source, at=at,
+        grant_id=grant_id, gift_id=gift.id, name=gift.name, kind=gift.kind,
+        value=value_money(gift, value, currency), valid_until=valid_until,
+    )
+
+
+def value_money(gift: Gift, value: Decimal, currency: str) -> Money:
+    """The gift's declared value, or the personalised one, as Money."""
+    return gift.value if value == gift.value.amount else Money(value, currency)
+
+
+def build_revoked(mid: str, rule_id: str, eid: str, at: datetime, grant_id: str,
+                   gift_id: str, name: str, value: Money, purchase_id: str, charged_back: bool,
+                   reason: str) -> GiftRevoked:
+    return GiftRevoked.model_construct(
+        rule_id=rule_id, reason=reason, member_id=mid, event_id=eid, at=at, grant_id=grant_id,
+        gift_id=gift_id, name=name, value=value, purchase_id=purchase_id,
+        charged_back=charged_back,
+    )
+
+
+def build_message(mid: str, rule_id: str, at: datetime, message_id: str, channel: str,
+                   text: str, reason: str) -> MessageSuggested:
+    return MessageSuggested.model_construct(
+        rule_id=rule_id, reason=reason, member_id=mid, event_id=None, at=at,
+        message_id=message_id, channel=channel, text=text,
+    )
+

@@ -1,0 +1,603 @@
+"""Goodwill after a complaint: compensation by declared rule, fair and bounded.
+
+A shop accepts a complaint and compensates, quickly and generously, but within limits. A
+:class:`GoodwillPolicy` declares:
+
+- **rules** (:class:`GoodwillRule`) over the complaint's category and severity, the order's
+  value, the member's tier, the first response time and the days past the legal return window
+  ("Kulanz"), each with one compensation: points, a voucher (fixed, or a share of the order
+  value with a cap), a small gift, a credit, or a refund share. The most generous rule that
+  matches applies; rules never add up.
+- **steps** that change the value: a factor per severity on the rule, a step-up when the first
+  response took longer than promised (:class:`ResponseTime`), the member's tier generosity
+  (``goodwill_factor`` of the tier's benefits), and a diminishing curve for frequent
+  complainers (:class:`Diminishing`). Factors multiply exactly; the result is rounded once,
+  with the policy's declared :class:`~reciprocity.Rounding`.
+- **bounds**: at most ``max_per_complaint``, per-member caps per period
+  (:class:`~reciprocity.Cap`), a program budget (:class:`~reciprocity.Budget`), and never more
+  than what is left of the order's value unless ``may_exceed_order_value``. A value over a
+  bound is cut to what is left (points: whole points, rounded down), so no bound is ever
+  passed.
+- **approval**: above ``approval_above`` (or for a rule with ``approval=True``) nothing is
+  given; the decision carries ``approval_required`` and waits for an
+  :class:`~reciprocity.Approval` event naming the complaint.
+- **outcomes** for a complaint about an unknown or fully returned order, and for a duplicate
+  (same order and category): no compensation, or a referral to the service team.
+
+>>> from reciprocity import Money
+>>> late = GoodwillRule(id="late", categories=("late_delivery",),
+...                     compensation=VoucherCompensation(value=Money("5.00", "EUR")))
+>>> late.describe()
+'late delivery: a 5.00 EUR voucher'
+>>> policy = GoodwillPolicy(rules=(late,), response_time=ResponseTime(
+...     promised_hours=24, steps=(LateResponseStep(late_by_hours=0, factor="1.5"),)))
+>>> policy.response_time.describe()
+'first reply promised within 24 hours; a later reply steps compensation up: x1.5 when it is late'
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from .._model import Frozen, NonEmptyStr
+from ..conditions import Condition
+from ..errors import InvalidProgram
+from ..events import ComplaintCategory
+from ..money import Money, Rounding
+from .limits import Budget, Cap
+
+if TYPE_CHECKING:
+    from .._stage import Stage
+    from ..conditions import CompileContext
+    from .points import CompiledPoints
+
+__all__ = [
+    "Compensation",
+    "CreditCompensation",
+    "Diminishing",
+    "GiftCompensation",
+    "GoodwillPolicy",
+    "GoodwillRule",
+    "LateResponseStep",
+    "PointsCompensation",
+    "RefundShare",
+    "ResponseTime",
+    "VoucherCompensation",
+]
+
+CATEGORY_WORDS: dict[str, str] = {
+    "late_delivery": "late delivery", "missing_item": "missing item",
+    "partial_delivery": "partial delivery", "damaged": "damaged item",
+    "not_as_described": "not as described", "quality": "quality", "service": "service",
+    "other": "other",
+}
+"""Complaint categories in words, for descriptions and reasons."""
+
+Factor = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+"""A non-negative multiplier such as ``1.5``."""
+
+
+def num(value: Decimal) -> str:
+    """A decimal without exponent or trailing zeros: ``1.50`` -> ``1.5``, ``1E+2`` -> ``100``.
+
+    >>> num(Decimal("1.50")), num(Decimal("100"))
+    ('1.5', '100')
+    """
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+class _Policy(Frozen):
+    _error_class: ClassVar[type[InvalidProgram]] = InvalidProgram
+
+
+# ---------------------------------------------------------------------------------------
+# Compensation: what a rule gives.
+# ---------------------------------------------------------------------------------------
+
+
+class PointsCompensation(_Policy):
+    """Points, credited through the program's point scheme (its lots, expiry and debt).
+
+    >>> PointsCompensation(points=50).describe()
+    '50 points'
+    """
+
+    type: Literal["points"] = "points"
+    points: int = Field(ge=1)
+
+    def describe(self) -> str:
+        """The compensation in plain words."""
+        return _plural(self.points, "point")
+
+
+class _Amount(_Policy):
+    """A money compensation: a fixed ``value``, or ``percent`` of a base with a ``max``."""
+
+    value: Money | None = None
+    """A fixed amount."""
+    percent: Decimal | None = Field(default=None, gt=0, le=100, allow_inf_nan=False)
+    """A share of ``of``, in percent (``10`` is 10 %)."""
+    of: Literal["order", "affected"] = "order"
+    """The base of ``percent``: what is left of the order's value (after returns), or the
+    complaint's ``amount_affected`` (the order's value when the complaint gives none)."""
+    max: Money | None = None
+    """At most this much, for a ``percent`` compensation."""
+    rounding: Rounding = Rounding.HALF_UP
+    """How ``percent`` of the base is rounded to the currency's minor unit."""
+
+    _noun: ClassVar[str] = "amount"
+
+    @model_validator(mode="after")
+    def _one_way(self) -> _Amount:
+        if (self.value is None) == (self.percent is None):
+            raise ValueError("give either value or percent, not both and not neither")
+        if self.value is not None and self.value.amount <= 0:
+            raise ValueError(f"value={self.value} must be more than zero")
+        if self.max is not None:
+            if self.percent is None:
+                raise ValueError("max only bounds a percent compensation; leave it out")
+            if self.max.amount <= 0:
+                raise ValueError(f"max={self.max} must be more than zero")
+        return self
+
+    def _base_words(self) -> str:
+        return ("the order value" if self.of == "order"
+                else "the amount affected")
+
+    def _amount_words(self) -> str:
+        if self.value is not None:
+            return f"a {self.value} {self._noun}"
+        assert self.percent is not None
+        text = f"a {self._noun} of {num(self.percent)} % of {self._base_words()}"
+        if self.max is not None:
+            text += f" (at most {self.max})"
+        return text
+
+    def describe(self) -> str:
+        """The compensation in plain words."""
+        return self._amount_words()
+
+    def money(self) -> tuple[Money, ...]:
+        """Every amount declared here (for the program's currency check)."""
+        return tuple(x for x in (self.value, self.max) if x is not None)
+
+
+class VoucherCompensation(_Amount):
+    """A voucher: fixed, or a share of the order value with a cap; optionally time-limited.
+
+    >>> from reciprocity import Money
+    >>> VoucherCompensation(percent=10, max=Money("20.00", "EUR"), valid_days=90).describe()
+    'a voucher of 10 % of the order value (at most 20.00 EUR), valid for 90 days'
+    """
+
+    type: Literal["voucher"] = "voucher"
+    valid_days: int | None = Field(default=None, ge=1)
+    """Days the voucher stays valid after it is given; ``None`` for no end."""
+
+    _noun: ClassVar[str] = "voucher"
+
+    def describe(self) -> str:
+        text = self._amount_words()
+        if self.valid_days is not None:
+            text += f", valid for {_plural(self.valid_days, 'day')}"
+        return text
+
+
+class CreditCompensation(_Amount):
+    """A credit on the member's account, fixed or a share of a base.
+
+    >>> from reciprocity import Money
+    >>> CreditCompensation(value=Money("5.00", "EUR")).describe()
+    'a 5.00 EUR credit'
+    """
+
+    type: Literal["credit"] = "credit"
+
+    _noun: ClassVar[str] = "credit"
+
+
+class RefundShare(_Amount):
+    """Part of the price paid back; ``percent=100`` with a Kulanz rule is a goodwill return.
+
+    >>> RefundShare(percent=100).describe()
+    'a refund of 100 % of the order value'
+    """
+
+    type: Literal["refund_share"] = "refund_share"
+
+    _noun: ClassVar[str] = "refund"
+
+
+class GiftCompensation(_Policy):
+    """A small present, named, with its value stated clearly.
+
+    >>> from reciprocity import Money
+    >>> GiftCompensation(name="tea sampler", value=Money("4.00", "EUR")).describe()
+    'a small gift: tea sampler (worth 4.00 EUR)'
+    """
+
+    type: Literal["gift"] = "gift"
+    name: NonEmptyStr
+    value: Money
+
+    @model_validator(mode="after")
+    def _positive(self) -> GiftCompensation:
+        if self.value.amount <= 0:
+            raise ValueError(f"value={self.value} must be more than zero")
+        return self
+
+    def describe(self) -> str:
+        """The compensation in plain words."""
+        return f"a small gift: {self.name} (worth {self.value})"
+
+    def money(self) -> tuple[Money, ...]:
+        """Every amount declared here (for the program's currency check)."""
+        return (self.value,)
+
+
+Compensation = Annotated[
+    PointsCompensation | VoucherCompensation | GiftCompensation | CreditCompensation
+    | RefundShare,
+    Field(discriminator="type"),
+]
+"""Any compensation; the ``type`` field picks the class."""
+
+
+# ---------------------------------------------------------------------------------------
+# Rules and steps
+# ---------------------------------------------------------------------------------------
+
+
+class GoodwillRule(_Policy):
+    """One compensation and the complaints it applies to.
+
+    A rule matches a complaint when every criterion it declares holds; leave a criterion out
+    to ignore it. Of the rules that match, the most generous one (after every step and bound)
+    applies; on a tie, the first declared.
+
+    Args:
+        id: names the rule in effects and traces.
+        compensation: what the rule gives.
+        categories: the complaint categories it covers; empty for any.
+        min_severity: the lowest severity (1-5) it covers.
+        by_severity: five factors, for severity 1 to 5, that scale the compensation; they
+            may not decrease, so a more severe complaint never gets less.
+        min_order_value: the order's value (after returns) must be at least this.
+        tiers: the member must be in one of these tiers (the tier ladder's ids).
+        past_return_window: "Kulanz": the rule covers only complaints about an order older
+            than the policy's return window, by at most this many days.
+        late_response: ``True``: only when the first response came later than promised;
+            ``False``: only when it came in time; ``None``: either.
+        when: any other condition on the member.
+        approval: always wait for a person's approval.
+
+    >>> from reciprocity import Money
+    >>> GoodwillRule(id="kulanz", tiers=("gold",), past_return_window=30,
+    ...              categories=("quality", "damaged"), approval=True,
+    ...              compensation=RefundShare(percent=100)).describe()
+    'quality or damaged item, for gold members, up to 30 days after the return window:
+     a refund of 100 % of the order value, after a person approves it'
+    """
+
+    id: NonEmptyStr
+    compensation: Compensation
+    categories: tuple[ComplaintCategory, ...] = ()
+    min_severity: int = Field(default=1, ge=1, le=5)
+    by_severity: tuple[Factor, Factor, Factor, Factor, Factor] | None = None
+    min_order_value: Money | None = None
+    tiers: tuple[NonEmptyStr, ...] = ()
+    past_return_window: int | None = Field(default=None, ge=1)
+    late_response: bool | None = None
+    when: Condition | None = None
+    approval: bool = False
+
+    @model_validator(mode="after")
+    def _severity_never_lowers(self) -> GoodwillRule:
+        factors = self.by_severity
+        if factors is not None:
+            for index in range(1, 5):
+                if factors[index] < factors[index - 1]:
+                    raise ValueError(
+                        f"by_severity={tuple(num(f) for f in factors)} decreases from severity "
+                        f"{index} to {index + 1}; a more severe complaint must never get less"
+                    )
+        return self
+
+    def describe(self) -> str:
+        """The rule in plain words."""
+        parts = []
+        if self.categories:
+            parts.append(" or ".join(CATEGORY_WORDS[c] for c in self.categories))
+        else:
+            parts.append("any complaint")
+        if self.min_severity > 1:
+            parts.append(f"severity {self.min_severity} or more")
+        if self.min_order_value is not None:
+            parts.append(f"on orders of at least {self.min_order_value}")
+        if self.tiers:
+            parts.append(f"for {' or '.join(self.tiers)} members")
+        if self.past_return_window is not None:
+            parts.append(f"up to {_plural(self.past_return_window, 'day')} after the return "
+                         "window")
+        if self.late_response is True:
+            parts.append("when our first reply came later than promised")
+        elif self.late_response is False:
+            parts.append("when our first reply came in time")
+        if self.when is not None:
+            parts.append(f"when {self.when.describe()}")
+        text = ", ".join(parts) + ": " + self.compensation.describe()
+        if self.by_severity is not None:
+            text += "; by severity 1-5: " + ", ".join(f"x{num(f)}" for f in self.by_severity)
+        if self.approval:
+            text += ", after a person approves it"
+        return text
+
+
+class LateResponseStep(_Policy):
+    """A step-up for a first response later than promised by more than ``late_by_hours``.
+
+    >>> LateResponseStep(late_by_hours=48, factor=2).describe()
+    'x2 when it is more than 48 hours late'
+    """
+
+    late_by_hours: int = Field(default=0, ge=0)
+    factor: Factor
+
+    @model_validator(mode="after")
+    def _steps_up(self) -> LateResponseStep:
+        if self.factor < 1:
+            raise ValueError(f"factor={num(self.factor)} is below 1; a late reply must never "
+                             "lower compensation")
+        return self
+
+    def describe(self) -> str:
+        """The step in plain words."""
+        if self.late_by_hours == 0:
+            return f"x{num(self.factor)} when it is late"
+        return f"x{num(self.factor)} when it is more than {self.late_by_hours} hours late"
+
+
+class ResponseTime(_Policy):
+    """The promised first-response time, and how compensation steps up when it is missed.
+
+    The response time is ``first_response_at - at`` of the complaint; a complaint without
+    ``first_response_at`` gets no step-up. The step with the largest ``late_by_hours`` that
+    the response exceeds applies.
+
+    >>> ResponseTime(promised_hours=24, steps=(LateResponseStep(factor="1.5"),
+    ...     LateResponseStep(late_by_hours=48, factor=2))).describe()
+    'first reply promised within 24 hours; a later reply steps compensation up: x1.5 when it
+     is late, x2 when it is more than 48 hours late'
+    """
+
+    promised_hours: int = Field(ge=1)
+    steps: tuple[LateResponseStep, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _increasing(self) -> ResponseTime:
+        for before, after in zip(self.steps, self.steps[1:], strict=False):
+            if after.late_by_hours <= before.late_by_hours:
+                raise ValueError("steps must have increasing late_by_hours")
+            if after.factor < before.factor:
+                raise ValueError(f"step factors decrease ({num(before.factor)} then "
+                                 f"{num(after.factor)}); a later reply must never get less")
+        return self
+
+    def describe(self) -> str:
+        """The promise and its steps in plain words."""
+        return (f"first reply promised within {self.promised_hours} hours; a later reply steps "
+                "compensation up: " + ", ".join(step.describe() for step in self.steps))
+
+
+class Diminishing(_Policy):
+    """Less compensation for frequent complainers: a factor per nth complaint in a window.
+
+    ``factors[0]`` applies to a member's first complaint in the last ``window_days`` days
+    (this one included), ``factors[1]`` to the second, and so on; the last factor applies to
+    every later one. Duplicates do not count. Factors lie between 0 and 1 and never increase.
+
+    >>> Diminishing(window_days=30, factors=(1, 1, 1, "0.5", 0)).describe()
+    'x0.5 for the 4th complaint in 30 days, x0 from the 5th'
+    """
+
+    window_days: int = Field(ge=1)
+    factors: tuple[Factor, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _diminishing(self) -> Diminishing:
+        for factor in self.factors:
+            if factor > 1:
+                raise ValueError(f"factor {num(factor)} is above 1; the curve only diminishes")
+        for index in range(1, len(self.factors)):
+            if self.factors[index] > self.factors[index - 1]:
+                raise ValueError(f"factors={tuple(num(f) for f in self.factors)} increase; "
+                                 "a later complaint must never get more")
+        return self
+
+    def factor(self, nth: int) -> Decimal:
+        """The factor of the ``nth`` complaint in the window (1-based).
+
+        >>> Diminishing(window_days=30, factors=(1, "0.5")).factor(7)
+        Decimal('0.5')
+        """
+        return self.factors[min(nth, len(self.factors)) - 1]
+
+    def describe(self) -> str:
+        """The curve in plain words."""
+        factors = self.factors
+        if factors[-1] == 1:
+            return "no reduction"
+        tail = len(factors) - 1  # the last factor applies from the start of its run on
+        while tail > 0 and factors[tail - 1] == factors[-1]:
+            tail -= 1
+        phrases: list[str] = []
+        for index, factor in enumerate(factors[: tail + 1]):
+            if factor == 1:
+                continue
+            nth = ordinal(index + 1)
+            if not phrases:
+                nth += f" complaint in {self.window_days} days"
+            word = "from" if index == tail else "for"
+            phrases.append(f"x{num(factor)} {word} the {nth}")
+        return ", ".join(phrases)
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``21st``.
+
+    >>> [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 21)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '21st']
+    """
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+UnknownOrderOutcome = Literal["no_compensation", "refer_to_service", "ignore_order"]
+Outcome = Literal["no_compensation", "refer_to_service"]
+
+
+class GoodwillPolicy(_Policy):
+    """How a program compensates complaints: rules, steps, bounds, approval and outcomes.
+
+    Args:
+        rules: the compensation rules; the most generous one that matches applies.
+        return_window_days: the legal return window, counted in calendar days (in the
+            program's time zone) from the order; Kulanz rules cover the days after it.
+        response_time: the promised first-response time and its step-ups.
+        diminishing: the curve for frequent complainers.
+        caps: per-member limits per period, counted over compensation given or pending.
+        budget: a program budget (e.g. per month), kept in the program-wide state. With
+            ``when_exhausted="skip"`` a compensation is cut to what is left (none when
+            nothing is); with ``"approval"`` it waits for a person instead.
+        max_per_complaint: at most this much for one complaint.
+        may_exceed_order_value: allow compensation for an order to add up to more than
+            what is left of its value (after returns).
+        approval_above: compensation worth more than this waits for a person's approval.
+        point_value: what one point is worth, to value points against limits; by default
+            the point scheme's best catalogue rate.
+        rounding: how the value is rounded after the factors (severity, late response,
+            tier, diminishing) multiply it: to the currency's minor unit, or to whole points.
+        on_unknown_order: a complaint about an order the member's state does not know:
+            ``"refer_to_service"``, ``"no_compensation"``, or ``"ignore_order"`` (handle it
+            as a complaint without an order).
+        on_returned_order: a complaint about an order returned in full.
+        on_duplicate: a second complaint about the same order and category.
+
+    >>> from reciprocity import Money, Period
+    >>> policy = GoodwillPolicy(
+    ...     rules=(GoodwillRule(id="any", compensation=PointsCompensation(points=20)),),
+    ...     caps=(Cap(amount=Money("50.00", "EUR"), per=Period.MONTH),),
+    ...     approval_above=Money("40.00", "EUR"))
+    >>> for line in policy.explain_lines():
+    ...     print(line)
+    - any complaint: 20 points
+    Bounds: at most 50.00 EUR in value per month per member; never more than what is left of
+    the order's value.
+    Compensation worth more than 40.00 EUR waits for a person's approval.
+    A complaint about an unknown order is referred to the service team; about an order
+    returned in full, no compensation; a duplicate (same order and category), no
+    compensation.
+    """
+
+    rules: tuple[GoodwillRule, ...] = Field(min_length=1)
+    return_window_days: int = Field(default=14, ge=0)
+    response_time: ResponseTime | None = None
+    diminishing: Diminishing | None = None
+    caps: tuple[Cap, ...] = ()
+    budget: Budget | None = None
+    max_per_complaint: Money | None = None
+    may_exceed_order_value: bool = False
+    approval_above: Money | None = None
+    point_value: Money | None = None
+    rounding: Rounding = Rounding.HALF_UP
+    on_unknown_order: UnknownOrderOutcome = "refer_to_service"
+    on_returned_order: Outcome = "no_compensation"
+    on_duplicate: Outcome = "no_compensation"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GoodwillPolicy:
+        seen: set[str] = set()
+        for rule in self.rules:
+            if rule.id in seen:
+                raise ValueError(f"rules has two entries with id {rule.id!r}; ids must be unique")
+            seen.add(rule.id)
+        for name in ("max_per_complaint", "point_value"):
+            value = getattr(self, name)
+            if value is not None and value.amount <= 0:
+                raise ValueError(f"{name}={value} must be more than zero")
+        if self.approval_above is not None and self.approval_above.amount < 0:
+            raise ValueError(f"approval_above={self.approval_above} cannot be negative")
+        return self
+
+    def money(self) -> tuple[tuple[str, Money], ...]:
+        """Every amount the policy declares, with where, for the program's currency check."""
+        found: list[tuple[str, Money]] = []
+        for rule in self.rules:
+            for value in getattr(rule.compensation, "money", tuple)():
+                found.append((f"goodwill rule {rule.id!r} compensation", value))
+            if rule.min_order_value is not None:
+                found.append((f"goodwill rule {rule.id!r} min_order_value",
+                               rule.min_order_value))
+        for index, cap in enumerate(self.caps):
+            if cap.amount is not None:
+                found.append((f"goodwill caps[{index}].amount", cap.amount))
+        if self.budget is not None and self.budget.amount is not None:
+            found.append(("goodwill budget amount", self.budget.amount))
+        for name in ("max_per_complaint", "approval_above", "point_value"):
+            value = getattr(self, name)
+            if value is not None:
+                found.append((f"goodwill {name}", value))
+        return tuple(found)
+
+    def explain_lines(self) -> list[str]:
+        """The policy in plain words, one line per rule and bound (``Program.explain``)."""
+        lines = [f"- {rule.describe()}" for rule in self.rules]
+        if any(r.past_return_window is not None for r in self.rules):
+            lines.append(f"The legal return window is {_plural(self.return_window_days, 'day')} "
+                         "from the order.")
+        if self.response_time is not None:
+            text = self.response_time.describe()
+            lines.append(text[0].upper() + text[1:] + ".")
+        if self.diminishing is not None:
+            lines.append(f"Frequent complaints: {self.diminishing.describe()}.")
+        bounds = []
+        if self.max_per_complaint is not None:
+            bounds.append(f"at most {self.max_per_complaint} per complaint")
+        bounds += [f"{cap.describe()} per member" for cap in self.caps]
+        if self.budget is not None:
+            bounds.append(f"a program budget of {self.budget.describe().removeprefix('at most ')}")
+        if not self.may_exceed_order_value:
+            bounds.append("never more than what is left of the order's value")
+        if bounds:
+            lines.append("Bounds: " + "; ".join(bounds) + ".")
+        if self.approval_above is not None:
+            lines.append(f"Compensation worth more than {self.approval_above} waits for a "
+                         "person's approval.")
+        words = {"no_compensation": "no compensation",
+                 "refer_to_service": "referred to the service team",
+                 "ignore_order": "handled as a complaint without an order"}
+        lines.append(
+            f"A complaint about an unknown order is {words[self.on_unknown_order]}; about an "
+            f"order returned in full, {words[self.on_returned_order]}; a duplicate (same order "
+            f"and category), {words[self.on_duplicate]}."
+        )
+        return lines
+
+    def compile(self, ctx: CompileContext, points: CompiledPoints) -> Stage:
+        """The policy as a compiled stage of its program (done once, when it is built).
+
+        Raises:
+            InvalidProgram: an amount in another currency than the program's, or points
+                compensation with no way to value points.
+        """
+        from ._goodwill_stage import CompiledGoodwill
+
+        return CompiledGoodwill(self, ctx, points)

@@ -1,0 +1,690 @@
+"""Tier ladders: qualification metrics and periods, validity, reviews, benefits, progress.
+
+A ladder with a first tier reached almost at once and ever more attractive higher tiers:
+
+>>> from reciprocity import Money
+>>> eur = lambda amount: Money(amount, "EUR")
+>>> ladder = TierLadder(tiers=(
+...     Tier(id="bronze", name="Bronze", requires=MinSpend(amount=eur("1.00"))),
+...     Tier(id="silver", name="Silver",
+...          requires=MinSpend(amount=eur("350.00")) | MinOrders(count=10),
+...          benefits=TierBenefits(points_multiplier=Decimal("1.5"), free_shipping=True)),
+... ))
+>>> ladder.tiers[1].requires.describe()
+'spend 350.00 EUR or 10 orders'
+>>> ladder.tiers[1].benefits.describe()
+'1.5x points and free shipping'
+
+The ladder is data (JSON, YAML, TOML); the engine compiles it once per program
+(``reciprocity.policies._tiers_stage``). The pre-launch checks (:func:`check_ladder`) and the
+progress report (:func:`tier_progress`) live in ``reciprocity.policies._tiers_check``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import Field, field_validator, model_validator
+
+from .._model import Frozen, Instant, NonEmptyStr
+from ..errors import InvalidProgram
+from ..money import Money
+
+if TYPE_CHECKING:
+    from .._stage import Stage
+    from ..conditions import CompileContext
+
+__all__ = [
+    "CalendarYear",
+    "Downgrade",
+    "Lifetime",
+    "MembershipYear",
+    "MetricGap",
+    "MinOrders",
+    "MinPoints",
+    "MinSpend",
+    "MonthsFromQualifying",
+    "NoExpiry",
+    "QualificationPeriod",
+    "RequireAll",
+    "RequireAny",
+    "Requirement",
+    "RestOfPeriodAndNext",
+    "RollingMonths",
+    "Tier",
+    "TierBenefits",
+    "TierLadder",
+    "TierProgress",
+    "TierValidity",
+    "require_all",
+    "require_any",
+]
+
+_MAX_ALTERNATIVES = 256
+"""Most alternatives a tier's requirement may expand to ("a or b" and "c or d": 4)."""
+
+
+def _plural(n: int | Decimal, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+class _Policy(Frozen):
+    _error_class: ClassVar[type[InvalidProgram]] = InvalidProgram
+
+
+# ---------------------------------------------------------------------------------------
+# Benefits
+# ---------------------------------------------------------------------------------------
+
+
+class TierBenefits(_Policy):
+    """What a tier brings, as data other policies read (``m.tier_benefits`` on the hot path).
+
+    Args:
+        points_multiplier: earning is multiplied by this (the point scheme reads it).
+        goodwill_factor: goodwill compensation is multiplied by this.
+        free_shipping: whether orders ship free.
+        perks: tags other policies test, such as gift eligibility (``"birthday-gift"``).
+        early_access_days: days of early access to sales and launches.
+
+    >>> from decimal import Decimal
+    >>> TierBenefits(points_multiplier=Decimal(2), perks=("birthday-gift",),
+    ...              early_access_days=3).describe()
+    '2x points, 3 days early access and birthday-gift'
+    >>> TierBenefits().describe()
+    'no extra benefits'
+    """
+
+    points_multiplier: Decimal = Field(default=Decimal(1), ge=0)
+    goodwill_factor: Decimal = Field(default=Decimal(1), ge=0)
+    free_shipping: bool = False
+    perks: tuple[NonEmptyStr, ...] = ()
+    early_access_days: int = Field(default=0, ge=0)
+
+    @field_validator("points_multiplier", "goodwill_factor")
+    @classmethod
+    def _finite(cls, value: Decimal) -> Decimal:
+        if not value.is_finite():
+            raise ValueError("must be a finite number such as 1.5")
+        return value
+
+    def describe(self) -> str:
+        """The benefits in plain words."""
+        parts: list[str] = []
+        if self.points_multiplier != 1:
+            parts.append(f"{_number(self.points_multiplier)}x points")
+        if self.free_shipping:
+            parts.append("free shipping")
+        if self.early_access_days:
+            parts.append(f"{_plural(self.early_access_days, 'day')} early access")
+        if self.goodwill_factor != 1:
+            parts.append(f"goodwill x{_number(self.goodwill_factor)}")
+        parts.extend(self.perks)
+        if not parts:
+            return "no extra benefits"
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+    def shortfalls(self, lower: TierBenefits) -> list[str]:
+        """What these benefits give less of than ``lower`` (empty when they cover it).
+
+        >>> TierBenefits(free_shipping=False).shortfalls(TierBenefits(free_shipping=True))
+        ['no free shipping']
+        """
+        out: list[str] = []
+        if self.points_multiplier < lower.points_multiplier:
+            out.append(f"points multiplier {_number(self.points_multiplier)} < "
+                       f"{_number(lower.points_multiplier)}")
+        if self.goodwill_factor < lower.goodwill_factor:
+            out.append(f"goodwill factor {_number(self.goodwill_factor)} < "
+                       f"{_number(lower.goodwill_factor)}")
+        if lower.free_shipping and not self.free_shipping:
+            out.append("no free shipping")
+        if self.early_access_days < lower.early_access_days:
+            out.append(f"{self.early_access_days} days early access < "
+                       f"{lower.early_access_days}")
+        missing = [perk for perk in lower.perks if perk not in self.perks]
+        if missing:
+            out.append("missing perks " + ", ".join(missing))
+        return out
+
+
+def _number(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+# ---------------------------------------------------------------------------------------
+# Requirements: metrics and their combinations
+# ---------------------------------------------------------------------------------------
+
+
+class _RequirementBase(_Policy):
+    """Operators shared by every requirement: ``&`` (all of) and ``|`` (any of)."""
+
+    def __and__(self, other: object) -> RequireAll:
+        if not isinstance(other, _RequirementBase):
+            return NotImplemented
+        return require_all(self, other)  # type: ignore[arg-type]
+
+    def __or__(self, other: object) -> RequireAny:
+        if not isinstance(other, _RequirementBase):
+            return NotImplemented
+        return require_any(self, other)  # type: ignore[arg-type]
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "a requirement has no truth value; combine requirements with & and |, "
+            "not and/or, and test for presence with 'is not None'"
+        )
+
+    def describe(self) -> str:
+        """The requirement in plain words."""
+        raise NotImplementedError
+
+    def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
+        """Every metric threshold in the requirement, in declared order."""
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+class MinSpend(_RequirementBase):
+    """Net spend in the qualification period (purchases less returns) of at least ``amount``.
+
+    >>> MinSpend(amount=Money("350", "EUR")).describe()
+    'spend 350.00 EUR'
+    """
+
+    type: Literal["min_spend"] = "min_spend"
+    amount: Money
+
+    @field_validator("amount")
+    @classmethod
+    def _not_negative(cls, value: Money) -> Money:
+        if value.amount < 0:
+            raise ValueError("a spend threshold cannot be negative")
+        return value
+
+    def describe(self) -> str:
+        return f"spend {self.amount}"
+
+    def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
+        return [self]
+
+
+class MinOrders(_RequirementBase):
+    """At least ``count`` orders in the period; an order returned in full does not count.
+
+    >>> MinOrders(count=1).describe()
+    '1 order'
+    """
+
+    type: Literal["min_orders"] = "min_orders"
+    count: int = Field(ge=0)
+
+    def describe(self) -> str:
+        return _plural(self.count, "order")
+
+    def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
+        return [self]
+
+
+class MinPoints(_RequirementBase):
+    """At least ``points`` points earned in the period, never the redeemable balance.
+
+    Points count when a purchase earns them (pending ones too) and stop counting when a
+    return takes them back. Points granted by other families (goodwill, gifts) do not
+    qualify. ``rules`` counts only the points of those earning rules: airline-style
+    "qualifying points". ``label`` names them for customers.
+
+    >>> MinPoints(points=650).describe()
+    '650 points'
+    >>> MinPoints(points=325, rules=("flights",), label="qualifying points").describe()
+    '325 qualifying points'
+    >>> MinPoints(points=325, rules=("flights", "rail")).describe()
+    '325 points from flights, rail'
+    """
+
+    type: Literal["min_points"] = "min_points"
+    points: int = Field(ge=0)
+    rules: tuple[NonEmptyStr, ...] | None = Field(default=None, min_length=1)
+    """Earning rule ids whose points count; ``None`` counts every earning rule."""
+    label: NonEmptyStr | None = None
+
+    @property
+    def unit(self) -> str:
+        """What is counted, in words: ``"points"``, ``"qualifying points"``..."""
+        if self.label is not None:
+            return self.label
+        if self.rules is None:
+            return "points"
+        return "points from " + ", ".join(self.rules)
+
+    def describe(self) -> str:
+        unit = self.unit
+        if self.points == 1 and unit.endswith("points"):
+            unit = unit[:-1]
+        return f"{self.points} {unit}"
+
+    def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
+        return [self]
+
+
+class RequireAll(_RequirementBase):
+    """Every one of ``requirements``; build it with ``a & b``.
+
+    >>> (MinPoints(points=650) & MinOrders(count=2)).describe()
+    '650 points and 2 orders'
+    """
+
+    type: Literal["require_all"] = "require_all"
+    requirements: tuple[Requirement, ...] = Field(min_length=1)
+
+    def describe(self) -> str:
+        return " and ".join(_wrap(r, RequireAny) for r in self.requirements)
+
+    def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
+        return [leaf for r in self.requirements for leaf in r.leaves()]
+
+
+class RequireAny(_RequirementBase):
+    """At least one of ``requirements``; build it with ``a | b``.
+
+    >>> (MinSpend(amount=Money("350", "EUR")) | MinOrders(count=10)).describe()
+    'spend 350.00 EUR or 10 orders'
+    """
+
+    type: Literal["require_any"] = "require_any"
+    requirements: tuple[Requirement, ...] = Field(min_length=1)
+
+    def describe(self) -> str:
+        return " or ".join(_wrap(r, RequireAll) for r in self.requirements)
+
+    def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
+        return [leaf for r in self.requirements for leaf in r.leaves()]
+
+
+def _wrap(requirement: _RequirementBase, other: type) -> str:
+    text = requirement.describe()
+    return f"({text})" if isinstance(requirement, other) else text
+
+
+Requirement = Annotated[
+    Union["MinSpend", "MinOrders", "MinPoints", "RequireAll", "RequireAny"],
+    Field(discriminator="type"),
+]
+"""Any requirement; the ``type`` field picks the class. There is no "not": a tier must
+never be lost by buying more."""
+
+for _model in (RequireAll, RequireAny):
+    _model.model_rebuild()
+
+
+def require_all(*requirements: Requirement) -> RequireAll:
+    """All of ``requirements``; nested ``RequireAll`` are flattened (``a & b & c``).
+
+    >>> len(require_all(MinOrders(count=1), MinOrders(count=2) & MinOrders(count=3))
+    ...     .requirements)
+    3
+    """
+    flat: list[Requirement] = []
+    for requirement in requirements:
+        if not isinstance(requirement, _RequirementBase):
+            raise TypeError(f"require_all() takes requirements, got {type(requirement).__name__}")
+        flat.extend(requirement.requirements if isinstance(requirement, RequireAll)
+                    else (requirement,))
+    return RequireAll(requirements=tuple(flat))
+
+
+def require_any(*requirements: Requirement) -> RequireAny:
+    """Any of ``requirements``; nested ``RequireAny`` are flattened (``a | b | c``).
+
+    >>> require_any(MinOrders(count=10), MinOrders(count=1) | MinOrders(count=2)).describe()
+    '10 orders or 1 order or 2 orders'
+    """
+    flat: list[Requirement] = []
+    for requirement in requirements:
+        if not isinstance(requirement, _RequirementBase):
+            raise TypeError(f"require_any() takes requirements, got {type(requirement).__name__}")
+        flat.extend(requirement.requirements if isinstance(requirement, RequireAny)
+                    else (requirement,))
+    return RequireAny(requirements=tuple(flat))
+
+
+# ---------------------------------------------------------------------------------------
+# Qualification periods and validity
+# ---------------------------------------------------------------------------------------
+
+
+class CalendarYear(_Policy):
+    """Qualify per calendar year, 1 January 00:00 to 31 December 24:00 in the program's zone.
+
+    >>> CalendarYear().describe()
+    'calendar year'
+    """
+
+    type: Literal["calendar_year"] = "calendar_year"
+
+    def describe(self) -> str:
+        return "calendar year"
+
+
+class MembershipYear(_Policy):
+    """Qualify per membership year: from the day the member joined (their sign-up, or their
+    first order if it came first) to the day before its anniversary. A member who joined
+    on 29 February starts each later year on 28 February in common years.
+
+    >>> MembershipYear().describe()
+    'membership year'
+    """
+
+    type: Literal["membership_year"] = "membership_year"
+
+    def describe(self) -> str:
+        return "membership year"
+
+
+class RollingMonths(_Policy):
+    """Qualify over the last ``months`` months, a window that moves with every order.
+
+    >>> RollingMonths(months=12).describe()
+    'last 12 months'
+    """
+
+    type: Literal["rolling_months"] = "rolling_months"
+    months: int = Field(ge=1, le=120)
+
+    def describe(self) -> str:
+        return f"last {_plural(self.months, 'month')}" if self.months != 1 else "last month"
+
+
+class Lifetime(_Policy):
+    """Qualify on everything since the member joined; nothing resets.
+
+    >>> Lifetime().describe()
+    'membership so far'
+    """
+
+    type: Literal["lifetime"] = "lifetime"
+
+    def describe(self) -> str:
+        return "membership so far"
+
+
+QualificationPeriod = Annotated[
+    CalendarYear | MembershipYear | RollingMonths | Lifetime, Field(discriminator="type")
+]
+"""Any qualification period; the ``type`` field picks the class."""
+
+
+class RestOfPeriodAndNext(_Policy):
+    """A tier earned in a period lasts for the rest of that period and all of the next
+    ("for the rest of this year and all of next year"). Needs a calendar or membership
+    year.
+
+    >>> RestOfPeriodAndNext().describe(CalendarYear())
+    'for the rest of the year and all of the next'
+    """
+
+    type: Literal["rest_of_period_and_next"] = "rest_of_period_and_next"
+
+    def describe(self, period: QualificationPeriod) -> str:
+        noun = "year" if isinstance(period, CalendarYear) else "membership year"
+        return f"for the rest of the {noun} and all of the next"
+
+
+class MonthsFromQualifying(_Policy):
+    """A tier lasts ``months`` months from the order that reached it, and every later order
+    that still qualifies for it moves the end out again (so a member who buys more is never
+    below one who buys less).
+
+    >>> MonthsFromQualifying(months=12).describe(RollingMonths(months=12))
+    'for 12 months from the last order that qualifies for it'
+    """
+
+    type: Literal["months_from_qualifying"] = "months_from_qualifying"
+    months: int = Field(ge=1, le=120)
+
+    def describe(self, period: QualificationPeriod) -> str:
+        return (f"for {_plural(self.months, 'month')} from the last order that qualifies "
+                "for it")
+
+
+class NoExpiry(_Policy):
+    """A tier, once reached, never runs out (returns may still take it back if declared).
+
+    >>> NoExpiry().describe(Lifetime())
+    'for good'
+    """
+
+    type: Literal["no_expiry"] = "no_expiry"
+
+    def describe(self, period: QualificationPeriod) -> str:
+        return "for good"
+
+
+TierValidity = Annotated[
+    RestOfPeriodAndNext | MonthsFromQualifying | NoExpiry, Field(discriminator="type")
+]
+"""How long a tier lasts once reached; the ``type`` field picks the class."""
+
+
+class Downgrade(_Policy):
+    """What happens when a tier runs out. Downgrades happen only at reviews: the moment a
+    tier's validity (and grace) ends; a return between reviews never lowers a tier unless
+    ``on_return`` says so.
+
+    Args:
+        to: ``"earned"`` drops to the tier the member's qualification still earns (possibly
+            none); ``"one_step"`` drops at most one tier per review (a soft landing).
+        grace_months: the member keeps the tier this much longer after it ran out; buying
+            enough in the grace period keeps it.
+        grace_days: added to ``grace_months``.
+        floor: tier id below which a downgrade never takes a member who held at least that
+            tier (a soft landing: "once Silver, never below Silver").
+        on_return: lower the tier at once when a return takes away the qualification it
+            stood on.
+
+    >>> Downgrade(to="one_step", grace_months=2, floor="bronze").describe()
+    'at a review a member drops one tier at most, after a grace period of 2 months, ...'
+    """
+
+    to: Literal["earned", "one_step"] = "earned"
+    grace_months: int = Field(default=0, ge=0, le=120)
+    grace_days: int = Field(default=0, ge=0, le=3660)
+    floor: NonEmptyStr | None = None
+    on_return: bool = False
+
+    def describe(self, names: dict[str, str] | None = None) -> str:
+        """The downgrade rule in plain words (``names`` maps tier ids to names)."""
+        text = ("at a review a member drops one tier at most" if self.to == "one_step"
+                else "at a review a member drops to the tier their qualification still earns")
+        grace = [_plural(self.grace_months, "month")] if self.grace_months else []
+        grace += [_plural(self.grace_days, "day")] if self.grace_days else []
+        if grace:
+            text += ", after a grace period of " + " and ".join(grace)
+        if self.floor is not None:
+            text += f", never below {(names or {}).get(self.floor, self.floor)}"
+        return text
+
+
+# ---------------------------------------------------------------------------------------
+# The ladder
+# ---------------------------------------------------------------------------------------
+
+
+class Tier(_Policy):
+    """One rung of the ladder: what it takes (``requires``) and what it brings.
+
+    >>> Tier(id="gold", requires=MinOrders(count=12)).display_name
+    'gold'
+    """
+
+    id: NonEmptyStr
+    name: str = ""
+    """Shown to customers; the id when empty."""
+    requires: Requirement
+    benefits: TierBenefits = Field(default_factory=TierBenefits)
+
+    @property
+    def display_name(self) -> str:
+        """The name, or the id when the tier has no name."""
+        return self.name or self.id
+
+    def describe(self) -> str:
+        """The tier in plain words."""
+        return (f"{self.display_name}: {self.requires.describe()}; brings "
+                f"{self.benefits.describe()}")
+
+
+class TierLadder(_Policy):
+    """Tiers from lowest to highest, how members qualify, how long a tier lasts, and how
+    members come down.
+
+    Args:
+        id: the rule id tier effects carry.
+        tiers: the tiers, lowest first. A member holds the highest tier whose requirement
+            their qualification meets.
+        period: what activity counts: :class:`CalendarYear` (default),
+            :class:`MembershipYear`, :class:`RollingMonths` or :class:`Lifetime`.
+        validity: how long a tier lasts once reached: :class:`RestOfPeriodAndNext`
+            (default), :class:`MonthsFromQualifying` or :class:`NoExpiry`.
+        downgrade: what happens when it runs out (:class:`Downgrade`).
+
+    >>> from reciprocity import Money
+    >>> TierLadder(tiers=(Tier(id="a", requires=MinOrders(count=1)),),
+    ...            period=RollingMonths(months=12))
+    Traceback (most recent call last):
+    ...
+    reciprocity.InvalidProgram: TierLadder: validity rest_of_period_and_next needs a calendar ...
+    """
+
+    id: NonEmptyStr = "tiers"
+    tiers: tuple[Tier, ...] = Field(min_length=1)
+    period: QualificationPeriod = Field(default_factory=CalendarYear)
+    validity: TierValidity = Field(default_factory=RestOfPeriodAndNext)
+    downgrade: Downgrade = Field(default_factory=Downgrade)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TierLadder:
+        seen: set[str] = set()
+        for tier in self.tiers:
+            if tier.id in seen:
+                raise ValueError(f"tiers has two tiers with id {tier.id!r}; ids must be unique")
+            seen.add(tier.id)
+            count = _count_alternatives(tier.requires)
+            if count > _MAX_ALTERNATIVES:
+                raise ValueError(
+                    f"tier {tier.id!r} requirement expands to {count} alternatives; keep it "
+                    f"under {_MAX_ALTERNATIVES} (fewer nested 'or' inside 'and')")
+        floor = self.downgrade.floor
+        if floor is not None and floor not in seen:
+            raise ValueError(f"downgrade.floor={floor!r} is not a tier id; use one of "
+                             + ", ".join(repr(t.id) for t in self.tiers))
+        if isinstance(self.validity, RestOfPeriodAndNext) and not isinstance(
+                self.period, CalendarYear | MembershipYear):
+            raise ValueError(
+                f"validity rest_of_period_and_next needs a calendar or membership year, not "
+                f"period {self.period.type}; use MonthsFromQualifying(months=...) or NoExpiry()")
+        return self
+
+    def compile(self, ctx: CompileContext, points: Any = None) -> Stage:
+        """The ladder as a compiled stage of its program (done once, when it is built)."""
+        from ._tiers_stage import CompiledTiers
+
+        return CompiledTiers(self, ctx, points)
+
+    def index(self, tier_id: str) -> int:
+        """Position of ``tier_id`` on the ladder (0 is the lowest)."""
+        for position, tier in enumerate(self.tiers):
+            if tier.id == tier_id:
+                return position
+        raise KeyError(tier_id)
+
+    def explain_lines(self) -> list[str]:
+        """The ladder in plain words, one line each, for :meth:`Program.explain`."""
+        names = {tier.id: tier.display_name for tier in self.tiers}
+        lines = [f"Tiers (qualifying per {self.period.describe()}):"]
+        lines += [f"- {tier.describe()}" for tier in self.tiers]
+        lines.append(f"A tier is reached at once and lasts "
+                     f"{self.validity.describe(self.period)}.")
+        if not isinstance(self.validity, NoExpiry):
+            text = self.downgrade.describe(names)
+            lines.append(text[0].upper() + text[1:] + ".")
+        lines.append("A return lowers a tier at once when it takes away its qualification."
+                     if self.downgrade.on_return
+                     else "A return never lowers a tier before its review.")
+        return lines
+
+
+def _count_alternatives(requirement: _RequirementBase) -> int:
+    if isinstance(requirement, RequireAny):
+        return sum(_count_alternatives(r) for r in requirement.requirements)
+    if isinstance(requirement, RequireAll):
+        total = 1
+        for r in requirement.requirements:
+            total *= _count_alternatives(r)
+            if total > _MAX_ALTERNATIVES:
+                return total
+        return total
+    return 1
+
+
+# ---------------------------------------------------------------------------------------
+# Progress, as reported to a member
+# ---------------------------------------------------------------------------------------
+
+
+class MetricGap(Frozen):
+    """How far a member is from one threshold: ``have`` of ``need``, ``missing`` to go.
+
+    Money gaps are rounded up (:attr:`~reciprocity.Rounding.UP`) to the currency's minor
+    unit, so spending the amount shown is always enough.
+
+    >>> MetricGap(metric="spend", unit="spend", have=Money("337.60", "EUR"),
+    ...           need=Money("350.00", "EUR"), missing=Money("12.40", "EUR")).describe()
+    '12.40 EUR'
+    """
+
+    metric: Literal["spend", "orders", "points"]
+    unit: str
+    """What is counted: ``"spend"``, ``"orders"``, ``"points"``, ``"qualifying points"``."""
+    have: Money | int
+    need: Money | int
+    missing: Money | int
+
+    def describe(self) -> str:
+        """The gap in plain words: ``"12.40 EUR"``, ``"2 orders"``, ``"30 points"``."""
+        if isinstance(self.missing, Money):
+            return str(self.missing)
+        if self.metric == "orders":
+            return _plural(self.missing, "order")
+        unit = self.unit
+        if self.missing == 1 and unit.endswith("points"):
+            unit = unit[:-1]
+        return f"{self.missing} {unit}"
+
+
+class TierProgress(Frozen):
+    """Where a member stands on the ladder at a time: see :func:`tier_progress`.
+
+    ``missing`` lists the ways to reach ``next_tier_id`` (each a tuple of gaps that must all
+    be closed) within the current qualification window, ``by`` its end (``None`` for
+    rolling and lifetime windows). ``keep_missing`` does the same for keeping the current
+    tier at its review (``keep_by``); it is empty when the tier is secured already.
+    """
+
+    member_id: str
+    at: Instant
+    tier_id: str | None = None
+    valid_until: Instant | None = None
+    grace_until: Instant | None = None
+    next_tier_id: str | None = None
+    missing: tuple[tuple[MetricGap, ...], ...] = ()
+    by: Instant | None = None
+    keep_missing: tuple[tuple[MetricGap, ...], ...] = ()
+    keep_by: Instant | None = None
+    message: str = ""
+    """All of it in words: ``"12.40 EUR to Silver by 31 Dec 2026"``."""
