@@ -39,7 +39,7 @@ class _SourceFinder(doctest.DocTestFinder):
         super().__init__(recurse=True, exclude_empty=True)
         self.classes = classes
 
-    def _from_module(self, module: Any, object: Any) -> bool:  # noqa: A002 - doctest's name
+    def _from_module(self, module: Any, object: Any) -> bool:
         if inspect.isclass(object):
             return object.__name__ in self.classes and getattr(
                 module, object.__name__, None) is object

@@ -950,8 +950,10 @@ def _build_released(mid: str, at: datetime, points: int, lot_id: str, why: str,
                     event_id: str | None) -> PointsReleased:
     order = lot_id.rsplit("/", 1)[0]
     return PointsReleased.model_construct(
-        rule_id="pending", reason=f"{plural(points)} from order {order} "
-        f"{'is' if points == 1 else 'are'} now available: {why}", member_id=mid, event_id=event_id, at=at, points=points, lot_id=lot_id,
+        rule_id="pending",
+        reason=f"{plural(points)} from order {order} {'is' if points == 1 else 'are'} now "
+        f"available: {why}",
+        member_id=mid, event_id=event_id, at=at, points=points, lot_id=lot_id,
     )
 
 
