@@ -418,6 +418,22 @@ class TestReturns:
             prog.apply(state, Return(id="R2", member_id="m", at=T0, purchase_id="A",
                                      lines=(ReturnedLine(sku="TEA", quantity=2),)))
 
+    def test_returning_an_excluded_line_takes_nothing(self) -> None:
+        """A gift card that earned nothing comes back without taking points; tea does."""
+        prog = program(earn=[PointsPerAmount(id="base", per=eur("1.00"),
+                                             exclude_categories=("gift-card",))])
+        lines = (line("TEA", "10.00", 2, "food"), line("GC", "50.00", 1, "gift-card"))
+        state, _ = run(prog, buy("A", "70.00", lines=lines))
+        assert state.available_points == 20
+        state, effects = run(prog, Return(id="R1", member_id="m", at=T0, purchase_id="A",
+                                          lines=(ReturnedLine(sku="GC", quantity=1),)),
+                             state=state)
+        assert (state.available_points, effects) == (20, [])
+        state, effects = run(prog, Return(id="R2", member_id="m", at=T0, purchase_id="A",
+                                          lines=(ReturnedLine(sku="TEA", quantity=1),)),
+                             state=state)
+        assert state.available_points == 10
+
     @pytest.mark.parametrize(("event", "error"), [
         (Return(id="R", member_id="m", at=T0, purchase_id="nope"), UnknownPurchase),
         (Return(id="R", member_id="m", at=T0, purchase_id="A", amount=eur("99")),

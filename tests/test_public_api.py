@@ -35,9 +35,6 @@ def test_names_are_sorted() -> None:
     assert sorted(PUBLIC) == PUBLIC
 
 
-@pytest.mark.xfail(strict=True, reason="`from importlib.metadata import PackageNotFoundError, "
-                   "version` leaves `reciprocity.version` (a function, not the version) and "
-                   "`reciprocity.PackageNotFoundError` in the public namespace")
 def test_public_names_not_in_all_are_modules_or_private() -> None:
     """Every public attribute of the package is in ``__all__``, or is a submodule."""
     import types

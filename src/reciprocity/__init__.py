@@ -9,7 +9,7 @@ Everything public is importable from here; the submodules are implementation det
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib import metadata as _metadata
 
 from .conditions import (
     AllOf,
@@ -184,8 +184,8 @@ from .state import (
 from .synthetic import SyntheticShop, synthetic_purchases, synthetic_shop
 
 try:
-    __version__ = version("reciprocity")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = _metadata.version("reciprocity")
+except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
@@ -14,20 +14,35 @@ __all__ = ["Frozen", "Instant", "NonEmptyStr", "RuleId", "error_from_validation"
 
 
 def require_aware(value: datetime) -> datetime:
-    """Reject naive datetimes with a message that says how to fix them."""
+    """Reject a naive datetime with a message that says how to fix it; return it in UTC.
+
+    Every instant inside reciprocity is UTC. Python compares two datetimes of one
+    ``ZoneInfo`` by their wall clocks and ignores ``fold``, so in the hour a DST change
+    repeats, a later time could sort before an earlier one. In UTC that cannot happen, and
+    no result depends on the zone a time was written in. Calendar rules convert to the
+    program's zone explicitly.
+
+    >>> from datetime import datetime
+    >>> from zoneinfo import ZoneInfo
+    >>> require_aware(datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=ZoneInfo("Europe/Berlin")))
+    datetime.datetime(2026, 10, 25, 1, 30, tzinfo=datetime.timezone.utc)
+    """
     from .errors import NaiveDatetime
 
+    if not isinstance(value, datetime):
+        raise TypeError(f"{value!r} is not a datetime")
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise NaiveDatetime(
             f"{value.isoformat(sep=' ')} is naive",
             hint='pass an aware datetime, e.g. tzinfo=ZoneInfo("Europe/Berlin"), '
             'or an ISO string with an offset such as "2026-03-01T12:00:00+01:00"',
         )
-    return value
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 Instant = Annotated[datetime, AfterValidator(require_aware)]
-"""An aware datetime; naive ones are refused with :class:`~reciprocity.NaiveDatetime`."""
+"""An aware datetime, kept in UTC; naive ones are refused with
+:class:`~reciprocity.NaiveDatetime`."""
 
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1, strip_whitespace=False)]
 

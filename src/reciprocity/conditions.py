@@ -20,11 +20,12 @@ functions; nothing interprets the tree per event.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
-from ._model import Frozen, Instant, NonEmptyStr
+from ._model import Frozen, NonEmptyStr, require_aware
 from .errors import InvalidProgram
 from .events import PURCHASE
 from .money import Money
@@ -166,37 +167,50 @@ class ChannelIs(_ConditionBase):
         return check
 
 
+def _keep_offset(value: datetime) -> datetime:
+    """Aware, kept as written: a window is shown to customers in its own offset."""
+    require_aware(value)
+    return value
+
+
 class During(_ConditionBase):
     """The event happened in ``[start, end)``; leave one side out for an open window.
 
-    >>> from datetime import datetime, timezone
-    >>> During(start=datetime(2026, 12, 1, tzinfo=timezone.utc)).describe()
-    'from 2026-12-01 00:00 UTC'
+    The window is compared as instants; it is described with the offset it was written in,
+    so it reads the same after a save and load.
+
+    >>> from datetime import datetime
+    >>> from zoneinfo import ZoneInfo
+    >>> During(start=datetime(2026, 12, 1, tzinfo=ZoneInfo("Europe/Berlin"))).describe()
+    'from 2026-12-01 00:00 (UTC+01:00)'
     """
 
     type: Literal["during"] = "during"
-    start: Instant | None = None
-    end: Instant | None = None
+    start: Annotated[datetime, AfterValidator(_keep_offset)] | None = None
+    end: Annotated[datetime, AfterValidator(_keep_offset)] | None = None
 
     @field_validator("end")
     @classmethod
     def _after_start(cls, end: Any, info: Any) -> Any:
         start = info.data.get("start")
-        if end is not None and start is not None and end <= start:
+        if end is not None and start is not None and require_aware(end) <= require_aware(start):
             raise ValueError(f"end={end.isoformat()} must be after start={start.isoformat()}")
         return end
 
     def describe(self) -> str:
-        fmt = "%Y-%m-%d %H:%M %Z"
+        def show(when: datetime) -> str:
+            return f"{when:%Y-%m-%d %H:%M} (UTC{when.isoformat()[-6:]})"
+
         parts = []
         if self.start is not None:
-            parts.append(f"from {self.start.strftime(fmt)}")
+            parts.append(f"from {show(self.start)}")
         if self.end is not None:
-            parts.append(f"until before {self.end.strftime(fmt)}")
+            parts.append(f"until before {show(self.end)}")
         return " ".join(parts) or "at any time"
 
     def compile(self, ctx: CompileContext) -> Predicate:
-        start, end = self.start, self.end
+        start = None if self.start is None else require_aware(self.start)
+        end = None if self.end is None else require_aware(self.end)
         return lambda member, row: (start is None or row[3] >= start) and (
             end is None or row[3] < end
         )

@@ -304,7 +304,7 @@ class PurchaseColumns:
     Args:
         ids: unique event ids.
         member_ids: one per purchase.
-        at: aware datetimes.
+        at: aware datetimes (kept in UTC, like every instant in reciprocity).
         amounts: ``Decimal`` amounts (or strings/ints, converted here once), all >= 0.
         currency: the one currency of every amount.
 
@@ -342,8 +342,8 @@ class PurchaseColumns:
         self.at = list(at)
         for row, value in enumerate(self.at):
             try:
-                require_aware(value)
-            except AttributeError:
+                self.at[row] = require_aware(value)
+            except (AttributeError, TypeError):
                 raise InvalidEvent(
                     f"PurchaseColumns.at[{row}]={value!r} is not a datetime",
                     hint="pass aware datetime objects",

@@ -246,8 +246,8 @@ class Program(Frozen):
         log: Log = []
         trace: list[tuple[str, str, str]] = []
         if state.as_of is not None and event.at < state.as_of:
-            trace.append(("program", "note", f"late event: at {event.at.isoformat()} is "
-                          f"before the state's time {state.as_of.isoformat()}"))
+            trace.append(("program", "note", f"late event: at {self._local(event.at)} is "
+                          f"before the state's time {self._local(state.as_of)}"))
         pipeline.step(m, event._row(), log, trace)
         return decision(pipeline, m, log, trace, hot_shared)
 
@@ -257,7 +257,7 @@ class Program(Frozen):
 
         Time never runs backwards: ``until`` at or before the state's time changes nothing.
         """
-        require_aware(until)
+        until = require_aware(until)
         if not isinstance(state, MemberState):
             raise InvalidEvent(f"state has type {type(state).__name__}",
                                hint="pass a MemberState")
@@ -268,11 +268,15 @@ class Program(Frozen):
         log: Log = []
         trace: list[tuple[str, str, str]] = []
         if state.as_of is not None and until <= state.as_of:
-            trace.append(("program", "note", f"state is already at {state.as_of.isoformat()}"))
+            trace.append(("program", "note", f"state is already at {self._local(state.as_of)}"))
         else:
             pipeline.due(m, until, log, trace)
             m.as_of = until
         return decision(pipeline, m, log, trace, hot_shared)
+
+    def _local(self, when: datetime) -> str:
+        """An instant as ISO text in the program's zone (how traces show times)."""
+        return when.astimezone(ZoneInfo(self.timezone)).isoformat()
 
     def _shared_for(self, shared: SharedState | None) -> Shared | None:
         if not self._pipeline.uses_shared:
@@ -315,7 +319,7 @@ class Program(Frozen):
         if errors not in ("raise", "skip"):
             raise InvalidEvent(f"errors={errors!r}", hint='use "raise" or "skip"')
         if until is not None:
-            require_aware(until)
+            until = require_aware(until)
         return Replay(self, event_rows(self, events), dict(states or {}), shared, until,
                       errors == "skip")
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
 
 from .._engine import (
     L_AT,
@@ -137,7 +139,8 @@ class CompiledPoints(Stage):
         self.lot_expiry = scheme.lot_expiry
         self.inactivity = scheme.expiry if isinstance(scheme.expiry, Inactivity) else None
         self.pool = scheme.pooled
-        self.pending = timedelta(days=scheme.pending_days) if scheme.pending_days else None
+        self.pending = (relativedelta(days=scheme.pending_days) if scheme.pending_days
+                        else None)
         self.event_rules = {
             kind: [(rule, self._compile_event_rule(rule)) for rule in scheme.events
                    if rule.on == on]
@@ -319,11 +322,7 @@ class CompiledPoints(Stage):
                     if lines:
                         eligible = weighted = _ZERO
                         for line in lines:
-                            if rule.include_categories and (
-                                    line.category not in rule.include_categories):
-                                continue
-                            if (line.category in rule.exclude_categories
-                                    or line.sku in rule.exclude_skus):
+                            if not rule.counts_line(line.sku, line.category):
                                 continue
                             total = line.unit_price.amount * line.quantity
                             line_factors = list(order_factors)
@@ -434,7 +433,8 @@ class CompiledPoints(Stage):
                     m.available += points
                     log.append((pooled_earned, mid, rule_id, eid, at, points, reason))
                 else:
-                    available_at = at + pending if pending is not None else None
+                    available_at = (None if pending is None
+                                    else (at.astimezone(zone) + pending).astimezone(UTC))
                     expires_at = None if expiry is None else expiry.expires_at(at, zone)
                     lot = [eid + suffix, rule_id, eid, at, points, points, is_pending,
                            available_at, expires_at]
@@ -745,11 +745,23 @@ class CompiledPoints(Stage):
                                       "still earns these points"))
                     continue
                 target, why = points, f"the kept amount {kept} {m.currency} no longer qualifies"
+            elif (isinstance(rule, PointsPerAmount) and rule.filters_lines and event.lines
+                  and record[P_LINES] is not None):
+                # Returned lines: the share of the amount that earned points goes back.
+                earning = back = _ZERO
+                for sku, (price, category, bought, returned) in record[P_LINES].items():
+                    if rule.counts_line(sku, category):
+                        earning += price * bought
+                        back += price * returned
+                share = back / earning if earning else _ZERO
+                target = min(points, rule.clawback_rounding.to_int(points * share))
+                why = (f"{Money(back, m.currency)} of the {Money(earning, m.currency)} "
+                       "that earned points returned")
             else:
                 mode = rule.clawback_rounding if isinstance(rule, PointsPerAmount) \
                     else Rounding.HALF_UP
                 target = min(points, mode.to_int(points * gone / amount))
-                why = f"{gone} of {amount} {m.currency} returned"
+                why = f"{Money(gone, m.currency)} of {Money(amount, m.currency)} returned"
             if target <= revoked:
                 continue
             record[P_REVOKED][rule_id] = target

@@ -32,7 +32,7 @@ times the member's tier multiplier
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
@@ -254,6 +254,12 @@ class PointsPerAmount(_EarnBase):
     def filters_lines(self) -> bool:
         return bool(self.include_categories or self.exclude_categories or self.exclude_skus)
 
+    def counts_line(self, sku: str, category: str | None) -> bool:
+        """Whether an order line with this SKU and category earns under the rule."""
+        if self.include_categories and category not in self.include_categories:
+            return False
+        return category not in self.exclude_categories and sku not in self.exclude_skus
+
     def describe(self) -> str:
         """The rule in plain words."""
         remainder = {Rounding.DOWN: "rounded down", Rounding.FLOOR: "rounded down",
@@ -352,7 +358,8 @@ class FixedLifetime(_Policy):
 
     def expires_at(self, earned_at: datetime, zone: ZoneInfo) -> datetime:
         """Expiry of a lot earned at ``earned_at``: wall-clock arithmetic in the program zone."""
-        return earned_at.astimezone(zone) + relativedelta(months=self.months, days=self.days)
+        local = earned_at.astimezone(zone) + relativedelta(months=self.months, days=self.days)
+        return local.astimezone(UTC)
 
 
 class EndOfMonthAfter(_Policy):
@@ -361,8 +368,9 @@ class EndOfMonthAfter(_Policy):
     >>> from datetime import datetime
     >>> from zoneinfo import ZoneInfo
     >>> zone = ZoneInfo("Europe/Berlin")
-    >>> EndOfMonthAfter(months=6).expires_at(datetime(2020, 12, 15, tzinfo=zone), zone)
-    datetime.datetime(2021, 7, 1, 0, 0, tzinfo=zoneinfo.ZoneInfo(key='Europe/Berlin'))
+    >>> EndOfMonthAfter(months=6).expires_at(datetime(2020, 12, 15, tzinfo=zone), zone
+    ...                                      ).astimezone(zone).isoformat()
+    '2021-07-01T00:00:00+02:00'
     """
 
     type: Literal["end_of_month_after"] = "end_of_month_after"
@@ -374,7 +382,7 @@ class EndOfMonthAfter(_Policy):
     def expires_at(self, earned_at: datetime, zone: ZoneInfo) -> datetime:
         local = earned_at.astimezone(zone)
         first = datetime(local.year, local.month, 1, tzinfo=zone)
-        return first + relativedelta(months=self.months + 1)
+        return (first + relativedelta(months=self.months + 1)).astimezone(UTC)
 
 
 class CalendarCutoff(_Policy):
@@ -387,9 +395,9 @@ class CalendarCutoff(_Policy):
     >>> from zoneinfo import ZoneInfo
     >>> zone = ZoneInfo("Europe/Berlin")
     >>> rule = CalendarCutoff(month=9, day=30, years=3)
-    >>> rule.expires_at(datetime(2020, 5, 1, tzinfo=zone), zone).date()
-    datetime.date(2023, 10, 1)
-    >>> rule.expires_at(datetime(2020, 10, 1, tzinfo=zone), zone).date()
+    >>> rule.expires_at(datetime(2020, 5, 1, tzinfo=zone), zone).astimezone(zone).isoformat()
+    '2023-10-01T00:00:00+02:00'
+    >>> rule.expires_at(datetime(2020, 10, 1, tzinfo=zone), zone).astimezone(zone).date()
     datetime.date(2024, 10, 1)
     """
 
@@ -419,7 +427,8 @@ class CalendarCutoff(_Policy):
             boundary = datetime(year - self.years, self.month, self.day, tzinfo=zone) \
                 + timedelta(days=1)
             if local < boundary:
-                return datetime(year, self.month, self.day, tzinfo=zone) + timedelta(days=1)
+                end = datetime(year, self.month, self.day, tzinfo=zone) + timedelta(days=1)
+                return end.astimezone(UTC)
             year += 1
 
 
@@ -434,7 +443,8 @@ class Inactivity(_Policy):
         return f"{plural(self.months, 'month')} after the member's last activity"
 
     def due(self, last_activity: datetime, zone: ZoneInfo) -> datetime:
-        return last_activity.astimezone(zone) + relativedelta(months=self.months)
+        local = last_activity.astimezone(zone) + relativedelta(months=self.months)
+        return local.astimezone(UTC)
 
 
 Expiry = Annotated[
@@ -457,8 +467,9 @@ class Validity(_Policy):
     >>> from datetime import datetime
     >>> from zoneinfo import ZoneInfo
     >>> zone = ZoneInfo("Europe/Berlin")
-    >>> Validity(months=3, start="next_month").until(datetime(2026, 1, 20, tzinfo=zone), zone)
-    datetime.datetime(2026, 5, 1, 0, 0, tzinfo=zoneinfo.ZoneInfo(key='Europe/Berlin'))
+    >>> Validity(months=3, start="next_month").until(datetime(2026, 1, 20, tzinfo=zone), zone
+    ...                                              ).astimezone(zone).isoformat()
+    '2026-05-01T00:00:00+02:00'
     """
 
     months: int = Field(default=0, ge=0)
@@ -475,7 +486,7 @@ class Validity(_Policy):
         local = issued_at.astimezone(zone)
         if self.start == "next_month":
             local = datetime(local.year, local.month, 1, tzinfo=zone) + relativedelta(months=1)
-        return local + relativedelta(months=self.months, days=self.days)
+        return (local + relativedelta(months=self.months, days=self.days)).astimezone(UTC)
 
     def describe(self) -> str:
         parts = [plural(self.months, "month")] if self.months else []
@@ -521,7 +532,8 @@ class Reward(_Policy):
 
     def expires_at(self, issued_at: datetime, zone: ZoneInfo) -> datetime | None:
         if self.valid_days is not None:
-            return issued_at.astimezone(zone) + relativedelta(days=self.valid_days)
+            local = issued_at.astimezone(zone) + relativedelta(days=self.valid_days)
+            return local.astimezone(UTC)
         if self.validity is not None:
             return self.validity.until(issued_at, zone)
         return None
