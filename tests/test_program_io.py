@@ -8,8 +8,16 @@ from pathlib import Path
 import pytest
 
 from reciprocity import (
-    AmountOver, ChannelIs, InvalidProgram, Money, PointScheme, PointsPerAmount,
-    PointsPerPurchase, Program, program_json_schema, seed_program,
+    AmountOver,
+    ChannelIs,
+    InvalidProgram,
+    Money,
+    PointScheme,
+    PointsPerAmount,
+    PointsPerPurchase,
+    Program,
+    program_json_schema,
+    seed_program,
 )
 from reciprocity.cli import main
 
