@@ -28,6 +28,12 @@ from .conditions import (
     any_of,
     not_,
 )
+from .datasets import (
+    OnlineRetail,
+    OnlineRetailReport,
+    UnmatchedCancellation,
+    load_online_retail,
+)
 from .effects import (
     Decision,
     Effect,
@@ -271,6 +277,8 @@ __all__ = [
     "Not",
     "NotAwaitingApproval",
     "NthOrderGift",
+    "OnlineRetail",
+    "OnlineRetailReport",
     "OrderOverGift",
     "PendingGoodwill",
     "Period",
@@ -334,6 +342,7 @@ __all__ = [
     "TypicalActivity",
     "UnknownPurchase",
     "UnknownReward",
+    "UnmatchedCancellation",
     "Validity",
     "Voucher",
     "VoucherCancelled",
@@ -346,6 +355,7 @@ __all__ = [
     "check_ladder",
     "currency_exponent",
     "gift_eligibility",
+    "load_online_retail",
     "not_",
     "parse_event",
     "parse_events",

@@ -12,7 +12,7 @@ Invariant kept by every function here: ``available`` and ``pending`` equal the s
 from __future__ import annotations
 
 from bisect import insort
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +27,17 @@ LogEntry = tuple[Any, ...]
 Log = list[LogEntry]
 Trace = list[tuple[str, str, str]] | None
 """(rule id, outcome, detail) tuples, or ``None`` when nobody asked for a trace."""
+Text = str | tuple[Any, ...]
+"""A customer-readable text, or ``(builder, *args)`` whose call returns it: a log entry may
+carry the recipe, so the text is written only when the effect (or a trace) is built."""
+
+
+def text(value: Text) -> str:
+    """The text of a :data:`Text`."""
+    if isinstance(value, str):
+        return value
+    built: str = value[0](*value[1:])
+    return built
 
 # lot slots
 L_ID, L_RULE, L_SOURCE, L_AT, L_POINTS, L_REMAINING, L_PENDING, L_AVAILABLE_AT, L_EXPIRES = range(9)
@@ -93,9 +104,16 @@ class Member:
         self.goodwill: Any = None
 
     def schedule(self, when: datetime | None) -> None:
-        """Make sure the engine looks at this member again at ``when``."""
-        if when is not None and (self.next_due is None or when < self.next_due):
-            self.next_due = when
+        """Make sure the engine looks at this member again at ``when``.
+
+        ``next_due`` is kept in UTC: every event's ``at`` is, and comparing two datetimes
+        with different ``tzinfo`` costs a UTC offset lookup each time, on every event.
+        """
+        if when is not None:
+            if when.tzinfo is not UTC:
+                when = when.astimezone(UTC)
+            if self.next_due is None or when < self.next_due:
+                self.next_due = when
 
     # -- lots ----------------------------------------------------------------------------
     def add_lot(self, lot: list[Any]) -> None:

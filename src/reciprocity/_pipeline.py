@@ -104,10 +104,12 @@ class Pipeline:
             handler = stage.handlers().get(kind)
             if handler is not None:
                 handlers.append(handler)
-        if kind == PURCHASE and handlers == [self.points.on_purchase] and not checks:
-            # The hot path: the point scheme is the only purchase policy, so its handler
-            # does the whole step in one call.
-            return self.points.compile_purchase(fused_due=self.due)
+        if kind == PURCHASE and handlers and handlers[0] == self.points.on_purchase \
+                and not checks:
+            # The hot path: no family refuses purchases, so the point scheme's handler does
+            # the whole step in one call (due housekeeping, the order's facts, earning, then
+            # the other families' purchase handlers in stage order).
+            return self.points.compile_purchase(fused_due=self.due, after=tuple(handlers[1:]))
         facts = _FACTS.get(kind)
         due = self.due
         silent = not handlers and facts is None

@@ -91,6 +91,4 @@ def run_due(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
             )
     m.next_due = None
     for stage in stages:
-        due = stage.next_due(m)
-        if due is not None and (m.next_due is None or due < m.next_due):
-            m.next_due = due
+        m.schedule(stage.next_due(m))

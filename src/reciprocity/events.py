@@ -20,7 +20,7 @@ reciprocity.NaiveDatetime: Purchase.at: 2026-03-01 12:00:00 is naive; pass an aw
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -73,8 +73,16 @@ class _EventBase(Frozen):
     _kind: ClassVar[int] = -1
 
     def _row(self) -> tuple[int, str, str, Any, Decimal | None, Any]:
-        """The internal row the engine reads: (kind, id, member_id, at, amount, event)."""
-        return (self._kind, self.id, self.member_id, self.at, None, self)
+        """The internal row the engine reads: (kind, id, member_id, at, amount, event).
+
+        ``at`` is UTC (validation made it so; ``model_copy(update=...)`` skips validation, so
+        the row makes sure).
+        """
+        return (self._kind, self.id, self.member_id, _utc(self.at), None, self)
+
+
+def _utc(when: datetime) -> datetime:
+    return when if when.tzinfo is UTC else require_aware(when)
 
 
 class Line(Frozen):
@@ -130,7 +138,7 @@ class Purchase(_EventBase):
         return self
 
     def _row(self) -> tuple[int, str, str, Any, Decimal | None, Any]:
-        return (PURCHASE, self.id, self.member_id, self.at, self.amount.amount, self)
+        return (PURCHASE, self.id, self.member_id, _utc(self.at), self.amount.amount, self)
 
 
 class ReturnedLine(Frozen):

@@ -150,8 +150,7 @@ class Replay:
         if self._members is not None:
             return
         if self._shared is not None:
-            for _ in self._ordered(trace=False):
-                pass
+            self._consume_ordered()
             return
         members: dict[str, Member] = {}
         log = self._log
@@ -179,6 +178,64 @@ class Replay:
                 gc.enable()
         self.applied += applied
         self.duplicates = duplicates
+        self._finish(members)
+
+    def _consume_ordered(self) -> None:
+        """The fast pass of a program with program-wide state: what ``_ordered`` does
+        without a trace or a decision per event, into one log, with the collector paused."""
+        members: dict[str, Member] = {}
+        pipeline = self._pipeline
+        log = self._log
+        dispatch = pipeline.dispatch
+        due = pipeline.due
+        get = members.get
+        skip = self._skip
+        heap: list[tuple[datetime, str]] = []
+        for mid in self._start:
+            m = self._member(members, mid)
+            if m.next_due is not None:
+                heap.append((m.next_due, mid))
+        heapq.heapify(heap)
+        push, pop = heapq.heappush, heapq.heappop
+
+        def fire_until(when: datetime) -> None:
+            """Other members' due effects, in time order (as ``_ordered`` fires them)."""
+            while heap and heap[0][0] <= when:
+                due_at, other = pop(heap)
+                o = members[other]
+                if o.next_due is None or o.next_due != due_at:
+                    continue  # stale entry
+                due(o, due_at, log, None)
+                if o.next_due is not None:
+                    push(heap, (o.next_due, other))
+
+        applied = duplicates = 0
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for row in self._rows:
+                mid = row[2]
+                m = get(mid) or self._member(members, mid)
+                if heap and heap[0][0] <= row[3]:
+                    fire_until(row[3])
+                if row[1] in m.applied:
+                    duplicates += 1
+                    continue
+                before = m.next_due
+                if skip:
+                    m = self._step_or_refuse(members, m, row, log, None)
+                else:
+                    dispatch[row[0]](m, row, log, None)
+                    applied += 1
+                if m.next_due is not None and m.next_due != before:
+                    push(heap, (m.next_due, mid))
+            if self._until is not None:
+                fire_until(self._until)
+        finally:
+            if collecting:
+                gc.enable()
+            self.applied += applied
+            self.duplicates += duplicates
         self._finish(members)
 
     def _step_or_refuse(self, members: dict[str, Member], m: Member, row: Row, log: Log,

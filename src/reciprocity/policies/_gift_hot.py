@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from .._engine import Text, text
 from ..effects import GiftGranted, GiftRevoked, MessageSuggested
 from ..money import Money
 from ..state import GiftKind
@@ -84,13 +85,13 @@ class Grant:
 class Hot:
     """A member's gift history while a program works on it (``Member.gifts``)."""
 
-    __slots__ = ("birthday_changed_at", "birthday_seen", "by_order", "by_rule", "categories",
-                 "counters", "due", "grants", "last_order", "occurrences", "spells")
+    __slots__ = ("_by_order", "_by_rule", "birthday_changed_at", "birthday_seen", "categories",
+                 "counters", "current", "due", "grants", "last_order", "occurrences", "spells")
 
     def __init__(self) -> None:
         self.grants: list[Grant] = []
-        self.by_rule: dict[str, list[Grant]] = {}
-        self.by_order: dict[str, list[Grant]] = {}
+        self._by_rule: dict[str, list[Grant]] | None = None
+        self._by_order: dict[str, list[Grant]] | None = None
         self.occurrences: set[tuple[str, str]] = set()
         self.due: dict[str, datetime] = {}
         self.spells: dict[str, datetime] = {}
@@ -100,26 +101,67 @@ class Hot:
         self.last_order: datetime | None = None
         self.counters: dict[tuple[Period, tuple[int, ...]], list[Any]] = {}
         """(period, key) -> [orders kept, net spend], for thank-you rules."""
+        self.current: dict[Period, tuple[tuple[int, ...], list[Any]]] = {}
+        """period -> (key, its ``counters`` entry) of the order being handled, set by the
+        purchase handler before the rules run (empty when the state was just derived)."""
         self.categories: dict[str, Decimal] | None = None
         """Net spend per sample category; ``None`` until needed (rebuilt after a return)."""
 
     def add(self, grant: Grant) -> None:
         self.grants.append(grant)
-        self.by_rule.setdefault(grant.rule_id, []).append(grant)
-        if grant.source is not None:
-            self.by_order.setdefault(grant.source, []).append(grant)
+        # The indexes by rule and by order are built when first read (a cap, a cooldown,
+        # a return), then kept up to date; most grants are never looked up.
+        if self._by_rule is not None:
+            same = self._by_rule.get(grant.rule_id)
+            if same is None:
+                self._by_rule[grant.rule_id] = [grant]
+            else:
+                same.append(grant)
+        if self._by_order is not None and grant.source is not None:
+            same = self._by_order.get(grant.source)
+            if same is None:
+                self._by_order[grant.source] = [grant]
+            else:
+                same.append(grant)
         self.occurrences.add((grant.rule_id, grant.occurrence))
+
+    def of_rule(self, rule_id: str) -> list[Grant] | tuple[()]:
+        """The rule's grants (revoked ones too), oldest first."""
+        index = self._by_rule
+        if index is None:
+            index = self._by_rule = {}
+            for g in self.grants:
+                same = index.get(g.rule_id)
+                if same is None:
+                    index[g.rule_id] = [g]
+                else:
+                    same.append(g)
+        return index.get(rule_id, ())
+
+    def of_order(self, order_id: str) -> list[Grant] | tuple[()]:
+        """The grants that came with order ``order_id``, oldest first."""
+        index = self._by_order
+        if index is None:
+            index = self._by_order = {}
+            for g in self.grants:
+                if g.source is not None:
+                    same = index.get(g.source)
+                    if same is None:
+                        index[g.source] = [g]
+                    else:
+                        same.append(g)
+        return index.get(order_id, ())
 
     def kept(self, rule_id: str) -> list[Grant]:
         """The rule's grants that were not revoked, oldest first."""
-        return [g for g in self.by_rule.get(rule_id, ()) if g.revoked_at is None]
+        return [g for g in self.of_rule(rule_id) if g.revoked_at is None]
 
 
 class Compiled:
     """One declared rule with its compiled parts."""
 
-    __slots__ = ("budget", "consents", "index", "phrase", "pred", "rule", "threshold", "tiers",
-                 "when_text")
+    __slots__ = ("budget", "consents", "index", "limited", "phrase", "pred", "rule", "threshold",
+                 "tiers", "when_text")
 
     def __init__(self, rule: _Rule, index: int, pred: Predicate | None,
                  budget: Budget | None) -> None:
@@ -135,6 +177,9 @@ class Compiled:
         """The rule's gift in words, rendered once."""
         threshold = getattr(rule, "threshold_text", None)
         self.threshold = "" if threshold is None else threshold()
+        self.limited = (rule.cap is not None or rule.cooldown_days is not None
+                        or budget is not None)
+        """Whether a cap, a cooldown or a budget may refuse a grant (stock is the gift's)."""
 
 
 
@@ -142,9 +187,9 @@ class Compiled:
 
 def build_granted(mid: str, rule_id: str, grant_id: str, gift: Gift, value: Decimal,
                   currency: str, at: datetime, source: str | None, valid_until: datetime | None,
-                  reason: str) -> GiftGranted:
+                  reason: Text) -> GiftGranted:
     return GiftGranted.model_construct(
-        rule_id=rule_id, reason=reason, member_id=mid, event_id=source, at=at,
+        rule_id=rule_id, reason=text(reason), member_id=mid, event_id=source, at=at,
         grant_id=grant_id, gift_id=gift.id, name=gift.name, kind=gift.kind,
         value=value_money(gift, value, currency), valid_until=valid_until,
     )

@@ -11,7 +11,6 @@ with the effect's ``at`` set to the due time. Budgets, stock and the spend ranki
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
@@ -20,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from .._engine import P_AMOUNT, P_AT, P_LINES, P_RETURNED, Log, Member, Row, Trace
+from .._engine import P_AMOUNT, P_AT, P_LINES, P_RETURNED, Log, Member, Row, Text, Trace, text
 from .._stage import Handler, Stage
 from ..conditions import CompileContext
 from ..events import APPROVAL, COMPLAINT, CUSTOM, PROFILE, PURCHASE, REDEMPTION, RETURN, SIGNUP
@@ -38,6 +37,7 @@ from ._gift_hot import (
     fmt_date,
     period_key,
 )
+from ._gift_orders import Step, order_step
 from ._gift_ranking import SpendRanking
 from ._gift_timers import AnniversaryTimer, BirthdayTimer, DriftTimer, SeasonTimer, Timer
 from .gifts import (
@@ -45,10 +45,8 @@ from .gifts import (
     BirthdayGift,
     CategoryGift,
     DriftRule,
-    FirstOrderGift,
     Gift,
     GiftScheme,
-    NthOrderGift,
     OrderOverGift,
     SeasonalGift,
     SurpriseGift,
@@ -57,7 +55,6 @@ from .gifts import (
     WelcomeGift,
     _OrderRule,
     _Rule,
-    ordinal,
     percent,
 )
 from .limits import Period
@@ -70,7 +67,8 @@ __all__ = ["CompiledGifts"]
 _ZERO = Decimal(0)
 
 
-Step = Callable[[Compiled, Member, Hot, Row, Log, Trace], None]
+def _tier_reason(tier: str, phrase: str) -> str:
+    return f"Gift for reaching tier {tier}: {phrase}"
 
 
 class CompiledGifts(Stage):
@@ -110,6 +108,8 @@ class CompiledGifts(Stage):
         self.drift_timers = [(rid, timer) for rid, timer in self.timers.items()
                              if isinstance(timer, DriftTimer)]
         self.ranking_table = SpendRanking(self.zone, self.currency)
+        self._last_local: tuple[datetime, datetime] | None = None
+        self.on_purchase = self._purchase_handler()
 
     # -- compiling -------------------------------------------------------------------------
     def _compile_rule(self, rule: _Rule, index: int) -> None:
@@ -125,16 +125,17 @@ class CompiledGifts(Stage):
         budget = None if rule.budget is None else self.budgets[rule.budget]
         c = Compiled(rule, index, pred, budget)
         self.rules[rule.id] = c
-        if isinstance(rule, FirstOrderGift):
-            self.purchase_steps.append((self._first_order, c))
-        elif isinstance(rule, NthOrderGift):
-            self.purchase_steps.append((self._nth_order, c))
-        elif isinstance(rule, OrderOverGift):
+        if isinstance(rule, OrderOverGift):
             ctx.check_money(rule.amount, f"{where} amount")
-            self.purchase_steps.append((self._order_over, c))
-        elif isinstance(rule, CategoryGift):
+        if isinstance(rule, CategoryGift):
             self.sample_categories.update(s.category for s in rule.samples)
-            self.purchase_steps.append((self._category, c))
+        if isinstance(rule, ThankYouGift):
+            if rule.spend is not None:
+                ctx.check_money(rule.spend, f"{where} spend")
+            self.periods.add(rule.per)
+        step = order_step(self, c)
+        if step is not None:  # first, n-th and threshold orders, samples, thank-you
+            self.purchase_steps.append((step, c))
         elif isinstance(rule, SurpriseGift):
             if rule.min_amount is not None:
                 ctx.check_money(rule.min_amount, f"{where} min_amount")
@@ -160,11 +161,6 @@ class CompiledGifts(Stage):
             if rule.evaluate == "while_open":
                 self.any_steps.append((self._season_open, c))
             self.ranking = self.ranking or rule.top_percent is not None
-        elif isinstance(rule, ThankYouGift):
-            if rule.spend is not None:
-                ctx.check_money(rule.spend, f"{where} spend")
-            self.periods.add(rule.per)
-            self.purchase_steps.append((self._thank_you, c))
         elif isinstance(rule, DriftRule):
             self.timers[rule.id] = DriftTimer(self, c)
         else:  # pragma: no cover - the GiftRule union is closed
@@ -326,35 +322,65 @@ class CompiledGifts(Stage):
             self._set_due(m, h, rid, after)
 
     # -- handlers ----------------------------------------------------------------------------
-    def on_purchase(self, m: Member, row: Row, log: Log, trace: Trace) -> None:
-        """Order-driven rules; the order's facts are recorded already."""
-        at = row[3]
-        h, fresh = self._hot(m, at)
-        if not fresh:
-            amount: Decimal = row[4]  # type: ignore[assignment]
-            if h.last_order is None or at > h.last_order:
-                h.last_order = at.astimezone(UTC)
-            if self.periods:
-                local = at.astimezone(self.zone)
-                for per in self.periods:
-                    entry = h.counters.setdefault((per, period_key(per, local)), [0, _ZERO])
-                    if amount > 0:
-                        entry[0] += 1
-                        entry[1] += amount
-            if self.ranking:
-                self.ranking_table.add_spend(m, at, amount)
-            if h.categories is not None:
-                lines = m.purchases[row[1]][P_LINES]
-                if lines:
-                    for price, category, quantity, returned in lines.values():
-                        if category in self.sample_categories:
-                            h.categories[category] = h.categories.get(category, _ZERO) + (
-                                price * (quantity - returned))
-        for rid, timer in self.drift_timers:
-            self._set_due(m, h, rid, timer.first_due(m, h, at))
-        for step, c in self.purchase_steps:
-            step(c, m, h, row, log, trace)
-        self._finish(m, h, row, log, trace)
+    def _purchase_handler(self) -> Handler:
+        """The purchase handler (:attr:`on_purchase`): order-driven rules, then the rules
+        that run on every event and the timers due; the order's facts are recorded already.
+        Compiled once, with the scheme's rules and flags held in the closure."""
+        periods = tuple(self.periods)
+        zone_of = self.local
+        ranking = self.ranking_table if self.ranking else None
+        wanted = self.sample_categories
+        drift = tuple(self.drift_timers)
+        steps = tuple(self.purchase_steps)
+        every = tuple(self.any_steps)
+        hot, set_due, run_timers = self._hot, self._set_due, self._run_timers
+
+        def on_purchase(m: Member, row: Row, log: Log, trace: Trace) -> None:
+            at = row[3]
+            h: Hot | None = m.gifts
+            if h is None:  # created from the purchases, this one included
+                h, _ = hot(m, at)
+            else:
+                amount: Decimal = row[4]  # type: ignore[assignment]
+                if h.last_order is None or at > h.last_order:
+                    h.last_order = at if at.tzinfo is UTC else at.astimezone(UTC)
+                if periods:
+                    local = zone_of(at)
+                    counters, current = h.counters, h.current
+                    for per in periods:
+                        cut = period_key(per, local)
+                        now = current.get(per)
+                        if now is not None and now[0] == cut:  # the last order's period
+                            entry = now[1]
+                        else:
+                            found = counters.get((per, cut))
+                            if found is None:
+                                found = counters[per, cut] = [0, _ZERO]
+                            current[per] = (cut, found)
+                            entry = found
+                        if amount > 0:
+                            entry[0] += 1
+                            entry[1] += amount
+                if ranking is not None:
+                    ranking.add_spend(m, at, amount)
+                if h.categories is not None:
+                    lines = m.purchases[row[1]][P_LINES]
+                    if lines:
+                        for price, category, quantity, returned in lines.values():
+                            if category in wanted:
+                                h.categories[category] = h.categories.get(category, _ZERO) + (
+                                    price * (quantity - returned))
+            for rid, timer in drift:
+                set_due(m, h, rid, timer.first_due(m, h, at))
+            for step, c in steps:
+                step(c, m, h, row, log, trace)
+            for step, c in every:  # _finish, inline
+                step(c, m, h, row, log, trace)
+            due = h.due
+            if due and min(due.values()) <= at:
+                run_timers(m, h, at, log, trace)
+
+        return on_purchase
 
     def on_return(self, m: Member, row: Row, log: Log, trace: Trace) -> None:
         """Revoke gifts whose order no longer qualifies; keep the figures in step."""
@@ -375,7 +401,7 @@ class CompiledGifts(Stage):
             if self.ranking:
                 self.ranking_table.add_spend(m, bought, -amount)
         h.categories = None
-        for grant in h.by_order.get(purchase_id, ()):
+        for grant in h.of_order(purchase_id):
             c = self.rules.get(grant.rule_id)
             if grant.revoked_at is not None or c is None:
                 continue
@@ -420,6 +446,16 @@ class CompiledGifts(Stage):
             step(c, m, h, row, log, trace)
         self._run_timers(m, h, row[3], log, trace)
 
+    def local(self, at: datetime) -> datetime:
+        """``at`` in the program's zone. The last conversion is kept: the purchase handler
+        and the rules ask for the same event's, one after the other."""
+        last = self._last_local
+        if last is not None and last[0] is at:
+            return last[1]
+        local = at.astimezone(self.zone)
+        self._last_local = (at, local)
+        return local
+
     def show(self, amount: Decimal) -> str:
         """An amount in the program's currency, as a customer reads it (``70.00 EUR``)."""
         return str(Money(amount, self.currency))
@@ -427,9 +463,10 @@ class CompiledGifts(Stage):
     # -- eligibility and limits --------------------------------------------------------------
     def blocked(self, c: Compiled, m: Member, row: Row) -> str | None:
         """Why the member is not eligible for the rule right now, or ``None``."""
-        missing = [consent for consent in c.consents if consent not in m.consents]
-        if missing:
-            return "missing consent to " + " and ".join(missing)
+        if c.consents:
+            missing = [consent for consent in c.consents if consent not in m.consents]
+            if missing:
+                return "missing consent to " + " and ".join(missing)
         if c.tiers and m.tier_id not in c.tiers:
             return (f"member tier is {m.tier_id or 'none'}, not "
                     + " or ".join(c.rule.tiers))
@@ -448,7 +485,7 @@ class CompiledGifts(Stage):
             lifetime = rule.cap.per is Period.LIFETIME
             start, end = rule.cap.per.bounds(at, zone)
             count, amount = 0, _ZERO
-            for g in h.by_rule.get(rule.id, ()):
+            for g in h.of_rule(rule.id):
                 if g.revoked_at is None and (lifetime or start <= g.at < end):  # type: ignore[operator]
                     count += 1
                     amount += g.value
@@ -478,12 +515,16 @@ class CompiledGifts(Stage):
         return None
 
     def grant(self, c: Compiled, m: Member, h: Hot, gift: Gift, at: datetime, occurrence: str,
-              source: str | None, reason: str, log: Log, trace: Trace,
+              source: str | None, reason: Text, log: Log, trace: Trace,
               value: Decimal | None = None) -> bool:
-        """Give ``gift`` if the limits allow it; the caller checked eligibility."""
+        """Give ``gift`` if the limits allow it; the caller checked eligibility.
+
+        ``reason`` may be ``(builder, *args)``: it is written when the effect is built.
+        """
         rid = c.rule.id
         worth = gift.value.amount if value is None else value
-        why = self.limit_refusal(c, m, h, gift, at, worth)
+        why = (self.limit_refusal(c, m, h, gift, at, worth)
+               if c.limited or gift.stock is not None else None)
         if why is not None:
             if trace is not None:
                 trace.append((rid, "skipped", f"{gift.name} not given: {why}"))
@@ -498,14 +539,14 @@ class CompiledGifts(Stage):
         valid_until = None
         if gift.valid_days is not None:
             valid_until = at.astimezone(self.zone) + relativedelta(days=gift.valid_days)
-            reason += f", valid until {fmt_date(valid_until, self.zone)}"
+            reason = f"{text(reason)}, valid until {fmt_date(valid_until, self.zone)}"
         grant = Grant(rid, gift.id, gift.name, gift.kind, worth, at, occurrence, source,
                        valid_until)
         h.add(grant)
         log.append((build_granted, m.member_id, rid, grant.id, gift, worth, self.currency, at,
                     source, valid_until, reason))
         if trace is not None:
-            trace.append((rid, "applied", reason))
+            trace.append((rid, "applied", text(reason)))
         return True
 
     def _skip(self, trace: Trace, rid: str, why: str) -> None:
@@ -557,85 +598,6 @@ class CompiledGifts(Stage):
         return None
 
     # -- order-driven rules ------------------------------------------------------------------
-    def _first_order(self, c: Compiled, m: Member, h: Hot, row: Row, log: Log,
-                     trace: Trace) -> None:
-        rule = c.rule
-        assert isinstance(rule, FirstOrderGift)
-        eid = row[1]
-        if m.purchase_count != 1 or (rule.id, "first") in h.occurrences:
-            if trace is not None:
-                self._skip(trace, rule.id, f"order {eid} is not the member's first order")
-            return
-        why = self.blocked(c, m, row)
-        if why is not None:
-            self._skip(trace, rule.id, why)
-            return
-        self.grant(c, m, h, rule.gift, row[3], "first", eid,
-                   f"First-order gift with order {eid}: {c.phrase}", log, trace)
-
-    def _nth_order(self, c: Compiled, m: Member, h: Hot, row: Row, log: Log,
-                   trace: Trace) -> None:
-        rule = c.rule
-        assert isinstance(rule, NthOrderGift)
-        eid = row[1]
-        count = m.purchase_count
-        occurrence = "" if count % rule.every else f"order-{count}"
-        if not occurrence or (rule.id, occurrence) in h.occurrences:
-            if trace is not None:
-                self._skip(trace, rule.id, f"order {eid} is the member's {ordinal(count)}; "
-                           f"the gift comes with every {ordinal(rule.every)} order")
-            return
-        why = self.blocked(c, m, row)
-        if why is not None:
-            self._skip(trace, rule.id, why)
-            return
-        self.grant(c, m, h, rule.gift, row[3], occurrence, eid,
-                   f"Gift for your {ordinal(count)} order ({eid}): {c.phrase}",
-                   log, trace)
-
-    def _order_over(self, c: Compiled, m: Member, h: Hot, row: Row, log: Log,
-                    trace: Trace) -> None:
-        rule = c.rule
-        assert isinstance(rule, OrderOverGift)
-        eid = row[1]
-        amount: Decimal = row[4]  # type: ignore[assignment]
-        if not rule.still_qualifies(amount):
-            if trace is not None:
-                self._skip(trace, rule.id, f"order {eid} is {self.show(amount)}, not "
-                           f"{c.threshold}")
-            return
-        why = self.blocked(c, m, row)
-        if why is not None:
-            self._skip(trace, rule.id, why)
-            return
-        self.grant(c, m, h, rule.gift, row[3], eid, eid,
-                   f"Gift for order {eid} {c.threshold}: {c.phrase}",
-                   log, trace)
-
-    def _category(self, c: Compiled, m: Member, h: Hot, row: Row, log: Log,
-                  trace: Trace) -> None:
-        rule = c.rule
-        assert isinstance(rule, CategoryGift)
-        eid = row[1]
-        event = row[5]
-        present = set() if event is None else {line.category for line in event.lines}
-        samples = [s for s in rule.samples if s.category in present]
-        if not samples:
-            if trace is not None:
-                self._skip(trace, rule.id, f"order {eid} has nothing of "
-                           + ", ".join(s.category for s in rule.samples))
-            return
-        why = self.blocked(c, m, row)
-        if why is not None:
-            self._skip(trace, rule.id, why)
-            return
-        spend = self._categories(m, h)
-        order = {s.category: n for n, s in enumerate(rule.samples)}
-        best = max(samples, key=lambda s: (spend.get(s.category, _ZERO), -order[s.category]))
-        self.grant(c, m, h, best.gift, row[3], eid, eid,
-                   f"Sample for order {eid}, matching your {best.category} purchases: "
-                   f"{best.gift.phrase()}", log, trace)
-
     def draw(self, rule_id: str, member_id: str, event_id: str) -> int:
         """The reproducible draw of a surprise: 64 bits of SHA-256 over its inputs."""
         text = "\x1f".join((self.seed, rule_id, member_id, event_id))
@@ -695,44 +657,6 @@ class CompiledGifts(Stage):
                    f"Birthday gift with order {eid}: {c.phrase}, once a year",
                    log, trace)
 
-    def _thank_you(self, c: Compiled, m: Member, h: Hot, row: Row, log: Log,
-                   trace: Trace) -> None:
-        rule = c.rule
-        assert isinstance(rule, ThankYouGift)
-        at = row[3]
-        local = at.astimezone(self.zone)
-        orders, spend = h.counters.get((rule.per, period_key(rule.per, local)), (0, _ZERO))
-        done = (orders >= rule.orders if rule.orders is not None else rule.match == "all")
-        if rule.spend is not None:
-            enough = spend >= rule.spend.amount
-            done = (done or enough) if rule.match == "any" else (done and enough)
-        if not done and trace is None:
-            return
-        key = rule.per.key(local, self.zone)
-        if (rule.id, key) in h.occurrences:
-            return
-        if not done:
-            assert trace is not None
-            self._skip(trace, rule.id, f"{self._so_far(rule, key, orders, spend)}; the "
-                       f"thank-you needs {rule.needs_text()}")
-            return
-        why = self.blocked(c, m, row)
-        if why is not None:
-            self._skip(trace, rule.id, why)
-            return
-        gift = rule.gift
-        value = gift.value.amount
-        if rule.percent_of_spend is not None:
-            share = rule.rounding.apply(spend * rule.percent_of_spend / 100, self.quantum)
-            value = min(max(share, _ZERO), value)
-        self.grant(c, m, h, gift, at, key, row[1],
-                   f"Thank you for {self._so_far(rule, key, orders, spend)}: {gift.name} worth "
-                   f"{Money(value, self.currency)}", log, trace, value=value)
-
-    def _so_far(self, rule: ThankYouGift, key: str, orders: int, spend: Decimal) -> str:
-        when = "so far" if rule.per is Period.LIFETIME else f"in {key}"
-        return f"{orders} {'order' if orders == 1 else 'orders'} and {self.show(spend)} {when}"
-
     # -- lifecycle and state-driven rules ------------------------------------------------
     def _welcome(self, c: Compiled, m: Member, h: Hot, row: Row, log: Log,
                  trace: Trace) -> None:
@@ -760,10 +684,12 @@ class CompiledGifts(Stage):
 
     def _tier(self, c: Compiled, m: Member, h: Hot, row: Row, log: Log,
               trace: Trace) -> None:
+        tier = m.tier_id
+        if tier is None:
+            return
         rule = c.rule
         assert isinstance(rule, TierGift)
-        tier = m.tier_id
-        if tier is None or tier not in rule.reached or (rule.id, tier) in h.occurrences:
+        if tier not in rule.reached or (rule.id, tier) in h.occurrences:
             return
         why = self.blocked(c, m, row)
         if why is not None:
@@ -771,7 +697,7 @@ class CompiledGifts(Stage):
                 self._skip(trace, rule.id, f"tier {tier}: {why}")
             return
         self.grant(c, m, h, rule.gift, row[3], tier, row[1] or None,
-                   f"Gift for reaching tier {tier}: {c.phrase}", log, trace)
+                   (_tier_reason, tier, c.phrase), log, trace)
 
     def _season_open(self, c: Compiled, m: Member, h: Hot, row: Row, log: Log,
                      trace: Trace) -> None:

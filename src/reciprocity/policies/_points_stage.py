@@ -30,7 +30,7 @@ from .._engine import (
     Trace,
 )
 from .._stage import Check, Handler, Stage
-from ..conditions import CompileContext, Predicate
+from ..conditions import CompileContext
 from ..effects import (
     PointsEarned,
     PointsExpired,
@@ -61,10 +61,10 @@ from ..events import (
 )
 from ..money import Money, Rounding
 from ..state import MemberState, Voucher
+from ._points_earn import Reason, compile_purchase_rule, reason_text, stack
 from .limits import Period
 from .points import (
     CampaignMultiplier,
-    CategoryMultiplier,
     Inactivity,
     PointsAsCurrency,
     PointScheme,
@@ -97,19 +97,6 @@ def check_purchase_currency(event: Purchase, currency: str) -> None:
             f"uses {currency}",
             hint=f"send amounts in {currency}; reciprocity never converts currencies",
         )
-
-
-def _stack(factors: list[Decimal], how: str) -> Decimal:
-    if not factors:
-        return _ONE
-    if how == "best":
-        return max(factors)
-    if how == "add":
-        return _ONE + sum((f - _ONE for f in factors), _ZERO)
-    result = _ONE
-    for factor in factors:
-        result *= factor
-    return result
 
 
 class CompiledPoints(Stage):
@@ -196,19 +183,20 @@ class CompiledPoints(Stage):
 
     # -- effect builders (called lazily) ---------------------------------------------------
     def _earned(self, mid: str, lot: list[Any], pending: bool,
-                reason: str | None) -> PointsEarned:
+                reason: Reason) -> PointsEarned:
         lot_id, rule_id, eid, at, points, _, _, available_at, expires_at = lot
         return self._earned_effect(mid, lot_id, rule_id, eid, at, points, pending,
                                    available_at, expires_at, reason)
 
     def _pooled(self, mid: str, rule_id: str, eid: str, at: datetime, points: int,
-                reason: str | None) -> PointsEarned:
+                reason: Reason) -> PointsEarned:
         return self._earned_effect(mid, None, rule_id, eid, at, points, False, None, None,
                                    reason)
 
     def _earned_effect(self, mid: str, lot_id: str | None, rule_id: str, eid: str,
                        at: datetime, points: int, pending: bool, available_at: datetime | None,
-                       expires_at: datetime | None, reason: str | None) -> PointsEarned:
+                       expires_at: datetime | None, reason: Reason) -> PointsEarned:
+        reason = reason_text(reason)
         if reason is None:
             rule = self.rules[rule_id]
             assert isinstance(rule, PointsPerPurchase)
@@ -283,89 +271,17 @@ class CompiledPoints(Stage):
             if key in m.earn_counters:
                 m.earn_counters[key] = max(0, m.earn_counters[key] - points)
 
-    def _compile_rule(self, rule: PointsPerPurchase | PointsPerAmount) -> Earner:
-        """A general earner: threshold or amount, multipliers, rounding, caps."""
-        pred: Predicate | None = None if rule.when is None else rule.when.compile(self.ctx)
-        factors = self._factors(rule)
-        categories = [(m.categories, m.factor) for m in rule.multipliers
-                      if isinstance(m, CategoryMultiplier)]
-        how = rule.stacking
-        currency = self.ctx.currency
-
-        def earn(m: Member, row: Row, trace: Trace) -> tuple[int, str | None]:
-            eid, amount, event = row[1], row[4], row[5]
-            assert amount is not None
-            lines = event.lines if event is not None else ()
-            if isinstance(rule, PointsPerPurchase) and not rule.qualifies(amount):
-                if trace is not None:
-                    word = "at least" if rule.inclusive else "over"
-                    trace.append((rule.id, "skipped", f"order {eid} is {amount} {currency}, "
-                                  f"not {word} {rule.min_amount}"))
-                return 0, None
-            if pred is not None and not pred(m, row):
-                if trace is not None:
-                    trace.append((rule.id, "skipped", f"condition not met: {rule.when}"))
-                return 0, None
-            order_factors, notes = factors(m, row)
-            if isinstance(rule, PointsPerPurchase):
-                found = list(order_factors)
-                for cats, factor in categories:
-                    if any(line.category in cats for line in lines):
-                        found.append(factor)
-                        notes.append(f"x{factor.normalize()} for {', '.join(cats)}")
-                exact = rule.points * _stack(found, how)
-                detail = rule.reason(0, eid).split(" for ", 1)[1]
-                base = f"for {detail}"
-            else:
-                eligible, weighted = amount, amount * _stack(order_factors, how)
-                if rule.filters_lines or categories:
-                    if lines:
-                        eligible = weighted = _ZERO
-                        for line in lines:
-                            if not rule.counts_line(line.sku, line.category):
-                                continue
-                            total = line.unit_price.amount * line.quantity
-                            line_factors = list(order_factors)
-                            for cats, factor in categories:
-                                if line.category in cats:
-                                    line_factors.append(factor)
-                            eligible += total
-                            weighted += total * _stack(line_factors, how)
-                        if categories and weighted != eligible * _stack(order_factors, how):
-                            notes.append("category bonus on "
-                                         + ", ".join(c for cats, _ in categories for c in cats))
-                    elif rule.filters_lines and trace is not None:
-                        trace.append((rule.id, "note", f"order {eid} has no lines, so the "
-                                      "whole amount counts"))
-                # Two fractional steps, both rounded with the rule's mode: the remainder of
-                # the amount after the last whole ``per``, then the multipliers' result.
-                units = rule.rounding.apply(eligible / rule.per.amount)
-                exact = units * rule.points * (weighted / eligible if eligible else _ONE)
-                base = (f"for order {eid}: {Money(eligible, currency)} at "
-                        f"{plural(rule.points)} per {rule.per}")
-            points = rule.rounding.to_int(exact)
-            points, capped = self._capped(m, rule, points, row[3])
-            if points <= 0:
-                if trace is not None:
-                    trace.append((rule.id, "skipped", f"no points for order {eid}"
-                                  + (capped or f": {exact.normalize()} rounds to 0")))
-                return 0, None
-            reason = f"{plural(points)} {base}"
-            if notes:
-                reason += " (" + ", ".join(notes) + ")"
-            return points, reason + capped
-
-        return earn
-
     # -- purchase ------------------------------------------------------------------------
-    def compile_purchase(self, fused_due: DueRunner | None = None) -> Handler:
+    def compile_purchase(self, fused_due: DueRunner | None = None,
+                         after: tuple[Handler, ...] = ()) -> Handler:
         """The purchase handler: earn points on the order.
 
         With ``fused_due`` (the engine's time loop) the closure is the whole purchase step:
-        housekeeping when due, the order's facts, earning, the applied id and the state's
-        time, so a replay of a program whose only purchase policy is the point scheme makes
-        one call per purchase. Without it, the engine has recorded the order's facts already.
-        Simple threshold rules (no multiplier, cap or rounding) are evaluated inline.
+        housekeeping when due, the order's facts, earning, the purchase handlers of the
+        families after points (``after``, in stage order), the applied id and the state's
+        time, so a replay makes one call per purchase. Without it, the engine has recorded
+        the order's facts already. Simple threshold rules (no multiplier, cap or rounding)
+        are evaluated inline; the others by earners compiled in ``_points_earn``.
         """
         rules = []
         for rule in self.scheme.earn:
@@ -377,7 +293,8 @@ class CompiledPoints(Stage):
             rules.append((rule.id, "/" + rule.id,
                           rule.points if isinstance(rule, PointsPerPurchase) else 0,
                           limit, isinstance(rule, PointsPerPurchase) and rule.inclusive,
-                          pred if simple else None, None if simple else self._compile_rule(rule),
+                          pred if simple else None,
+                          None if simple else compile_purchase_rule(rule, self.ctx, self._capped),
                           rule))
         pending = self.pending
         is_pending = self.scheme.has_pending
@@ -393,6 +310,7 @@ class CompiledPoints(Stage):
         touch = self._touch
         fused = fused_due is not None
         due_runner: DueRunner = fused_due if fused_due is not None else _never
+        others = tuple(after)
 
         def on_purchase(m: Member, row: Row, log: Log, trace: Trace) -> None:
             _, eid, mid, at, amount, event = row
@@ -411,7 +329,7 @@ class CompiledPoints(Stage):
             if track_activity:
                 touch(m, at)
             for rule_id, suffix, points, limit, inclusive, pred, general, rule in rules:
-                reason = None
+                reason: Reason = None
                 if general is not None:
                     points, reason = general(m, row, trace)
                     if not points:
@@ -449,14 +367,16 @@ class CompiledPoints(Stage):
                     count(m, rule, points, at)
                 if trace is not None:
                     trace.append((rule_id, "applied",
-                                  reason or self._earned_effect(mid, None, rule_id, eid, at,
-                                                                points, False, None, None,
-                                                                None).reason))
+                                  reason_text(reason)
+                                  or self._earned_effect(mid, None, rule_id, eid, at, points,
+                                                         False, None, None, None).reason))
                 if m.debt:
                     repay(m, eid + suffix, eid, at, log)
             if auto is not None:
                 auto(m, eid, at, log, trace)
             if fused:
+                for handler in others:
+                    handler(m, row, log, trace)
                 m.applied.add(eid)
                 as_of = m.as_of
                 if as_of is None or at > as_of:
@@ -490,7 +410,7 @@ class CompiledPoints(Stage):
                     trace.append((rule.id, "skipped", f"condition not met: {rule.when}"))
                 return 0, None
             found, notes = factors(m, row)
-            points = rule.rounding.to_int(rule.points * _stack(found, rule.stacking))
+            points = rule.rounding.to_int(rule.points * stack(found, rule.stacking))
             points, capped = self._capped(m, rule, points, row[3])
             if points <= 0:
                 if trace is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import product
 from typing import Any
@@ -45,6 +45,7 @@ from ..conditions import CompileContext
 from ..errors import InvalidEvent
 from ..events import PURCHASE, RETURN, SIGNUP
 from ..state import MemberState, TierStatus
+from ._tiers_hot import level_function, purchase_handler
 from ._tiers_report import (
     _AT,
     _CAL,
@@ -100,8 +101,12 @@ class _Hot:
         """Every purchase as (at, id), in (at, id) order."""
         self.acc: dict[int, Metrics] = {}
         """Running totals per period key (period and lifetime ladders)."""
-        self.bounds: tuple[int, datetime, datetime] | None = None
-        """(key, start, end) of the period last looked up."""
+        self.bounds: tuple[int, datetime, datetime, datetime, datetime,
+                           datetime | None] | None = None
+        """(key, start, end, start in UTC, end in UTC, validity) of the period last looked
+        up: the UTC pair compares fast with the UTC times of events; the validity is that
+        of a tier reached in the period when it lasts the rest of the period and the next
+        (``None`` otherwise)."""
         self.before: tuple[str, int] | None = None
         """(return id, level earned before it), noted by the return check."""
         self.window: Metrics | None = None
@@ -155,6 +160,15 @@ class CompiledTiers(Stage):
         self.rule_id = ladder.id
         self._years: dict[int, datetime] = {}
         """1 January 00:00 of each calendar year looked up so far (a cache)."""
+        self._years_utc: dict[int, datetime] = {}
+        """The same instants in UTC, to search the (UTC) order times with."""
+        self._year_bounds: dict[int, tuple[int, datetime, datetime, datetime, datetime,
+                                           datetime | None]] = {}
+        """:attr:`_Hot.bounds` of each calendar year, shared by every member."""
+        self.level_of = level_function(self.dnfs, self.preds)
+        """:meth:`level`, compiled for the ladder's requirements."""
+        self.on_purchase = purchase_handler(self)
+        """The purchase handler: :meth:`_on_purchase`, with the usual case compiled."""
 
     # -- compiling requirements ----------------------------------------------------------
     def _bucket(self, leaf: MinPoints) -> int:
@@ -207,11 +221,7 @@ class CompiledTiers(Stage):
 
     def level(self, metrics: Metrics) -> int:
         """Index of the highest tier whose requirement ``metrics`` meet, or -1."""
-        preds = self.preds
-        for index in range(self.n - 1, -1, -1):
-            if preds[index](metrics):
-                return index
-        return -1
+        return self.level_of(metrics)
 
     # -- metrics -------------------------------------------------------------------------
     def zero(self) -> Metrics:
@@ -251,14 +261,30 @@ class CompiledTiers(Stage):
         first = h.anchor_date + relativedelta(years=key)
         return datetime(first.year, first.month, first.day, tzinfo=self.zone)
 
+    def start_utc(self, h: _Hot, key: int) -> datetime:
+        """:meth:`start` in UTC (the same instant), to search the order times with."""
+        if self.kind == _CAL:
+            start = self._years_utc.get(key)
+            if start is None:
+                start = self._years_utc[key] = self.start(h, key).astimezone(UTC)
+            return start
+        return self.start(h, key).astimezone(UTC)
+
     def key(self, h: _Hot, at: datetime) -> int:
         """The period that contains ``at`` (always 0 for lifetime and rolling ladders)."""
         bounds = h.bounds
-        if bounds is not None and bounds[1] <= at < bounds[2]:
+        # The same comparison either way; in UTC it skips two UTC offset lookups.
+        if bounds is not None and ((bounds[3] <= at < bounds[4]) if at.tzinfo is UTC
+                                   else (bounds[1] <= at < bounds[2])):
             return bounds[0]
         if self.kind == _CAL:
             key = at.astimezone(self.zone).year
-        elif self.kind == _MEMBER:
+            shared = self._year_bounds.get(key)
+            if shared is None:  # one tuple per year for every member
+                shared = self._year_bounds[key] = self._bounds(h, key)
+            h.bounds = shared
+            return key
+        if self.kind == _MEMBER:
             assert h.anchor_date is not None
             key = at.astimezone(self.zone).year - h.anchor_date.year
             while at < self.start(h, key):
@@ -267,8 +293,14 @@ class CompiledTiers(Stage):
                 key += 1
         else:
             return 0
-        h.bounds = (key, self.start(h, key), self.start(h, key + 1))
+        h.bounds = self._bounds(h, key)
         return key
+
+    def _bounds(self, h: _Hot, key: int) -> tuple[int, datetime, datetime, datetime, datetime,
+                                                  datetime | None]:
+        start, end = self.start(h, key), self.start(h, key + 1)
+        return (key, start, end, start.astimezone(UTC), end.astimezone(UTC),
+                self.start(h, key + 2) if self.valid_kind == _REST else None)
 
     def validity(self, h: _Hot, at: datetime, key: int) -> datetime | None:
         """Until when a reach at ``at`` (in period ``key``) is valid."""
@@ -306,7 +338,7 @@ class CompiledTiers(Stage):
         high = (bisect_right if inclusive else bisect_left)(order, at, key=_AT)
         key = self.key(h, at)
         if self.periodic:
-            low = bisect_left(order, self.start(h, key), key=_AT)
+            low = bisect_left(order, self.start_utc(h, key), key=_AT)
         elif self.kind == _ROLLING:
             low = bisect_right(order, self.window_start(at), key=_AT)
         else:
@@ -354,7 +386,7 @@ class CompiledTiers(Stage):
         return {RETURN: self._check_return} if self.on_return else {}
 
     def handlers(self) -> dict[int, Handler]:
-        return {PURCHASE: self._on_purchase, RETURN: self._on_return, SIGNUP: self._on_signup}
+        return {PURCHASE: self.on_purchase, RETURN: self._on_return, SIGNUP: self._on_signup}
 
     def next_due(self, m: Member) -> datetime | None:
         h: _Hot | None = m.tier
@@ -410,7 +442,7 @@ class CompiledTiers(Stage):
                 if metrics is None:
                     metrics = h.acc[key] = self.zero()
                 self.add(metrics, m.purchases[pid])
-                level = self.level(metrics)
+                level = self.level_of(metrics)
                 if level >= 0 and level >= h.index:
                     self._reach(m, h, level, self.validity(h, at, key), at, pid, metrics,
                                 None, key, log, trace)
@@ -458,8 +490,8 @@ class CompiledTiers(Stage):
     def _recount(self, m: Member, h: _Hot, key: int) -> None:
         order = h.order
         if self.periodic:
-            low = bisect_left(order, self.start(h, key), key=_AT)
-            high = bisect_left(order, self.start(h, key + 1), key=_AT)
+            low = bisect_left(order, self.start_utc(h, key), key=_AT)
+            high = bisect_left(order, self.start_utc(h, key + 1), key=_AT)
             h.acc[key] = self.total(m, order[low:high])
         else:
             h.acc[0] = self.total(m, order)
@@ -634,8 +666,8 @@ class CompiledTiers(Stage):
         high = (bisect_right if inclusive else bisect_left)(order, at, key=_AT)
         if self.valid_kind == _REST:
             key = self.key(h, at)
-            low_cur = bisect_left(order, self.start(h, key), key=_AT)
-            low_prev = bisect_left(order, self.start(h, key - 1), key=_AT)
+            low_cur = bisect_left(order, self.start_utc(h, key), key=_AT)
+            low_prev = bisect_left(order, self.start_utc(h, key - 1), key=_AT)
             current = self.total(m, order[low_cur:high])
             previous = self.total(m, order[low_prev:low_cur])
             level_cur, level_prev = self.level(current), self.level(previous)
@@ -700,7 +732,7 @@ class CompiledTiers(Stage):
             moment_key = self.key(h, at)
             if moment_key != key:
                 key = moment_key
-                low = bisect_left(order, self.start(h, key), key=_AT)
+                low = bisect_left(order, self.start_utc(h, key), key=_AT)
                 metrics = self.total(m, order[low:index])
             self.add(metrics, purchases[pid])
             yield at, metrics, self._window_of(h, at, key)

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo
 
@@ -50,12 +51,12 @@ class Period(enum.StrEnum):
         """A label of the period that contains ``at``: ``2026``, ``2026-03``, ``2026-W09``."""
         local = at.astimezone(zone)
         if self is Period.DAY:
-            return local.strftime("%Y-%m-%d")
+            return _day_label(local.year, local.month, local.day)
         if self is Period.WEEK:
             year, week, _ = local.isocalendar()
             return f"{year}-W{week:02d}"
         if self is Period.MONTH:
-            return local.strftime("%Y-%m")
+            return _month_label(local.year, local.month)
         if self is Period.QUARTER:
             return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
         if self is Period.YEAR:
@@ -85,6 +86,19 @@ class Period(enum.StrEnum):
     def noun(self) -> str:
         return {"day": "day", "week": "week", "month": "month", "quarter": "quarter",
                 "year": "year", "lifetime": "member lifetime"}[self.value]
+
+
+@lru_cache(maxsize=1024)
+def _day_label(year: int, month: int, day: int) -> str:
+    """``2026-03-01``: the label of a local day (formatted once per day: budgets and caps ask
+    for it on every grant)."""
+    return date(year, month, day).strftime("%Y-%m-%d")
+
+
+@lru_cache(maxsize=256)
+def _month_label(year: int, month: int) -> str:
+    """``2026-03``: the label of a local month."""
+    return date(year, month, 1).strftime("%Y-%m")
 
 
 class _Limit(Frozen):
