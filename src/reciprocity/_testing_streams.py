@@ -7,12 +7,18 @@ complaints, and "delivered" events name an order. Given a program, a stream also
 language: its rewards (with ``points`` for rewards that take points as money), the custom
 events its rules react to, the profile fields it asks for, its categories and consents.
 
->>> from hypothesis import find
->>> from reciprocity import Return
->>> events = find(member_streams(kinds=("purchase", "return")),
-...               lambda es: any(isinstance(e, Return) for e in es))
->>> [e.type for e in events]
-['purchase', 'return']
+>>> from hypothesis import given, settings
+>>> from reciprocity import Purchase, Return
+>>> @settings(max_examples=10, database=None)
+... @given(member_streams(kinds=("purchase", "return")))
+... def test_returns_name_earlier_purchases(events):
+...     bought = set()
+...     for event in events:
+...         if isinstance(event, Purchase):
+...             bought.add(event.id)
+...         else:  # a return names an earlier purchase of the member
+...             assert isinstance(event, Return) and event.purchase_id in bought
+>>> test_returns_name_earlier_purchases()
 """
 
 from __future__ import annotations
