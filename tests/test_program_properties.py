@@ -78,7 +78,10 @@ LATER = DEFAULT_END + timedelta(days=1)
 @st.composite
 def program_and_shop(draw: st.DrawFn, /, members: int = 3, per_member: int = 10,
                      **kwargs: Any) -> tuple[Program, list[Event]]:
-    """A full program and a shop stream its families react to, in replay order."""
+    """A full program (in EUR mostly, else a currency with 0 or 3 minor digits) and a shop
+    stream its families react to, in replay order."""
+    if "currency" not in kwargs:
+        kwargs["currency"] = draw(st.sampled_from(("EUR", "EUR", "JPY", "KWD")))
     program = draw(full_programs(**kwargs))
     return program, draw(shop_streams(members, program=program,
                                       max_events_per_member=per_member))
@@ -199,7 +202,7 @@ def check_balances(state: MemberState) -> None:
 # -- the strategies keep their promises -----------------------------------------------------
 
 class TestStreams:
-    @SOME
+    @FEW
     @given(program_and_shop())
     def test_streams_tell_a_consistent_story(self, case: tuple[Program, list[Event]]) -> None:
         """Returns, complaints, approvals and "delivered" events name the member's own earlier
@@ -246,7 +249,7 @@ class TestBalances:
         for state in fold(program, events, until=LATER).states.values():
             check_balances(state)
 
-    @SOME
+    @FEW
     @given(program_and_shop())
     def test_balance_is_the_sum_of_effects(self, case: tuple[Program, list[Event]]) -> None:
         """Nothing changes a balance without an effect: every member's available points equal
@@ -409,7 +412,7 @@ class TestDeterminism:
 
 
 class TestExplained:
-    @SOME
+    @FEW
     @given(program_and_shop())
     def test_every_effect_names_its_rule_and_a_reason(self, case: tuple[Program,
                                                                        list[Event]]) -> None:
@@ -494,7 +497,7 @@ class TestJson:
         loaded = MemberState.model_validate_json(state.model_dump_json())
         assert in_utc(program.advance(loaded, LATER)) == in_utc(program.advance(state, LATER))
 
-    @SOME
+    @FEW
     @given(program_and_shop(members=2))
     def test_shared_state_and_decisions(self, case: tuple[Program, list[Event]]) -> None:
         """Decisions (with their effects and shared state) of full programs survive a JSON
@@ -675,11 +678,6 @@ def test_window_in_a_dst_fold_survives_a_round_trip() -> None:
     assert again == program
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "releasing a pending lot (release_on) whose expiry has passed makes its points available "
-    "and only schedules the expiry: the state shows expired points as available, advance() "
-    "to the state's own time does nothing, and the expiry fires back-dated at the next "
-    "event or later advance"))
 def test_points_released_after_their_expiry_are_not_available() -> None:
     """Points whose lot expired while pending are not available once the order is
     delivered: the decision's state has nothing due at or before its own time."""
@@ -733,10 +731,6 @@ def test_replay_counts_are_right_when_read_first() -> None:
     assert replay.applied == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "PointsExpired.points_delta is -points even when the expired points were pending (a lot "
-    "life shorter than pending_days, or inactivity while an order awaits release_on), so the "
-    "available balance no longer equals the sum of the effects' points_delta"))
 def test_expired_pending_points_leave_the_balance_alone() -> None:
     """Pending points that expire before release change no available balance: the balance
     still equals the sum of ``points_delta`` over the member's effects."""

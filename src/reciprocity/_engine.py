@@ -130,11 +130,10 @@ class Member:
                 insort(lots, lot, key=_lot_key)
         if lot[L_PENDING]:
             self.pending += lot[L_REMAINING]
-            due = lot[L_AVAILABLE_AT]
+            self.schedule(lot[L_AVAILABLE_AT])  # a pending lot may also expire first
         else:
             self.available += lot[L_REMAINING]
-            due = lot[L_EXPIRES]
-        self.schedule(due)
+        self.schedule(lot[L_EXPIRES])
 
     def take_from_lot(self, lot: list[Any], points: int) -> None:
         """Remove ``points`` from one lot's remaining points (and from its balance)."""

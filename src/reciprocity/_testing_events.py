@@ -4,9 +4,13 @@ Private: import the public names from :mod:`reciprocity.testing`. Every strategy
 events (they pass the models' validation); whether a state accepts them is another matter
 (a return may name an unknown purchase, a redemption may be unaffordable).
 
->>> from hypothesis import find
->>> find(approvals(), lambda a: not a.approved).approved
-False
+>>> from hypothesis import given, settings
+>>> @settings(max_examples=10, database=None)
+... @given(approvals(member_id="m-1"), complaints(member_id="m-1"))
+... def test_valid_events(approval, complaint):
+...     assert approval.member_id == complaint.member_id == "m-1"
+...     assert 1 <= complaint.severity <= 5
+>>> test_valid_events()
 """
 
 from __future__ import annotations
@@ -154,10 +158,12 @@ def purchases(
         consistent_lines: an order with lines costs what its lines add up to (plus maybe a
             ``shipping`` line), each SKU once, always in the same category.
 
-    >>> from hypothesis import find
-    >>> p = find(purchases(consistent_lines=True), lambda p: len(p.lines) > 1)
-    >>> p.amount.amount == sum(line.total.amount for line in p.lines)
-    True
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=10, database=None)
+    ... @given(purchases(consistent_lines=True))
+    ... def test_lines_add_up(p):
+    ...     assert not p.lines or p.amount.amount == sum(x.total.amount for x in p.lines)
+    >>> test_lines_add_up()
     """
     return _purchase_any(member_id, currency, start, end, amounts, consistent_lines)
 

@@ -5,9 +5,13 @@ and realistic: a first tier reached almost at once and higher tiers that ask mor
 more; gifts of every trigger with consents, tiers, caps, cooldowns, budgets and stock;
 goodwill rules of every compensation kind with steps, bounds, approval and outcomes.
 
->>> from hypothesis import find
->>> find(tier_ladders(), lambda ladder: len(ladder.tiers) == 2).tiers[1].id
-'silver'
+>>> from hypothesis import given, settings
+>>> @settings(max_examples=10, database=None)
+... @given(tier_ladders())
+... def test_higher_tiers_give_at_least_as_much(ladder):
+...     benefits = [tier.benefits for tier in ladder.tiers]
+...     assert all(not high.shortfalls(low) for low, high in zip(benefits, benefits[1:]))
+>>> test_higher_tiers_give_at_least_as_much()
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ from .policies.tiers import (
     MinSpend,
     MonthsFromQualifying,
     NoExpiry,
+    Requirement,
     RestOfPeriodAndNext,
     RollingMonths,
     Tier,
@@ -106,24 +111,21 @@ def _positive(currency: str, high: int) -> st.SearchStrategy[Money]:
 
 # -- tier ladders ----------------------------------------------------------------------------
 
-@st.composite
-def _requirement(draw: st.DrawFn, level: int, currency: str, spend: int, orders: int,
-                 points: int, rule_ids: tuple[str, ...]) -> Any:
-    """What tier ``level`` (1 = the second tier) asks for: thresholds grow with the level."""
-    by_spend = MinSpend(amount=_whole(spend * level, currency))
-    by_orders = MinOrders(count=orders * level + 1)
-    rules = draw(st.none() | _subset(rule_ids, 1)) if rule_ids else None
-    by_points = MinPoints(points=points * level, rules=rules,
-                          label=draw(st.none() | st.just("qualifying points")))
-    leaves = draw(st.permutations([by_spend, by_orders, by_points]))
-    shape = draw(st.integers(0, 3))
+def _requirement(level: int, shape: int, order: list[int], currency: str, spend: int,
+                 orders: int, points: MinPoints) -> Requirement:
+    """What tier ``level`` (1 = the second tier) asks for: every tier of a ladder has the
+    same ``shape`` over the metrics in ``order``; thresholds grow with the level."""
+    by_points = points.model_copy(update={"points": points.points * level})
+    leaves: list[Requirement] = [MinSpend(amount=_whole(spend * level, currency)),
+                                 MinOrders(count=orders * level + 1), by_points]
+    a, b, c = (leaves[i] for i in order)
     if shape == 0:
-        return leaves[0]
+        return a
     if shape == 1:
-        return leaves[0] | leaves[1]
+        return a | b
     if shape == 2:
-        return leaves[0] & leaves[1]
-    return (leaves[0] & leaves[1]) | leaves[2]
+        return a & b
+    return (a & b) | c
 
 
 _MULTIPLIERS = ("1", "1.25", "1.5", "2", "3")
@@ -136,7 +138,10 @@ def _ladder(draw: st.DrawFn, currency: str, max_tiers: int,
     count = draw(st.integers(1, max_tiers))
     spend = draw(st.sampled_from((50, 150, 300, 1000)))
     orders = draw(st.integers(1, 4))
-    points = draw(st.sampled_from((10, 50, 200)))
+    rules = draw(st.none() | _subset(rule_ids, 1)) if rule_ids else None
+    points = MinPoints(points=draw(st.sampled_from((10, 50, 200))), rules=rules,
+                       label=draw(st.none() | st.just("qualifying points")))
+    shape, order = draw(st.integers(0, 3)), draw(st.permutations([0, 1, 2]))
     first = draw(st.sampled_from((
         MinSpend(amount=_whole(1, currency)), MinOrders(count=1), MinPoints(points=1),
         MinSpend(amount=_whole(0, currency)))))
@@ -150,8 +155,8 @@ def _ladder(draw: st.DrawFn, currency: str, max_tiers: int,
         shipping = shipping or draw(st.booleans())
         early = draw(st.integers(early, early + 3))
         perks = tuple(dict.fromkeys(perks + draw(_subset(_PERKS, 0, 1))))
-        requires = first if level == 0 else draw(
-            _requirement(level, currency, spend, orders, points, rule_ids))
+        requires = first if level == 0 else _requirement(level, shape, order, currency,
+                                                         spend, orders, points)
         tiers.append(Tier(id=tier_id, name=tier_id.title(), requires=requires,
                           benefits=TierBenefits(
                               points_multiplier=Decimal(_MULTIPLIERS[multiplier]),
@@ -353,9 +358,12 @@ def gift_schemes(currency: str = "EUR", *, tiers: Sequence[str] = (), max_rules:
         shared: ``True``: the scheme uses program-wide state (budgets, stock or a ranking);
             ``False``: it never does; ``None``: drawn.
 
-    >>> from hypothesis import find
-    >>> find(gift_schemes(shared=True), lambda s: True).uses_shared
-    True
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=10, database=None)
+    ... @given(gift_schemes(shared=True))
+    ... def test_keeps_program_wide_state(scheme):
+    ...     assert scheme.uses_shared
+    >>> test_keeps_program_wide_state()
     """
     if max_rules < 1:
         raise InvalidArgument(f"max_rules={max_rules} must be at least 1")
@@ -476,9 +484,12 @@ def goodwill_policies(
         point_value: ``True``: always declare ``point_value`` (needed for points
             compensation when the point scheme has no rewards); ``None``: drawn.
 
-    >>> from hypothesis import find
-    >>> find(goodwill_policies(shared=True), lambda p: True).budget.id
-    'goodwill'
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=10, database=None)
+    ... @given(goodwill_policies(shared=True))
+    ... def test_has_a_budget(policy):
+    ...     assert policy.budget is not None
+    >>> test_has_a_budget()
     """
     if max_rules < 1:
         raise InvalidArgument(f"max_rules={max_rules} must be at least 1")

@@ -192,9 +192,12 @@ def purchase_rules(
         conditions: whether the rule may carry a ``when`` condition.
         tiers: tier ids conditions may name (:class:`~reciprocity.InTier`).
 
-    >>> from hypothesis import find
-    >>> find(purchase_rules(), lambda r: r.type == "points_per_amount").describe()
-    '1 point per 1.00 EUR (remainder rounded down)'
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=10, database=None)
+    ... @given(purchase_rules(currency="JPY"))
+    ... def test_in_the_currency(rule):
+    ...     assert getattr(rule, "per", None) is None or rule.per.currency == "JPY"
+    >>> test_in_the_currency()
     """
     return _purchase_rules(rule_id, currency, conditions, tuple(tiers))
 
@@ -418,10 +421,12 @@ def full_point_schemes(
         max_rewards: most catalogue items.
         tiers: tier ids conditions may name.
 
-    >>> from hypothesis import find
-    >>> scheme = find(full_point_schemes(), lambda s: s.events and s.release_on)
-    >>> scheme.release_on, scheme.events[0].on
-    ('delivered', 'signup')
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=10, database=None)
+    ... @given(full_point_schemes(max_rules=2))
+    ... def test_rules_are_numbered(scheme):
+    ...     assert [rule.id for rule in scheme.earn][:1] == ["earn-1"]
+    >>> test_rules_are_numbered()
     """
     if max_rules < 1 or max_event_rules < 0 or not 0 <= min_rewards <= max_rewards:
         raise InvalidArgument(f"need max_rules >= 1, max_event_rules >= 0 and 0 <= min_rewards "

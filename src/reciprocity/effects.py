@@ -126,10 +126,12 @@ class PointsExpired(_EffectBase):
     points: int
     lot_id: str | None = None
     """The lot that expired; ``None`` when all points expired at once (inactivity)."""
+    from_pending: int = 0
+    """How many of the expired points were still pending (never available)."""
 
     @property
     def points_delta(self) -> int:
-        return -self.points
+        return -(self.points - self.from_pending)
 
 
 class VoucherIssued(_EffectBase):

@@ -226,10 +226,13 @@ def full_programs(
         max_rules: most purchase earning rules.
         max_rewards: most catalogue items.
 
-    >>> from hypothesis import find
-    >>> program = find(full_programs(shared=False), lambda p: p.tiers and p.goodwill)
-    >>> program.uses_shared_state, program.tiers.tiers[0].id
-    (False, 'bronze')
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=5, database=None)
+    ... @given(full_programs(tiers=True, shared=False))
+    ... def test_ladder_without_program_wide_state(program):
+    ...     assert program.tiers.tiers[0].id == "bronze"
+    ...     assert not program.uses_shared_state
+    >>> test_ladder_without_program_wide_state()
     """
     if max_rules < 1 or max_rewards < 0:
         raise InvalidArgument(f"need max_rules >= 1 and max_rewards >= 0, got {max_rules}, "

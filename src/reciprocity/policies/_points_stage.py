@@ -163,9 +163,10 @@ class CompiledPoints(Stage):
     def next_due(self, m: Member) -> datetime | None:
         due: datetime | None = None
         for lot in m.lots:
-            when = lot[L_AVAILABLE_AT] if lot[L_PENDING] else lot[L_EXPIRES]
-            if when is not None and (due is None or when < due):
-                due = when
+            for when in ((lot[L_AVAILABLE_AT], lot[L_EXPIRES]) if lot[L_PENDING]
+                         else (lot[L_EXPIRES],)):
+                if when is not None and (due is None or when < due):
+                    due = when
         if self.inactivity is not None and m.last_activity is not None and (
                 m.available or m.pending):
             when = self.inactivity.due(m.last_activity, self.zone)
@@ -768,12 +769,13 @@ class CompiledPoints(Stage):
                     if self.auto_rewards:  # "as soon as the balance reaches" includes now
                         self._auto_issue(m, lot[L_SOURCE], when, log, trace)
             elif points:
+                from_pending = points if lot[L_PENDING] else 0
                 m.take_from_lot(lot, points)
                 m.expired += points
                 rule = self.lot_expiry.describe() if self.lot_expiry is not None else "expiry"
                 log.append((_build_expired, m.member_id, when, points, lot[L_ID],
                             f"{plural(points)} earned on {fmt_date(lot[L_AT], self.zone)} "
-                            f"expired ({rule})"))
+                            f"expired ({rule})", from_pending))
                 if trace is not None:
                     trace.append(("expiry", "applied", f"{plural(points)} of lot {lot[L_ID]} "
                                   "expired"))
@@ -786,6 +788,7 @@ class CompiledPoints(Stage):
     def _expire_all(self, m: Member, when: datetime, log: Log, trace: Trace) -> None:
         assert self.inactivity is not None
         points = m.available + m.pending
+        from_pending = m.pending
         for lot in m.lots:
             m.take_from_lot(lot, lot[L_REMAINING])
         m.drop_empty_lots()
@@ -794,7 +797,7 @@ class CompiledPoints(Stage):
         m.expired += points
         reason = (f"{plural(points)} expired: no activity for "
                   f"{plural(self.inactivity.months, 'month')}")
-        log.append((_build_expired, m.member_id, when, points, None, reason))
+        log.append((_build_expired, m.member_id, when, points, None, reason, from_pending))
         if trace is not None:
             trace.append(("expiry", "applied", reason))
 
@@ -890,9 +893,9 @@ def _build_released(mid: str, at: datetime, points: int, lot_id: str, why: str,
 
 
 def _build_expired(mid: str, at: datetime, points: int, lot_id: str | None,
-                   reason: str) -> PointsExpired:
+                   reason: str, from_pending: int) -> PointsExpired:
     return PointsExpired.model_construct(
         rule_id="expiry", reason=reason, member_id=mid, event_id=None, at=at, points=points,
-        lot_id=lot_id,
+        lot_id=lot_id, from_pending=from_pending,
     )
 
