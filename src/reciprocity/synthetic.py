@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -114,7 +114,9 @@ def synthetic_purchases(
     """
     rng = random.Random(seed)
     zone = ZoneInfo(timezone)
-    origin = datetime(start.year, start.month, start.day, tzinfo=zone)
+    # Count seconds from the start in UTC: in the zone's wall clock the times would step
+    # back an hour when summer time ends, and the columns would not be in time order.
+    origin = datetime(start.year, start.month, start.day, tzinfo=zone).astimezone(UTC)
     step = days * 86400 / max(n, 1)
     # A few members buy much more often than most: weights from a Pareto distribution.
     weights = [rng.paretovariate(1.5) for _ in range(members)]

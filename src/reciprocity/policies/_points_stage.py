@@ -313,6 +313,47 @@ class CompiledPoints(Stage):
         due_runner: DueRunner = fused_due if fused_due is not None else _never
         others = tuple(after)
 
+        if (fused and not others and pool and auto is None and not track_activity
+                and len(rules) == 1 and rules[0][5] is None and rules[0][6] is None):
+            # The seed shape (one plain threshold rule, pooled points, nothing else on
+            # purchases): the same step as below with the loop and the options unrolled.
+            rule_id, suffix, points, limit, inclusive, _, _, any_rule = rules[0]
+            assert isinstance(any_rule, PointsPerPurchase)  # a rule without an earner is one
+            rule = any_rule
+            rule_points: dict[str, int] = {rule_id: points}
+
+            def seed_purchase(m: Member, row: Row, log: Log, trace: Trace) -> None:
+                _, eid, mid, at, amount, event = row
+                due = m.next_due
+                if due is not None and due <= at:
+                    due_runner(m, at, log, trace)
+                record: list[Any] = [at, amount, _ZERO, None, None,
+                                     None if event is None or not event.lines
+                                     else _line_record(event), False]
+                m.purchases[eid] = record
+                m.purchase_count += 1
+                m.spend += amount  # type: ignore[operator]
+                if limit is None or (amount >= limit if inclusive else amount > limit):  # type: ignore[operator]
+                    m.pooled += points
+                    m.available += points
+                    log.append((pooled_earned, mid, rule_id, eid, at, points, None))
+                    m.earned += points
+                    record[3] = rule_points.copy()
+                    if trace is not None:
+                        trace.append((rule_id, "applied", rule.reason(points, eid)))
+                    if m.debt:
+                        repay(m, eid + suffix, eid, at, log)
+                elif trace is not None:
+                    trace.append((rule_id, "skipped", f"order {eid} is {amount} {m.currency}, "
+                                  f"not {'at least' if inclusive else 'over'} {limit} "
+                                  f"{m.currency}"))
+                m.applied.add(eid)
+                as_of = m.as_of
+                if as_of is None or at > as_of:
+                    m.as_of = at
+
+            return seed_purchase
+
         def on_purchase(m: Member, row: Row, log: Log, trace: Trace) -> None:
             _, eid, mid, at, amount, event = row
             if fused:
