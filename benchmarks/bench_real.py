@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench_replay import hand_complete  # the same reference loop, on the real rows
 from dateutil.relativedelta import relativedelta
 
 from reciprocity import (
@@ -62,7 +63,6 @@ from reciprocity import (
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 LONDON = ZoneInfo("Europe/London")
 UNTIL = datetime(2012, 1, 1, tzinfo=LONDON)
-THRESHOLD = Decimal("50.00")
 ZERO = Decimal(0)
 # (threshold, multiplier) of Bronze, Silver, Gold
 LADDER = ((Decimal("1.00"), Decimal(1)), (Decimal("1000.00"), Decimal("1.25")),
@@ -96,26 +96,8 @@ def rich_program() -> Program:
 
 
 def hand_seed(rows: Rows) -> Totals:
-    """The seed scheme with the bookkeeping a real implementation needs."""
-    members: dict[str, list[Any]] = {}
-    log: list[tuple[str, str, Any, int]] = []
-    for eid, mid, at, amount in rows:
-        m = members.get(mid)
-        if m is None:
-            m = members[mid] = [0, set(), {}, ZERO, 0]
-        seen = m[1]
-        if eid in seen:
-            continue
-        seen.add(eid)
-        if amount > THRESHOLD:
-            m[0] += 1
-            m[2][eid] = (amount, 1)
-            log.append((mid, eid, at, 1))
-        else:
-            m[2][eid] = (amount, 0)
-        m[3] += amount
-        m[4] += 1
-    return (sum(m[0] for m in members.values()),)
+    """The seed scheme with the bookkeeping a real implementation needs: ``hand_complete``."""
+    return (hand_complete(rows),)
 
 
 # member slots of hand_rich
