@@ -46,7 +46,11 @@ from datetime import datetime
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from ._testing_core import (
+from ..errors import RefusedEvent
+from ..program import Program
+from ..shared import SharedState
+from ..state import MemberState
+from ._core import (
     DEFAULT_END,
     DEFAULT_START,
     TIMEZONES,
@@ -54,7 +58,7 @@ from ._testing_core import (
     conditions,
     money,
 )
-from ._testing_events import (
+from ._events import (
     approvals,
     complaints,
     customs,
@@ -64,14 +68,14 @@ from ._testing_events import (
     returns,
     signups,
 )
-from ._testing_families import (
+from ._families import (
     GIFT_RULE_TYPES,
     TIER_IDS,
     gift_schemes,
     goodwill_policies,
     tier_ladders,
 )
-from ._testing_points import (
+from ._points import (
     earn_rules,
     event_rules,
     expiries,
@@ -84,17 +88,13 @@ from ._testing_points import (
     rewards,
     validities,
 )
-from ._testing_streams import (
+from ._streams import (
     ALL_EVENT_TYPES,
     EVENT_TYPES,
     _check_kinds,
     member_streams,
     shop_streams,
 )
-from .errors import RefusedEvent
-from .program import Program
-from .shared import SharedState
-from .state import MemberState
 
 __all__ = [
     "ALL_EVENT_TYPES",

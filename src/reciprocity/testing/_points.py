@@ -21,10 +21,8 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from ._testing_core import CATEGORIES, conditions, money, thresholds
-from ._testing_events import PROFILE_FIELDS
-from .money import Money, Rounding, currency_exponent
-from .policies.points import (
+from ..money import Money, Rounding, currency_exponent
+from ..policies.points import (
     CalendarCutoff,
     CampaignMultiplier,
     CategoryMultiplier,
@@ -45,6 +43,8 @@ from .policies.points import (
     TierMultiplier,
     Validity,
 )
+from ._core import CATEGORIES, conditions, money, thresholds
+from ._events import PROFILE_FIELDS
 
 __all__ = [
     "EVENT_RULE_NAMES",

@@ -2,7 +2,7 @@
 
 Private: import the public names from :mod:`reciprocity.testing`.
 
->>> from reciprocity._testing_core import TIMEZONES
+>>> from reciprocity.testing._core import TIMEZONES
 >>> "Europe/Berlin" in TIMEZONES
 True
 """
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from pydantic import JsonValue
 
-from .conditions import (
+from ..conditions import (
     Always,
     AmountOver,
     ChannelIs,
@@ -33,8 +33,8 @@ from .conditions import (
     any_of,
     not_,
 )
-from .events import ComplaintCategory
-from .money import Money, currency_exponent
+from ..events import ComplaintCategory
+from ..money import Money, currency_exponent
 
 __all__ = [
     "CATEGORIES",

@@ -24,9 +24,8 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from ._testing_core import CATEGORIES, COMPLAINT_CATEGORIES, CONSENTS, conditions, money, thresholds
-from .money import Money, Rounding, currency_exponent
-from .policies.gifts import (
+from ..money import Money, Rounding, currency_exponent
+from ..policies.gifts import (
     AnniversaryGift,
     BirthdayGift,
     CategoryGift,
@@ -46,7 +45,7 @@ from .policies.gifts import (
     TierGift,
     WelcomeGift,
 )
-from .policies.goodwill import (
+from ..policies.goodwill import (
     Compensation,
     CreditCompensation,
     Diminishing,
@@ -59,8 +58,8 @@ from .policies.goodwill import (
     ResponseTime,
     VoucherCompensation,
 )
-from .policies.limits import Budget, Cap, Period
-from .policies.tiers import (
+from ..policies.limits import Budget, Cap, Period
+from ..policies.tiers import (
     CalendarYear,
     Downgrade,
     Lifetime,
@@ -78,6 +77,7 @@ from .policies.tiers import (
     TierLadder,
     TierValidity,
 )
+from ._core import CATEGORIES, COMPLAINT_CATEGORIES, CONSENTS, conditions, money, thresholds
 
 __all__ = ["GIFT_RULE_TYPES", "TIER_IDS", "gift_schemes", "goodwill_policies", "tier_ladders"]
 

@@ -23,7 +23,20 @@ from functools import cache
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from ._testing_core import (
+from ..events import (
+    Approval,
+    Complaint,
+    Custom,
+    Line,
+    ProfileUpdate,
+    Purchase,
+    Redemption,
+    Return,
+    ReturnedLine,
+    SignUp,
+)
+from ..money import Money, currency_exponent
+from ._core import (
     CATEGORIES,
     CHANNELS,
     COMPLAINT_CATEGORIES,
@@ -37,19 +50,6 @@ from ._testing_core import (
     id_strategy,
     money,
 )
-from .events import (
-    Approval,
-    Complaint,
-    Custom,
-    Line,
-    ProfileUpdate,
-    Purchase,
-    Redemption,
-    Return,
-    ReturnedLine,
-    SignUp,
-)
-from .money import Money, currency_exponent
 
 __all__ = [
     "BIRTHDAYS",

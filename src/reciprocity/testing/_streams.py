@@ -34,7 +34,19 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from pydantic import BaseModel
 
-from ._testing_core import (
+from ..events import (
+    Approval,
+    Complaint,
+    Custom,
+    Event,
+    Redemption,
+    Return,
+    ReturnedLine,
+)
+from ..money import Money, currency_exponent
+from ..policies.gifts import CategoryGift
+from ..policies.points import CategoryMultiplier, PointsAsCurrency, PointsPerAmount
+from ._core import (
     CATEGORIES,
     COMPLAINT_CATEGORIES,
     CONSENTS,
@@ -45,7 +57,7 @@ from ._testing_core import (
     aware_datetimes,
     money,
 )
-from ._testing_events import (
+from ._events import (
     CUSTOM_NAMES,
     PROFILE_FIELDS,
     customs,
@@ -53,21 +65,9 @@ from ._testing_events import (
     profile_updates,
     signups,
 )
-from .events import (
-    Approval,
-    Complaint,
-    Custom,
-    Event,
-    Redemption,
-    Return,
-    ReturnedLine,
-)
-from .money import Money, currency_exponent
-from .policies.gifts import CategoryGift
-from .policies.points import CategoryMultiplier, PointsAsCurrency, PointsPerAmount
 
 if TYPE_CHECKING:
-    from .program import Program
+    from ..program import Program
 
 __all__ = [
     "ALL_EVENT_TYPES",
