@@ -85,6 +85,7 @@ from .events import (
     parse_event,
     parse_events,
 )
+from .limits import Budget, Cap, Period
 from .money import Money, Rounding, currency_exponent
 from .policies._gift_eligibility import GiftOption, gift_eligibility
 from .policies._tiers_check import Finding, TypicalActivity, check_ladder, tier_progress
@@ -121,7 +122,6 @@ from .policies.goodwill import (
     ResponseTime,
     VoucherCompensation,
 )
-from .policies.limits import Budget, Cap, Period
 from .policies.points import (
     CalendarCutoff,
     CampaignMultiplier,

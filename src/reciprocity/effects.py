@@ -18,8 +18,8 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ._model import Frozen, Instant, NonEmptyStr
+from .benefits import TierBenefits
 from .money import Money
-from .policies.tiers import TierBenefits
 from .shared import SharedState
 from .state import CompensationKind, GiftKind, MemberState, Voucher
 

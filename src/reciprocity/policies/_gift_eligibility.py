@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 from .._engine import Member, Row
 from .._model import Frozen, Instant, NonEmptyStr, require_aware
 from ..errors import InvalidEvent
+from ..limits import Period
 from ..shared import Shared, SharedState
 from ..state import MemberState
 from ._gift_calendar import birthday_window
@@ -36,7 +37,6 @@ from .gifts import (
     _OrderRule,
     percent,
 )
-from .limits import Period
 
 if TYPE_CHECKING:
     from ..program import Program

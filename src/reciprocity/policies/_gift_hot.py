@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from .._engine import Text, text
 from ..effects import GiftGranted, GiftRevoked, MessageSuggested
+from ..limits import Budget, Period
 from ..money import Money
 from ..state import GiftKind
 from .gifts import Gift, _Rule
-from .limits import Budget, Period
 
 if TYPE_CHECKING:
     from ..conditions import Predicate

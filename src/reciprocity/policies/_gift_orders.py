@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from .._engine import Log, Member, Row, Trace
+from ..limits import Period
 from ..money import Money
 from ._gift_hot import Compiled, Hot, period_key
 from .gifts import (
@@ -25,7 +26,6 @@ from .gifts import (
     ThankYouGift,
     ordinal,
 )
-from .limits import Period
 
 if TYPE_CHECKING:
     from ._gift_triggers import CompiledGifts

@@ -23,6 +23,7 @@ from .._engine import P_AMOUNT, P_AT, P_LINES, P_RETURNED, Log, Member, Row, Tex
 from .._stage import Handler, Stage
 from ..conditions import CompileContext
 from ..events import APPROVAL, COMPLAINT, CUSTOM, PROFILE, PURCHASE, REDEMPTION, RETURN, SIGNUP
+from ..limits import Period
 from ..money import Money, currency_exponent
 from ..state import GiftGrant, GiftHistory, MemberState
 from ._gift_calendar import SeasonCalendar, birthday_window
@@ -57,7 +58,6 @@ from .gifts import (
     _Rule,
     percent,
 )
-from .limits import Period
 
 if TYPE_CHECKING:
     from .points import CompiledPoints

@@ -59,10 +59,10 @@ from ..events import (
     Redemption,
     Return,
 )
+from ..limits import Period
 from ..money import Money, Rounding
 from ..state import MemberState, Voucher
 from ._points_earn import Reason, compile_purchase_rule, reason_text, stack
-from .limits import Period
 from .points import (
     CampaignMultiplier,
     Inactivity,

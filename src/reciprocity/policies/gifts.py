@@ -25,9 +25,9 @@ from pydantic import Field, field_validator, model_validator
 from .._model import Frozen, NonEmptyStr
 from ..conditions import CompileContext, Condition
 from ..errors import InvalidProgram
+from ..limits import Budget, Cap, Period
 from ..money import Money, Rounding
 from ..state import GiftKind
-from .limits import Budget, Cap, Period
 
 if TYPE_CHECKING:
     from .._stage import Stage

@@ -46,8 +46,8 @@ from .._model import Frozen, NonEmptyStr
 from ..conditions import Condition
 from ..errors import InvalidProgram
 from ..events import ComplaintCategory
+from ..limits import Budget, Cap
 from ..money import Money, Rounding
-from .limits import Budget, Cap
 
 if TYPE_CHECKING:
     from .._stage import Stage

@@ -43,8 +43,8 @@ from pydantic import Discriminator, Field, Tag, model_validator
 from .._model import Frozen, NonEmptyStr, RuleId
 from ..conditions import Condition
 from ..errors import InvalidProgram
+from ..limits import Period
 from ..money import Money, Rounding
-from .limits import Period
 
 __all__ = [
     "CalendarCutoff",

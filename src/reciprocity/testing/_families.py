@@ -24,6 +24,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from ..limits import Budget, Cap, Period
 from ..money import Money, Rounding, currency_exponent
 from ..policies.gifts import (
     AnniversaryGift,
@@ -58,7 +59,6 @@ from ..policies.goodwill import (
     ResponseTime,
     VoucherCompensation,
 )
-from ..policies.limits import Budget, Cap, Period
 from ..policies.tiers import (
     CalendarYear,
     Downgrade,

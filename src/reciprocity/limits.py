@@ -27,10 +27,10 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from pydantic import Field, model_validator
 
-from .._model import Frozen, RuleId
-from ..errors import InvalidProgram
-from ..money import Money
-from ..shared import Shared
+from ._model import Frozen, RuleId
+from .errors import InvalidProgram
+from .money import Money
+from .shared import Shared
 
 __all__ = ["Budget", "Cap", "Period"]
 
