@@ -87,6 +87,30 @@ from .events import (
 )
 from .limits import Budget, Cap, Period
 from .money import Money, Rounding, currency_exponent
+from .points.rules import (
+    CampaignMultiplier,
+    CategoryMultiplier,
+    EarnRule,
+    EventRule,
+    Multiplier,
+    PointsCap,
+    PointsForEvent,
+    PointsPerAmount,
+    PointsPerPurchase,
+    TierMultiplier,
+)
+from .points.scheme import (
+    CalendarCutoff,
+    EndOfMonthAfter,
+    Expiry,
+    FixedLifetime,
+    Inactivity,
+    PointsAsCurrency,
+    PointScheme,
+    Reward,
+    RewardItem,
+    Validity,
+)
 from .policies._gift_eligibility import GiftOption, gift_eligibility
 from .policies._tiers_check import Finding, TypicalActivity, check_ladder, tier_progress
 from .policies.gifts import (
@@ -121,28 +145,6 @@ from .policies.goodwill import (
     RefundShare,
     ResponseTime,
     VoucherCompensation,
-)
-from .policies.points import (
-    CalendarCutoff,
-    CampaignMultiplier,
-    CategoryMultiplier,
-    EarnRule,
-    EndOfMonthAfter,
-    EventRule,
-    Expiry,
-    FixedLifetime,
-    Inactivity,
-    Multiplier,
-    PointsAsCurrency,
-    PointsCap,
-    PointScheme,
-    PointsForEvent,
-    PointsPerAmount,
-    PointsPerPurchase,
-    Reward,
-    RewardItem,
-    TierMultiplier,
-    Validity,
 )
 from .policies.tiers import (
     CalendarYear,

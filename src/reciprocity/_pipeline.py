@@ -10,8 +10,8 @@ from ._engine import P_AMOUNT, P_CLOSED, P_RETURNED, Log, Member, Row, Trace, fr
 from ._stage import Check, Handler, Stage, run_due
 from .conditions import CompileContext
 from .events import KINDS, PROFILE, PURCHASE, RETURN, SIGNUP, ProfileUpdate, SignUp
-from .policies._points_stage import _line_record
-from .policies.points import CompiledPoints
+from .points.returns import line_record
+from .points.stage import CompiledPoints
 from .state import MemberState
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ _ZERO = Decimal(0)
 
 def _purchase_facts(m: Member, row: Row) -> None:
     event = row[5]
-    lines = None if event is None or not event.lines else _line_record(event)
+    lines = None if event is None or not event.lines else line_record(event)
     m.purchases[row[1]] = [row[3], row[4], _ZERO, None, None, lines, False]
     m.purchase_count += 1
     m.spend += row[4]  # type: ignore[operator]

@@ -48,10 +48,11 @@ from .effects import Decision, TraceEntry
 from .errors import InvalidEvent, InvalidProgram, MissingDependency, ReciprocityError
 from .events import Event, Purchase, PurchaseColumns, parse_event
 from .money import Money, validate_currency
+from .points.scheme import PointsAsCurrency, PointScheme
+from .points.stage import check_purchase_currency
 from .policies._tiers_check import Finding, TypicalActivity, check_program
 from .policies.gifts import GiftScheme
 from .policies.goodwill import GoodwillPolicy
-from .policies.points import PointsAsCurrency, PointScheme, check_purchase_currency
 from .policies.tiers import TierLadder
 from .replay import Replay, decision, event_rows
 from .shared import Shared, SharedState

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .money import Money
-from .policies.points import PointScheme, PointsPerPurchase, Reward
+from .points.rules import PointsPerPurchase
+from .points.scheme import PointScheme, Reward
 from .program import Program
 
 __all__ = ["seed_program"]

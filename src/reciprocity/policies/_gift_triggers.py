@@ -60,7 +60,7 @@ from .gifts import (
 )
 
 if TYPE_CHECKING:
-    from .points import CompiledPoints
+    from ..points.stage import CompiledPoints
 
 __all__ = ["CompiledGifts"]
 

@@ -33,6 +33,7 @@ from ..effects import GoodwillDeclined, GoodwillGranted, GoodwillPending
 from ..errors import CurrencyMismatch, InvalidEvent, InvalidProgram, NotAwaitingApproval
 from ..events import APPROVAL, COMPLAINT, Approval, Complaint
 from ..money import Money, Rounding, currency_exponent
+from ..points.stage import CompiledPoints
 from ..state import (
     ComplaintRecord,
     GoodwillGrant,
@@ -41,7 +42,6 @@ from ..state import (
     PendingGoodwill,
 )
 from .goodwill import CATEGORY_WORDS, GoodwillPolicy, GoodwillRule, num, ordinal
-from .points import CompiledPoints
 
 __all__ = ["CompiledGoodwill"]
 

@@ -40,8 +40,8 @@ from .tiers import (
 )
 
 if TYPE_CHECKING:
+    from ..points.scheme import PointScheme
     from ..program import Program
-    from .points import PointScheme
 
 __all__ = ["Finding", "TypicalActivity", "check_ladder", "tier_progress"]
 

@@ -31,7 +31,7 @@ from ..state import GiftKind
 
 if TYPE_CHECKING:
     from .._stage import Stage
-    from .points import CompiledPoints
+    from ..points.stage import CompiledPoints
 
 __all__ = [
     "AnniversaryGift",

@@ -52,7 +52,7 @@ from ..money import Money, Rounding
 if TYPE_CHECKING:
     from .._stage import Stage
     from ..conditions import CompileContext
-    from .points import CompiledPoints
+    from ..points.stage import CompiledPoints
 
 __all__ = [
     "Compensation",

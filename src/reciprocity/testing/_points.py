@@ -22,25 +22,27 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from ..money import Money, Rounding, currency_exponent
-from ..policies.points import (
-    CalendarCutoff,
+from ..points.rules import (
     CampaignMultiplier,
     CategoryMultiplier,
     EarnRule,
+    Multiplier,
+    PointsCap,
+    PointsForEvent,
+    PointsPerAmount,
+    PointsPerPurchase,
+    TierMultiplier,
+)
+from ..points.scheme import (
+    CalendarCutoff,
     EndOfMonthAfter,
     Expiry,
     FixedLifetime,
     Inactivity,
-    Multiplier,
     PointsAsCurrency,
-    PointsCap,
     PointScheme,
-    PointsForEvent,
-    PointsPerAmount,
-    PointsPerPurchase,
     Reward,
     RewardItem,
-    TierMultiplier,
     Validity,
 )
 from ._core import CATEGORIES, conditions, money, thresholds

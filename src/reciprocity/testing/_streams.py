@@ -44,8 +44,9 @@ from ..events import (
     ReturnedLine,
 )
 from ..money import Money, currency_exponent
+from ..points.rules import CategoryMultiplier, PointsPerAmount
+from ..points.scheme import PointsAsCurrency
 from ..policies.gifts import CategoryGift
-from ..policies.points import CategoryMultiplier, PointsAsCurrency, PointsPerAmount
 from ._core import (
     CATEGORIES,
     COMPLAINT_CATEGORIES,

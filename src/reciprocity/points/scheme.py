@@ -1,10 +1,14 @@
-"""Point schemes: earning, multipliers, caps, pending points, expiry, clawback and rewards.
+"""Point schemes, declared: expiry, validity, rewards and the scheme itself.
 
-Everything here is declared data; :class:`~reciprocity.policies._points_stage.CompiledPoints`
-turns it into closures when a program is built. The seed scheme, "every purchase over 50 EUR
+Holds the public models of expiry (:class:`FixedLifetime`, :class:`EndOfMonthAfter`,
+:class:`CalendarCutoff`, :class:`Inactivity`), :class:`Validity`, the reward catalogue
+(:class:`Reward`, :class:`PointsAsCurrency`) and :class:`PointScheme`; the earning rules are
+in :mod:`reciprocity.points.rules`. Everything here is declared data;
+``reciprocity.points.stage.CompiledPoints`` turns it into closures when a program is built
+(``reciprocity._pipeline`` does the wiring). The seed scheme, "every purchase over 50 EUR
 earns one point; 10 points buy a 10 EUR voucher":
 
->>> from reciprocity import Money
+>>> from reciprocity import Money, PointsPerAmount, PointsPerPurchase, TierMultiplier
 >>> scheme = PointScheme(
 ...     earn=(PointsPerPurchase(id="over-50", points=1, min_amount=Money("50.00", "EUR")),),
 ...     rewards=(Reward(id="voucher-10", name="10 EUR fuel voucher", points=10,
@@ -28,309 +32,35 @@ points pay at 0.01 EUR each from 200 points:
 >>> print(rich.earn[0].describe())  # doctest: +NORMALIZE_WHITESPACE
 1 point per 2.00 EUR (remainder rounded down), except gift-card, shipping,
 times the member's tier multiplier
+
+Imports: the core's models only and :mod:`reciprocity.points.rules`; never a compiled stage.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from pydantic import Discriminator, Field, Tag, model_validator
 
-from .._model import Frozen, NonEmptyStr, RuleId
-from ..conditions import Condition
-from ..errors import InvalidProgram
-from ..limits import Period
-from ..money import Money, Rounding
+from .._model import NonEmptyStr, RuleId
+from ..money import Money
+from .rules import EarnRule, EventRule, _Policy, plural
 
 __all__ = [
     "CalendarCutoff",
-    "CampaignMultiplier",
-    "CategoryMultiplier",
-    "EarnRule",
     "EndOfMonthAfter",
-    "EventRule",
     "Expiry",
     "FixedLifetime",
     "Inactivity",
-    "Multiplier",
     "PointScheme",
     "PointsAsCurrency",
-    "PointsCap",
-    "PointsForEvent",
-    "PointsPerAmount",
-    "PointsPerPurchase",
     "Reward",
     "RewardItem",
-    "TierMultiplier",
     "Validity",
 ]
-
-
-def plural(n: int, word: str = "point") -> str:
-    """``1 point``, ``2 points``."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def fmt_date(when: datetime, zone: ZoneInfo) -> str:
-    """A date as customers read it, in the program's zone."""
-    return when.astimezone(zone).strftime("%Y-%m-%d")
-
-
-class _Policy(Frozen):
-    _error_class: ClassVar[type[InvalidProgram]] = InvalidProgram
-
-
-# -- multipliers ------------------------------------------------------------------------------
-
-class TierMultiplier(_Policy):
-    """The member's tier multiplier (``points_multiplier`` of the current tier's benefits).
-
-    The tier is the one the member has when the order arrives (before the order counts
-    towards the next tier).
-    """
-
-    type: Literal["tier"] = "tier"
-
-    def describe(self) -> str:
-        return "the member's tier multiplier"
-
-
-class CampaignMultiplier(_Policy):
-    """A campaign factor while ``when`` holds, e.g. double points in a date window.
-
-    >>> from datetime import datetime, timezone
-    >>> from decimal import Decimal
-    >>> from reciprocity import During
-    >>> CampaignMultiplier(name="double points week", factor=Decimal(2),
-    ...     when=During(start=datetime(2026, 11, 23, tzinfo=timezone.utc),
-    ...                 end=datetime(2026, 11, 30, tzinfo=timezone.utc))).describe()
-    'x2 (double points week)'
-    """
-
-    type: Literal["campaign"] = "campaign"
-    name: NonEmptyStr
-    factor: Decimal = Field(gt=0)
-    when: Condition
-
-    def describe(self) -> str:
-        return f"x{self.factor.normalize()} ({self.name})"
-
-
-class CategoryMultiplier(_Policy):
-    """A bonus factor on order lines in ``categories`` (for a per-order rule: on orders that
-    contain such a line)."""
-
-    type: Literal["category"] = "category"
-    categories: tuple[NonEmptyStr, ...] = Field(min_length=1)
-    factor: Decimal = Field(gt=0)
-
-    def describe(self) -> str:
-        return f"x{self.factor.normalize()} on {', '.join(self.categories)}"
-
-
-Multiplier = Annotated[
-    TierMultiplier | CampaignMultiplier | CategoryMultiplier, Field(discriminator="type")
-]
-"""Any multiplier; the ``type`` field picks the class."""
-
-
-class PointsCap(_Policy):
-    """At most ``points`` from one rule per order or per calendar period.
-
-    >>> PointsCap(points=500, per="month").describe()
-    'at most 500 points per month'
-    """
-
-    points: int = Field(ge=0)
-    per: Literal["order", "day", "week", "month", "quarter", "year", "lifetime"] = "order"
-
-    def describe(self) -> str:
-        if self.per == "lifetime":
-            return f"at most {plural(self.points)} in all"
-        return f"at most {plural(self.points)} per {self.per}"
-
-    @property
-    def period(self) -> Period | None:
-        """The calendar period, or ``None`` for a per-order cap."""
-        return None if self.per == "order" else Period(self.per)
-
-
-class _EarnBase(_Policy):
-    id: RuleId
-    when: Condition | None = None
-    multipliers: tuple[Multiplier, ...] = ()
-    stacking: Literal["multiply", "add", "best"] = "multiply"
-    """How several applicable multipliers combine: ``multiply`` (x2 and x1.5 give x3),
-    ``add`` (bonuses add up: x2 and x1.5 give x2.5) or ``best`` (the largest: x2)."""
-    rounding: Rounding = Rounding.DOWN
-    """How every fractional step becomes whole: the remainder of the amount after the last
-    whole ``per`` (per-amount rules), then the result of the multipliers."""
-    caps: tuple[PointsCap, ...] = ()
-
-    def _suffix(self) -> str:
-        parts = []
-        if self.multipliers:
-            words = {"multiply": "times", "add": "plus the bonuses of", "best": "times the best of"}
-            parts.append(f"{words[self.stacking]} "
-                         + ", ".join(m.describe() for m in self.multipliers))
-        if self.when is not None:
-            parts.append(f"when {self.when.describe()}")
-        parts += [cap.describe() for cap in self.caps]
-        return "".join(", " + part for part in parts)
-
-
-class PointsPerPurchase(_EarnBase):
-    """A fixed number of points for each order that qualifies.
-
-    An order qualifies when its amount is over ``min_amount`` (at least ``min_amount`` with
-    ``inclusive=True``; no threshold when it is ``None``) and ``when`` holds. If a return
-    takes the kept amount under the threshold, the points are taken back.
-
-    >>> from reciprocity import Money
-    >>> PointsPerPurchase(id="r", points=2, min_amount=Money("50", "EUR"), inclusive=True
-    ...                   ).describe()
-    '2 points for every order of at least 50.00 EUR'
-    """
-
-    type: Literal["points_per_purchase"] = "points_per_purchase"
-    points: int = Field(ge=1)
-    min_amount: Money | None = None
-    inclusive: bool = False
-
-    def describe(self) -> str:
-        """The rule in plain words."""
-        text = f"{plural(self.points)} for every order"
-        if self.min_amount is not None:
-            text += (" of at least " if self.inclusive else " over ") + str(self.min_amount)
-        return text + self._suffix()
-
-    def qualifies(self, amount: Decimal) -> bool:
-        """Whether an order ``amount`` passes the threshold."""
-        if self.min_amount is None:
-            return True
-        limit = self.min_amount.amount
-        return amount >= limit if self.inclusive else amount > limit
-
-    def reason(self, points: int, event_id: str) -> str:
-        text = f"{plural(points)} for order {event_id}"
-        if self.min_amount is not None:
-            text += (" of at least " if self.inclusive else " over ") + str(self.min_amount)
-        return text
-
-
-class PointsPerAmount(_EarnBase):
-    """``points`` for every ``per`` of the order's eligible amount: "1 point per 2 EUR".
-
-    The eligible amount is the order amount; when the rule names categories or SKUs, it is
-    the sum of the lines that pass (``include_categories`` if given, minus
-    ``exclude_categories`` and ``exclude_skus``: gift cards, shipping, tax, deposits). An
-    order without lines cannot be filtered and earns on its whole amount (the trace says
-    so). What is left of the amount after the last whole ``per`` is rounded with
-    ``rounding`` (default: dropped) and never carried to the next order.
-
-    A partial return takes back the stored points in proportion to the returned amount,
-    rounded with ``clawback_rounding``; a full return takes back all of them.
-    """
-
-    type: Literal["points_per_amount"] = "points_per_amount"
-    points: int = Field(default=1, ge=1)
-    per: Money
-    include_categories: tuple[NonEmptyStr, ...] = ()
-    exclude_categories: tuple[NonEmptyStr, ...] = ()
-    exclude_skus: tuple[NonEmptyStr, ...] = ()
-    clawback_rounding: Rounding = Rounding.HALF_UP
-
-    @model_validator(mode="after")
-    def _positive_unit(self) -> PointsPerAmount:
-        if self.per.amount <= 0:
-            raise ValueError("per must be a positive amount, e.g. 1.00 EUR")
-        return self
-
-    @property
-    def filters_lines(self) -> bool:
-        return bool(self.include_categories or self.exclude_categories or self.exclude_skus)
-
-    def counts_line(self, sku: str, category: str | None) -> bool:
-        """Whether an order line with this SKU and category earns under the rule."""
-        if self.include_categories and category not in self.include_categories:
-            return False
-        return category not in self.exclude_categories and sku not in self.exclude_skus
-
-    def describe(self) -> str:
-        """The rule in plain words."""
-        remainder = {Rounding.DOWN: "rounded down", Rounding.FLOOR: "rounded down",
-                     Rounding.UP: "rounded up", Rounding.CEILING: "rounded up"}.get(
-            self.rounding, f"rounded {self.rounding.value}")
-        text = f"{plural(self.points)} per {self.per} (remainder {remainder})"
-        if self.include_categories:
-            text += ", on " + ", ".join(self.include_categories)
-        excluded = self.exclude_categories + self.exclude_skus
-        if excluded:
-            text += ", except " + ", ".join(excluded)
-        return text + self._suffix()
-
-    def reason(self, points: int, event_id: str, eligible: Decimal) -> str:
-        return (f"{plural(points)} for order {event_id}: {Money(eligible, self.per.currency)} "
-                f"at {plural(self.points)} per {self.per}")
-
-
-EarnRule = Annotated[PointsPerPurchase | PointsPerAmount, Field(discriminator="type")]
-"""Any purchase earning rule; the ``type`` field picks the class."""
-
-
-class PointsForEvent(_EarnBase):
-    """Points for something other than an order: signing up, completing the profile,
-    writing a review, a referral, or any ``Custom`` event by name.
-
-    - ``on="signup"``: once, on the member's ``SignUp``;
-    - ``on="profile_completed"``: once, when every field of ``required_fields`` has been
-      reported completed by ``ProfileUpdate`` events;
-    - ``on="custom"``: on each ``Custom`` event named ``name`` (``"review_written"``,
-      ``"referral"``...), within ``caps``.
-
-    A referral reaches the referrer as a ``Custom`` event your shop sends when the
-    referred customer qualifies (each member's state is separate).
-
-    >>> PointsForEvent(id="review", on="custom", name="review_written", points=20,
-    ...                caps=(PointsCap(points=40, per="month"),)).describe()
-    "20 points for each 'review_written' event, at most 40 points per month"
-    """
-
-    type: Literal["points_for_event"] = "points_for_event"
-    on: Literal["signup", "profile_completed", "custom"]
-    name: str | None = None
-    required_fields: tuple[NonEmptyStr, ...] = ()
-    points: int = Field(ge=1)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> PointsForEvent:
-        if self.on == "custom" and not self.name:
-            raise ValueError('on="custom" needs the custom event name, e.g. name="review_written"')
-        if self.on == "profile_completed" and not self.required_fields:
-            raise ValueError('on="profile_completed" needs required_fields, e.g. ("birthday",)')
-        return self
-
-    def describe(self) -> str:
-        what = {"signup": "for signing up",
-                "profile_completed": "for completing the profile ("
-                + ", ".join(self.required_fields) + ")",
-                "custom": f"for each {self.name!r} event"}[self.on]
-        return f"{plural(self.points)} {what}{self._suffix()}"
-
-    def reason(self, points: int, event_id: str) -> str:
-        if self.on == "signup":
-            return f"{plural(points)} for signing up"
-        if self.on == "profile_completed":
-            return f"{plural(points)} for completing your profile"
-        return f"{plural(points)} for {self.name} {event_id}"
-
-
-EventRule = Annotated[PointsForEvent, Field(discriminator="type")]
-"""Any earning rule for events other than orders; the ``type`` field picks the class."""
 
 
 # -- expiry -------------------------------------------------------------------------------------
@@ -644,7 +374,3 @@ class PointScheme(_Policy):
         """Whether points are kept in one pool: no pending and no per-lot expiry."""
         return not self.has_pending and self.lot_expiry is None
 
-
-from ._points_stage import CompiledPoints, check_purchase_currency  # noqa: E402
-
-__all__ += ["CompiledPoints", "check_purchase_currency"]

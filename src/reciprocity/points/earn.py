@@ -19,7 +19,7 @@ from typing import Any
 from .._engine import Member, Row, Text, Trace, text
 from ..conditions import CompileContext, Predicate
 from ..money import Money
-from .points import (
+from .rules import (
     CampaignMultiplier,
     CategoryMultiplier,
     PointsPerAmount,

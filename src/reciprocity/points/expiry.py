@@ -1,0 +1,133 @@
+"""Time housekeeping of the point scheme, compiled: the third layer of the stage.
+
+Holds :class:`ExpiryStage`: when the scheme next has something due, releasing pending points
+(after the pending days or on the release event), expiring lots and inactive balances, and
+auto-issuing vouchers from released points.
+
+Imports: :mod:`reciprocity.points.redeem` and what it imports; never a later layer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from .._engine import (
+    L_AT,
+    L_AVAILABLE_AT,
+    L_EXPIRES,
+    L_ID,
+    L_PENDING,
+    L_REMAINING,
+    L_SOURCE,
+    Log,
+    Member,
+    Row,
+    Trace,
+)
+from .lots import _build_expired, _build_released
+from .redeem import RedeemStage
+from .rules import (
+    fmt_date,
+    plural,
+)
+
+__all__ = ["ExpiryStage"]
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+
+class ExpiryStage(RedeemStage):
+    """Time in the point scheme: pending points released, lots expired, inactivity."""
+
+    def next_due(self, m: Member) -> datetime | None:
+        due: datetime | None = None
+        for lot in m.lots:
+            for when in ((lot[L_AVAILABLE_AT], lot[L_EXPIRES]) if lot[L_PENDING]
+                         else (lot[L_EXPIRES],)):
+                if when is not None and (due is None or when < due):
+                    due = when
+        if self.inactivity is not None and m.last_activity is not None and (
+                m.available or m.pending):
+            when = self.inactivity.due(m.last_activity, self.zone)
+            if due is None or when < due:
+                due = when
+        return due
+
+    def _release_order(self, m: Member, row: Row, log: Log, trace: Trace) -> None:
+        payload = row[5].payload
+        order = payload.get("order_id", payload.get("purchase_id"))
+        released = 0
+        for lot in m.lots:
+            if lot[L_PENDING] and lot[L_SOURCE] == order:
+                points = lot[L_REMAINING]
+                m.pending -= points
+                m.available += points
+                lot[L_PENDING] = False
+                released += points
+                m.schedule(lot[L_EXPIRES])
+                if points:
+                    log.append((_build_released, m.member_id, row[3], points, lot[L_ID],
+                                f"the order is {self.scheme.release_on}", row[1]))
+        if trace is not None:
+            trace.append(("pending", "applied" if released else "note",
+                          f"{plural(released)} of order {order} released" if released
+                          else f"no pending points for order {order!r}"))
+
+    # -- time ------------------------------------------------------------------------------
+    def housekeeping(self, m: Member, until: datetime, log: Log, trace: Trace) -> None:
+        """Release pending lots and expire lots whose time has come, in time order."""
+        due: list[tuple[datetime, int, list[Any]]] = []
+        for lot in m.lots:
+            release, expires = lot[L_AVAILABLE_AT], lot[L_EXPIRES]
+            if lot[L_PENDING] and release is not None and release <= until:
+                due.append((release, 0, lot))
+            if expires is not None and expires <= until:
+                due.append((expires, 1, lot))
+        due.sort(key=lambda item: (item[0], item[1], item[2][L_ID]))
+        for when, kind, lot in due:
+            points = lot[L_REMAINING]
+            if kind == 0:
+                m.pending -= points
+                m.available += points
+                lot[L_PENDING] = False
+                if points:
+                    log.append((_build_released, m.member_id, when, points, lot[L_ID],
+                                "the return window has closed", None))
+                    if self.auto_rewards:  # "as soon as the balance reaches" includes now
+                        self._auto_issue(m, lot[L_SOURCE], when, log, trace)
+            elif points:
+                from_pending = points if lot[L_PENDING] else 0
+                m.take_from_lot(lot, points)
+                m.expired += points
+                rule = self.lot_expiry.describe() if self.lot_expiry is not None else "expiry"
+                log.append((_build_expired, m.member_id, when, points, lot[L_ID],
+                            f"{plural(points)} earned on {fmt_date(lot[L_AT], self.zone)} "
+                            f"expired ({rule})", from_pending))
+                if trace is not None:
+                    trace.append(("expiry", "applied", f"{plural(points)} of lot {lot[L_ID]} "
+                                  "expired"))
+        m.drop_empty_lots()
+        if self.inactivity is not None and m.last_activity is not None:
+            when = self.inactivity.due(m.last_activity, self.zone)
+            if when <= until and (m.available or m.pending):
+                self._expire_all(m, when, log, trace)
+
+    def _expire_all(self, m: Member, when: datetime, log: Log, trace: Trace) -> None:
+        assert self.inactivity is not None
+        points = m.available + m.pending
+        from_pending = m.pending
+        for lot in m.lots:
+            m.take_from_lot(lot, lot[L_REMAINING])
+        m.drop_empty_lots()
+        m.available -= m.pooled
+        m.pooled = 0
+        m.expired += points
+        reason = (f"{plural(points)} expired: no activity for "
+                  f"{plural(self.inactivity.months, 'month')}")
+        log.append((_build_expired, m.member_id, when, points, None, reason, from_pending))
+        if trace is not None:
+            trace.append(("expiry", "applied", reason))
+
+

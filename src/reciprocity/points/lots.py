@@ -1,0 +1,248 @@
+"""The point scheme's lots, pool and counters on the hot member: the base of the compiled stage.
+
+Holds :class:`LotStage` (thaw and freeze, lazy ``PointsEarned`` builders, earning caps and
+their period counters, ``grant`` for other families, debt repayment) and the builders of
+granted, released and expired effects.
+
+Imports: the core (``_engine``, ``_stage``, ``effects``, ``money``, ``state``, ``limits``) and
+the points declarations and ``earn``; never a later points layer or another family.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+from .._engine import (
+    L_ID,
+    L_PENDING,
+    L_REMAINING,
+    Log,
+    Member,
+    Trace,
+)
+from .._stage import Stage
+from ..conditions import CompileContext
+from ..effects import (
+    PointsEarned,
+    PointsExpired,
+    PointsReleased,
+    PointsRevoked,
+)
+from ..limits import Period
+from ..state import MemberState
+from .earn import Reason, reason_text
+from .rules import (
+    PointsForEvent,
+    PointsPerAmount,
+    PointsPerPurchase,
+    fmt_date,
+    plural,
+)
+from .scheme import (
+    CalendarCutoff,
+    EndOfMonthAfter,
+    FixedLifetime,
+    Inactivity,
+    PointsAsCurrency,
+    PointScheme,
+    Reward,
+)
+
+__all__ = ["LotStage"]
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+
+class LotStage(Stage):
+    """The point scheme's lots and pool: effect builders, caps and counters, grants, debt.
+
+    The lowest layer of :class:`~reciprocity.points.stage.CompiledPoints`; the attributes
+    are set by its ``__init__``.
+    """
+
+    name = "points"
+    scheme: PointScheme
+    ctx: CompileContext
+    zone: ZoneInfo
+    rules: dict[str, PointsPerPurchase | PointsPerAmount | PointsForEvent]
+    rewards: dict[str, Reward | PointsAsCurrency]
+    auto_rewards: tuple[Reward, ...]
+    lot_expiry: FixedLifetime | EndOfMonthAfter | CalendarCutoff | None
+    inactivity: Inactivity | None
+    pool: bool
+    pending: relativedelta | None
+
+    def thaw(self, state: MemberState, m: Member) -> None:
+        m.earn_counters = dict(state.earn_counters)
+        m.last_activity = state.last_activity_at
+
+    def freeze(self, m: Member) -> dict[str, Any]:
+        return {"earn_counters": dict(sorted(m.earn_counters.items())),
+                "last_activity_at": m.last_activity}
+
+    # -- effect builders (called lazily) ---------------------------------------------------
+    def _earned(self, mid: str, lot: list[Any], pending: bool,
+                reason: Reason) -> PointsEarned:
+        lot_id, rule_id, eid, at, points, _, _, available_at, expires_at = lot
+        return self._earned_effect(mid, lot_id, rule_id, eid, at, points, pending,
+                                   available_at, expires_at, reason)
+
+    def _pooled(self, mid: str, rule_id: str, eid: str, at: datetime, points: int,
+                reason: Reason) -> PointsEarned:
+        return self._earned_effect(mid, None, rule_id, eid, at, points, False, None, None,
+                                   reason)
+
+    def _earned_effect(self, mid: str, lot_id: str | None, rule_id: str, eid: str,
+                       at: datetime, points: int, pending: bool, available_at: datetime | None,
+                       expires_at: datetime | None, reason: Reason) -> PointsEarned:
+        reason = reason_text(reason)
+        if reason is None:
+            rule = self.rules[rule_id]
+            assert isinstance(rule, PointsPerPurchase)
+            reason = rule.reason(points, eid)
+        if available_at is not None:
+            reason += f", available from {fmt_date(available_at, self.zone)}"
+        elif pending:
+            reason += f", available once the order is {self.scheme.release_on}"
+        if expires_at is not None:
+            reason += f", valid until {fmt_date(expires_at - timedelta(seconds=1), self.zone)}"
+        return PointsEarned.model_construct(
+            rule_id=rule_id, reason=reason, member_id=mid, event_id=eid, at=at, points=points,
+            lot_id=lot_id, status="pending" if pending else "available",
+            available_at=available_at, expires_at=expires_at,
+        )
+
+    def _capped(self, m: Member, rule: PointsPerPurchase | PointsPerAmount | PointsForEvent,
+                points: int, at: datetime) -> tuple[int, str]:
+        """Apply the rule's caps; return the points allowed and a note when capped."""
+        note = ""
+        for cap in rule.caps:
+            period = cap.period
+            if period is None:
+                allowed = cap.points
+            else:
+                key = f"{rule.id}@{cap.per}@{period.key(at, self.zone)}"
+                allowed = cap.points - m.earn_counters.get(key, 0)
+            if points > allowed:
+                points = max(allowed, 0)
+                note = f" (capped: {cap.describe()})"
+        return points, note
+
+    def _count(self, m: Member, rule: PointsPerPurchase | PointsPerAmount | PointsForEvent,
+               points: int, at: datetime) -> None:
+        """Add credited points to the rule's period counters, forgetting ended periods."""
+        counters = m.earn_counters
+        for per in {cap.per for cap in rule.caps if cap.period is not None}:
+            prefix = f"{rule.id}@{per}@"
+            key = prefix + Period(per).key(at, self.zone)
+            for old in [k for k in counters if k.startswith(prefix) and k != key]:
+                del counters[old]
+            counters[key] = counters.get(key, 0) + points
+
+    def _uncount(self, m: Member, rule: PointsPerPurchase | PointsPerAmount | PointsForEvent,
+                 points: int, at: datetime) -> None:
+        for per in {cap.per for cap in rule.caps if cap.period is not None}:
+            key = f"{rule.id}@{per}@{Period(per).key(at, self.zone)}"
+            if key in m.earn_counters:
+                m.earn_counters[key] = max(0, m.earn_counters[key] - points)
+
+    def grant(self, m: Member, points: int, rule_id: str, event_id: str, at: datetime,
+              reason: str, log: Log, trace: Trace) -> None:
+        """Credit ``points`` on behalf of another family (goodwill, a points gift) or a
+        non-purchase rule.
+
+        The points join the scheme like earned ones: a lot with the scheme's expiry (or the
+        pool), counted in ``points_earned``, repaying debt first, with a ``PointsEarned``
+        effect carrying ``reason``. They are available at once (no pending period).
+        """
+        if points <= 0:
+            return
+        lot_id = f"{event_id}/{rule_id}"
+        expires_at = None
+        if self.pool:
+            m.pooled += points
+            m.available += points
+            held: str | None = None
+        else:
+            if self.lot_expiry is not None:
+                expires_at = self.lot_expiry.expires_at(at, self.zone)
+            m.add_lot([lot_id, rule_id, event_id, at, points, points, False, None, expires_at])
+            held = lot_id
+        m.earned += points
+        if self.inactivity is not None:
+            self._touch(m, at)
+        log.append((_build_granted, rule_id, m.member_id, event_id, at, points, held,
+                    expires_at, reason))
+        if trace is not None:
+            trace.append((rule_id, "applied", reason))
+        if m.debt:
+            self._repay_debt(m, lot_id, event_id, at, log)
+
+    def _touch(self, m: Member, at: datetime) -> None:
+        """Record activity at ``at`` and ask the engine to look again when it would lapse."""
+        assert self.inactivity is not None
+        if m.last_activity is None or at > m.last_activity:
+            m.last_activity = at
+        m.schedule(self.inactivity.due(m.last_activity, self.zone))
+
+    def _repay_debt(self, m: Member, lot_id: str, eid: str, at: datetime, log: Log) -> None:
+        """Withhold new points to repay debt: from the new lot, or from the pool."""
+        lot = next((lot for lot in reversed(m.lots) if lot[L_ID] == lot_id), None)
+        if lot is None:
+            pay = min(m.debt, m.pooled)
+            m.pooled -= pay
+            m.available -= pay
+            from_pending = 0
+        else:
+            pay = min(m.debt, lot[L_REMAINING])
+            from_pending = pay if lot[L_PENDING] else 0
+            m.take_from_lot(lot, pay)
+            m.drop_empty_lots()
+        if not pay:
+            return
+        m.debt -= pay
+        m.revoked += pay
+        log.append((_build_revoked, "clawback", m.member_id, eid, at, pay, from_pending, 0,
+                    None, f"{plural(pay)} of {eid} repay points owed after a return"))
+
+
+def _build_granted(rule_id: str, mid: str, eid: str, at: datetime, points: int,
+                   lot_id: str | None, expires_at: datetime | None,
+                   reason: str) -> PointsEarned:
+    return PointsEarned.model_construct(
+        rule_id=rule_id, reason=reason, member_id=mid, event_id=eid, at=at, points=points,
+        lot_id=lot_id, status="available", available_at=None, expires_at=expires_at,
+    )
+
+
+def _build_released(mid: str, at: datetime, points: int, lot_id: str, why: str,
+                    event_id: str | None) -> PointsReleased:
+    order = lot_id.rsplit("/", 1)[0]
+    return PointsReleased.model_construct(
+        rule_id="pending",
+        reason=f"{plural(points)} from order {order} {'is' if points == 1 else 'are'} now "
+        f"available: {why}",
+        member_id=mid, event_id=event_id, at=at, points=points, lot_id=lot_id,
+    )
+
+
+def _build_expired(mid: str, at: datetime, points: int, lot_id: str | None,
+                   reason: str, from_pending: int) -> PointsExpired:
+    return PointsExpired.model_construct(
+        rule_id="expiry", reason=reason, member_id=mid, event_id=None, at=at, points=points,
+        lot_id=lot_id, from_pending=from_pending,
+    )
+
+
+def _build_revoked(rule_id: str, mid: str, eid: str, at: datetime, points: int,
+                   from_pending: int, debt: int, purchase_id: str | None,
+                   reason: str) -> PointsRevoked:
+    return PointsRevoked.model_construct(
+        rule_id=rule_id, reason=reason, member_id=mid, event_id=eid, at=at, points=points,
+        from_pending=from_pending, debt_added=debt, purchase_id=purchase_id,
+    )

@@ -1,0 +1,154 @@
+"""Redemption of points for rewards and vouchers, compiled: the second layer of the stage.
+
+Holds :class:`RedeemStage` (``check_redemption``, ``redeem``, voucher issue and auto-issue)
+and the builders of their effects.
+
+Imports: :mod:`reciprocity.points.lots` and what it imports; never a later layer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from .._engine import (
+    Log,
+    Member,
+    Row,
+    Trace,
+)
+from ..effects import (
+    PointsRedeemed,
+    VoucherIssued,
+)
+from ..errors import (
+    InsufficientPoints,
+    InvalidEvent,
+    UnknownReward,
+)
+from ..events import (
+    Redemption,
+)
+from ..money import Money
+from ..state import Voucher
+from .lots import LotStage
+from .rules import (
+    fmt_date,
+    plural,
+)
+from .scheme import (
+    PointsAsCurrency,
+    Reward,
+)
+
+__all__ = ["RedeemStage"]
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+
+class RedeemStage(LotStage):
+    """Redemptions and vouchers: refusals, spending points, issuing (also automatically)."""
+
+    def _check_redemption_row(self, m: Member, row: Row) -> None:
+        self.check_redemption(m, row[5])
+
+    # -- redemption ----------------------------------------------------------------------
+    def check_redemption(self, m: Member, event: Redemption) -> Reward | PointsAsCurrency:
+        """Refuse an unknown reward, a malformed request or a shortfall; change nothing."""
+        reward = self.rewards.get(event.reward_id)
+        if reward is None:
+            known = ", ".join(sorted(self.rewards)) or "none"
+            raise UnknownReward(
+                f"Redemption.reward_id={event.reward_id!r} is not in the catalogue",
+                hint=f"use one of: {known}",
+            )
+        if isinstance(reward, PointsAsCurrency):
+            if event.points is None:
+                raise InvalidEvent(
+                    f"Redemption {event.id}: reward {reward.id!r} pays with points, so "
+                    "Redemption.points is needed", hint=f"say how many, from {reward.min_points}")
+            if event.points < reward.min_points or event.points % reward.step:
+                raise InvalidEvent(
+                    f"Redemption.points={event.points} for {reward.id!r}: "
+                    f"{reward.describe()}", hint=f"redeem at least {reward.min_points}"
+                    + (f" in multiples of {reward.step}" if reward.step > 1 else ""))
+            cost, what = event.points, f"{reward.name} of {plural(event.points)}"
+        else:
+            if event.points is not None:
+                raise InvalidEvent(
+                    f"Redemption.points={event.points} for fixed reward {reward.id!r}",
+                    hint="leave points out; the reward has a fixed price")
+            cost = reward.points * event.quantity
+            what = reward.name if event.quantity == 1 else f"{event.quantity} x {reward.name}"
+        if m.available < cost:
+            short = cost - m.available
+            raise InsufficientPoints(
+                f"Redemption {event.id}: {what} costs {plural(cost)} but member "
+                f"{m.member_id} has {m.available} available: {short} short",
+                shortfall=short,
+                hint=f"collect {plural(short)} more"
+                + (f" ({m.pending} pending)" if m.pending else ""),
+            )
+        return reward
+
+    def redeem(self, m: Member, event: Redemption, log: Log, trace: Trace) -> None:
+        """Spend points on a reward (the engine ran :meth:`check_redemption` first)."""
+        reward = self.rewards[event.reward_id]
+        if self.inactivity is not None:
+            self._touch(m, event.at)
+        if isinstance(reward, PointsAsCurrency):
+            assert event.points is not None
+            value = Money(reward.point_value.amount * event.points, self.ctx.currency)
+            self._issue(m, reward.id, reward.name, event.points, value,
+                        reward.expires_at(event.at, self.zone), event.id, event.at, 0,
+                        log, trace)
+            return
+        for index in range(event.quantity):
+            self._issue(m, reward.id, reward.name, reward.points, reward.value,
+                        reward.expires_at(event.at, self.zone), event.id, event.at, index,
+                        log, trace)
+
+    def _issue(self, m: Member, reward_id: str, name: str, points: int, value: Money,
+               expires: datetime | None, eid: str, at: datetime, index: int, log: Log,
+               trace: Trace) -> None:
+        m.take_available(points, newest_first=self.scheme.redemption_order == "lifo")
+        m.redeemed += points
+        voucher = Voucher.model_construct(
+            code=f"{eid}/{reward_id}/{index + 1}", reward_id=reward_id, value=value,
+            issued_at=at, expires_at=expires, source_event_id=eid,
+        )
+        m.vouchers.append(voucher)
+        log.append((_build_redeemed, reward_id, name, points, m.member_id, eid, at))
+        log.append((_build_voucher, reward_id, name, m.member_id, eid, at, voucher, self.zone))
+        if trace is not None:
+            trace.append((reward_id, "applied", f"{plural(points)} redeemed for {name} worth "
+                          f"{value}"))
+
+    def _auto_issue(self, m: Member, eid: str, at: datetime, log: Log, trace: Trace) -> None:
+        index = sum(1 for v in m.vouchers if v.source_event_id == eid)
+        for reward in self.auto_rewards:
+            while m.available >= reward.points:
+                self._issue(m, reward.id, reward.name, reward.points, reward.value,
+                            reward.expires_at(at, self.zone), eid, at, index, log, trace)
+                index += 1
+
+
+def _build_redeemed(reward_id: str, name: str, points: int, mid: str, eid: str,
+                    at: datetime) -> PointsRedeemed:
+    return PointsRedeemed.model_construct(
+        rule_id=reward_id, reason=f"{plural(points)} redeemed for {name}", member_id=mid,
+        event_id=eid, at=at, points=points, reward_id=reward_id,
+    )
+
+
+def _build_voucher(reward_id: str, name: str, mid: str, eid: str, at: datetime,
+                   voucher: Voucher, zone: ZoneInfo) -> VoucherIssued:
+    reason = f"{name} worth {voucher.value}"
+    if voucher.expires_at is not None:
+        reason += f", valid until {fmt_date(voucher.expires_at - timedelta(seconds=1), zone)}"
+    return VoucherIssued.model_construct(
+        rule_id=reward_id, reason=reason, member_id=mid, event_id=eid, at=at, voucher=voucher,
+    )
+
+
