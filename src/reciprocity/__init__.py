@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from importlib import metadata as _metadata
 
+from .benefits import TierBenefits
 from .conditions import (
     AllOf,
     Always,
@@ -112,7 +113,6 @@ from .points.scheme import (
     Validity,
 )
 from .policies._gift_eligibility import GiftOption, gift_eligibility
-from .policies._tiers_check import Finding, TypicalActivity, check_ladder, tier_progress
 from .policies.gifts import (
     AnniversaryGift,
     BirthdayGift,
@@ -146,31 +146,6 @@ from .policies.goodwill import (
     ResponseTime,
     VoucherCompensation,
 )
-from .policies.tiers import (
-    CalendarYear,
-    Downgrade,
-    Lifetime,
-    MembershipYear,
-    MetricGap,
-    MinOrders,
-    MinPoints,
-    MinSpend,
-    MonthsFromQualifying,
-    NoExpiry,
-    QualificationPeriod,
-    RequireAll,
-    RequireAny,
-    Requirement,
-    RestOfPeriodAndNext,
-    RollingMonths,
-    Tier,
-    TierBenefits,
-    TierLadder,
-    TierProgress,
-    TierValidity,
-    require_all,
-    require_any,
-)
 from .program import Program, program_json_schema
 from .replay import Replay, ReplaySummary
 from .seed import seed_program
@@ -190,6 +165,33 @@ from .state import (
     Voucher,
 )
 from .synthetic import SyntheticShop, synthetic_purchases, synthetic_shop
+from .tiers.check import Finding, TypicalActivity, check_ladder, tier_progress
+from .tiers.ladder import (
+    CalendarYear,
+    Downgrade,
+    Lifetime,
+    MembershipYear,
+    MetricGap,
+    MonthsFromQualifying,
+    NoExpiry,
+    QualificationPeriod,
+    RestOfPeriodAndNext,
+    RollingMonths,
+    Tier,
+    TierLadder,
+    TierProgress,
+    TierValidity,
+)
+from .tiers.requirements import (
+    MinOrders,
+    MinPoints,
+    MinSpend,
+    RequireAll,
+    RequireAny,
+    Requirement,
+    require_all,
+    require_any,
+)
 
 try:
     __version__ = _metadata.version("reciprocity")

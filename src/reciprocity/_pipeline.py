@@ -13,6 +13,7 @@ from .events import KINDS, PROFILE, PURCHASE, RETURN, SIGNUP, ProfileUpdate, Sig
 from .points.returns import line_record
 from .points.stage import CompiledPoints
 from .state import MemberState
+from .tiers.stage import CompiledTiers
 
 if TYPE_CHECKING:
     from .program import Program
@@ -68,7 +69,7 @@ def family_stages(program: Program, ctx: CompileContext,
     """
     stages: list[Stage] = []
     if program.tiers is not None:
-        stages.append(program.tiers.compile(ctx, points))
+        stages.append(CompiledTiers(program.tiers, ctx, points))
     if program.gifts is not None and program.gifts.rules:
         stages.append(program.gifts.compile(ctx, points,
                                             seed=f"{program.name}\x1f{program.version}"))

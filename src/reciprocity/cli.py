@@ -102,7 +102,7 @@ def _check(args: argparse.Namespace) -> int:
     from decimal import Decimal
 
     from .money import Money
-    from .policies._tiers_check import TypicalActivity
+    from .tiers.check import TypicalActivity
 
     program = Program.load(args.program)
     typical = None

@@ -50,13 +50,13 @@ from .events import Event, Purchase, PurchaseColumns, parse_event
 from .money import Money, validate_currency
 from .points.scheme import PointsAsCurrency, PointScheme
 from .points.stage import check_purchase_currency
-from .policies._tiers_check import Finding, TypicalActivity, check_program
 from .policies.gifts import GiftScheme
 from .policies.goodwill import GoodwillPolicy
-from .policies.tiers import TierLadder
 from .replay import Replay, decision, event_rows
 from .shared import Shared, SharedState
 from .state import MemberState
+from .tiers.check import Finding, TypicalActivity, check_program
+from .tiers.ladder import TierLadder
 
 __all__ = ["Program", "program_json_schema"]
 

@@ -24,6 +24,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from ..benefits import TierBenefits
 from ..limits import Budget, Cap, Period
 from ..money import Money, Rounding, currency_exponent
 from ..policies.gifts import (
@@ -59,24 +60,20 @@ from ..policies.goodwill import (
     ResponseTime,
     VoucherCompensation,
 )
-from ..policies.tiers import (
+from ..tiers.ladder import (
     CalendarYear,
     Downgrade,
     Lifetime,
     MembershipYear,
-    MinOrders,
-    MinPoints,
-    MinSpend,
     MonthsFromQualifying,
     NoExpiry,
-    Requirement,
     RestOfPeriodAndNext,
     RollingMonths,
     Tier,
-    TierBenefits,
     TierLadder,
     TierValidity,
 )
+from ..tiers.requirements import MinOrders, MinPoints, MinSpend, Requirement
 from ._core import CATEGORIES, COMPLAINT_CATEGORIES, CONSENTS, conditions, money, thresholds
 
 __all__ = ["GIFT_RULE_TYPES", "TIER_IDS", "gift_schemes", "goodwill_policies", "tier_ladders"]

@@ -1,6 +1,6 @@
 """Tier ladders in words: dates, reasons of tier effects, and a member's progress.
 
-Split from :mod:`reciprocity.policies._tiers_stage`, which logs the builders here and calls
+Split from :mod:`reciprocity.tiers.stage`, which logs the builders here and calls
 :func:`progress` for :func:`~reciprocity.tier_progress`.
 """
 
@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 from .._engine import Member
 from ..effects import TierChanged, TierGraceStarted
 from ..money import Money, Rounding
-from .tiers import MetricGap, RollingMonths, TierProgress
+from .ladder import MetricGap, RollingMonths, TierProgress
 
 if TYPE_CHECKING:
-    from ._tiers_stage import CompiledTiers, _Hot
+    from .periods import _Hot
+    from .stage import CompiledTiers
 
 __all__ = ["build_changed", "build_grace", "day", "describe_alternatives", "find_gaps",
            "last_day", "progress"]

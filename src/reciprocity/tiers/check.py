@@ -25,19 +25,12 @@ from pydantic import Field
 from .._model import Frozen, require_aware
 from ..errors import InvalidEvent, InvalidProgram
 from ..money import Money
+from ..shared import Shared
 from ..state import MemberState
-from .tiers import (
-    Lifetime,
-    MinOrders,
-    MinPoints,
-    MinSpend,
-    RequireAll,
-    RequireAny,
-    RollingMonths,
-    TierLadder,
-    TierProgress,
-    _RequirementBase,
-)
+from .ladder import Lifetime, RollingMonths, TierLadder, TierProgress
+from .report import progress
+from .requirements import MinOrders, MinPoints, MinSpend, RequireAll, RequireAny, _RequirementBase
+from .stage import CompiledTiers
 
 if TYPE_CHECKING:
     from ..points.scheme import PointScheme
@@ -410,10 +403,6 @@ def tier_progress(program: Program, state: MemberState, at: datetime | None = No
     >>> tier_progress(program, state).message
     '12.40 EUR to Silver by 31 Dec 2026'
     """
-    from ..shared import Shared
-    from ._tiers_report import progress
-    from ._tiers_stage import CompiledTiers
-
     pipeline = program._pipeline
     stage = next((s for s in pipeline.stages if isinstance(s, CompiledTiers)), None)
     if stage is None:

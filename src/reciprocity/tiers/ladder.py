@@ -1,8 +1,9 @@
-"""Tier ladders: qualification metrics and periods, validity, reviews, benefits, progress.
+"""Tier ladders, declared: qualification periods, validity, downgrades, tiers, progress.
 
 A ladder with a first tier reached almost at once and ever more attractive higher tiers:
 
->>> from reciprocity import Money
+>>> from decimal import Decimal
+>>> from reciprocity import MinOrders, MinSpend, Money, TierBenefits
 >>> eur = lambda amount: Money(amount, "EUR")
 >>> ladder = TierLadder(tiers=(
 ...     Tier(id="bronze", name="Bronze", requires=MinSpend(amount=eur("1.00"))),
@@ -15,26 +16,36 @@ A ladder with a first tier reached almost at once and ever more attractive highe
 >>> ladder.tiers[1].benefits.describe()
 '1.5x points and free shipping'
 
-The ladder is data (JSON, YAML, TOML); the engine compiles it once per program
-(``reciprocity.policies._tiers_stage``). The pre-launch checks (:func:`check_ladder`) and the
-progress report (:func:`tier_progress`) live in ``reciprocity.policies._tiers_check``.
+Holds the public models of qualification periods, tier validity, downgrades, :class:`Tier`,
+:class:`TierLadder`, and the progress report models :class:`MetricGap` and
+:class:`TierProgress`; requirements are in :mod:`reciprocity.tiers.requirements`, benefits in
+:mod:`reciprocity.benefits`. The ladder is data (JSON, YAML, TOML); ``reciprocity._pipeline``
+compiles it once per program into ``reciprocity.tiers.stage.CompiledTiers``. The pre-launch
+checks (``check_ladder``) and the progress report (``tier_progress``) live in
+:mod:`reciprocity.tiers.check`.
+
+Imports: the core's models, :mod:`reciprocity.benefits` and ``requirements``; never a
+compiled stage.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from .._model import Frozen, Instant, NonEmptyStr
 from ..benefits import TierBenefits
-from ..errors import InvalidProgram
 from ..money import Money
-
-if TYPE_CHECKING:
-    from .._stage import Stage
-    from ..conditions import CompileContext
+from .requirements import (
+    _MAX_ALTERNATIVES,
+    RequireAll,
+    RequireAny,
+    Requirement,
+    _plural,
+    _Policy,
+    _RequirementBase,
+)
 
 __all__ = [
     "CalendarYear",
@@ -42,240 +53,16 @@ __all__ = [
     "Lifetime",
     "MembershipYear",
     "MetricGap",
-    "MinOrders",
-    "MinPoints",
-    "MinSpend",
     "MonthsFromQualifying",
     "NoExpiry",
     "QualificationPeriod",
-    "RequireAll",
-    "RequireAny",
-    "Requirement",
     "RestOfPeriodAndNext",
     "RollingMonths",
     "Tier",
-    "TierBenefits",
     "TierLadder",
     "TierProgress",
     "TierValidity",
-    "require_all",
-    "require_any",
 ]
-
-_MAX_ALTERNATIVES = 256
-"""Most alternatives a tier's requirement may expand to ("a or b" and "c or d": 4)."""
-
-
-def _plural(n: int | Decimal, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-class _Policy(Frozen):
-    _error_class: ClassVar[type[InvalidProgram]] = InvalidProgram
-
-
-def _number(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
-
-
-# ---------------------------------------------------------------------------------------
-# Requirements: metrics and their combinations
-# ---------------------------------------------------------------------------------------
-
-
-class _RequirementBase(_Policy):
-    """Operators shared by every requirement: ``&`` (all of) and ``|`` (any of)."""
-
-    def __and__(self, other: object) -> RequireAll:
-        if not isinstance(other, _RequirementBase):
-            return NotImplemented
-        return require_all(self, other)  # type: ignore[arg-type]
-
-    def __or__(self, other: object) -> RequireAny:
-        if not isinstance(other, _RequirementBase):
-            return NotImplemented
-        return require_any(self, other)  # type: ignore[arg-type]
-
-    def __bool__(self) -> bool:
-        raise TypeError(
-            "a requirement has no truth value; combine requirements with & and |, "
-            "not and/or, and test for presence with 'is not None'"
-        )
-
-    def describe(self) -> str:
-        """The requirement in plain words."""
-        raise NotImplementedError
-
-    def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
-        """Every metric threshold in the requirement, in declared order."""
-        raise NotImplementedError
-
-    def __str__(self) -> str:
-        return self.describe()
-
-
-class MinSpend(_RequirementBase):
-    """Net spend in the qualification period (purchases less returns) of at least ``amount``.
-
-    >>> MinSpend(amount=Money("350", "EUR")).describe()
-    'spend 350.00 EUR'
-    """
-
-    type: Literal["min_spend"] = "min_spend"
-    amount: Money
-
-    @field_validator("amount")
-    @classmethod
-    def _not_negative(cls, value: Money) -> Money:
-        if value.amount < 0:
-            raise ValueError("a spend threshold cannot be negative")
-        return value
-
-    def describe(self) -> str:
-        return f"spend {self.amount}"
-
-    def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
-        return [self]
-
-
-class MinOrders(_RequirementBase):
-    """At least ``count`` orders in the period; an order returned in full does not count.
-
-    >>> MinOrders(count=1).describe()
-    '1 order'
-    """
-
-    type: Literal["min_orders"] = "min_orders"
-    count: int = Field(ge=0)
-
-    def describe(self) -> str:
-        return _plural(self.count, "order")
-
-    def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
-        return [self]
-
-
-class MinPoints(_RequirementBase):
-    """At least ``points`` points earned in the period, never the redeemable balance.
-
-    Points count when a purchase earns them (pending ones too) and stop counting when a
-    return takes them back. Points granted by other families (goodwill, gifts) do not
-    qualify. ``rules`` counts only the points of those earning rules: airline-style
-    "qualifying points". ``label`` names them for customers.
-
-    >>> MinPoints(points=650).describe()
-    '650 points'
-    >>> MinPoints(points=325, rules=("flights",), label="qualifying points").describe()
-    '325 qualifying points'
-    >>> MinPoints(points=325, rules=("flights", "rail")).describe()
-    '325 points from flights, rail'
-    """
-
-    type: Literal["min_points"] = "min_points"
-    points: int = Field(ge=0)
-    rules: tuple[NonEmptyStr, ...] | None = Field(default=None, min_length=1)
-    """Earning rule ids whose points count; ``None`` counts every earning rule."""
-    label: NonEmptyStr | None = None
-
-    @property
-    def unit(self) -> str:
-        """What is counted, in words: ``"points"``, ``"qualifying points"``..."""
-        if self.label is not None:
-            return self.label
-        if self.rules is None:
-            return "points"
-        return "points from " + ", ".join(self.rules)
-
-    def describe(self) -> str:
-        unit = self.unit
-        if self.points == 1 and unit.endswith("points"):
-            unit = unit[:-1]
-        return f"{self.points} {unit}"
-
-    def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
-        return [self]
-
-
-class RequireAll(_RequirementBase):
-    """Every one of ``requirements``; build it with ``a & b``.
-
-    >>> (MinPoints(points=650) & MinOrders(count=2)).describe()
-    '650 points and 2 orders'
-    """
-
-    type: Literal["require_all"] = "require_all"
-    requirements: tuple[Requirement, ...] = Field(min_length=1)
-
-    def describe(self) -> str:
-        return " and ".join(_wrap(r, RequireAny) for r in self.requirements)
-
-    def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
-        return [leaf for r in self.requirements for leaf in r.leaves()]
-
-
-class RequireAny(_RequirementBase):
-    """At least one of ``requirements``; build it with ``a | b``.
-
-    >>> (MinSpend(amount=Money("350", "EUR")) | MinOrders(count=10)).describe()
-    'spend 350.00 EUR or 10 orders'
-    """
-
-    type: Literal["require_any"] = "require_any"
-    requirements: tuple[Requirement, ...] = Field(min_length=1)
-
-    def describe(self) -> str:
-        return " or ".join(_wrap(r, RequireAll) for r in self.requirements)
-
-    def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
-        return [leaf for r in self.requirements for leaf in r.leaves()]
-
-
-def _wrap(requirement: _RequirementBase, other: type) -> str:
-    text = requirement.describe()
-    return f"({text})" if isinstance(requirement, other) else text
-
-
-Requirement = Annotated[
-    Union["MinSpend", "MinOrders", "MinPoints", "RequireAll", "RequireAny"],
-    Field(discriminator="type"),
-]
-"""Any requirement; the ``type`` field picks the class. There is no "not": a tier must
-never be lost by buying more."""
-
-for _model in (RequireAll, RequireAny):
-    _model.model_rebuild()
-
-
-def require_all(*requirements: Requirement) -> RequireAll:
-    """All of ``requirements``; nested ``RequireAll`` are flattened (``a & b & c``).
-
-    >>> len(require_all(MinOrders(count=1), MinOrders(count=2) & MinOrders(count=3))
-    ...     .requirements)
-    3
-    """
-    flat: list[Requirement] = []
-    for requirement in requirements:
-        if not isinstance(requirement, _RequirementBase):
-            raise TypeError(f"require_all() takes requirements, got {type(requirement).__name__}")
-        flat.extend(requirement.requirements if isinstance(requirement, RequireAll)
-                    else (requirement,))
-    return RequireAll(requirements=tuple(flat))
-
-
-def require_any(*requirements: Requirement) -> RequireAny:
-    """Any of ``requirements``; nested ``RequireAny`` are flattened (``a | b | c``).
-
-    >>> require_any(MinOrders(count=10), MinOrders(count=1) | MinOrders(count=2)).describe()
-    '10 orders or 1 order or 2 orders'
-    """
-    flat: list[Requirement] = []
-    for requirement in requirements:
-        if not isinstance(requirement, _RequirementBase):
-            raise TypeError(f"require_any() takes requirements, got {type(requirement).__name__}")
-        flat.extend(requirement.requirements if isinstance(requirement, RequireAny)
-                    else (requirement,))
-    return RequireAny(requirements=tuple(flat))
 
 
 # ---------------------------------------------------------------------------------------
@@ -443,6 +230,7 @@ class Downgrade(_Policy):
 class Tier(_Policy):
     """One rung of the ladder: what it takes (``requires``) and what it brings.
 
+    >>> from reciprocity import MinOrders
     >>> Tier(id="gold", requires=MinOrders(count=12)).display_name
     'gold'
     """
@@ -478,7 +266,7 @@ class TierLadder(_Policy):
             (default), :class:`MonthsFromQualifying` or :class:`NoExpiry`.
         downgrade: what happens when it runs out (:class:`Downgrade`).
 
-    >>> from reciprocity import Money
+    >>> from reciprocity import MinOrders, Money
     >>> TierLadder(tiers=(Tier(id="a", requires=MinOrders(count=1)),),
     ...            period=RollingMonths(months=12))
     Traceback (most recent call last):
@@ -514,12 +302,6 @@ class TierLadder(_Policy):
                 f"validity rest_of_period_and_next needs a calendar or membership year, not "
                 f"period {self.period.type}; use MonthsFromQualifying(months=...) or NoExpiry()")
         return self
-
-    def compile(self, ctx: CompileContext, points: Any = None) -> Stage:
-        """The ladder as a compiled stage of its program (done once, when it is built)."""
-        from ._tiers_stage import CompiledTiers
-
-        return CompiledTiers(self, ctx, points)
 
     def index(self, tier_id: str) -> int:
         """Position of ``tier_id`` on the ladder (0 is the lowest)."""

@@ -13,40 +13,43 @@ reviews a return changes the tier only with ``Downgrade(on_return=True)``.
 
 Qualification is derived from the member's purchase records, never stored: the hot state
 keeps the purchases sorted by time and, for period ladders, running totals per period.
-Reasons and progress reports are in :mod:`reciprocity.policies._tiers_report`.
+Reasons and progress reports are in :mod:`reciprocity.tiers.report`.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
-from itertools import product
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
 from .._engine import (
-    P_AMOUNT,
     P_AT,
     P_CLOSED,
-    P_EARNED,
-    P_RETURNED,
-    P_REVOKED,
     Log,
     Member,
     Row,
     Trace,
 )
-from .._stage import Check, Handler, Stage
+from .._stage import Check, Handler
 from ..conditions import CompileContext
 from ..errors import InvalidEvent
 from ..events import PURCHASE, RETURN, SIGNUP
 from ..state import MemberState, TierStatus
-from ._tiers_hot import level_function, purchase_handler
-from ._tiers_report import (
+from .hot import level_function, purchase_handler
+from .ladder import (
+    CalendarYear,
+    MembershipYear,
+    MonthsFromQualifying,
+    RestOfPeriodAndNext,
+    RollingMonths,
+    TierLadder,
+)
+from .periods import TierPeriods, _Hot
+from .report import (
     _AT,
     _CAL,
     _LIFE,
@@ -55,7 +58,6 @@ from ._tiers_report import (
     _NONE,
     _REST,
     _ROLLING,
-    Alternative,
     Change,
     Earned,
     Metrics,
@@ -64,61 +66,16 @@ from ._tiers_report import (
     build_grace,
     day,
 )
-from .tiers import (
-    CalendarYear,
-    MembershipYear,
-    MinOrders,
-    MinPoints,
-    MinSpend,
-    MonthsFromQualifying,
-    RequireAll,
-    RequireAny,
-    RestOfPeriodAndNext,
-    RollingMonths,
-    TierLadder,
-    _RequirementBase,
-)
+from .requirements import MinSpend
 
 __all__ = ["CompiledTiers"]
 
 _ZERO = Decimal(0)
 
 
-class _Hot:
-    """A member's tier state while a program works on it."""
-
-    __slots__ = ("acc", "anchor", "anchor_date", "before", "bounds", "grace_until", "index",
-                 "left", "order", "since", "valid_until", "window")
-
-    def __init__(self) -> None:
-        self.index = -1
-        self.since: datetime | None = None
-        self.valid_until: datetime | None = None
-        self.grace_until: datetime | None = None
-        self.anchor: datetime | None = None
-        self.anchor_date: date | None = None
-        self.order: list[tuple[datetime, str]] = []
-        """Every purchase as (at, id), in (at, id) order."""
-        self.acc: dict[int, Metrics] = {}
-        """Running totals per period key (period and lifetime ladders)."""
-        self.bounds: tuple[int, datetime, datetime, datetime, datetime,
-                           datetime | None] | None = None
-        """(key, start, end, start in UTC, end in UTC, validity) of the period last looked
-        up: the UTC pair compares fast with the UTC times of events; the validity is that
-        of a tier reached in the period when it lasts the rest of the period and the next
-        (``None`` otherwise)."""
-        self.before: tuple[str, int] | None = None
-        """(return id, level earned before it), noted by the return check."""
-        self.window: Metrics | None = None
-        """Rolling ladders: totals of ``order[left:]``, the window of the latest order
-        (``None``: count it again when next needed)."""
-        self.left = 0
-
-
-class CompiledTiers(Stage):
+class CompiledTiers(TierPeriods):
     """A :class:`~reciprocity.TierLadder` as functions over a hot member (stage 3)."""
 
-    name = "tiers"
 
     def __init__(self, ladder: TierLadder, ctx: CompileContext, points: Any = None) -> None:
         self.ladder = ladder
@@ -169,181 +126,6 @@ class CompiledTiers(Stage):
         """:meth:`level`, compiled for the ladder's requirements."""
         self.on_purchase = purchase_handler(self)
         """The purchase handler: :meth:`_on_purchase`, with the usual case compiled."""
-
-    # -- compiling requirements ----------------------------------------------------------
-    def _bucket(self, leaf: MinPoints) -> int:
-        key = None if leaf.rules is None else frozenset(leaf.rules)
-        if key not in self.buckets:
-            self.buckets.append(key)
-            self.units.append(leaf.unit)
-        return self.buckets.index(key)
-
-    def _dnf(self, requirement: _RequirementBase) -> list[Alternative]:
-        """The requirement as alternatives, each a set of thresholds that must all be met."""
-        if isinstance(requirement, MinSpend):
-            return [{0: requirement.amount.amount}]
-        if isinstance(requirement, MinOrders):
-            return [{1: requirement.count}]
-        if isinstance(requirement, MinPoints):
-            return [{2 + self._bucket(requirement): requirement.points}]
-        if isinstance(requirement, RequireAny):
-            out: list[Alternative] = []
-            for part in requirement.requirements:
-                for option in self._dnf(part):
-                    if option not in out:
-                        out.append(option)
-            return out
-        assert isinstance(requirement, RequireAll)
-        merged: list[Alternative] = []
-        for combination in product(*(self._dnf(part) for part in requirement.requirements)):
-            alternative: Alternative = {}
-            for piece in combination:
-                for key, need in piece.items():
-                    alternative[key] = max(need, alternative.get(key, need))
-            if alternative not in merged:
-                merged.append(alternative)
-        return merged
-
-    @staticmethod
-    def _predicate(dnf: list[Alternative]) -> Callable[[Metrics], bool]:
-        if len(dnf) == 1 and len(dnf[0]) == 1:
-            ((key, need),) = dnf[0].items()
-            return lambda metrics: bool(metrics[key] >= need)
-        if len(dnf) == 2 and len(dnf[0]) == 1 and len(dnf[1]) == 1:  # "a or b"
-            ((key_a, need_a),), ((key_b, need_b),) = dnf[0].items(), dnf[1].items()
-            return lambda metrics: bool(metrics[key_a] >= need_a or metrics[key_b] >= need_b)
-        if len(dnf) == 1 and len(dnf[0]) == 2:  # "a and b"
-            (key_a, need_a), (key_b, need_b) = dnf[0].items()
-            return lambda metrics: bool(metrics[key_a] >= need_a and metrics[key_b] >= need_b)
-        alternatives = [tuple(alternative.items()) for alternative in dnf]
-        return lambda metrics: any(all(metrics[key] >= need for key, need in alternative)
-                                   for alternative in alternatives)
-
-    def level(self, metrics: Metrics) -> int:
-        """Index of the highest tier whose requirement ``metrics`` meet, or -1."""
-        return self.level_of(metrics)
-
-    # -- metrics -------------------------------------------------------------------------
-    def zero(self) -> Metrics:
-        return [_ZERO, 0] + [0] * (self.width - 2)
-
-    def add(self, metrics: Metrics, record: list[Any], sign: int = 1) -> None:
-        """Add (``sign=-1``: take away) one purchase record's contribution, net of returns."""
-        metrics[0] += (record[P_AMOUNT] - record[P_RETURNED]) * sign
-        if not record[P_CLOSED]:
-            metrics[1] += sign
-        earned = record[P_EARNED]
-        if earned and self.width > 2:
-            revoked = record[P_REVOKED] or {}
-            for index, bucket in enumerate(self.buckets, 2):
-                total = 0
-                for rule, points in earned.items():
-                    if bucket is None or rule in bucket:
-                        total += points - revoked.get(rule, 0)
-                metrics[index] += total * sign
-
-    def total(self, m: Member, entries: list[tuple[datetime, str]]) -> Metrics:
-        metrics = self.zero()
-        purchases = m.purchases
-        for _, pid in entries:
-            self.add(metrics, purchases[pid])
-        return metrics
-
-    # -- periods -------------------------------------------------------------------------
-    def start(self, h: _Hot, key: int) -> datetime:
-        """Start of period ``key`` (a year, or the n-th membership year), local midnight."""
-        if self.kind == _CAL:
-            start = self._years.get(key)
-            if start is None:
-                start = self._years[key] = datetime(key, 1, 1, tzinfo=self.zone)
-            return start
-        assert h.anchor_date is not None
-        first = h.anchor_date + relativedelta(years=key)
-        return datetime(first.year, first.month, first.day, tzinfo=self.zone)
-
-    def start_utc(self, h: _Hot, key: int) -> datetime:
-        """:meth:`start` in UTC (the same instant), to search the order times with."""
-        if self.kind == _CAL:
-            start = self._years_utc.get(key)
-            if start is None:
-                start = self._years_utc[key] = self.start(h, key).astimezone(UTC)
-            return start
-        return self.start(h, key).astimezone(UTC)
-
-    def key(self, h: _Hot, at: datetime) -> int:
-        """The period that contains ``at`` (always 0 for lifetime and rolling ladders)."""
-        bounds = h.bounds
-        # The same comparison either way; in UTC it skips two UTC offset lookups.
-        if bounds is not None and ((bounds[3] <= at < bounds[4]) if at.tzinfo is UTC
-                                   else (bounds[1] <= at < bounds[2])):
-            return bounds[0]
-        if self.kind == _CAL:
-            key = at.astimezone(self.zone).year
-            shared = self._year_bounds.get(key)
-            if shared is None:  # one tuple per year for every member
-                shared = self._year_bounds[key] = self._bounds(h, key)
-            h.bounds = shared
-            return key
-        if self.kind == _MEMBER:
-            assert h.anchor_date is not None
-            key = at.astimezone(self.zone).year - h.anchor_date.year
-            while at < self.start(h, key):
-                key -= 1
-            while at >= self.start(h, key + 1):
-                key += 1
-        else:
-            return 0
-        h.bounds = self._bounds(h, key)
-        return key
-
-    def _bounds(self, h: _Hot, key: int) -> tuple[int, datetime, datetime, datetime, datetime,
-                                                  datetime | None]:
-        start, end = self.start(h, key), self.start(h, key + 1)
-        return (key, start, end, start.astimezone(UTC), end.astimezone(UTC),
-                self.start(h, key + 2) if self.valid_kind == _REST else None)
-
-    def validity(self, h: _Hot, at: datetime, key: int) -> datetime | None:
-        """Until when a reach at ``at`` (in period ``key``) is valid."""
-        if self.valid_kind == _REST:
-            return self.start(h, key + 2)
-        if self.valid_kind == _MONTHS_VALID:
-            assert self.lasts is not None
-            return at.astimezone(self.zone) + self.lasts
-        return None
-
-    def soft_validity(self, h: _Hot, at: datetime) -> datetime | None:
-        """Until when a tier given by the soft landing at a review at ``at`` lasts."""
-        if self.valid_kind == _REST:
-            return self.start(h, self.key(h, at) + 1)
-        return self.validity(h, at, 0)
-
-    def window_start(self, at: datetime) -> datetime:
-        assert self.window is not None
-        return at.astimezone(self.zone) - self.window
-
-    def _window_of(self, h: _Hot, at: datetime, key: int) -> Window:
-        if self.kind == _CAL:
-            return ("year", key)
-        if self.kind == _MEMBER:
-            return ("member", self.start(h, key))
-        if self.kind == _ROLLING:
-            return ("rolling", at)
-        return ("life",)
-
-    def open_window(self, m: Member, h: _Hot, at: datetime, *,
-                    inclusive: bool = True) -> tuple[Metrics, Window]:
-        """The metrics of the window at ``at``: the period so far, the rolling window
-        ending at ``at``, or everything; with orders at ``at`` itself when ``inclusive``."""
-        order = h.order
-        high = (bisect_right if inclusive else bisect_left)(order, at, key=_AT)
-        key = self.key(h, at)
-        if self.periodic:
-            low = bisect_left(order, self.start_utc(h, key), key=_AT)
-        elif self.kind == _ROLLING:
-            low = bisect_right(order, self.window_start(at), key=_AT)
-        else:
-            low = 0
-        return self.total(m, order[low:high]), self._window_of(h, at, key)
 
     # -- the hot member --------------------------------------------------------------------
     def _create(self, m: Member, at: datetime | None, anchor: datetime | None = None) -> _Hot:
@@ -652,87 +434,3 @@ class CompiledTiers(Stage):
         log.append(entry)
         if trace is not None:
             trace.append((self.rule_id, "applied", entry[0](*entry[1:]).reason))
-
-    # -- what qualification earns at a time ----------------------------------------------------
-    def earned(self, m: Member, h: _Hot, at: datetime, *, inclusive: bool) -> Earned:
-        """The highest tier a moment still valid at ``at`` reaches, and until when.
-
-        Moments are the orders before ``at`` (at ``at`` too when ``inclusive``); net amounts
-        are today's, so every return so far counts. A tier that needs nothing counts as
-        reached at ``at`` itself. (For a period ladder the period so far is its last order's
-        moment.)
-        """
-        order = h.order
-        high = (bisect_right if inclusive else bisect_left)(order, at, key=_AT)
-        if self.valid_kind == _REST:
-            key = self.key(h, at)
-            low_cur = bisect_left(order, self.start_utc(h, key), key=_AT)
-            low_prev = bisect_left(order, self.start_utc(h, key - 1), key=_AT)
-            current = self.total(m, order[low_cur:high])
-            previous = self.total(m, order[low_prev:low_cur])
-            level_cur, level_prev = self.level(current), self.level(previous)
-            if level_cur >= 0 and level_cur >= level_prev:
-                return (level_cur, self.start(h, key + 2), current,
-                        self._window_of(h, at, key))
-            if level_prev >= 0:
-                return (level_prev, self.start(h, key + 1), previous,
-                        self._window_of(h, at, key - 1))
-            return (-1, None, current, self._window_of(h, at, key))
-        best: Earned = (-1, None, self.zero(), self._window_of(h, at, self.key(h, at)))
-        lasts = self.lasts
-        cut = None
-        if lasts is not None:
-            cut = at.astimezone(self.zone) - lasts - timedelta(days=4)
-        for moment, metrics, window in self._moments(m, h, high, cut):
-            level = self.level(metrics)
-            if level < 0 or level < best[0]:
-                continue
-            until = None if lasts is None else moment.astimezone(self.zone) + lasts
-            if until is not None and until <= at:
-                continue
-            best = (level, until, list(metrics), window)
-        level = self.level(self.zero())  # a tier that needs nothing is reached at any time
-        if level >= 0 and level >= best[0]:
-            until = None if lasts is None else at.astimezone(self.zone) + lasts
-            best = (level, until, self.zero(), self._window_of(h, at, self.key(h, at)))
-        return best
-
-    def _moments(self, m: Member, h: _Hot, high: int,
-                 cut: datetime | None) -> Iterator[tuple[datetime, Metrics, Window]]:
-        """(time, window metrics, window) at each order before index ``high`` after ``cut``.
-
-        The metrics list is reused from one moment to the next: copy it to keep it.
-        """
-        order = h.order
-        first = 0 if cut is None else bisect_right(order, cut, key=_AT)
-        purchases = m.purchases
-        if self.kind == _ROLLING:
-            low = bisect_right(order, self.window_start(order[first][0]), key=_AT) \
-                if first < high else 0
-            metrics = self.total(m, order[low:first])
-            for index in range(first, high):
-                at, pid = order[index]
-                self.add(metrics, purchases[pid])
-                start = self.window_start(at)
-                while low < index and order[low][0] <= start:
-                    self.add(metrics, purchases[order[low][1]], -1)
-                    low += 1
-                yield at, metrics, ("rolling", at)
-            return
-        if self.kind == _LIFE:
-            metrics = self.total(m, order[:first])
-            for index in range(first, high):
-                self.add(metrics, purchases[order[index][1]])
-                yield order[index][0], metrics, ("life",)
-            return
-        key = None
-        metrics = self.zero()
-        for index in range(first, high):
-            at, pid = order[index]
-            moment_key = self.key(h, at)
-            if moment_key != key:
-                key = moment_key
-                low = bisect_left(order, self.start_utc(h, key), key=_AT)
-                metrics = self.total(m, order[low:index])
-            self.add(metrics, purchases[pid])
-            yield at, metrics, self._window_of(h, at, key)

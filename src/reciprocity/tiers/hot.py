@@ -1,4 +1,4 @@
-"""The tier ladder's per-order work, compiled once per program (see ``_tiers_stage.py``).
+"""The tier ladder's per-order work, compiled once per program (see :mod:`reciprocity.tiers.stage`).
 
 A replay meets the ladder on every order, and almost always in the same case: a period (or
 lifetime) ladder, an order later than every order the member has, a tier that is only held.
@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 
 from .._engine import P_AMOUNT, P_CLOSED, P_RETURNED, Log, Member, Row, Trace
 from .._stage import Handler
-from ._tiers_report import _REST, _ROLLING, Alternative, Metrics
+from .report import _REST, _ROLLING, Alternative, Metrics
 
 if TYPE_CHECKING:
-    from ._tiers_stage import CompiledTiers, _Hot
+    from .periods import _Hot
+    from .stage import CompiledTiers
 
 __all__ = ["level_function", "purchase_handler"]
 
