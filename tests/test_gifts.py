@@ -703,7 +703,7 @@ class TestTierGift:
 
     def test_with_a_real_ladder(self) -> None:
         """With the tier ladder, the gift follows the member's tier."""
-        from reciprocity.policies.tiers import MinSpend, Tier, TierLadder
+        from reciprocity import MinSpend, Tier, TierLadder
 
         ladder = TierLadder(tiers=(
             Tier(id="bronze", requires=MinSpend(amount=eur("1.00"))),

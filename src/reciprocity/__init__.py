@@ -86,6 +86,26 @@ from .events import (
     parse_event,
     parse_events,
 )
+from .gifts.eligibility import GiftOption, gift_eligibility
+from .gifts.gift import CategorySample, FeedbackRequest, Gift, Stock
+from .gifts.order_rules import (
+    CategoryGift,
+    FirstOrderGift,
+    NthOrderGift,
+    OrderOverGift,
+    SurpriseGift,
+)
+from .gifts.scheme import (
+    AnniversaryGift,
+    BirthdayGift,
+    DriftRule,
+    GiftRule,
+    GiftScheme,
+    SeasonalGift,
+    ThankYouGift,
+    TierGift,
+    WelcomeGift,
+)
 from .limits import Budget, Cap, Period
 from .money import Money, Rounding, currency_exponent
 from .points.rules import (
@@ -111,27 +131,6 @@ from .points.scheme import (
     Reward,
     RewardItem,
     Validity,
-)
-from .policies._gift_eligibility import GiftOption, gift_eligibility
-from .policies.gifts import (
-    AnniversaryGift,
-    BirthdayGift,
-    CategoryGift,
-    CategorySample,
-    DriftRule,
-    FeedbackRequest,
-    FirstOrderGift,
-    Gift,
-    GiftRule,
-    GiftScheme,
-    NthOrderGift,
-    OrderOverGift,
-    SeasonalGift,
-    Stock,
-    SurpriseGift,
-    ThankYouGift,
-    TierGift,
-    WelcomeGift,
 )
 from .policies.goodwill import (
     Compensation,

@@ -10,6 +10,7 @@ from ._engine import P_AMOUNT, P_CLOSED, P_RETURNED, Log, Member, Row, Trace, fr
 from ._stage import Check, Handler, Stage, run_due
 from .conditions import CompileContext
 from .events import KINDS, PROFILE, PURCHASE, RETURN, SIGNUP, ProfileUpdate, SignUp
+from .gifts.stage import CompiledGifts
 from .points.returns import line_record
 from .points.stage import CompiledPoints
 from .state import MemberState
@@ -71,8 +72,8 @@ def family_stages(program: Program, ctx: CompileContext,
     if program.tiers is not None:
         stages.append(CompiledTiers(program.tiers, ctx, points))
     if program.gifts is not None and program.gifts.rules:
-        stages.append(program.gifts.compile(ctx, points,
-                                            seed=f"{program.name}\x1f{program.version}"))
+        stages.append(CompiledGifts(program.gifts, ctx, points,
+                                    seed=f"{program.name}\x1f{program.version}"))
     if program.goodwill is not None:
         stages.append(program.goodwill.compile(ctx, points))
     return stages

@@ -25,28 +25,27 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from ..benefits import TierBenefits
-from ..limits import Budget, Cap, Period
-from ..money import Money, Rounding, currency_exponent
-from ..policies.gifts import (
-    AnniversaryGift,
-    BirthdayGift,
+from ..gifts.gift import CategorySample, FeedbackRequest, Gift, Stock
+from ..gifts.order_rules import (
     CategoryGift,
-    CategorySample,
-    DriftRule,
-    FeedbackRequest,
     FirstOrderGift,
-    Gift,
-    GiftRule,
-    GiftScheme,
     NthOrderGift,
     OrderOverGift,
-    SeasonalGift,
-    Stock,
     SurpriseGift,
+)
+from ..gifts.scheme import (
+    AnniversaryGift,
+    BirthdayGift,
+    DriftRule,
+    GiftRule,
+    GiftScheme,
+    SeasonalGift,
     ThankYouGift,
     TierGift,
     WelcomeGift,
 )
+from ..limits import Budget, Cap, Period
+from ..money import Money, Rounding, currency_exponent
 from ..policies.goodwill import (
     Compensation,
     CreditCompensation,

@@ -43,10 +43,10 @@ from ..events import (
     Return,
     ReturnedLine,
 )
+from ..gifts.order_rules import CategoryGift
 from ..money import Money, currency_exponent
 from ..points.rules import CategoryMultiplier, PointsPerAmount
 from ..points.scheme import PointsAsCurrency
-from ..policies.gifts import CategoryGift
 from ._core import (
     CATEGORIES,
     COMPLAINT_CATEGORIES,

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from .._engine import P_AMOUNT, P_AT, P_RETURNED, Member
 from ..money import Money
 from ..shared import Shared
-from .gifts import SeasonalGift, percent
+from .gift import percent
+from .scheme import SeasonalGift
 
 __all__ = ["SpendRanking"]
 

@@ -19,24 +19,12 @@ from ..errors import InvalidEvent
 from ..limits import Period
 from ..shared import Shared, SharedState
 from ..state import MemberState
-from ._gift_calendar import birthday_window
-from ._gift_hot import TIME, Compiled, Hot, days, fmt_date, period_key
-from ._gift_triggers import CompiledGifts
-from .gifts import (
-    AnniversaryGift,
-    BirthdayGift,
-    CategoryGift,
-    FirstOrderGift,
-    Gift,
-    NthOrderGift,
-    OrderOverGift,
-    SeasonalGift,
-    ThankYouGift,
-    TierGift,
-    WelcomeGift,
-    _OrderRule,
-    percent,
-)
+from .calendar import birthday_window
+from .gift import Gift, _OrderRule, percent
+from .hot import TIME, Compiled, Hot, days, fmt_date, period_key
+from .order_rules import CategoryGift, FirstOrderGift, NthOrderGift, OrderOverGift
+from .scheme import AnniversaryGift, BirthdayGift, SeasonalGift, ThankYouGift, TierGift, WelcomeGift
+from .stage import CompiledGifts
 
 if TYPE_CHECKING:
     from ..program import Program

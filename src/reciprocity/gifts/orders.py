@@ -17,18 +17,13 @@ from typing import TYPE_CHECKING
 from .._engine import Log, Member, Row, Trace
 from ..limits import Period
 from ..money import Money
-from ._gift_hot import Compiled, Hot, period_key
-from .gifts import (
-    CategoryGift,
-    FirstOrderGift,
-    NthOrderGift,
-    OrderOverGift,
-    ThankYouGift,
-    ordinal,
-)
+from .gift import ordinal
+from .hot import Compiled, Hot, period_key
+from .order_rules import CategoryGift, FirstOrderGift, NthOrderGift, OrderOverGift
+from .scheme import ThankYouGift
 
 if TYPE_CHECKING:
-    from ._gift_triggers import CompiledGifts
+    from .stage import CompiledGifts
 
 __all__ = ["Step", "order_step"]
 

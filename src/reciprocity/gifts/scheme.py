@@ -1,15 +1,21 @@
-"""Gift-eligibility triggers: samples, welcome, birthday, seasonal, thank-you and win-back gifts.
+"""Gift schemes, declared: welcome, birthday, anniversary, tier, seasonal, thank-you, win-back.
 
 The shop gives something small first, consistently, and says clearly what it is worth. A
 :class:`GiftScheme` holds the gift rules (each a trigger, who is eligible and its limits), the
-program's gift budgets and the stock of physical gifts. The compiled rules live in
-``_gift_triggers.py``; the "what can I still get" report in ``_gift_eligibility.py``.
+program's gift budgets and the stock of physical gifts. This module holds the rules driven by
+the member's life and the calendar, the ``GiftRule`` union and :class:`GiftScheme`; what a rule
+gives is in :mod:`reciprocity.gifts.gift`, the order-driven rules in
+:mod:`reciprocity.gifts.order_rules`. ``reciprocity._pipeline`` compiles a scheme into
+``reciprocity.gifts.stage.CompiledGifts``; the "what can I still get" report is
+:mod:`reciprocity.gifts.eligibility`.
 
->>> from reciprocity import Money
+>>> from reciprocity import Gift, Money
 >>> voucher = Gift(id="bday-5", name="birthday voucher", kind="voucher",
 ...                value=Money("5.00", "EUR"))
 >>> BirthdayGift(id="birthday", gift=voucher, consents=("email",)).describe()
 'birthday voucher worth 5.00 EUR on your birthday, once a year; needs consent to email'
+
+Imports: the core's models, ``gift`` and ``order_rules``; never a compiled stage.
 """
 
 from __future__ import annotations
@@ -18,353 +24,43 @@ import calendar
 import re
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .._model import Frozen, NonEmptyStr
-from ..conditions import CompileContext, Condition
-from ..errors import InvalidProgram
-from ..limits import Budget, Cap, Period
+from .._model import NonEmptyStr
+from ..limits import Budget, Period
 from ..money import Money, Rounding
-from ..state import GiftKind
-
-if TYPE_CHECKING:
-    from .._stage import Stage
-    from ..points.stage import CompiledPoints
+from .gift import (
+    FeedbackRequest,
+    Gift,
+    Stock,
+    _and,
+    _plural,
+    _Policy,
+    _Rule,
+    ordinal,
+    percent,
+)
+from .order_rules import (
+    CategoryGift,
+    FirstOrderGift,
+    NthOrderGift,
+    OrderOverGift,
+    SurpriseGift,
+)
 
 __all__ = [
     "AnniversaryGift",
     "BirthdayGift",
-    "CategoryGift",
-    "CategorySample",
     "DriftRule",
-    "FeedbackRequest",
-    "FirstOrderGift",
-    "Gift",
     "GiftRule",
     "GiftScheme",
-    "NthOrderGift",
-    "OrderOverGift",
     "SeasonalGift",
-    "Stock",
-    "SurpriseGift",
     "ThankYouGift",
     "TierGift",
     "WelcomeGift",
 ]
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def ordinal(n: int) -> str:
-    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``21st``...
-
-    >>> [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 102)]
-    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '102nd']
-    """
-    if 10 <= n % 100 <= 20:
-        return f"{n}th"
-    return f"{n}{({1: 'st', 2: 'nd', 3: 'rd'}).get(n % 10, 'th')}"
-
-
-def percent(value: Decimal) -> str:
-    """A percentage without trailing zeros: ``Decimal("5.0")`` reads ``5 %``."""
-    text = format(value.normalize(), "f")
-    return f"{text} %"
-
-
-def _and(items: tuple[str, ...] | list[str]) -> str:
-    return " and ".join(items)
-
-
-class _Policy(Frozen):
-    _error_class: ClassVar[type[InvalidProgram]] = InvalidProgram
-
-
-class Gift(_Policy):
-    """What is given: a sample, a physical gift, a voucher, an e-book, early access...
-
-    ``value`` is what the gift is worth to the customer, stated with every grant (zero for
-    something like early access to a sale). A physical gift with limited stock names the
-    scheme's :class:`Stock` it comes from. A voucher with ``valid_days`` says until when it
-    can be used.
-
-    >>> from reciprocity import Money
-    >>> Gift(id="tea", name="tea sample", kind="sample", value=Money("2.50", "EUR")).phrase()
-    'tea sample worth 2.50 EUR'
-    """
-
-    id: NonEmptyStr
-    name: NonEmptyStr
-    kind: GiftKind
-    value: Money
-    stock: NonEmptyStr | None = None
-    """Id of the :class:`Stock` the gift is taken from; ``None`` for no stock limit."""
-    valid_days: int | None = Field(default=None, ge=1)
-    """Days a voucher stays valid after it is given; ``None`` for no end."""
-
-    @field_validator("value")
-    @classmethod
-    def _not_negative(cls, value: Money) -> Money:
-        if value.amount < 0:
-            raise ValueError("a gift's value cannot be negative; use 0 for early access")
-        return value
-
-    def phrase(self) -> str:
-        """The gift in words, with its value."""
-        return self.name if self.value.amount == 0 else f"{self.name} worth {self.value}"
-
-
-class Stock(_Policy):
-    """Units of a physical gift the program can give in all ("200 Christmas baskets").
-
-    Stock is program-wide: it lives in :class:`~reciprocity.SharedState` (``stock_used``).
-
-    >>> Stock(id="basket", units=200).describe()
-    'basket: 200 units in stock'
-    """
-
-    id: NonEmptyStr
-    units: int = Field(ge=0)
-
-    def describe(self) -> str:
-        """The stock in plain words."""
-        return f"{self.id}: {_plural(self.units, 'unit')} in stock"
-
-
-class CategorySample(_Policy):
-    """The sample given for an order that contains ``category``."""
-
-    category: NonEmptyStr
-    gift: Gift
-
-
-class FeedbackRequest(_Policy):
-    """A message suggested to the shop for a member who drifts away: a request for feedback.
-
-    >>> FeedbackRequest(id="miss-you", text="We miss you. What could we do better?").channel
-    'email'
-    """
-
-    id: NonEmptyStr
-    """The shop's message template id."""
-    channel: NonEmptyStr = "email"
-    text: NonEmptyStr
-    """The plain text of the message."""
-
-
-OnReturn = Literal["keep", "revoke", "charge_back"]
-"""What a return does to a gift given with the order once the order no longer qualifies:
-``"keep"`` (the member keeps it), ``"revoke"`` (the gift is taken back or cancelled) or
-``"charge_back"`` (the member keeps it and its value is deducted from the refund)."""
-
-
-class _Rule(_Policy):
-    """Fields every gift rule shares: eligibility and limits."""
-
-    id: NonEmptyStr
-    when: Condition | None = None
-    """A further condition (see :mod:`reciprocity.conditions`), checked when the rule fires."""
-    consents: tuple[NonEmptyStr, ...] = ()
-    """Consents the member must have given (e.g. ``"email"``)."""
-    tiers: tuple[NonEmptyStr, ...] = ()
-    """Tiers the member must be in; empty for every member."""
-    cap: Cap | None = None
-    """A per-member limit on this rule's gifts ("at most 1 per year"); revoked gifts do not
-    count."""
-    cooldown_days: int | None = Field(default=None, ge=1)
-    """Days that must pass after one of this rule's gifts before the next one."""
-    budget: NonEmptyStr | None = None
-    """Id of a program budget (in :attr:`GiftScheme.budgets`) that pays for these gifts."""
-
-    _listed: ClassVar[bool] = True
-    """Whether the eligibility report lists the rule (surprises and win-back do not)."""
-
-    def gifts(self) -> tuple[Gift, ...]:
-        """Every gift the rule can give."""
-        raise NotImplementedError
-
-    def _trigger(self) -> str:
-        raise NotImplementedError
-
-    def describe(self) -> str:
-        """The rule in plain words, as a customer could read it."""
-        parts = [self._trigger()]
-        if self.tiers:
-            parts.append("for members in tier " + " or ".join(self.tiers))
-        if self.consents:
-            parts.append("needs consent to " + _and(self.consents))
-        if self.when is not None:
-            parts.append(f"when {self.when.describe()}")
-        if self.cap is not None:
-            parts.append(self.cap.describe())
-        if self.cooldown_days is not None:
-            parts.append(f"at most once every {_plural(self.cooldown_days, 'day')}")
-        if self.budget is not None:
-            parts.append(f"while the {self.budget} budget lasts")
-        return "; ".join(parts)
-
-
-class _OrderRule(_Rule):
-    """A rule that fires on a purchase; ``on_return`` decides what a return does."""
-
-    on_return: OnReturn = "keep"
-    """What happens to the gift when a return means the order no longer qualifies (for
-    threshold gifts: the kept amount is no longer over the threshold; for the others: the
-    order is returned in full)."""
-    return_budget: bool = True
-    """Whether a revoked or charged-back gift gives its share of the budget back."""
-    return_stock: bool = False
-    """Whether a revoked gift goes back into stock (``True`` when it is sent back)."""
-
-    def still_qualifies(self, kept: Decimal) -> bool:
-        """Whether an order whose kept amount is ``kept`` still earns the gift."""
-        return kept > 0
-
-
-class FirstOrderGift(_OrderRule):
-    """A gift with the member's first order.
-
-    >>> from reciprocity import Money
-    >>> FirstOrderGift(id="first", gift=Gift(id="mug", name="mug", kind="physical",
-    ...                value=Money("8.00", "EUR"))).describe()
-    'mug worth 8.00 EUR with your first order'
-    """
-
-    type: Literal["first_order"] = "first_order"
-    gift: Gift
-
-    def gifts(self) -> tuple[Gift, ...]:
-        return (self.gift,)
-
-    def _trigger(self) -> str:
-        return f"{self.gift.phrase()} with your first order"
-
-
-class NthOrderGift(_OrderRule):
-    """A gift with every ``every``-th order (the 5th, 10th, 15th...).
-
-    >>> from reciprocity import Money
-    >>> NthOrderGift(id="fifth", every=5, gift=Gift(id="s", name="sample box", kind="sample",
-    ...              value=Money("4.00", "EUR"))).describe()
-    'sample box worth 4.00 EUR with every 5th order'
-    """
-
-    type: Literal["nth_order"] = "nth_order"
-    every: int = Field(ge=2)
-    gift: Gift
-
-    def gifts(self) -> tuple[Gift, ...]:
-        return (self.gift,)
-
-    def _trigger(self) -> str:
-        return f"{self.gift.phrase()} with every {ordinal(self.every)} order"
-
-
-class OrderOverGift(_OrderRule):
-    """A small gift with every order over ``amount`` (``inclusive``: of at least ``amount``).
-
-    A return that takes the kept amount under the threshold revokes the gift (or charges it
-    back) unless ``on_return="keep"``.
-
-    >>> from reciprocity import Money
-    >>> OrderOverGift(id="over-80", amount=Money("80.00", "EUR"), gift=Gift(
-    ...     id="tea", name="tea sample", kind="sample", value=Money("2.50", "EUR"))).describe()
-    'tea sample worth 2.50 EUR with every order over 80.00 EUR'
-    """
-
-    type: Literal["order_over"] = "order_over"
-    amount: Money
-    inclusive: bool = False
-    gift: Gift
-    on_return: OnReturn = "revoke"
-
-    def gifts(self) -> tuple[Gift, ...]:
-        return (self.gift,)
-
-    def threshold_text(self) -> str:
-        """``over 80.00 EUR`` or ``of at least 80.00 EUR``."""
-        return ("of at least " if self.inclusive else "over ") + str(self.amount)
-
-    def still_qualifies(self, kept: Decimal) -> bool:
-        limit = self.amount.amount
-        return kept >= limit if self.inclusive else kept > limit
-
-    def _trigger(self) -> str:
-        return f"{self.gift.phrase()} with every order {self.threshold_text()}"
-
-
-class CategoryGift(_OrderRule):
-    """A sample matching what was bought: for an order with a line in one of the samples'
-    categories, the sample of the member's top category among them.
-
-    The top category is the one the member has spent most on so far (this order included,
-    returns by line taken off); ties go to the sample declared first. Orders without lines
-    (e.g. :class:`~reciprocity.PurchaseColumns`) have no categories and get no sample.
-
-    >>> from reciprocity import Money
-    >>> def sample(c):
-    ...     return CategorySample(category=c, gift=Gift(id=f"{c}-s", name=f"{c} sample",
-    ...                           kind="sample", value=Money("2.00", "EUR")))
-    >>> print(CategoryGift(id="samples", samples=(sample("tea"), sample("coffee"))).describe())
-    a sample matching your order (tea sample worth 2.00 EUR with tea,
-    coffee sample worth 2.00 EUR with coffee), chosen by your favourite category
-    """
-
-    type: Literal["order_category"] = "order_category"
-    samples: tuple[CategorySample, ...] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _unique_categories(self) -> CategoryGift:
-        seen: set[str] = set()
-        for sample in self.samples:
-            if sample.category in seen:
-                raise ValueError(f"samples has category {sample.category!r} twice")
-            seen.add(sample.category)
-        return self
-
-    def gifts(self) -> tuple[Gift, ...]:
-        return tuple(sample.gift for sample in self.samples)
-
-    def _trigger(self) -> str:
-        each = ", ".join(f"{s.gift.phrase()} with {s.category}" for s in self.samples)
-        return f"a sample matching your order ({each}), chosen by your favourite category"
-
-
-class SurpriseGift(_OrderRule):
-    """A surprise: each qualifying order has a declared ``probability`` of a gift.
-
-    The draw is reproducible: a hash of the program's name and version, the rule id, the
-    member id and the order id (SHA-256), never a random generator, so the same inputs
-    always give the same draw. Surprises are not listed by the eligibility report.
-
-    >>> from decimal import Decimal
-    >>> from reciprocity import Money
-    >>> SurpriseGift(id="lucky", probability=Decimal("0.05"), gift=Gift(
-    ...     id="choc", name="chocolate", kind="sample", value=Money("3.00", "EUR"))).describe()
-    'a 5 % chance of chocolate worth 3.00 EUR with each order'
-    """
-
-    type: Literal["surprise"] = "surprise"
-    probability: Decimal = Field(gt=0, le=1)
-    min_amount: Money | None = None
-    """Only orders over this amount take part."""
-    gift: Gift
-
-    _listed: ClassVar[bool] = False
-
-    def gifts(self) -> tuple[Gift, ...]:
-        return (self.gift,)
-
-    def _trigger(self) -> str:
-        text = (f"a {percent(self.probability * 100)} chance of {self.gift.phrase()} "
-                "with each order")
-        if self.min_amount is not None:
-            text += f" over {self.min_amount}"
-        return text
 
 
 class WelcomeGift(_Rule):
@@ -777,13 +473,3 @@ class GiftScheme(_Policy):
             lines.append("Gift stock:")
             lines += [f"- {stock.describe()}" for stock in self.stock]
         return lines
-
-    def compile(self, ctx: CompileContext, points: CompiledPoints, *,
-                seed: str = "") -> Stage:
-        """The scheme as a :class:`~reciprocity._stage.Stage` (stage 4 of a program).
-
-        ``seed`` (the program's name and version) keys the surprise draws.
-        """
-        from ._gift_triggers import CompiledGifts
-
-        return CompiledGifts(self, ctx, points, seed=seed)

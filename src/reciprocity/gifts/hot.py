@@ -1,4 +1,4 @@
-"""The gift family's hot state and effect builders (see ``_gift_triggers.py``)."""
+"""The gift family's hot state and effect builders (see :mod:`reciprocity.gifts.stage`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ..effects import GiftGranted, GiftRevoked, MessageSuggested
 from ..limits import Budget, Period
 from ..money import Money
 from ..state import GiftKind
-from .gifts import Gift, _Rule
+from .gift import Gift, _Rule
 
 if TYPE_CHECKING:
     from ..conditions import Predicate

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 from dateutil.relativedelta import relativedelta
 
 from .._engine import P_AT, Log, Member, Row, Trace
-from ._gift_calendar import anniversary, birthday_window, local_midnight
-from ._gift_hot import TIME, Compiled, Hot, build_message, days, fmt_date
-from .gifts import AnniversaryGift, BirthdayGift, DriftRule
+from .calendar import anniversary, birthday_window, local_midnight
+from .hot import TIME, Compiled, Hot, build_message, days, fmt_date
+from .scheme import AnniversaryGift, BirthdayGift, DriftRule
 
 if TYPE_CHECKING:
-    from ._gift_triggers import CompiledGifts
+    from .stage import CompiledGifts
 
 __all__ = ["AnniversaryTimer", "BirthdayTimer", "DriftTimer", "SeasonTimer", "Timer"]
 
