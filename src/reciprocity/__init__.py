@@ -106,6 +106,21 @@ from .gifts.scheme import (
     TierGift,
     WelcomeGift,
 )
+from .goodwill.compensation import (
+    Compensation,
+    CreditCompensation,
+    GiftCompensation,
+    PointsCompensation,
+    RefundShare,
+    VoucherCompensation,
+)
+from .goodwill.policy import (
+    Diminishing,
+    GoodwillPolicy,
+    GoodwillRule,
+    LateResponseStep,
+    ResponseTime,
+)
 from .limits import Budget, Cap, Period
 from .money import Money, Rounding, currency_exponent
 from .points.rules import (
@@ -131,19 +146,6 @@ from .points.scheme import (
     Reward,
     RewardItem,
     Validity,
-)
-from .policies.goodwill import (
-    Compensation,
-    CreditCompensation,
-    Diminishing,
-    GiftCompensation,
-    GoodwillPolicy,
-    GoodwillRule,
-    LateResponseStep,
-    PointsCompensation,
-    RefundShare,
-    ResponseTime,
-    VoucherCompensation,
 )
 from .program import Program, program_json_schema
 from .replay import Replay, ReplaySummary

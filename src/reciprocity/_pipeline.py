@@ -11,6 +11,7 @@ from ._stage import Check, Handler, Stage, run_due
 from .conditions import CompileContext
 from .events import KINDS, PROFILE, PURCHASE, RETURN, SIGNUP, ProfileUpdate, SignUp
 from .gifts.stage import CompiledGifts
+from .goodwill.stage import CompiledGoodwill
 from .points.returns import line_record
 from .points.stage import CompiledPoints
 from .state import MemberState
@@ -75,7 +76,7 @@ def family_stages(program: Program, ctx: CompileContext,
         stages.append(CompiledGifts(program.gifts, ctx, points,
                                     seed=f"{program.name}\x1f{program.version}"))
     if program.goodwill is not None:
-        stages.append(program.goodwill.compile(ctx, points))
+        stages.append(CompiledGoodwill(program.goodwill, ctx, points))
     return stages
 
 

@@ -48,10 +48,10 @@ from .effects import Decision, TraceEntry
 from .errors import InvalidEvent, InvalidProgram, MissingDependency, ReciprocityError
 from .events import Event, Purchase, PurchaseColumns, parse_event
 from .gifts.scheme import GiftScheme
+from .goodwill.policy import GoodwillPolicy
 from .money import Money, validate_currency
 from .points.scheme import PointsAsCurrency, PointScheme
 from .points.stage import check_purchase_currency
-from .policies.goodwill import GoodwillPolicy
 from .replay import Replay, decision, event_rows
 from .shared import Shared, SharedState
 from .state import MemberState

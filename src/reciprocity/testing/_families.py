@@ -44,21 +44,23 @@ from ..gifts.scheme import (
     TierGift,
     WelcomeGift,
 )
-from ..limits import Budget, Cap, Period
-from ..money import Money, Rounding, currency_exponent
-from ..policies.goodwill import (
+from ..goodwill.compensation import (
     Compensation,
     CreditCompensation,
-    Diminishing,
     GiftCompensation,
+    PointsCompensation,
+    RefundShare,
+    VoucherCompensation,
+)
+from ..goodwill.policy import (
+    Diminishing,
     GoodwillPolicy,
     GoodwillRule,
     LateResponseStep,
-    PointsCompensation,
-    RefundShare,
     ResponseTime,
-    VoucherCompensation,
 )
+from ..limits import Budget, Cap, Period
+from ..money import Money, Rounding, currency_exponent
 from ..tiers.ladder import (
     CalendarYear,
     Downgrade,

@@ -24,7 +24,7 @@ A shop accepts a complaint and compensates, quickly and generously, but within l
 - **outcomes** for a complaint about an unknown or fully returned order, and for a duplicate
   (same order and category): no compensation, or a referral to the service team.
 
->>> from reciprocity import Money
+>>> from reciprocity import Money, VoucherCompensation
 >>> late = GoodwillRule(id="late", categories=("late_delivery",),
 ...                     compensation=VoucherCompensation(value=Money("5.00", "EUR")))
 >>> late.describe()
@@ -33,39 +33,34 @@ A shop accepts a complaint and compensates, quickly and generously, but within l
 ...     promised_hours=24, steps=(LateResponseStep(late_by_hours=0, factor="1.5"),)))
 >>> policy.response_time.describe()
 'first reply promised within 24 hours; a later reply steps compensation up: x1.5 when it is late'
+
+This module holds the rules, response time steps, the diminishing curve and
+:class:`GoodwillPolicy`; the compensations are in :mod:`reciprocity.goodwill.compensation`.
+``reciprocity._pipeline`` compiles a policy into ``reciprocity.goodwill.stage.CompiledGoodwill``.
+
+Imports: the core's models and ``compensation``; never a compiled stage.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .._model import Frozen, NonEmptyStr
+from .._model import NonEmptyStr
 from ..conditions import Condition
-from ..errors import InvalidProgram
 from ..events import ComplaintCategory
 from ..limits import Budget, Cap
 from ..money import Money, Rounding
-
-if TYPE_CHECKING:
-    from .._stage import Stage
-    from ..conditions import CompileContext
-    from ..points.stage import CompiledPoints
+from .compensation import Compensation, Factor, _plural, _Policy, num
 
 __all__ = [
-    "Compensation",
-    "CreditCompensation",
     "Diminishing",
-    "GiftCompensation",
     "GoodwillPolicy",
     "GoodwillRule",
     "LateResponseStep",
-    "PointsCompensation",
-    "RefundShare",
     "ResponseTime",
-    "VoucherCompensation",
 ]
 
 CATEGORY_WORDS: dict[str, str] = {
@@ -75,181 +70,6 @@ CATEGORY_WORDS: dict[str, str] = {
     "other": "other",
 }
 """Complaint categories in words, for descriptions and reasons."""
-
-Factor = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
-"""A non-negative multiplier such as ``1.5``."""
-
-
-def num(value: Decimal) -> str:
-    """A decimal without exponent or trailing zeros: ``1.50`` -> ``1.5``, ``1E+2`` -> ``100``.
-
-    >>> num(Decimal("1.50")), num(Decimal("100"))
-    ('1.5', '100')
-    """
-    text = format(value.normalize(), "f")
-    return text
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-class _Policy(Frozen):
-    _error_class: ClassVar[type[InvalidProgram]] = InvalidProgram
-
-
-# ---------------------------------------------------------------------------------------
-# Compensation: what a rule gives.
-# ---------------------------------------------------------------------------------------
-
-
-class PointsCompensation(_Policy):
-    """Points, credited through the program's point scheme (its lots, expiry and debt).
-
-    >>> PointsCompensation(points=50).describe()
-    '50 points'
-    """
-
-    type: Literal["points"] = "points"
-    points: int = Field(ge=1)
-
-    def describe(self) -> str:
-        """The compensation in plain words."""
-        return _plural(self.points, "point")
-
-
-class _Amount(_Policy):
-    """A money compensation: a fixed ``value``, or ``percent`` of a base with a ``max``."""
-
-    value: Money | None = None
-    """A fixed amount."""
-    percent: Decimal | None = Field(default=None, gt=0, le=100, allow_inf_nan=False)
-    """A share of ``of``, in percent (``10`` is 10 %)."""
-    of: Literal["order", "affected"] = "order"
-    """The base of ``percent``: what is left of the order's value (after returns), or the
-    complaint's ``amount_affected`` (the order's value when the complaint gives none)."""
-    max: Money | None = None
-    """At most this much, for a ``percent`` compensation."""
-    rounding: Rounding = Rounding.HALF_UP
-    """How ``percent`` of the base is rounded to the currency's minor unit."""
-
-    _noun: ClassVar[str] = "amount"
-
-    @model_validator(mode="after")
-    def _one_way(self) -> _Amount:
-        if (self.value is None) == (self.percent is None):
-            raise ValueError("give either value or percent, not both and not neither")
-        if self.value is not None and self.value.amount <= 0:
-            raise ValueError(f"value={self.value} must be more than zero")
-        if self.max is not None:
-            if self.percent is None:
-                raise ValueError("max only bounds a percent compensation; leave it out")
-            if self.max.amount <= 0:
-                raise ValueError(f"max={self.max} must be more than zero")
-        return self
-
-    def _base_words(self) -> str:
-        return ("the order value" if self.of == "order"
-                else "the amount affected")
-
-    def _amount_words(self) -> str:
-        if self.value is not None:
-            return f"a {self.value} {self._noun}"
-        assert self.percent is not None
-        text = f"a {self._noun} of {num(self.percent)} % of {self._base_words()}"
-        if self.max is not None:
-            text += f" (at most {self.max})"
-        return text
-
-    def describe(self) -> str:
-        """The compensation in plain words."""
-        return self._amount_words()
-
-    def money(self) -> tuple[Money, ...]:
-        """Every amount declared here (for the program's currency check)."""
-        return tuple(x for x in (self.value, self.max) if x is not None)
-
-
-class VoucherCompensation(_Amount):
-    """A voucher: fixed, or a share of the order value with a cap; optionally time-limited.
-
-    >>> from reciprocity import Money
-    >>> VoucherCompensation(percent=10, max=Money("20.00", "EUR"), valid_days=90).describe()
-    'a voucher of 10 % of the order value (at most 20.00 EUR), valid for 90 days'
-    """
-
-    type: Literal["voucher"] = "voucher"
-    valid_days: int | None = Field(default=None, ge=1)
-    """Days the voucher stays valid after it is given; ``None`` for no end."""
-
-    _noun: ClassVar[str] = "voucher"
-
-    def describe(self) -> str:
-        text = self._amount_words()
-        if self.valid_days is not None:
-            text += f", valid for {_plural(self.valid_days, 'day')}"
-        return text
-
-
-class CreditCompensation(_Amount):
-    """A credit on the member's account, fixed or a share of a base.
-
-    >>> from reciprocity import Money
-    >>> CreditCompensation(value=Money("5.00", "EUR")).describe()
-    'a 5.00 EUR credit'
-    """
-
-    type: Literal["credit"] = "credit"
-
-    _noun: ClassVar[str] = "credit"
-
-
-class RefundShare(_Amount):
-    """Part of the price paid back; ``percent=100`` with a Kulanz rule is a goodwill return.
-
-    >>> RefundShare(percent=100).describe()
-    'a refund of 100 % of the order value'
-    """
-
-    type: Literal["refund_share"] = "refund_share"
-
-    _noun: ClassVar[str] = "refund"
-
-
-class GiftCompensation(_Policy):
-    """A small present, named, with its value stated clearly.
-
-    >>> from reciprocity import Money
-    >>> GiftCompensation(name="tea sampler", value=Money("4.00", "EUR")).describe()
-    'a small gift: tea sampler (worth 4.00 EUR)'
-    """
-
-    type: Literal["gift"] = "gift"
-    name: NonEmptyStr
-    value: Money
-
-    @model_validator(mode="after")
-    def _positive(self) -> GiftCompensation:
-        if self.value.amount <= 0:
-            raise ValueError(f"value={self.value} must be more than zero")
-        return self
-
-    def describe(self) -> str:
-        """The compensation in plain words."""
-        return f"a small gift: {self.name} (worth {self.value})"
-
-    def money(self) -> tuple[Money, ...]:
-        """Every amount declared here (for the program's currency check)."""
-        return (self.value,)
-
-
-Compensation = Annotated[
-    PointsCompensation | VoucherCompensation | GiftCompensation | CreditCompensation
-    | RefundShare,
-    Field(discriminator="type"),
-]
-"""Any compensation; the ``type`` field picks the class."""
-
 
 # ---------------------------------------------------------------------------------------
 # Rules and steps
@@ -279,7 +99,7 @@ class GoodwillRule(_Policy):
         when: any other condition on the member.
         approval: always wait for a person's approval.
 
-    >>> from reciprocity import Money
+    >>> from reciprocity import Money, RefundShare
     >>> GoodwillRule(id="kulanz", tiers=("gold",), past_return_window=30,
     ...              categories=("quality", "damaged"), approval=True,
     ...              compensation=RefundShare(percent=100)).describe()
@@ -491,7 +311,7 @@ class GoodwillPolicy(_Policy):
         on_returned_order: a complaint about an order returned in full.
         on_duplicate: a second complaint about the same order and category.
 
-    >>> from reciprocity import Money, Period
+    >>> from reciprocity import Money, Period, PointsCompensation
     >>> policy = GoodwillPolicy(
     ...     rules=(GoodwillRule(id="any", compensation=PointsCompensation(points=20)),),
     ...     caps=(Cap(amount=Money("50.00", "EUR"), per=Period.MONTH),),
@@ -590,14 +410,3 @@ class GoodwillPolicy(_Policy):
             f"and category), {words[self.on_duplicate]}."
         )
         return lines
-
-    def compile(self, ctx: CompileContext, points: CompiledPoints) -> Stage:
-        """The policy as a compiled stage of its program (done once, when it is built).
-
-        Raises:
-            InvalidProgram: an amount in another currency than the program's, or points
-                compensation with no way to value points.
-        """
-        from ._goodwill_stage import CompiledGoodwill
-
-        return CompiledGoodwill(self, ctx, points)

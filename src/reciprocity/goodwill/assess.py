@@ -1,0 +1,279 @@
+"""What a complaint is worth, compiled: its facts, the limits left, matching rules and offers.
+
+Holds :class:`GoodwillAssessment`, the base layer of
+:class:`~reciprocity.goodwill.stage.CompiledGoodwill`: steps 1 to 5 of the order in the stage's
+docstring (the facts of a complaint, count and value limits, which rules match, each rule's
+offer and whether it needs approval) and the text of a member's history and an offer's worth.
+
+Imports: the core, the goodwill declarations, ``hot`` and ``reasons``; never ``stage``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+from .._engine import P_AMOUNT, P_AT, P_RETURNED, Member, Row
+from .._stage import Stage
+from ..events import Complaint
+from ..money import Money, Rounding
+from .compensation import num
+from .hot import (
+    _HUNDRED,
+    _ONE,
+    _ZERO,
+    C_AT,
+    C_CATEGORY,
+    C_DUP,
+    C_ID,
+    C_OUTCOME,
+    G_VALUE,
+    GoodwillState,
+    _Facts,
+    _Offer,
+    _plural,
+    _Rule,
+)
+from .policy import CATEGORY_WORDS, GoodwillPolicy, ordinal
+from .reasons import (
+    _hours,
+)
+
+__all__ = ["GoodwillAssessment"]
+
+
+class GoodwillAssessment(Stage):
+    """The goodwill stage's base layer; the attributes are set by ``CompiledGoodwill``."""
+
+    name = "goodwill"
+    policy: GoodwillPolicy
+    currency: str
+    zone: ZoneInfo
+    exp: Decimal
+    point_value: Decimal | None
+    rounding: Rounding
+
+    def _facts(self, m: Member, hot: GoodwillState, event: Complaint, at: datetime,
+               purchase: list[Any] | None) -> _Facts:
+        policy = self.policy
+        facts = _Facts()
+        facts.cid = event.id
+        facts.at = at
+        facts.severity = event.severity
+        if purchase is not None:
+            facts.order_id = event.order_id
+            facts.kept = purchase[P_AMOUNT] - purchase[P_RETURNED]
+            ordered = purchase[P_AT].astimezone(self.zone).date()
+            age = (at.astimezone(self.zone).date() - ordered).days
+            facts.days_past = age - policy.return_window_days
+        if event.amount_affected is not None:
+            facts.affected = event.amount_affected.amount
+        factor = _ONE
+        notes = facts.notes
+        promise = policy.response_time
+        if event.first_response_at is not None and promise is not None:
+            delay = event.first_response_at - at
+            promised = timedelta(hours=promise.promised_hours)
+            facts.late = delay > promised
+            step = None
+            for candidate in promise.steps:
+                if delay - promised > timedelta(hours=candidate.late_by_hours):
+                    step = candidate
+            if step is not None and step.factor != 1:
+                factor *= step.factor
+                notes.append(f"x{num(step.factor)}: our first reply took "
+                             f"{_hours(delay)}, we promise {promise.promised_hours} hours")
+        elif promise is not None:
+            facts.late = None
+        benefits = m.tier_benefits
+        if benefits is not None:
+            tier_factor = Decimal(benefits.goodwill_factor)
+            if tier_factor != 1:
+                factor *= tier_factor
+                notes.append(f"x{num(tier_factor)} for {m.tier_id} members")
+        curve = policy.diminishing
+        if curve is not None:
+            start = at.astimezone(self.zone) - relativedelta(days=curve.window_days)
+            nth = 1 + sum(1 for c in hot.complaints
+                          if c[C_DUP] is None and start < c[C_AT] <= at)
+            curve_factor = curve.factor(nth)
+            if curve_factor != 1:
+                factor *= curve_factor
+                notes.append(f"x{num(curve_factor)}: your {ordinal(nth)} complaint in "
+                             f"{curve.window_days} days")
+        facts.factor = factor
+        return facts
+
+    def _limits(self, m: Member, hot: GoodwillState,
+                facts: _Facts) -> tuple[tuple[str, str] | None, Decimal | None]:
+        """Fill ``facts.limits``; return (cause, why) if a count limit blocks, and what is left
+        of an ``"approval"`` budget (``None`` if there is none)."""
+        policy = self.policy
+        at, zone, cur = facts.at, self.zone, self.currency
+        limits = facts.limits
+        if policy.max_per_complaint is not None:
+            limits.append((policy.max_per_complaint.amount,
+                           f"at most {policy.max_per_complaint} per complaint"))
+        committed = hot.committed() if policy.caps or facts.kept is not None else []
+        for cap in policy.caps:
+            key = cap.per.key(at, zone)
+            count, used = 0, _ZERO
+            for when, value, _ in committed:
+                if cap.per.key(when, zone) == key:
+                    count += 1
+                    used += value
+            period = "in all" if cap.per.value == "lifetime" else f"this {cap.per.noun}"
+            if cap.count is not None and count >= cap.count:
+                return ("cap_reached", f"goodwill is {cap.describe()}, and you received "
+                        f"{_plural(count, 'compensation')} {period}"), None
+            if cap.amount is not None:
+                left = max(_ZERO, cap.amount.amount - used)
+                limits.append((left, f"goodwill is {cap.describe()}, and you received "
+                               f"{Money(used, cur)} {period}"))
+        budget = policy.budget
+        over_budget: Decimal | None = None
+        if budget is not None:
+            assert m.shared is not None, "a program with a budget runs with shared state"
+            use = m.shared.budgets.get(budget.key(at, zone))
+            count, used = (0, _ZERO) if use is None else (int(use[0]), Decimal(use[1]))
+            period = ("the program's" if budget.per.value == "lifetime"
+                      else f"this {budget.per.noun}'s")
+            full = budget.count is not None and count >= budget.count
+            room = None if budget.amount is None else max(_ZERO, budget.amount.amount - used)
+            if budget.when_exhausted == "skip":
+                if full or room == 0:
+                    return ("budget_used_up", f"{period} goodwill budget is used up"), None
+                if room is not None:
+                    limits.append((room, f"{period} goodwill budget is nearly used up"))
+            else:
+                over_budget = _ZERO if full else room
+        if facts.kept is not None and not policy.may_exceed_order_value:
+            given = sum((v for _, v, order in committed if order == facts.order_id), _ZERO)
+            left = max(_ZERO, facts.kept - given)
+            note = f"no more than what is left of order {facts.order_id}'s value"
+            if given:
+                note += f" ({Money(given, cur)} given for it already)"
+            limits.append((left, note))
+        return None, over_budget
+
+    def _matches(self, m: Member, row: Row, rule: _Rule, facts: _Facts) -> str | None:
+        """Why ``rule`` does not cover the complaint, or ``None`` if it does."""
+        event: Complaint = row[5]
+        if rule.categories is not None and event.category not in rule.categories:
+            covers = " or ".join(CATEGORY_WORDS[c] for c in rule.rule.categories)
+            return f"covers {covers}, not {CATEGORY_WORDS[event.category]}"
+        if event.severity < rule.min_severity:
+            return f"needs severity {rule.min_severity} or more, not {event.severity}"
+        if rule.min_order is not None and (facts.kept is None or facts.kept < rule.min_order):
+            shown = "no known order" if facts.kept is None else \
+                f"an order value of {Money(facts.kept, self.currency)}"
+            return f"needs an order of at least {rule.rule.min_order_value}, not {shown}"
+        if rule.tiers is not None and m.tier_id not in rule.tiers:
+            tier = "has no tier" if m.tier_id is None else f"is in tier {m.tier_id}"
+            return f"is for {' or '.join(sorted(rule.tiers))} members; the member {tier}"
+        if rule.past_window is not None:
+            days = facts.days_past
+            window = self.policy.return_window_days
+            if days is None:
+                return "is for orders past the return window, and there is no known order"
+            if days <= 0:
+                return f"is for orders past the {window}-day return window; this one is " \
+                       f"{days + window} days old"
+            if days > rule.past_window:
+                return f"covers up to {rule.past_window} days after the return window, not " \
+                       f"{days}"
+        if rule.late is not None:
+            if facts.late is None:
+                return "depends on the first response time, which the complaint does not give"
+            if facts.late is not rule.late:
+                return "is for late replies; ours came in time" if rule.late else \
+                    "is for replies in time; ours came late"
+        if rule.pred is not None and not rule.pred(m, row):
+            assert rule.rule.when is not None
+            return f"condition not met: {rule.rule.when.describe()}"
+        return None
+
+    def _offer(self, rule: _Rule, facts: _Facts) -> _Offer | None:
+        """The rule's value for this complaint after every step and bound, or ``None`` when
+        its percent has no base. Every step is monotone in the value it is given."""
+        notes: list[str] = []
+        if rule.past_window is not None:
+            notes.append(f"goodwill return {_plural(facts.days_past or 0, 'day')} after the "
+                         f"{self.policy.return_window_days}-day return window")
+        pv = self.point_value
+        amount = _ZERO
+        if rule.percent is not None:
+            base = facts.kept if rule.base_of == "order" else (
+                facts.affected if facts.affected is not None else facts.kept)
+            if base is None:
+                return None
+            amount = rule.percent_rounding.apply(base * rule.percent / _HUNDRED, self.exp)
+            what = "the order value" if rule.base_of == "order" or facts.affected is None \
+                else "the amount affected"
+            notes.append(f"{num(rule.percent)} % of {what} {Money(base, self.currency)}")
+        elif rule.fixed is not None:
+            amount = rule.fixed
+        steps = len(notes)
+        factor = facts.factor
+        if rule.factors is not None:
+            severity_factor = rule.factors[facts.severity - 1]
+            if severity_factor != 1:
+                notes.append(f"x{num(severity_factor)} for severity {facts.severity}")
+            factor = factor * severity_factor
+        notes += facts.notes
+        points: int | None = None
+        if rule.points is not None:
+            assert pv is not None
+            points = self.rounding.to_int(rule.points * factor)
+            value = Decimal(points * pv)
+        else:
+            value = self.rounding.apply(amount * factor, self.exp)
+            if rule.max is not None and value > rule.max.amount:
+                value = rule.max.amount
+                notes.append(f"at most {rule.max} by this rule")
+        for left, note in facts.limits:
+            if value > left:
+                if points is not None:
+                    assert pv is not None
+                    points = Rounding.DOWN.to_int(left / pv)
+                    value = points * pv
+                else:
+                    value = Rounding.DOWN.apply(left, self.exp)
+                notes.append(f"cut to {self._worth_of(rule.kind, value, points)}: {note}")
+        return _Offer(rule, value, points, notes, steps)
+
+    def _needs_approval(self, offer: _Offer, over_budget: Decimal | None) -> str | None:
+        limit = self.policy.approval_above
+        if offer.rule.approval:
+            return "this kind of goodwill is always confirmed by a person"
+        if limit is not None and offer.value > limit.amount:
+            return f"worth more than {limit}"
+        if over_budget is not None and offer.value > over_budget:
+            return "over the program's goodwill budget"
+        return None
+
+    def _history(self, m: Member, hot: GoodwillState) -> str:
+        cur = self.currency
+        given = sum((g[G_VALUE] for g in hot.grants), _ZERO)
+        last = hot.complaints[-1]
+        when = last[C_AT].astimezone(self.zone).strftime("%Y-%m-%d")
+        text = (f"history of member {m.member_id}: {_plural(len(hot.complaints), 'complaint')} "
+                f"before, {_plural(len(hot.grants), 'compensation')} worth {Money(given, cur)}")
+        if hot.pending:
+            text += f", {len(hot.pending)} waiting for approval"
+        return text + (f"; last: {last[C_ID]} of {when} "
+                       f"({CATEGORY_WORDS.get(last[C_CATEGORY], last[C_CATEGORY])}, "
+                       f"{last[C_OUTCOME].replace('_', ' ')})")
+
+    def _worth(self, offer: _Offer) -> str:
+        return self._worth_of(offer.kind, offer.value, offer.points)
+
+    def _worth_of(self, kind: str, value: Decimal, points: int | None) -> str:
+        if kind == "points":
+            return _plural(points or 0)
+        return str(Money(value, self.currency))
+

@@ -1,1 +1,0 @@
-"""Policy families. Each module declares its policies as data and compiles them to closures."""
