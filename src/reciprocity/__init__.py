@@ -5,6 +5,9 @@ Everything public is importable from here; the submodules are implementation det
 >>> import reciprocity
 >>> reciprocity.seed_program().name
 'Seed program'
+
+Imports: every public name, from the module that defines it; nothing in the package imports this
+module.
 """
 
 from __future__ import annotations

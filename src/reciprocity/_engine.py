@@ -7,6 +7,9 @@ when someone reads them, so a replay that only wants totals builds no model per 
 
 Invariant kept by every function here: ``available`` and ``pending`` equal the sums of
 ``remaining`` over the lots of that status; lots are ordered by ``(earned_at, id)``.
+
+Imports: ``state`` and ``shared`` only; every stage imports it, so it imports no stage and no
+family.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Shared base for reciprocity's immutable pydantic models and the edge-validation helpers."""
+"""Shared base for reciprocity's immutable pydantic models and the edge-validation helpers.
+
+Imports: ``errors`` only.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""A program's stages composed into one step function per event kind, built once per program."""
+"""A program's stages composed into one step function per event kind, built once per program.
+
+Imports: the core and each family's compiled stage: it is the one place that wires declarations
+to their stages, one layer above the families; ``program`` only for typing.
+"""
 
 from __future__ import annotations
 

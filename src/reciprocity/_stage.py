@@ -21,6 +21,8 @@ Rules a stage must keep:
 - Program-wide data (budgets, stock, rankings) lives in ``m.shared``, a
   :class:`~reciprocity._engine.Shared`, never in module globals; a stage that uses it sets
   ``uses_shared = True`` so replays run in global time order.
+
+Imports: ``_engine`` and ``state`` only.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Command line: ``reciprocity demo | explain | schema | replay | check``.
 
 Only the standard library is used here, so the command works after a plain ``pip install``.
+
+Imports: anything (it is the outermost layer); nothing in the package imports it.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ Mind the precedence: ``&`` binds tighter than ``|``, and both tighter than ``==`
 
 Conditions are compiled once, when a :class:`~reciprocity.Program` is built, into plain
 functions; nothing interprets the tree per event.
+
+Imports: ``_model``, ``errors``, ``events`` and ``money``; ``_engine`` only for typing; no
+family.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ their effects (see ``tests/test_program.py``).
 ...                  at=datetime(2026, 3, 1, tzinfo=timezone.utc))
 >>> e.points_delta
 1
+
+Imports: the core's data modules (``_model``, ``money``, ``state``, ``shared``, ``benefits``);
+never a family or a stage.
 """
 
 from __future__ import annotations

@@ -27,6 +27,8 @@ immutable) and no effect was produced.
 ... except CurrencyMismatch as exc:
 ...     print(exc.code, isinstance(exc, ValueError))
 currency-mismatch True
+
+Imports: nothing from the package (every module may import it).
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ Money('59.90', 'EUR')
 Traceback (most recent call last):
 ...
 reciprocity.NaiveDatetime: Purchase.at: 2026-03-01 12:00:00 is naive; pass an aware datetime, ...
+
+Imports: ``_model``, ``errors`` and ``money``.
 """
 
 from __future__ import annotations

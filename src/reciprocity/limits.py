@@ -12,6 +12,9 @@ Periods are calendar periods in the program's time zone: a gift "once per year" 
 '2027-02-01T00:00:00+01:00'
 >>> Cap(count=1, per=Period.YEAR).describe()
 'at most 1 per year'
+
+Imports: ``_model``, ``errors``, ``money`` and ``shared``; no family (gifts and goodwill import
+it).
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ Money('59.97', 'EUR')
 Money('10.00', 'EUR')
 >>> Money("2.675", "EUR").quantize(Rounding.HALF_UP)
 Money('2.68', 'EUR')
+
+Imports: ``errors`` only.
 """
 
 from __future__ import annotations

@@ -27,6 +27,9 @@ no global state. An event whose id the state has seen is a no-op with a note in 
 >>> program.apply(d.state, Purchase(id="A-17", member_id="m-1", at=at,
 ...                                 amount=Money("50.01", "EUR"))).trace[0].outcome
 'duplicate'
+
+Imports: the core, the families' declarations, ``_pipeline`` and ``replay``, and the checks of
+``tiers.check`` and ``points.stage``.
 """
 
 from __future__ import annotations

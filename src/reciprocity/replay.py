@@ -8,6 +8,9 @@ For a program without program-wide state, each member's time-driven effects (exp
 birthday gift) fire when that member's next event arrives, or at ``until``, with the time
 they were due. For a program with program-wide state (budgets, stock, rankings), they fire in
 global time order across members, because another member's gift may use up a budget.
+
+Imports: the core (``_engine``, ``_model``, ``effects``, ``errors``, ``events``, ``money``,
+``shared``, ``state``); ``program`` and ``_pipeline`` only for typing.
 """
 
 from __future__ import annotations

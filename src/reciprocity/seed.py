@@ -1,4 +1,7 @@
-"""The seed program: the simplest real loyalty program, used in the docs, demo and benchmark."""
+"""The seed program: the simplest real loyalty program, used in the docs, demo and benchmark.
+
+Imports: ``money``, the points declarations and ``program``.
+"""
 
 from __future__ import annotations
 

@@ -13,6 +13,8 @@ replayed member by member, in any partitioning, with identical results.
 >>> shared = SharedState.new("EUR")
 >>> SharedState.model_validate_json(shared.model_dump_json()) == shared
 True
+
+Imports: ``_model`` and ``money``.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ the next :meth:`~reciprocity.Program.apply`. A new state comes only from ``apply
 (0, ())
 >>> MemberState.model_validate_json(state.model_dump_json()) == state
 True
+
+Imports: ``_model`` and ``money``.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ The demo and the benchmark use it; real data lives outside the package.
 True
 >>> sorted({e.type for e in shop.events})
 ['purchase', 'redemption', 'return', 'signup']
+
+Imports: ``events`` and ``money``.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ changes); every calendar rule is computed on local dates. Month and year steps u
 >>> start, end = birthday_window(date(1990, 1, 1), 2026, "day", "feb28", ZoneInfo("Europe/Berlin"))
 >>> start.isoformat(), end.isoformat()
 ('2025-12-31T23:00:00+00:00', '2026-01-01T23:00:00+00:00')
+
+Imports: nothing from the package (dates only).
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 The report runs on a copy of the member's state advanced to the asked time (date-driven
 gifts due by then are counted as given), so it never changes anything. It reuses the
 compiled rules, so it says exactly what the engine would do.
+
+Imports: the core, the gifts declarations and compiled helpers, and ``gifts.stage`` (it reads
+the compiled scheme); ``program`` only for typing.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""The gift family's hot state and effect builders (see :mod:`reciprocity.gifts.stage`)."""
+"""The gift family's hot state and effect builders (see :mod:`reciprocity.gifts.stage`).
+
+Imports: the core (``_engine``, ``effects``, ``limits``, ``money``, ``state``) and
+``gifts.gift``; never ``grants`` or ``stage``.
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ a closure that holds what its declaration fixes (the gift, its phrase, the thres
 occurrence key) and leaves an order that cannot qualify after one cheap test. Reasons are logged as
 ``(builder, *args)`` and written when the effect is built (see ``CompiledGifts.grant``).
 The closures keep the stage's step signature ``(c, m, h, row, log, trace)``.
+
+Imports: the core, the gifts declarations and ``hot``; ``stage`` only for typing.
 """
 
 from __future__ import annotations

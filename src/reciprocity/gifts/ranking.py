@@ -3,6 +3,8 @@
 Each member's net spend per calendar year of the order date (program time zone) is kept in
 ``Shared.metrics["spend@<year>"]``, updated on purchases and returns; a ranked rule reads it
 when it fires ("as of the trigger time").
+
+Imports: the core (``_engine``, ``money``, ``shared``) and the gifts declarations.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ spell) keep their next due time in the member's gift history and fire through th
 protocol (``housekeeping``/``next_due``), so ``Program.advance`` and ``replay`` fire them
 with the effect's ``at`` set to the due time. Budgets, stock and the spend ranking live in
 ``m.shared``. Effects are logged as ``(builder, *args)`` and built lazily.
+
+Imports: the core, the gifts declarations, the compiled helpers and ``grants``; the points stage
+only for typing. ``reciprocity._pipeline`` builds it.
 """
 
 from __future__ import annotations

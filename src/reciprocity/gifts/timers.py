@@ -3,6 +3,9 @@
 Each timer says when its rule is due next for a member (``first_due``) and what happens then
 (``fire``, which returns the next due time, always later). Due times are UTC instants kept in
 the member's gift history; the stage fires them through the Stage protocol.
+
+Imports: ``_engine``, ``calendar``, ``hot`` and the gifts declarations; ``stage`` only for
+typing.
 """
 
 from __future__ import annotations

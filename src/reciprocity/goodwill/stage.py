@@ -15,13 +15,16 @@ A complaint is decided in this order (``docs/goodwill.md`` says the same in word
 
 Every step is exact ``Decimal`` arithmetic; each step is monotone in the value, so more
 severity never gives less.
+
+Imports: the core, the goodwill declarations, ``hot``, ``reasons`` and ``assess``; the points
+stage only for typing (points are granted through it). ``reciprocity._pipeline`` builds it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -32,7 +35,6 @@ from ..conditions import CompileContext
 from ..errors import CurrencyMismatch, InvalidEvent, InvalidProgram, NotAwaitingApproval
 from ..events import APPROVAL, COMPLAINT, Approval, Complaint
 from ..money import Money, Rounding, currency_exponent
-from ..points.stage import CompiledPoints
 from ..state import (
     ComplaintRecord,
     GoodwillGrant,
@@ -92,6 +94,9 @@ from .reasons import (
     _granted_reason,
     _pending_reason,
 )
+
+if TYPE_CHECKING:
+    from ..points.stage import CompiledPoints
 
 __all__ = ["CompiledGoodwill"]
 

@@ -7,6 +7,9 @@ see :func:`reason_text`), so a replay that only wants totals formats no text per
 Everything that depends only on the declaration (notes of campaign and category
 multipliers, the rule's threshold text, the points a tier's multiplier gives) is worked
 out once, at compile time or the first time a tier is seen.
+
+Imports: ``_engine``, ``conditions``, ``money`` and ``points.rules``; never a layer of the
+stage.
 """
 
 from __future__ import annotations

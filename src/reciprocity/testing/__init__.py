@@ -36,6 +36,9 @@ tier ladders; gift schemes; goodwill policies), and ``member_streams(program=...
 ...     summary = program.replay(events, errors="skip").summary()
 ...     assert summary.events + summary.rejected == len(events)
 >>> test_replay_skips_only_refused_events()
+
+Imports: its private strategy modules and the public core (``errors``, ``program``, ``shared``,
+``state``), and hypothesis; nothing in the package imports it.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ Private: import the public names from :mod:`reciprocity.testing`.
 >>> from reciprocity.testing._core import TIMEZONES
 >>> "Europe/Berlin" in TIMEZONES
 True
+
+Imports: ``conditions``, ``events`` and ``money``, and hypothesis.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ events (they pass the models' validation); whether a state accepts them is anoth
 ...     assert approval.member_id == complaint.member_id == "m-1"
 ...     assert 1 <= complaint.severity <= 5
 >>> test_valid_events()
+
+Imports: ``events``, ``money`` and ``testing._core``, and hypothesis.
 """
 
 from __future__ import annotations

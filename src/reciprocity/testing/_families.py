@@ -12,6 +12,9 @@ goodwill rules of every compensation kind with steps, bounds, approval and outco
 ...     benefits = [tier.benefits for tier in ladder.tiers]
 ...     assert all(not high.shortfalls(low) for low, high in zip(benefits, benefits[1:]))
 >>> test_higher_tiers_give_at_least_as_much()
+
+Imports: the declarations of tiers, gifts and goodwill, ``benefits``, ``limits``, ``money`` and
+``testing._core``, and hypothesis.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ ones shops use (x1.5, x2), every rule that rounds declares a drawn rounding mode
 >>> cutoff = find(expiries(), lambda e: e.type == "calendar_cutoff")
 >>> cutoff.describe().startswith("every ")
 True
+
+Imports: the points declarations, ``money``, ``testing._core`` and ``testing._events``, and
+hypothesis.
 """
 
 from __future__ import annotations

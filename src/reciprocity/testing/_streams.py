@@ -19,6 +19,9 @@ events its rules react to, the profile fields it asks for, its categories and co
 ...         else:  # a return names an earlier purchase of the member
 ...             assert isinstance(event, Return) and event.purchase_id in bought
 >>> test_returns_name_earlier_purchases()
+
+Imports: ``events``, ``money``, the points and gifts declarations, ``testing._core`` and
+``testing._events``, and hypothesis; ``program`` only for typing.
 """
 
 from __future__ import annotations

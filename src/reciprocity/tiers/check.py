@@ -11,6 +11,9 @@
 [('warning', 'first-tier-too-high', 'bronze'), ('warning', 'thresholds-not-increasing', 'silver')]
 >>> print(findings[0].message)
 Bronze needs spend 100.00 EUR: 50% of a typical member's activity in a calendar year ...
+
+Imports: the core, the tiers declarations, ``report`` and ``stage`` (it reads the compiled
+ladder); ``program`` only for typing.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ lifetime) ladder, an order later than every order the member has, a tier that is
 :func:`purchase_handler` compiles that case into one closure and hands every other case to
 the stage's general ``_on_purchase``; :func:`level_function` compiles the tiers'
 requirements into one loop.
+
+Imports: ``_engine``, ``_stage`` and ``report``; ``periods`` and ``stage`` only for typing.
 """
 
 from __future__ import annotations

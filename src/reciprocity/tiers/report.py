@@ -2,6 +2,9 @@
 
 Split from :mod:`reciprocity.tiers.stage`, which logs the builders here and calls
 :func:`progress` for :func:`~reciprocity.tier_progress`.
+
+Imports: ``_engine``, ``effects``, ``money`` and ``tiers.ladder``; ``periods`` and ``stage``
+only for typing.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ reviews a return changes the tier only with ``Downgrade(on_return=True)``.
 Qualification is derived from the member's purchase records, never stored: the hot state
 keeps the purchases sorted by time and, for period ladders, running totals per period.
 Reasons and progress reports are in :mod:`reciprocity.tiers.report`.
+
+Imports: the core, the tiers declarations, ``report``, ``hot`` and ``periods``.
+``reciprocity._pipeline`` builds it.
 """
 
 from __future__ import annotations
