@@ -32,7 +32,7 @@ _ZERO = Decimal(0)
 def _purchase_facts(m: Member, row: Row) -> None:
     event = row[5]
     lines = None if event is None or not event.lines else line_record(event)
-    m.purchases[row[1]] = [row[3], row[4], _ZERO, None, None, lines, False]
+    m.purchases[row[1]] = [row[3], row[4], _ZERO, None, None, lines, False]  # P_* order
     m.purchase_count += 1
     m.spend += row[4]  # type: ignore[operator]
 

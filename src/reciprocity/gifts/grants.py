@@ -21,7 +21,22 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from .._engine import P_AMOUNT, P_AT, P_LINES, P_RETURNED, Log, Member, Row, Text, Trace, text
+from .._engine import (
+    LN_CATEGORY,
+    LN_PRICE,
+    LN_QUANTITY,
+    LN_RETURNED,
+    P_AMOUNT,
+    P_AT,
+    P_LINES,
+    P_RETURNED,
+    Log,
+    Member,
+    Row,
+    Text,
+    Trace,
+    text,
+)
 from .._stage import Stage
 from ..conditions import CompileContext
 from ..limits import Period
@@ -29,6 +44,8 @@ from ..money import Money
 from .calendar import birthday_window
 from .gift import Gift, _OrderRule
 from .hot import (
+    K_ORDERS,
+    K_SPEND,
     Compiled,
     Grant,
     Hot,
@@ -117,8 +134,8 @@ class GiftGrants(Stage):
                 for per in periods:
                     entry = counters.setdefault((per, period_key(per, local)), [0, _ZERO])
                     if kept > 0:
-                        entry[0] += 1
-                        entry[1] += kept
+                        entry[K_ORDERS] += 1
+                        entry[K_SPEND] += kept
         h.last_order = last
         h.counters = counters
         h.categories = None
@@ -138,10 +155,11 @@ class GiftGrants(Stage):
             for record in m.purchases.values():
                 lines = record[P_LINES]
                 if lines:
-                    for price, category, quantity, returned in lines.values():
+                    for line in lines.values():
+                        category = line[LN_CATEGORY]
                         if category in wanted:
-                            spend[category] = spend.get(category, _ZERO) + price * (
-                                quantity - returned)
+                            spend[category] = spend.get(category, _ZERO) + line[LN_PRICE] * (
+                                line[LN_QUANTITY] - line[LN_RETURNED])
             h.categories = spend
         return spend
 

@@ -38,6 +38,10 @@ _ZERO = Decimal(0)
 TIME = -1
 """Kind code of the synthetic row a date-driven rule evaluates its condition with."""
 
+K_ORDERS, K_SPEND = 0, 1
+"""Slots of a period counter in ``Hot.counters`` (a plain list, updated in place on every
+order: see ``reciprocity._engine`` for why hot records are lists)."""
+
 
 def period_key(per: Period, local: datetime) -> tuple[int, ...]:
     """A cheap key of the calendar period of ``local`` (already in the program's zone)."""
@@ -104,7 +108,8 @@ class Hot:
         # Derived from the member's purchases, never saved:
         self.last_order: datetime | None = None
         self.counters: dict[tuple[Period, tuple[int, ...]], list[Any]] = {}
-        """(period, key) -> [orders kept, net spend], for thank-you rules."""
+        """(period, key) -> [orders kept, net spend] (slots ``K_ORDERS``, ``K_SPEND``), for
+        thank-you rules."""
         self.current: dict[Period, tuple[tuple[int, ...], list[Any]]] = {}
         """period -> (key, its ``counters`` entry) of the order being handled, set by the
         purchase handler before the rules run (empty when the state was just derived)."""

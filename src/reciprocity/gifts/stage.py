@@ -21,7 +21,20 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from .._engine import P_AMOUNT, P_AT, P_LINES, P_RETURNED, Log, Member, Row, Trace
+from .._engine import (
+    LN_CATEGORY,
+    LN_PRICE,
+    LN_QUANTITY,
+    LN_RETURNED,
+    P_AMOUNT,
+    P_AT,
+    P_LINES,
+    P_RETURNED,
+    Log,
+    Member,
+    Row,
+    Trace,
+)
 from .._stage import Handler
 from ..conditions import CompileContext
 from ..events import APPROVAL, COMPLAINT, CUSTOM, PROFILE, PURCHASE, REDEMPTION, RETURN, SIGNUP
@@ -32,6 +45,8 @@ from .calendar import SeasonCalendar
 from .gift import _OrderRule, _Rule, percent
 from .grants import GiftGrants
 from .hot import (
+    K_ORDERS,
+    K_SPEND,
     TIME,
     Compiled,
     Grant,
@@ -274,17 +289,18 @@ class CompiledGifts(GiftGrants):
                             current[per] = (cut, found)
                             entry = found
                         if amount > 0:
-                            entry[0] += 1
-                            entry[1] += amount
+                            entry[K_ORDERS] += 1
+                            entry[K_SPEND] += amount
                 if ranking is not None:
                     ranking.add_spend(m, at, amount)
                 if h.categories is not None:
                     lines = m.purchases[row[1]][P_LINES]
                     if lines:
-                        for price, category, quantity, returned in lines.values():
+                        for line in lines.values():
+                            category = line[LN_CATEGORY]
                             if category in wanted:
                                 h.categories[category] = h.categories.get(category, _ZERO) + (
-                                    price * (quantity - returned))
+                                    line[LN_PRICE] * (line[LN_QUANTITY] - line[LN_RETURNED]))
             for rid, timer in drift:
                 set_due(m, h, rid, timer.first_due(m, h, at))
             for step, c in steps:
@@ -310,9 +326,9 @@ class CompiledGifts(GiftGrants):
             local = bought.astimezone(self.zone)
             for per in self.periods:
                 entry = h.counters.setdefault((per, period_key(per, local)), [0, _ZERO])
-                entry[1] -= amount
+                entry[K_SPEND] -= amount
                 if kept <= 0 < kept + amount:
-                    entry[0] -= 1
+                    entry[K_ORDERS] -= 1
             if self.ranking:
                 self.ranking_table.add_spend(m, bought, -amount)
         h.categories = None

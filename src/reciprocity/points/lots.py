@@ -18,9 +18,15 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from .._engine import (
+    L_AT,
+    L_AVAILABLE_AT,
+    L_EXPIRES,
     L_ID,
     L_PENDING,
+    L_POINTS,
     L_REMAINING,
+    L_RULE,
+    L_SOURCE,
     Log,
     Member,
     Trace,
@@ -88,9 +94,9 @@ class LotStage(Stage):
     # -- effect builders (called lazily) ---------------------------------------------------
     def _earned(self, mid: str, lot: list[Any], pending: bool,
                 reason: Reason) -> PointsEarned:
-        lot_id, rule_id, eid, at, points, _, _, available_at, expires_at = lot
-        return self._earned_effect(mid, lot_id, rule_id, eid, at, points, pending,
-                                   available_at, expires_at, reason)
+        return self._earned_effect(mid, lot[L_ID], lot[L_RULE], lot[L_SOURCE], lot[L_AT],
+                                   lot[L_POINTS], pending, lot[L_AVAILABLE_AT], lot[L_EXPIRES],
+                                   reason)
 
     def _pooled(self, mid: str, rule_id: str, eid: str, at: datetime, points: int,
                 reason: Reason) -> PointsEarned:
@@ -171,6 +177,7 @@ class LotStage(Stage):
         else:
             if self.lot_expiry is not None:
                 expires_at = self.lot_expiry.expires_at(at, self.zone)
+            # a lot, in L_* order
             m.add_lot([lot_id, rule_id, event_id, at, points, points, False, None, expires_at])
             held = lot_id
         m.earned += points

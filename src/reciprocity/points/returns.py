@@ -17,7 +17,11 @@ from .._engine import (
     L_ID,
     L_PENDING,
     L_REMAINING,
+    LN_PRICE,
+    LN_QUANTITY,
+    LN_RETURNED,
     P_AMOUNT,
+    P_AT,
     P_CLOSED,
     P_EARNED,
     P_LINES,
@@ -108,7 +112,7 @@ class ReturnStage(ExpiryStage):
         record = m.purchases[event.purchase_id]
         if event.lines and record[P_LINES] is not None:
             for returned in event.lines:
-                record[P_LINES][returned.sku][3] += returned.quantity
+                record[P_LINES][returned.sku][LN_RETURNED] += returned.quantity
         if record[P_EARNED] is None:
             return
         if record[P_REVOKED] is None:
@@ -148,7 +152,7 @@ class ReturnStage(ExpiryStage):
                 continue
             record[P_REVOKED][rule_id] = target
             if rule is not None and rule.caps:
-                self._uncount(m, rule, target - revoked, record[0])
+                self._uncount(m, rule, target - revoked, record[P_AT])
             self._revoke(m, event, rule_id, target - revoked, why, log, trace)
 
     def _revoke(self, m: Member, event: Return, rule_id: str, points: int, why: str,
@@ -197,7 +201,8 @@ class ReturnStage(ExpiryStage):
             else:
                 expires = (None if self.lot_expiry is None
                            else self.lot_expiry.expires_at(voucher.issued_at, self.zone))
-                m.add_lot([f"{voucher.code}/restored", voucher.reward_id, event.purchase_id,
+                m.add_lot([f"{voucher.code}/restored",  # L_* order
+                           voucher.reward_id, event.purchase_id,
                            voucher.issued_at, points, points, False, None, expires])
             m.schedule(self.next_due(m))  # restored points may be due at once (inactivity)
             reason = (f"{voucher.value} voucher {voucher.code} cancelled: order "
@@ -209,14 +214,14 @@ class ReturnStage(ExpiryStage):
 
 
 def line_record(event: Purchase) -> dict[str, list[Any]]:
-    """sku -> [unit price, category, quantity bought, quantity returned]."""
+    """sku -> a line record (``LN_*`` slots: unit price, category, quantity, returned)."""
     lines: dict[str, list[Any]] = {}
     for line in event.lines:
         entry = lines.get(line.sku)
         if entry is None:
-            lines[line.sku] = [line.unit_price.amount, line.category, line.quantity, 0]
+            lines[line.sku] = [line.unit_price.amount, line.category, line.quantity, 0]  # LN_*
         else:
-            entry[2] += line.quantity
+            entry[LN_QUANTITY] += line.quantity
     return lines
 
 
@@ -233,12 +238,12 @@ def _lines_amount(event: Return, record: list[Any], currency: str) -> Decimal:
             raise ReturnExceedsPurchase(
                 f"Return {event.id}: sku {returned.sku!r} is not on purchase "
                 f"{event.purchase_id}", hint="return skus the order had")
-        left = entry[2] - entry[3]
+        left = entry[LN_QUANTITY] - entry[LN_RETURNED]
         if returned.quantity > left:
             raise ReturnExceedsPurchase(
                 f"Return {event.id}: {returned.quantity} x {returned.sku} but only {left} "
                 f"left of purchase {event.purchase_id}", hint="return at most what is left")
-        total += entry[0] * returned.quantity
+        total += entry[LN_PRICE] * returned.quantity
     left_amount: Decimal = record[P_AMOUNT] - record[P_RETURNED]
     return min(total, left_amount)
 

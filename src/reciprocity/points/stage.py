@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from .._engine import (
+    P_EARNED,
     Log,
     Member,
     Row,
@@ -209,7 +210,7 @@ class CompiledPoints(ReturnStage):
                 due = m.next_due
                 if due is not None and due <= at:
                     due_runner(m, at, log, trace)
-                record: list[Any] = [at, amount, _ZERO, None, None,
+                record: list[Any] = [at, amount, _ZERO, None, None,  # P_* order
                                      None if event is None or not event.lines
                                      else line_record(event), False]
                 m.purchases[eid] = record
@@ -220,7 +221,7 @@ class CompiledPoints(ReturnStage):
                     m.available += points
                     log.append((pooled_earned, mid, rule_id, eid, at, points, None))
                     m.earned += points
-                    record[3] = rule_points.copy()
+                    record[P_EARNED] = rule_points.copy()
                     if trace is not None:
                         trace.append((rule_id, "applied", rule.reason(points, eid)))
                     if m.debt:
@@ -242,7 +243,7 @@ class CompiledPoints(ReturnStage):
                 due = m.next_due
                 if due is not None and due <= at:
                     due_runner(m, at, log, trace)
-                record: list[Any] = [at, amount, _ZERO, None, None,
+                record: list[Any] = [at, amount, _ZERO, None, None,  # P_* order
                                      None if event is None or not event.lines
                                      else line_record(event), False]
                 m.purchases[eid] = record
@@ -278,15 +279,15 @@ class CompiledPoints(ReturnStage):
                     available_at = (None if pending is None
                                     else (at.astimezone(zone) + pending).astimezone(UTC))
                     expires_at = None if expiry is None else expiry.expires_at(at, zone)
-                    lot = [eid + suffix, rule_id, eid, at, points, points, is_pending,
+                    lot = [eid + suffix, rule_id, eid, at, points, points, is_pending,  # L_* order
                            available_at, expires_at]
                     m.add_lot(lot)
                     log.append((earned, mid, lot, is_pending, reason))
                 m.earned += points
-                if record[3] is None:
-                    record[3] = {rule_id: points}
+                if record[P_EARNED] is None:
+                    record[P_EARNED] = {rule_id: points}
                 else:
-                    record[3][rule_id] = points
+                    record[P_EARNED][rule_id] = points
                 if rule.caps:
                     count(m, rule, points, at)
                 if trace is not None:

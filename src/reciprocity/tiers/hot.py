@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from .._engine import P_AMOUNT, P_CLOSED, P_RETURNED, Log, Member, Row, Trace
 from .._stage import Handler
-from .report import _REST, _ROLLING, Alternative, Metrics
+from .report import _REST, _ROLLING, M_ORDERS, M_SPEND, Alternative, Metrics
 
 if TYPE_CHECKING:
     from .periods import _Hot
@@ -94,9 +94,9 @@ def purchase_handler(stage: CompiledTiers) -> Handler:
             metrics = h.acc[key] = zero()
         record = m.purchases[pid]
         if simple:  # stage.add, inline: spend and orders only
-            metrics[0] += record[P_AMOUNT] - record[P_RETURNED]
+            metrics[M_SPEND] += record[P_AMOUNT] - record[P_RETURNED]
             if not record[P_CLOSED]:
-                metrics[1] += 1
+                metrics[M_ORDERS] += 1
         else:
             add(metrics, record)
         level = level_of(metrics)

@@ -38,6 +38,9 @@ from .report import (
     _MONTHS_VALID,
     _REST,
     _ROLLING,
+    M_BUCKETS,
+    M_ORDERS,
+    M_SPEND,
     Alternative,
     Earned,
     Metrics,
@@ -115,11 +118,11 @@ class TierPeriods(Stage):
     def _dnf(self, requirement: _RequirementBase) -> list[Alternative]:
         """The requirement as alternatives, each a set of thresholds that must all be met."""
         if isinstance(requirement, MinSpend):
-            return [{0: requirement.amount.amount}]
+            return [{M_SPEND: requirement.amount.amount}]
         if isinstance(requirement, MinOrders):
-            return [{1: requirement.count}]
+            return [{M_ORDERS: requirement.count}]
         if isinstance(requirement, MinPoints):
-            return [{2 + self._bucket(requirement): requirement.points}]
+            return [{M_BUCKETS + self._bucket(requirement): requirement.points}]
         if isinstance(requirement, RequireAny):
             out: list[Alternative] = []
             for part in requirement.requirements:
@@ -159,17 +162,17 @@ class TierPeriods(Stage):
 
     # -- metrics -------------------------------------------------------------------------
     def zero(self) -> Metrics:
-        return [_ZERO, 0] + [0] * (self.width - 2)
+        return [_ZERO, 0] + [0] * (self.width - M_BUCKETS)  # M_SPEND, M_ORDERS, buckets
 
     def add(self, metrics: Metrics, record: list[Any], sign: int = 1) -> None:
         """Add (``sign=-1``: take away) one purchase record's contribution, net of returns."""
-        metrics[0] += (record[P_AMOUNT] - record[P_RETURNED]) * sign
+        metrics[M_SPEND] += (record[P_AMOUNT] - record[P_RETURNED]) * sign
         if not record[P_CLOSED]:
-            metrics[1] += sign
+            metrics[M_ORDERS] += sign
         earned = record[P_EARNED]
-        if earned and self.width > 2:
+        if earned and self.width > M_BUCKETS:
             revoked = record[P_REVOKED] or {}
-            for index, bucket in enumerate(self.buckets, 2):
+            for index, bucket in enumerate(self.buckets, M_BUCKETS):
                 total = 0
                 for rule, points in earned.items():
                     if bucket is None or rule in bucket:

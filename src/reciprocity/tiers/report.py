@@ -35,7 +35,12 @@ _CAL, _MEMBER, _ROLLING, _LIFE = range(4)
 _REST, _MONTHS_VALID, _NONE = range(3)
 
 Metrics = list[Any]
-"""[net spend (Decimal), orders (int), points of bucket 0 (int), points of bucket 1, ...]."""
+"""[net spend (Decimal), orders (int), points of bucket 0 (int), points of bucket 1, ...]:
+a plain list for speed, like the engine's hot records (see ``reciprocity._engine``), addressed
+by the slot names below (defined here only; a requirement's metric key is one of them)."""
+M_SPEND, M_ORDERS, M_BUCKETS = 0, 1, 2
+"""Metrics slots: net spend, orders, and the first points bucket (bucket ``i`` is at
+``M_BUCKETS + i``)."""
 Alternative = dict[int, Any]
 """Metric index -> threshold: every one must be met."""
 Window = tuple[Any, ...]
@@ -158,7 +163,7 @@ def to_keep(c: CompiledTiers, m: Member, h: _Hot, level: int, metrics: Metrics,
     gaps = find_gaps(c, level, metrics)
     if not gaps:  # the window still reaches it now: any order extends the tier
         gaps = ((MetricGap.model_construct(metric="orders", unit="orders",
-                                           have=metrics[1], need=metrics[1] + 1,
+                                           have=metrics[M_ORDERS], need=metrics[M_ORDERS] + 1,
                                            missing=1),),)
     return gaps, review
 

@@ -61,6 +61,9 @@ from .report import (
     _NONE,
     _REST,
     _ROLLING,
+    M_BUCKETS,
+    M_ORDERS,
+    M_SPEND,
     Change,
     Earned,
     Metrics,
@@ -97,7 +100,7 @@ class CompiledTiers(TierPeriods):
         self.units: list[str] = []
         self.dnfs = [self._dnf(tier.requires) for tier in tiers]
         self.preds = [self._predicate(dnf) for dnf in self.dnfs]
-        self.width = 2 + len(self.buckets)
+        self.width = M_BUCKETS + len(self.buckets)
         period = ladder.period
         self.kind = (_CAL if isinstance(period, CalendarYear) else
                      _MEMBER if isinstance(period, MembershipYear) else
@@ -308,20 +311,20 @@ class CompiledTiers(TierPeriods):
             record = m.purchases[pid]
             order = h.order
             if h.left < len(order) and (record[P_AT], pid) >= order[h.left]:
-                if self.width == 2:
-                    h.window[0] -= amount
+                if self.width == M_BUCKETS:
+                    h.window[M_SPEND] -= amount
                     if record[P_CLOSED]:
-                        h.window[1] -= 1
+                        h.window[M_ORDERS] -= 1
                 else:
                     h.window = None
         if self.kind != _ROLLING:
             record = m.purchases[pid]
             key = self.key(h, record[P_AT])
             metrics = h.acc.get(key)
-            if metrics is not None and self.width == 2:  # spend and orders: adjust in place
-                metrics[0] -= amount
+            if metrics is not None and self.width == M_BUCKETS:  # spend and orders: adjust in place
+                metrics[M_SPEND] -= amount
                 if record[P_CLOSED]:
-                    metrics[1] -= 1
+                    metrics[M_ORDERS] -= 1
             else:  # points taken back are known per rule only: count the period again
                 self._recount(m, h, key)
         before, h.before = h.before, None
