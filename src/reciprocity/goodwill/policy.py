@@ -53,7 +53,15 @@ from ..conditions import Condition
 from ..events import ComplaintCategory
 from ..limits import Budget, Cap
 from ..money import Money, Rounding
-from .compensation import Compensation, Factor, _plural, _Policy, num
+from .compensation import (
+    Compensation,
+    Factor,
+    PointsCompensation,  # noqa: F401  (the class examples use it)
+    RefundShare,  # noqa: F401  (the class examples use it)
+    _plural,
+    _Policy,
+    num,
+)
 
 __all__ = [
     "Diminishing",
@@ -99,7 +107,7 @@ class GoodwillRule(_Policy):
         when: any other condition on the member.
         approval: always wait for a person's approval.
 
-    >>> from reciprocity import Money, RefundShare
+    >>> from reciprocity import Money
     >>> GoodwillRule(id="kulanz", tiers=("gold",), past_return_window=30,
     ...              categories=("quality", "damaged"), approval=True,
     ...              compensation=RefundShare(percent=100)).describe()
@@ -311,7 +319,7 @@ class GoodwillPolicy(_Policy):
         on_returned_order: a complaint about an order returned in full.
         on_duplicate: a second complaint about the same order and category.
 
-    >>> from reciprocity import Money, Period, PointsCompensation
+    >>> from reciprocity import Money, Period
     >>> policy = GoodwillPolicy(
     ...     rules=(GoodwillRule(id="any", compensation=PointsCompensation(points=20)),),
     ...     caps=(Cap(amount=Money("50.00", "EUR"), per=Period.MONTH),),

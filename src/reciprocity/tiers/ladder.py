@@ -39,6 +39,7 @@ from ..benefits import TierBenefits
 from ..money import Money
 from .requirements import (
     _MAX_ALTERNATIVES,
+    MinOrders,  # noqa: F401  (the class examples use it)
     RequireAll,
     RequireAny,
     Requirement,
@@ -230,7 +231,6 @@ class Downgrade(_Policy):
 class Tier(_Policy):
     """One rung of the ladder: what it takes (``requires``) and what it brings.
 
-    >>> from reciprocity import MinOrders
     >>> Tier(id="gold", requires=MinOrders(count=12)).display_name
     'gold'
     """
@@ -266,7 +266,7 @@ class TierLadder(_Policy):
             (default), :class:`MonthsFromQualifying` or :class:`NoExpiry`.
         downgrade: what happens when it runs out (:class:`Downgrade`).
 
-    >>> from reciprocity import MinOrders, Money
+    >>> from reciprocity import Money
     >>> TierLadder(tiers=(Tier(id="a", requires=MinOrders(count=1)),),
     ...            period=RollingMonths(months=12))
     Traceback (most recent call last):
