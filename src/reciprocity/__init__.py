@@ -11,6 +11,18 @@ from __future__ import annotations
 
 from importlib import metadata as _metadata
 
+from ._bounds import (
+    EARLIEST_INSTANT,
+    LATEST_INSTANT,
+    MAX_AMOUNT,
+    MAX_FACTOR,
+    MAX_HORIZON_DAYS,
+    MAX_HORIZON_MONTHS,
+    MAX_ID_LENGTH,
+    MAX_POINTS,
+    MAX_QUANTITY,
+    PRICE_EXTRA_PLACES,
+)
 from .conditions import (
     AllOf,
     Always,
@@ -194,7 +206,7 @@ try:
 except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py checks it)
     "AllOf",
     "Always",
     "AmountOver",
@@ -225,6 +237,7 @@ __all__ = [
     "Downgrade",
     "DriftRule",
     "During",
+    "EARLIEST_INSTANT",
     "EarnRule",
     "Effect",
     "EndOfMonthAfter",
@@ -258,9 +271,17 @@ __all__ = [
     "InsufficientPoints",
     "InvalidEvent",
     "InvalidProgram",
+    "LATEST_INSTANT",
     "LateResponseStep",
     "Lifetime",
     "Line",
+    "MAX_AMOUNT",
+    "MAX_FACTOR",
+    "MAX_HORIZON_DAYS",
+    "MAX_HORIZON_MONTHS",
+    "MAX_ID_LENGTH",
+    "MAX_POINTS",
+    "MAX_QUANTITY",
     "MemberState",
     "MembershipYear",
     "MessageSuggested",
@@ -280,6 +301,7 @@ __all__ = [
     "OnlineRetail",
     "OnlineRetailReport",
     "OrderOverGift",
+    "PRICE_EXTRA_PLACES",
     "PendingGoodwill",
     "Period",
     "PointLot",

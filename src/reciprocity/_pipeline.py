@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from ._engine import P_AMOUNT, P_CLOSED, P_RETURNED, Log, Member, Row, Trace, freeze_fields, thaw
 from ._stage import Check, Handler, Stage, run_due
 from .conditions import CompileContext
-from .events import KINDS, PROFILE, PURCHASE, RETURN, SIGNUP, ProfileUpdate, SignUp
+from .errors import NotAwaitingApproval
+from .events import APPROVAL, KINDS, PROFILE, PURCHASE, RETURN, SIGNUP, ProfileUpdate, SignUp
 from .policies._points_stage import _line_record
 from .policies.points import CompiledPoints
 from .state import MemberState
@@ -53,6 +54,15 @@ def _profile_facts(m: Member, row: Row) -> None:
         m.consents.update(event.consents_granted)
         m.consents.difference_update(event.consents_revoked)
         m.profile_fields.update(event.fields_completed)
+
+
+def _no_approvals(m: Member, row: Row) -> None:
+    """Refuse an approval when no family of the program ever waits for one."""
+    raise NotAwaitingApproval(
+        f"Approval {row[1]}: ref_event_id={row[5].ref_event_id!r} names nothing of member "
+        f"{m.member_id} that waits for approval: this program has no goodwill policy",
+        hint="drop the approval, or send it to the program that asked for it",
+    )
 
 
 _FACTS = {PURCHASE: _purchase_facts, RETURN: _return_facts, SIGNUP: _profile_facts,
@@ -104,6 +114,8 @@ class Pipeline:
             handler = stage.handlers().get(kind)
             if handler is not None:
                 handlers.append(handler)
+        if kind == APPROVAL and not checks:
+            checks.append(_no_approvals)
         if kind == PURCHASE and handlers and handlers[0] == self.points.on_purchase \
                 and not checks:
             # The hot path: no family refuses purchases, so the point scheme's handler does

@@ -39,15 +39,29 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, PrivateAttr, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, field_validator
 
+from ._bounds import (
+    LATEST_INSTANT,
+    MAX_FACTOR,
+    MAX_HORIZON_DAYS,
+    MAX_HORIZON_MONTHS,
+    MAX_POINTS,
+    PRICE_EXTRA_PLACES,
+)
 from ._engine import Log
-from ._model import Frozen, NonEmptyStr, require_aware
+from ._model import Frozen, NonEmptyStr, require_in_range
 from ._pipeline import Pipeline
 from .effects import Decision, TraceEntry
-from .errors import InvalidEvent, InvalidProgram, MissingDependency, ReciprocityError
-from .events import Event, Purchase, PurchaseColumns, parse_event
-from .money import Money, validate_currency
+from .errors import (
+    CurrencyMismatch,
+    InvalidEvent,
+    InvalidProgram,
+    MissingDependency,
+    ReciprocityError,
+)
+from .events import Complaint, Event, Purchase, PurchaseColumns, Return, parse_event
+from .money import Money, check_amount, validate_currency
 from .policies._tiers_check import Finding, TypicalActivity, check_program
 from .policies.gifts import GiftScheme
 from .policies.goodwill import GoodwillPolicy
@@ -105,6 +119,7 @@ class Program(Frozen):
         return value
 
     def model_post_init(self, context: object, /) -> None:
+        _check_bounds(self, "Program")
         self._pipeline = Pipeline(self)
 
     def __eq__(self, other: object) -> bool:
@@ -209,9 +224,23 @@ class Program(Frozen):
         return state
 
     def _check(self, event: Event) -> None:
-        """Edge checks that need the program (currency); done before anything changes."""
+        """Edge checks that need the program (currency); done before anything changes.
+
+        They do not depend on the families a program has: money in another currency is
+        refused whether or not a policy would read it.
+        """
         if isinstance(event, Purchase):
             check_purchase_currency(event, self.currency)
+        elif isinstance(event, Complaint | Return):
+            money = event.amount_affected if isinstance(event, Complaint) else event.amount
+            if money is not None and money.currency != self.currency:
+                field = "amount_affected" if isinstance(event, Complaint) else "amount"
+                raise CurrencyMismatch(
+                    f"{type(event).__name__}.{field}={money} is in {money.currency} but the "
+                    f"program uses {self.currency}",
+                    hint=f"send amounts in {self.currency}; reciprocity never converts "
+                    "currencies",
+                )
 
     def apply(self, state: MemberState | None, event: Event | Mapping[str, Any] | str, *,
               shared: SharedState | None = None) -> Decision:
@@ -257,7 +286,7 @@ class Program(Frozen):
 
         Time never runs backwards: ``until`` at or before the state's time changes nothing.
         """
-        until = require_aware(until)
+        until = require_in_range(until)
         if not isinstance(state, MemberState):
             raise InvalidEvent(f"state has type {type(state).__name__}",
                                hint="pass a MemberState")
@@ -319,33 +348,75 @@ class Program(Frozen):
         if errors not in ("raise", "skip"):
             raise InvalidEvent(f"errors={errors!r}", hint='use "raise" or "skip"')
         if until is not None:
-            until = require_aware(until)
+            until = require_in_range(until)
         return Replay(self, event_rows(self, events), dict(states or {}), shared, until,
                       errors == "skip")
 
     # -- loading and saving ---------------------------------------------------------------
     @classmethod
     def load(cls, path: str | Path) -> Program:
-        """Read a program from a ``.json``, ``.toml`` or ``.yaml``/``.yml`` file."""
+        """Read a program from a ``.json``, ``.toml`` or ``.yaml``/``.yml`` file.
+
+        Raises:
+            InvalidProgram: the file is missing, unreadable, not UTF-8, not valid JSON, TOML
+                or YAML (naming line and column), or not a valid program.
+        """
         path = Path(path)
         suffix = path.suffix.lower()
-        text = path.read_text(encoding="utf-8")
+        if suffix not in (".json", ".toml", ".yaml", ".yml"):
+            raise InvalidProgram(f"path={str(path)!r} has suffix {suffix!r}",
+                                 hint="use .json, .toml, .yaml or .yml")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InvalidProgram(f"program file {str(path)!r} does not exist",
+                                 hint="check the path") from None
+        except UnicodeDecodeError as exc:
+            raise InvalidProgram(
+                f"program file {str(path)!r} is not UTF-8 text: byte {exc.start}: {exc.reason}",
+                hint="save the file as UTF-8") from None
+        except OSError as exc:
+            raise InvalidProgram(f"program file {str(path)!r} cannot be read: "
+                                 f"{exc.strerror or exc}", hint="check the path and its "
+                                 "permissions") from None
         if suffix == ".json":
-            return cls.model_validate_json(text)
-        if suffix == ".toml":
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise _syntax(path, "JSON", exc.msg, exc.lineno, exc.colno) from None
+        elif suffix == ".toml":
             import tomllib
 
-            return cls.model_validate(tomllib.loads(text))
-        if suffix in (".yaml", ".yml"):
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                line, column = _toml_position(str(exc))
+                raise _syntax(path, "TOML", str(exc), line, column) from None
+        else:
             try:
                 import yaml
             except ImportError:
                 raise MissingDependency(
                     "reading YAML needs PyYAML", hint="pip install 'reciprocity[yaml]'"
                 ) from None
-            return cls.model_validate(yaml.safe_load(text))
-        raise InvalidProgram(f"path={str(path)!r} has suffix {suffix!r}",
-                             hint="use .json, .toml, .yaml or .yml")
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                problem = getattr(exc, "problem", None) or str(exc)
+                raise _syntax(path, "YAML", str(problem),
+                              None if mark is None else mark.line + 1,
+                              None if mark is None else mark.column + 1) from None
+        if not isinstance(data, dict):
+            raise InvalidProgram(
+                f"program file {str(path)!r} holds a {type(data).__name__}, not a mapping",
+                hint="write the program as a mapping of fields, e.g. name: ...")
+        try:
+            if suffix == ".json":  # JSON mode: numbers keep the meaning they had in the text
+                return cls.model_validate_json(text)
+            return cls.model_validate(data)
+        except InvalidProgram as exc:
+            raise InvalidProgram(f"{str(path)!r}: {exc.message}", hint=exc.hint) from None
 
     def save(self, path: str | Path) -> None:
         """Write the program as JSON or YAML (by suffix); :meth:`load` reads it back."""
@@ -364,6 +435,86 @@ class Program(Frozen):
         else:
             raise InvalidProgram(f"path={str(path)!r} has suffix {path.suffix!r}",
                                  hint="save as .json or .yaml (TOML cannot hold null values)")
+
+
+def _syntax(path: Path, kind: str, message: str, line: int | None,
+            column: int | None) -> InvalidProgram:
+    where = "" if line is None else f" at line {line}" + (
+        "" if column is None else f", column {column}")
+    return InvalidProgram(f"program file {str(path)!r} is not valid {kind}{where}: {message}",
+                          hint=f"correct the {kind} syntax there")
+
+
+def _toml_position(message: str) -> tuple[int | None, int | None]:
+    """Line and column from a ``TOMLDecodeError`` message ("... (at line 3, column 7)")."""
+    import re
+
+    found = re.search(r"line (\d+), column (\d+)", message)
+    return (int(found[1]), int(found[2])) if found else (None, None)
+
+
+_HORIZON_YEARS = MAX_HORIZON_MONTHS // 12
+
+
+def _bound_of(owner: BaseModel, name: str) -> tuple[int, str]:
+    """The largest value an int field of a policy may hold, and the constant's name."""
+    if name == "years":
+        if type(owner).__name__ == "SeasonalGift":
+            return LATEST_INSTANT.year, "LATEST_INSTANT.year"
+        return _HORIZON_YEARS, "MAX_HORIZON_MONTHS // 12"
+    if name == "months" or name.endswith("_months"):
+        return MAX_HORIZON_MONTHS, "MAX_HORIZON_MONTHS"
+    if name == "days" or name.endswith("_days") or name in ("past_return_window",):
+        return MAX_HORIZON_DAYS, "MAX_HORIZON_DAYS"
+    if name.endswith("_hours"):
+        return MAX_HORIZON_DAYS * 24, "MAX_HORIZON_DAYS * 24"
+    return MAX_POINTS, "MAX_POINTS"  # points, counts, steps, units
+
+
+def _check_bounds(model: BaseModel, path: str) -> None:
+    """Refuse a declaration outside the supported range: points, counts and horizons too
+    large, amounts too large or too fine, factors too large, instants out of range."""
+    for name in type(model).model_fields:
+        _check_value(model, name, getattr(model, name), f"{path}.{name}")
+
+
+def _check_value(owner: BaseModel, name: str, value: Any, where: str) -> None:
+    problem = hint = None
+    if isinstance(value, BaseModel):
+        _check_bounds(value, where)
+    elif isinstance(value, tuple | list):
+        for index, item in enumerate(value):
+            _check_value(owner, name, item, f"{where}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_value(owner, name, item, f"{where}[{key!r}]")
+    elif isinstance(value, Money):
+        try:
+            check_amount(value, where, extra_places=PRICE_EXTRA_PLACES)
+        except InvalidEvent as exc:
+            error = InvalidProgram(exc.message, hint=exc.hint)
+            error.located = True  # type: ignore[attr-defined]
+            raise error from None
+    elif isinstance(value, bool):
+        pass
+    elif isinstance(value, int):
+        bound, constant = _bound_of(owner, name)
+        if value > bound:
+            problem = f"{where}={value:,} is more than the supported {bound:,} ({constant})"
+            hint = "declare a smaller value"
+    elif isinstance(value, Decimal):
+        if value.is_finite() and abs(value) > MAX_FACTOR:
+            problem = f"{where}={value} is more than the supported {MAX_FACTOR} (MAX_FACTOR)"
+            hint = "declare a smaller factor"
+    elif isinstance(value, datetime):
+        try:
+            require_in_range(value)
+        except InvalidEvent as exc:
+            problem, hint = f"{where}: {exc.message}", exc.hint
+    if problem is not None:
+        error = InvalidProgram(problem, hint=hint)
+        error.located = True  # type: ignore[attr-defined]
+        raise error
 
 
 def program_json_schema() -> dict[str, Any]:
