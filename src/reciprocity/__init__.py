@@ -56,9 +56,11 @@ from .effects import (
 )
 from .errors import (
     CurrencyMismatch,
+    EventConflict,
     InsufficientPoints,
     InvalidEvent,
     InvalidProgram,
+    InvalidState,
     MissingDependency,
     NaiveDatetime,
     NotAwaitingApproval,
@@ -229,6 +231,7 @@ __all__ = [
     "Effect",
     "EndOfMonthAfter",
     "Event",
+    "EventConflict",
     "EventRule",
     "Expiry",
     "FeedbackRequest",
@@ -258,6 +261,7 @@ __all__ = [
     "InsufficientPoints",
     "InvalidEvent",
     "InvalidProgram",
+    "InvalidState",
     "LateResponseStep",
     "Lifetime",
     "Line",
