@@ -68,9 +68,11 @@ from .effects import (
 )
 from .errors import (
     CurrencyMismatch,
+    EventConflict,
     InsufficientPoints,
     InvalidEvent,
     InvalidProgram,
+    InvalidState,
     MissingDependency,
     NaiveDatetime,
     NotAwaitingApproval,
@@ -242,6 +244,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "Effect",
     "EndOfMonthAfter",
     "Event",
+    "EventConflict",
     "EventRule",
     "Expiry",
     "FeedbackRequest",
@@ -271,6 +274,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "InsufficientPoints",
     "InvalidEvent",
     "InvalidProgram",
+    "InvalidState",
     "LATEST_INSTANT",
     "LateResponseStep",
     "Lifetime",

@@ -246,12 +246,14 @@ def _describe_loc(loc: tuple[int | str, ...]) -> str:
 
 
 def error_from_validation(
-    owner: str, exc: ValidationError, default: type[ReciprocityError]
+    owner: str, exc: ValidationError, default: type[ReciprocityError],
+    hint: str | None = None,
 ) -> ReciprocityError:
     """Turn a pydantic ``ValidationError`` into one of ours, naming field, value and fix.
 
     When the first problem was raised by our own validators (a naive datetime, a currency
-    mismatch), its class is kept so callers can catch it precisely.
+    mismatch), its class is kept so callers can catch it precisely. ``hint`` is the fix of
+    the owner's problems in general, given when no problem of ours brought its own.
     """
     errors = exc.errors(include_url=False)
     first = errors[0]["loc"][:1] if errors and errors[0]["loc"] else ()
@@ -271,6 +273,8 @@ def error_from_validation(
         if isinstance(original, ReciprocityError):
             if position == 0 and issubclass(type(original), default):
                 chosen = type(original)
+            if original.hint:
+                hint = None
             text = original.message + (f"; {original.hint}" if original.hint else "")
             # A nested model's own __init__ already named the field ("Purchase.at: ...").
             located = getattr(original, "located", False)
@@ -306,7 +310,8 @@ def error_from_validation(
         else:
             lines.append(f"{field}{shown}: {message}")
     head = lines[0] if len(lines) == 1 else f"{len(lines)} problems: " + " | ".join(lines)
-    error = chosen(head)
+    error = chosen(head, hint=hint) if chosen.__init__ is ReciprocityError.__init__ \
+        else chosen(head)
     error.located = True  # type: ignore[attr-defined]
     return error
 
@@ -343,6 +348,8 @@ class Frozen(BaseModel):
         return schema
 
     _error_class: ClassVar[type[ReciprocityError]] = InvalidEvent
+    _error_hint: ClassVar[str | None] = None
+    """How to fix invalid data of this model in general (when no check gave its own fix)."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -358,7 +365,7 @@ class Frozen(BaseModel):
             super().__init__(**data)
         except ValidationError as exc:
             raise error_from_validation(
-                type(self).__name__, exc, type(self)._error_class
+                type(self).__name__, exc, type(self)._error_class, type(self)._error_hint
             ) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -381,11 +388,13 @@ class Frozen(BaseModel):
         try:
             return super().model_validate(obj, **kwargs)
         except ValidationError as exc:
-            raise error_from_validation(cls.__name__, exc, cls._error_class) from None
+            raise error_from_validation(cls.__name__, exc, cls._error_class,
+                                        cls._error_hint) from None
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
         try:
             return super().model_validate_json(json_data, **kwargs)
         except ValidationError as exc:
-            raise error_from_validation(cls.__name__, exc, cls._error_class) from None
+            raise error_from_validation(cls.__name__, exc, cls._error_class,
+                                        cls._error_hint) from None

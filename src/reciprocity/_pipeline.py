@@ -139,7 +139,7 @@ class Pipeline:
                 handler(m, row, log, trace)
             if silent and trace is not None:
                 trace.append(("program", "note", f"no policy reacts to {row[5].type} events"))
-            m.applied.add(row[1])
+            m.applied[row[1]] = row  # fingerprinted lazily, see _engine.fingerprints
             as_of = m.as_of
             if as_of is None or at > as_of:
                 m.as_of = at

@@ -13,7 +13,8 @@
 5. the other families, in this order: tier ladder, gift triggers, goodwill.
 
 The engine is pure: no clock (time comes from events or :meth:`Program.advance`), no I/O,
-no global state. An event whose id the state has seen is a no-op with a note in the trace.
+no global state. An event whose id the state has seen is a no-op with a note in the trace;
+another event under that id is refused (:class:`~reciprocity.EventConflict`).
 
 >>> from datetime import datetime
 >>> from zoneinfo import ZoneInfo
@@ -50,6 +51,7 @@ from ._bounds import (
     PRICE_EXTRA_PLACES,
 )
 from ._engine import Log
+from ._fingerprint import event_fingerprint
 from ._model import Frozen, NonEmptyStr, require_in_range
 from ._pipeline import Pipeline
 from .effects import Decision, TraceEntry
@@ -67,7 +69,7 @@ from .policies.gifts import GiftScheme
 from .policies.goodwill import GoodwillPolicy
 from .policies.points import PointsAsCurrency, PointScheme, check_purchase_currency
 from .policies.tiers import TierLadder
-from .replay import Replay, decision, event_rows
+from .replay import Replay, conflict, decision, event_rows
 from .shared import Shared, SharedState
 from .state import MemberState
 
@@ -259,11 +261,15 @@ class Program(Frozen):
         Raises:
             InvalidEvent: the event is malformed or in another currency.
             RefusedEvent: the state cannot take it (too few points, unknown purchase...).
+            EventConflict: the state applied another event under this id.
         """
         event = parse_event(event)
         state = self._state_for(state, event)
         hot_shared = self._shared_for(shared)
-        if state.has_applied(event.id):
+        applied = state.applied_fingerprint(event.id)
+        if applied is not None:
+            if applied != event_fingerprint(event):
+                raise conflict(event.id, type(event).__name__, state.member_id)
             note = TraceEntry(rule_id="program", outcome="duplicate",
                               detail=f"event {event.id} was applied before; nothing changed")
             return Decision(state=state, effects=(), trace=(note,),
@@ -301,6 +307,7 @@ class Program(Frozen):
         else:
             pipeline.due(m, until, log, trace)
             m.as_of = until
+            m.revision += 1
         return decision(pipeline, m, log, trace, hot_shared)
 
     def _local(self, when: datetime) -> str:
