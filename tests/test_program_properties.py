@@ -179,8 +179,14 @@ def fold(program: Program, events: Iterable[Event], *, until: datetime | None = 
     return done
 
 
-def dumps(items: Iterable[Any]) -> list[str]:
-    return [item.model_dump_json() for item in items]
+def dumps(items: Iterable[Any], exclude: set[str] | None = None) -> list[str]:
+    return [item.model_dump_json(exclude=exclude) for item in items]
+
+
+FOLD_ONLY = {"revision"}
+"""With program-wide state, the fold fires other members' due effects with extra ``advance``
+calls, each a change of its own; the replay fires them within its pass. So the states agree in
+everything but how many changes made them."""
 
 
 def conserved(state: MemberState) -> bool:
@@ -315,7 +321,8 @@ class TestReplay:
         assume(not done.overdue)
         replay = program.replay(events, errors="skip", until=LATER)
         states = replay.states  # runs the replay (`rejected` is filled by the run)
-        assert dumps(states[m] for m in done.states) == dumps(done.states.values())
+        assert dumps((states[m] for m in done.states), FOLD_ONLY) == dumps(
+            done.states.values(), FOLD_ONLY)
         assert replay.shared is not None
         assert done.shared is not None
         assert replay.shared.model_dump_json() == done.shared.model_dump_json()
@@ -343,11 +350,13 @@ class TestReplay:
                     event.member_id, currency=program.currency)
                 # With shared state the fold fires what fell due before the event with
                 # `advance`, which sets the state's time; a replay firing it does not.
-                skip = {"as_of"} if program.uses_shared_state else None
+                skip = {"as_of", *FOLD_ONLY} if program.uses_shared_state else None
                 assert got.state.model_dump_json(exclude=skip) == before.model_dump_json(
                     exclude=skip)
                 continue
-            assert got.state.model_dump_json() == expected.state.model_dump_json()
+            skip = FOLD_ONLY if program.uses_shared_state else None
+            assert got.state.model_dump_json(exclude=skip) == expected.state.model_dump_json(
+                exclude=skip)
             assert dumps(got.effects) == dumps(expected.effects)
             assert (got.shared is None) == (expected.shared is None)
             if got.shared is not None and expected.shared is not None:

@@ -18,6 +18,7 @@ from reciprocity import (
     InvalidEvent,
     InvalidProgram,
     Lifetime,
+    Line,
     MembershipYear,
     MemberState,
     MinOrders,
@@ -574,9 +575,12 @@ class TestProgress:
         assert state.model_dump_json() == before
 
     def test_money_gap_rounds_up(self) -> None:
-        """A gap of 0.001 EUR is shown as 0.01 EUR: paying what is shown is enough."""
+        """A gap of 0.001 EUR is shown as 0.01 EUR: paying what is shown is enough. (An
+        amount finer than the minor unit is the exact sum of its lines, e.g. fuel prices.)"""
         prog = program()
-        state = run(prog, [buy("A-1", "349.999", at(2026, 5, 1))])
+        litres = Line(sku="FUEL", quantity=1, unit_price=eur("349.999"))
+        state = run(prog, [Purchase(id="A-1", member_id="m-1", at=at(2026, 5, 1),
+                                    amount=eur("349.999"), lines=(litres,))])
         assert tier_progress(prog, state, at(2026, 5, 2)).missing[0][0].missing == eur("0.01")
 
     def test_rolling_progress_has_no_deadline(self) -> None:

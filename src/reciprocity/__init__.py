@@ -14,6 +14,18 @@ from __future__ import annotations
 
 from importlib import metadata as _metadata
 
+from ._bounds import (
+    EARLIEST_INSTANT,
+    LATEST_INSTANT,
+    MAX_AMOUNT,
+    MAX_FACTOR,
+    MAX_HORIZON_DAYS,
+    MAX_HORIZON_MONTHS,
+    MAX_ID_LENGTH,
+    MAX_POINTS,
+    MAX_QUANTITY,
+    PRICE_EXTRA_PLACES,
+)
 from .benefits import TierBenefits
 from .conditions import (
     AllOf,
@@ -60,9 +72,11 @@ from .effects import (
 )
 from .errors import (
     CurrencyMismatch,
+    EventConflict,
     InsufficientPoints,
     InvalidEvent,
     InvalidProgram,
+    InvalidState,
     MissingDependency,
     NaiveDatetime,
     NotAwaitingApproval,
@@ -202,7 +216,7 @@ try:
 except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py checks it)
     "AllOf",
     "Always",
     "AmountOver",
@@ -233,10 +247,12 @@ __all__ = [
     "Downgrade",
     "DriftRule",
     "During",
+    "EARLIEST_INSTANT",
     "EarnRule",
     "Effect",
     "EndOfMonthAfter",
     "Event",
+    "EventConflict",
     "EventRule",
     "Expiry",
     "FeedbackRequest",
@@ -266,9 +282,18 @@ __all__ = [
     "InsufficientPoints",
     "InvalidEvent",
     "InvalidProgram",
+    "InvalidState",
+    "LATEST_INSTANT",
     "LateResponseStep",
     "Lifetime",
     "Line",
+    "MAX_AMOUNT",
+    "MAX_FACTOR",
+    "MAX_HORIZON_DAYS",
+    "MAX_HORIZON_MONTHS",
+    "MAX_ID_LENGTH",
+    "MAX_POINTS",
+    "MAX_QUANTITY",
     "MemberState",
     "MembershipYear",
     "MessageSuggested",
@@ -288,6 +313,7 @@ __all__ = [
     "OnlineRetail",
     "OnlineRetailReport",
     "OrderOverGift",
+    "PRICE_EXTRA_PLACES",
     "PendingGoodwill",
     "Period",
     "PointLot",

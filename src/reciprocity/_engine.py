@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from ._fingerprint import row_fingerprint
 from .shared import Shared
 from .state import MemberState, PointLot, PurchaseRecord, RecordLine, Voucher
 
@@ -79,7 +80,7 @@ class Member:
         "applied", "as_of", "available", "birthday", "consents", "currency", "debt",
         "earn_counters", "earned", "expired", "gifts", "goodwill", "joined_at", "last_activity",
         "last_return", "lots", "member_id", "next_due", "pending", "pooled", "profile_fields",
-        "purchase_count", "purchases", "redeemed", "revoked",
+        "purchase_count", "purchases", "redeemed", "revision", "revoked",
         "shared", "spend", "tier", "tier_benefits", "tier_id", "vouchers",
     )
 
@@ -109,7 +110,12 @@ class Member:
         self.spend = _ZERO
         self.purchases: dict[str, list[Any]] = {}
         self.vouchers: list[Voucher] = []
-        self.applied: set[str] = set()
+        self.applied: dict[str, Any] = {}
+        """Applied event id -> its fingerprint, or, for an event applied since the thaw, its
+        row (fingerprinted lazily by :func:`applied_fingerprints`)."""
+        self.revision = 0
+        """The state's revision, not counting the rows still in ``applied``: each of those is
+        one applied event, counted when :func:`applied_fingerprints` fingerprints it."""
         self.next_due: datetime | None = None
         """Earliest time any stage may have something due (early is fine, late is a bug)."""
         self.shared: Shared | None = None
@@ -234,8 +240,25 @@ def thaw(state: MemberState) -> Member:
         for p in state.purchases
     }
     m.vouchers = list(state.vouchers)
-    m.applied = set(state.applied_event_ids)
+    m.applied = dict(zip(state.applied_event_ids, state.applied_event_fingerprints,
+                         strict=True))
+    m.revision = state.revision
     return m
+
+
+def applied_fingerprints(m: Member) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The applied ids, sorted, and their fingerprints; fingerprints the events applied
+    since the thaw (once: they are kept) and counts each in ``m.revision``."""
+    applied = m.applied
+    ids = tuple(sorted(applied))
+    fingerprints = []
+    for eid in ids:
+        value = applied[eid]
+        if type(value) is not str:
+            value = applied[eid] = row_fingerprint(value, m.currency)
+            m.revision += 1
+        fingerprints.append(value)
+    return ids, tuple(fingerprints)
 
 
 def freeze_fields(m: Member) -> dict[str, Any]:
@@ -267,14 +290,16 @@ def freeze_fields(m: Member) -> dict[str, Any]:
         )
         for pid, rec in sorted(m.purchases.items(), key=lambda item: (item[1][P_AT], item[0]))
     )
+    ids, fingerprints = applied_fingerprints(m)
     return dict(
-        member_id=m.member_id, currency=m.currency, as_of=m.as_of, joined_at=m.joined_at,
+        member_id=m.member_id, currency=m.currency, revision=m.revision, as_of=m.as_of,
+        joined_at=m.joined_at,
         birthday=m.birthday, consents=tuple(sorted(m.consents)),
         profile_fields=tuple(sorted(m.profile_fields)), lots=lots,
         pooled_points=m.pooled, debt=m.debt,
         points_earned=m.earned, points_redeemed=m.redeemed, points_expired=m.expired,
         points_revoked=m.revoked, purchase_count=m.purchase_count, spend=m.spend,
         purchases=purchases, vouchers=tuple(m.vouchers),
-        applied_event_ids=tuple(sorted(m.applied)),
+        applied_event_ids=ids, applied_event_fingerprints=fingerprints,
     )
 

@@ -5,15 +5,38 @@ Imports: ``errors`` only.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import difflib
+import re
+import typing
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    StringConstraints,
+    ValidationError,
+)
+from pydantic_core import CoreSchema, core_schema
 
+from ._bounds import EARLIEST_INSTANT, LATEST_INSTANT, MAX_ID_LENGTH
 from .errors import InvalidEvent, ReciprocityError
 
-__all__ = ["Frozen", "Instant", "NonEmptyStr", "RuleId", "error_from_validation",
-           "require_aware"]
+__all__ = ["Day", "EdgeInstant", "Frozen", "Id", "Instant", "NonEmptyStr", "RuleId",
+           "error_from_validation", "fixed_point", "require_aware", "require_in_range"]
+
+
+def fixed_point(value: Decimal) -> str:
+    """A ``Decimal`` as fixed-point text, never in exponent form.
+
+    >>> fixed_point(Decimal("1E+2")), fixed_point(Decimal("0.50"))
+    ('100', '0.50')
+    """
+    return format(value, "f")
 
 
 def require_aware(value: datetime) -> datetime:
@@ -40,14 +63,102 @@ def require_aware(value: datetime) -> datetime:
             hint='pass an aware datetime, e.g. tzinfo=ZoneInfo("Europe/Berlin"), '
             'or an ISO string with an offset such as "2026-03-01T12:00:00+01:00"',
         )
-    return value if value.tzinfo is UTC else value.astimezone(UTC)
+    if value.tzinfo is UTC:
+        return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 with an offset: not a time in UTC's range
+        raise _out_of_range(value) from None
 
 
-Instant = Annotated[datetime, AfterValidator(require_aware)]
+def _out_of_range(value: datetime) -> InvalidEvent:
+    return InvalidEvent(
+        f"{value.isoformat()} is outside the supported range "
+        f"{EARLIEST_INSTANT.isoformat()} to {LATEST_INSTANT.isoformat()}",
+        hint="send a time between 1900-01-01 and 2999-12-31 UTC "
+        "(reciprocity.EARLIEST_INSTANT and LATEST_INSTANT)",
+    )
+
+
+def require_in_range(value: datetime) -> datetime:
+    """:func:`require_aware`, and refuse an instant outside the supported range.
+
+    >>> from datetime import datetime, timezone
+    >>> require_in_range(datetime(9999, 12, 31, tzinfo=timezone.utc))
+    Traceback (most recent call last):
+    ...
+    reciprocity.InvalidEvent: 9999-12-31T00:00:00+00:00 is outside the supported range ...
+    """
+    value = require_aware(value)
+    if not EARLIEST_INSTANT <= value <= LATEST_INSTANT:
+        raise _out_of_range(value)
+    return value
+
+
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _not_a_number(value: Any) -> Any:
+    """Refuse epoch numbers (which pydantic's lax mode would read as times or dates)."""
+    if isinstance(value, int | float | Decimal) or (
+            isinstance(value, str | bytes) and _NUMBER.fullmatch(
+                value if isinstance(value, str) else value.decode("latin-1"))):
+        raise ValueError(
+            f"{value!r} is a number, not a time; reciprocity does not read epoch seconds: "
+            'write an ISO 8601 text with an offset, e.g. "2026-03-01T12:00:00+01:00"'
+        )
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(require_aware)]
 """An aware datetime, kept in UTC; naive ones are refused with
-:class:`~reciprocity.NaiveDatetime`."""
+:class:`~reciprocity.NaiveDatetime`, epoch numbers with :class:`~reciprocity.InvalidEvent`."""
+
+EdgeInstant = Annotated[datetime, BeforeValidator(_not_a_number),
+                        AfterValidator(require_in_range)]
+"""An :data:`Instant` given from outside (an event's time, a condition's window): also
+inside ``EARLIEST_INSTANT`` .. ``LATEST_INSTANT``."""
+
+
+def _day(value: date) -> date:
+    if not EARLIEST_INSTANT.date() <= value <= LATEST_INSTANT.date():
+        raise ValueError(
+            f"{value.isoformat()} is outside the supported range "
+            f"{EARLIEST_INSTANT.date()} to {LATEST_INSTANT.date()}; send a date in it"
+        )
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_not_a_number), AfterValidator(_day)]
+"""A calendar date given from outside (a birthday): ISO text or a ``date``, in range."""
 
 NonEmptyStr = Annotated[str, StringConstraints(min_length=1, strip_whitespace=False)]
+
+
+def _printable(value: str, what: str) -> str:
+    if len(value) > MAX_ID_LENGTH:
+        raise ValueError(
+            f"{what} has {len(value):,} characters, more than MAX_ID_LENGTH={MAX_ID_LENGTH}; "
+            "use a shorter id (a key or a hash of a long one)"
+        )
+    if not value.isprintable():
+        bad = next(ch for ch in value if not ch.isprintable())
+        raise ValueError(
+            f"{what} holds the non-printable character U+{ord(bad):04X}; "
+            "use printable characters only"
+        )
+    return value
+
+
+def _id(value: str) -> str:
+    if not value.strip():
+        raise ValueError("an id cannot be empty or only spaces; give the id")
+    return _printable(value, "the id")
+
+
+Id = Annotated[str, AfterValidator(_id)]
+"""An id given from outside (event, member, purchase, reward, SKU): not empty after trimming,
+printable, at most ``MAX_ID_LENGTH`` characters."""
 
 
 def _rule_id(value: str) -> str:
@@ -57,7 +168,7 @@ def _rule_id(value: str) -> str:
             "'<event id>/<rule id>', so they cannot be empty or contain '/' or spaces; "
             "use letters, digits, '-' or '_'"
         )
-    return value
+    return _printable(value, "the id")
 
 
 RuleId = Annotated[str, AfterValidator(_rule_id)]
@@ -74,6 +185,56 @@ _FIELDS: set[str] = set()
 """Every field name of every model: a tag that is also a field name is never dropped."""
 
 
+_MODELS: dict[str, type[BaseModel]] = {}
+"""Class name -> class, for every ``Frozen`` model (to list a model's fields in errors)."""
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The first ``Frozen`` model class inside a field's annotation, if there is one."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _model_at(owner: str, loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model class that holds the field at the end of ``loc`` (best effort)."""
+    current = _MODELS.get(owner)
+    for item in loc:
+        if current is None:
+            return None
+        if isinstance(item, int):
+            continue
+        if item in current.model_fields:
+            current = _model_in(current.model_fields[item].annotation)
+        elif item in _TAGS:
+            current = _MODELS.get(_TAGS[item])
+        else:
+            return None
+    return current
+
+
+def _unknown_tag(field: str, err: Any, owner: str) -> str:
+    ctx = err.get("ctx") or {}
+    expected = [tag.strip().strip("'") for tag in str(ctx.get("expected_tags", "")).split(",")]
+    expected = [tag for tag in expected if tag]
+    if not expected and owner == "event":
+        expected = [tag for tag, name in _TAGS.items() if name in _EVENT_CLASSES]
+    key = str(ctx.get("discriminator", "'type'")).strip("'")
+    where = f"{field}.{key}"
+    if err["type"] == "union_tag_not_found":
+        return f"{where} is missing; add it" + (
+            f", one of: {', '.join(expected)}" if expected else "")
+    tag = ctx.get("tag")
+    near = difflib.get_close_matches(str(tag), expected, n=1)
+    return (f"{where}={tag!r} is not a known {key}; "
+            + (f"did you mean {near[0]!r}? " if near else "")
+            + f"use one of: {', '.join(expected)}")
+
+
 def _describe_loc(loc: tuple[int | str, ...]) -> str:
     parts: list[str] = []
     for item in loc:
@@ -88,27 +249,35 @@ def _describe_loc(loc: tuple[int | str, ...]) -> str:
 
 
 def error_from_validation(
-    owner: str, exc: ValidationError, default: type[ReciprocityError]
+    owner: str, exc: ValidationError, default: type[ReciprocityError],
+    hint: str | None = None,
 ) -> ReciprocityError:
     """Turn a pydantic ``ValidationError`` into one of ours, naming field, value and fix.
 
     When the first problem was raised by our own validators (a naive datetime, a currency
-    mismatch), its class is kept so callers can catch it precisely.
+    mismatch), its class is kept so callers can catch it precisely. ``hint`` is the fix of
+    the owner's problems in general, given when no problem of ours brought its own.
     """
     errors = exc.errors(include_url=False)
     first = errors[0]["loc"][:1] if errors and errors[0]["loc"] else ()
-    if (owner == "event" and first and isinstance(first[0], str) and first[0] in _TAGS
-            and first[0] not in _FIELDS):
-        owner = _TAGS[first[0]]  # parse_event: name the event class, not "event"
+    tag = None
+    if (owner == "event" and first and isinstance(first[0], str)
+            and _TAGS.get(first[0]) in _EVENT_CLASSES):
+        tag = first[0]
+        owner = _TAGS[tag]  # parse_event: name the event class, not "event"
     lines = []
     chosen: type[ReciprocityError] = default
     for position, err in enumerate(errors):
+        if tag is not None and err["loc"] and err["loc"][0] == tag:
+            err["loc"] = tuple(err["loc"])[1:]
         where = _describe_loc(tuple(err["loc"]))
         field = f"{owner}.{where}" if where else owner
         original = (err.get("ctx") or {}).get("error")
         if isinstance(original, ReciprocityError):
             if position == 0 and issubclass(type(original), default):
                 chosen = type(original)
+            if original.hint:
+                hint = None
             text = original.message + (f"; {original.hint}" if original.hint else "")
             # A nested model's own __init__ already named the field ("Purchase.at: ...").
             located = getattr(original, "located", False)
@@ -121,18 +290,49 @@ def error_from_validation(
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
             lines.append(f"{field} is missing; add it")
+        elif err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            lines.append(_unknown_tag(field, err, owner))
         elif err["type"] == "extra_forbidden":
-            lines.append(
-                f"{field} is not a field of {owner}; check the spelling"
-                + (", or put a shop's own data under 'metadata'"
-                   if owner in _EVENT_CLASSES else "")
-            )
+            loc = tuple(err["loc"])
+            key = str(loc[-1]) if loc else "?"
+            holder = _model_at(owner, loc[:-1])
+            name = owner if holder is None else holder.__name__
+            head = _describe_loc(loc[:-1])
+            shown_key = key if len(key) <= 60 else key[:57] + "..."
+            text = (f"{owner}{'.' + head if head else ''}.{shown_key} is not a field of {name}; "
+                    "check the spelling")
+            if holder is not None:
+                fields = [f for f in holder.model_fields if f != "type"]
+                near = difflib.get_close_matches(key, fields, n=1)
+                if near:
+                    text += f" (did you mean {near[0]!r}?)"
+                text += f"; its fields are: {', '.join(fields)}"
+            if name in _EVENT_CLASSES:
+                text += "; put a shop's own data under 'metadata'"
+            lines.append(text)
         else:
             lines.append(f"{field}{shown}: {message}")
     head = lines[0] if len(lines) == 1 else f"{len(lines)} problems: " + " | ".join(lines)
-    error = chosen(head)
+    error = chosen(head, hint=hint) if chosen.__init__ is ReciprocityError.__init__ \
+        else chosen(head)
     error.located = True  # type: ignore[attr-defined]
     return error
+
+
+_FIXED = core_schema.plain_serializer_function_ser_schema(fixed_point, when_used="json")
+
+
+def _fixed_decimals(node: Any) -> None:
+    """Give every ``decimal`` schema under ``node`` the fixed-point JSON serializer."""
+    if isinstance(node, dict):
+        if node.get("type") == "decimal" and "serialization" not in node:
+            node["serialization"] = _FIXED
+        for value in node.values():
+            if isinstance(value, dict | list):
+                _fixed_decimals(value)
+    elif isinstance(node, list):
+        for value in node:
+            _fixed_decimals(value)
 
 
 class Frozen(BaseModel):
@@ -140,12 +340,25 @@ class Frozen(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False)
 
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[BaseModel], handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        # Decimals dump in fixed-point form ("100", never "1E+2"), which the JSON Schema's
+        # patterns and other languages' decimal parsers accept.
+        schema = handler(source)
+        _fixed_decimals(schema)
+        return schema
+
     _error_class: ClassVar[type[ReciprocityError]] = InvalidEvent
+    _error_hint: ClassVar[str | None] = None
+    """How to fix invalid data of this model in general (when no check gave its own fix)."""
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         _FIELDS.update(cls.model_fields)
+        _MODELS.setdefault(cls.__name__, cls)
         field = cls.model_fields.get("type")
         if field is not None and isinstance(field.default, str):
             _TAGS.setdefault(field.default, cls.__name__)
@@ -155,7 +368,7 @@ class Frozen(BaseModel):
             super().__init__(**data)
         except ValidationError as exc:
             raise error_from_validation(
-                type(self).__name__, exc, type(self)._error_class
+                type(self).__name__, exc, type(self)._error_class, type(self)._error_hint
             ) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -178,11 +391,13 @@ class Frozen(BaseModel):
         try:
             return super().model_validate(obj, **kwargs)
         except ValidationError as exc:
-            raise error_from_validation(cls.__name__, exc, cls._error_class) from None
+            raise error_from_validation(cls.__name__, exc, cls._error_class,
+                                        cls._error_hint) from None
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
         try:
             return super().model_validate_json(json_data, **kwargs)
         except ValidationError as exc:
-            raise error_from_validation(cls.__name__, exc, cls._error_class) from None
+            raise error_from_validation(cls.__name__, exc, cls._error_class,
+                                        cls._error_hint) from None

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from ._engine import P_AMOUNT, P_CLOSED, P_RETURNED, Log, Member, Row, Trace, freeze_fields, thaw
 from ._stage import Check, Handler, Stage, run_due
 from .conditions import CompileContext
-from .events import KINDS, PROFILE, PURCHASE, RETURN, SIGNUP, ProfileUpdate, SignUp
+from .errors import NotAwaitingApproval
+from .events import APPROVAL, KINDS, PROFILE, PURCHASE, RETURN, SIGNUP, ProfileUpdate, SignUp
 from .gifts.stage import CompiledGifts
 from .goodwill.stage import CompiledGoodwill
 from .points.returns import line_record
@@ -60,6 +61,15 @@ def _profile_facts(m: Member, row: Row) -> None:
         m.consents.update(event.consents_granted)
         m.consents.difference_update(event.consents_revoked)
         m.profile_fields.update(event.fields_completed)
+
+
+def _no_approvals(m: Member, row: Row) -> None:
+    """Refuse an approval when no family of the program ever waits for one."""
+    raise NotAwaitingApproval(
+        f"Approval {row[1]}: ref_event_id={row[5].ref_event_id!r} names nothing of member "
+        f"{m.member_id} that waits for approval: this program has no goodwill policy",
+        hint="drop the approval, or send it to the program that asked for it",
+    )
 
 
 _FACTS = {PURCHASE: _purchase_facts, RETURN: _return_facts, SIGNUP: _profile_facts,
@@ -111,6 +121,8 @@ class Pipeline:
             handler = stage.handlers().get(kind)
             if handler is not None:
                 handlers.append(handler)
+        if kind == APPROVAL and not checks:
+            checks.append(_no_approvals)
         if kind == PURCHASE and handlers and handlers[0] == self.points.on_purchase \
                 and not checks:
             # The hot path: no family refuses purchases, so the point scheme's handler does
@@ -134,7 +146,7 @@ class Pipeline:
                 handler(m, row, log, trace)
             if silent and trace is not None:
                 trace.append(("program", "note", f"no policy reacts to {row[5].type} events"))
-            m.applied.add(row[1])
+            m.applied[row[1]] = row  # fingerprinted lazily, see _engine.fingerprints
             as_of = m.as_of
             if as_of is None or at > as_of:
                 m.as_of = at

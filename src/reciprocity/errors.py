@@ -14,6 +14,8 @@ working in code that does not know reciprocity::
      |    +-- UnknownPurchase                   a return references a purchase never seen
      |    +-- ReturnExceedsPurchase             more is returned than was bought
      |    +-- NotAwaitingApproval               an approval for nothing that waits for one
+     |    +-- EventConflict                     an applied event's id reused with other content
+     +-- InvalidState (ValueError)            a saved member state breaks an invariant
      +-- MissingDependency (ImportError)      an optional extra is not installed
 
 Every error carries a kebab-case ``code``; ``docs/errors.md`` has a section per code, and
@@ -35,9 +37,11 @@ from __future__ import annotations
 
 __all__ = [
     "CurrencyMismatch",
+    "EventConflict",
     "InsufficientPoints",
     "InvalidEvent",
     "InvalidProgram",
+    "InvalidState",
     "MissingDependency",
     "NaiveDatetime",
     "NotAwaitingApproval",
@@ -129,6 +133,28 @@ class NotAwaitingApproval(RefusedEvent):
     """An ``Approval`` names an event that waits for no approval: unknown, or decided already."""
 
     code = "not-awaiting-approval"
+
+
+class EventConflict(RefusedEvent):
+    """An event reuses the id of an event already applied to this member, with other content.
+
+    An event id is an idempotency key: the same event delivered again is a no-op, but another
+    event under the same id is refused, as payment APIs refuse a reused idempotency key.
+    """
+
+    code = "event-id-conflict"
+
+    def __init__(self, message: str, *, event_id: str, hint: str | None = None) -> None:
+        self.event_id = event_id
+        super().__init__(message, hint=hint)
+
+
+class InvalidState(ReciprocityError, ValueError):
+    """A saved :class:`~reciprocity.MemberState` breaks an invariant the engine relies on
+    (a negative counter, totals that do not match the lots, unsorted applied ids...)."""
+
+    code = "invalid-state"
+
 
 class MissingDependency(ReciprocityError, ImportError):
     """An optional extra is needed for this feature and is not installed."""

@@ -22,7 +22,7 @@ Imports: ``_model``, ``errors`` and ``money``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -35,9 +35,17 @@ from pydantic import (
     model_validator,
 )
 
-from ._model import Frozen, Instant, NonEmptyStr, error_from_validation, require_aware
+from ._bounds import MAX_AMOUNT, MAX_POINTS, MAX_QUANTITY, PRICE_EXTRA_PLACES
+from ._model import (
+    Day,
+    EdgeInstant,
+    Frozen,
+    Id,
+    error_from_validation,
+    require_in_range,
+)
 from .errors import CurrencyMismatch, InvalidEvent
-from .money import Money, validate_currency
+from .money import Money, check_amount, currency_exponent, validate_currency
 
 __all__ = [
     "Approval",
@@ -64,10 +72,10 @@ KINDS = 8
 
 
 class _EventBase(Frozen):
-    id: NonEmptyStr
+    id: Id
     """Unique id of the event; applying an id twice is a no-op."""
-    member_id: NonEmptyStr
-    at: Instant
+    member_id: Id
+    at: EdgeInstant
     """When it happened; must carry a time zone."""
     metadata: dict[str, JsonValue] = Field(default_factory=dict)
     """A shop's own data, carried along untouched."""
@@ -84,7 +92,7 @@ class _EventBase(Frozen):
 
 
 def _utc(when: datetime) -> datetime:
-    return when if when.tzinfo is UTC else require_aware(when)
+    return when if when.tzinfo is UTC else require_in_range(when)
 
 
 class Line(Frozen):
@@ -94,10 +102,17 @@ class Line(Frozen):
     Money('9.00', 'EUR')
     """
 
-    sku: NonEmptyStr
+    sku: Id
     category: str | None = None
-    quantity: int = Field(gt=0)
+    quantity: int = Field(gt=0, le=MAX_QUANTITY)
     unit_price: Money
+    """At least 0, and as fine as the minor unit with ``PRICE_EXTRA_PLACES`` more places."""
+
+    @field_validator("unit_price")
+    @classmethod
+    def _price(cls, value: Money) -> Money:
+        return check_amount(value, "unit_price", extra_places=PRICE_EXTRA_PLACES,
+                            negative=False)
 
     @property
     def total(self) -> Money:
@@ -126,7 +141,7 @@ class Purchase(_EventBase):
     def _non_negative(cls, value: Money) -> Money:
         if value.amount < 0:
             raise ValueError("a purchase amount cannot be negative; send a Return instead")
-        return value
+        return check_amount(value, "amount", extra_places=PRICE_EXTRA_PLACES)
 
     @model_validator(mode="after")
     def _lines_share_currency(self) -> Purchase:
@@ -137,6 +152,19 @@ class Purchase(_EventBase):
                     f"purchase amount is in {self.amount.currency}",
                     hint="use one currency per purchase",
                 )
+        amount = self.amount.amount
+        places = currency_exponent(self.amount.currency)
+        if amount.as_tuple().exponent < -places and amount != amount.quantize(  # type: ignore[operator]
+                Decimal(1).scaleb(-places)):
+            total = sum((line.unit_price.amount * line.quantity for line in self.lines),
+                        Decimal(0))
+            if not self.lines or total != amount:
+                raise InvalidEvent(
+                    f"Purchase.amount={self.amount} is finer than the minor unit of "
+                    f"{self.amount.currency} and is not the exact sum of the lines",
+                    hint=f"send what the customer paid, rounded to {places} decimal places; "
+                    "only an amount that adds up its lines' unit prices may be finer",
+                )
         return self
 
     def _row(self) -> tuple[int, str, str, Any, Decimal | None, Any]:
@@ -146,8 +174,8 @@ class Purchase(_EventBase):
 class ReturnedLine(Frozen):
     """Part of a return: how many of a purchased SKU came back."""
 
-    sku: NonEmptyStr
-    quantity: int = Field(gt=0)
+    sku: Id
+    quantity: int = Field(gt=0, le=MAX_QUANTITY)
 
 
 class Return(_EventBase):
@@ -158,7 +186,7 @@ class Return(_EventBase):
     """
 
     type: Literal["return"] = "return"
-    purchase_id: NonEmptyStr
+    purchase_id: Id
     amount: Money | None = None
     lines: tuple[ReturnedLine, ...] = ()
 
@@ -170,6 +198,8 @@ class Return(_EventBase):
             raise ValueError("give either amount or lines, not both")
         if self.amount is not None and self.amount.amount <= 0:
             raise ValueError("a returned amount must be positive; leave it out for a full return")
+        if self.amount is not None:
+            check_amount(self.amount, "Return.amount")
         return self
 
 
@@ -188,47 +218,85 @@ class Complaint(_EventBase):
     """
 
     type: Literal["complaint"] = "complaint"
-    order_id: str | None = None
+    order_id: Id | None = None
     category: ComplaintCategory = "other"
     severity: int = Field(default=1, ge=1, le=5)
     amount_affected: Money | None = None
-    first_response_at: Instant | None = None
-    resolved_at: Instant | None = None
+    first_response_at: EdgeInstant | None = None
+    resolved_at: EdgeInstant | None = None
     text: str = ""
 
     _kind: ClassVar[int] = COMPLAINT
+
+    @field_validator("amount_affected")
+    @classmethod
+    def _affected(cls, value: Money | None) -> Money | None:
+        return None if value is None else check_amount(value, "amount_affected",
+                                                        negative=False)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Complaint:
+        for name in ("first_response_at", "resolved_at"):
+            when: datetime | None = getattr(self, name)
+            if when is not None and when < self.at:
+                raise InvalidEvent(
+                    f"Complaint.{name}={when.isoformat()} is before the complaint was made "
+                    f"(at={self.at.isoformat()})",
+                    hint=f"send a {name} at or after at, or leave it out",
+                )
+        return self
+
+
+def _birthday_check(event: SignUp | ProfileUpdate) -> None:
+    # The latest local date anywhere on earth (UTC+14) at the event's time.
+    if event.birthday is not None and event.birthday > (event.at + timedelta(hours=14)).date():
+        raise InvalidEvent(
+            f"{type(event).__name__}.birthday={event.birthday.isoformat()} is after the "
+            f"event's date ({event.at.date().isoformat()})",
+            hint="send the member's real date of birth, which cannot be in the future",
+        )
 
 
 class SignUp(_EventBase):
     """A member joins the program."""
 
     type: Literal["signup"] = "signup"
-    birthday: date | None = None
+    birthday: Day | None = None
     consents: tuple[str, ...] = ()
-    referred_by: str | None = None
+    referred_by: Id | None = None
 
     _kind: ClassVar[int] = SIGNUP
+
+    @model_validator(mode="after")
+    def _born(self) -> SignUp:
+        _birthday_check(self)
+        return self
 
 
 class ProfileUpdate(_EventBase):
     """A member changes their profile: birthday, consents, completed fields."""
 
     type: Literal["profile_update"] = "profile_update"
-    birthday: date | None = None
+    birthday: Day | None = None
     consents_granted: tuple[str, ...] = ()
     consents_revoked: tuple[str, ...] = ()
     fields_completed: tuple[str, ...] = ()
 
     _kind: ClassVar[int] = PROFILE
 
+    @model_validator(mode="after")
+    def _born(self) -> ProfileUpdate:
+        _birthday_check(self)
+        return self
+
 
 class Redemption(_EventBase):
     """A member spends points on a reward from the program's catalogue."""
 
     type: Literal["redemption"] = "redemption"
-    reward_id: NonEmptyStr
-    quantity: int = Field(default=1, ge=1)
-    points: int | None = Field(default=None, ge=1)
+    reward_id: Id
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+    points: int | None = Field(default=None, ge=1, le=MAX_POINTS)
     """For rewards that take points as money (``PointsAsCurrency``): how many to spend."""
 
     _kind: ClassVar[int] = REDEMPTION
@@ -238,7 +306,7 @@ class Custom(_EventBase):
     """Anything else a shop wants a policy to react to: ``name`` plus a JSON ``payload``."""
 
     type: Literal["custom"] = "custom"
-    name: NonEmptyStr
+    name: Id
     payload: dict[str, JsonValue] = Field(default_factory=dict)
 
     _kind: ClassVar[int] = CUSTOM
@@ -252,7 +320,7 @@ class Approval(_EventBase):
     """
 
     type: Literal["approval"] = "approval"
-    ref_event_id: NonEmptyStr
+    ref_event_id: Id
     approved: bool = True
     approved_by: str | None = None
     note: str = ""
@@ -352,7 +420,7 @@ class PurchaseColumns:
         self.at = list(at)
         for row, value in enumerate(self.at):
             try:
-                self.at[row] = require_aware(value)
+                self.at[row] = require_in_range(value)
             except (AttributeError, TypeError):
                 raise InvalidEvent(
                     f"PurchaseColumns.at[{row}]={value!r} is not a datetime",
@@ -363,6 +431,7 @@ class PurchaseColumns:
                     f"PurchaseColumns.at[{row}]: {exc.message}", hint=exc.hint
                 ) from None
         converted = []
+        finest = -(currency_exponent(self.currency) + PRICE_EXTRA_PLACES)
         for row, given in enumerate(amounts):
             amount = given if isinstance(given, Decimal) else Money(given, self.currency).amount
             if not amount.is_finite() or amount < 0:
@@ -370,6 +439,9 @@ class PurchaseColumns:
                     f"PurchaseColumns.amounts[{row}]={given!r} is negative or not finite",
                     hint="send returns as Return events",
                 )
+            if amount > MAX_AMOUNT or amount.as_tuple().exponent < finest:  # type: ignore[operator]
+                check_amount(Money(amount, self.currency), f"PurchaseColumns.amounts[{row}]",
+                             extra_places=PRICE_EXTRA_PLACES)
             converted.append(amount)
         self.amounts = converted
         self.in_order = _in_order(self.at, self.ids)

@@ -26,9 +26,10 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from ._bounds import MAX_AMOUNT
 from .errors import CurrencyMismatch, InvalidEvent
 
-__all__ = ["Money", "Rounding", "currency_exponent", "validate_currency"]
+__all__ = ["Money", "Rounding", "check_amount", "currency_exponent", "validate_currency"]
 
 
 class Rounding(enum.StrEnum):
@@ -62,12 +63,24 @@ class Rounding(enum.StrEnum):
         return _DECIMAL_MODES[self]
 
     def apply(self, value: Decimal, exponent: Decimal = Decimal(1)) -> Decimal:
-        """Round ``value`` to the places of ``exponent`` (default: a whole number)."""
-        return value.quantize(exponent, rounding=_DECIMAL_MODES[self])
+        """Round ``value`` to the places of ``exponent`` (default: a whole number).
+
+        Exact for every finite value: a result wider than the current context's precision
+        is computed with the digits it needs instead of raising ``InvalidOperation``.
+        """
+        try:
+            return value.quantize(exponent, rounding=_DECIMAL_MODES[self])
+        except decimal.InvalidOperation:
+            if not value.is_finite():
+                raise
+            digits = max(value.adjusted(), 0) - exponent.as_tuple().exponent + 2  # type: ignore[operator]
+            context = decimal.Context(prec=digits, Emax=decimal.MAX_EMAX,
+                                      Emin=decimal.MIN_EMIN)
+            return value.quantize(exponent, rounding=_DECIMAL_MODES[self], context=context)
 
     def to_int(self, value: Decimal) -> int:
         """Round ``value`` to an ``int`` with this mode (points are always integers)."""
-        return int(value.quantize(_ONE, rounding=_DECIMAL_MODES[self]))
+        return int(self.apply(value))
 
 
 _ONE = Decimal(1)
@@ -145,6 +158,43 @@ def _to_decimal(value: object, *, field: str = "amount") -> Decimal:
     if not result.is_finite():
         raise InvalidEvent(f"{field}={value!r} is not finite", hint="pass a finite amount")
     return result
+
+
+def check_amount(value: Money, field: str, *, extra_places: int = 0,
+                 negative: bool = True) -> Money:
+    """Refuse an amount outside the supported range: more than ``MAX_AMOUNT`` in absolute
+    value, or finer than the currency's minor unit (``extra_places`` allows that many more
+    decimal places, as unit prices may have). Returns ``value``.
+
+    >>> check_amount(Money("70.001", "EUR"), "Purchase.amount")
+    Traceback (most recent call last):
+    ...
+    reciprocity.InvalidEvent: Purchase.amount=70.001 EUR is finer than the minor unit of EUR ...
+    """
+    amount = value.amount
+    if not negative and amount < 0:
+        raise InvalidEvent(f"{field}={value} is negative", hint="send an amount of 0 or more")
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidEvent(
+            f"{field}={value} is larger than the supported maximum "
+            f"MAX_AMOUNT={MAX_AMOUNT:,} {value.currency}",
+            hint="check the amount's unit (major units, not cents) and its exponent",
+        )
+    places = currency_exponent(value.currency) + extra_places
+    exponent = amount.as_tuple().exponent
+    if exponent < -places and amount != amount.quantize(Decimal(1).scaleb(-places)):  # type: ignore[operator]
+        step = Decimal(1).scaleb(-places)
+        if extra_places:
+            raise InvalidEvent(
+                f"{field}={value} is finer than {step} {value.currency} (the minor unit "
+                f"with {extra_places} more places, PRICE_EXTRA_PLACES)",
+                hint=f"round it to {places} decimal places",
+            )
+        raise InvalidEvent(
+            f"{field}={value} is finer than the minor unit of {value.currency} ({step})",
+            hint=f"round it to {places} decimal places with the shop's own rounding rule",
+        )
+    return value
 
 
 class Money:
@@ -289,8 +339,8 @@ class Money:
     def __str__(self) -> str:
         shown = self.amount
         if -shown.as_tuple().exponent < currency_exponent(self.currency):  # type: ignore[operator]
-            shown = shown.quantize(self.exponent)
-        return f"{shown} {self.currency}"
+            shown = Rounding.HALF_EVEN.apply(shown, self.exponent)  # exact: only adds zeros
+        return f"{shown:f} {self.currency}"
 
     # -- pydantic -------------------------------------------------------------------------
     @classmethod
@@ -343,4 +393,4 @@ def _validate_money(value: Any) -> Money:
 
 
 def _dump_money(value: Money) -> dict[str, str]:
-    return {"amount": str(value.amount), "currency": value.currency}
+    return {"amount": format(value.amount, "f"), "currency": value.currency}

@@ -13,7 +13,8 @@
 5. the other families, in this order: tier ladder, gift triggers, goodwill.
 
 The engine is pure: no clock (time comes from events or :meth:`Program.advance`), no I/O,
-no global state. An event whose id the state has seen is a no-op with a note in the trace.
+no global state. An event whose id the state has seen is a no-op with a note in the trace;
+another event under that id is refused (:class:`~reciprocity.EventConflict`).
 
 >>> from datetime import datetime
 >>> from zoneinfo import ZoneInfo
@@ -44,18 +45,26 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, PrivateAttr, field_validator
 
+from ._declared_bounds import check_bounds
 from ._engine import Log
-from ._model import Frozen, NonEmptyStr, require_aware
+from ._fingerprint import event_fingerprint
+from ._model import Frozen, NonEmptyStr, require_in_range
 from ._pipeline import Pipeline
 from .effects import Decision, TraceEntry
-from .errors import InvalidEvent, InvalidProgram, MissingDependency, ReciprocityError
-from .events import Event, Purchase, PurchaseColumns, parse_event
+from .errors import (
+    CurrencyMismatch,
+    InvalidEvent,
+    InvalidProgram,
+    MissingDependency,
+    ReciprocityError,
+)
+from .events import Complaint, Event, Purchase, PurchaseColumns, Return, parse_event
 from .gifts.scheme import GiftScheme
 from .goodwill.policy import GoodwillPolicy
 from .money import Money, validate_currency
 from .points.scheme import PointsAsCurrency, PointScheme
 from .points.stage import check_purchase_currency
-from .replay import Replay, decision, event_rows
+from .replay import Replay, conflict, decision, event_rows
 from .shared import Shared, SharedState
 from .state import MemberState
 from .tiers.check import Finding, TypicalActivity, check_program
@@ -109,6 +118,7 @@ class Program(Frozen):
         return value
 
     def model_post_init(self, context: object, /) -> None:
+        check_bounds(self, "Program")
         self._pipeline = Pipeline(self)
 
     def __eq__(self, other: object) -> bool:
@@ -213,9 +223,23 @@ class Program(Frozen):
         return state
 
     def _check(self, event: Event) -> None:
-        """Edge checks that need the program (currency); done before anything changes."""
+        """Edge checks that need the program (currency); done before anything changes.
+
+        They do not depend on the families a program has: money in another currency is
+        refused whether or not a policy would read it.
+        """
         if isinstance(event, Purchase):
             check_purchase_currency(event, self.currency)
+        elif isinstance(event, Complaint | Return):
+            money = event.amount_affected if isinstance(event, Complaint) else event.amount
+            if money is not None and money.currency != self.currency:
+                field = "amount_affected" if isinstance(event, Complaint) else "amount"
+                raise CurrencyMismatch(
+                    f"{type(event).__name__}.{field}={money} is in {money.currency} but the "
+                    f"program uses {self.currency}",
+                    hint=f"send amounts in {self.currency}; reciprocity never converts "
+                    "currencies",
+                )
 
     def apply(self, state: MemberState | None, event: Event | Mapping[str, Any] | str, *,
               shared: SharedState | None = None) -> Decision:
@@ -234,11 +258,15 @@ class Program(Frozen):
         Raises:
             InvalidEvent: the event is malformed or in another currency.
             RefusedEvent: the state cannot take it (too few points, unknown purchase...).
+            EventConflict: the state applied another event under this id.
         """
         event = parse_event(event)
         state = self._state_for(state, event)
         hot_shared = self._shared_for(shared)
-        if state.has_applied(event.id):
+        applied = state.applied_fingerprint(event.id)
+        if applied is not None:
+            if applied != event_fingerprint(event):
+                raise conflict(event.id, type(event).__name__, state.member_id)
             note = TraceEntry(rule_id="program", outcome="duplicate",
                               detail=f"event {event.id} was applied before; nothing changed")
             return Decision(state=state, effects=(), trace=(note,),
@@ -261,7 +289,7 @@ class Program(Frozen):
 
         Time never runs backwards: ``until`` at or before the state's time changes nothing.
         """
-        until = require_aware(until)
+        until = require_in_range(until)
         if not isinstance(state, MemberState):
             raise InvalidEvent(f"state has type {type(state).__name__}",
                                hint="pass a MemberState")
@@ -276,6 +304,7 @@ class Program(Frozen):
         else:
             pipeline.due(m, until, log, trace)
             m.as_of = until
+            m.revision += 1
         return decision(pipeline, m, log, trace, hot_shared)
 
     def _local(self, when: datetime) -> str:
@@ -323,33 +352,75 @@ class Program(Frozen):
         if errors not in ("raise", "skip"):
             raise InvalidEvent(f"errors={errors!r}", hint='use "raise" or "skip"')
         if until is not None:
-            until = require_aware(until)
+            until = require_in_range(until)
         return Replay(self, event_rows(self, events), dict(states or {}), shared, until,
                       errors == "skip")
 
     # -- loading and saving ---------------------------------------------------------------
     @classmethod
     def load(cls, path: str | Path) -> Program:
-        """Read a program from a ``.json``, ``.toml`` or ``.yaml``/``.yml`` file."""
+        """Read a program from a ``.json``, ``.toml`` or ``.yaml``/``.yml`` file.
+
+        Raises:
+            InvalidProgram: the file is missing, unreadable, not UTF-8, not valid JSON, TOML
+                or YAML (naming line and column), or not a valid program.
+        """
         path = Path(path)
         suffix = path.suffix.lower()
-        text = path.read_text(encoding="utf-8")
+        if suffix not in (".json", ".toml", ".yaml", ".yml"):
+            raise InvalidProgram(f"path={str(path)!r} has suffix {suffix!r}",
+                                 hint="use .json, .toml, .yaml or .yml")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InvalidProgram(f"program file {str(path)!r} does not exist",
+                                 hint="check the path") from None
+        except UnicodeDecodeError as exc:
+            raise InvalidProgram(
+                f"program file {str(path)!r} is not UTF-8 text: byte {exc.start}: {exc.reason}",
+                hint="save the file as UTF-8") from None
+        except OSError as exc:
+            raise InvalidProgram(f"program file {str(path)!r} cannot be read: "
+                                 f"{exc.strerror or exc}", hint="check the path and its "
+                                 "permissions") from None
         if suffix == ".json":
-            return cls.model_validate_json(text)
-        if suffix == ".toml":
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise _syntax(path, "JSON", exc.msg, exc.lineno, exc.colno) from None
+        elif suffix == ".toml":
             import tomllib
 
-            return cls.model_validate(tomllib.loads(text))
-        if suffix in (".yaml", ".yml"):
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                line, column = _toml_position(str(exc))
+                raise _syntax(path, "TOML", str(exc), line, column) from None
+        else:
             try:
                 import yaml
             except ImportError:
                 raise MissingDependency(
                     "reading YAML needs PyYAML", hint="pip install 'reciprocity[yaml]'"
                 ) from None
-            return cls.model_validate(yaml.safe_load(text))
-        raise InvalidProgram(f"path={str(path)!r} has suffix {suffix!r}",
-                             hint="use .json, .toml, .yaml or .yml")
+            try:
+                data = yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                problem = getattr(exc, "problem", None) or str(exc)
+                raise _syntax(path, "YAML", str(problem),
+                              None if mark is None else mark.line + 1,
+                              None if mark is None else mark.column + 1) from None
+        if not isinstance(data, dict):
+            raise InvalidProgram(
+                f"program file {str(path)!r} holds a {type(data).__name__}, not a mapping",
+                hint="write the program as a mapping of fields, e.g. name: ...")
+        try:
+            if suffix == ".json":  # JSON mode: numbers keep the meaning they had in the text
+                return cls.model_validate_json(text)
+            return cls.model_validate(data)
+        except InvalidProgram as exc:
+            raise InvalidProgram(f"{str(path)!r}: {exc.message}", hint=exc.hint) from None
 
     def save(self, path: str | Path) -> None:
         """Write the program as JSON or YAML (by suffix); :meth:`load` reads it back."""
@@ -368,6 +439,22 @@ class Program(Frozen):
         else:
             raise InvalidProgram(f"path={str(path)!r} has suffix {path.suffix!r}",
                                  hint="save as .json or .yaml (TOML cannot hold null values)")
+
+
+def _syntax(path: Path, kind: str, message: str, line: int | None,
+            column: int | None) -> InvalidProgram:
+    where = "" if line is None else f" at line {line}" + (
+        "" if column is None else f", column {column}")
+    return InvalidProgram(f"program file {str(path)!r} is not valid {kind}{where}: {message}",
+                          hint=f"correct the {kind} syntax there")
+
+
+def _toml_position(message: str) -> tuple[int | None, int | None]:
+    """Line and column from a ``TOMLDecodeError`` message ("... (at line 3, column 7)")."""
+    import re
+
+    found = re.search(r"line (\d+), column (\d+)", message)
+    return (int(found[1]), int(found[2])) if found else (None, None)
 
 
 def program_json_schema() -> dict[str, Any]:

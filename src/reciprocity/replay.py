@@ -23,9 +23,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ._engine import Log, Member, Row
+from ._fingerprint import row_canonical, row_fingerprint
 from ._model import Frozen
 from .effects import Decision, Effect, TraceEntry
-from .errors import CurrencyMismatch, InvalidEvent, ReciprocityError
+from .errors import CurrencyMismatch, EventConflict, InvalidEvent, ReciprocityError
 from .events import PurchaseColumns, _in_order, parse_event
 from .money import Money
 from .shared import Shared, SharedState
@@ -52,6 +53,37 @@ def decision(pipeline: Pipeline, m: Member, log: Log, trace: list[tuple[str, str
         state=pipeline.freeze(m), effects=materialize(log), trace=entries,
         shared=None if shared is None else shared.freeze(),
     )
+
+
+def conflict(event_id: str, kind: str, member_id: str,
+             differs: list[str] | None = None) -> EventConflict:
+    """The error for an event that reuses an applied event's id with other content."""
+    what = ("its fingerprint differs (the state keeps a fingerprint of each applied event, not "
+            "the event)" if differs is None else "it differs in " + ", ".join(differs))
+    return EventConflict(
+        f"{kind}.id={event_id!r} was applied to member {member_id!r} before, as another "
+        f"event: {what}",
+        event_id=event_id,
+        hint="give a new event an id of its own; send an event again only unchanged",
+    )
+
+
+def row_conflict(m: Member, row: Row) -> EventConflict | None:
+    """``None`` if ``row`` repeats the event applied under its id, else the error."""
+    prior = m.applied[row[1]]
+    currency = m.currency
+    if type(prior) is str:
+        if prior == row_fingerprint(row, currency):
+            return None
+        differs = None
+    else:
+        before, now = row_canonical(prior, currency), row_canonical(row, currency)
+        if before == now:
+            return None
+        differs = sorted(key for key in before.keys() | now.keys()
+                         if before.get(key) != now.get(key))
+    kind = "Purchase" if row[5] is None else type(row[5]).__name__
+    return conflict(row[1], kind, m.member_id, differs)
 
 
 def event_rows(program: Program, events: Iterable[Any] | PurchaseColumns) -> Iterable[Row]:
@@ -169,7 +201,8 @@ class Replay:
             for row in self._rows:
                 m = get(row[2]) or self._member(members, row[2])
                 if row[1] in m.applied:
-                    duplicates += 1
+                    if self._repeated(m, row, None):
+                        duplicates += 1
                     continue
                 if skip:
                     self._step_or_refuse(members, m, row, log, None)
@@ -222,7 +255,8 @@ class Replay:
                 if heap and heap[0][0] <= row[3]:
                     fire_until(row[3])
                 if row[1] in m.applied:
-                    duplicates += 1
+                    if self._repeated(m, row, None):
+                        duplicates += 1
                     continue
                 before = m.next_due
                 if skip:
@@ -240,6 +274,20 @@ class Replay:
             self.applied += applied
             self.duplicates += duplicates
         self._finish(members)
+
+    def _repeated(self, m: Member, row: Row,
+                  trace: list[tuple[str, str, str]] | None) -> bool:
+        """For a row whose id ``m`` applied before: ``True`` if it is the same event (a
+        duplicate); else refuse it as ``apply`` would (raise, or record it with "skip")."""
+        error = row_conflict(m, row)
+        if error is None:
+            return True
+        if not self._skip:
+            raise error
+        self.rejected.append((row[1], error))
+        if trace is not None:
+            trace.append(("program", "refused", str(error)))
+        return False
 
     def _step_or_refuse(self, members: dict[str, Member], m: Member, row: Row, log: Log,
                         trace: list[tuple[str, str, str]] | None) -> Member:
@@ -303,9 +351,10 @@ class Replay:
             notes: list[tuple[str, str, str]] = []
             before = m.next_due
             if row[1] in m.applied:
-                self.duplicates += 1
-                notes.append(("program", "duplicate",
-                              f"event {row[1]} was applied before; nothing changed"))
+                if self._repeated(m, row, notes):
+                    self.duplicates += 1
+                    notes.append(("program", "duplicate",
+                                  f"event {row[1]} was applied before; nothing changed"))
             else:
                 m = self._step_or_refuse(members, m, row, log, notes if trace else None)
             self._log.extend(log)
@@ -326,6 +375,7 @@ class Replay:
                 if m.as_of is None or self._until > m.as_of:
                     self._pipeline.due(m, self._until, self._log, None)
                     m.as_of = self._until
+                    m.revision += 1  # as Program.advance counts it
         self._members = members
         self._rows = ()
 

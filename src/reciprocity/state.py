@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from operator import lt
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from ._model import Frozen, Instant, NonEmptyStr
+from .errors import InvalidState, ReciprocityError
 from .money import Money, validate_currency
 
 __all__ = [
@@ -42,7 +44,37 @@ __all__ = [
 ]
 
 
-class PointLot(Frozen):
+REBUILD = ("restore the document the program wrote, or rebuild the state by replaying the "
+           "member's events (Program.replay)")
+"""The fix of every broken saved state: a state is only ever written by the engine."""
+
+
+def _no_float(value: Any) -> Any:
+    if isinstance(value, float):
+        raise ValueError(
+            f"{value!r} is a float, which cannot hold an exact amount; write the amount as a "
+            "string, e.g. \"12.50\""
+        )
+    return value
+
+
+Count = Annotated[int, Field(ge=0, strict=True)]
+"""A count or a number of points in a saved state: an integer (never ``1.0`` or ``"1"``),
+never negative."""
+Amount = Annotated[Decimal, BeforeValidator(_no_float), Field(ge=0, allow_inf_nan=False)]
+"""An amount of money in a saved state: exact (never a JSON float), finite, never negative."""
+Fingerprint = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
+"""An applied event's fingerprint: 16 lower-case hex digits (see ``EventConflict``)."""
+
+
+class _StateModel(Frozen):
+    """A part of a member's state: invalid data is an :class:`~reciprocity.InvalidState`."""
+
+    _error_class: ClassVar[type[ReciprocityError]] = InvalidState
+    _error_hint: ClassVar[str | None] = REBUILD
+
+
+class PointLot(_StateModel):
     """Points earned together, by one rule for one event; spent oldest first."""
 
     id: NonEmptyStr
@@ -50,9 +82,9 @@ class PointLot(Frozen):
     rule_id: NonEmptyStr
     source_event_id: NonEmptyStr
     earned_at: Instant
-    points: int = Field(ge=0)
+    points: Count
     """Points the lot was created with."""
-    remaining: int = Field(ge=0)
+    remaining: Count
     """Points of it not yet redeemed, expired or revoked."""
     status: Literal["pending", "available"] = "available"
     available_at: Instant | None = None
@@ -60,27 +92,27 @@ class PointLot(Frozen):
     expires_at: Instant | None = None
 
 
-class RecordLine(Frozen):
+class RecordLine(_StateModel):
     """A line of a remembered purchase, so a return by line is priced as it was sold."""
 
     sku: NonEmptyStr
     category: str | None = None
-    quantity: int = Field(gt=0)
-    unit_price: Decimal
-    returned: int = Field(default=0, ge=0)
+    quantity: Annotated[int, Field(gt=0, strict=True)]
+    unit_price: Amount
+    returned: Count = 0
 
 
-class PurchaseRecord(Frozen):
+class PurchaseRecord(_StateModel):
     """What the state remembers of a purchase, so a later return is handled exactly."""
 
     id: NonEmptyStr
     at: Instant
-    amount: Decimal
-    returned: Decimal = Decimal(0)
+    amount: Amount
+    returned: Amount = Decimal(0)
     """Amount returned so far."""
-    earned: tuple[tuple[str, int], ...] = ()
+    earned: tuple[tuple[str, Count], ...] = ()
     """Points earned, per rule id, as stored at earning time (never recomputed)."""
-    revoked: tuple[tuple[str, int], ...] = ()
+    revoked: tuple[tuple[str, Count], ...] = ()
     """Points taken back so far, per rule id."""
     lines: tuple[RecordLine, ...] = ()
     """The order's lines, when it had any."""
@@ -88,7 +120,7 @@ class PurchaseRecord(Frozen):
     """Whether everything was returned (also for an order of 0.00)."""
 
 
-class Voucher(Frozen):
+class Voucher(_StateModel):
     """A voucher issued for points."""
 
     code: NonEmptyStr
@@ -104,7 +136,7 @@ CompensationKind = Literal["points", "voucher", "gift", "credit", "refund_share"
 or a share of the order refunded."""
 
 
-class ComplaintRecord(Frozen):
+class ComplaintRecord(_StateModel):
     """A complaint the goodwill policy has seen, and what came of it."""
 
     id: NonEmptyStr
@@ -125,7 +157,7 @@ class ComplaintRecord(Frozen):
     """Why it got no compensation, when it got none before any approval."""
 
 
-class GoodwillGrant(Frozen):
+class GoodwillGrant(_StateModel):
     """Compensation given for one complaint."""
 
     complaint_id: NonEmptyStr
@@ -148,7 +180,7 @@ class GoodwillGrant(Frozen):
     """Who approved it, when it waited for approval."""
 
 
-class PendingGoodwill(Frozen):
+class PendingGoodwill(_StateModel):
     """Compensation decided for a complaint, waiting for a person to approve it."""
 
     complaint_id: NonEmptyStr
@@ -171,7 +203,7 @@ class PendingGoodwill(Frozen):
     """Why it waits for approval."""
 
 
-class GoodwillHistory(Frozen):
+class GoodwillHistory(_StateModel):
     """A member's goodwill history: complaints, compensation given, approvals pending.
 
     >>> history = GoodwillHistory()
@@ -189,7 +221,7 @@ GiftKind = Literal["sample", "physical", "voucher", "e-book", "early-access", "o
 sale, or something else."""
 
 
-class GiftGrant(Frozen):
+class GiftGrant(_StateModel):
     """A gift given to a member by a gift rule."""
 
     id: NonEmptyStr
@@ -215,7 +247,7 @@ class GiftGrant(Frozen):
     """Whether its value was deducted from a refund instead of taking it back."""
 
 
-class GiftHistory(Frozen):
+class GiftHistory(_StateModel):
     """A member's gift history and the gift calendar's bookkeeping."""
 
     grants: tuple[GiftGrant, ...] = ()
@@ -241,7 +273,7 @@ class GiftHistory(Frozen):
         return max(kept, key=lambda g: g.at) if kept else None
 
 
-class TierStatus(Frozen):
+class TierStatus(_StateModel):
     """A member's place on the tier ladder.
 
     Only decisions are stored here; the qualification itself (spend, orders, points per
@@ -261,7 +293,7 @@ class TierStatus(Frozen):
     """Start of the first membership year (membership-year ladders only)."""
 
 
-class MemberState(Frozen):
+class MemberState(_StateModel):
     """Everything a program knows about one member.
 
     The totals obey ``points_earned == available + pending + redeemed + expired + revoked``
@@ -270,6 +302,10 @@ class MemberState(Frozen):
 
     member_id: NonEmptyStr
     currency: str
+    revision: Count = 0
+    """How many times ``apply`` or ``advance`` changed the state: 0 for a new state, one more
+    for every change, unchanged by a duplicate event or an ``advance`` to a time the state
+    has seen. A backend compares it to write with compare-and-set."""
     as_of: Instant | None = None
     """The latest time the state has seen, from an event or ``advance``."""
     joined_at: Instant | None = None
@@ -279,26 +315,29 @@ class MemberState(Frozen):
     """Profile fields the member has completed (from ``ProfileUpdate.fields_completed``)."""
     lots: tuple[PointLot, ...] = ()
     """Point lots with points left, oldest first."""
-    pooled_points: int = Field(default=0, ge=0)
+    pooled_points: Count = 0
     """Available points held in one pool, without a lot. A scheme with neither expiry nor
     pending points has no use for lots (its points are all alike), so it keeps them here."""
-    debt: int = Field(default=0, ge=0)
+    debt: Count = 0
     """Points owed after a return took back points that were already spent."""
-    earn_counters: dict[str, int] = Field(default_factory=dict)
+    earn_counters: dict[str, Count] = Field(default_factory=dict)
     """Points credited per rule and current period, for the rules' caps."""
     last_activity_at: Instant | None = None
     """The member's last order, redemption or points credit (for inactivity expiry)."""
-    points_earned: int = 0
-    points_redeemed: int = 0
-    points_expired: int = 0
-    points_revoked: int = 0
-    purchase_count: int = 0
-    spend: Decimal = Decimal(0)
+    points_earned: Count = 0
+    points_redeemed: Count = 0
+    points_expired: Count = 0
+    points_revoked: Count = 0
+    purchase_count: Count = 0
+    spend: Amount = Decimal(0)
     """Net spend: purchases minus returns."""
     purchases: tuple[PurchaseRecord, ...] = ()
     vouchers: tuple[Voucher, ...] = ()
     applied_event_ids: tuple[str, ...] = ()
     """Ids of every event applied, sorted; re-applying one of them is a no-op."""
+    applied_event_fingerprints: tuple[Fingerprint, ...] = ()
+    """The fingerprint of each applied event, in the order of ``applied_event_ids``: the
+    same id with other content is refused with :class:`~reciprocity.EventConflict`."""
     goodwill: GoodwillHistory | None = None
     """Complaints, goodwill given and approvals pending; ``None`` before the first complaint."""
     gifts: GiftHistory | None = None
@@ -309,6 +348,16 @@ class MemberState(Frozen):
 
     def model_post_init(self, context: object, /) -> None:
         validate_currency(self.currency, field="MemberState.currency")
+
+    @model_validator(mode="after")
+    def _invariants(self) -> MemberState:
+        """The cross-field invariants the engine relies on, checked in one linear pass."""
+        problem = state_problem(self)
+        if problem is not None:
+            error = InvalidState(problem[0], hint=problem[1])
+            error.located = True  # type: ignore[attr-defined]
+            raise error
+        return self
 
     @classmethod
     def new(cls, member_id: str, *, currency: str) -> MemberState:
@@ -340,8 +389,107 @@ class MemberState(Frozen):
 
     def has_applied(self, event_id: str) -> bool:
         """Whether ``event_id`` was applied to this state already."""
+        return self.applied_fingerprint(event_id) is not None
+
+    def applied_fingerprint(self, event_id: str) -> str | None:
+        """The fingerprint of the applied event ``event_id``, or ``None`` if none was applied.
+
+        >>> MemberState.new("m-1", currency="EUR").applied_fingerprint("A-1") is None
+        True
+        """
         from bisect import bisect_left
 
         ids = self.applied_event_ids
         index = bisect_left(ids, event_id)
-        return index < len(ids) and ids[index] == event_id
+        if index < len(ids) and ids[index] == event_id:
+            return self.applied_event_fingerprints[index]
+        return None
+
+
+def _sorted_problem(values: tuple[str, ...], field: str) -> str | None:
+    if all(map(lt, values, values[1:])):
+        return None
+    for index in range(1, len(values)):
+        if not values[index - 1] < values[index]:
+            how = "repeats" if values[index - 1] == values[index] else "sorts before"
+            return (f"MemberState.{field}[{index}]={values[index]!r} {how} "
+                    f"[{index - 1}]={values[index - 1]!r}: the ids must be sorted and unique "
+                    "(lookups bisect, so an unsorted list lets a re-delivered event apply twice)")
+    return None  # pragma: no cover - all() said otherwise
+
+
+def state_problem(state: MemberState) -> tuple[str, str] | None:
+    """The first broken invariant of ``state`` as ``(message, fix)``, or ``None``.
+
+    Linear in the state's size, with no model built: it runs on every load.
+    """
+    ids = state.applied_event_ids
+    problem = _sorted_problem(ids, "applied_event_ids")
+    if problem is not None:
+        return problem, "sort them (with their fingerprints) and drop repeats; " + REBUILD
+    fingerprints = state.applied_event_fingerprints
+    if len(fingerprints) != len(ids):
+        return (f"MemberState.applied_event_fingerprints has {len(fingerprints)} entries but "
+                f"applied_event_ids has {len(ids)}: each applied id needs its "
+                "event's fingerprint", REBUILD)
+    available = state.pooled_points
+    pending = 0
+    lot_ids: set[str] = set()
+    for index, lot in enumerate(state.lots):
+        where = f"MemberState.lots[{index}]"
+        if lot.id in lot_ids:
+            return f"{where}.id={lot.id!r} is the id of an earlier lot: lot ids are unique", REBUILD
+        lot_ids.add(lot.id)
+        if lot.remaining > lot.points:
+            return (f"{where}.remaining={lot.remaining} is above the lot's points={lot.points}: "
+                    "a lot never holds more than it was created with", REBUILD)
+        if lot.status == "pending":  # released at available_at, or by a release event
+            pending += lot.remaining
+        else:
+            available += lot.remaining
+    accounted = (available + pending + state.points_redeemed + state.points_expired
+                 + state.points_revoked)
+    if state.points_earned != accounted:
+        return (f"MemberState.points_earned={state.points_earned} but the lots and totals "
+                f"account for {accounted} (available {available} + pending {pending} + "
+                f"redeemed {state.points_redeemed} + expired {state.points_expired} + revoked "
+                f"{state.points_revoked}): points are conserved", REBUILD)
+    purchases = state.purchases
+    if state.purchase_count < len(purchases):
+        return (f"MemberState.purchase_count={state.purchase_count} is below the "
+                f"{len(purchases)} purchases the state remembers", REBUILD)
+    purchase_ids: set[str] = set()
+    for index, record in enumerate(purchases):
+        where = f"MemberState.purchases[{index}]"
+        if record.id in purchase_ids:
+            return (f"{where}.id={record.id!r} is the id of an earlier purchase: purchase ids "
+                    "are unique", REBUILD)
+        purchase_ids.add(record.id)
+        if record.returned > record.amount:
+            return (f"{where}.returned={record.returned} is above its amount={record.amount}: "
+                    "no more can be returned than was bought", REBUILD)
+        for number, line in enumerate(record.lines):
+            if line.returned > line.quantity:
+                return (f"{where}.lines[{number}].returned={line.returned} is above its "
+                        f"quantity={line.quantity}", REBUILD)
+    currency = state.currency
+    for index, voucher in enumerate(state.vouchers):
+        if voucher.value.currency != currency:
+            return (f"MemberState.vouchers[{index}].value is in {voucher.value.currency} but the "
+                    f"state is in {currency}: a program issues vouchers in its own currency",
+                    REBUILD)
+    if state.goodwill is not None:
+        values = [("grants", index, grant.value)
+                  for index, grant in enumerate(state.goodwill.grants)]
+        values += [("pending", index, waiting.value)
+                   for index, waiting in enumerate(state.goodwill.pending)]
+        for field, index, value in values:
+            if value.currency != currency:
+                return (f"MemberState.goodwill.{field}[{index}].value is in "
+                        f"{value.currency} but the state is in {currency}", REBUILD)
+    if state.gifts is not None:
+        for index, grant in enumerate(state.gifts.grants):
+            if grant.value.currency != currency:
+                return (f"MemberState.gifts.grants[{index}].value is in {grant.value.currency} "
+                        f"but the state is in {currency}", REBUILD)
+    return None

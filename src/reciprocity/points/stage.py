@@ -230,7 +230,7 @@ class CompiledPoints(ReturnStage):
                     trace.append((rule_id, "skipped", f"order {eid} is {amount} {m.currency}, "
                                   f"not {'at least' if inclusive else 'over'} {limit} "
                                   f"{m.currency}"))
-                m.applied.add(eid)
+                m.applied[eid] = row  # fingerprinted lazily, see _engine.fingerprints
                 as_of = m.as_of
                 if as_of is None or at > as_of:
                     m.as_of = at
@@ -302,7 +302,7 @@ class CompiledPoints(ReturnStage):
             if fused:
                 for handler in others:
                     handler(m, row, log, trace)
-                m.applied.add(eid)
+                m.applied[eid] = row  # fingerprinted lazily, see _engine.fingerprints
                 as_of = m.as_of
                 if as_of is None or at > as_of:
                     m.as_of = at

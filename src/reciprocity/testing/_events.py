@@ -18,7 +18,7 @@ Imports: ``events``, ``money`` and ``testing._core``, and hypothesis.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -288,8 +288,10 @@ def _complaint(draw: st.DrawFn, member_id: str | None, currency: str, start: dat
         at=at, order_id=draw(st.none() | id_strategy(None, "P-")),
         category=draw(st.sampled_from(COMPLAINT_CATEGORIES)), severity=draw(st.integers(1, 5)),
         amount_affected=draw(st.none() | money(currency)),
-        first_response_at=None if first is None else at + timedelta(seconds=first),
-        resolved_at=None if resolved is None else at + timedelta(seconds=resolved),
+        # in UTC: wall-clock arithmetic in a zone could land before ``at`` across a DST change
+        first_response_at=None if first is None else at.astimezone(UTC) + timedelta(seconds=first),
+        resolved_at=None if resolved is None else at.astimezone(UTC) + timedelta(
+            seconds=resolved),
         text=draw(SHORT_TEXT), metadata=draw(METADATA),
     )
 

@@ -238,7 +238,8 @@ def _draw_complaint(draw: st.DrawFn, eid: str, member_id: str, at: datetime,
         order_id = f"{member_id}-unknown"
     first = draw(st.none() | st.integers(0, 96 * 3600))
     resolved = draw(st.none() | st.integers(0, 30 * 86400))
-    start = at if first is None else at + timedelta(seconds=first)
+    # in UTC: wall-clock arithmetic in a zone could land before ``at`` across a DST change
+    start = at.astimezone(UTC) + timedelta(seconds=first or 0)
     return Complaint(
         id=eid, member_id=member_id, at=at, order_id=order_id,
         category=draw(st.sampled_from(COMPLAINT_CATEGORIES)), severity=draw(st.integers(1, 5)),

@@ -1,0 +1,66 @@
+"""``benchmarks/bench_state.py`` keeps running: its whole logic on tiny sizes, every row printed.
+
+No figure is checked (speed targets never live in unit tests); only that the benchmark runs
+on the current public API, that its approaches agree on the decision, and that it prints each
+of issue 12's rows with a verdict.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_state.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_state", BENCH)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_state"] = module  # dataclasses look their module up while defined
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules["bench_state"]
+    return module
+
+
+def test_prints_every_row_with_a_verdict(bench: ModuleType,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """A tiny run completes and prints each target row once, with PASS or FAIL."""
+    assert bench.run(bench.TINY) == 0
+    out = capsys.readouterr().out
+    for header in ("(tiny run)", "python 3.", "commit ", "sizes: "):
+        assert header in out
+    lines = out.splitlines()
+    for key in bench.ROWS:
+        found = [line for line in lines if line.split(" ", 1)[0] == key]
+        assert len(found) == 1, (key, out)
+        assert found[0].rstrip().endswith(("PASS", "FAIL")), found[0]
+
+
+def test_bare_loop_makes_the_seed_decision(bench: ModuleType) -> None:
+    """The bare loop is idempotent and earns 1 point only over 50.00, like the seed program."""
+    state = {"seen": set(), "orders": [], "points": 0}
+    at = bench.START
+    assert bench.bare_apply(state, "A-1", at, Decimal("50.00")) == 0
+    assert bench.bare_apply(state, "A-2", at, Decimal("50.01")) == 1
+    assert bench.bare_apply(state, "A-2", at, Decimal("99.00")) == 1
+    assert state["orders"] == [("A-1", at, Decimal("50.00")), ("A-2", at, Decimal("50.01"))]
+
+
+def test_command_line_sizes(bench: ModuleType) -> None:
+    """--quick and --full pick their sizes; the default replays 30k vs 300k events."""
+    assert bench.sizes_for([])[0].replay_events == (30_000, 300_000)
+    assert bench.sizes_for(["--quick"])[0] is bench.QUICK
+    full, seed = bench.sizes_for(["--full", "--seed", "7", "--rounds", "2"])
+    assert full.replay_events == (100_000, 1_000_000)
+    assert full.rounds == 2
+    assert seed == 7
