@@ -10,6 +10,7 @@ first across members, as its replay does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +31,7 @@ from reciprocity import (
     During,
     Effect,
     Event,
+    FirstOrderGift,
     FixedLifetime,
     Gift,
     GiftScheme,
@@ -95,8 +97,9 @@ class Fold:
 
     states: dict[str, MemberState] = field(default_factory=dict)
     shared: SharedState | None = None
-    decisions: list[tuple[Event, Decision | None]] = field(default_factory=list)
-    """Per event, its decision, or ``None`` when it was refused."""
+    decisions: list[tuple[Event | None, Decision | None]] = field(default_factory=list)
+    """Per event, its decision, or ``None`` when it was refused; with program-wide state also
+    ``(None, decision)`` for each ``advance`` to a member's due time between events."""
     refused_on: dict[str, MemberState | None] = field(default_factory=dict)
     """Per refused event, the state it was refused on (``None``: a member not seen yet)."""
     effects: list[Effect] = field(default_factory=list)
@@ -109,26 +112,24 @@ class Fold:
 
 
 def fire_due(program: Program, fold: Fold, until: datetime) -> None:
-    """Fire every member's time-driven effects due up to ``until``, earliest first across
-    members (ties: the lower member id), as the replay of a program with program-wide state
-    does: a birthday gift due before another member's order takes the budget first."""
+    """Advance members to their due times up to ``until``, earliest first across members
+    (ties: the lower member id), as a backend's scheduler does with ``Program.next_due`` and
+    as the replay of a program with program-wide state does: a birthday gift due before
+    another member's order takes the budget first."""
     while True:
         first: tuple[datetime, str] | None = None
         for mid, state in fold.states.items():
-            if state.as_of is not None and until <= state.as_of:
-                continue
-            trial = program.advance(state, until, shared=fold.shared)
-            times = [e.at for e in trial.effects if state.as_of is None or e.at > state.as_of]
-            fold.overdue = fold.overdue or len(times) < len(trial.effects)
-            if times:
-                key = (min(times), mid)
-                first = key if first is None or key < first else first
-        if first is None:
+            due = program.next_due(state)
+            if due is not None and due <= until:
+                fold.overdue = fold.overdue or (state.as_of is not None and due <= state.as_of)
+                first = (due, mid) if first is None or (due, mid) < first else first
+        if first is None or fold.overdue:
             return
         when, mid = first
         step = program.advance(fold.states[mid], when, shared=fold.shared)
         fold.states[mid], fold.shared = step.state, step.shared
         fold.effects += step.effects
+        fold.decisions.append((None, step))
 
 
 def _json(state: MemberState | None, shared: SharedState | None) -> tuple[str, str]:
@@ -148,14 +149,7 @@ def fold(program: Program, events: Iterable[Event], *, until: datetime | None = 
         state = done.states.get(event.member_id)
         if shared_program:
             fire_due(program, done, event.at)
-            # What is still due is bookkeeping without effects (a gift's next check date);
-            # the replay fires it before the event too, even when the event is refused.
             state = done.states.get(event.member_id)
-            if state is not None and (state.as_of is None or event.at > state.as_of):
-                step = program.advance(state, event.at, shared=done.shared)
-                state = done.states[event.member_id] = step.state
-                done.shared = step.shared
-                done.effects += step.effects
         before = _json(state, done.shared)
         try:
             decision = program.apply(state, event, shared=done.shared)
@@ -181,12 +175,6 @@ def fold(program: Program, events: Iterable[Event], *, until: datetime | None = 
 
 def dumps(items: Iterable[Any], exclude: set[str] | None = None) -> list[str]:
     return [item.model_dump_json(exclude=exclude) for item in items]
-
-
-FOLD_ONLY = {"revision"}
-"""With program-wide state, the fold fires other members' due effects with extra ``advance``
-calls, each a change of its own; the replay fires them within its pass. So the states agree in
-everything but how many changes made them."""
 
 
 def conserved(state: MemberState) -> bool:
@@ -321,8 +309,7 @@ class TestReplay:
         assume(not done.overdue)
         replay = program.replay(events, errors="skip", until=LATER)
         states = replay.states  # runs the replay (`rejected` is filled by the run)
-        assert dumps((states[m] for m in done.states), FOLD_ONLY) == dumps(
-            done.states.values(), FOLD_ONLY)
+        assert dumps(states[m] for m in done.states) == dumps(done.states.values())
         assert replay.shared is not None
         assert done.shared is not None
         assert replay.shared.model_dump_json() == done.shared.model_dump_json()
@@ -334,30 +321,27 @@ class TestReplay:
     def test_iteration_gives_the_fold_decisions_and_the_fast_pass_result(
             self, case: tuple[Program, list[Event]]) -> None:
         """Iterating a replay yields each event's decision as ``apply`` made it in the fold
-        (refused events keep the state as it was); afterwards the replay holds what the fast
-        pass computes."""
+        (refused events keep the state as it was) and, with program-wide state, each
+        ``advance`` to a member's due time between events; afterwards the replay holds what
+        the fast pass computes."""
         program, events = case
         done = fold(program, events)
         assume(not done.overdue)
         iterated = program.replay(events, errors="skip")
         decisions = list(iterated)
-        assert len(decisions) == len(events)
+        assert len(decisions) == len(done.decisions)
         for got, (event, expected) in zip(decisions, done.decisions, strict=True):
             if expected is None:
+                assert event is not None
                 assert got.effects == ()
                 assert got.trace[-1].outcome == "refused"
                 before = done.refused_on[event.id] or MemberState.new(
                     event.member_id, currency=program.currency)
-                # With shared state the fold fires what fell due before the event with
-                # `advance`, which sets the state's time; a replay firing it does not.
-                skip = {"as_of", *FOLD_ONLY} if program.uses_shared_state else None
-                assert got.state.model_dump_json(exclude=skip) == before.model_dump_json(
-                    exclude=skip)
+                assert got.state.model_dump_json() == before.model_dump_json()
                 continue
-            skip = FOLD_ONLY if program.uses_shared_state else None
-            assert got.state.model_dump_json(exclude=skip) == expected.state.model_dump_json(
-                exclude=skip)
+            assert got.state.model_dump_json() == expected.state.model_dump_json()
             assert dumps(got.effects) == dumps(expected.effects)
+            assert dumps(got.trace) == dumps(expected.trace)
             assert (got.shared is None) == (expected.shared is None)
             if got.shared is not None and expected.shared is not None:
                 assert got.shared.model_dump_json() == expected.shared.model_dump_json()
@@ -375,8 +359,7 @@ class TestReplay:
     def test_a_replay_resumes_from_saved_states(self, case: tuple[Program, list[Event]],
                                                 data: st.DataObject) -> None:
         """Replaying a stream in two parts, the second from the first's states and shared
-        state saved as JSON, gives what one replay gives (instants compared in UTC: see
-        ``test_engine_keeps_tier_instants_in_utc``)."""
+        state saved as JSON, gives what one replay gives, byte for byte."""
         program, events = case
         cut = data.draw(st.integers(0, len(events)))
         first = program.replay(events[:cut], errors="skip")
@@ -386,11 +369,13 @@ class TestReplay:
             first.shared.model_dump_json())
         second = program.replay(events[cut:], saved, shared=shared, errors="skip", until=LATER)
         whole = program.replay(events, errors="skip", until=LATER)
-        assert in_utc(second.states) == in_utc(whole.states)
-        assert in_utc(second.shared) == in_utc(whole.shared)
+        assert dumps(second.states[m] for m in sorted(second.states)) == dumps(
+            whole.states[m] for m in sorted(whole.states))
+        assert (None if second.shared is None else second.shared.model_dump_json()) == (
+            None if whole.shared is None else whole.shared.model_dump_json())
         # Per member: `until` advances the members one after another, in the replay's order.
-        assert in_utc(_grouped([*first.effects(), *second.effects()])) == in_utc(
-            _grouped(whole.effects()))
+        assert _by_member([*first.effects(), *second.effects()]) == _by_member(
+            whole.effects())
         assert len(first.rejected) + len(second.rejected) == len(whole.rejected)
 
 
@@ -452,34 +437,16 @@ def ambiguous_times(value: Any) -> list[datetime]:
     return []
 
 
-def in_utc(value: Any) -> Any:
-    """``value`` (a model or its dump) with every datetime in UTC, to compare by instant."""
-    if hasattr(value, "model_dump"):
-        return in_utc(value.model_dump())
-    if isinstance(value, dict):
-        return {k: in_utc(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [in_utc(v) for v in value]
-    if isinstance(value, datetime):
-        return value.astimezone(UTC)
-    return value
+LOCAL_OFFSET = re.compile(r'T\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d"')
+"""An ISO instant in JSON written with an offset other than ``Z``."""
 
 
-def assert_round_trip(model: Any, *, exact: bool = True) -> None:
-    """``Model.model_validate_json(x.model_dump_json()) == x``, and the re-dump is identical.
-
-    With ``exact=False`` the first re-dump may write instants in UTC that the engine kept in
-    the program's zone (see ``test_engine_keeps_tier_instants_in_utc``): then the loaded
-    model must hold the same instants and dump the same bytes from then on.
-    """
+def assert_round_trip(model: Any) -> None:
+    """``Model.model_validate_json(x.model_dump_json()) == x``, and the re-dump is the same
+    bytes: every instant is kept in UTC, so a saved document is a fixed point."""
     text = model.model_dump_json()
     again = type(model).model_validate_json(text)
-    redump = again.model_dump_json()
-    if exact:
-        assert redump == text
-    else:
-        assert type(model).model_validate_json(redump).model_dump_json() == redump
-    assert in_utc(again) == in_utc(model)
+    assert again.model_dump_json() == text
     if not ambiguous_times(model.model_dump()):
         assert again == model
 
@@ -502,9 +469,10 @@ class TestJson:
         """States with tier, gift and goodwill parts survive a JSON round trip exactly, and
         a program applies the loaded state as it applies the original."""
         program, state = case
-        assert_round_trip(state, exact=False)
+        assert_round_trip(state)
         loaded = MemberState.model_validate_json(state.model_dump_json())
-        assert in_utc(program.advance(loaded, LATER)) == in_utc(program.advance(state, LATER))
+        assert program.advance(loaded, LATER).model_dump_json() == program.advance(
+            state, LATER).model_dump_json()
 
     @FEW
     @given(program_and_shop(members=2))
@@ -515,9 +483,23 @@ class TestJson:
         done = fold(program, events, until=LATER)
         for _, decision in done.decisions:
             if decision is not None:
-                assert_round_trip(decision, exact=False)
+                assert_round_trip(decision)
         if done.shared is not None:
             assert_round_trip(done.shared)
+
+    @FEW
+    @given(program_and_shop(members=2))
+    def test_states_and_effects_keep_instants_in_utc(
+            self, case: tuple[Program, list[Event]]) -> None:
+        """Every instant in every state and effect of a fold and a replay (tier reviews, gift
+        dates and goodwill vouchers included) is written in UTC: no other offset appears."""
+        program, events = case
+        done = fold(program, events, until=LATER)
+        replay = program.replay(events, errors="skip", until=LATER)
+        texts = [*dumps(done.states.values()), *dumps(done.effects),
+                 *dumps(replay.states.values()), *dumps(replay.effects())]
+        offsets = [m.group(0) for text in texts for m in LOCAL_OFFSET.finditer(text)]
+        assert offsets == []
 
     @SOME
     @given(st.one_of(approvals(), returns(by_lines=True), redemptions(points=True)))
@@ -540,7 +522,7 @@ class TestIdempotency:
         done = fold(program, events)
         applied: dict[str, list[Event]] = {}
         for event, decision in done.decisions:
-            if decision is None:
+            if decision is None or event is None:
                 continue
             applied.setdefault(event.member_id, []).append(event)
             for again in (event, rnd.choice(applied[event.member_id])):
@@ -629,7 +611,7 @@ class TestRefusals:
             assert [eid for eid, _ in replay.rejected] == [event.id]
 
 
-# -- bugs the properties found: strict xfails with minimal reproductions ----------------------
+# -- bugs the properties found: regression tests with minimal reproductions -------------------
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -638,10 +620,6 @@ def eur(amount: str) -> Money:
     return Money(amount, "EUR")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the tier stage freezes TierStatus.valid_until/since/grace_until (and TierChanged and "
-    "TierGraceStarted times) in the program's zone, not in UTC as `Instant` promises, so a "
-    "saved state re-dumps different bytes after loading"))
 def test_engine_keeps_tier_instants_in_utc() -> None:
     """A state with a tier dumps the same JSON after a load (every instant kept in UTC)."""
     program = Program(name="p", timezone="Europe/Berlin", tiers=TierLadder(
@@ -654,10 +632,6 @@ def test_engine_keeps_tier_instants_in_utc() -> None:
     assert decision.state.tier.valid_until.tzinfo is UTC
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "date-driven gift grants (GiftGrant.at/valid_until, GiftGranted, MessageSuggested) keep "
-    "the program's zone, not UTC as `Instant` promises, so a saved state re-dumps different "
-    "bytes after loading"))
 def test_engine_keeps_gift_instants_in_utc() -> None:
     """A state with a birthday gift dumps the same JSON after a load."""
     gift = Gift(id="v", name="birthday voucher", kind="voucher", value=eur("5.00"))
@@ -672,11 +646,6 @@ def test_engine_keeps_gift_instants_in_utc() -> None:
     assert MemberState.model_validate_json(text).model_dump_json() == text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "During keeps the ZoneInfo it was written in; a window starting at a wall time a DST "
-    "change repeats never compares equal to its JSON round trip (PEP 495), so "
-    "Program.model_validate_json(p.model_dump_json()) != p; keeping the written offset as a "
-    "fixed-offset tzinfo would fix it"))
 def test_window_in_a_dst_fold_survives_a_round_trip() -> None:
     """A program with a window that starts in a repeated DST hour equals its round trip."""
     start = datetime(2025, 11, 2, 1, 30, fold=1, tzinfo=ZoneInfo("America/New_York"))
@@ -701,10 +670,6 @@ def test_points_released_after_their_expiry_are_not_available() -> None:
     assert delivered.state.available_points == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "with program-wide state, Replay._ordered fires other members' due effects into the "
-    "replay's log only: iterating yields no decision that carries them (without shared state "
-    "they come with the member's next decision), so a caller persisting decisions loses them"))
 def test_iterating_a_shared_replay_reports_every_effect() -> None:
     """Every effect of a replay comes with one of its iterated decisions, with or without
     program-wide state: here member a's birthday gift, due before a's next order."""
@@ -723,10 +688,6 @@ def test_iterating_a_shared_replay_reports_every_effect() -> None:
     assert iterated == ["gift_granted"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Replay.applied, .duplicates and .rejected are plain attributes filled only when the "
-    "replay runs (states, effects(), summary() or iteration); read first, they silently say "
-    "nothing was applied or refused"))
 def test_replay_counts_are_right_when_read_first() -> None:
     """``rejected`` and ``applied``, read before anything else, describe the whole replay."""
     program = Program(name="p", points=PointScheme(
@@ -750,3 +711,45 @@ def test_expired_pending_points_leave_the_balance_alone() -> None:
     later = program.advance(first.state, T0 + timedelta(days=60))
     assert later.state.available_points == 0
     assert sum(e.points_delta for e in (*first.effects, *later.effects)) == 0
+
+
+def test_replay_advances_other_members_as_a_scheduler_would() -> None:
+    """With program-wide state, the replay releases m-2's pending point at its due time while
+    m-3's order is applied, and m-2's state says so: it is ``advance(state, next_due)`` of
+    the state ``apply`` gave, as a backend's scheduler makes it (the issue's example)."""
+    program = Program(name="p", points=PointScheme(
+        earn=(PointsPerPurchase(id="e", points=1),), pending_days=1), gifts=GiftScheme(
+        rules=(FirstOrderGift(id="f", budget="b", gift=Gift(
+            id="g", name="sample", kind="sample", value=eur("1.00"))),),
+        budgets=(Budget(id="b", count=10, per=Period.YEAR),)))
+    assert program.uses_shared_state
+    events: list[Event] = [
+        Purchase(id="A", member_id="m-2", at=T0, amount=eur("0.00")),
+        Purchase(id="B", member_id="m-3", at=T0 + timedelta(days=1, hours=1),
+                 amount=eur("5.00"))]
+    replayed = program.replay(events).states["m-2"]
+    first = program.apply(None, events[0])
+    assert (first.state.available_points, first.state.pending_points) == (0, 1)
+    due = program.next_due(first.state)
+    assert due == T0 + timedelta(days=1)
+    scheduled = program.advance(first.state, due, shared=first.shared).state
+    assert (replayed.available_points, replayed.pending_points) == (1, 0)
+    assert replayed.model_dump_json() == scheduled.model_dump_json()
+    decisions = list(program.replay(events))
+    assert [(d.state.member_id, [e.type for e in d.effects]) for d in decisions] == [
+        ("m-2", ["points_earned", "gift_granted"]), ("m-2", ["points_released"]),
+        ("m-3", ["points_earned", "gift_granted"])]
+
+
+def test_a_late_purchase_past_its_pending_window_is_released_at_once() -> None:
+    """A purchase older than the member's time, whose pending days ended before it, earns
+    available points in its own decision (not at some later event)."""
+    program = Program(name="p", points=PointScheme(
+        earn=(PointsPerPurchase(id="e", points=1),), pending_days=1))
+    state = program.apply(None, Purchase(id="X", member_id="m", at=T0 + timedelta(days=10),
+                                         amount=eur("5"))).state
+    late = program.apply(state, Purchase(id="L", member_id="m", at=T0, amount=eur("5")))
+    assert [e.type for e in late.effects] == ["points_earned", "points_released"]
+    assert (late.state.available_points, late.state.pending_points) == (1, 1)
+    assert program.next_due(late.state) == T0 + timedelta(days=11)
+    assert late.state.as_of == T0 + timedelta(days=10)

@@ -610,7 +610,7 @@ class TestConditionLaws:
         assert either.model_dump_json() == any_of(a, b, c).model_dump_json()
 
 
-# -- bugs the properties found: regression tests, and strict xfails for those still open -------
+# -- bugs the properties found: regression tests ---------------------------------------------
 
 NEW_YORK = "America/New_York"
 

@@ -137,11 +137,30 @@ UNTIL = max(event.at for event in EVENTS) + timedelta(days=800)
 
 def fold(prog: Program, events: list[Event], until: datetime | None = None
          ) -> tuple[dict[str, MemberState], list[str], SharedState | None]:
-    """Apply every event one by one (refused ones left out); then advance to ``until``."""
+    """Apply every event one by one (refused ones left out); then advance to ``until``.
+
+    With program-wide state, members are also advanced to their due times in time order
+    across members before each event and before ``until``, as a backend's scheduler does
+    with ``Program.next_due`` (and as the replay does).
+    """
     states: dict[str, MemberState] = {}
     effects: list[str] = []
     shared: SharedState | None = None
+
+    def scheduler(when: datetime) -> None:
+        nonlocal shared
+        while prog.uses_shared_state:
+            due = [(d, mid) for mid, state in states.items()
+                   if (d := prog.next_due(state)) is not None and d <= when]
+            if not due:
+                return
+            at, mid = min(due)
+            decision = prog.advance(states[mid], at, shared=shared)
+            states[mid], shared = decision.state, decision.shared
+            effects.extend(effect.model_dump_json() for effect in decision.effects)
+
     for event in events:
+        scheduler(event.at)
         try:
             decision = prog.apply(states.get(event.member_id), event, shared=shared)
         except RefusedEvent:
@@ -150,6 +169,7 @@ def fold(prog: Program, events: list[Event], until: datetime | None = None
         shared = decision.shared
         effects += [effect.model_dump_json() for effect in decision.effects]
     if until is not None:
+        scheduler(until)
         for mid in sorted(states):
             decision = prog.advance(states[mid], until, shared=shared)
             states[mid], shared = decision.state, decision.shared

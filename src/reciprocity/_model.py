@@ -27,7 +27,7 @@ from ._bounds import EARLIEST_INSTANT, LATEST_INSTANT, MAX_ID_LENGTH
 from .errors import InvalidEvent, ReciprocityError
 
 __all__ = ["Day", "EdgeInstant", "Frozen", "Id", "Instant", "NonEmptyStr", "RuleId",
-           "error_from_validation", "fixed_point", "require_aware", "require_in_range"]
+           "error_from_validation", "fixed_point", "require_aware", "require_in_range", "utc"]
 
 
 def fixed_point(value: Decimal) -> str:
@@ -37,6 +37,23 @@ def fixed_point(value: Decimal) -> str:
     ('100', '0.50')
     """
     return format(value, "f")
+
+
+@typing.overload
+def utc(value: datetime) -> datetime: ...
+@typing.overload
+def utc(value: None) -> None: ...
+def utc(value: datetime | None) -> datetime | None:
+    """``value`` in UTC (``None`` stays ``None``): how the engine hands an instant it computed
+    in the program's zone to a state or an effect, which keep every instant in UTC.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> utc(datetime(2028, 1, 1, tzinfo=ZoneInfo("Europe/Berlin")))
+    datetime.datetime(2027, 12, 31, 23, 0, tzinfo=datetime.timezone.utc)
+    """
+    if value is None or value.tzinfo is UTC:
+        return value
+    return value.astimezone(UTC)
 
 
 def require_aware(value: datetime) -> datetime:

@@ -150,6 +150,8 @@ class Pipeline:
             as_of = m.as_of
             if as_of is None or at > as_of:
                 m.as_of = at
+            elif m.next_due is not None and m.next_due <= as_of:
+                due(m, as_of, log, trace)  # a late event made something due: fire it now
 
         return step
 
@@ -162,10 +164,18 @@ class Pipeline:
         m = thaw(state)
         for stage in self.stages:
             stage.thaw(state, m)
+        self.reschedule(m)
+        return m
+
+    def reschedule(self, m: Member) -> None:
+        """Set ``m.next_due`` to the exact next due time. A step only ever moves it earlier
+        (``Member.schedule``), so after one it may be a stale lower bound: harmless for
+        ``apply`` (firing finds nothing), but a replay with program-wide state advances
+        members at their due times, as a backend does with ``Program.next_due``, which
+        thaws the saved state and so sees the exact time."""
         m.next_due = None
         for stage in self.stages:
             m.schedule(stage.next_due(m))
-        return m
 
     @staticmethod
     def new_member(member_id: str, currency: str) -> Member:

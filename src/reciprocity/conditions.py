@@ -23,12 +23,12 @@ family.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
-from ._model import Frozen, NonEmptyStr, require_aware
+from ._model import Frozen, NonEmptyStr, require_aware, require_in_range
 from .errors import InvalidProgram
 from .events import PURCHASE
 from .money import Money
@@ -171,9 +171,20 @@ class ChannelIs(_ConditionBase):
 
 
 def _keep_offset(value: datetime) -> datetime:
-    """Aware, kept as written: a window is shown to customers in its own offset."""
-    require_aware(value)
-    return value
+    """Aware and in the supported range, kept in the offset it was written in (a window is
+    shown to customers in its own offset) as a fixed offset: a zone's wall time in a DST
+    fold would never compare equal to its JSON round trip (PEP 495).
+
+    >>> from zoneinfo import ZoneInfo
+    >>> kept = _keep_offset(datetime(2025, 11, 2, 1, 30, fold=1,
+    ...                              tzinfo=ZoneInfo("America/New_York")))
+    >>> kept.isoformat(), kept.tzinfo
+    ('2025-11-02T01:30:00-05:00', datetime.timezone(datetime.timedelta(days=-1, seconds=68400)))
+    """
+    require_in_range(value)
+    offset = value.utcoffset()
+    assert offset is not None  # require_in_range refuses a naive time
+    return value.astimezone(timezone(offset))
 
 
 class During(_ConditionBase):

@@ -307,6 +307,17 @@ class Program(Frozen):
             m.revision += 1
         return decision(pipeline, m, log, trace, hot_shared)
 
+    def next_due(self, state: MemberState) -> datetime | None:
+        """When ``state`` next has something due (a release, an expiry, a gift's date, a
+        tier review), in UTC; ``None`` if nothing is. A backend's scheduler calls
+        ``advance(state, program.next_due(state))`` then; with program-wide state (budgets,
+        stock), in time order across members, which is what a replay does.
+        """
+        if not isinstance(state, MemberState):
+            raise InvalidEvent(f"state has type {type(state).__name__}",
+                               hint="pass a MemberState")
+        return self._pipeline.thaw(state).next_due
+
     def _local(self, when: datetime) -> str:
         """An instant as ISO text in the program's zone (how traces show times)."""
         return when.astimezone(ZoneInfo(self.timezone)).isoformat()

@@ -7,7 +7,9 @@ builds nothing per event. Frozen states and effect models are built when someone
 For a program without program-wide state, each member's time-driven effects (expiry, a
 birthday gift) fire when that member's next event arrives, or at ``until``, with the time
 they were due. For a program with program-wide state (budgets, stock, rankings), they fire in
-global time order across members, because another member's gift may use up a budget.
+global time order across members, because another member's gift may use up a budget: each
+firing is ``Program.advance(state, Program.next_due(state))``, as a backend's scheduler does,
+so the replay's states equal ``apply`` and ``advance`` called one by one.
 
 Imports: the core (``_engine``, ``_model``, ``effects``, ``errors``, ``events``, ``money``,
 ``shared``, ``state``); ``program`` and ``_pipeline`` only for typing.
@@ -114,6 +116,14 @@ def event_rows(program: Program, events: Iterable[Any] | PurchaseColumns) -> Ite
     return rows
 
 
+def caught_up(m: Member, due: datetime) -> None:
+    """After firing ``m``'s effects due at ``due`` (program-wide state): the member's time
+    moves there and its revision counts one change, as ``Program.advance(state, due)``."""
+    if m.as_of is None or due > m.as_of:
+        m.as_of = due
+        m.revision += 1
+
+
 def _row_key(row: Row) -> tuple[datetime, str]:
     return (row[3], row[1])
 
@@ -143,9 +153,10 @@ class ReplaySummary(Frozen):
 class Replay:
     """The result of :meth:`~reciprocity.Program.replay`. Single use: the stream is read once.
 
-    Iterate it for one :class:`~reciprocity.Decision` per event (each with its state); or
-    read :attr:`states`, :attr:`shared`, :meth:`effects` or :meth:`summary`, which run one
-    fast pass that builds nothing per event.
+    Iterate it for one :class:`~reciprocity.Decision` per event (each with its state; with
+    program-wide state also one per member's due time reached between events, as
+    ``advance`` returns it); or read :attr:`states`, :attr:`shared`, :meth:`effects`,
+    :meth:`summary` or the counts, which run one fast pass that builds nothing per event.
     """
 
     def __init__(self, program: Program, rows: Iterable[Row], states: dict[str, MemberState],
@@ -163,12 +174,35 @@ class Replay:
         if self._pipeline.uses_shared:
             self._shared = (Shared(program.currency) if shared is None
                             else Shared.thaw(shared))
-        self.applied = 0
-        """Events applied."""
-        self.duplicates = 0
+        self._applied = 0
+        self._duplicates = 0
+        self._rejected: list[tuple[str, ReciprocityError]] = []
+        self._started = False
+        """Whether a pass or an iteration has begun: counts then say what it has done."""
+
+    def _counted(self) -> None:
+        """Run the replay before a count is read, unless a pass or an iteration has begun
+        (counts read while iterating, or after a pass that raised, say what was done)."""
+        if not self._started:
+            self._consume()
+
+    @property
+    def applied(self) -> int:
+        """Events applied (so far, while the replay is being iterated)."""
+        self._counted()
+        return self._applied
+
+    @property
+    def duplicates(self) -> int:
         """Events left out because their id was applied before."""
-        self.rejected: list[tuple[str, ReciprocityError]] = []
+        self._counted()
+        return self._duplicates
+
+    @property
+    def rejected(self) -> list[tuple[str, ReciprocityError]]:
         """``(event id, error)`` of events refused with ``errors="skip"``."""
+        self._counted()
+        return self._rejected
 
     def _member(self, members: dict[str, Member], mid: str) -> Member:
         start = self._start.get(mid)
@@ -184,6 +218,7 @@ class Replay:
     def _consume(self) -> None:
         if self._members is not None:
             return
+        self._started = True
         if self._shared is not None:
             self._consume_ordered()
             return
@@ -212,8 +247,8 @@ class Replay:
         finally:
             if collecting:
                 gc.enable()
-        self.applied += applied
-        self.duplicates = duplicates
+        self._applied += applied
+        self._duplicates = duplicates
         self._finish(members)
 
     def _consume_ordered(self) -> None:
@@ -223,7 +258,7 @@ class Replay:
         pipeline = self._pipeline
         log = self._log
         dispatch = pipeline.dispatch
-        due = pipeline.due
+        due, reschedule = pipeline.due, pipeline.reschedule
         get = members.get
         skip = self._skip
         heap: list[tuple[datetime, str]] = []
@@ -242,6 +277,7 @@ class Replay:
                 if o.next_due is None or o.next_due != due_at:
                     continue  # stale entry
                 due(o, due_at, log, None)
+                caught_up(o, due_at)
                 if o.next_due is not None:
                     push(heap, (o.next_due, other))
 
@@ -264,6 +300,7 @@ class Replay:
                 else:
                     dispatch[row[0]](m, row, log, None)
                     applied += 1
+                reschedule(m)
                 if m.next_due is not None and m.next_due != before:
                     push(heap, (m.next_due, mid))
             if self._until is not None:
@@ -271,8 +308,8 @@ class Replay:
         finally:
             if collecting:
                 gc.enable()
-            self.applied += applied
-            self.duplicates += duplicates
+            self._applied += applied
+            self._duplicates += duplicates
         self._finish(members)
 
     def _repeated(self, m: Member, row: Row,
@@ -284,7 +321,7 @@ class Replay:
             return True
         if not self._skip:
             raise error
-        self.rejected.append((row[1], error))
+        self._rejected.append((row[1], error))
         if trace is not None:
             trace.append(("program", "refused", str(error)))
         return False
@@ -308,7 +345,7 @@ class Replay:
         except ReciprocityError as exc:
             if not self._skip:
                 raise
-            self.rejected.append((row[1], exc))
+            self._rejected.append((row[1], exc))
             if snapshot is not None:
                 del log[mark:]
                 restored = pipeline.thaw(snapshot)
@@ -317,7 +354,7 @@ class Replay:
             if trace is not None:
                 trace.append(("program", "refused", str(exc)))
         else:
-            self.applied += 1
+            self._applied += 1
         return m
 
     def _ordered(self, *, trace: bool) -> Iterator[Decision]:
@@ -333,37 +370,47 @@ class Replay:
                     heap.append((m.next_due, mid))
             heapq.heapify(heap)
 
-        def fire_until(when: datetime) -> None:
+        def fire_until(when: datetime) -> Iterator[Decision]:
+            """Members' due effects up to ``when``, earliest first; each firing is what
+            ``Program.advance(state, due)`` does, and yields the decision it would return."""
             while heap and heap[0][0] <= when:
                 due, mid = heapq.heappop(heap)
                 m = members[mid]
                 if m.next_due is None or m.next_due != due:
                     continue  # stale entry
-                pipeline.due(m, due, self._log, None)
+                log: Log = []
+                notes: list[tuple[str, str, str]] = []
+                pipeline.due(m, due, log, notes if trace else None)
+                caught_up(m, due)
+                self._log.extend(log)
                 if m.next_due is not None:
                     heapq.heappush(heap, (m.next_due, mid))
+                if trace:
+                    yield decision(pipeline, m, log, notes, shared)
 
         for row in self._rows:
             m = members.get(row[2]) or self._member(members, row[2])
             if shared is not None:
-                fire_until(row[3])
+                yield from fire_until(row[3])
             log: Log = []
             notes: list[tuple[str, str, str]] = []
             before = m.next_due
             if row[1] in m.applied:
                 if self._repeated(m, row, notes):
-                    self.duplicates += 1
+                    self._duplicates += 1
                     notes.append(("program", "duplicate",
                                   f"event {row[1]} was applied before; nothing changed"))
             else:
                 m = self._step_or_refuse(members, m, row, log, notes if trace else None)
             self._log.extend(log)
+            if shared is not None:
+                pipeline.reschedule(m)
             if shared is not None and m.next_due is not None and m.next_due != before:
                 heapq.heappush(heap, (m.next_due, row[2]))
             if trace:
                 yield decision(pipeline, m, log, notes, shared)
         if shared is not None and self._until is not None:
-            fire_until(self._until)
+            yield from fire_until(self._until)
         self._finish(members)
 
     def _finish(self, members: dict[str, Member]) -> None:
@@ -380,8 +427,9 @@ class Replay:
         self._rows = ()
 
     def __iter__(self) -> Iterator[Decision]:
-        if self._members is not None:
+        if self._started:
             raise RuntimeError("this Replay was consumed already; call program.replay() again")
+        self._started = True
         return self._ordered(trace=True)
 
     @property

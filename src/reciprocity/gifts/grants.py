@@ -255,6 +255,8 @@ class GiftGrants(Stage):
         ``reason`` may be ``(builder, *args)``: it is written when the effect is built.
         """
         rid = c.rule.id
+        if at.tzinfo is not UTC:  # timers reason in the program's zone; states keep UTC
+            at = at.astimezone(UTC)
         worth = gift.value.amount if value is None else value
         why = (self.limit_refusal(c, m, h, gift, at, worth)
                if c.limited or gift.stock is not None else None)
@@ -271,7 +273,8 @@ class GiftGrants(Stage):
             shared.stock_used[gift.stock] = shared.stock_used.get(gift.stock, 0) + 1
         valid_until = None
         if gift.valid_days is not None:
-            valid_until = at.astimezone(self.zone) + relativedelta(days=gift.valid_days)
+            valid_until = (at.astimezone(self.zone)
+                           + relativedelta(days=gift.valid_days)).astimezone(UTC)
             reason = f"{text(reason)}, valid until {fmt_date(valid_until, self.zone)}"
         grant = Grant(rid, gift.id, gift.name, gift.kind, worth, at, occurrence, source,
                        valid_until)

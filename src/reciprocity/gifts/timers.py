@@ -211,8 +211,8 @@ class DriftTimer(Timer):
         message = rule.message
         reason = (f"No order for {days(rule.quiet_days)} since {fmt_date(last, self.zone)}: "
                   f"ask for feedback by {message.channel}")
-        log.append((build_message, m.member_id, self.rid, at, message.id, message.channel,
-                    message.text, reason))
+        log.append((build_message, m.member_id, self.rid, due.astimezone(UTC), message.id,
+                    message.channel, message.text, reason))
         if trace is not None:
             trace.append((self.rid, "applied", reason))
         if rule.gift is not None:

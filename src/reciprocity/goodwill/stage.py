@@ -22,7 +22,7 @@ stage only for typing (points are granted through it). ``reciprocity._pipeline``
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -363,7 +363,8 @@ class CompiledGoodwill(GoodwillAssessment):
         if kind == "voucher":
             code = f"{cid}/{rule_id}"
             if valid_days is not None:
-                expires = granted_at.astimezone(self.zone) + relativedelta(days=valid_days)
+                expires = (granted_at.astimezone(self.zone)
+                           + relativedelta(days=valid_days)).astimezone(UTC)
         grant = (cid, rule_id, kind, value, points, decided_at, granted_at, order_id, code,
                  gift, expires, approved_by)
         hot.grants.append(grant)

@@ -306,6 +306,10 @@ class CompiledPoints(ReturnStage):
                 as_of = m.as_of
                 if as_of is None or at > as_of:
                     m.as_of = at
+                elif m.next_due is not None and m.next_due <= as_of:
+                    # A late order whose pending window (or a lot's life) has already
+                    # passed at the member's time: released (or expired) at once.
+                    due_runner(m, as_of, log, trace)
 
         return on_purchase
 

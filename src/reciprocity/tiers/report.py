@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from .._engine import Member
+from .._model import utc
 from ..effects import TierChanged, TierGraceStarted
 from ..money import Money, Rounding
 from .ladder import MetricGap, RollingMonths, TierProgress
@@ -239,10 +240,10 @@ def build_changed(c: CompiledTiers, mid: str, eid: str | None, at: datetime, cha
                         "floor": " (the lowest tier a downgrade reaches)"}.get(soft, "")
                 reason += f"; now {c.names[new]}{note}, {until_words(until, zone)}"
     return TierChanged.model_construct(
-        rule_id=c.rule_id, reason=reason, member_id=mid, event_id=eid, at=at, change=change,
+        rule_id=c.rule_id, reason=reason, member_id=mid, event_id=eid, at=utc(at), change=change,
         from_tier=None if old is None else c.ids[old],
         to_tier=None if new is None else c.ids[new],
-        benefits=None if new is None else c.benefits[new], valid_until=until,
+        benefits=None if new is None else c.benefits[new], valid_until=utc(until),
     )
 
 
@@ -256,6 +257,6 @@ def build_grace(c: CompiledTiers, mid: str, at: datetime, index: int, grace_unti
     if gaps:
         reason += f": {describe_alternatives(gaps)} more keeps it"
     return TierGraceStarted.model_construct(
-        rule_id=c.rule_id, reason=reason, member_id=mid, event_id=None, at=at,
-        tier_id=c.ids[index], expired_at=at, grace_until=grace_until,
+        rule_id=c.rule_id, reason=reason, member_id=mid, event_id=None, at=utc(at),
+        tier_id=c.ids[index], expired_at=utc(at), grace_until=utc(grace_until),
     )

@@ -37,6 +37,7 @@ from .._engine import (
     Row,
     Trace,
 )
+from .._model import utc
 from .._stage import Check, Handler
 from ..conditions import CompileContext
 from ..errors import InvalidEvent
@@ -207,8 +208,9 @@ class CompiledTiers(TierPeriods):
         if h is None:
             return {"tier": None}
         return {"tier": TierStatus.model_construct(
-            tier_id=None if h.index < 0 else self.ids[h.index], since=h.since,
-            valid_until=h.valid_until, grace_until=h.grace_until, anchor=h.anchor)}
+            tier_id=None if h.index < 0 else self.ids[h.index], since=utc(h.since),
+            valid_until=utc(h.valid_until), grace_until=utc(h.grace_until),
+            anchor=utc(h.anchor))}
 
     # -- events ------------------------------------------------------------------------------
     def _on_purchase(self, m: Member, row: Row, log: Log, trace: Trace) -> None:
