@@ -629,7 +629,8 @@ class TestAnniversary:
         """Joining on 29 February: the anniversary is on the declared day in other years."""
         prog = program(AnniversaryGift(id="anniv", gift=VOUCHER, leap_day="mar1"))
         result = run(prog, [signup("S-1", at(2028, 2, 29))], until=at(2030, 12, 31))
-        assert [e.at.astimezone(BERLIN).date() for e in result.granted()] == [date(2029, 3, 1), date(2030, 3, 1)]
+        assert [e.at.astimezone(BERLIN).date() for e in result.granted()] == [
+            date(2029, 3, 1), date(2030, 3, 1)]
 
 
 class FakeTiers:

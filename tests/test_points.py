@@ -3,7 +3,7 @@ redemption."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reciprocity import (
+    BelowMinimumBalance,
     CalendarCutoff,
     CampaignMultiplier,
     CategoryMultiplier,
     Custom,
     During,
     EndOfMonthAfter,
+    EndOfQuarterAfter,
     FixedLifetime,
     Inactivity,
     InsufficientPoints,
@@ -38,6 +40,7 @@ from reciprocity import (
     Program,
     Purchase,
     Redemption,
+    RefusedEvent,
     Return,
     ReturnedLine,
     ReturnExceedsPurchase,
@@ -98,6 +101,42 @@ class TestPerAmount:
         state, _ = run(prog, buy("A", amount))
         assert state.available_points == points
 
+    @pytest.mark.parametrize(("order", "amount", "rate", "rounding", "points"), [
+        ("once", "3.40", "1.5", Rounding.DOWN, 5),  # 5.1 rounded down
+        ("amount_first", "3.40", "1.5", Rounding.DOWN, 4),  # 3 x 1.5 = 4.5 rounded down
+        ("once", "3.40", "1.5", Rounding.HALF_UP, 5),
+        ("amount_first", "3.40", "1.5", Rounding.HALF_UP, 5),  # 3 x 1.5 = 4.5 -> 5
+        ("once", "0.66", "1.5", Rounding.DOWN, 0),  # 0.99 rounded down
+        ("once", "0.67", "1.5", Rounding.DOWN, 1),  # 1.005
+        ("once", "10.00", "1.5", Rounding.DOWN, 15),
+        ("amount_first", "10.00", "1.5", Rounding.DOWN, 15),
+        ("once", "19.99", "3", Rounding.DOWN, 59),  # 59.97
+        ("amount_first", "19.99", "3", Rounding.DOWN, 57),  # 19 x 3
+    ])
+    def test_a_rate_on_the_exact_amount_or_on_whole_units(
+            self, order: str, amount: str, rate: str, rounding: Rounding, points: int) -> None:
+        """"1.5 points per dollar": by default the rate applies to the exact amount and the
+        result is rounded once; ``rounding_order="amount_first"`` rounds the amount to whole
+        units first."""
+        rule = PointsPerAmount(id="usd", per=eur("1.00"), points=Decimal(rate),
+                               rounding=rounding, rounding_order=order)  # type: ignore[arg-type]
+        state, _ = run(program(earn=[rule]), buy("A", amount))
+        assert state.available_points == points
+
+    def test_a_decimal_rate_round_trips_and_reads_well(self) -> None:
+        """A rate such as 1.5 survives JSON as text and is written as it reads."""
+        rule = PointsPerAmount(id="usd", per=eur("1.00"), points="1.5")  # type: ignore[arg-type]
+        again = PointsPerAmount.model_validate_json(rule.model_dump_json())
+        assert again == rule
+        assert again.points == Decimal("1.5")
+        assert '"points":"1.5"' in rule.model_dump_json()
+        assert PointsPerAmount(id="x", per=eur("1.00"), points=2).model_dump()["points"] == 2
+        _, effects = run(program(earn=[rule]), buy("A-1", "3.40"))
+        assert effects[0].reason == "5 points for order A-1: 3.40 EUR at 1.5 points per 1.00 EUR"
+        for bad in ("0", "-1.5", 0):
+            with pytest.raises(InvalidProgram):
+                PointsPerAmount(id="x", per=eur("1.00"), points=bad)  # type: ignore[arg-type]
+
     def test_reason_shows_amount_and_rate(self) -> None:
         """The effect says what was counted and at which rate."""
         prog = program(earn=[PointsPerAmount(id="base", per=eur("2.00"))])
@@ -119,7 +158,7 @@ class TestPerAmount:
                                              include_categories=("books",))])
         lines = (line("B1", "12.50", 1, "books"), line("T1", "30.00", 1, "toys"))
         state, _ = run(prog, buy("A", "42.50", lines=lines))
-        assert state.available_points == 24  # 12 whole euros (the 0.50 is dropped) x 2
+        assert state.available_points == 25  # 12.50 EUR of books x 2, rounded once
 
     def test_no_lines_whole_amount_with_note(self) -> None:
         """An order without lines earns on its whole amount, and the trace says so."""
@@ -310,6 +349,32 @@ class TestExpiry:
         assert prog.advance(state, datetime(2021, 7, 1, tzinfo=BERLIN)
                             ).state.available_points == 0
 
+    @pytest.mark.parametrize(("earned", "months", "expires"), [
+        (datetime(2026, 2, 10, 12, tzinfo=BERLIN), 24, datetime(2028, 4, 1, tzinfo=BERLIN)),
+        # The last hour of a quarter, local time (already the next day in UTC-5 zones).
+        (datetime(2026, 3, 31, 23, 30, tzinfo=BERLIN), 0, datetime(2026, 4, 1, tzinfo=BERLIN)),
+        (datetime(2026, 4, 1, 0, 0, tzinfo=BERLIN), 0, datetime(2026, 7, 1, tzinfo=BERLIN)),
+        # 29 February + 12 months is 28 February: still the first quarter.
+        (datetime(2028, 2, 29, 12, tzinfo=BERLIN), 12, datetime(2029, 4, 1, tzinfo=BERLIN)),
+        # 31 August + 1 month clips to 30 September: the third quarter.
+        (datetime(2026, 8, 31, 12, tzinfo=BERLIN), 1, datetime(2026, 10, 1, tzinfo=BERLIN)),
+        (datetime(2026, 11, 15, 12, tzinfo=BERLIN), 3, datetime(2027, 4, 1, tzinfo=BERLIN)),
+    ])
+    def test_end_of_quarter_after(self, earned: datetime, months: int,
+                                  expires: datetime) -> None:
+        """Points expire at the end of the calendar quarter in which N months after earning
+        end, in the program's zone, and not a moment earlier."""
+        prog = program(earn=[PointsPerPurchase(id="p", points=5)],
+                       expiry=EndOfQuarterAfter(months=months))
+        state, _ = run(prog, buy("A", "1.00", earned))
+        assert state.lots[0].expires_at == expires
+        before = prog.advance(state, expires - timedelta(microseconds=1)).state
+        assert before.available_points == 5
+        after = prog.advance(state, expires)
+        assert after.state.available_points == 0
+        assert [type(e).__name__ for e in after.effects] == ["PointsExpired"]
+        assert "calendar quarter" in prog.explain()
+
     def test_expiry_fires_during_replay_in_time(self) -> None:
         """A later purchase first expires what was due before it."""
         prog = program(earn=[PointsPerPurchase(id="p", points=5)],
@@ -476,6 +541,47 @@ class TestRedemption:
         assert voucher.value == eur("2.50")
         assert state.available_points == 50
 
+    def test_a_reward_without_a_money_value(self) -> None:
+        """A free drink has no stated money value: it is redeemed and described without one,
+        its voucher carries ``value=None``, and it does not set the point value."""
+        prog = program(earn=[PointsPerPurchase(id="p", points=50)],
+                       rewards=[Reward(id="drink", name="free drink", points=50),
+                                Reward(id="v", name="voucher", points=100,
+                                       value=eur("1.00"))])
+        assert "50 points buy a free drink\n" in prog.explain() + "\n"
+        assert prog.point_value() == eur("0.01")
+        state, effects = run(prog, buy("A", "1.00"),
+                             Redemption(id="R", member_id="m", at=T0, reward_id="drink"))
+        assert effects[-1].reason == "free drink"
+        assert state.vouchers[0].value is None
+        assert MemberState.model_validate_json(state.model_dump_json()) == state
+        summary = prog.replay([buy("A", "1.00"), Redemption(
+            id="R", member_id="m", at=T0, reward_id="drink")]).summary()
+        assert (summary.vouchers_issued, summary.voucher_value) == (1, eur("0.00"))
+
+    def test_minimum_balance_before_any_redemption(self) -> None:
+        """A scheme's ``min_balance`` refuses every redemption below it with the balance and
+        the minimum as fields, before the reward's own minimum; at the minimum it redeems."""
+        prog = program(earn=[PointsPerAmount(id="base", per=eur("1.00"))], min_balance=200,
+                       rewards=[PointsAsCurrency(id="pay", name="points payment",
+                                                 point_value=eur("0.01"), min_points=10)])
+        state, _ = run(prog, buy("A", "199.00"))
+        with pytest.raises(BelowMinimumBalance) as caught:
+            prog.apply(state, Redemption(id="V1", member_id="m", at=T0, reward_id="pay",
+                                         points=10))
+        assert (caught.value.balance, caught.value.minimum) == (199, 200)
+        assert caught.value.to_dict()["code"] == "below-minimum-balance"
+        assert "199 points available, below the minimum balance of 200 points" in str(
+            caught.value)
+        assert isinstance(caught.value, RefusedEvent)
+        state, _ = run(prog, buy("B", "1.00"), state=state)
+        state, _ = run(prog, Redemption(id="V2", member_id="m", at=T0, reward_id="pay",
+                                        points=10), state=state)
+        assert state.available_points == 190  # below the minimum again afterwards
+        with pytest.raises(BelowMinimumBalance):
+            prog.apply(state, Redemption(id="V3", member_id="m", at=T0, reward_id="pay",
+                                         points=10))
+
     def test_voucher_valid_from_next_month(self) -> None:
         """'Valid 3 months from the first of the next month' is stated and stored."""
         prog = program(earn=[PointsPerPurchase(id="p", points=10)],
@@ -486,7 +592,17 @@ class TestRedemption:
                          Redemption(id="V", member_id="m", at=T0, reward_id="v"))
         issued = effects[-1]
         assert issued.voucher.expires_at == datetime(2026, 7, 1, tzinfo=BERLIN)
-        assert issued.reason == "10 EUR voucher worth 10.00 EUR, valid until 2026-06-30"
+        assert issued.voucher.valid_from == datetime(2026, 4, 1, tzinfo=BERLIN)
+        assert issued.voucher.valid_from.tzinfo is UTC
+        assert issued.reason == ("10 EUR voucher worth 10.00 EUR, valid from 2026-04-01 "
+                                 "until 2026-06-30")
+        plain = program(earn=[PointsPerPurchase(id="p", points=10)],
+                        rewards=[Reward(id="v", name="voucher", points=10, value=eur("10.00"),
+                                        validity=Validity(months=3))])
+        _, effects = run(plain, buy("A", "1.00"),
+                         Redemption(id="V", member_id="m", at=T0, reward_id="v"))
+        assert effects[-1].voucher.valid_from is None
+        assert effects[-1].reason == "voucher worth 10.00 EUR, valid until 2026-06-02"
 
 
 class TestRealisticProgram:
@@ -515,6 +631,6 @@ class TestRealisticProgram:
     def test_explained_in_plain_words(self) -> None:
         """The whole program reads as terms a customer can check."""
         text = self.PROGRAM.explain()
-        assert "1 point per 2.00 EUR (remainder rounded down), except gift-card" in text
+        assert "1 point per 2.00 EUR (total rounded down), except gift-card" in text
         assert "every 30 September" in text
         assert "points pay 0.01 EUR each, from 200 points" in text

@@ -60,7 +60,9 @@ def earn_rules(draw: st.DrawFn) -> Any:
     if draw(st.booleans()):
         return PointsPerAmount(id="amount", per=Money(draw(st.sampled_from(["1", "2", "0.5"])),
                                                       "EUR"),
-                               points=draw(st.integers(1, 3)),
+                               points=draw(st.integers(1, 3) | st.sampled_from(
+                                   [Decimal("1.5"), Decimal("0.25"), Decimal("2.75")])),
+                               rounding_order=draw(st.sampled_from(["once", "amount_first"])),
                                exclude_categories=draw(st.sampled_from([(), ("gift-card",)])),
                                clawback_rounding=draw(roundings), **common)
     return PointsPerPurchase(id="order", points=draw(st.integers(1, 20)),
@@ -237,3 +239,28 @@ def test_replay_equals_fold_of_apply(program: Program, events: list[Any]) -> Non
     assert {k: v for k, v in replayed.items() if folded[k] != v} == {
         k: v for k, v in folded.items() if replayed[k] != v}
     assert [e.model_dump() for e in replay.effects()] == [e.model_dump() for e in effects]
+
+
+@settings(deadline=None)
+@given(amount=amounts, rate=st.integers(1, 400).map(lambda q: Decimal(q) / 100),
+       per=st.sampled_from(["1.00", "2.00", "0.50", "10.00"]), rounding=roundings)
+def test_a_rate_on_the_exact_amount_is_rounded_once(amount: Decimal, rate: Decimal, per: str,
+                                                    rounding: Rounding) -> None:
+    """With ``rounding_order="once"`` the points are the exact product amount / per x rate,
+    rounded once with the rule's mode (computed here with fractions); the default order is
+    that one, and more money never earns fewer points."""
+    from fractions import Fraction
+
+    rule = PointsPerAmount(id="r", per=Money(per, "EUR"), points=rate, rounding=rounding)
+    assert rule.rounding_order == "once"
+    program = Program(name="P", currency="EUR", points=PointScheme(earn=(rule,)))
+
+    def earned(value: Decimal) -> int:
+        state = program.apply(None, Purchase(id="A", member_id="m", at=T0,
+                                             amount=Money(value, "EUR"))).state
+        return state.available_points
+
+    exact = Fraction(amount) / Fraction(Decimal(per)) * Fraction(rate)
+    expected = rounding.to_int(Decimal(exact.numerator) / Decimal(exact.denominator))
+    assert earned(amount) == expected
+    assert earned(amount + Decimal("0.01")) >= earned(amount)

@@ -111,6 +111,11 @@ def _drop_fingerprint(doc: dict[str, Any]) -> None:
     doc["applied_event_fingerprints"].pop()
 
 
+def _voucher_valid_after_expiry(doc: dict[str, Any]) -> None:
+    doc["vouchers"][0]["expires_at"] = "2026-04-01T00:00:00Z"
+    doc["vouchers"][0]["valid_from"] = "2026-05-01T00:00:00Z"
+
+
 BROKEN = [
     # (id, edit of the saved document, code, part of the message)
     ("negative points_earned", _set("points_earned", -1), "invalid-state",
@@ -136,6 +141,8 @@ BROKEN = [
      "invalid-state", "purchases[1].returned=25.00 is above its amount=20.00"),
     ("voucher in a foreign currency", _set("vouchers.0.value.currency", "USD"),
      "invalid-state", "vouchers[0].value is in USD"),
+    ("voucher valid only after it expires", _voucher_valid_after_expiry, "invalid-state",
+     "vouchers[0].valid_from=2026-05-01T00:00:00+00:00 is not before its expires_at"),
     ("points as a JSON float", _set("points_revoked", 5.0), "invalid-state", "points_revoked"),
     ("points as a string", _set("lots.0.points", "30"), "invalid-state", "lots[0].points"),
     ("negative revision", _set("revision", -1), "invalid-state", "revision=-1"),

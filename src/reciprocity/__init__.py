@@ -71,6 +71,7 @@ from .effects import (
     VoucherIssued,
 )
 from .errors import (
+    BelowMinimumBalance,
     CurrencyMismatch,
     EventConflict,
     InsufficientPoints,
@@ -155,6 +156,7 @@ from .points.rules import (
 from .points.scheme import (
     CalendarCutoff,
     EndOfMonthAfter,
+    EndOfQuarterAfter,
     Expiry,
     FixedLifetime,
     Inactivity,
@@ -223,6 +225,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "AnniversaryGift",
     "AnyOf",
     "Approval",
+    "BelowMinimumBalance",
     "BirthdayGift",
     "Budget",
     "BudgetUse",
@@ -251,6 +254,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "EarnRule",
     "Effect",
     "EndOfMonthAfter",
+    "EndOfQuarterAfter",
     "Event",
     "EventConflict",
     "EventRule",

@@ -10,6 +10,7 @@ working in code that does not know reciprocity::
      +-- InvalidProgram (ValueError)          a policy or program failed validation
      +-- RefusedEvent (ValueError)            a valid event that the member's state cannot take
      |    +-- InsufficientPoints                a redemption costs more than the balance
+     |    +-- BelowMinimumBalance               a redemption before the minimum balance
      |    +-- UnknownReward                     a redemption names a reward not in the catalogue
      |    +-- UnknownPurchase                   a return references a purchase never seen
      |    +-- ReturnExceedsPurchase             more is returned than was bought
@@ -36,6 +37,7 @@ Imports: nothing from the package (every module may import it).
 from __future__ import annotations
 
 __all__ = [
+    "BelowMinimumBalance",
     "CurrencyMismatch",
     "EventConflict",
     "InsufficientPoints",
@@ -62,12 +64,26 @@ class ReciprocityError(Exception):
     """
 
     code = "reciprocity-error"
+    fields: tuple[str, ...] = ()
+    """Names of the structured attributes this error carries (numbers a caller may show)."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         self.message = message
         self.hint = hint
         text = message if hint is None else f"{message}; {hint}"
         super().__init__(f"{text} [{self.code}]")
+
+    def to_dict(self) -> dict[str, object]:
+        """The error as JSON-ready data: ``code``, ``message``, ``hint`` and its fields.
+
+        >>> InsufficientPoints("9 short", shortfall=9, hint="get 9 more").to_dict()
+        {'code': 'insufficient-points', 'message': '9 short', 'hint': 'get 9 more', 'shortfall': 9}
+        """
+        out: dict[str, object] = {"code": self.code, "message": self.message,
+                                  "hint": self.hint}
+        for name in self.fields:
+            out[name] = getattr(self, name)
+        return out
 
 
 class InvalidEvent(ReciprocityError, ValueError):
@@ -104,9 +120,24 @@ class InsufficientPoints(RefusedEvent):
     """A redemption costs more points than the member has available."""
 
     code = "insufficient-points"
+    fields = ("shortfall",)
 
     def __init__(self, message: str, *, shortfall: int, hint: str | None = None) -> None:
         self.shortfall = shortfall
+        super().__init__(message, hint=hint)
+
+
+class BelowMinimumBalance(RefusedEvent):
+    """A redemption while the member's available balance is below the program's minimum
+    balance for any redemption (``PointScheme.min_balance``)."""
+
+    code = "below-minimum-balance"
+    fields = ("balance", "minimum")
+
+    def __init__(self, message: str, *, balance: int, minimum: int,
+                 hint: str | None = None) -> None:
+        self.balance = balance
+        self.minimum = minimum
         super().__init__(message, hint=hint)
 
 

@@ -163,6 +163,9 @@ class Program(Frozen):
         if self.points.rewards:
             lines.append("Rewards:")
             lines += [f"- {reward.describe()}" for reward in self.points.rewards]
+        if self.points.min_balance:
+            lines.append(f"Any redemption needs a balance of at least "
+                         f"{self.points.min_balance:,} points.")
         expiry = self.points.expiry
         lines.append("Points never expire." if expiry is None
                      else f"Points expire {expiry.describe()} after they are earned.")
@@ -186,7 +189,7 @@ class Program(Frozen):
         for reward in self.points.rewards:
             if isinstance(reward, PointsAsCurrency):
                 best = max(best, reward.point_value.amount)
-            else:
+            elif reward.value is not None:
                 best = max(best, reward.value.amount / reward.points)
         return Money(best, self.currency)
 

@@ -467,7 +467,7 @@ class Replay:
         currency = self.program.currency
         vouchers = [v for m in members for v in m.vouchers]
         outstanding = sum(m.available + m.pending - m.debt for m in members)
-        value = sum((v.value.amount for v in vouchers), Decimal(0))
+        value = sum((v.value.amount for v in vouchers if v.value is not None), Decimal(0))
         return ReplaySummary(
             members=len(self._members),
             events=self.applied,

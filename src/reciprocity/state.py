@@ -125,9 +125,11 @@ class Voucher(_StateModel):
 
     code: NonEmptyStr
     reward_id: NonEmptyStr
-    value: Money
+    value: Money | None  # None: a reward whose value is not money (a free drink)
     issued_at: Instant
     expires_at: Instant | None = None
+    valid_from: Instant | None = None
+    """When the voucher becomes valid, if later than its issue; ``None``: from issue."""
     source_event_id: NonEmptyStr
 
 
@@ -474,10 +476,13 @@ def state_problem(state: MemberState) -> tuple[str, str] | None:
                         f"quantity={line.quantity}", REBUILD)
     currency = state.currency
     for index, voucher in enumerate(state.vouchers):
-        if voucher.value.currency != currency:
-            return (f"MemberState.vouchers[{index}].value is in {voucher.value.currency} but the "
-                    f"state is in {currency}: a program issues vouchers in its own currency",
-                    REBUILD)
+        if voucher.value is not None and voucher.value.currency != currency:
+            return (f"MemberState.vouchers[{index}].value is in {voucher.value.currency}, the "
+                    f"state in {currency}: a program issues vouchers in its own one", REBUILD)
+        start, end = voucher.valid_from, voucher.expires_at
+        if start is not None and end is not None and start >= end:
+            return (f"MemberState.vouchers[{index}].valid_from={start.isoformat()} is not "
+                    f"before its expires_at={end.isoformat()}", REBUILD)
     if state.goodwill is not None:
         values = [("grants", index, grant.value)
                   for index, grant in enumerate(state.goodwill.grants)]

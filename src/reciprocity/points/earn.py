@@ -208,6 +208,8 @@ def _per_amount(rule: PointsPerAmount, pred: Predicate | None,
     by_line = rule.filters_lines or bool(categories)
     per = rule.per.amount
     rate = f"{plural(rule.points)} per {rule.per}"
+    rate_points = Decimal(rule.points)
+    once = rule.rounding_order == "once"
 
     def earn(m: Member, row: Row, trace: Trace) -> tuple[int, Reason]:
         eid, amount, event = row[1], row[4], row[5]
@@ -248,10 +250,11 @@ def _per_amount(rule: PointsPerAmount, pred: Predicate | None,
             elif rule.filters_lines and trace is not None:
                 trace.append((rule_id, "note", f"order {eid} has no lines, so the "
                               "whole amount counts"))
-        # Two fractional steps, both rounded with the rule's mode: the remainder of the
-        # amount after the last whole ``per``, then the multipliers' result.
-        units = rule.rounding.apply(eligible / per)
-        exact = units * rule.points * (weighted / eligible if eligible else _ONE)
+        if once:  # the rate and multipliers on the exact amount, rounded once
+            exact = weighted / per * rate_points
+        else:  # two steps: the amount to whole ``per`` first, then the rate's result
+            units = rule.rounding.apply(eligible / per)
+            exact = units * rate_points * (weighted / eligible if eligible else _ONE)
         points = rule.rounding.to_int(exact)
         note = ""
         if caps:

@@ -52,6 +52,7 @@ from .rules import (
 from .scheme import (
     CalendarCutoff,
     EndOfMonthAfter,
+    EndOfQuarterAfter,
     FixedLifetime,
     Inactivity,
     PointsAsCurrency,
@@ -78,7 +79,7 @@ class LotStage(Stage):
     rules: dict[str, PointsPerPurchase | PointsPerAmount | PointsForEvent]
     rewards: dict[str, Reward | PointsAsCurrency]
     auto_rewards: tuple[Reward, ...]
-    lot_expiry: FixedLifetime | EndOfMonthAfter | CalendarCutoff | None
+    lot_expiry: FixedLifetime | EndOfMonthAfter | EndOfQuarterAfter | CalendarCutoff | None
     inactivity: Inactivity | None
     pool: bool
     pending: relativedelta | None

@@ -23,6 +23,7 @@ from ..effects import (
     VoucherIssued,
 )
 from ..errors import (
+    BelowMinimumBalance,
     InsufficientPoints,
     InvalidEvent,
     UnknownReward,
@@ -63,6 +64,13 @@ class RedeemStage(LotStage):
                 f"Redemption.reward_id={event.reward_id!r} is not in the catalogue",
                 hint=f"use one of: {known}",
             )
+        minimum = self.scheme.min_balance
+        if m.available < minimum:
+            raise BelowMinimumBalance(
+                f"Redemption {event.id}: member {m.member_id} has {plural(m.available)} "
+                f"available, below the minimum balance of {plural(minimum)} for any "
+                "redemption", balance=m.available, minimum=minimum,
+                hint=f"collect {plural(minimum - m.available)} more before redeeming")
         if isinstance(reward, PointsAsCurrency):
             if event.points is None:
                 raise InvalidEvent(
@@ -100,23 +108,22 @@ class RedeemStage(LotStage):
         if isinstance(reward, PointsAsCurrency):
             assert event.points is not None
             value = Money(reward.point_value.amount * event.points, self.ctx.currency)
-            self._issue(m, reward.id, reward.name, event.points, value,
-                        reward.expires_at(event.at, self.zone), event.id, event.at, 0,
-                        log, trace)
+            self._issue(m, reward, event.points, value, event.id, event.at, 0, log, trace)
             return
         for index in range(event.quantity):
-            self._issue(m, reward.id, reward.name, reward.points, reward.value,
-                        reward.expires_at(event.at, self.zone), event.id, event.at, index,
+            self._issue(m, reward, reward.points, reward.value, event.id, event.at, index,
                         log, trace)
 
-    def _issue(self, m: Member, reward_id: str, name: str, points: int, value: Money,
-               expires: datetime | None, eid: str, at: datetime, index: int, log: Log,
-               trace: Trace) -> None:
+    def _issue(self, m: Member, reward: Reward | PointsAsCurrency, points: int,
+               value: Money | None,
+               eid: str, at: datetime, index: int, log: Log, trace: Trace) -> None:
+        reward_id, name, zone = reward.id, reward.name, self.zone
         m.take_available(points, newest_first=self.scheme.redemption_order == "lifo")
         m.redeemed += points
         voucher = Voucher.model_construct(
             code=f"{eid}/{reward_id}/{index + 1}", reward_id=reward_id, value=value,
-            issued_at=at, expires_at=expires, source_event_id=eid,
+            issued_at=at, expires_at=reward.expires_at(at, zone),
+            valid_from=reward.valid_from(at, zone), source_event_id=eid,
         )
         m.vouchers.append(voucher)
         log.append((_build_redeemed, reward_id, name, points, m.member_id, eid, at))
@@ -129,8 +136,8 @@ class RedeemStage(LotStage):
         index = sum(1 for v in m.vouchers if v.source_event_id == eid)
         for reward in self.auto_rewards:
             while m.available >= reward.points:
-                self._issue(m, reward.id, reward.name, reward.points, reward.value,
-                            reward.expires_at(at, self.zone), eid, at, index, log, trace)
+                self._issue(m, reward, reward.points, reward.value, eid, at, index, log,
+                            trace)
                 index += 1
 
 
@@ -144,9 +151,12 @@ def _build_redeemed(reward_id: str, name: str, points: int, mid: str, eid: str,
 
 def _build_voucher(reward_id: str, name: str, mid: str, eid: str, at: datetime,
                    voucher: Voucher, zone: ZoneInfo) -> VoucherIssued:
-    reason = f"{name} worth {voucher.value}"
+    reason = name if voucher.value is None else f"{name} worth {voucher.value}"
+    if voucher.valid_from is not None:
+        reason += f", valid from {fmt_date(voucher.valid_from, zone)}"
     if voucher.expires_at is not None:
-        reason += f", valid until {fmt_date(voucher.expires_at - timedelta(seconds=1), zone)}"
+        last = fmt_date(voucher.expires_at - timedelta(seconds=1), zone)
+        reason += f" until {last}" if voucher.valid_from is not None else f", valid until {last}"
     return VoucherIssued.model_construct(
         rule_id=reward_id, reason=reason, member_id=mid, event_id=eid, at=at, voucher=voucher,
     )

@@ -205,7 +205,8 @@ class ReturnStage(ExpiryStage):
                            voucher.reward_id, event.purchase_id,
                            voucher.issued_at, points, points, False, None, expires])
             m.schedule(self.next_due(m))  # restored points may be due at once (inactivity)
-            reason = (f"{voucher.value} voucher {voucher.code} cancelled: order "
+            what = "" if voucher.value is None else f"{voucher.value} "
+            reason = (f"{what}voucher {voucher.code} cancelled: order "
                       f"{event.purchase_id} was returned; its {plural(points)} come back")
             log.append((_build_cancelled, voucher.reward_id, m.member_id, event.id, event.at,
                         voucher, points, reason))

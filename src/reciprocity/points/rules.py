@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
-from .._model import Frozen, NonEmptyStr, RuleId
+from .._model import Frozen, NonEmptyStr, RuleId, fixed_point
 from ..conditions import Condition
 from ..errors import InvalidProgram
 from ..limits import Period
@@ -39,9 +39,10 @@ __all__ = [
 ]
 
 
-def plural(n: int, word: str = "point") -> str:
-    """``1 point``, ``2 points``."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def plural(n: int | Decimal, word: str = "point") -> str:
+    """``1 point``, ``2 points``, ``1.5 points`` (a decimal rate, in fixed-point form)."""
+    shown = n if isinstance(n, int) else fixed_point(n.normalize())
+    return f"{shown} {word}" if n == 1 else f"{shown} {word}s"
 
 
 def fmt_date(when: datetime, zone: ZoneInfo) -> str:
@@ -192,22 +193,40 @@ class PointsPerPurchase(_EarnBase):
 
 
 class PointsPerAmount(_EarnBase):
-    """``points`` for every ``per`` of the order's eligible amount: "1 point per 2 EUR".
+    """``points`` for every ``per`` of the order's eligible amount: "1 point per 2 EUR",
+    "1.5 points per 1.00 USD" (``points`` may be a decimal rate).
 
     The eligible amount is the order amount; when the rule names categories or SKUs, it is
     the sum of the lines that pass (``include_categories`` if given, minus
     ``exclude_categories`` and ``exclude_skus``: gift cards, shipping, tax, deposits). An
     order without lines cannot be filtered and earns on its whole amount (the trace says
-    so). What is left of the amount after the last whole ``per`` is rounded with
-    ``rounding`` (default: dropped) and never carried to the next order.
+    so). Nothing is carried to the next order.
+
+    ``rounding_order`` says when ``rounding`` (default: down) applies:
+
+    - ``"once"`` (the default, what shops mean by "1.5 points per dollar"): the rate and the
+      multipliers apply to the exact amount, and the result is rounded once: 1.5 points per
+      1.00 on 3.40 is 5 (5.1 rounded down);
+    - ``"amount_first"``: the amount is first rounded to whole ``per`` with ``rounding``,
+      then the rate and multipliers apply and the result is rounded again: 1.5 points per
+      1.00 on 3.40 is 4 (3 x 1.5 = 4.5 rounded down).
+
+    >>> from reciprocity import Money
+    >>> rule = PointsPerAmount(id="usd", points="1.5", per=Money("1.00", "USD"))
+    >>> rule.describe()
+    '1.5 points per 1.00 USD (total rounded down)'
+    >>> rule.model_copy(update={"rounding_order": "amount_first"}).describe()
+    '1.5 points per 1.00 USD (remainder rounded down)'
 
     A partial return takes back the stored points in proportion to the returned amount,
     rounded with ``clawback_rounding``; a full return takes back all of them.
     """
 
     type: Literal["points_per_amount"] = "points_per_amount"
-    points: int = Field(default=1, ge=1)
+    points: Annotated[int, Field(ge=1)] | Annotated[Decimal, Field(gt=0)] = 1
+    """Points per ``per``: a whole number, or a decimal rate such as ``"1.5"``."""
     per: Money
+    rounding_order: Literal["once", "amount_first"] = "once"
     include_categories: tuple[NonEmptyStr, ...] = ()
     exclude_categories: tuple[NonEmptyStr, ...] = ()
     exclude_skus: tuple[NonEmptyStr, ...] = ()
@@ -231,10 +250,11 @@ class PointsPerAmount(_EarnBase):
 
     def describe(self) -> str:
         """The rule in plain words."""
-        remainder = {Rounding.DOWN: "rounded down", Rounding.FLOOR: "rounded down",
-                     Rounding.UP: "rounded up", Rounding.CEILING: "rounded up"}.get(
+        rounded = {Rounding.DOWN: "rounded down", Rounding.FLOOR: "rounded down",
+                   Rounding.UP: "rounded up", Rounding.CEILING: "rounded up"}.get(
             self.rounding, f"rounded {self.rounding.value}")
-        text = f"{plural(self.points)} per {self.per} (remainder {remainder})"
+        how = f"total {rounded}" if self.rounding_order == "once" else f"remainder {rounded}"
+        text = f"{plural(self.points)} per {self.per} ({how})"
         if self.include_categories:
             text += ", on " + ", ".join(self.include_categories)
         excluded = self.exclude_categories + self.exclude_skus

@@ -30,7 +30,7 @@ points pay at 0.01 EUR each from 200 points:
 ...                               point_value=Money("0.01", "EUR"), min_points=200),),
 ... )
 >>> print(rich.earn[0].describe())  # doctest: +NORMALIZE_WHITESPACE
-1 point per 2.00 EUR (remainder rounded down), except gift-card, shipping,
+1 point per 2.00 EUR (total rounded down), except gift-card, shipping,
 times the member's tier multiplier
 
 Imports: the core's models only and :mod:`reciprocity.points.rules`; never a compiled stage.
@@ -52,6 +52,7 @@ from .rules import EarnRule, EventRule, _Policy, plural
 __all__ = [
     "CalendarCutoff",
     "EndOfMonthAfter",
+    "EndOfQuarterAfter",
     "Expiry",
     "FixedLifetime",
     "Inactivity",
@@ -113,6 +114,35 @@ class EndOfMonthAfter(_Policy):
         local = earned_at.astimezone(zone)
         first = datetime(local.year, local.month, 1, tzinfo=zone)
         return (first + relativedelta(months=self.months + 1)).astimezone(UTC)
+
+
+class EndOfQuarterAfter(_Policy):
+    """Points expire at the end of the calendar quarter in which ``months`` months after
+    their earning end ("points expire at the end of the quarter, 24 months after they were
+    earned"), in the program's zone.
+
+    >>> from datetime import datetime
+    >>> from zoneinfo import ZoneInfo
+    >>> zone = ZoneInfo("Europe/Berlin")
+    >>> rule = EndOfQuarterAfter(months=24)
+    >>> rule.expires_at(datetime(2026, 2, 10, tzinfo=zone), zone).astimezone(zone).isoformat()
+    '2028-04-01T00:00:00+02:00'
+    >>> rule.expires_at(datetime(2026, 3, 31, 23, tzinfo=zone), zone).astimezone(zone).date()
+    datetime.date(2028, 4, 1)
+    >>> rule.describe()
+    'at the end of the calendar quarter 24 months after earning'
+    """
+
+    type: Literal["end_of_quarter_after"] = "end_of_quarter_after"
+    months: int = Field(ge=0)
+
+    def describe(self) -> str:
+        return f"at the end of the calendar quarter {plural(self.months, 'month')} after earning"
+
+    def expires_at(self, earned_at: datetime, zone: ZoneInfo) -> datetime:
+        end = earned_at.astimezone(zone) + relativedelta(months=self.months)
+        first = datetime(end.year, 3 * ((end.month - 1) // 3) + 1, 1, tzinfo=zone)
+        return (first + relativedelta(months=3)).astimezone(UTC)
 
 
 class CalendarCutoff(_Policy):
@@ -178,7 +208,8 @@ class Inactivity(_Policy):
 
 
 Expiry = Annotated[
-    FixedLifetime | EndOfMonthAfter | CalendarCutoff | Inactivity, Field(discriminator="type")
+    FixedLifetime | EndOfMonthAfter | EndOfQuarterAfter | CalendarCutoff | Inactivity,
+    Field(discriminator="type"),
 ]
 """Any expiry mode; the ``type`` field picks the class."""
 
@@ -212,6 +243,15 @@ class Validity(_Policy):
             raise ValueError("give months or days greater than 0")
         return self
 
+    def starts(self, issued_at: datetime, zone: ZoneInfo) -> datetime | None:
+        """When a voucher issued at ``issued_at`` becomes valid, if later than its issue:
+        local midnight of the first of the next month for ``start="next_month"``."""
+        if self.start != "next_month":
+            return None
+        local = issued_at.astimezone(zone)
+        first = datetime(local.year, local.month, 1, tzinfo=zone) + relativedelta(months=1)
+        return first.astimezone(UTC)
+
     def until(self, issued_at: datetime, zone: ZoneInfo) -> datetime:
         local = issued_at.astimezone(zone)
         if self.start == "next_month":
@@ -226,7 +266,8 @@ class Validity(_Policy):
 
 
 class Reward(_Policy):
-    """A fixed reward: ``points`` buy a voucher worth ``value``.
+    """A fixed reward: ``points`` buy a voucher worth ``value``, or a thing whose money value
+    is not stated (a drink, a product: leave ``value`` out).
 
     With ``auto_issue`` the voucher is issued as soon as the balance reaches ``points``
     (stamp-card style); otherwise the member asks for it with a
@@ -238,7 +279,8 @@ class Reward(_Policy):
     id: RuleId
     name: NonEmptyStr
     points: int = Field(ge=1)
-    value: Money
+    value: Money | None = None
+    """What the voucher is worth; ``None`` when the reward is not money (a free drink)."""
     valid_days: int | None = Field(default=None, ge=1)
     """Days a voucher stays valid after issue; ``None`` for no end."""
     validity: Validity | None = None
@@ -251,7 +293,9 @@ class Reward(_Policy):
         return self
 
     def describe(self) -> str:
-        text = f"{plural(self.points)} buy a {self.name} worth {self.value}"
+        text = f"{plural(self.points)} buy a {self.name}"
+        if self.value is not None:
+            text += f" worth {self.value}"
         if self.valid_days is not None:
             text += f", valid for {plural(self.valid_days, 'day')}"
         elif self.validity is not None:
@@ -267,6 +311,10 @@ class Reward(_Policy):
         if self.validity is not None:
             return self.validity.until(issued_at, zone)
         return None
+
+    def valid_from(self, issued_at: datetime, zone: ZoneInfo) -> datetime | None:
+        """When the voucher becomes valid, if later than its issue (else ``None``)."""
+        return None if self.validity is None else self.validity.starts(issued_at, zone)
 
 
 class PointsAsCurrency(_Policy):
@@ -304,6 +352,10 @@ class PointsAsCurrency(_Policy):
     def expires_at(self, issued_at: datetime, zone: ZoneInfo) -> datetime | None:
         return None if self.validity is None else self.validity.until(issued_at, zone)
 
+    def valid_from(self, issued_at: datetime, zone: ZoneInfo) -> datetime | None:
+        """When the voucher becomes valid, if later than its issue (else ``None``)."""
+        return None if self.validity is None else self.validity.starts(issued_at, zone)
+
 
 def _reward_tag(value: Any) -> str:
     if isinstance(value, dict):
@@ -333,6 +385,9 @@ class PointScheme(_Policy):
         expiry: when points expire; ``None`` for never.
         redemption_order: which points a redemption spends first: ``"fifo"`` (oldest, so
             the first to expire) or ``"lifo"``.
+        min_balance: the available balance a member must hold before any redemption
+            (PAYBACK-style "redeem from 200 points"), whatever the reward's own minimum;
+            ``0`` for none. Below it a redemption is refused with ``BelowMinimumBalance``.
         clawback: what happens when a return takes back points that were already spent:
             ``"debt"`` (default) records the shortfall as debt, repaid from future points;
             ``"absorb"`` lets the shop absorb it. The available balance never goes negative;
@@ -347,6 +402,7 @@ class PointScheme(_Policy):
     expiry: Expiry | None = None
     redemption_order: Literal["fifo", "lifo"] = "fifo"
     clawback: Literal["debt", "absorb"] = "debt"
+    min_balance: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> PointScheme:
@@ -365,7 +421,8 @@ class PointScheme(_Policy):
         return self.pending_days > 0 or self.release_on is not None
 
     @property
-    def lot_expiry(self) -> FixedLifetime | EndOfMonthAfter | CalendarCutoff | None:
+    def lot_expiry(self) -> (FixedLifetime | EndOfMonthAfter | EndOfQuarterAfter | CalendarCutoff
+                             | None):
         """The per-lot expiry mode, if the scheme has one."""
         return None if isinstance(self.expiry, Inactivity) else self.expiry
 

@@ -93,7 +93,8 @@ class CompiledPoints(ReturnStage):
                 ctx.check_money(rule.per, f"earn rule {rule.id!r} per")
         for reward in scheme.rewards:
             if isinstance(reward, Reward):
-                ctx.check_money(reward.value, f"reward {reward.id!r} value")
+                if reward.value is not None:
+                    ctx.check_money(reward.value, f"reward {reward.id!r} value")
             else:
                 ctx.check_money(reward.point_value, f"reward {reward.id!r} point_value")
         self.rules: dict[str, PointsPerPurchase | PointsPerAmount | PointsForEvent] = {

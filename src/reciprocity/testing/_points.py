@@ -39,6 +39,7 @@ from ..points.rules import (
 from ..points.scheme import (
     CalendarCutoff,
     EndOfMonthAfter,
+    EndOfQuarterAfter,
     Expiry,
     FixedLifetime,
     Inactivity,
@@ -175,7 +176,10 @@ def _purchase_rules(rule_id: str, currency: str, with_when: bool,
         PointsPerPurchase, id=st.just(rule_id), points=st.integers(1, 5),
         min_amount=st.none() | thresholds(currency), inclusive=st.booleans(), **extras)
     per_amount = st.builds(
-        PointsPerAmount, id=st.just(rule_id), points=st.integers(1, 5), per=_per_units(currency),
+        PointsPerAmount, id=st.just(rule_id), per=_per_units(currency),
+        points=st.integers(1, 5) | st.sampled_from(
+            [Decimal("1.5"), Decimal("0.25"), Decimal("2.75")]),
+        rounding_order=st.sampled_from(["once", "amount_first"]),
         include_categories=st.just(()) | _subset(CATEGORIES, 1),
         exclude_categories=st.just(()) | _subset((*CATEGORIES, *others), 1),
         exclude_skus=st.just(()) | _subset(("SKU-1", "SKU-2", "SHIP"), 1),
@@ -261,6 +265,7 @@ def expiries() -> st.SearchStrategy[Expiry]:
     return st.one_of(
         _LIFETIMES.map(lambda md: FixedLifetime(months=md[0], days=md[1])),
         st.builds(EndOfMonthAfter, months=st.integers(0, 24)),
+        st.builds(EndOfQuarterAfter, months=st.integers(0, 24)),
         _cutoffs(),
         st.builds(Inactivity, months=st.integers(1, 24)),
     )
