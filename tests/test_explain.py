@@ -22,14 +22,16 @@ from reciprocity import (
 from reciprocity.testing import full_programs, programs
 
 MIN_WORDS = 3
+JOINERS = {"and", "or"}
 
 
 def stutter(text: str, min_words: int = MIN_WORDS) -> str | None:
     """The first phrase of ``min_words`` or more words said twice in a row in ``text``.
 
     Punctuation at the end of a word is ignored ("earned after they are earned." repeats
-    "after they are earned"), except that a copy ending in "," or ";" is an item of a list
-    ("x2 on tea, x2 on tea"), which repeats an item the program holds twice, not words.
+    "after they are earned"), except for the items of a list: a copy ending in "," or ";",
+    or joined by "and" / "or" ("x2 on tea, x2 on tea", "amount over 5 EUR and amount over 5
+    EUR") repeats an item the program holds twice (which it may), not words.
 
     >>> stutter("Points expire 12 months after they are earned after they are earned.")
     'after they are earned after they are earned'
@@ -43,7 +45,7 @@ def stutter(text: str, min_words: int = MIN_WORDS) -> str | None:
             middle = start + size
             if words[start:middle] != words[middle:middle + size]:
                 continue
-            if raw[middle - 1][-1] in ",;":
+            if raw[middle - 1][-1] in ",;" or {words[start], words[middle - 1]} & JOINERS:
                 continue
             return " ".join(words[start:middle + size])
     return None
@@ -55,6 +57,9 @@ def test_stutter_finds_the_reported_sentence() -> None:
     assert stutter("Points expire 12 months after they are earned.") is None
     assert stutter("a b c a b c") == "a b c a b c"
     assert stutter("a b a b") is None  # two words: below the limit
+    # a condition a program holds twice, joined by "and" / "or": a list, not a stutter
+    assert stutter("when always and amount over 5 EUR and amount over 5 EUR") is None
+    assert stutter("when always or amount over 5 EUR or amount over 5 EUR") is None
 
 
 EXPIRIES = [FixedLifetime(months=12), FixedLifetime(months=1, days=15), FixedLifetime(days=30),
