@@ -1,6 +1,9 @@
 """Command line: ``reciprocity demo | explain | schema | replay | check``.
 
 Only the standard library is used here, so the command works after a plain ``pip install``.
+The help the command prints is :data:`DESCRIPTION`, written for users; this docstring is for
+developers. Bad input (a missing or malformed file, an invalid event) prints one ``error:``
+line and exits with 2, never a traceback.
 
 Imports: anything (it is the outermost layer); nothing in the package imports it.
 """
@@ -12,9 +15,11 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .errors import InvalidEvent, ReciprocityError
 from .events import Event, parse_event
+from .money import Money
 from .program import Program, program_json_schema
 from .replay import ReplaySummary
 from .seed import seed_program
@@ -29,7 +34,13 @@ def _table(rows: Sequence[tuple[str, str]]) -> str:
     return "\n".join(f"{label:<{width}}  {value:>{value_width}}" for label, value in rows)
 
 
+def _money(value: Money) -> str:
+    """Money with thousands grouped, like the point counts beside it: "5,722.00 EUR"."""
+    return f"{value.amount:,f} {value.currency}"
+
+
 def _summary_rows(summary: ReplaySummary) -> list[tuple[str, str]]:
+    outstanding = summary.points_available + summary.points_pending
     return [
         ("members", f"{summary.members:,}"),
         ("events applied", f"{summary.events:,}"),
@@ -38,10 +49,12 @@ def _summary_rows(summary: ReplaySummary) -> list[tuple[str, str]]:
         ("points redeemed", f"{summary.points_redeemed:,}"),
         ("points taken back by returns", f"{summary.points_revoked:,}"),
         ("points expired", f"{summary.points_expired:,}"),
-        ("points outstanding", f"{summary.points_available + summary.points_pending:,}"),
+        ("points outstanding (available + pending)", f"{outstanding:,}"),
+        ("points owed back by members (debt)", f"{summary.points_debt:,}"),
         ("vouchers issued", f"{summary.vouchers_issued:,}"),
-        ("voucher value", str(summary.voucher_value)),
-        ("points liability", str(summary.liability)),
+        ("voucher value", _money(summary.voucher_value)),
+        (f"points liability ({outstanding - summary.points_debt:,} points: "
+         "outstanding less debt)", _money(summary.liability)),
         ("events refused", f"{summary.rejected:,}"),
     ]
 
@@ -137,7 +150,6 @@ def _share(text: str) -> str:
 def _check(args: argparse.Namespace) -> int:
     from decimal import Decimal
 
-    from .money import Money
     from .tiers.check import TypicalActivity
 
     program = Program.load(args.program)
@@ -165,40 +177,105 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if any(f.severity != "info" for f in findings) else 0
 
 
+DESCRIPTION = """\
+Write a shop's loyalty program (points, tiers, gifts, goodwill after a complaint) as a
+JSON, TOML or YAML file, read it back in plain words, check it before launch, and replay
+orders through it to see points, vouchers and the points liability.
+
+Start with `reciprocity demo`, then `reciprocity explain PROGRAM`.
+"""
+
+EPILOG = """\
+exit codes: 0 done; 1 `check` found errors or warnings; 2 bad input (a missing or
+malformed file, an invalid event), with one "error:" line that names the file and the fix.
+The code in brackets at the end of an error, e.g. [invalid-program], has a section in the
+documentation's errors page (docs/errors.md) that says what it means and how to fix it.
+"""
+
+PROGRAM_HELP = "the program: a .json, .toml or .yaml file"
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
+def _command(sub: Any, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=summary, description=description, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``reciprocity`` command."""
-    parser = argparse.ArgumentParser(prog="reciprocity", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="reciprocity", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="run the seed program over a seeded synthetic shop")
-    demo.add_argument("--members", type=int, default=3000, help="members (default 3000)")
-    demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    demo = _command(sub, "demo", "run the seed program over a synthetic shop", """\
+Run the seed program ("every order over 50 EUR earns 1 point; 10 points buy a 10 EUR
+voucher") over a synthetic shop generated from a seed, and print the program and a summary:
+points earned, redeemed, taken back and outstanding, vouchers and the points liability.
+No download and no files are needed; the same seed gives the same numbers.
+""")
+    demo.add_argument("--members", type=_positive, default=3000,
+                      help="members in the synthetic shop (default 3000)")
+    demo.add_argument("--seed", type=int, default=2026,
+                      help="random seed of the synthetic shop (default 2026)")
     demo.add_argument("--json", action="store_true", help="print the summary as JSON")
     demo.set_defaults(func=_demo)
 
-    explain = sub.add_parser("explain", help="print a program file in plain words")
-    explain.add_argument("program", help="a .json, .toml or .yaml program")
+    explain = _command(sub, "explain", "print a program in plain words", """\
+Print a program file in plain words, as it could be shown to customers: how points are
+earned, what they buy, when they expire, the tiers, gifts and goodwill rules.
+""")
+    explain.add_argument("program", help=PROGRAM_HELP)
     explain.set_defaults(func=_explain)
 
-    schema = sub.add_parser("schema", help="print the JSON Schema of a program document")
+    schema = _command(sub, "schema", "print the JSON Schema of program files", """\
+Print the JSON Schema of a program document, for an editor to check a program file as you
+write it, or for validation in another language.
+""")
     schema.set_defaults(func=_schema)
 
-    replay = sub.add_parser("replay", help="replay a JSON-lines event file through a program")
-    replay.add_argument("program", help="a .json, .toml or .yaml program")
-    replay.add_argument("events", help="one JSON event per line")
-    replay.add_argument("--skip", action="store_true", help="skip refused events")
+    replay = _command(sub, "replay", "replay an event file through a program", """\
+Replay events through a program and print the totals. The events file has one JSON event
+per line, e.g.
+  {"type": "purchase", "id": "A-17", "member_id": "m-1",
+   "at": "2026-03-01T12:00:00+01:00", "amount": "59.90 EUR"}
+A refused event (a redemption over the balance, a return of an unknown order) stops the
+replay with its error, or is counted and skipped with --skip.
+""")
+    replay.add_argument("program", help=PROGRAM_HELP)
+    replay.add_argument("events", help="the events: a JSON-lines file, one event per line")
+    replay.add_argument("--skip", action="store_true",
+                        help="skip refused events and count them, instead of stopping")
     replay.add_argument("--json", action="store_true", help="print the summary as JSON")
     replay.set_defaults(func=_replay)
 
-    check = sub.add_parser(
-        "check", help="pre-launch checks of a program (exit 1 on errors or warnings)")
-    check.add_argument("program", help="a .json, .toml or .yaml program")
+    check = _command(sub, "check", "pre-launch checks of a program (exit 1 on findings)", """\
+Check a program before launch: tiers nobody can reach, thresholds that do not increase,
+a first tier that takes too much of a typical member's year, rules in another currency.
+Describe the typical member with --spend, --orders and --points, or let --events measure
+the median member of a JSON-lines event file. Exits with 1 when it finds an error or a
+warning, so it can guard a deployment.
+""")
+    check.add_argument("program", help=PROGRAM_HELP)
     check.add_argument("--spend", help="a typical member's yearly spend, e.g. 240.00")
     check.add_argument("--orders", type=int, help="a typical member's orders per year")
     check.add_argument("--points", type=int, help="a typical member's points per year")
-    check.add_argument("--events", help="JSON-lines events to measure the median member from")
+    check.add_argument("--events", help="a JSON-lines event file to measure the median "
+                       "member from")
     check.add_argument("--max-first-share", default="0.25", type=_share,
-                       help="largest share of a typical year the first tier may need")
+                       help="largest share of a typical year the first tier may need "
+                       "(default 0.25)")
     check.add_argument("--json", action="store_true", help="print the findings as JSON")
     check.set_defaults(func=_check)
 
