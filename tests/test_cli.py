@@ -79,3 +79,22 @@ def test_demo_outstanding_debt_and_liability_agree(capsys: pytest.CaptureFixture
     assert liability == (outstanding - debt) * seed_program().point_value().amount
     assert f"points liability ({outstanding - debt:,} points" in text
     assert f"{liability:,.2f} EUR" in text  # grouped like the point counts beside it
+
+
+@pytest.mark.parametrize(("argv", "mentions"), [
+    (["check", "p.json", "--spend", "-5"], "'-5' is not an amount of 0 or more"),
+    (["check", "p.json", "--spend", "abc"], "'abc' is not an amount"),
+    (["check", "p.json", "--orders", "-1"], "'-1' is not a whole number of 0 or more"),
+    (["check", "p.json", "--points", "many"], "'many' is not a whole number"),
+    (["check", "p.json", "--max-first-share", "2"], "'2' is not a share between 0 and 1"),
+    (["demo", "--members", "-3"], "'-3' is not a whole number of 1 or more"),
+])
+def test_bad_arguments_exit_2_with_the_fix(argv: list[str], mentions: str,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad option value is refused before any file is read, saying what is expected."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert mentions in err
+    assert "Traceback" not in err

@@ -147,6 +147,28 @@ def _share(text: str) -> str:
     return text
 
 
+def _spend(text: str) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount of 0 or more, e.g. 240.00")
+    return text
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return value
+
+
 def _check(args: argparse.Namespace) -> int:
     from decimal import Decimal
 
@@ -268,9 +290,10 @@ the median member of a JSON-lines event file. Exits with 1 when it finds an erro
 warning, so it can guard a deployment.
 """)
     check.add_argument("program", help=PROGRAM_HELP)
-    check.add_argument("--spend", help="a typical member's yearly spend, e.g. 240.00")
-    check.add_argument("--orders", type=int, help="a typical member's orders per year")
-    check.add_argument("--points", type=int, help="a typical member's points per year")
+    check.add_argument("--spend", type=_spend,
+                       help="a typical member's yearly spend, e.g. 240.00")
+    check.add_argument("--orders", type=_count, help="a typical member's orders per year")
+    check.add_argument("--points", type=_count, help="a typical member's points per year")
     check.add_argument("--events", help="a JSON-lines event file to measure the median "
                        "member from")
     check.add_argument("--max-first-share", default="0.25", type=_share,
