@@ -190,17 +190,6 @@ _MODELS: dict[str, type[BaseModel]] = {}
 """Class name -> class, for every ``Frozen`` model (to list a model's fields in errors)."""
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The first ``Frozen`` model class inside a field's annotation, if there is one."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def _model_at(owner: str, loc: tuple[int | str, ...]) -> type[BaseModel] | None:
     """The model class that holds the field at the end of ``loc`` (best effort)."""
     current = _MODELS.get(owner)
@@ -210,7 +199,8 @@ def _model_at(owner: str, loc: tuple[int | str, ...]) -> type[BaseModel] | None:
         if isinstance(item, int):
             continue
         if item in current.model_fields:
-            current = _model_in(current.model_fields[item].annotation)
+            inner = _models_in(current.model_fields[item].annotation, current.__module__)
+            current = inner[0] if inner else None
         elif item in _TAGS:
             current = _MODELS.get(_TAGS[item])
         else:
@@ -293,16 +283,17 @@ def _unknown_field(owner: str, loc: tuple[int | str, ...]) -> str:
     key = str(loc[-1]) if loc else "?"
     shown = key if len(key) <= 60 else key[:57] + "..."
     holder = _model_at(owner, loc[:-1])
-    name = owner if holder is None else holder.__name__
     head = _describe_loc(loc[:-1])
+    if holder is None:  # never guess the owner: "Program has no field" would be wrong here
+        return f"{owner}{'.' + head if head else ''} has no field {shown!r}; check the spelling"
+    name = holder.__name__
     where = f"{owner}.{head}: " if head else ("" if name == owner else f"{owner}: ")
     text = f"{where}{name} has no field {shown!r}"
-    if holder is None:
-        return text + "; check the spelling"
     fields = [f for f in holder.model_fields if f != "type"]
     suggestion = _field_suggestion(holder, key, fields)
     text += f"; did you mean {suggestion}?" if suggestion else "; check the spelling:"
-    text += f" {name}'s fields are: {', '.join(fields)}"
+    possessive = f"{name}'" if name.endswith("s") else f"{name}'s"
+    text += f" {possessive} fields are: {', '.join(fields)}"
     if name in _EVENT_CLASSES:
         text += "; put a shop's own data under 'metadata'"
     return text
