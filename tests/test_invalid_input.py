@@ -216,7 +216,7 @@ BAD_PROGRAMS = [
      "did you mean 'points_per_purchase'?"),
     (program(points__earn=[{"type": "points_per_purchase", "id": "r", "points": 1,
                             "colour": "red"}]),
-     "earn[0].colour is not a field of PointsPerPurchase"),
+     "Program.points.earn[0]: PointsPerPurchase has no field 'colour'"),
 ]
 
 
@@ -241,12 +241,13 @@ def test_aware_datetime_objects_accepted() -> None:
 
 
 def test_unknown_keyword_names_itself_and_lists_the_fields() -> None:
-    """``Tier(min_spend=...)`` names ``min_spend`` (not "Tier is not a field of Tier")."""
+    """``Tier(min_spend=...)`` names ``min_spend`` (not "Tier is not a field of Tier") and
+    points to the requirement it meant."""
     with pytest.raises(InvalidProgram) as info:
         Tier(id="gold", min_spend=Money("100", "EUR"), requires=())
     text = str(info.value)
-    assert "Tier.min_spend is not a field of Tier" in text
-    assert "its fields are: id, name, requires, benefits" in text
+    assert "Tier has no field 'min_spend'; did you mean requires=MinSpend(...)" in text
+    assert "Tier's fields are: id, name, requires, benefits" in text
 
 
 AT_DT = datetime(2026, 3, 1, 11, tzinfo=UTC)
@@ -282,7 +283,7 @@ PROGRAM_FILES = [
     ("p.yaml", "name: [x\n", "not valid YAML at line 2, column 1"),
     ("p.json", '{"name": }', "not valid JSON at line 1, column 10"),
     ("p.json", b"\xff\xfe{}", "is not UTF-8 text"),
-    ("p.toml", 'name = "x"\ncolour = 1\n', "Program.colour is not a field of Program"),
+    ("p.toml", 'name = "x"\ncolour = 1\n', "Program has no field 'colour'"),
     ("p.yaml", "- a list\n", "not a mapping"),
     ("p.json", None, "does not exist"),
 ]

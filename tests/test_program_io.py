@@ -99,7 +99,8 @@ class TestFiles:
         data = seed_program().model_dump(mode="json")
         data["points"]["earn"][0]["pionts"] = 2
         path.write_text(json.dumps(data), encoding="utf-8")
-        with pytest.raises(InvalidProgram, match=r"Program\.points\.earn\[0\]\.pionts"):
+        with pytest.raises(InvalidProgram, match=r"Program\.points\.earn\[0\]: "
+                           r"PointsPerPurchase has no field 'pionts'; did you mean 'points'\?"):
             Program.load(path)
 
 

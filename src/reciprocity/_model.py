@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 import typing
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -206,17 +207,6 @@ _MODELS: dict[str, type[BaseModel]] = {}
 """Class name -> class, for every ``Frozen`` model (to list a model's fields in errors)."""
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The first ``Frozen`` model class inside a field's annotation, if there is one."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def _model_at(owner: str, loc: tuple[int | str, ...]) -> type[BaseModel] | None:
     """The model class that holds the field at the end of ``loc`` (best effort)."""
     current = _MODELS.get(owner)
@@ -226,7 +216,8 @@ def _model_at(owner: str, loc: tuple[int | str, ...]) -> type[BaseModel] | None:
         if isinstance(item, int):
             continue
         if item in current.model_fields:
-            current = _model_in(current.model_fields[item].annotation)
+            inner = _models_in(current.model_fields[item].annotation, current.__module__)
+            current = inner[0] if inner else None
         elif item in _TAGS:
             current = _MODELS.get(_TAGS[item])
         else:
@@ -250,6 +241,79 @@ def _unknown_tag(field: str, err: Any, owner: str) -> str:
     return (f"{where}={tag!r} is not a known {key}; "
             + (f"did you mean {near[0]!r}? " if near else "")
             + f"use one of: {', '.join(expected)}")
+
+
+def _models_in(annotation: Any, module: str,
+               seen: set[int] | None = None) -> list[type[BaseModel]]:
+    """Every model class inside a field's annotation (unions, ``Annotated``, containers and
+    forward references resolved in ``module`` or the public package), in order."""
+    seen = set() if seen is None else seen
+    if isinstance(annotation, typing.ForwardRef):
+        name = annotation.__forward_arg__
+        for where in (module, "reciprocity"):
+            found = getattr(sys.modules.get(where), name, None)
+            if found is not None:
+                annotation = found
+                break
+        else:
+            return []
+    if id(annotation) in seen or typing.get_origin(annotation) is typing.Literal:
+        return []
+    seen.add(id(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in typing.get_args(annotation)
+            for model in _models_in(arg, module, seen)]
+
+
+def _field_suggestion(holder: type[BaseModel], key: str, fields: list[str]) -> str | None:
+    """What an unknown keyword ``key`` of ``holder`` most likely meant, if anything.
+
+    A misspelt field (``pionts`` -> ``points``); a rule type written as a field
+    (``Tier(min_spend=...)`` -> ``requires=MinSpend(...)``); or a field of a nested model
+    (``Program(earn=...)`` -> ``points=PointScheme(earn=...)``).
+    """
+    near = difflib.get_close_matches(key, fields, n=1)
+    if near:
+        return repr(near[0])
+    nested = [(field, model) for field in fields
+              for model in _models_in(holder.model_fields[field].annotation, holder.__module__)]
+    tags = {str(model.model_fields["type"].default): (field, model) for field, model in nested
+            if "type" in model.model_fields and isinstance(model.model_fields["type"].default, str)}
+    near = difflib.get_close_matches(key, list(tags), n=1)
+    if near:
+        field, model = tags[near[0]]
+        return (f"{field}={model.__name__}(...), written in a file under {field!r} with "
+                f"type {near[0]!r}")
+    for field, model in nested:
+        inner = [name for name in model.model_fields if name != "type"]
+        near = difflib.get_close_matches(key, inner, n=1, cutoff=0.8)
+        if near:
+            return (f"{field}={model.__name__}({near[0]}=...), written in a file under "
+                    f"{field!r} as {near[0]!r}")
+    return None
+
+
+def _unknown_field(owner: str, loc: tuple[int | str, ...]) -> str:
+    """The message for an unknown keyword: "Tier has no field 'min_spend'; did you mean ...?"
+    and the fields the model has."""
+    key = str(loc[-1]) if loc else "?"
+    shown = key if len(key) <= 60 else key[:57] + "..."
+    holder = _model_at(owner, loc[:-1])
+    head = _describe_loc(loc[:-1])
+    if holder is None:  # never guess the owner: "Program has no field" would be wrong here
+        return f"{owner}{'.' + head if head else ''} has no field {shown!r}; check the spelling"
+    name = holder.__name__
+    where = f"{owner}.{head}: " if head else ("" if name == owner else f"{owner}: ")
+    text = f"{where}{name} has no field {shown!r}"
+    fields = [f for f in holder.model_fields if f != "type"]
+    suggestion = _field_suggestion(holder, key, fields)
+    text += f"; did you mean {suggestion}?" if suggestion else "; check the spelling:"
+    possessive = f"{name}'" if name.endswith("s") else f"{name}'s"
+    text += f" {possessive} fields are: {', '.join(fields)}"
+    if name in _EVENT_CLASSES:
+        text += "; put a shop's own data under 'metadata'"
+    return text
 
 
 def _describe_loc(loc: tuple[int | str, ...]) -> str:
@@ -310,23 +374,7 @@ def error_from_validation(
         elif err["type"] in ("union_tag_invalid", "union_tag_not_found"):
             lines.append(_unknown_tag(field, err, owner))
         elif err["type"] == "extra_forbidden":
-            loc = tuple(err["loc"])
-            key = str(loc[-1]) if loc else "?"
-            holder = _model_at(owner, loc[:-1])
-            name = owner if holder is None else holder.__name__
-            head = _describe_loc(loc[:-1])
-            shown_key = key if len(key) <= 60 else key[:57] + "..."
-            text = (f"{owner}{'.' + head if head else ''}.{shown_key} is not a field of {name}; "
-                    "check the spelling")
-            if holder is not None:
-                fields = [f for f in holder.model_fields if f != "type"]
-                near = difflib.get_close_matches(key, fields, n=1)
-                if near:
-                    text += f" (did you mean {near[0]!r}?)"
-                text += f"; its fields are: {', '.join(fields)}"
-            if name in _EVENT_CLASSES:
-                text += "; put a shop's own data under 'metadata'"
-            lines.append(text)
+            lines.append(_unknown_field(owner, tuple(err["loc"])))
         else:
             lines.append(f"{field}{shown}: {message}")
     head = lines[0] if len(lines) == 1 else f"{len(lines)} problems: " + " | ".join(lines)

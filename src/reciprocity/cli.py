@@ -1,6 +1,9 @@
 """Command line: ``reciprocity demo | explain | schema | replay | check``.
 
 Only the standard library is used here, so the command works after a plain ``pip install``.
+The help the command prints is :data:`DESCRIPTION`, written for users; this docstring is for
+developers. Bad input (a missing or malformed file, an invalid event) prints one ``error:``
+line and exits with 2, never a traceback.
 
 Imports: anything (it is the outermost layer); nothing in the package imports it.
 """
@@ -12,9 +15,11 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from .errors import ReciprocityError
-from .events import parse_event
+from .errors import InvalidEvent, ReciprocityError
+from .events import Event, parse_event
+from .money import Money
 from .program import Program, program_json_schema
 from .replay import ReplaySummary
 from .seed import seed_program
@@ -29,7 +34,13 @@ def _table(rows: Sequence[tuple[str, str]]) -> str:
     return "\n".join(f"{label:<{width}}  {value:>{value_width}}" for label, value in rows)
 
 
+def _money(value: Money) -> str:
+    """Money with thousands grouped, like the point counts beside it: "5,722.00 EUR"."""
+    return f"{value.amount:,f} {value.currency}"
+
+
 def _summary_rows(summary: ReplaySummary) -> list[tuple[str, str]]:
+    outstanding = summary.points_available + summary.points_pending
     return [
         ("members", f"{summary.members:,}"),
         ("events applied", f"{summary.events:,}"),
@@ -38,10 +49,12 @@ def _summary_rows(summary: ReplaySummary) -> list[tuple[str, str]]:
         ("points redeemed", f"{summary.points_redeemed:,}"),
         ("points taken back by returns", f"{summary.points_revoked:,}"),
         ("points expired", f"{summary.points_expired:,}"),
-        ("points outstanding", f"{summary.points_available + summary.points_pending:,}"),
+        ("points outstanding (available + pending)", f"{outstanding:,}"),
+        ("points owed back by members (debt)", f"{summary.points_debt:,}"),
         ("vouchers issued", f"{summary.vouchers_issued:,}"),
-        ("voucher value", str(summary.voucher_value)),
-        ("points liability", str(summary.liability)),
+        ("voucher value", _money(summary.voucher_value)),
+        (f"points liability ({outstanding - summary.points_debt:,} points: "
+         "outstanding less debt)", _money(summary.liability)),
         ("events refused", f"{summary.rejected:,}"),
     ]
 
@@ -78,14 +91,48 @@ def _schema(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     program = Program.load(args.program)
-    lines = Path(args.events).read_text(encoding="utf-8").splitlines()
-    events = [parse_event(line) for line in lines if line.strip()]
+    events = _read_events(args.events)
     summary = program.replay(events, errors="skip" if args.skip else "raise").summary()
     if args.json:
         print(summary.model_dump_json(indent=2))
     else:
         print(_table(_summary_rows(summary)))
     return 0
+
+
+class _FileError(Exception):
+    """An input file of a command cannot be read; printed as one line, exit code 2."""
+
+
+def _read_events(name: str) -> list[Event]:
+    """The events of a JSON-lines file, one per non-blank line; an error names file and line."""
+    shown = repr(name)
+    try:
+        raw = Path(name).read_bytes()
+    except FileNotFoundError:
+        raise _FileError(f"events file {shown} does not exist; check the path") from None
+    except IsADirectoryError:
+        raise _FileError(f"events file {shown} is a directory; give a JSON-lines file") from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise _FileError(f"events file {shown} cannot be read: {reason}") from None
+    events = []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _FileError(f"events file {shown}, line {number}: not UTF-8 text at column "
+                             f"{exc.start + 1}: {exc.reason}; save the file as UTF-8") from None
+        if not text.strip():
+            continue
+        try:
+            events.append(parse_event(text))
+        except InvalidEvent as exc:
+            if type(exc).__init__ is not InvalidEvent.__init__:
+                raise
+            raise type(exc)(f"events file {shown}, line {number}: {exc.message}",
+                            hint=exc.hint) from None
+    return events
 
 
 def _share(text: str) -> str:
@@ -100,17 +147,37 @@ def _share(text: str) -> str:
     return text
 
 
+def _spend(text: str) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount of 0 or more, e.g. 240.00")
+    return text
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return value
+
+
 def _check(args: argparse.Namespace) -> int:
     from decimal import Decimal
 
-    from .money import Money
     from .tiers.check import TypicalActivity
 
     program = Program.load(args.program)
     typical = None
     if args.events is not None:
-        lines = Path(args.events).read_text(encoding="utf-8").splitlines()
-        events = [parse_event(line) for line in lines if line.strip()]
+        events = _read_events(args.events)
         typical = TypicalActivity.from_states(program.replay(events, errors="skip").states,
                                               currency=program.currency)
     if args.spend is not None or args.orders is not None or args.points is not None:
@@ -132,40 +199,106 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if any(f.severity != "info" for f in findings) else 0
 
 
+DESCRIPTION = """\
+Write a shop's loyalty program (points, tiers, gifts, goodwill after a complaint) as a
+JSON, TOML or YAML file, read it back in plain words, check it before launch, and replay
+orders through it to see points, vouchers and the points liability.
+
+Start with `reciprocity demo`, then `reciprocity explain PROGRAM`.
+"""
+
+EPILOG = """\
+exit codes: 0 done; 1 `check` found errors or warnings; 2 bad input (a missing or
+malformed file, an invalid event), with one "error:" line that names the file and the fix.
+The code in brackets at the end of an error, e.g. [invalid-program], has a section in the
+documentation's errors page (docs/errors.md) that says what it means and how to fix it.
+"""
+
+PROGRAM_HELP = "the program: a .json, .toml or .yaml file"
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
+def _command(sub: Any, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=summary, description=description, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``reciprocity`` command."""
-    parser = argparse.ArgumentParser(prog="reciprocity", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="reciprocity", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="run the seed program over a seeded synthetic shop")
-    demo.add_argument("--members", type=int, default=3000, help="members (default 3000)")
-    demo.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    demo = _command(sub, "demo", "run the seed program over a synthetic shop", """\
+Run the seed program ("every order over 50 EUR earns 1 point; 10 points buy a 10 EUR
+voucher") over a synthetic shop generated from a seed, and print the program and a summary:
+points earned, redeemed, taken back and outstanding, vouchers and the points liability.
+No download and no files are needed; the same seed gives the same numbers.
+""")
+    demo.add_argument("--members", type=_positive, default=3000,
+                      help="members in the synthetic shop (default 3000)")
+    demo.add_argument("--seed", type=int, default=2026,
+                      help="random seed of the synthetic shop (default 2026)")
     demo.add_argument("--json", action="store_true", help="print the summary as JSON")
     demo.set_defaults(func=_demo)
 
-    explain = sub.add_parser("explain", help="print a program file in plain words")
-    explain.add_argument("program", help="a .json, .toml or .yaml program")
+    explain = _command(sub, "explain", "print a program in plain words", """\
+Print a program file in plain words, as it could be shown to customers: how points are
+earned, what they buy, when they expire, the tiers, gifts and goodwill rules.
+""")
+    explain.add_argument("program", help=PROGRAM_HELP)
     explain.set_defaults(func=_explain)
 
-    schema = sub.add_parser("schema", help="print the JSON Schema of a program document")
+    schema = _command(sub, "schema", "print the JSON Schema of program files", """\
+Print the JSON Schema of a program document, for an editor to check a program file as you
+write it, or for validation in another language.
+""")
     schema.set_defaults(func=_schema)
 
-    replay = sub.add_parser("replay", help="replay a JSON-lines event file through a program")
-    replay.add_argument("program", help="a .json, .toml or .yaml program")
-    replay.add_argument("events", help="one JSON event per line")
-    replay.add_argument("--skip", action="store_true", help="skip refused events")
+    replay = _command(sub, "replay", "replay an event file through a program", """\
+Replay events through a program and print the totals. The events file has one JSON event
+per line, e.g.
+  {"type": "purchase", "id": "A-17", "member_id": "m-1",
+   "at": "2026-03-01T12:00:00+01:00", "amount": "59.90 EUR"}
+A refused event (a redemption over the balance, a return of an unknown order) stops the
+replay with its error, or is counted and skipped with --skip.
+""")
+    replay.add_argument("program", help=PROGRAM_HELP)
+    replay.add_argument("events", help="the events: a JSON-lines file, one event per line")
+    replay.add_argument("--skip", action="store_true",
+                        help="skip refused events and count them, instead of stopping")
     replay.add_argument("--json", action="store_true", help="print the summary as JSON")
     replay.set_defaults(func=_replay)
 
-    check = sub.add_parser(
-        "check", help="pre-launch checks of a program (exit 1 on errors or warnings)")
-    check.add_argument("program", help="a .json, .toml or .yaml program")
-    check.add_argument("--spend", help="a typical member's yearly spend, e.g. 240.00")
-    check.add_argument("--orders", type=int, help="a typical member's orders per year")
-    check.add_argument("--points", type=int, help="a typical member's points per year")
-    check.add_argument("--events", help="JSON-lines events to measure the median member from")
+    check = _command(sub, "check", "pre-launch checks of a program (exit 1 on findings)", """\
+Check a program before launch: tiers nobody can reach, thresholds that do not increase,
+a first tier that takes too much of a typical member's year, rules in another currency.
+Describe the typical member with --spend, --orders and --points, or let --events measure
+the median member of a JSON-lines event file. Exits with 1 when it finds an error or a
+warning, so it can guard a deployment.
+""")
+    check.add_argument("program", help=PROGRAM_HELP)
+    check.add_argument("--spend", type=_spend,
+                       help="a typical member's yearly spend, e.g. 240.00")
+    check.add_argument("--orders", type=_count, help="a typical member's orders per year")
+    check.add_argument("--points", type=_count, help="a typical member's points per year")
+    check.add_argument("--events", help="a JSON-lines event file to measure the median "
+                       "member from")
     check.add_argument("--max-first-share", default="0.25", type=_share,
-                       help="largest share of a typical year the first tier may need")
+                       help="largest share of a typical year the first tier may need "
+                       "(default 0.25)")
     check.add_argument("--json", action="store_true", help="print the findings as JSON")
     check.set_defaults(func=_check)
 
@@ -175,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ReciprocityError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:
+    except (_FileError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return result

@@ -29,8 +29,8 @@ another event under that id is refused (:class:`~reciprocity.EventConflict`).
 ...                                 amount=Money("50.01", "EUR"))).trace[0].outcome
 'duplicate'
 
-Imports: the core, the families' declarations, ``_pipeline`` and ``replay``, and the checks of
-``tiers.check`` and ``points.stage``.
+Imports: the core, the families' declarations, ``_pipeline``, ``_program_file`` and ``replay``,
+and the checks of ``tiers.check`` and ``points.stage``.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from ._engine import Log
 from ._fingerprint import event_fingerprint
 from ._model import Frozen, NonEmptyStr, require_in_range
 from ._pipeline import Pipeline
+from ._program_file import read_program_file
 from .effects import Decision, TraceEntry
 from .errors import (
     CurrencyMismatch,
@@ -168,7 +169,7 @@ class Program(Frozen):
                          f"{self.points.min_balance:,} points.")
         expiry = self.points.expiry
         lines.append("Points never expire." if expiry is None
-                     else f"Points expire {expiry.describe()} after they are earned.")
+                     else f"Points expire {expiry.describe()}.")
         if self.tiers is not None:
             lines += self.tiers.explain_lines()
         if self.gifts is not None:
@@ -380,61 +381,14 @@ class Program(Frozen):
                 or YAML (naming line and column), or not a valid program.
         """
         path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix not in (".json", ".toml", ".yaml", ".yml"):
-            raise InvalidProgram(f"path={str(path)!r} has suffix {suffix!r}",
-                                 hint="use .json, .toml, .yaml or .yml")
+        text, data = read_program_file(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InvalidProgram(f"program file {str(path)!r} does not exist",
-                                 hint="check the path") from None
-        except UnicodeDecodeError as exc:
-            raise InvalidProgram(
-                f"program file {str(path)!r} is not UTF-8 text: byte {exc.start}: {exc.reason}",
-                hint="save the file as UTF-8") from None
-        except OSError as exc:
-            raise InvalidProgram(f"program file {str(path)!r} cannot be read: "
-                                 f"{exc.strerror or exc}", hint="check the path and its "
-                                 "permissions") from None
-        if suffix == ".json":
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise _syntax(path, "JSON", exc.msg, exc.lineno, exc.colno) from None
-        elif suffix == ".toml":
-            import tomllib
-
-            try:
-                data = tomllib.loads(text)
-            except tomllib.TOMLDecodeError as exc:
-                line, column = _toml_position(str(exc))
-                raise _syntax(path, "TOML", str(exc), line, column) from None
-        else:
-            try:
-                import yaml
-            except ImportError:
-                raise MissingDependency(
-                    "reading YAML needs PyYAML", hint="pip install 'reciprocity[yaml]'"
-                ) from None
-            try:
-                data = yaml.safe_load(text)
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                problem = getattr(exc, "problem", None) or str(exc)
-                raise _syntax(path, "YAML", str(problem),
-                              None if mark is None else mark.line + 1,
-                              None if mark is None else mark.column + 1) from None
-        if not isinstance(data, dict):
-            raise InvalidProgram(
-                f"program file {str(path)!r} holds a {type(data).__name__}, not a mapping",
-                hint="write the program as a mapping of fields, e.g. name: ...")
-        try:
-            if suffix == ".json":  # JSON mode: numbers keep the meaning they had in the text
+            if path.suffix.lower() == ".json":  # JSON mode: numbers mean what the text says
                 return cls.model_validate_json(text)
             return cls.model_validate(data)
         except InvalidProgram as exc:
-            raise InvalidProgram(f"{str(path)!r}: {exc.message}", hint=exc.hint) from None
+            raise InvalidProgram(f"program file {str(path)!r}: {exc.message}",
+                                 hint=exc.hint) from None
 
     def save(self, path: str | Path) -> None:
         """Write the program as JSON or YAML (by suffix); :meth:`load` reads it back."""
@@ -453,22 +407,6 @@ class Program(Frozen):
         else:
             raise InvalidProgram(f"path={str(path)!r} has suffix {path.suffix!r}",
                                  hint="save as .json or .yaml (TOML cannot hold null values)")
-
-
-def _syntax(path: Path, kind: str, message: str, line: int | None,
-            column: int | None) -> InvalidProgram:
-    where = "" if line is None else f" at line {line}" + (
-        "" if column is None else f", column {column}")
-    return InvalidProgram(f"program file {str(path)!r} is not valid {kind}{where}: {message}",
-                          hint=f"correct the {kind} syntax there")
-
-
-def _toml_position(message: str) -> tuple[int | None, int | None]:
-    """Line and column from a ``TOMLDecodeError`` message ("... (at line 3, column 7)")."""
-    import re
-
-    found = re.search(r"line (\d+), column (\d+)", message)
-    return (int(found[1]), int(found[2])) if found else (None, None)
 
 
 def program_json_schema() -> dict[str, Any]:
