@@ -83,6 +83,7 @@ from .errors import (
     ReciprocityError,
     RefusedEvent,
     ReturnExceedsPurchase,
+    UnknownLocale,
     UnknownPurchase,
     UnknownReward,
 )
@@ -183,6 +184,7 @@ from .state import (
     Voucher,
 )
 from .synthetic import SyntheticShop, synthetic_purchases, synthetic_shop
+from .terms.statement import Statement
 from .tiers.check import Finding, TypicalActivity, check_ladder, tier_progress
 from .tiers.ladder import (
     CalendarYear,
@@ -358,6 +360,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "SeasonalGift",
     "SharedState",
     "SignUp",
+    "Statement",
     "Stock",
     "SurpriseGift",
     "SyntheticShop",
@@ -374,6 +377,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "TierValidity",
     "TraceEntry",
     "TypicalActivity",
+    "UnknownLocale",
     "UnknownPurchase",
     "UnknownReward",
     "UnmatchedCancellation",
