@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .cli_terms import register as register_terms
 from .errors import ReciprocityError
 from .events import parse_event
 from .program import Program, program_json_schema
@@ -146,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     explain = sub.add_parser("explain", help="print a program file in plain words")
     explain.add_argument("program", help="a .json, .toml or .yaml program")
     explain.set_defaults(func=_explain)
+    register_terms(sub, explain)  # --locale/--markdown and the statement verb
 
     schema = sub.add_parser("schema", help="print the JSON Schema of a program document")
     schema.set_defaults(func=_schema)
