@@ -104,7 +104,7 @@ from .events import (
     parse_event,
     parse_events,
 )
-from .gifts.eligibility import GiftOption, gift_eligibility
+from .gifts.eligibility import GiftNeed, GiftOption, gift_eligibility
 from .gifts.gift import CategorySample, FeedbackRequest, Gift, Stock
 from .gifts.order_rules import (
     CategoryGift,
@@ -266,6 +266,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "GiftGrant",
     "GiftGranted",
     "GiftHistory",
+    "GiftNeed",
     "GiftOption",
     "GiftRevoked",
     "GiftRule",

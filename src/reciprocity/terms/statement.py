@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .._model import require_aware
 from ..effects import _EffectBase
 from ..errors import InvalidEvent
-from ..gifts.eligibility import gift_eligibility
+from ..gifts.eligibility import GiftNeed, gift_eligibility
+from ..gifts.gift import Gift
 from ..points.scheme import Inactivity
 from ..shared import SharedState
 from ..state import MemberState
@@ -116,7 +117,7 @@ def member_statement(program: Program, state: MemberState, at: datetime, locale:
         options = gift_eligibility(program, state, at, shared=shared)
         if options:
             sections.append(Section(c.t("heading.gifts_open"), tuple(
-                _gift_option(x, o.gift, o.missing, o.available_from) for o in options)))
+                _gift_option(x, o.gift, o.needs, o.available_from) for o in options)))
         data["gifts"] = [o.model_dump(mode="json") for o in options]
     if recent:
         rewards = {r.id: r.name for r in program.points.rewards}
@@ -197,14 +198,59 @@ def _tier(x: Ctx, p: TierProgress) -> Section:
     return Section(c.t("heading.tier"), tuple(items))
 
 
-def _gift_option(x: Ctx, gift: Any, missing: tuple[str, ...],
+def _gift_option(x: Ctx, gift: Gift, needs: tuple[GiftNeed, ...],
                  available_from: datetime | None) -> Item:
     c = x.c
     text = x.gift(gift)
-    if missing:
-        text = c.t("statement.gift.missing", gift=text, missing="; ".join(missing))
+    if needs:
+        text = c.t("statement.gift.missing", gift=text,
+                   missing=c.join([need_text(x, need) for need in needs]))
     elif available_from is not None:
         text = c.t("statement.gift.from", gift=text, date=c.date(available_from, x.zone))
     else:
         text = c.t("statement.gift.ready", gift=text)
     return Item(text)
+
+
+def need_text(x: Ctx, need: GiftNeed) -> str:
+    """One thing a member still needs for a gift, in the catalogue's locale."""
+    c = x.c
+    key, v = need.key, cast(dict[str, Any], need.values)  # the values are known per key
+    if key == "orders_more":
+        text = c.t("need.orders_more", n=v["n"])
+    elif key == "order_over":
+        text = c.t("need.order_from" if v["inclusive"] else "need.order_over",
+                   amount=c.money(v["amount"]))
+    elif key == "order_with":
+        text = c.t("need.order_with", category=c.quote(v["category"]))
+    elif key == "birthday_order":
+        text = c.t(f"need.birthday_order.{v['window']}", amount=c.money(v["amount"]))
+    elif key == "tier":
+        text = c.t("need.tier", tiers=x.tiers(tuple(v["tiers"])))
+    elif key == "consent":
+        text = c.t("need.consent", consent=c.quote(v["consent"]))
+    elif key == "condition":
+        assert need.condition is not None
+        return c.t("need.condition", condition=x.condition(need.condition))
+    elif key == "wait":
+        text = c.t("need.wait", date=c.date(v["until"], x.zone))
+    elif key == "budget":
+        text = (c.t("need.budget") if v["renews"] is None
+                else c.t("need.budget.renews", date=c.date(v["renews"], x.zone)))
+    elif key == "top_spend":
+        share, year = c.percent(v["percent"]), str(v["year"])
+        text = (c.t("need.top_spend", percent=share, year=year) if v["spend"] is None
+                else c.t("need.top_spend.more", amount=c.money(v["spend"]), percent=share,
+                         year=year))
+    elif key == "thank_you":
+        parts = ([c.t("need.orders_more", n=v["orders"])] if v["orders"] else []) + (
+            [c.t("need.spend_more", amount=c.money(v["spend"]))] if v["spend"] else [])
+        when = ("need.when.all" if v["when"] == "all"
+                else f"need.when.{v['when']}.{v['per']}")
+        text = c.t("need.thank_you", parts=c.join(parts, "or" if v["match"] == "any"
+                                                   else "and"), when=c.t(when))
+    else:  # first_order, sign_up, birthday, stock: no values
+        text = c.t(f"need.{key}")
+    if need.condition is not None:
+        text = c.t("need.where", text=text, condition=x.condition(need.condition))
+    return text
