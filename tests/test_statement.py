@@ -179,3 +179,15 @@ class TestShape:
         with pytest.raises(InvalidEvent, match="state has type dict"):
             program.statement({}, at(3, 1), "en")  # type: ignore[arg-type]
 
+
+
+class TestRenderEffect:
+    @pytest.mark.parametrize(("locale", "text"), [
+        ("en", "One point earned (A-17)"), ("de", "Ein Punkt gesammelt (A-17)")])
+    def test_an_effect_in_each_locale(self, locale: str, text: str) -> None:
+        """Program.render_effect says an effect in the locale, from its data; its English
+        ``reason`` is unchanged."""
+        program = seed_program()
+        effect = buy(program, None, "A-17", "59.90", at(3, 1)).effects[0]
+        assert program.render_effect(effect, locale) == text
+        assert effect.reason == "1 point for order A-17 over 50.00 EUR"

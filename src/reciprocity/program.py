@@ -199,6 +199,14 @@ class Program(Frozen):
 
         return member_statement(self, state, at, locale, effects=effects, shared=shared)
 
+    def render_effect(self, effect: Effect, locale: str = "en") -> str:
+        """An effect in ``locale``, from its data (tier and reward names from this program)."""
+        from .terms.effects import render_effect
+        from .terms.render import context
+
+        rewards = {reward.id: reward.name for reward in self.points.rewards}
+        return render_effect(context(self, locale), effect, rewards)
+
     def point_value(self) -> Money:
         """What one point is worth at the catalogue's best rate (for liability figures).
 

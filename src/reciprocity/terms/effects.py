@@ -46,9 +46,13 @@ def _text(x: Ctx, e: _EffectBase, rewards: dict[str, str]) -> str:
     c = x.c
     if isinstance(e, PointsEarned):
         if e.status == "pending" and e.available_at is not None:
-            return c.t("effect.earned.pending", n=e.points,
+            text = c.t("effect.earned.pending", n=e.points,
                        date=c.date(e.available_at, x.zone))
-        return c.t("effect.earned", n=e.points)
+        else:
+            text = c.t("effect.earned", n=e.points)
+        if e.expires_at is not None:
+            text = c.t("effect.valid_until", text=text, date=x.last_day(e.expires_at))
+        return text
     if isinstance(e, PointsReleased):
         return c.t("effect.released", n=e.points)
     if isinstance(e, PointsRedeemed):
@@ -78,7 +82,7 @@ def _text(x: Ctx, e: _EffectBase, rewards: dict[str, str]) -> str:
         gift = Gift(id=e.gift_id, name=e.name, kind=e.kind, value=e.value)
         text = c.t("effect.gift", gift=x.gift(gift))
         if e.valid_until is not None:
-            text = c.t("effect.valid_until", text=text, date=c.date(e.valid_until, x.zone))
+            text = c.t("effect.valid_until", text=text, date=x.last_day(e.valid_until))
         return text
     if isinstance(e, GiftRevoked):
         if e.charged_back:
@@ -93,5 +97,5 @@ def _text(x: Ctx, e: _EffectBase, rewards: dict[str, str]) -> str:
         return c.t(f"effect.tier.{e.change}", tier=x.tiers((e.to_tier,)))
     if isinstance(e, TierGraceStarted):
         return c.t("effect.tier.grace", tier=x.tiers((e.tier_id,)),
-                   date=c.date(e.grace_until, x.zone))
+                   date=x.last_day(e.grace_until))
     raise KeyError(f"no phrase for effect {type(e).__name__}")

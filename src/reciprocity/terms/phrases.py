@@ -63,6 +63,14 @@ class Ctx:
         parts += [self.c.t("unit.days", n=days)] if days else []
         return self.c.join(parts)
 
+    def last_day(self, until: datetime) -> str:
+        """The last day of something that ends (exclusively) at ``until``: local midnight
+        belongs to the day before."""
+        local = until.astimezone(self.zone)
+        if local.hour == local.minute == local.second == local.microsecond == 0:
+            local -= timedelta(days=1)
+        return self.c.date(local)
+
     def factor(self, value: Decimal) -> str:
         """A multiplier: ``×1,5``."""
         return self.c.t("format.factor", factor=self.c.number(value))

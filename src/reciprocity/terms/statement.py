@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from .._model import require_aware
@@ -65,14 +65,6 @@ class Statement:
         return self.to_text()
 
 
-def _last_day(x: Ctx, until: datetime) -> str:
-    """The last day of a period that ends (exclusive) at ``until``."""
-    local = until.astimezone(x.zone)
-    if local.hour == local.minute == local.second == local.microsecond == 0:
-        local -= timedelta(days=1)
-    return x.c.date(local)
-
-
 def member_statement(program: Program, state: MemberState, at: datetime, locale: str = "en",
                      *, effects: Iterable[_EffectBase] = (),
                      shared: SharedState | None = None) -> Statement:
@@ -108,7 +100,7 @@ def member_statement(program: Program, state: MemberState, at: datetime, locale:
         for v in vouchers:
             text = c.t("statement.voucher", value=c.money(v.value),
                        reward=c.quote(names.get(v.reward_id, v.reward_id)))
-            text += " " + (c.t("statement.valid_until", date=_last_day(x, v.expires_at))
+            text += " " + (c.t("statement.valid_until", date=x.last_day(v.expires_at))
                            if v.expires_at is not None else c.t("statement.valid_always"))
             items.append(Item(text, label=v.code))
         sections.append(Section(c.t("heading.vouchers"), tuple(items)))
@@ -119,13 +111,13 @@ def member_statement(program: Program, state: MemberState, at: datetime, locale:
             sections.append(Section(c.t("heading.gifts_open"), tuple(
                 _gift_option(x, o.gift, o.needs, o.available_from) for o in options)))
         data["gifts"] = [o.model_dump(mode="json") for o in options]
+    rewards = {r.id: r.name for r in program.points.rewards}
     if recent:
-        rewards = {r.id: r.name for r in program.points.rewards}
         sections.append(Section(c.t("heading.recent"), tuple(
             Item(render_effect(x, e, rewards), label=c.date(e.at, x.zone)) for e in recent)))
     data["effects"] = [{"type": getattr(e, "type", ""), "at": e.at.isoformat(),
                         "rule_id": e.rule_id, "reason": e.reason,
-                        "text": render_effect(x, e)} for e in recent]
+                        "text": render_effect(x, e, rewards)} for e in recent]
     title = c.t("statement.title", member=state.member_id, date=c.date(at, x.zone))
     return Statement(Document(title, tuple(sections)), data)
 
@@ -146,7 +138,7 @@ def _points(x: Ctx, program: Program, state: MemberState) -> Section:
                     else c.t("statement.lot.pending_event", n=lot.remaining, earned=earned))
         elif lot.expires_at is not None:
             text = c.t("statement.lot", n=lot.remaining, earned=earned,
-                       date=_last_day(x, lot.expires_at))
+                       date=x.last_day(lot.expires_at))
         else:
             text = c.t("statement.lot.no_expiry", n=lot.remaining, earned=earned)
         items.append(Item(text))
@@ -154,7 +146,7 @@ def _points(x: Ctx, program: Program, state: MemberState) -> Section:
     if (isinstance(expiry, Inactivity) and state.last_activity_at is not None
             and state.available_points):
         due = expiry.due(state.last_activity_at, x.zone)
-        items.append(Item(c.t("statement.inactivity", date=_last_day(x, due))))
+        items.append(Item(c.t("statement.inactivity", date=x.last_day(due))))
     return Section(c.t("heading.points"), tuple(items))
 
 
@@ -180,20 +172,20 @@ def _tier(x: Ctx, p: TierProgress) -> Section:
         items.append(Item(c.t("statement.tier.none")))
     else:
         text = c.t("statement.tier", tier=x.tiers((p.tier_id,)))
-        text += " " + (c.t("statement.valid_until", date=_last_day(x, p.valid_until))
+        text += " " + (c.t("statement.valid_until", date=x.last_day(p.valid_until))
                        if p.valid_until is not None else c.t("statement.tier.for_good"))
         if p.grace_until is not None:
-            text += " " + c.t("statement.tier.grace", date=_last_day(x, p.grace_until))
+            text += " " + c.t("statement.tier.grace", date=x.last_day(p.grace_until))
         items.append(Item(text))
     if p.next_tier_id is not None and p.missing:
         tier, gaps = x.tiers((p.next_tier_id,)), _gaps(x, p.missing)
         items.append(Item(c.t("statement.tier.next_by", gaps=gaps, tier=tier,
-                              date=_last_day(x, p.by)) if p.by is not None
+                              date=x.last_day(p.by)) if p.by is not None
                           else c.t("statement.tier.next", gaps=gaps, tier=tier)))
     if p.tier_id is not None and p.keep_missing:
         tier, gaps = x.tiers((p.tier_id,)), _gaps(x, p.keep_missing)
         items.append(Item(c.t("statement.tier.keep_by", gaps=gaps, tier=tier,
-                              date=_last_day(x, p.keep_by)) if p.keep_by is not None
+                              date=x.last_day(p.keep_by)) if p.keep_by is not None
                           else c.t("statement.tier.keep", gaps=gaps, tier=tier)))
     return Section(c.t("heading.tier"), tuple(items))
 
