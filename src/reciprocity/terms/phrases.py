@@ -106,6 +106,10 @@ class Ctx:
                 return self.condition(inner.condition)
             if isinstance(inner, Always):
                 return c.t("cond.never")
+            if isinstance(inner, During) and (inner.start is None) != (inner.end is None):
+                # not before E is "from E"; not from S is "until S"
+                return self._during(During(start=inner.end) if inner.start is None
+                                    else During(end=inner.start))
             return c.t("cond.not", condition=self._nested(inner, AllOf | AnyOf))
         raise KeyError(f"no phrase for condition {type(cond).__name__}")
 
