@@ -342,3 +342,15 @@ class TestPhrases:
         text = program.terms("en", "markdown")
         assert "# P \\*shop\\*" in text
         assert "**voucher\\_\\[10\\]**" in text
+
+
+class TestExplain:
+    @pytest.mark.parametrize(("expiry", "line"), [
+        (FixedLifetime(months=12), "Points expire 12 months after they are earned."),
+        (Inactivity(months=18), "Points expire 18 months after the member's last activity."),
+    ])
+    def test_expiry_line_says_it_once(self, expiry: object, line: str) -> None:
+        """explain() no longer says "after they are earned after they are earned"."""
+        program = Program(name="P", points=PointScheme(expiry=expiry))  # type: ignore[arg-type]
+        assert program.explain().splitlines()[-1] == line
+        assert DOUBLED.search(program.explain()) is None

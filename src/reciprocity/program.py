@@ -169,7 +169,7 @@ class Program(Frozen):
             lines += [f"- {reward.describe()}" for reward in self.points.rewards]
         expiry = self.points.expiry
         lines.append("Points never expire." if expiry is None
-                     else f"Points expire {expiry.describe()} after they are earned.")
+                     else f"Points expire {expiry.describe()}.")
         if self.tiers is not None:
             lines += self.tiers.explain_lines()
         if self.gifts is not None:
