@@ -4,6 +4,7 @@ placeholder left and no doubled word."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -65,6 +66,6 @@ def test_statement_and_effects_render(case: tuple[Program, list]) -> None:  # ty
                                           shared=shared)
             assert_clean(statement.to_text())
             assert_clean(statement.to_markdown())
-            data = statement.to_dict()
+            data = json.loads(json.dumps(statement.to_dict()))  # JSON-ready
             assert data["points"]["available"] >= 0
             assert data["document"]["sections"]
