@@ -11,7 +11,7 @@ import pytest
 import reciprocity
 
 PUBLIC = list(reciprocity.__all__)
-HEAVY = ("pandas", "polars", "matplotlib", "hypothesis", "yaml", "numpy", "tqdm")
+HEAVY = ("pandas", "polars", "matplotlib", "hypothesis", "yaml", "numpy", "tqdm", "babel")
 
 
 def test_every_name_exists() -> None:

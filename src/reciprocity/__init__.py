@@ -84,6 +84,7 @@ from .errors import (
     ReciprocityError,
     RefusedEvent,
     ReturnExceedsPurchase,
+    UnknownLocale,
     UnknownPurchase,
     UnknownReward,
 )
@@ -104,7 +105,7 @@ from .events import (
     parse_event,
     parse_events,
 )
-from .gifts.eligibility import GiftOption, gift_eligibility
+from .gifts.eligibility import GiftNeed, GiftOption, gift_eligibility
 from .gifts.gift import CategorySample, FeedbackRequest, Gift, Stock
 from .gifts.order_rules import (
     CategoryGift,
@@ -185,6 +186,7 @@ from .state import (
     Voucher,
 )
 from .synthetic import SyntheticShop, synthetic_purchases, synthetic_shop
+from .terms.statement import Statement
 from .tiers.check import Finding, TypicalActivity, check_ladder, tier_progress
 from .tiers.ladder import (
     CalendarYear,
@@ -268,6 +270,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "GiftGrant",
     "GiftGranted",
     "GiftHistory",
+    "GiftNeed",
     "GiftOption",
     "GiftRevoked",
     "GiftRule",
@@ -362,6 +365,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "SeasonalGift",
     "SharedState",
     "SignUp",
+    "Statement",
     "Stock",
     "SurpriseGift",
     "SyntheticShop",
@@ -378,6 +382,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "TierValidity",
     "TraceEntry",
     "TypicalActivity",
+    "UnknownLocale",
     "UnknownPurchase",
     "UnknownReward",
     "UnmatchedCancellation",

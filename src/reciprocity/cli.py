@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .cli_terms import register as register_terms
 from .errors import InvalidEvent, ReciprocityError
 from .events import Event, parse_event
 from .money import Money
@@ -260,6 +261,7 @@ earned, what they buy, when they expire, the tiers, gifts and goodwill rules.
 """)
     explain.add_argument("program", help=PROGRAM_HELP)
     explain.set_defaults(func=_explain)
+    register_terms(sub, explain)  # --locale/--markdown and the statement verb
 
     schema = _command(sub, "schema", "print the JSON Schema of program files", """\
 Print the JSON Schema of a program document, for an editor to check a program file as you

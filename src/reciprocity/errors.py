@@ -18,6 +18,7 @@ working in code that does not know reciprocity::
      |    +-- EventConflict                     an applied event's id reused with other content
      +-- InvalidState (ValueError)            a saved member state breaks an invariant
      +-- MissingDependency (ImportError)      an optional extra is not installed
+     +-- UnknownLocale (ValueError)           no message catalogue for a locale
 
 Every error carries a kebab-case ``code``; ``docs/errors.md`` has a section per code, and
 ``str()`` ends with the code so a log line can be looked up. Whenever one of these is raised
@@ -50,6 +51,7 @@ __all__ = [
     "ReciprocityError",
     "RefusedEvent",
     "ReturnExceedsPurchase",
+    "UnknownLocale",
     "UnknownPurchase",
     "UnknownReward",
 ]
@@ -191,3 +193,9 @@ class MissingDependency(ReciprocityError, ImportError):
     """An optional extra is needed for this feature and is not installed."""
 
     code = "missing-dependency"
+
+
+class UnknownLocale(ReciprocityError, ValueError):
+    """Terms or a statement were asked for in a locale that has no message catalogue."""
+
+    code = "unknown-locale"

@@ -40,7 +40,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, PrivateAttr, field_validator
@@ -70,6 +70,10 @@ from .shared import Shared, SharedState
 from .state import MemberState
 from .tiers.check import Finding, TypicalActivity, check_program
 from .tiers.ladder import TierLadder
+
+if TYPE_CHECKING:
+    from .effects import Effect
+    from .terms.statement import Statement
 
 __all__ = ["Program", "program_json_schema"]
 
@@ -178,6 +182,34 @@ class Program(Frozen):
             lines.append("Goodwill after a complaint (the most generous matching rule applies):")
             lines += self.goodwill.explain_lines()
         return "\n".join(lines)
+
+    def terms(self, locale: str = "en", format: str = "text") -> str:
+        """The program's conditions for customers, built from its declared policies, in
+        ``locale`` (``"en"``, ``"de"``, or any catalogue in ``reciprocity/locales``) as
+        ``"text"`` or ``"markdown"``; needs ``reciprocity[i18n]``. See docs/terms.md.
+        """
+        from .terms.render import program_terms
+
+        return program_terms(self, locale, format)
+
+    def statement(self, state: MemberState, at: datetime, locale: str = "en", *,
+                  effects: Iterable[Effect] = (), shared: SharedState | None = None
+                  ) -> Statement:
+        """A member's statement at ``at``: points by lot with expiry, pending points, tier
+        progress, vouchers, gifts within reach and ``effects`` (with those that advancing
+        the state to ``at`` fires); ``.to_text()``, ``.to_markdown()``, ``.to_dict()``.
+        """
+        from .terms.statement import member_statement
+
+        return member_statement(self, state, at, locale, effects=effects, shared=shared)
+
+    def render_effect(self, effect: Effect, locale: str = "en") -> str:
+        """An effect in ``locale``, from its data (tier and reward names from this program)."""
+        from .terms.effects import render_effect
+        from .terms.render import context
+
+        rewards = {reward.id: reward.name for reward in self.points.rewards}
+        return render_effect(context(self, locale), effect, rewards)
 
     def point_value(self) -> Money:
         """What one point is worth at the catalogue's best rate (for liability figures).

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
+from pydantic import Field
 
 from .._engine import Member, Row
 from .._model import Frozen, Instant, NonEmptyStr, require_aware
+from ..conditions import Condition
 from ..errors import InvalidEvent
 from ..limits import Period
+from ..money import Money
 from ..shared import Shared, SharedState
 from ..state import MemberState
 from .calendar import birthday_window
@@ -32,9 +35,36 @@ from .stage import CompiledGifts
 if TYPE_CHECKING:
     from ..program import Program
 
-__all__ = ["GiftOption", "gift_eligibility"]
+__all__ = ["GiftNeed", "GiftOption", "gift_eligibility"]
 
 _ZERO = Decimal(0)
+
+
+NeedValue = bool | int | Money | Instant | Decimal | str | tuple[str, ...] | None
+"""What a :class:`GiftNeed` value can be."""
+
+
+class GiftNeed(Frozen):
+    """One thing a member still needs for a gift, as data: a ``key`` and its ``values``.
+
+    ``text`` is the need in English (an entry of :attr:`GiftOption.missing`); the key and
+    values let a statement say it in another language. Keys: ``first_order``,
+    ``orders_more`` (``n``), ``order_over`` (``amount``, ``inclusive``), ``order_with``
+    (``category``), ``sign_up``, ``birthday``, ``birthday_order`` (``amount``, ``window``),
+    ``tier`` (``tiers``), ``consent`` (``consent``), ``condition``, ``wait`` (``until``),
+    ``budget`` (``renews``), ``stock``, ``top_spend`` (``percent``, ``year``, ``spend``),
+    ``thank_you`` (``orders``, ``spend``, ``match``, ``when``, ``per``). ``condition`` is a
+    further condition the need comes with (an order rule's ``when``).
+    """
+
+    key: NonEmptyStr
+    text: NonEmptyStr
+    values: dict[str, NeedValue] = Field(default_factory=dict)
+    condition: Condition | None = None
+
+
+def _need(key: str, text: str, condition: Condition | None = None, **values: Any) -> GiftNeed:
+    return GiftNeed.model_construct(key=key, text=text, values=values, condition=condition)
 
 
 class GiftOption(Frozen):
@@ -51,6 +81,8 @@ class GiftOption(Frozen):
     """The rule in plain words."""
     missing: tuple[str, ...] = ()
     """What the member still needs: ``"2 more orders"``, ``"consent to email"``."""
+    needs: tuple[GiftNeed, ...] = ()
+    """The same as data, one :class:`GiftNeed` per entry of ``missing``."""
     available_from: Instant | None = None
     """When a date-driven gift comes next (birthday, anniversary, season)."""
 
@@ -120,20 +152,22 @@ def _row(m: Member, at: datetime) -> Row:
     return (TIME, "", m.member_id, at, None, None)
 
 
-def _common(stage: CompiledGifts, c: Compiled, m: Member, when: datetime) -> list[str]:
+def _common(stage: CompiledGifts, c: Compiled, m: Member, when: datetime) -> list[GiftNeed]:
     """Consents, tier and condition the member lacks for the rule at ``when``."""
     rule = c.rule
-    missing = [f"consent to {consent}" for consent in c.consents if consent not in m.consents]
+    missing = [_need("consent", f"consent to {consent}", consent=consent)
+               for consent in c.consents if consent not in m.consents]
     if c.tiers and m.tier_id not in c.tiers:
-        missing.append("reach tier " + " or ".join(rule.tiers))
+        missing.append(_need("tier", "reach tier " + " or ".join(rule.tiers),
+                             tiers=tuple(rule.tiers)))
     if (rule.when is not None and not isinstance(rule, _OrderRule) and c.pred is not None
             and not c.pred(m, _row(m, when))):
-        missing.append(rule.when.describe())
+        missing.append(_need("condition", rule.when.describe(), rule.when))
     return missing
 
 
 def _limits(stage: CompiledGifts, c: Compiled, m: Member, h: Hot, gift: Gift,
-            when: datetime) -> list[str] | None:
+            when: datetime) -> list[GiftNeed] | None:
     """What the limits say about one more grant at ``when``; ``None``: never again."""
     rule = c.rule
     zone = stage.zone
@@ -144,39 +178,44 @@ def _limits(stage: CompiledGifts, c: Compiled, m: Member, h: Hot, gift: Gift,
         end = rule.cap.per.bounds(when, zone)[1]
         if end is None:
             return None
-        return [f"wait until {fmt_date(end, zone)} ({rule.cap.describe()})"]
+        return [_need("wait", f"wait until {fmt_date(end, zone)} ({rule.cap.describe()})",
+                      until=end)]
     if rule.cooldown_days is not None and kept:
         last = max(g.at for g in kept)
         again = (last.astimezone(zone) + relativedelta(days=rule.cooldown_days)).astimezone(UTC)
         if when < again:
-            return [f"wait until {fmt_date(again, zone)} (at most once every "
-                    f"{days(rule.cooldown_days)})"]
+            return [_need("wait", f"wait until {fmt_date(again, zone)} (at most once every "
+                          f"{days(rule.cooldown_days)})", until=again)]
     shared = m.shared
     if (c.budget is not None and shared is not None
             and c.budget.refusal_in(shared, when, zone, worth) is not None):
         end = c.budget.per.bounds(when, zone)[1]
         text = f"the {c.budget.id} budget to have room"
-        return [text + ("" if end is None else f" (it renews on {fmt_date(end, zone)})")]
+        text += "" if end is None else f" (it renews on {fmt_date(end, zone)})"
+        return [_need("budget", text, renews=end)]
     if (gift.stock is not None and shared is not None
             and shared.stock_used.get(gift.stock, 0) >= stage.stock_units[gift.stock]):
-        return [f"{gift.name} back in stock"]
+        return [_need("stock", f"{gift.name} back in stock")]
     return []
 
 
 def _option(stage: CompiledGifts, c: Compiled, m: Member, h: Hot, gift: Gift,
-            needs: list[str], when: datetime, available_from: datetime | None
+            needs: list[GiftNeed], when: datetime, available_from: datetime | None
             ) -> list[GiftOption]:
     limits = _limits(stage, c, m, h, gift, when)
     if limits is None:
         return []
     missing = needs + _common(stage, c, m, when) + limits
     return [GiftOption.model_construct(
-        rule_id=c.rule.id, gift=gift, description=c.rule.describe(), missing=tuple(missing),
+        rule_id=c.rule.id, gift=gift, description=c.rule.describe(),
+        missing=tuple(need.text for need in missing), needs=tuple(missing),
         available_from=available_from)]
 
 
-def _order_text(rule: _OrderRule, text: str) -> str:
-    return text if rule.when is None else f"{text} where {rule.when.describe()}"
+def _order_need(rule: _OrderRule, key: str, text: str, **values: Any) -> GiftNeed:
+    if rule.when is not None:
+        text = f"{text} where {rule.when.describe()}"
+    return _need(key, text, rule.when, **values)
 
 
 def _options(stage: CompiledGifts, c: Compiled, m: Member, h: Hot,
@@ -188,25 +227,29 @@ def _options(stage: CompiledGifts, c: Compiled, m: Member, h: Hot,
     if isinstance(rule, FirstOrderGift):
         if m.purchase_count or (rid, "first") in occurred:
             return []
-        return _option(stage, c, m, h, rule.gift, [_order_text(rule, "a first order")], at,
-                       None)
+        return _option(stage, c, m, h, rule.gift,
+                       [_order_need(rule, "first_order", "a first order")], at, None)
     if isinstance(rule, NthOrderGift):
         more = rule.every - m.purchase_count % rule.every
         text = f"{more} more order" + ("" if more == 1 else "s")
-        return _option(stage, c, m, h, rule.gift, [_order_text(rule, text)], at, None)
+        return _option(stage, c, m, h, rule.gift, [_order_need(rule, "orders_more", text,
+                                                                n=more)], at, None)
     if isinstance(rule, OrderOverGift):
-        text = _order_text(rule, f"an order {rule.threshold_text()}")
-        return _option(stage, c, m, h, rule.gift, [text], at, None)
+        need = _order_need(rule, "order_over", f"an order {rule.threshold_text()}",
+                           amount=rule.amount, inclusive=rule.inclusive)
+        return _option(stage, c, m, h, rule.gift, [need], at, None)
     if isinstance(rule, CategoryGift):
         return [option for sample in rule.samples
                 for option in _option(stage, c, m, h, sample.gift,
-                                      [_order_text(rule, f"an order with {sample.category}")],
+                                      [_order_need(rule, "order_with",
+                                                   f"an order with {sample.category}",
+                                                   category=sample.category)],
                                       at, None)]
     if isinstance(rule, WelcomeGift):
         if (rid, "welcome") in occurred:
             return []
         if m.joined_at is None:
-            return _option(stage, c, m, h, rule.gift, ["sign up"], at, None)
+            return _option(stage, c, m, h, rule.gift, [_need("sign_up", "sign up")], at, None)
         if rule.within_days is not None and at >= (m.joined_at.astimezone(zone) + relativedelta(
                 days=rule.within_days)).astimezone(UTC):
             return []
@@ -215,7 +258,7 @@ def _options(stage: CompiledGifts, c: Compiled, m: Member, h: Hot,
         return _birthday(stage, c, rule, m, h, at)
     if isinstance(rule, AnniversaryGift):
         if m.joined_at is None:
-            return _option(stage, c, m, h, rule.gift, ["sign up"], at, None)
+            return _option(stage, c, m, h, rule.gift, [_need("sign_up", "sign up")], at, None)
         timer = stage.timers[rid]
         nxt = h.due.get(rid) or timer.first_due(m, h, at)
         if nxt is None:
@@ -226,7 +269,8 @@ def _options(stage: CompiledGifts, c: Compiled, m: Member, h: Hot,
         for tier in rule.reached:
             if (rid, tier) in occurred:
                 continue
-            needs = [] if m.tier_id == tier else [f"reach tier {tier}"]
+            needs = [] if m.tier_id == tier else [
+                _need("tier", f"reach tier {tier}", tiers=(tier,))]
             options += _option(stage, c, m, h, rule.gift, needs, at, None)
         return options
     if isinstance(rule, SeasonalGift):
@@ -240,7 +284,8 @@ def _birthday(stage: CompiledGifts, c: Compiled, rule: BirthdayGift, m: Member, 
               at: datetime) -> list[GiftOption]:
     birthday = m.birthday
     if birthday is None:
-        return _option(stage, c, m, h, rule.gift, ["tell us your birthday"], at, None)
+        return _option(stage, c, m, h, rule.gift,
+                       [_need("birthday", "tell us your birthday")], at, None)
     zone = stage.zone
     year = at.astimezone(zone).year
     for candidate in range(year, year + 3):
@@ -253,7 +298,8 @@ def _birthday(stage: CompiledGifts, c: Compiled, rule: BirthdayGift, m: Member, 
         needs = []
         if rule.min_order is not None:
             where = "on your birthday" if rule.window == "day" else "in your birthday month"
-            needs.append(f"an order of at least {rule.min_order} {where}")
+            needs.append(_need("birthday_order", f"an order of at least {rule.min_order} {where}",
+                               amount=rule.min_order, window=rule.window))
         return _option(stage, c, m, h, rule.gift, needs, when, when.astimezone(zone))
     return []  # pragma: no cover - a later year always qualifies
 
@@ -272,7 +318,7 @@ def _season(stage: CompiledGifts, c: Compiled, rule: SeasonalGift, m: Member, h:
         if found is None:
             return []
         year, when = found
-    needs = []
+    needs: list[GiftNeed] = []
     if rule.top_percent is not None and m.shared is not None:
         mine = stage.ranking_table.spend(m.shared, year, m.member_id)
         threshold = stage.ranking_table.threshold(m.shared, year, rule)
@@ -281,7 +327,9 @@ def _season(stage: CompiledGifts, c: Compiled, rule: SeasonalGift, m: Member, h:
             if threshold is not None:
                 text += (f": {stage.show(threshold - mine)} more spend, as of "
                          f"{fmt_date(at, zone)}")
-            needs.append(text)
+            needs.append(_need("top_spend", text, percent=rule.top_percent, year=year,
+                               spend=None if threshold is None
+                               else Money(threshold - mine, stage.currency)))
     return _option(stage, c, m, h, rule.gift, needs, when, when.astimezone(zone))
 
 
@@ -301,15 +349,20 @@ def _thank_you(stage: CompiledGifts, c: Compiled, rule: ThankYouGift, m: Member,
     this = "in all" if rule.per is Period.LIFETIME else (
         f"this {rule.per.noun}" if when is at else f"next {rule.per.noun}")
     parts = []
+    more_orders, more_spend = None, None
     if rule.orders is not None and orders < rule.orders:
-        more = rule.orders - orders
-        parts.append(f"{more} more order" + ("" if more == 1 else "s"))
+        more_orders = rule.orders - orders
+        parts.append(f"{more_orders} more order" + ("" if more_orders == 1 else "s"))
     if rule.spend is not None and spend < rule.spend.amount:
+        more_spend = Money(rule.spend.amount - spend, stage.currency)
         parts.append(f"{stage.show(rule.spend.amount - spend)} more spend")
     needed = len(parts) == (rule.orders is not None) + (rule.spend is not None)
     if rule.match == "any" and not needed:
         parts = []
-    needs = [(" or " if rule.match == "any" else " and ").join(parts) + f" {this}"] if parts \
+    needs = [_need("thank_you", (" or " if rule.match == "any" else " and ").join(parts)
+                   + f" {this}", orders=more_orders, spend=more_spend, match=rule.match,
+                   when="all" if rule.per is Period.LIFETIME else (
+                       "this" if when is at else "next"), per=rule.per.value)] if parts \
         else []
     available = None if when is at else when.astimezone(zone)
     return _option(stage, c, m, h, rule.gift, needs, when, available)

@@ -1,0 +1,179 @@
+"""The point scheme's terms: how points are earned, when they arrive, expire, and what they buy.
+
+Imports: the points declarations, ``money``, ``terms.phrases`` and ``terms.document``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from ..conditions import Always
+from ..money import Rounding
+from ..points.rules import (
+    CampaignMultiplier,
+    CategoryMultiplier,
+    PointsForEvent,
+    PointsPerAmount,
+    PointsPerPurchase,
+    TierMultiplier,
+    _EarnBase,
+)
+from ..points.scheme import (
+    CalendarCutoff,
+    EndOfMonthAfter,
+    FixedLifetime,
+    Inactivity,
+    PointsAsCurrency,
+    PointScheme,
+    Reward,
+    Validity,
+)
+from .document import Item, Section
+from .phrases import Ctx
+
+__all__ = ["point_sections"]
+
+
+def point_sections(x: Ctx, scheme: PointScheme, gives_points: bool = False) -> list[Section]:
+    """The earning, expiry and reward sections of a scheme (empty parts are left out; the
+    expiry is stated when points can be had at all: ``gives_points`` for other families)."""
+    sections = []
+    earning = [_earn(x, rule) for rule in scheme.earn] + [_event(x, r) for r in scheme.events]
+    if earning:
+        earning += _after_order(x, scheme)
+        sections.append(Section(x.c.t("heading.earn"), tuple(earning)))
+    if earning or scheme.rewards or scheme.expiry is not None or gives_points:
+        sections.append(Section(x.c.t("heading.expiry"), _expiry(x, scheme)))
+    if scheme.rewards:
+        rewards = [_reward(x, item) for item in scheme.rewards]
+        rewards.append(Item(x.c.t(f"redeem.order.{scheme.redemption_order}")))
+        sections.append(Section(x.c.t("heading.rewards"), tuple(rewards)))
+    return sections
+
+
+# -- earning ----------------------------------------------------------------------------------
+
+def _earn(x: Ctx, rule: PointsPerPurchase | PointsPerAmount) -> Item:
+    c = x.c
+    if isinstance(rule, PointsPerPurchase):
+        if rule.min_amount is None:
+            sentence = c.t("earn.per_purchase", n=rule.points)
+        else:
+            key = "earn.per_purchase.from" if rule.inclusive else "earn.per_purchase.over"
+            sentence = c.t(key, n=rule.points, amount=c.money(rule.min_amount))
+        sentences = [sentence]
+    else:
+        sentences = [c.t("earn.per_amount", n=rule.points, per=c.money(rule.per))]
+        remainder = {Rounding.DOWN: "down", Rounding.FLOOR: "down", Rounding.UP: "up",
+                     Rounding.CEILING: "up"}.get(rule.rounding, "half")
+        sentences.append(c.t(f"earn.remainder.{remainder}", per=c.money(rule.per)))
+        if rule.include_categories:
+            sentences.append(c.t("earn.only_categories",
+                                 categories=x.names(rule.include_categories)))
+        if rule.exclude_categories:
+            sentences.append(c.t("earn.except_categories",
+                                 categories=x.names(rule.exclude_categories)))
+        if rule.exclude_skus:
+            sentences.append(c.t("earn.except_skus", skus=x.names(rule.exclude_skus)))
+    return Item(" ".join(sentences + _qualifiers(x, rule)))
+
+
+def _event(x: Ctx, rule: PointsForEvent) -> Item:
+    c = x.c
+    if rule.on == "signup":
+        sentence = c.t("earn.signup", n=rule.points)
+    elif rule.on == "profile_completed":
+        sentence = c.t("earn.profile", n=rule.points, fields=x.names(rule.required_fields))
+    else:
+        sentence = c.t("earn.custom", n=rule.points, name=c.quote(rule.name or ""))
+    return Item(" ".join([sentence, *_qualifiers(x, rule)]))
+
+
+def _qualifiers(x: Ctx, rule: _EarnBase) -> list[str]:
+    """Multipliers, conditions and caps of an earning rule, one sentence each."""
+    c = x.c
+    out = []
+    for multiplier in rule.multipliers:
+        if isinstance(multiplier, TierMultiplier):
+            out.append(c.t("earn.multiplier.tier"))
+        elif isinstance(multiplier, CampaignMultiplier):
+            out.append(c.t("earn.multiplier.campaign", name=c.quote(multiplier.name),
+                           factor=x.factor(multiplier.factor),
+                           condition=x.condition(multiplier.when)))
+        elif isinstance(multiplier, CategoryMultiplier):
+            out.append(c.t("earn.multiplier.category", factor=x.factor(multiplier.factor),
+                           categories=x.names(multiplier.categories, "or")))
+    if len(rule.multipliers) > 1:
+        out.append(c.t(f"earn.stacking.{rule.stacking}"))
+    if rule.when is not None and not isinstance(rule.when, Always):
+        out.append(c.t("applies", condition=x.condition(rule.when)))
+    for cap in rule.caps:
+        period = x.period(cap.per)
+        out.append(c.t("earn.cap", n=cap.points, period=period))
+    return out
+
+
+def _after_order(x: Ctx, scheme: PointScheme) -> list[Item]:
+    c = x.c
+    items = []
+    if scheme.pending_days and scheme.release_on:
+        items.append(Item(c.t("pending.days_or_event", n=scheme.pending_days,
+                              event=c.quote(scheme.release_on))))
+    elif scheme.pending_days:
+        items.append(Item(c.t("pending.days", n=scheme.pending_days)))
+    elif scheme.release_on:
+        items.append(Item(c.t("pending.event", event=c.quote(scheme.release_on))))
+    if scheme.earn:
+        items.append(Item(c.t("returns.clawback") + " " + c.t(f"returns.{scheme.clawback}")))
+    return items
+
+
+# -- expiry ------------------------------------------------------------------------------------
+
+def _expiry(x: Ctx, scheme: PointScheme) -> tuple[Item, ...]:
+    c = x.c
+    rule = scheme.expiry
+    if rule is None:
+        return (Item(c.t("expiry.never")),)
+    if isinstance(rule, FixedLifetime):
+        text = c.t("expiry.lifetime", duration=x.duration(rule.months, rule.days))
+    elif isinstance(rule, EndOfMonthAfter):
+        text = (c.t("expiry.end_of_month") if rule.months == 0
+                else c.t("expiry.end_of_month_after", n=rule.months))
+    elif isinstance(rule, CalendarCutoff):
+        start = date(2001, rule.month, rule.day) + timedelta(days=1)
+        text = c.t("expiry.cutoff", n=rule.years, cutoff=c.month_day(rule.month, rule.day),
+                   start=c.month_day(start.month, start.day))
+    elif isinstance(rule, Inactivity):
+        text = c.t("expiry.inactivity", n=rule.months)
+    else:  # pragma: no cover - the union is closed
+        raise KeyError(f"no phrase for expiry {type(rule).__name__}")
+    return (Item(text),)
+
+
+# -- rewards -----------------------------------------------------------------------------------
+
+def _validity(x: Ctx, validity: Validity) -> str:
+    key = "voucher.valid_next_month" if validity.start == "next_month" else "voucher.valid_for"
+    return x.c.t(key, duration=x.duration(validity.months, validity.days))
+
+
+def _reward(x: Ctx, item: Reward | PointsAsCurrency) -> Item:
+    c = x.c
+    if isinstance(item, Reward):
+        sentences = [c.t("reward.voucher", n=item.points, value=c.money(item.value))]
+        if item.valid_days is not None:
+            sentences.append(c.t("voucher.valid_for",
+                                 duration=c.t("unit.days", n=item.valid_days)))
+        elif item.validity is not None:
+            sentences.append(_validity(x, item.validity))
+        if item.auto_issue:
+            sentences.append(c.t("reward.auto_issue", n=item.points))
+    else:
+        sentences = [c.t("reward.pay", value=c.money(item.point_value)),
+                     c.t("reward.pay_min", n=item.min_points)]
+        if item.step > 1:
+            sentences.append(c.t("reward.pay_step", n=item.step))
+        if item.validity is not None:
+            sentences.append(_validity(x, item.validity))
+    return Item(" ".join(sentences), label=item.name)

@@ -1,0 +1,55 @@
+"""A program's terms, built from its declared policies: :func:`program_terms`.
+
+Imports: ``program`` only for typing, and the ``terms`` modules.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from ..goodwill.compensation import PointsCompensation
+from .catalog import catalogue
+from .document import Document, Section, check_format
+from .families import gift_section, goodwill_section, tier_section
+from .phrases import Ctx
+from .points import point_sections
+
+if TYPE_CHECKING:
+    from ..program import Program
+
+__all__ = ["context", "program_terms", "terms_document"]
+
+
+def context(program: Program, locale: str) -> Ctx:
+    """The phrase context of ``program`` in ``locale``."""
+    names = {} if program.tiers is None else {
+        tier.id: tier.display_name for tier in program.tiers.tiers}
+    return Ctx(catalogue(locale), ZoneInfo(program.timezone), names)
+
+
+def terms_document(program: Program, locale: str = "en") -> Document:
+    """The terms as a :class:`~reciprocity.terms.document.Document`."""
+    x = context(program, locale)
+    c = x.c
+    intro = [program.description] if program.description else []
+    intro.append(c.t("terms.intro", currency=program.currency, timezone=program.timezone))
+    goodwill_points = program.goodwill is not None and any(
+        isinstance(rule.compensation, PointsCompensation) for rule in program.goodwill.rules)
+    sections: list[Section] = point_sections(x, program.points, goodwill_points)
+    if program.tiers is not None:
+        sections.append(tier_section(x, program.tiers))
+    if program.gifts is not None:
+        gifts = gift_section(x, program.gifts)
+        if gifts is not None:
+            sections.append(gifts)
+    if program.goodwill is not None:
+        sections.append(goodwill_section(x, program.goodwill))
+    return Document(c.t("terms.title", name=program.name), tuple(sections), tuple(intro))
+
+
+def program_terms(program: Program, locale: str = "en", format: str = "text") -> str:
+    """The terms as text or Markdown (see :meth:`reciprocity.Program.terms`)."""
+    check_format(format)
+    return terms_document(program, locale).render(format)
+
