@@ -103,6 +103,8 @@ from .events import (
     parse_event,
     parse_events,
 )
+from .experiments.columns import LoadedOrders, LoadReport, OrderColumns
+from .experiments.sources import load_orders
 from .gifts.eligibility import GiftOption, gift_eligibility
 from .gifts.gift import CategorySample, FeedbackRequest, Gift, Stock
 from .gifts.order_rules import (
@@ -287,6 +289,8 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "LateResponseStep",
     "Lifetime",
     "Line",
+    "LoadReport",
+    "LoadedOrders",
     "MAX_AMOUNT",
     "MAX_FACTOR",
     "MAX_HORIZON_DAYS",
@@ -312,6 +316,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "NthOrderGift",
     "OnlineRetail",
     "OnlineRetailReport",
+    "OrderColumns",
     "OrderOverGift",
     "PRICE_EXTRA_PLACES",
     "PendingGoodwill",
@@ -390,6 +395,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "currency_exponent",
     "gift_eligibility",
     "load_online_retail",
+    "load_orders",
     "not_",
     "parse_event",
     "parse_events",
