@@ -104,6 +104,7 @@ from .events import (
     parse_events,
 )
 from .experiments.columns import LoadedOrders, LoadReport, OrderColumns
+from .experiments.simulate import Simulation, simulate
 from .experiments.sources import load_orders
 from .gifts.eligibility import GiftOption, gift_eligibility
 from .gifts.gift import CategorySample, FeedbackRequest, Gift, Stock
@@ -363,6 +364,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "SeasonalGift",
     "SharedState",
     "SignUp",
+    "Simulation",
     "Stock",
     "SurpriseGift",
     "SyntheticShop",
@@ -403,6 +405,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "require_all",
     "require_any",
     "seed_program",
+    "simulate",
     "synthetic_purchases",
     "synthetic_shop",
     "tier_progress",

@@ -1,0 +1,235 @@
+"""``simulate``: tables and metrics that match hand-computed histories and the replay's totals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reciprocity import (
+    FixedLifetime,
+    InvalidEvent,
+    MinSpend,
+    Money,
+    PointScheme,
+    PointsPerAmount,
+    Program,
+    Purchase,
+    Return,
+    Reward,
+    Tier,
+    TierLadder,
+    seed_program,
+    simulate,
+)
+from reciprocity.events import Event
+from reciprocity.testing import full_programs, shop_streams
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def eur(amount: str) -> Money:
+    return Money(amount, "EUR")
+
+
+def at(month: int, day: int, hour: int = 12, year: int = 2026) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=BERLIN)
+
+
+def shop_program() -> Program:
+    """1 point per whole EUR, pending 14 days, expiring after 2 months; Bronze from 1 EUR,
+    Silver from 500 EUR; 100 points buy a 5 EUR voucher."""
+    return Program(
+        name="Shop", currency="EUR", timezone="Europe/Berlin",
+        points=PointScheme(
+            earn=(PointsPerAmount(id="base", per=eur("1.00")),),
+            pending_days=14, expiry=FixedLifetime(months=2),
+            rewards=(Reward(id="v5", name="5 EUR voucher", points=100, value=eur("5.00")),)),
+        tiers=TierLadder(tiers=(
+            Tier(id="bronze", name="Bronze", requires=MinSpend(amount=eur("1.00"))),
+            Tier(id="silver", name="Silver", requires=MinSpend(amount=eur("500.00"))))),
+    )
+
+
+def history() -> list[Event]:
+    return [
+        Purchase(id="A-1", member_id="ann", at=at(1, 10), amount=eur("120.50")),
+        Purchase(id="B-1", member_id="bob", at=at(1, 20), amount=eur("40.00")),
+        Purchase(id="A-2", member_id="ann", at=at(2, 5), amount=eur("400.00")),
+        Return(id="R-1", member_id="ann", at=at(2, 10), purchase_id="A-2",
+               amount=eur("100.00")),
+    ]
+
+
+class TestHandComputed:
+    """A two-member history whose every figure is worked out by hand."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def result(cls) -> Any:
+        return simulate(shop_program(), history(), until=at(6, 1, 0))
+
+    def test_totals(self, result: Any) -> None:
+        """120 + 40 + 400 points earned; 100 revoked with the return; the rest expires."""
+        t = result.totals
+        assert (t.members, t.orders, t.revenue) == (2, 3, Decimal("460.50"))
+        assert (t.points_earned, t.points_revoked, t.points_expired) == (560, 100, 460)
+        assert (t.points_outstanding, t.liability) == (0, Decimal("0.00"))
+        assert t.breakage_pct == Decimal("82.14")
+
+    def test_metrics_per_month(self, result: Any) -> None:
+        """Earned in January and February; expired in March and April (2 months after)."""
+        m = result.metrics
+        assert m["period"] == ["2026-01", "2026-02", "2026-03", "2026-04"]
+        assert m["points_earned"] == [160, 400, 0, 0]
+        assert m["points_revoked"] == [0, 100, 0, 0]
+        assert m["points_expired"] == [0, 0, 160, 300]
+        assert m["points_outstanding"] == [160, 460, 300, 0]
+        # 20 points are worth 1 EUR (the voucher's rate)
+        assert m["liability"] == [Decimal("8.00"), Decimal("23.00"), Decimal("15.00"),
+                                  Decimal("0.00")]
+        assert m["revenue"] == [Decimal("160.50"), Decimal("300.00"), Decimal(0), Decimal(0)]
+        assert m["orders"] == [2, 1, 0, 0]
+        assert m["cost"] == [Decimal("8.00"), Decimal("15.00"), Decimal("-8.00"),
+                             Decimal("-15.00")]
+        assert m["cost_pct"][:2] == [Decimal("4.98"), Decimal("5.00")]
+        assert m["cost_pct"][2:] == [None, None]
+
+    def test_tier_mix(self, result: Any) -> None:
+        """Both reach Bronze with their first order; Ann reaches Silver in February."""
+        m = result.metrics
+        assert m["tier_bronze"] == [2, 1, 1, 1]
+        assert m["tier_silver"] == [0, 1, 1, 1]
+        assert m["first_tier_reached"] == [2, 0, 0, 0]
+        assert m["members"] == [2, 2, 2, 2]
+        assert result.totals.median_days_to_first_tier == 0.0
+
+    def test_members(self, result: Any) -> None:
+        """One row per member with the final figures."""
+        rows = {row["member_id"]: row for row in result.members.rows()}
+        assert rows["ann"]["tier"] == "silver"
+        assert (rows["ann"]["orders"], rows["ann"]["spend"]) == (2, Decimal("420.50"))
+        assert (rows["ann"]["points_earned"], rows["ann"]["points_revoked"]) == (520, 100)
+        assert rows["bob"]["points_expired"] == 40
+
+    def test_effects(self, result: Any) -> None:
+        """One row per effect, each with its family, rule and reason."""
+        e = result.effects
+        assert len(e) == len(list(shop_program().replay(history(), until=at(6, 1, 0))
+                                  .effects()))
+        assert set(e["family"]) == {"points", "tiers"}
+        assert all(reason for reason in e["reason"])
+        assert sum(e["outstanding_delta"]) == 0
+
+    def test_repr(self, result: Any) -> None:
+        """Plain and HTML displays format money; no nested dicts."""
+        text = repr(result)
+        assert "Revenue (net of returns)  460.50 EUR" in text
+        assert "{" not in text
+        assert "<table>" in result._repr_html_()
+        assert "460.50 EUR" in result._repr_html_()
+
+
+def test_quarters_and_years_add_up() -> None:
+    """Coarser periods hold the same totals."""
+    months = simulate(shop_program(), history(), until=at(6, 1, 0))
+    quarters = simulate(shop_program(), history(), until=at(6, 1, 0), freq="Q")
+    assert quarters.metrics["period"] == ["2026Q1", "2026Q2"]
+    assert quarters.totals == months.totals
+
+
+def test_bad_freq() -> None:
+    """An unknown period is refused before anything runs."""
+    with pytest.raises(InvalidEvent, match="freq='X' is not a period"):
+        simulate(seed_program(), [], freq="X")
+
+
+def test_columns_input() -> None:
+    """PurchaseColumns simulate like the same purchases as events."""
+    events = [e for e in history() if isinstance(e, Purchase)]
+    from reciprocity import PurchaseColumns
+
+    columns = PurchaseColumns(ids=[e.id for e in events], member_ids=[e.member_id for e in events],
+                              at=[e.at for e in events],
+                              amounts=[e.amount.amount for e in events], currency="EUR")
+    assert simulate(shop_program(), columns).totals == simulate(shop_program(), events).totals
+
+
+class TestOutputs:
+    """Every table as pandas and polars (equal), CSV and Parquet."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def result(cls) -> Any:
+        return simulate(shop_program(), history(), until=at(6, 1, 0))
+
+    @pytest.mark.parametrize("name", ["effects", "members", "metrics"])
+    def test_pandas_equals_polars(self, result: Any, name: str) -> None:
+        """The two libraries hold the same values, money exact in both."""
+        pytest.importorskip("pandas")
+        pytest.importorskip("polars")
+        frame = result.to_pandas()[name]
+        other = result.to_polars()[name]
+        assert list(frame.columns) == other.columns
+        for column in frame.columns:
+            left = [None if _missing(v) else v for v in frame[column].tolist()]
+            assert left == other[column].to_list(), column
+        if name == "metrics":
+            assert frame["revenue"].tolist()[0] == Decimal("160.50")
+
+    def test_csv_and_parquet(self, result: Any, tmp_path: Path) -> None:
+        """write() puts one file per table; Parquet reads back equal to polars."""
+        polars = pytest.importorskip("polars")
+        written = result.write(tmp_path / "csv")
+        assert sorted(p.name for p in written) == ["effects.csv", "members.csv", "metrics.csv"]
+        header = (tmp_path / "csv" / "metrics.csv").read_text(encoding="utf-8").splitlines()[0]
+        assert header.startswith("period,start,end,orders,revenue,points_earned")
+        result.write(tmp_path / "pq", format="parquet")
+        back = polars.read_parquet(tmp_path / "pq" / "metrics.parquet")
+        assert back.equals(result.to_polars()["metrics"])
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or str(value) in (
+        "NaT", "<NA>")
+
+
+@settings(max_examples=25)
+@given(full_programs().flatmap(
+    lambda p: st.tuples(st.just(p), shop_streams(3, program=p))), st.sampled_from("MQY"))
+def test_periods_sum_to_the_totals_and_the_replay(case: tuple[Program, list[Event]],
+                                                   freq: str) -> None:
+    """Per-period flows sum to the totals, and they and the members table agree with
+    Replay.summary() and the final member states, for any program and shop."""
+    program, events = case
+    result = simulate(program, events, errors="skip", freq=freq)
+    summary = program.replay(events, errors="skip").summary()
+    m, t = result.metrics, result.totals
+    for name in ("points_earned", "points_redeemed", "points_expired", "points_revoked",
+                 "vouchers", "voucher_value", "gifts", "gift_cost", "goodwill_paid", "revenue",
+                 "orders", "first_tier_reached", "cost"):
+        assert sum(m[name]) == getattr(t, name), name
+    assert (t.points_earned, t.points_redeemed, t.points_expired, t.points_revoked) == (
+        summary.points_earned, summary.points_redeemed, summary.points_expired,
+        summary.points_revoked)
+    assert (t.points_available, t.points_pending, t.points_debt) == (
+        summary.points_available, summary.points_pending, summary.points_debt)
+    assert (t.vouchers, t.voucher_value) == (summary.vouchers_issued, summary.voucher_value.amount)
+    assert t.liability == summary.liability.amount
+    assert t.orders == summary.purchases
+    if len(m):
+        assert m["points_outstanding"][-1] == t.points_outstanding
+        assert m["liability"][-1] == t.liability
+    states = program.replay(events, errors="skip").states
+    for row in result.members.rows():
+        state = states[row["member_id"]]
+        assert (row["available"], row["pending"], row["debt"]) == (
+            state.available_points, state.pending_points, state.debt), row["member_id"]
+        assert (row["orders"], row["spend"]) == (state.purchase_count, state.spend)
+        assert row["tier"] == (None if state.tier is None else state.tier.tier_id)
