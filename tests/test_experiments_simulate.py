@@ -15,12 +15,14 @@ from hypothesis import strategies as st
 from reciprocity import (
     FixedLifetime,
     InvalidEvent,
+    InvalidProgram,
     MinSpend,
     Money,
     PointScheme,
     PointsPerAmount,
     Program,
     Purchase,
+    RedemptionModel,
     Return,
     Reward,
     Tier,
@@ -233,3 +235,62 @@ def test_periods_sum_to_the_totals_and_the_replay(case: tuple[Program, list[Even
             state.available_points, state.pending_points, state.debt), row["member_id"]
         assert (row["orders"], row["spend"]) == (state.purchase_count, state.spend)
         assert row["tier"] == (None if state.tier is None else state.tier.tier_id)
+
+
+class TestRedemptionModel:
+    """The seeded redemption-and-breakage model generates redemptions during the run."""
+
+    def test_every_affordable_reward_is_redeemed_at_period_end(self) -> None:
+        """p=1, no breakage: Ann redeems 100 points at the start of February, March and
+        April; Bob never reaches 100; what is left expires."""
+        model = RedemptionModel(probability=Decimal(1), breakage=Decimal(0))
+        result = simulate(shop_program(), history(), until=at(6, 1, 0), redemption=model)
+        t = result.totals
+        assert (t.points_redeemed, t.vouchers, t.voucher_value) == (300, 3, Decimal("15.00"))
+        assert (t.points_earned, t.points_revoked, t.points_expired) == (560, 100, 160)
+        assert t.points_outstanding == 0
+        assert result.metrics["points_redeemed"] == [0, 100, 100, 100]
+        redeemed = [row for row in result.effects.rows() if row["effect"] == "points_redeemed"]
+        assert [(r["member_id"], r["at"].astimezone(BERLIN).strftime("%m-%d %H:%M"))
+                for r in redeemed] == [("ann", "02-01 00:00"), ("ann", "03-01 00:00"),
+                                       ("ann", "04-01 00:00")]
+        assert result.summary.points_redeemed == 300
+        assert "p=1, 0% of members never redeem, seed 0" in repr(result)
+
+    def test_full_breakage_redeems_nothing(self) -> None:
+        """With every member a never-redeemer the run equals one without the model."""
+        model = RedemptionModel(breakage=Decimal(1))
+        plain = simulate(shop_program(), history(), until=at(6, 1, 0))
+        modelled = simulate(shop_program(), history(), until=at(6, 1, 0), redemption=model)
+        assert modelled.totals == plain.totals
+        assert modelled.summary == plain.summary
+
+    def test_seeded(self) -> None:
+        """The same seed gives the same redemptions; draws do not depend on call order."""
+        model = RedemptionModel(probability=Decimal("0.5"), breakage=Decimal("0.3"), seed=3)
+        assert [model.draw("m", str(i)) for i in range(5)] == [
+            model.draw("m", str(i)) for i in range(5)]
+        assert model.draw("a") != RedemptionModel(seed=4).draw("a")
+        members = [f"m-{i}" for i in range(400)]
+        share = sum(not model.redeems(m) for m in members) / len(members)
+        assert 0.2 < share < 0.4
+
+    def test_a_program_without_rewards_is_refused(self) -> None:
+        """A program with nothing to redeem cannot run the model."""
+        program = shop_program().model_copy(update={"points": PointScheme(
+            earn=(PointsPerAmount(id="base", per=eur("1.00")),))})
+        with pytest.raises(InvalidProgram, match="has no reward"):
+            simulate(program, history(), redemption=RedemptionModel())
+
+    @settings(max_examples=15)
+    @given(shop_streams(3, max_events_per_member=8), st.integers(0, 5))
+    def test_totals_match_the_run(self, events: list[Event], seed: int) -> None:
+        """With redemptions drawn, the periods still sum to the totals and the summary."""
+        program = seed_program()
+        result = simulate(program, events, errors="skip",
+                          redemption=RedemptionModel(probability=Decimal("0.7"), seed=seed))
+        t, s = result.totals, result.summary
+        assert sum(result.metrics["points_redeemed"]) == t.points_redeemed == s.points_redeemed
+        assert (t.points_available, t.points_debt, t.vouchers) == (
+            s.points_available, s.points_debt, s.vouchers_issued)
+        assert t.liability == s.liability.amount

@@ -104,6 +104,7 @@ from .events import (
     parse_events,
 )
 from .experiments.columns import LoadedOrders, LoadReport, OrderColumns
+from .experiments.redemption import RedemptionModel
 from .experiments.simulate import Simulation, simulate
 from .experiments.sources import load_orders
 from .gifts.eligibility import GiftOption, gift_eligibility
@@ -345,6 +346,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "ReciprocityError",
     "RecordLine",
     "Redemption",
+    "RedemptionModel",
     "RefundShare",
     "RefusedEvent",
     "Replay",

@@ -6,7 +6,7 @@ The members table is built from the effects, not from frozen member states, so i
 more than the effects do.
 
 Imports: ``effects``, ``errors``, ``events``, ``program`` (typing), ``replay``, ``state``,
-``experiments.metrics``, ``.periods``, ``.progress``, ``.table``.
+``experiments.metrics``, ``.periods``, ``.progress``, ``.redemption``, ``.table``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from ..state import MemberState
 from .metrics import Fact, Totals, build_tables
 from .periods import Periods
 from .progress import Progress
+from .redemption import RedemptionModel
 from .table import Table, format_value
 
 if TYPE_CHECKING:
@@ -54,7 +55,8 @@ class Simulation:
         rejected: ``(event id, error)`` of events refused with ``errors="skip"``.
     """
 
-    def __init__(self, program: Program, freq: str, model: Any, effects: Table,
+    def __init__(self, program: Program, freq: str, model: RedemptionModel | None,
+                 effects: Table,
                  members: Table, metrics: Table, totals: Totals, summary: ReplaySummary,
                  rejected: list[tuple[str, ReciprocityError]]) -> None:
         self.program = program
@@ -202,7 +204,8 @@ def applied_facts(events: Iterable[Any] | PurchaseColumns, start: Mapping[str, M
 
 
 def simulate(program: Program, events: Any, *, states: Mapping[str, MemberState] | None = None,
-             until: datetime | None = None, freq: str = "M", redemption: Any = None,
+             until: datetime | None = None, freq: str = "M",
+             redemption: RedemptionModel | None = None,
              errors: str = "raise", progress: bool | None = None) -> Simulation:
     """Replay ``events`` through ``program`` and return the tables, metrics and totals.
 
