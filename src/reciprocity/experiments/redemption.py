@@ -69,7 +69,7 @@ class RedemptionModel(Frozen):
     def describe(self) -> str:
         """The model in words, as simulation summaries show it."""
         return (f"best reward at each period end with p={self.probability}, "
-                f"{self.breakage * 100:g}% of members never redeem, seed {self.seed}")
+                f"{(self.breakage * 100).normalize():f}% of members never redeem, seed {self.seed}")
 
     def draw(self, *keys: str) -> float:
         """A number in [0, 1) fixed by the seed and the keys (not by call order)."""
