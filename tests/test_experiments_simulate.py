@@ -1,4 +1,5 @@
-"""``simulate``: tables and metrics that match hand-computed histories and the replay's totals."""
+"""``simulate`` and ``compare``: tables and metrics that match hand-computed histories, the
+replay's totals, and known differences between programs."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reciprocity import (
+    Comparison,
     FixedLifetime,
     InvalidEvent,
     InvalidProgram,
@@ -27,6 +29,7 @@ from reciprocity import (
     Reward,
     Tier,
     TierLadder,
+    compare,
     seed_program,
     simulate,
 )
@@ -277,8 +280,8 @@ class TestRedemptionModel:
 
     def test_a_program_without_rewards_is_refused(self) -> None:
         """A program with nothing to redeem cannot run the model."""
-        program = shop_program().model_copy(update={"points": PointScheme(
-            earn=(PointsPerAmount(id="base", per=eur("1.00")),))})
+        program = Program(name="No rewards", currency="EUR", points=PointScheme(
+            earn=(PointsPerAmount(id="base", per=eur("1.00")),)))
         with pytest.raises(InvalidProgram, match="has no reward"):
             simulate(program, history(), redemption=RedemptionModel())
 
@@ -294,3 +297,88 @@ class TestRedemptionModel:
         assert (t.points_available, t.points_debt, t.vouchers) == (
             s.points_available, s.points_debt, s.vouchers_issued)
         assert t.liability == s.liability.amount
+
+
+# -- compare -------------------------------------------------------------------------------
+def doubled() -> Program:
+    """The shop program with 1 point per 0.50 EUR, and Silver from 30 EUR."""
+    base = shop_program()
+    assert base.points is not None
+    points = PointScheme(earn=(PointsPerAmount(id="base", per=eur("0.50")),),
+                         pending_days=14, expiry=base.points.expiry, rewards=base.points.rewards)
+    tiers = TierLadder(tiers=(
+        Tier(id="bronze", name="Bronze", requires=MinSpend(amount=eur("1.00"))),
+        Tier(id="silver", name="Silver", requires=MinSpend(amount=eur("30.00")))))
+    return Program(name="Doubled", currency="EUR", timezone=base.timezone, points=points,
+                   tiers=tiers)
+
+
+@pytest.fixture(scope="module")
+def comparison() -> Comparison:
+    return compare({"today": shop_program(), "doubled": doubled()}, history(),
+                   until=at(6, 1, 0))
+
+
+def test_metric_differences_per_period(comparison: Comparison) -> None:
+    """Twice the points, per started 0.50 EUR: the difference is the baseline's own figure,
+    period by period, plus the point Ann's 120.50 EUR order earns for its 0.50 EUR."""
+    assert comparison.difference("points_earned") == [161, 400, 0, 0]
+    assert comparison.difference("points_revoked") == [0, 100, 0, 0]
+    assert comparison.difference("points_expired") == [0, 0, 161, 300]
+    assert comparison.difference("liability") == [
+        Decimal("8.05"), Decimal("23.05"), Decimal("15.00"), Decimal("0.00")]
+    assert comparison.difference("revenue") == [Decimal(0)] * 4
+
+
+def test_totals_side_by_side(comparison: Comparison) -> None:
+    """The totals table has a column per program and the difference."""
+    rows = {row["metric"]: row for row in comparison.totals.rows()}
+    earned = rows["points_earned"]
+    assert (earned["today"], earned["doubled"], earned["doubled - today"]) == (560, 1121, 561)
+
+
+def test_member_value_and_deciles(comparison: Comparison) -> None:
+    """Each member's value doubles: Ann gets 26.05 EUR more (1,041 against 520 points at
+    0.05 EUR), Bob 2.00 EUR."""
+    rows = {row["member_id"]: row for row in comparison.members.rows()}
+    assert rows["ann"]["value doubled - today"] == Decimal("26.05")
+    assert rows["bob"]["value doubled - today"] == Decimal("2.00")
+    deciles = comparison.deciles
+    assert sum(deciles["members"]) == 2
+    assert sum(deciles["better_off"]) == 2
+    assert sum(deciles["worse_off"]) == 0
+
+
+def test_tier_moves(comparison: Comparison) -> None:
+    """Bob reaches Silver from 30 EUR: one member gains a tier, none loses one."""
+    moves = next(comparison.tier_moves.rows())
+    assert (moves["gain_a_tier"], moves["lose_a_tier"], moves["same_tier"]) == (1, 0, 1)
+
+
+def test_display(comparison: Comparison) -> None:
+    """Plain and HTML displays with formatted money."""
+    text = repr(comparison)
+    assert "doubled - today" in text
+    assert "liability" in text
+    assert "<table>" in comparison._repr_html_()
+
+
+def test_each_program_keeps_its_simulation(comparison: Comparison) -> None:
+    """The per-program results are there in full."""
+    assert comparison.results["doubled"].totals.points_earned == 1121
+
+
+@pytest.mark.parametrize(("programs", "message"), [
+    ({"one": "x"}, "needs two programs or more"),
+])
+def test_refused(programs: dict[str, Any], message: str) -> None:
+    """Fewer than two programs are refused."""
+    with pytest.raises(InvalidProgram, match=message):
+        compare(programs, [])
+
+
+def test_currencies_must_agree() -> None:
+    """Programs in different currencies cannot be compared."""
+    gbp = shop_program().model_copy(update={"currency": "GBP"})
+    with pytest.raises(InvalidProgram, match="different currencies"):
+        compare({"a": shop_program(), "b": gbp}, [])

@@ -104,6 +104,7 @@ from .events import (
     parse_events,
 )
 from .experiments.columns import LoadedOrders, LoadReport, OrderColumns
+from .experiments.compare import Comparison, compare
 from .experiments.redemption import RedemptionModel
 from .experiments.simulate import Simulation, simulate
 from .experiments.sources import load_orders
@@ -238,6 +239,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "CategoryMultiplier",
     "CategorySample",
     "ChannelIs",
+    "Comparison",
     "Compensation",
     "Complaint",
     "ComplaintCategory",
@@ -396,6 +398,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "all_of",
     "any_of",
     "check_ladder",
+    "compare",
     "currency_exponent",
     "gift_eligibility",
     "load_online_retail",

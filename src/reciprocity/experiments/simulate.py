@@ -144,7 +144,7 @@ class Simulation:
                 f"freq {self.freq})<table>{rows}</table></div>")
 
 
-def _as_events(events: Any) -> Any:
+def as_events(events: Any) -> Any:
     """Loaded orders (``OnlineRetail``, ``LoadedOrders``) give their events."""
     inner = getattr(events, "events", None)
     if inner is not None and not isinstance(events, PurchaseColumns):
@@ -239,7 +239,7 @@ def simulate(program: Program, events: Any, *, states: Mapping[str, MemberState]
     """
     periods = Periods(freq, program.timezone)
     start = dict(states or {})
-    events = _as_events(events)
+    events = as_events(events)
     if not isinstance(events, PurchaseColumns):
         events = [parse_event(e) for e in events]
     steps = 3 if redemption is None else 3 + redemption.steps(events, periods, until)
