@@ -3,6 +3,7 @@ replay's totals, and known differences between programs."""
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ from reciprocity import (
     InvalidEvent,
     InvalidProgram,
     MinSpend,
+    MissingDependency,
     Money,
     PointScheme,
     PointsPerAmount,
@@ -30,6 +32,10 @@ from reciprocity import (
     Tier,
     TierLadder,
     compare,
+    plot_comparison,
+    plot_cost_by_family,
+    plot_liability,
+    plot_tier_mix,
     seed_program,
     simulate,
 )
@@ -382,3 +388,69 @@ def test_currencies_must_agree() -> None:
     gbp = shop_program().model_copy(update={"currency": "GBP"})
     with pytest.raises(InvalidProgram, match="different currencies"):
         compare({"a": shop_program(), "b": gbp}, [])
+
+
+# -- plots -----------------------------------------------------------------------------------
+
+
+class TestPlots:
+    """Each plot is a Figure with a title, units on the axes and a legend."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def result(cls) -> Any:
+        pytest.importorskip("matplotlib")
+        return simulate(shop_program(), history(), until=at(6, 1, 0), redemption=RedemptionModel(
+            probability=Decimal(1), breakage=Decimal(0)))
+
+    def test_liability(self, result: Any) -> None:
+        """Liability in money on the left, points on the right, on one scale."""
+        axis, points = plot_liability(result).axes
+        assert axis.get_title() == "Shop: points liability over time"
+        assert axis.get_ylabel() == "Liability at period end (EUR)"
+        assert points.get_ylabel() == "Points outstanding"
+        assert [t.get_text() for t in axis.get_legend().get_texts()] == [
+            "Liability (EUR)", "Points outstanding"]
+        assert points.get_ylim()[1] == pytest.approx(axis.get_ylim()[1] * 20)
+        assert [t.get_text() for t in axis.get_xticklabels()] == [
+            "2026-01", "2026-02", "2026-03", "2026-04"]
+
+    def test_tier_mix(self, result: Any) -> None:
+        """Stacked members per tier, named as the ladder names them."""
+        (axis,) = plot_tier_mix(result).axes
+        assert [t.get_text() for t in axis.get_legend().get_texts()] == ["Bronze", "Silver"]
+        heights = [p.get_height() for p in axis.patches]
+        assert heights == [2, 1, 1, 1, 0, 1, 1, 1]
+
+    def test_cost_by_family(self, result: Any) -> None:
+        """Vouchers and the change of liability, with the total cost line."""
+        (axis,) = plot_cost_by_family(result).axes
+        labels = [t.get_text() for t in axis.get_legend().get_texts()]
+        assert labels == ["Total cost", "Vouchers issued", "Change of points liability"]
+        assert axis.get_ylabel() == "Cost (EUR)"
+        total = axis.get_lines()[0].get_ydata()
+        assert list(total) == [float(c) for c in result.metrics["cost"]]
+
+    def test_comparison(self) -> None:
+        """One panel per metric, one line per program."""
+        pytest.importorskip("matplotlib")
+        comparison = compare({"today": shop_program(), "doubled": doubled()}, history(),
+                             until=at(6, 1, 0))
+        figure = plot_comparison(comparison, metrics=("liability", "points_earned"))
+        assert len(figure.axes) == 2
+        assert figure.axes[0].get_title() == "Liability at period end"
+        assert [t.get_text() for t in figure.axes[1].get_legend().get_texts()] == [
+            "today", "doubled"]
+        assert list(figure.axes[1].get_lines()[1].get_ydata()) == [321, 800, 0, 0]
+
+    def test_png(self, result: Any, tmp_path: Path) -> None:
+        """A figure saves as PNG."""
+        path = tmp_path / "liability.png"
+        plot_liability(result).savefig(path)
+        assert path.read_bytes()[:4] == b"\x89PNG"
+
+    def test_without_matplotlib(self, result: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without matplotlib, a plot names the extra to install."""
+        monkeypatch.setitem(sys.modules, "matplotlib", None)
+        with pytest.raises(MissingDependency, match=r"reciprocity\[plot\]"):
+            plot_liability(result)

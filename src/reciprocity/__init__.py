@@ -105,6 +105,7 @@ from .events import (
 )
 from .experiments.columns import LoadedOrders, LoadReport, OrderColumns
 from .experiments.compare import Comparison, compare
+from .experiments.plots import plot_comparison, plot_cost_by_family, plot_liability, plot_tier_mix
 from .experiments.redemption import RedemptionModel
 from .experiments.simulate import Simulation, simulate
 from .experiments.sources import load_orders
@@ -406,6 +407,10 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "not_",
     "parse_event",
     "parse_events",
+    "plot_comparison",
+    "plot_cost_by_family",
+    "plot_liability",
+    "plot_tier_mix",
     "program_json_schema",
     "require_all",
     "require_any",

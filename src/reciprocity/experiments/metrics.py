@@ -88,7 +88,10 @@ class Totals(Frozen):
     goodwill_grants: int
     goodwill_paid: Decimal
     first_tier_reached: int
+    """Members who reached a tier for the first time (whichever tier: an order that
+    qualifies for the second tier at once skips the first)."""
     median_days_to_first_tier: float | None
+    """Median days from a member's first order to that first tier."""
     cost: Decimal
     """Accrued programme cost (see :mod:`reciprocity.experiments.metrics`)."""
     cost_pct: Decimal | None
@@ -123,8 +126,6 @@ def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fa
     tier_moves: dict[str, dict[str | None, int]] = {}
     new_members: dict[str, int] = {}
     first_tier_days: dict[str, list[float]] = {}
-    first_tier = (program.tiers.tiers[0].id
-                  if program.tiers is not None and program.tiers.tiers else None)
     cols: dict[str, list[Any]] = {name: [] for name in (
         "at", "period", "member_id", "family", "effect", "rule_id", "event_id", "points",
         "points_delta", "outstanding_delta", "value", "reason")}
@@ -229,7 +230,7 @@ def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fa
             moves[before] = moves.get(before, 0) - 1
             moves[after] = moves.get(after, 0) + 1
             m[TIER] = after
-            if after == first_tier and m[TIER_AT] is None:
+            if before is None and after is not None and m[TIER_AT] is None:
                 m[TIER_AT] = effect.at
                 f["first_tier_reached"] += 1
                 if m[FIRST_AT] is not None:
