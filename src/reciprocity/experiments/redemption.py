@@ -12,12 +12,14 @@ redemptions, whatever the order of the members):
   ``probability``, up to ``max_per_period`` times while the balance allows.
 
 Each redemption is a :class:`~reciprocity.Redemption` event at the period's end, applied by
-the program like any other. The simulation runs period by period: it replays a period,
-advances every member to its end, reads their states, and adds the redemptions to the next
-period.
+the program like any other. The draws of a period depend on the balances at its end, which
+depend on the draws before: :meth:`RedemptionModel.run` replays the whole history again with
+the redemptions drawn from the pass before, until a pass draws what it replayed (two or three
+passes; each is one plain replay, so nothing per member is frozen in between).
 
-Imports: ``_model``, ``errors``, ``events``, ``points.scheme`` (rewards), ``program`` (typing),
-``replay``, ``state``, ``effects``, ``experiments.periods``, ``experiments.progress``.
+Imports: ``_model``, ``errors``, ``events``, ``money``, ``points.scheme`` (rewards),
+``program`` (typing), ``replay``, ``state``, ``effects``, ``experiments.periods``,
+``experiments.progress``.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from pydantic import Field
 from .._model import Frozen
 from ..effects import Effect
 from ..errors import InvalidProgram, ReciprocityError
-from ..events import PurchaseColumns, Redemption
+from ..events import Purchase, PurchaseColumns, Redemption
+from ..money import Money
 from ..points.scheme import Reward
 from ..replay import ReplaySummary
 from ..state import MemberState
@@ -97,14 +100,20 @@ class RedemptionModel(Frozen):
         return chosen
 
     def steps(self, events: Any, periods: Periods, until: datetime | None) -> int:
-        """How many periods a run goes through (for a progress bar)."""
-        first, last = _span(events, until)
-        return 0 if first is None or last is None else len(periods.span(first, last))
+        """How many passes a run usually takes (for a progress bar; see :meth:`run`)."""
+        return 3
 
     def run(self, program: Program, events: Any, start: Mapping[str, MemberState],
             until: datetime | None, errors: str, periods: Periods,
             bar: Progress) -> RedemptionRun:
-        """Replay ``events`` period by period, adding the redemptions the model draws."""
+        """Replay ``events`` with the redemptions the model draws, until they are stable.
+
+        The first pass replays the events alone; each next pass replays them with the
+        redemptions drawn from the balances of the pass before, at each period's end. A
+        period's draws depend only on what happened before its end, so the passes settle,
+        period by period; the run stops at the first pass that draws what it replayed.
+        Members are advanced to ``until``, or to the end of the last period.
+        """
         rewards = [r for r in (program.points.rewards if program.points else ())
                    if isinstance(r, Reward)]
         if not rewards:
@@ -112,49 +121,68 @@ class RedemptionModel(Frozen):
                 f"program {program.name!r} has no reward with a fixed number of points to "
                 "redeem", hint="add a Reward to points.rewards, or simulate without a "
                 "redemption model")
-        items = events.to_events() if isinstance(events, PurchaseColumns) else list(events)
-        items.sort(key=lambda e: (e.at, e.id))
+        items = _purchases(events) if isinstance(events, PurchaseColumns) else list(events)
         first, last = _span(items, until)
         labels = [] if first is None or last is None else periods.span(first, last)
-        states: dict[str, MemberState] = dict(start)
-        effects: list[Effect] = []
-        rejected: list[tuple[str, ReciprocityError]] = []
-        applied: list[Any] = []
-        carried: list[Redemption] = []
-        counts = [0, 0]
-        summary: ReplaySummary | None = None
-        position = 0
-        for index, label in enumerate(labels):
-            end = periods.end(label)
-            final = index == len(labels) - 1
-            chunk: list[Any] = list(carried)
-            while position < len(items) and (final or items[position].at < end):
-                chunk.append(items[position])
-                position += 1
-            stop = until if final else end
-            replay = program.replay(chunk, states, until=stop, errors=errors)
+        stop = until if until is not None or not labels else periods.end(labels[-1])
+        ends = [(periods.end(label), label) for label in labels[:-1]]
+        drawn: list[Redemption] = []
+        for attempt in range(len(labels) + 2):
+            replay = program.replay([*items, *drawn], start, until=stop, errors="skip")
             summary = replay.summary()
-            effects.extend(replay.effects())
-            rejected.extend(replay.rejected)
-            applied.extend(chunk)
-            counts[0] += replay.applied
-            counts[1] += replay.duplicates
-            bar.step(f"period {label}")
-            if final:
+            effects = list(replay.effects())
+            bar.step(f"pass {attempt + 1}")
+            again = self._draw(effects, start, rewards, ends)
+            if [r.id for r in again] == [r.id for r in drawn]:
                 break
-            states = replay.states
-            carried = []
-            for mid in sorted(states):
-                state = states[mid]
-                for turn, reward in enumerate(self.choose(rewards, state.balance, mid, label)):
-                    carried.append(Redemption(id=f"sim-{label}-{turn}-{mid}", member_id=mid,
-                                              at=end, reward_id=reward.id))
-        if summary is None:
-            summary = program.replay([], start, until=until).summary()
-        summary = summary.model_copy(update={"events": counts[0], "duplicates": counts[1],
-                                             "rejected": len(rejected)})
+            drawn = again
+        ours = {r.id for r in drawn}
+        rejected = [(eid, error) for eid, error in replay.rejected if eid not in ours]
+        if rejected and errors == "raise":
+            raise rejected[0][1]
+        refused = len(replay.rejected) - len(rejected)
+        summary = summary.model_copy(update={"rejected": len(rejected),
+                                             "events": summary.events})
         return RedemptionRun(summary=summary, effects=effects, rejected=rejected,
-                             events=applied)
+                             events=[*items, *drawn], refused_redemptions=refused)
+
+    def _draw(self, effects: list[Effect], start: Mapping[str, MemberState],
+              rewards: list[Reward], ends: list[tuple[datetime, str]]) -> list[Redemption]:
+        """The redemptions drawn at each period end from the balances the effects give."""
+        balance = {mid: state.balance for mid, state in start.items()}
+        cheapest = min(r.points for r in rewards)
+        ordered = sorted(effects, key=lambda e: e.at)  # stable: the log's order on ties
+        drawn: list[Redemption] = []
+        index, count = 0, len(ordered)
+        for end, label in ends:
+            own = f"sim-{label}-"
+            deferred = []
+            while index < count and ordered[index].at <= end:
+                effect = ordered[index]
+                index += 1
+                if effect.event_id is not None and effect.event_id.startswith(own):
+                    deferred.append(effect)  # this period's draws: after deciding them
+                else:
+                    _move(balance, effect)
+            for mid in sorted(balance):
+                if balance[mid] < cheapest:
+                    continue
+                for turn, reward in enumerate(self.choose(rewards, balance[mid], mid, label)):
+                    drawn.append(Redemption(id=f"sim-{label}-{turn}-{reward.id}-{mid}",
+                                            member_id=mid, at=end, reward_id=reward.id))
+            for effect in deferred:
+                _move(balance, effect)
+        return drawn
+
+
+def _move(balance: dict[str, int], effect: Effect) -> None:
+    """Apply an effect to a member's balance (available points minus debt)."""
+    e: Any = effect
+    change = effect.points_delta
+    if e.type == "points_revoked":
+        change -= -e.points if e.rule_id == "clawback" else e.debt_added
+    if change or effect.member_id not in balance:
+        balance[effect.member_id] = balance.get(effect.member_id, 0) + change
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +194,18 @@ class RedemptionRun:
     rejected: list[tuple[str, ReciprocityError]]
     events: list[Any]
     """Every event applied or refused, the generated redemptions included."""
+    refused_redemptions: int = 0
+    """Drawn redemptions the program refused (none once the passes settle)."""
+
+
+def _purchases(columns: PurchaseColumns) -> list[Any]:
+    """The columns' purchases as events, without validating them again: the columns were
+    validated as a whole (and may carry amounts finer than the minor unit, which a
+    ``Purchase`` accepts only as the sum of its lines)."""
+    currency = columns.currency
+    return [Purchase.model_construct(id=i, member_id=m, at=t, amount=Money(a, currency))
+            for i, m, t, a in zip(columns.ids, columns.member_ids, columns.at, columns.amounts,
+                                  strict=True)]
 
 
 def _span(events: Any, until: datetime | None) -> tuple[datetime | None, datetime | None]:
