@@ -454,3 +454,24 @@ class TestPlots:
         monkeypatch.setitem(sys.modules, "matplotlib", None)
         with pytest.raises(MissingDependency, match=r"reciprocity\[plot\]"):
             plot_liability(result)
+
+
+def test_progress_bar_runs_when_asked() -> None:
+    """progress=True draws a bar (rich) and changes nothing in the result."""
+    pytest.importorskip("rich")
+    shown = simulate(shop_program(), history(), until=at(6, 1, 0), progress=True)
+    assert shown.totals == simulate(shop_program(), history(), until=at(6, 1, 0),
+                                    progress=False).totals
+
+
+def test_progress_is_silent_outside_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a terminal or a notebook the default shows nothing."""
+    import io
+
+    from reciprocity.experiments.progress import Progress, interactive
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    assert interactive() is False
+    bar = Progress(2, "x")
+    assert bar._bar is None
