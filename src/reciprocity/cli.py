@@ -1,6 +1,7 @@
-"""Command line: ``reciprocity demo | explain | schema | replay | check``.
+"""Command line: ``reciprocity demo | explain | schema | replay | check | simulate | compare``.
 
-Only the standard library is used here, so the command works after a plain ``pip install``.
+Only the standard library is used here, so the command works after a plain ``pip install``
+(``simulate`` and ``compare`` need an extra only for Parquet or DataFrames).
 
 Imports: anything (it is the outermost layer); nothing in the package imports it.
 """
@@ -77,14 +78,20 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
+    from .experiments.commands import read_event_lines
+
     program = Program.load(args.program)
-    lines = Path(args.events).read_text(encoding="utf-8").splitlines()
-    events = [parse_event(line) for line in lines if line.strip()]
+    events, skipped = read_event_lines(Path(args.events), skip=args.skip)
     summary = program.replay(events, errors="skip" if args.skip else "raise").summary()
     if args.json:
         print(summary.model_dump_json(indent=2))
     else:
-        print(_table(_summary_rows(summary)))
+        rows = _summary_rows(summary)
+        if args.skip:
+            rows.append(("unreadable lines skipped", f"{len(skipped):,}"))
+        print(_table(rows))
+    for message in skipped:
+        print(f"skipped: {message}", file=sys.stderr)
     return 0
 
 
@@ -153,7 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     replay = sub.add_parser("replay", help="replay a JSON-lines event file through a program")
     replay.add_argument("program", help="a .json, .toml or .yaml program")
     replay.add_argument("events", help="one JSON event per line")
-    replay.add_argument("--skip", action="store_true", help="skip refused events")
+    replay.add_argument("--skip", action="store_true",
+                        help="skip unreadable lines and refused events")
     replay.add_argument("--json", action="store_true", help="print the summary as JSON")
     replay.set_defaults(func=_replay)
 
@@ -168,6 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="largest share of a typical year the first tier may need")
     check.add_argument("--json", action="store_true", help="print the findings as JSON")
     check.set_defaults(func=_check)
+
+    from .experiments.commands import add_commands
+
+    add_commands(sub)
 
     args = parser.parse_args(argv)
     try:
