@@ -128,8 +128,19 @@ class RedemptionModel(Frozen):
         ends = [(periods.end(label), label) for label in labels[:-1]]
         drawn: list[Redemption] = []
         for attempt in range(len(labels) + 2):
-            replay = program.replay([*items, *drawn], start, until=stop, errors="skip")
-            summary = replay.summary()
+            # errors="skip" makes the engine copy a member's state before each event that
+            # housekeeping precedes (to restore it on a refusal): costly on long histories.
+            # A pass runs without it, and again with it only if something was refused.
+            try:
+                replay = program.replay([*items, *drawn], start, until=stop)
+                summary = replay.summary()
+            except ReciprocityError:
+                replay = program.replay([*items, *drawn], start, until=stop, errors="skip")
+                summary = replay.summary()
+                ours = {r.id for r in drawn}
+                theirs = [error for eid, error in replay.rejected if eid not in ours]
+                if theirs and errors == "raise":
+                    raise theirs[0] from None
             effects = list(replay.effects())
             bar.step(f"pass {attempt + 1}")
             again = self._draw(effects, start, rewards, ends)
@@ -155,23 +166,18 @@ class RedemptionModel(Frozen):
         drawn: list[Redemption] = []
         index, count = 0, len(ordered)
         for end, label in ends:
-            own = f"sim-{label}-"
-            deferred = []
             while index < count and ordered[index].at <= end:
                 effect = ordered[index]
                 index += 1
-                if effect.event_id is not None and effect.event_id.startswith(own):
-                    deferred.append(effect)  # this period's draws: after deciding them
-                else:
-                    _move(balance, effect)
+                if effect.event_id is None or not effect.event_id.startswith("sim-"):
+                    _move(balance, effect)  # the pass's own redemptions: drawn again below
             for mid in sorted(balance):
                 if balance[mid] < cheapest:
                     continue
                 for turn, reward in enumerate(self.choose(rewards, balance[mid], mid, label)):
                     drawn.append(Redemption(id=f"sim-{label}-{turn}-{reward.id}-{mid}",
                                             member_id=mid, at=end, reward_id=reward.id))
-            for effect in deferred:
-                _move(balance, effect)
+                    balance[mid] -= reward.points
         return drawn
 
 
