@@ -105,6 +105,14 @@ from .events import (
 )
 from .experiments.columns import LoadedOrders, LoadReport, OrderColumns
 from .experiments.compare import Comparison, compare
+from .experiments.people import (
+    ComplaintColumns,
+    LoadedEvents,
+    RowReport,
+    SignUpColumns,
+    load_complaints,
+    load_signups,
+)
 from .experiments.plots import plot_comparison, plot_cost_by_family, plot_liability, plot_tier_mix
 from .experiments.redemption import RedemptionModel
 from .experiments.simulate import Simulation, simulate
@@ -244,6 +252,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "Compensation",
     "Complaint",
     "ComplaintCategory",
+    "ComplaintColumns",
     "ComplaintRecord",
     "Condition",
     "CreditCompensation",
@@ -295,6 +304,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "Lifetime",
     "Line",
     "LoadReport",
+    "LoadedEvents",
     "LoadedOrders",
     "MAX_AMOUNT",
     "MAX_FACTOR",
@@ -366,9 +376,11 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "RewardItem",
     "RollingMonths",
     "Rounding",
+    "RowReport",
     "SeasonalGift",
     "SharedState",
     "SignUp",
+    "SignUpColumns",
     "Simulation",
     "Stock",
     "SurpriseGift",
@@ -402,8 +414,10 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "compare",
     "currency_exponent",
     "gift_eligibility",
+    "load_complaints",
     "load_online_retail",
     "load_orders",
+    "load_signups",
     "not_",
     "parse_event",
     "parse_events",

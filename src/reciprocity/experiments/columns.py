@@ -27,9 +27,19 @@ from ..events import Purchase, PurchaseColumns, Return
 from ..money import validate_currency
 from ..retail import UnmatchedCancellation
 
-__all__ = ["LoadReport", "LoadedOrders", "OrderColumns"]
+__all__ = ["LoadReport", "LoadedOrders", "OrderColumns", "check_zone"]
 
 _ZERO = Decimal(0)
+
+
+def check_zone(value: str) -> str:
+    """``value`` if it is an IANA time zone, else a ``ValueError`` naming the fix."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"timezone={value!r} is not an IANA time zone; use a name such "
+                         "as 'Europe/London'") from None
+    return value
 
 
 class OrderColumns(Frozen):
@@ -83,12 +93,7 @@ class OrderColumns(Frozen):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"timezone={value!r} is not an IANA time zone; use a name such "
-                             "as 'Europe/London'") from None
-        return value
+        return check_zone(value)
 
     @model_validator(mode="after")
     def _one_value(self) -> OrderColumns:

@@ -15,7 +15,7 @@ import csv
 import gzip
 import importlib
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -27,7 +27,10 @@ from ..errors import InvalidEvent, MissingDependency
 from .columns import LoadedOrders, OrderColumns
 from .orders import read_order_rows
 
-__all__ = ["load_orders", "open_text", "require"]
+__all__ = ["load_orders", "open_text", "read_table", "require"]
+
+Reader = Callable[[Sequence[str], Iterable[Sequence[str]], str, Callable[[], int]], Any]
+"""What :func:`read_table` calls: ``(names, rows, source name, current line number)``."""
 
 
 def require(module: str, extra: str, purpose: str) -> Any:
@@ -104,7 +107,7 @@ def _frame_columns(frame: Any) -> tuple[list[str], list[list[Any]]]:
                        hint="give a pandas or polars DataFrame, or a CSV or Parquet path")
 
 
-def _table_rows(names: list[str], values: list[list[Any]], columns: OrderColumns,
+def _table_rows(names: list[str], values: list[list[Any]],
                 ) -> tuple[list[str], Iterator[Sequence[str]]]:
     """Rows of text; the columns the mapping does not read are kept (duplicates compare
     whole rows)."""
@@ -150,6 +153,20 @@ def load_orders(
     (4, 1, 1)
     """
     columns = columns or OrderColumns()
+
+    def read(names: Sequence[str], rows: Iterable[Sequence[str]], name: str,
+             line: Callable[[], int]) -> LoadedOrders:
+        return read_order_rows(rows, names, columns, currency=currency, source=name,
+                               categorize=categorize, line_of=line)
+
+    result: LoadedOrders = read_table(source, read)
+    return result
+
+
+def read_table(source: str | PathLike[str] | Any, reader: Reader) -> Any:
+    """Call ``reader`` with the names and rows (as text) of a CSV or Parquet file or a pandas
+    or polars DataFrame, the source's name, and a function giving the current row's line
+    number (the header is line 1; a DataFrame's first row is line 1)."""
     if isinstance(source, str | PathLike):
         path = Path(source)
         if path.suffix.lower() in (".parquet", ".pq"):
@@ -157,19 +174,25 @@ def load_orders(
             table = parquet.read_table(path)
             names = [str(name) for name in table.column_names]
             values = [table.column(name).to_pylist() for name in table.column_names]
-            names, rows = _table_rows(names, values, columns)
-            return read_order_rows(rows, names, columns, currency=currency,
-                                   source=path.name, categorize=categorize)
+            return _counted(reader, path.name, *_table_rows(names, values), first=2)
         with open_text(path) as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
+            csv_rows = csv.reader(handle)
+            header = next(csv_rows, None)
             if header is None:
                 raise InvalidEvent(f"{path.name} is empty", hint="give a CSV with a header")
             names = [name.strip().lstrip("\ufeff") for name in header]
-            return read_order_rows(reader, names, columns, currency=currency,
-                                   source=path.name, categorize=categorize,
-                                   line_of=lambda: reader.line_num)
+            return reader(names, csv_rows, path.name, lambda: csv_rows.line_num)
     names, values = _frame_columns(source)
-    names, rows = _table_rows(names, values, columns)
-    return read_order_rows(rows, names, columns, currency=currency, source="DataFrame",
-                           categorize=categorize, first_line=1)
+    return _counted(reader, "DataFrame", *_table_rows(names, values), first=1)
+
+
+def _counted(reader: Reader, name: str, names: list[str], rows: Iterator[Sequence[str]],
+             first: int) -> Any:
+    line = [first - 1]
+
+    def counting() -> Iterator[Sequence[str]]:
+        for row in rows:
+            line[0] += 1
+            yield row
+
+    return reader(names, counting(), name, lambda: line[0])
