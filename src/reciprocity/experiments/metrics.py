@@ -159,7 +159,7 @@ def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fa
             new_members[label(effect.at)] = new_members.get(label(effect.at), 0) + 1
         period = label(effect.at)
         f = flow(period)
-        points: int | None = getattr(effect, "points", None)
+        points: int | None = e.points if kind.startswith(("points_", "voucher_c")) else None
         moved = 0
         value: Decimal | None = None
         if kind == "points_earned":

@@ -39,6 +39,10 @@ class Periods:
         self.zone = ZoneInfo(timezone)
         self._labels: dict[date, str] = {}
         self._starts: dict[str, date] = {}
+        # The last period found, as UTC bounds: instants mostly come in time order.
+        self._low = self._high = datetime.min.replace(tzinfo=UTC)
+        self._last = ""
+        self._bounds: dict[str, tuple[datetime, datetime]] = {}
 
     def _start_of(self, day: date) -> date:
         f = self.freq
@@ -73,12 +77,19 @@ class Periods:
 
     def label(self, when: datetime) -> str:
         """The period an instant falls in, by its local date."""
+        if self._low <= when < self._high:
+            return self._last
         day = when.astimezone(self.zone).date()
         found = self._labels.get(day)
         if found is None:
             start = self._start_of(day)
             found = self._labels[day] = self._name(start)
             self._starts[found] = start
+        bounds = self._bounds.get(found)
+        if bounds is None:
+            bounds = self._bounds[found] = (self.start(found), self.end(found))
+        self._low, self._high = bounds
+        self._last = found
         return found
 
     def start(self, label: str) -> datetime:
