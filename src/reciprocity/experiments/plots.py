@@ -109,6 +109,7 @@ def plot_tier_mix(result: Simulation) -> Any:
     untiered = [float(total) - b for total, b in zip(m["members"], bottom, strict=True)]
     if any(untiered):
         axis.bar(x, untiered, bottom=bottom, color="#cccccc", label="No tier")
+    axis.set_ylim(0, max([*_floats(m["members"]), 1.0]) * 1.05)  # headroom above the bars
     _count_axis(axis, "Members at period end")
     _periods(axis, m["period"])
     axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1), title="Tier")
