@@ -106,6 +106,20 @@ from .events import (
     parse_events,
 )
 from .gifts.eligibility import GiftNeed, GiftOption, gift_eligibility
+from .experiments.columns import LoadedOrders, LoadReport, OrderColumns
+from .experiments.compare import Comparison, compare
+from .experiments.people import (
+    ComplaintColumns,
+    LoadedEvents,
+    RowReport,
+    SignUpColumns,
+    load_complaints,
+    load_signups,
+)
+from .experiments.plots import plot_comparison, plot_cost_by_family, plot_liability, plot_tier_mix
+from .experiments.redemption import RedemptionModel
+from .experiments.simulate import Simulation, simulate
+from .experiments.sources import load_orders
 from .gifts.gift import CategorySample, FeedbackRequest, Gift, Stock
 from .gifts.order_rules import (
     CategoryGift,
@@ -239,9 +253,11 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "CategoryMultiplier",
     "CategorySample",
     "ChannelIs",
+    "Comparison",
     "Compensation",
     "Complaint",
     "ComplaintCategory",
+    "ComplaintColumns",
     "ComplaintRecord",
     "Condition",
     "CreditCompensation",
@@ -294,6 +310,9 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "LateResponseStep",
     "Lifetime",
     "Line",
+    "LoadReport",
+    "LoadedEvents",
+    "LoadedOrders",
     "MAX_AMOUNT",
     "MAX_FACTOR",
     "MAX_HORIZON_DAYS",
@@ -319,6 +338,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "NthOrderGift",
     "OnlineRetail",
     "OnlineRetailReport",
+    "OrderColumns",
     "OrderOverGift",
     "PRICE_EXTRA_PLACES",
     "PendingGoodwill",
@@ -346,6 +366,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "ReciprocityError",
     "RecordLine",
     "Redemption",
+    "RedemptionModel",
     "RefundShare",
     "RefusedEvent",
     "Replay",
@@ -362,10 +383,13 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "RewardItem",
     "RollingMonths",
     "Rounding",
+    "RowReport",
     "SeasonalGift",
     "SharedState",
     "SignUp",
     "Statement",
+    "SignUpColumns",
+    "Simulation",
     "Stock",
     "SurpriseGift",
     "SyntheticShop",
@@ -396,16 +420,25 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "all_of",
     "any_of",
     "check_ladder",
+    "compare",
     "currency_exponent",
     "gift_eligibility",
+    "load_complaints",
     "load_online_retail",
+    "load_orders",
+    "load_signups",
     "not_",
     "parse_event",
     "parse_events",
+    "plot_comparison",
+    "plot_cost_by_family",
+    "plot_liability",
+    "plot_tier_mix",
     "program_json_schema",
     "require_all",
     "require_any",
     "seed_program",
+    "simulate",
     "synthetic_purchases",
     "synthetic_shop",
     "tier_progress",

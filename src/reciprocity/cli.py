@@ -1,4 +1,4 @@
-"""Command line: ``reciprocity demo | explain | schema | replay | check``.
+"""Command line: ``reciprocity demo | explain | schema | replay | check | simulate | compare``.
 
 Only the standard library is used here, so the command works after a plain ``pip install``.
 The help the command prints is :data:`DESCRIPTION`, written for users; this docstring is for
@@ -91,13 +91,20 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
+    from .experiments.commands import read_event_lines
+
     program = Program.load(args.program)
-    events = _read_events(args.events)
+    events, skipped = read_event_lines(Path(args.events), skip=args.skip)
     summary = program.replay(events, errors="skip" if args.skip else "raise").summary()
     if args.json:
         print(summary.model_dump_json(indent=2))
     else:
-        print(_table(_summary_rows(summary)))
+        rows = _summary_rows(summary)
+        if args.skip:
+            rows.append(("unreadable lines skipped", f"{len(skipped):,}"))
+        print(_table(rows))
+    for message in skipped:
+        print(f"skipped: {message}", file=sys.stderr)
     return 0
 
 
@@ -303,6 +310,10 @@ warning, so it can guard a deployment.
                        "(default 0.25)")
     check.add_argument("--json", action="store_true", help="print the findings as JSON")
     check.set_defaults(func=_check)
+
+    from .experiments.commands import add_commands
+
+    add_commands(sub)
 
     args = parser.parse_args(argv)
     try:

@@ -12,57 +12,35 @@ counts every row it used or dropped, and why.
 How each row becomes an event, or is dropped, is documented on :func:`load_online_retail`;
 the report models are in :mod:`reciprocity.retail`.
 
-Imports: the core (``_model``, ``errors``, ``events``, ``money``) and ``retail``; no family.
+It is the reader of :func:`reciprocity.experiments.sources.load_orders` with the file's
+column mapping (``ONLINE_RETAIL_COLUMNS``), its line categories, and its words in the report.
+
+Imports: ``errors``, ``money``, ``retail`` and ``experiments.columns``, ``.orders``,
+``.sources`` (no optional dependency); no family.
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from os import PathLike
 from pathlib import Path
-from sys import intern
-from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidEvent
-from .events import Line, Purchase, PurchaseColumns, Return
-from .money import Money, validate_currency
+from .experiments.columns import LoadedOrders, OrderColumns
+from .experiments.orders import read_order_rows
+from .experiments.sources import open_text
+from .money import validate_currency
 from .retail import (
     _COLUMNS,
-    _REASONS,
-    _ZERO,
     ONLINE_RETAIL_FILE,
     OnlineRetail,
     OnlineRetailReport,
     UnmatchedCancellation,
-    UnmatchedReason,
-    _bad,
     category_of,
 )
 
 __all__ = ["OnlineRetail", "OnlineRetailReport", "UnmatchedCancellation", "load_online_retail"]
-
-
-@contextmanager
-def _open(path: Path) -> Iterator[TextIO]:
-    """The file as text, gzip-compressed or not (by its first bytes, not its name)."""
-    with path.open("rb") as probe:
-        compressed = probe.read(2) == b"\x1f\x8b"
-    try:
-        if compressed:
-            with gzip.open(path, "rt", encoding="utf-8", newline="") as unzipped:
-                yield unzipped
-        else:
-            with path.open(encoding="utf-8", newline="") as plain:
-                yield plain
-    except UnicodeDecodeError:
-        raise InvalidEvent(f"{path.name} is not UTF-8 text",
-                           hint="convert it first, e.g. iconv -f cp1252 -t utf-8") from None
 
 
 def _resolve(path: str | PathLike[str]) -> Path:
@@ -76,29 +54,13 @@ def _resolve(path: str | PathLike[str]) -> Path:
     return found
 
 
-class _Clock:
-    """``InvoiceDate`` text -> UTC instant, parsed once per distinct text."""
-
-    def __init__(self, zone: ZoneInfo) -> None:
-        self.zone = zone
-        self.seen: dict[str, tuple[datetime, int]] = {}
-
-    def parse(self, text: str) -> tuple[datetime, int] | None:
-        """``(instant, 0 plain | 1 ambiguous | 2 nonexistent)``, or ``None`` if malformed."""
-        try:
-            naive = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        if naive.tzinfo is not None:
-            return None
-        local = naive.replace(tzinfo=self.zone)
-        flag = 0
-        if local.utcoffset() != local.replace(fold=1).utcoffset():
-            back = local.astimezone(UTC).astimezone(self.zone).replace(tzinfo=None)
-            flag = 1 if back == naive else 2
-        found = (local.astimezone(UTC), flag)
-        self.seen[text] = found
-        return found
+ONLINE_RETAIL_COLUMNS = OrderColumns(
+    order_id="InvoiceNo", member_id="CustomerID", at="InvoiceDate", sku="StockCode",
+    quantity="Quantity", unit_price="UnitPrice", timezone="Europe/London",
+    cancellation_prefix="C", skip_prefixes=("A",), numeric_order_ids=True,
+    negative_lines="drop", member_ids="integer",
+)
+"""The Online Retail file's column mapping: the loader below is :func:`load_orders` with it."""
 
 
 def load_online_retail(path: str | PathLike[str], *, currency: str = "GBP",
@@ -193,12 +155,13 @@ def load_online_retail(path: str | PathLike[str], *, currency: str = "GBP",
     """
     currency = validate_currency(currency, field="currency")
     try:
-        zone = ZoneInfo(timezone)
+        ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidEvent(f"timezone={timezone!r} is not an IANA time zone",
                            hint="use a name such as 'Europe/London'") from None
+    columns = ONLINE_RETAIL_COLUMNS.model_copy(update={"timezone": timezone})
     source = _resolve(path)
-    with _open(source) as handle:
+    with open_text(source) as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:
@@ -208,277 +171,38 @@ def load_online_retail(path: str | PathLike[str], *, currency: str = "GBP",
         if missing:
             raise InvalidEvent(f"{source.name} has no column {', '.join(missing)}",
                                hint=f"its header must name {', '.join(_COLUMNS)}")
-        state = _Reader(source, [names.index(name) for name in _COLUMNS], len(names), zone)
-        state.read(reader)
-    return state.build(currency)
+        loaded = read_order_rows(
+            reader, names, columns, currency=currency, source=source.name,
+            categorize=category_of, hint=_HINT, aware_times=False,
+            line_of=lambda: reader.line_num, words=("customer", "invoice"))
+    return _online_retail(loaded)
 
 
-class _Reader:
-    """One pass over the rows: the file's figures, and the rows kept, grouped by invoice."""
-
-    def __init__(self, path: Path, index: list[int], width: int, zone: ZoneInfo) -> None:
-        self.path = path
-        self.index = index
-        self.width = width
-        self.clock = _Clock(zone)
-        self.counts: dict[str, Any] = dict.fromkeys(
-            ("rows", "cancellation_rows", "rows_without_customer", "negative_quantity_rows",
-             "nonpositive_price_rows", "duplicate_rows", "ambiguous_local_times",
-             "nonexistent_local_times", "dropped_duplicates", "dropped_adjustments",
-             "dropped_without_customer", "dropped_nonpositive_price", "dropped_wrong_sign",
-             "purchase_lines", "cancelled_lines"), 0)
-        self.invoices: set[str] = set()
-        self.customers: set[str] = set()
-        self.cancelling_customers: set[str] = set()
-        self.cancellation_invoices: set[str] = set()
-        self.adjust_invoices: set[str] = set()
-        self.revenue = self.gross = self.cancelled = _ZERO
-        # invoice -> [member, earliest at, first at, lines [(sku, quantity, price)]]
-        self.orders: dict[str, list[Any]] = {}
-        self.cancellations: dict[str, list[Any]] = {}
-        self.spanning: set[str] = set()
-
-    def read(self, reader: Any) -> None:
-        i_inv, i_sku, _, i_qty, i_at, i_price, i_cust, _ = self.index
-        width = self.width
-        path = self.path
-        counts = self.counts
-        # Every row's columns, for the duplicate check; interned, because the same few
-        # thousand strings repeat across half a million rows.
-        seen: set[tuple[str, ...]] = set()
-        prices: dict[str, Decimal] = {}
-        members: dict[str, str] = {}
-        times = self.clock.seen
-        parse_time = self.clock.parse
-        invoices = self.invoices
-        customers = self.customers
-        orders = self.orders
-        cancellations = self.cancellations
-        revenue = gross = cancelled = _ZERO
-        rows = cancellation_rows = without_customer = duplicates = 0
-        for row in reader:
-            rows += 1
-            line = reader.line_num
-            if len(row) != width:
-                raise InvalidEvent(f"{path.name} line {line} has {len(row)} columns, the "
-                                   f"header {width}", hint="check the file is complete")
-            invoice = row[i_inv]
-            if invoice not in invoices:
-                kind = invoice[:1]
-                number = invoice[1:] if kind in ("C", "A") else invoice
-                if not number.isdigit():
-                    raise _bad(path, line, "InvoiceNo", invoice,
-                               "is not an invoice number (digits, or C or A and digits)")
-                invoices.add(invoice)
-                if kind == "C":
-                    self.cancellation_invoices.add(invoice)
-                elif kind == "A":
-                    self.adjust_invoices.add(invoice)
-            kind = invoice[0]
-            try:
-                quantity = int(row[i_qty])
-            except ValueError:
-                raise _bad(path, line, "Quantity", row[i_qty], "is not a whole number") from None
-            price_text = row[i_price]
-            price = prices.get(price_text)
-            if price is None:
-                try:
-                    price = Decimal(price_text)
-                except InvalidOperation:
-                    price = None
-                if price is None or not price.is_finite():
-                    raise _bad(path, line, "UnitPrice", price_text, "is not a number")
-                prices[price_text] = price
-            when_text = row[i_at]
-            when = times.get(when_text) or parse_time(when_text)
-            if when is None:
-                raise _bad(path, line, "InvoiceDate", when_text,
-                           "is not a date and time like 2010-12-01 08:26:00")
-            if when[1]:
-                key_name = "ambiguous_local_times" if when[1] == 1 else "nonexistent_local_times"
-                counts[key_name] += 1
-            value = price * quantity
-            revenue += value
-            customer = row[i_cust]
-            if kind == "C":
-                cancellation_rows += 1
-                cancelled += value
-                if customer:
-                    self.cancelling_customers.add(customer)
-            else:
-                gross += value
-                if quantity < 0:
-                    counts["negative_quantity_rows"] += 1
-            if customer:
-                customers.add(customer)
-            else:
-                without_customer += 1
-            if price <= 0:
-                counts["nonpositive_price_rows"] += 1
-            key = tuple(map(intern, row))
-            if key in seen:
-                duplicates += 1
-                continue
-            seen.add(key)
-            # What to do with the row: the first rule that applies.
-            if kind == "A":
-                counts["dropped_adjustments"] += 1
-                continue
-            if not customer:
-                counts["dropped_without_customer"] += 1
-                continue
-            if price <= 0:
-                counts["dropped_nonpositive_price"] += 1
-                continue
-            if (quantity >= 0) if kind == "C" else (quantity <= 0):
-                counts["dropped_wrong_sign"] += 1
-                continue
-            member = members.get(customer)
-            if member is None:
-                member = _member_id(path, line, customer)
-                members[customer] = member
-            groups = cancellations if kind == "C" else orders
-            group = groups.get(invoice)
-            if group is None:
-                groups[invoice] = [member, when[0], when[0], [(row[i_sku], quantity, price)]]
-                continue
-            if group[0] != member:
-                raise _bad(path, line, "CustomerID", customer,
-                           f"differs from the customer {group[0]} of invoice {invoice}'s "
-                           "earlier rows")
-            if when[0] != group[2]:
-                self.spanning.add(invoice)
-                if when[0] < group[1]:
-                    group[1] = when[0]
-            group[3].append((row[i_sku], quantity, price))
-        counts["rows"] = rows
-        counts["cancellation_rows"] = cancellation_rows
-        counts["rows_without_customer"] = without_customer
-        counts["duplicate_rows"] = counts["dropped_duplicates"] = duplicates
-        counts["purchase_lines"] = sum(len(group[3]) for group in orders.values())
-        counts["cancelled_lines"] = sum(len(group[3]) for group in cancellations.values())
-        self.revenue, self.gross, self.cancelled = revenue, gross, cancelled
-
-    def build(self, currency: str) -> OnlineRetail:
-        """Purchases, the cancellations matched to them, and the report."""
-        # Lines are immutable, and the same (sku, quantity, price) recurs across invoices:
-        # each distinct one is validated once and shared.
-        known: dict[tuple[str, int, Decimal], Line] = {}
-        moneys: dict[Decimal, Money] = {}
-        bought: list[Purchase] = []
-        for invoice, (member, at, _, rows) in self.orders.items():
-            lines = []
-            total = _ZERO
-            for entry in rows:
-                line = known.get(entry)
-                if line is None:
-                    sku, quantity, price = entry
-                    unit = moneys.get(price)
-                    if unit is None:
-                        unit = moneys[price] = Money(price, currency)
-                    line = known[entry] = Line(sku=sku, category=category_of(sku),
-                                               quantity=quantity, unit_price=unit)
-                lines.append(line)
-                total += entry[2] * entry[1]
-            bought.append(Purchase(id=invoice, member_id=member, at=at,
-                                   amount=Money(total, currency), lines=tuple(lines)))
-        purchases = sorted(bought, key=_event_key)
-        returns, unmatched = self._match(purchases, currency)
-        events: list[Purchase | Return] = sorted((*purchases, *returns), key=_event_key)
-        columns = PurchaseColumns(
-            ids=[p.id for p in purchases], member_ids=[p.member_id for p in purchases],
-            at=[p.at for p in purchases], amounts=[p.amount.amount for p in purchases],
-            currency=currency)
-        counts = self.counts
-        spanning = self.spanning
-        report = OnlineRetailReport(
-            currency=currency, **counts,
-            invoices=len(self.invoices), customers=len(self.customers),
-            revenue=self.revenue, gross=self.gross, cancelled=self.cancelled,
-            cancellation_invoices=len(self.cancellation_invoices),
-            customers_with_cancellations=len(self.cancelling_customers),
-            adjust_invoices=len(self.adjust_invoices),
-            purchases=len(purchases),
-            purchase_value=sum(columns.amounts, _ZERO),
-            members=len(set(columns.member_ids)),
-            spanning_invoices=sum(1 for invoice in spanning
-                                  if invoice in self.orders or invoice in self.cancellations),
-            matched_lines=counts["cancelled_lines"] - len(unmatched),
-            returns=len(returns),
-            returned_value=sum((r.amount.amount for r in returns if r.amount is not None),
-                               _ZERO),
-            unmatched_lines=len(unmatched),
-            unmatched_value=sum((u.amount.amount for u in unmatched), _ZERO),
-            unmatched_reasons={reason: count for reason in _REASONS
-                               if (count := sum(1 for u in unmatched if u.reason == reason))},
-        )
-        return OnlineRetail(events=tuple(events), purchases=columns, unmatched=tuple(unmatched),
-                            report=report)
-
-    def _match(self, purchases: list[Purchase], currency: str,
-               ) -> tuple[list[Return], list[UnmatchedCancellation]]:
-        """Match each cancelled line to the member's latest purchase that can take it back."""
-        # In the order a replay applies them: purchases before a cancellation at the same
-        # time ("5..." sorts before "C...").
-        timeline: list[tuple[datetime, str, Purchase | None]] = [
-            (p.at, p.id, p) for p in purchases]
-        timeline += [(group[1], invoice, None) for invoice, group in self.cancellations.items()]
-        timeline.sort(key=lambda item: (item[0], item[1]))
-        # member -> their purchases so far: [id, {sku: quantity left}, value left]
-        bought: dict[str, list[list[Any]]] = {}
-        returns: list[Return] = []
-        unmatched: list[UnmatchedCancellation] = []
-        for at, invoice, purchase in timeline:
-            if purchase is not None:
-                left: dict[str, int] = {}
-                for line in purchase.lines:
-                    left[line.sku] = left.get(line.sku, 0) + line.quantity
-                bought.setdefault(purchase.member_id, []).append(
-                    [purchase.id, left, purchase.amount.amount])
-                continue
-            member, _, _, rows = self.cancellations[invoice]
-            history = bought.get(member, [])
-            credited: dict[str, Decimal] = {}
-            for sku, quantity, price in rows:
-                quantity = -quantity
-                value = price * quantity
-                for record in reversed(history):
-                    if record[1].get(sku, 0) >= quantity and record[2] >= value:
-                        record[1][sku] -= quantity
-                        record[2] -= value
-                        credited[record[0]] = credited.get(record[0], _ZERO) + value
-                        break
-                else:
-                    unmatched.append(UnmatchedCancellation(
-                        invoice=invoice, member_id=member, at=at, stock_code=sku,
-                        quantity=quantity, amount=Money(value, currency),
-                        reason=_why_unmatched(history, sku, quantity)))
-            returns += [
-                Return(id=f"{invoice}/{purchase_id}", member_id=member, at=at,
-                       purchase_id=purchase_id, amount=Money(amount, currency))
-                for purchase_id, amount in credited.items()
-            ]
-        return returns, unmatched
+_HINT = "check the file is the UCI Online Retail export, unchanged"
 
 
-def _why_unmatched(history: list[list[Any]], sku: str, quantity: int) -> UnmatchedReason:
-    having = [record[1][sku] for record in history if sku in record[1]]
-    if not having:
-        return "not-bought"
-    if sum(having) < quantity:
-        return "exceeds"
-    if max(having) < quantity:
-        return "spread"
-    return "value"
-
-
-def _event_key(event: Purchase | Return) -> tuple[datetime, str]:
-    return (event.at, event.id)
-
-
-def _member_id(path: Path, line: int, customer: str) -> str:
-    """``"17850.0"`` (the file writes customer numbers as floats) -> ``"17850"``."""
-    whole, dot, fraction = customer.partition(".")
-    if not whole.isdigit() or (dot and fraction.strip("0")):
-        raise _bad(path, line, "CustomerID", customer, "is not a customer number like 17850.0")
-    return str(int(whole))
+def _online_retail(loaded: LoadedOrders) -> OnlineRetail:
+    """The generic load, with the report in the Online Retail file's words."""
+    r = loaded.report
+    report = OnlineRetailReport(
+        currency=r.currency, rows=r.rows, invoices=r.orders, customers=r.members,
+        revenue=r.value, gross=r.gross, cancellation_rows=r.cancellation_rows,
+        cancellation_invoices=r.cancellation_orders, cancelled=r.cancelled,
+        customers_with_cancellations=r.members_with_cancellations,
+        rows_without_customer=r.rows_without_member,
+        negative_quantity_rows=r.negative_quantity_rows, adjust_invoices=r.skipped_orders,
+        nonpositive_price_rows=r.nonpositive_price_rows, duplicate_rows=r.duplicate_rows,
+        ambiguous_local_times=r.ambiguous_local_times,
+        nonexistent_local_times=r.nonexistent_local_times,
+        dropped_duplicates=r.dropped_duplicates, dropped_adjustments=r.dropped_skipped,
+        dropped_without_customer=r.dropped_without_member,
+        dropped_nonpositive_price=r.dropped_nonpositive_price,
+        dropped_wrong_sign=r.dropped_wrong_sign, purchase_lines=r.purchase_lines,
+        purchases=r.purchases, purchase_value=r.purchase_value, members=r.purchasing_members,
+        spanning_invoices=r.spanning_orders, cancelled_lines=r.cancelled_lines,
+        matched_lines=r.matched_lines, returns=r.returns, returned_value=r.returned_value,
+        unmatched_lines=r.unmatched_lines, unmatched_value=r.unmatched_value,
+        unmatched_reasons=dict(r.unmatched_reasons),
+    )
+    return OnlineRetail(events=loaded.events, purchases=loaded.purchases,
+                        unmatched=loaded.unmatched, report=report)

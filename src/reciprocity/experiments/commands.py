@@ -1,0 +1,174 @@
+"""The experiment commands of the CLI: ``reciprocity simulate`` and ``reciprocity compare``,
+and the event-file reader ``reciprocity replay`` shares with them.
+
+EVENTS is a JSON Lines file (one event per line), or order lines as CSV or Parquet read
+through a column mapping (``--mapping FILE``, an :class:`OrderColumns` as JSON; without it
+the columns are named ``order_id``, ``member_id``, ``at``, ``sku``, ``quantity``,
+``unit_price``). The tables go to ``--out DIR`` as CSV (or Parquet with ``--format``), and a
+summary is printed.
+
+Imports: ``errors``, ``events``, ``program``, ``experiments.columns``, ``.sources``,
+``.simulate``, ``.compare``, ``.redemption``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..errors import InvalidEvent
+from ..events import Event, parse_event
+from ..program import Program
+from .columns import OrderColumns
+from .compare import compare
+from .redemption import RedemptionModel
+from .simulate import simulate
+from .sources import load_orders
+
+__all__ = ["add_commands", "read_event_lines", "read_events"]
+
+
+def read_event_lines(path: Path, *, skip: bool) -> tuple[list[Event], list[str]]:
+    """Events of a JSON Lines file; with ``skip``, unreadable lines are left out and listed.
+
+    Raises:
+        InvalidEvent: naming the file and line of the first bad line (without ``skip``).
+    """
+    events: list[Event] = []
+    skipped: list[str] = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                events.append(parse_event(line))
+            except InvalidEvent as exc:
+                message = f"{path.name} line {number}: {exc.message}"
+                if not skip:
+                    raise type(exc)(message, hint=exc.hint) from None
+                skipped.append(message)
+    return events, skipped
+
+
+def read_events(path: Path, program: Program, mapping: Path | None,
+                skip: bool) -> tuple[Any, list[str]]:
+    """Events from JSON Lines, or order lines from CSV or Parquet through a mapping."""
+    suffixes = "".join(path.suffixes).lower()
+    if suffixes.endswith((".jsonl", ".ndjson", ".json")):
+        return read_event_lines(path, skip=skip)
+    columns = (OrderColumns.model_validate_json(mapping.read_text(encoding="utf-8"))
+               if mapping is not None else OrderColumns(timezone=program.timezone))
+    loaded = load_orders(path, columns, currency=program.currency)
+    return loaded, []
+
+
+def _until(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO date and time with an offset, e.g. "
+            "2012-01-01T00:00:00+00:00") from None
+    if when.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no offset; add one, e.g. +00:00")
+    return when
+
+
+def _model(args: argparse.Namespace) -> RedemptionModel | None:
+    if args.redeem is None:
+        return None
+    return RedemptionModel(probability=Decimal(args.redeem), breakage=Decimal(args.breakage),
+                           seed=args.seed)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    program = Program.load(args.program)
+    events, skipped = read_events(Path(args.events), program, args.mapping, args.skip)
+    result = simulate(program, events, until=args.until, freq=args.freq,
+                      redemption=_model(args), errors="skip" if args.skip else "raise",
+                      progress=None)
+    if args.out is not None:
+        for path in result.write(args.out, format=args.format):
+            print(f"wrote {path}")
+    if args.json:
+        print(result.totals.model_dump_json(indent=2))
+    else:
+        print(repr(result))
+    for message in skipped:
+        print(f"skipped: {message}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    *program_paths, events_path = args.files
+    if len(program_paths) < 2:
+        raise InvalidEvent("compare needs two programs or more and an events file",
+                           hint="reciprocity compare A.toml B.toml EVENTS")
+    programs: dict[str, Program] = {}
+    for text in program_paths:
+        path = Path(text)
+        name = path.stem if path.stem not in programs else str(path)
+        programs[name] = Program.load(path)
+    first = next(iter(programs.values()))
+    events, skipped = read_events(Path(events_path), first, args.mapping, args.skip)
+    comparison = compare(programs, events, until=args.until, freq=args.freq,
+                         redemption=_model(args), errors="skip" if args.skip else "raise")
+    if args.out is not None:
+        out = Path(args.out)
+        for name, result in comparison.results.items():
+            result.write(out, format=args.format, prefix=f"{name}-")
+        for name, table in (("metrics", comparison.metrics), ("totals", comparison.totals),
+                            ("members", comparison.members), ("deciles", comparison.deciles),
+                            ("tier_moves", comparison.tier_moves)):
+            target = out / f"compare-{name}.{args.format}"
+            if args.format == "csv":
+                table.to_csv(target)
+            else:
+                table.to_parquet(target)
+        print(f"wrote the tables to {out}")
+    if args.json:
+        print(json.dumps({name: json.loads(r.totals.model_dump_json())
+                          for name, r in comparison.results.items()}, indent=2))
+    else:
+        print(repr(comparison))
+    for message in skipped:
+        print(f"skipped: {message}")
+    return 0
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mapping", type=Path,
+                        help="column mapping of CSV or Parquet order lines (OrderColumns JSON)")
+    parser.add_argument("--until", type=_until,
+                        help="advance every member to this time, e.g. 2012-01-01T00:00+00:00")
+    parser.add_argument("--freq", default="M", choices=("D", "W", "M", "Q", "Y"),
+                        help="period of the metrics (default M)")
+    parser.add_argument("--out", type=Path, help="write the tables to this folder")
+    parser.add_argument("--format", default="csv", choices=("csv", "parquet"))
+    parser.add_argument("--redeem", help="draw redemptions with this probability, e.g. 0.5")
+    parser.add_argument("--breakage", default="0.2",
+                        help="share of members who never redeem (with --redeem)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the redemption model")
+    parser.add_argument("--skip", action="store_true",
+                        help="skip unreadable lines and refused events")
+    parser.add_argument("--json", action="store_true", help="print the totals as JSON")
+
+
+def add_commands(sub: Any) -> None:
+    """Add ``simulate`` and ``compare`` to the CLI's subcommands."""
+    sim = sub.add_parser("simulate", help="simulate a program over events: tables, metrics")
+    sim.add_argument("program", help="a .json, .toml or .yaml program")
+    sim.add_argument("events", help="JSON Lines events, or CSV or Parquet order lines")
+    _common(sim)
+    sim.set_defaults(func=_simulate)
+    cmp = sub.add_parser("compare", help="compare programs over the same events")
+    cmp.add_argument("files", nargs="+", metavar="PROGRAM ... EVENTS",
+                     help="two programs or more, then the events")
+    _common(cmp)
+    cmp.set_defaults(func=_compare)
+
+

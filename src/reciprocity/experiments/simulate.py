@@ -1,0 +1,265 @@
+"""``simulate``: replay a history through a program and return its tables and metrics.
+
+The run is :meth:`Program.replay <reciprocity.Program.replay>`, unchanged: the effects it
+produced and the orders it applied make the tables (:mod:`reciprocity.experiments.metrics`).
+The members table is built from the effects, not from frozen member states, so it costs no
+more than the effects do.
+
+Imports: ``effects``, ``errors``, ``events``, ``program`` (typing), ``replay``, ``state``,
+``experiments.metrics``, ``.periods``, ``.progress``, ``.redemption``, ``.table``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..effects import Effect
+from ..errors import InvalidEvent, ReciprocityError
+from ..events import Purchase, PurchaseColumns, Return, parse_event
+from ..replay import ReplaySummary
+from ..state import MemberState
+from .metrics import Fact, Totals, build_tables
+from .periods import Periods
+from .progress import Progress
+from .redemption import RedemptionModel
+from .table import Table, format_value
+
+if TYPE_CHECKING:
+    from ..program import Program
+
+__all__ = ["Simulation", "simulate"]
+
+_ZERO = Decimal(0)
+
+
+class Simulation:
+    """What :func:`simulate` returns: the tables, the totals, and what ran.
+
+    Attributes:
+        program: the program simulated.
+        freq: the period of :attr:`metrics`.
+        model: the redemption model that ran, or ``None``.
+        effects: one row per effect (time, member, family, effect type, rule id, points,
+            the change of available and outstanding points, money value, reason).
+        members: one row per member at the end (balance, pending, debt, tier, orders, spend,
+            vouchers, gifts, goodwill paid, when they reached the first tier).
+        metrics: one row per period (flows in the period, stocks at its end, tier mix, cost).
+        totals: the flows summed, the stocks at the end.
+        summary: :meth:`Replay.summary <reciprocity.Replay.summary>` of the run.
+        rejected: ``(event id, error)`` of events refused with ``errors="skip"``.
+    """
+
+    def __init__(self, program: Program, freq: str, model: RedemptionModel | None,
+                 effects: Table,
+                 members: Table, metrics: Table, totals: Totals, summary: ReplaySummary,
+                 rejected: list[tuple[str, ReciprocityError]]) -> None:
+        self.program = program
+        self.freq = freq
+        self.model = model
+        self.effects = effects
+        self.members = members
+        self.metrics = metrics
+        self.totals = totals
+        self.summary = summary
+        self.rejected = rejected
+
+    def tables(self) -> dict[str, Table]:
+        """The tables by name: ``effects``, ``members``, ``metrics``."""
+        return {"effects": self.effects, "members": self.members, "metrics": self.metrics}
+
+    def to_pandas(self) -> dict[str, Any]:
+        """Every table as a pandas DataFrame, by name. Needs ``reciprocity[data]``."""
+        return {name: table.to_pandas() for name, table in self.tables().items()}
+
+    def to_polars(self) -> dict[str, Any]:
+        """Every table as a polars DataFrame, by name. Needs ``reciprocity[data]``."""
+        return {name: table.to_polars() for name, table in self.tables().items()}
+
+    def write(self, directory: str | PathLike[str], *, format: str = "csv",
+              prefix: str = "") -> list[Path]:
+        """Write every table to ``directory`` as ``<prefix><name>.csv`` (or ``.parquet``).
+
+        CSV needs nothing; Parquet needs ``reciprocity[data]``.
+        """
+        if format not in ("csv", "parquet"):
+            raise InvalidEvent(f"format={format!r}", hint='use "csv" or "parquet"')
+        target = Path(directory)
+        target.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, table in self.tables().items():
+            path = target / f"{prefix}{name}.{format}"
+            written.append(table.to_csv(path) if format == "csv" else table.to_parquet(path))
+        return written
+
+    def describe(self) -> list[tuple[str, str]]:
+        """The totals as (label, formatted value) pairs, money with its currency."""
+        t = self.totals
+        cur = t.currency
+
+        def money(value: Decimal) -> str:
+            return format_value(value, True, cur)
+
+        days = t.median_days_to_first_tier
+        return [
+            ("Program", self.program.name),
+            ("Redemption model", "none (no redemptions generated)" if self.model is None
+             else self.model.describe()),
+            ("Members", format_value(t.members)),
+            ("Orders", format_value(t.orders)),
+            ("Revenue (net of returns)", money(t.revenue)),
+            ("Points earned", format_value(t.points_earned)),
+            ("Points redeemed", format_value(t.points_redeemed)),
+            ("Points expired", format_value(t.points_expired)
+             + ("" if t.breakage_pct is None else f" ({t.breakage_pct}% of earned)")),
+            ("Points revoked", format_value(t.points_revoked)),
+            ("Points outstanding", format_value(t.points_outstanding)),
+            ("Liability at the end", money(t.liability)),
+            ("Vouchers", f"{t.vouchers:,} worth {money(t.voucher_value)}"),
+            ("Gifts", f"{t.gifts:,} costing {money(t.gift_cost)}"),
+            ("Goodwill", f"{t.goodwill_grants:,} grants, {money(t.goodwill_paid)} paid"),
+            ("Reached the first tier", f"{t.first_tier_reached:,}" + (
+                "" if days is None else f" (median {days:,.1f} days after their first order)")),
+            ("Programme cost", money(t.cost) + (
+                "" if t.cost_pct is None else f" ({t.cost_pct}% of revenue)")),
+        ]
+
+    def __repr__(self) -> str:
+        width = max(len(label) for label, _ in self.describe())
+        lines = [f"Simulation of {self.program.name!r}, {len(self.metrics)} periods "
+                 f"({self.freq})"]
+        lines += [f"  {label.ljust(width)}  {value}" for label, value in self.describe()[1:]]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(label)}</th>"
+                       f"<td style='text-align:right'>{html.escape(value)}</td></tr>"
+                       for label, value in self.describe())
+        return (f"<div><strong>Simulation</strong> ({len(self.metrics)} periods, "
+                f"freq {self.freq})<table>{rows}</table></div>")
+
+
+def as_events(events: Any) -> Any:
+    """Loaded orders (``OnlineRetail``, ``LoadedOrders``) give their events."""
+    inner = getattr(events, "events", None)
+    if inner is not None and not isinstance(events, PurchaseColumns):
+        return inner
+    return events
+
+
+def applied_facts(events: Iterable[Any] | PurchaseColumns, start: Mapping[str, MemberState],
+                  refused: set[str]) -> list[Fact]:
+    """The orders a replay applied, in time order, with each return's amount."""
+    if isinstance(events, PurchaseColumns):
+        rows = sorted(zip(events.at, events.ids, events.member_ids, events.amounts,
+                          strict=True))
+        seen: set[tuple[str, str]] = set()
+        facts: list[Fact] = []
+        for at, eid, mid, amount in rows:
+            state = start.get(mid)
+            if (mid, eid) in seen or eid in refused or (state and state.has_applied(eid)):
+                continue
+            seen.add((mid, eid))
+            facts.append((at, mid, "purchase", amount))
+        return facts
+    ordered = sorted(events, key=lambda e: (e.at, e.id))
+    bought: dict[tuple[str, str], list[Any]] = {}
+    for state in start.values():
+        for prior in state.purchases:
+            bought[(state.member_id, prior.id)] = [
+                prior.amount, prior.returned, {ln.sku: ln.unit_price for ln in prior.lines}]
+    seen = set()
+    facts = []
+    for event in ordered:
+        key = (event.member_id, event.id)
+        state = start.get(event.member_id)
+        if key in seen or event.id in refused or (state and state.has_applied(event.id)):
+            continue
+        seen.add(key)
+        if isinstance(event, Purchase):
+            amount = event.amount.amount
+            bought[(event.member_id, event.id)] = [
+                amount, _ZERO, {ln.sku: ln.unit_price.amount for ln in event.lines}]
+            facts.append((event.at, event.member_id, "purchase", amount))
+        elif isinstance(event, Return):
+            record = bought.get((event.member_id, event.purchase_id))
+            if record is None:
+                continue
+            if event.amount is not None:
+                value = event.amount.amount
+            elif event.lines:
+                value = sum((record[2].get(ln.sku, _ZERO) * ln.quantity for ln in event.lines),
+                            _ZERO)
+            else:
+                value = record[0] - record[1]
+            value = min(value, record[0] - record[1])
+            record[1] += value
+            facts.append((event.at, event.member_id, "return", value))
+    return facts
+
+
+def simulate(program: Program, events: Any, *, states: Mapping[str, MemberState] | None = None,
+             until: datetime | None = None, freq: str = "M",
+             redemption: RedemptionModel | None = None,
+             errors: str = "raise", progress: bool | None = None) -> Simulation:
+    """Replay ``events`` through ``program`` and return the tables, metrics and totals.
+
+    Args:
+        program: the program to simulate.
+        events: events (models or dicts), :class:`~reciprocity.PurchaseColumns`, or loaded
+            orders (what :func:`~reciprocity.load_orders` or
+            :func:`~reciprocity.load_online_retail` return).
+        states: members' states before the history; others start empty.
+        until: after the last event, advance every member to this time (expiry, reviews).
+        freq: the period of the metrics: ``"D"``, ``"W"``, ``"M"``, ``"Q"`` or ``"Y"``, in the
+            program's time zone.
+        redemption: a :class:`~reciprocity.RedemptionModel` that generates redemptions, or
+            ``None`` for none (real histories have none).
+        errors: ``"raise"`` or ``"skip"``, as for :meth:`~reciprocity.Program.replay`.
+        progress: show a progress bar; ``None`` shows it in interactive sessions only.
+
+    Returns:
+        A :class:`Simulation`.
+
+    >>> from datetime import datetime, timezone
+    >>> from reciprocity import Money, Purchase, seed_program
+    >>> at = datetime(2026, 3, 1, 12, tzinfo=timezone.utc)
+    >>> orders = [Purchase(id=f"A-{i}", member_id="m-1", at=at.replace(day=i),
+    ...                    amount=Money("60.00", "EUR")) for i in (1, 2, 3)]
+    >>> result = simulate(seed_program(), orders)
+    >>> result.totals.points_earned, str(result.totals.revenue)
+    (3, '180.00')
+    >>> result.metrics["period"], result.metrics["points_outstanding"]
+    (['2026-03'], [3])
+    """
+    periods = Periods(freq, program.timezone)
+    start = dict(states or {})
+    events = as_events(events)
+    if not isinstance(events, PurchaseColumns):
+        events = [parse_event(e) for e in events]
+    steps = 3 if redemption is None else 3 + redemption.steps(events, periods, until)
+    with Progress(steps, "simulate", enabled=progress) as bar:
+        if redemption is None:
+            replay = program.replay(events, start, until=until, errors=errors)
+            summary = replay.summary()
+            bar.step("effects")
+            effects: list[Effect] = list(replay.effects())
+            rejected = list(replay.rejected)
+            applied = events
+        else:
+            run = redemption.run(program, events, start, until, errors, periods, bar)
+            summary, effects, rejected, applied = (run.summary, run.effects, run.rejected,
+                                                   run.events)
+        bar.step("tables")
+        refused = {eid for eid, _ in rejected}
+        facts = applied_facts(applied, start, refused)
+        effects_table, members, metrics, totals = build_tables(
+            program, effects, facts, start, periods)
+        bar.step("done")
+    return Simulation(program, freq, redemption, effects_table, members, metrics, totals,
+                      summary, rejected)
