@@ -23,8 +23,9 @@ except ImportError as _exc:  # pragma: no cover - the extra is installed in the 
         hint="pip install 'reciprocity[db]'") from None
 
 from ..errors import LateEvent, StoreContention, StoreError
+from ._exports import EffectsReport, EffectsRow
 from ._ledger import STEPS, Store
 from ._models import Applied, Correction, Liability, SwitchImpact
 
-__all__ = ["STEPS", "Applied", "Correction", "LateEvent", "Liability", "Store",
-           "StoreContention", "StoreError", "SwitchImpact"]
+__all__ = ["STEPS", "Applied", "Correction", "EffectsReport", "EffectsRow", "LateEvent",
+           "Liability", "Store", "StoreContention", "StoreError", "SwitchImpact"]

@@ -36,7 +36,8 @@ from ..events import Event, parse_event
 from ..program import Program
 from ..state import MemberState
 from ._derive import Row, Step, Versions, diff, fingerprint, rederive, step
-from ._models import Applied, Correction
+from ._exports import EffectsReport, effects_by_period, liability
+from ._models import Applied, Correction, Liability
 
 __all__ = ["STEPS", "Store"]
 
@@ -439,6 +440,22 @@ class Store:
             ids = [member_id] if member_id is not None else c.execute(
                 select(s.members.c.member_id).order_by(s.members.c.member_id)).scalars().all()
             return [effect for one in ids for _, effect in self._live(c, one)]
+
+    # -- exports --------------------------------------------------------------------------
+    def liability(self, at: datetime) -> Liability:
+        """The points owed to members at ``at`` and their value (see :class:`Liability`)."""
+        at = require_in_range(at)
+        with self._engine.connect() as c:
+            _, program = self._versions(c).at(at)
+        return liability(self._engine, at, program)
+
+    def effects_by_period(self, start: datetime, end: datetime, *,
+                          period: Literal["day", "month", "year"] = "month") -> EffectsReport:
+        """Effects with ``start <= at < end`` by period (in the program's time zone), type
+        and kind (effect, correction, reversal): ``.rows``, ``.to_csv()``,
+        ``.to_dataframe()``."""
+        return effects_by_period(self._engine, require_in_range(start), require_in_range(end),
+                                 period, self.program)
 
     def count(self, kind: Literal["events", "effects", "members"]) -> int:
         """How many rows a table holds (for checks: nothing lost, nothing doubled)."""
