@@ -37,7 +37,8 @@ from ..program import Program
 from ..state import MemberState
 from ._derive import Row, Step, Versions, diff, fingerprint, rederive, step
 from ._exports import EffectsReport, effects_by_period, liability
-from ._models import Applied, Correction, Liability
+from ._models import Applied, Correction, Liability, SwitchImpact
+from ._versions import add_version, lock_versions, preview
 
 __all__ = ["STEPS", "Store"]
 
@@ -181,6 +182,29 @@ class Store:
             entries.append((s.from_ts(start), version, program))
         return Versions(entries)
 
+    def add_version(self, program: Program, *, effective_from: datetime) -> None:
+        """Make ``program`` the version in force from ``effective_from`` on.
+
+        The instant must be after every event the ledger holds (recorded decisions never
+        change); :meth:`preview_version` shows what a switch, even one in the past, would
+        change. Adding the same version again with the same instant does nothing.
+
+        Raises:
+            StoreError: another currency, program-wide state, a version label in use, or an
+                instant not after the newest version's start and the newest event.
+        """
+        start = require_in_range(effective_from)
+        self._run(lambda c: add_version(self, c, program, start))
+
+    def preview_version(self, program: Program, *,
+                        effective_from: datetime) -> tuple[SwitchImpact, ...]:
+        """A dry run: what ``program`` in force from ``effective_from`` would change for each
+        member (balance, tier, effects added and removed, or an event it would refuse),
+        re-deriving every member from the ledger. Writes nothing."""
+        start = require_in_range(effective_from)
+        with self._engine.connect() as c:
+            return preview(self, c, program, start)
+
     # -- apply ------------------------------------------------------------------------------
     def apply(self, event: Event | Mapping[str, Any] | str) -> Applied:
         """Apply one event durably: event, effects and state commit together, or nothing.
@@ -203,6 +227,7 @@ class Store:
 
     def _apply_once(self, c: Connection, event: Event, printed: str) -> Applied:
         m, e = s.members.c, s.events.c
+        lock_versions(c)
         versions = self._versions(c)
         member = c.execute(select(s.members).where(m.member_id == event.member_id)
                            .with_for_update()).one_or_none()
@@ -333,6 +358,7 @@ class Store:
                            .with_for_update()).one()
         if member.as_of is not None and member.as_of >= s.ts(until):
             return None
+        lock_versions(c)
         state = MemberState.model_validate_json(member.state)
         done = step(self._versions(c), state, member_id, self.program.currency,
                     Row(until, None, None))
