@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 import reciprocity.store._schema as s
@@ -170,8 +170,7 @@ class Store:
             program=program.model_dump_json()))
 
     def _versions(self, connection: Connection) -> Versions:
-        rows = connection.execute(select(s.program_versions.c.version,
-                                         s.program_versions.c.effective_from)).all()
+        rows = connection.execute(s.VERSION_STARTS).all()
         entries = []
         for version, start in rows:
             program = self._programs.get(version)
@@ -226,13 +225,11 @@ class Store:
         return result
 
     def _apply_once(self, c: Connection, event: Event, printed: str) -> Applied:
-        m, e = s.members.c, s.events.c
         lock_versions(c)
         versions = self._versions(c)
-        member = c.execute(select(s.members).where(m.member_id == event.member_id)
-                           .with_for_update()).one_or_none()
-        seen = c.execute(select(s.events).where(and_(
-            e.member_id == event.member_id, e.event_id == event.id))).one_or_none()
+        member = c.execute(s.MEMBER_FOR_UPDATE, {"member_id": event.member_id}).one_or_none()
+        seen = c.execute(s.EVENT_BY_ID, {"member_id": event.member_id,
+                                         "event_id": event.id}).one_or_none()
         if seen is not None:
             if seen.fingerprint != printed:
                 raise EventConflict(
@@ -354,8 +351,7 @@ class Store:
 
     def _advance_once(self, c: Connection, *, member_id: str,
                       until: datetime) -> Applied | None:
-        member = c.execute(select(s.members).where(s.members.c.member_id == member_id)
-                           .with_for_update()).one()
+        member = c.execute(s.MEMBER_FOR_UPDATE, {"member_id": member_id}).one()
         if member.as_of is not None and member.as_of >= s.ts(until):
             return None
         lock_versions(c)
@@ -364,7 +360,7 @@ class Store:
                     Row(until, None, None))
         if not done.effects:
             return None
-        seq = c.execute(insert(s.events).values(
+        seq = c.execute(s.INSERT_EVENT, dict(
             member_id=member_id, event_id=None, kind="advance", at=s.ts(until),
             fingerprint=None, program_version=done.version, late=0, body=None,
             trace=TRACE.dump_json(done.trace).decode())).inserted_primary_key
@@ -379,7 +375,7 @@ class Store:
     # -- writing ----------------------------------------------------------------------------
     def _write_event(self, c: Connection, event: Event, printed: str, done: Step, *,
                      late: bool) -> int:
-        result = c.execute(insert(s.events).values(
+        result = c.execute(s.INSERT_EVENT, dict(
             member_id=event.member_id, event_id=event.id, kind=event.type, at=s.ts(event.at),
             fingerprint=printed, program_version=done.version, late=int(late),
             body=event.model_dump_json(), trace=TRACE.dump_json(done.trace).decode()))
@@ -391,7 +387,7 @@ class Store:
                        writes: list[tuple[Effect, str, str, int | None]]) -> None:
         if not writes:
             return
-        c.execute(insert(s.effects), [
+        c.execute(s.INSERT_EFFECT, [
             {"event_seq": seq, "member_id": member_id, "at": s.ts(effect.at),
              "type": effect.type, "kind": kind, "reverses": reverses,
              "points": -effect.points_delta if kind == "reversal" else effect.points_delta,
@@ -400,17 +396,17 @@ class Store:
 
     def _write_member(self, c: Connection, member: Any, state: MemberState,
                       newest: tuple[str | None, str | None]) -> None:
-        values = {"revision": state.revision, "state": state.model_dump_json(),
-                  "as_of": None if state.as_of is None else s.ts(state.as_of),
-                  "last_at": newest[0], "last_id": newest[1]}
+        as_of = None if state.as_of is None else s.ts(state.as_of)
         if member is None:
-            c.execute(insert(s.members).values(member_id=state.member_id, **values))
+            c.execute(s.INSERT_MEMBER, dict(
+                member_id=state.member_id, revision=state.revision,
+                state=state.model_dump_json(), as_of=as_of, last_at=newest[0],
+                last_id=newest[1]))
             return
-        if state.revision <= member.revision:
-            values["revision"] = member.revision + 1
-        changed = c.execute(update(s.members).where(and_(
-            s.members.c.member_id == state.member_id,
-            s.members.c.revision == member.revision)).values(**values)).rowcount
+        changed = c.execute(s.UPDATE_MEMBER, dict(
+            b_member_id=state.member_id, b_revision=member.revision,
+            n_revision=max(state.revision, member.revision + 1), n_state=state.model_dump_json(),
+            n_as_of=as_of, n_last_at=newest[0], n_last_id=newest[1])).rowcount
         if changed != 1:
             raise _Retry  # another worker wrote the member since we read it
 

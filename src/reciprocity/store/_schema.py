@@ -40,17 +40,21 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
+    insert,
+    select,
     text,
+    update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from ..errors import StoreError
 
-__all__ = ["effects", "events", "from_ts", "members", "metadata", "open_engine",
-           "program_versions", "ts"]
+__all__ = ["EVENT_BY_ID", "INSERT_EFFECT", "INSERT_EVENT", "INSERT_MEMBER", "MEMBER_FOR_UPDATE",
+           "UPDATE_MEMBER", "VERSION_STARTS", "effects", "events", "from_ts", "members",
+           "metadata", "open_engine", "program_versions", "ts"]
 
 ID = 255
 TS = 27
@@ -110,6 +114,23 @@ members = Table(
 )
 
 
+# The statements of every apply, built once (building a statement costs more than running it).
+MEMBER_FOR_UPDATE = select(members).where(
+    members.c.member_id == bindparam("member_id")).with_for_update()
+EVENT_BY_ID = select(events).where(events.c.member_id == bindparam("member_id"),
+                                   events.c.event_id == bindparam("event_id"))
+VERSION_STARTS = select(program_versions.c.version, program_versions.c.effective_from)
+INSERT_EVENT = insert(events)
+INSERT_EFFECT = insert(effects)
+INSERT_MEMBER = insert(members)
+UPDATE_MEMBER = update(members).where(
+    members.c.member_id == bindparam("b_member_id"),
+    members.c.revision == bindparam("b_revision"),
+).values(revision=bindparam("n_revision"), state=bindparam("n_state"),
+         as_of=bindparam("n_as_of"), last_at=bindparam("n_last_at"),
+         last_id=bindparam("n_last_id"))
+
+
 def ts(when: datetime) -> str:
     """An aware instant as fixed-width UTC text; text order is time order.
 
@@ -160,7 +181,7 @@ def open_engine(url: str | Path) -> Engine:
             raise StoreError(f"url={text_url!r} is an in-memory SQLite database",
                              hint="give a file path (tmp_path / 'ledger.db'); every worker "
                              "and every connection must see the same ledger")
-        engine = create_engine(parsed, poolclass=NullPool)
+        engine = create_engine(parsed, pool_size=1, max_overflow=4)
         _sqlite_setup(engine)
     elif parsed.get_backend_name() == "postgresql":
         engine = create_engine(parsed, pool_pre_ping=True, pool_size=2, max_overflow=4)
