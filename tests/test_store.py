@@ -200,3 +200,15 @@ class TestOpening:
             Store(tmp_path / "l.db", seed_program(), late="ignore")  # type: ignore[arg-type]
         with pytest.raises(StoreError, match="Program"):
             Store(tmp_path / "l.db", "seed")  # type: ignore[arg-type]
+
+
+def test_results_round_trip_through_json(tmp_path: Path) -> None:
+    """What a store returns (Applied with corrections, Liability, SwitchImpact) is JSON and back."""
+    program = rich_program()
+    with Store(tmp_path / "l.db", program) as store:
+        store.apply(order(2, days=3, amount="100.00"))
+        late = store.apply(order(1, days=1, amount="300.00"))
+        impacts = store.preview_version(rich_program("2"), effective_from=T0)
+        owed = store.liability(T0 + timedelta(days=90))
+    for model in (late, owed, *impacts):
+        assert type(model).model_validate_json(model.model_dump_json()) == model
