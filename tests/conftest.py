@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -21,3 +22,47 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI")
                                                                 else "dev"))
+
+
+# -- ledger store databases ------------------------------------------------------------------
+# ``store_url`` gives each test an empty ledger database: a SQLite file in tmp_path, and, for
+# the tests marked to run on both, the PostgreSQL server named by RECIPROCITY_TEST_POSTGRES_URL
+# (start one with `bash tools/postgres.sh`). Without it the PostgreSQL cases skip with the
+# reason, except in CI (CI set), where a missing server is a failure.
+
+POSTGRES_ENV = "RECIPROCITY_TEST_POSTGRES_URL"
+_STORE_TABLES = ("reciprocity_members", "reciprocity_effects", "reciprocity_events",
+                 "reciprocity_program_versions", "reciprocity_alembic_version")
+
+
+def _no_postgres(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the PostgreSQL tests (.ci/run starts a server)")
+    pytest.skip(f"{reason}; start one with: export {POSTGRES_ENV}=$(bash tools/postgres.sh)")
+
+
+def postgres_url() -> str:
+    """The URL of an empty PostgreSQL ledger database, or skip (fail in CI)."""
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        _no_postgres(f"no PostgreSQL server: {POSTGRES_ENV} is not set")
+        raise AssertionError("unreachable")
+    try:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            for table in _STORE_TABLES:
+                connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+        engine.dispose()
+    except Exception as exc:  # any failure to reach the server
+        _no_postgres(f"PostgreSQL at {POSTGRES_ENV} cannot be reached: {exc}")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+    """An empty ledger database: a SQLite file, then PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path) + "/ledger.db"
+    return postgres_url()

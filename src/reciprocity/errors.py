@@ -45,12 +45,15 @@ __all__ = [
     "InvalidEvent",
     "InvalidProgram",
     "InvalidState",
+    "LateEvent",
     "MissingDependency",
     "NaiveDatetime",
     "NotAwaitingApproval",
     "ReciprocityError",
     "RefusedEvent",
     "ReturnExceedsPurchase",
+    "StoreContention",
+    "StoreError",
     "UnknownLocale",
     "UnknownPurchase",
     "UnknownReward",
@@ -182,6 +185,18 @@ class EventConflict(RefusedEvent):
         super().__init__(message, hint=hint)
 
 
+class LateEvent(RefusedEvent):
+    """A ledger store refused an event older than the member's newest applied one: the store
+    was opened with ``late="refuse"``, or re-deriving the member with the event in its place
+    would refuse an event applied before (so the late event cannot be placed in history)."""
+
+    code = "late-event"
+
+    def __init__(self, message: str, *, event_id: str, hint: str | None = None) -> None:
+        self.event_id = event_id
+        super().__init__(message, hint=hint)
+
+
 class InvalidState(ReciprocityError, ValueError):
     """A saved :class:`~reciprocity.MemberState` breaks an invariant the engine relies on
     (a negative counter, totals that do not match the lots, unsorted applied ids...)."""
@@ -199,3 +214,16 @@ class UnknownLocale(ReciprocityError, ValueError):
     """Terms or a statement were asked for in a locale that has no message catalogue."""
 
     code = "unknown-locale"
+class StoreError(ReciprocityError, RuntimeError):
+    """A ledger store (:mod:`reciprocity.store`) cannot do what was asked: a program it does
+    not support, a program version reused with other content, a database schema newer than
+    this package."""
+
+    code = "store-error"
+
+
+class StoreContention(StoreError):
+    """Other workers kept changing one member while a store tried to apply an event to it,
+    through every retry. Nothing was written; sending the event again is safe."""
+
+    code = "store-contention"

@@ -1,0 +1,161 @@
+"""The ledger store's throughput (issue 14), as ratios against in-memory ``Program.apply``.
+
+Run from the repository root, in the project's virtual environment::
+
+    python benchmarks/bench_store.py                       # 3,000 events, 300 members
+    python benchmarks/bench_store.py --events 600 --rounds 1
+    RECIPROCITY_TEST_POSTGRES_URL=$(bash tools/postgres.sh) python benchmarks/bench_store.py
+
+Rows, each in events per second and as a ratio to ``memory`` measured in the same run:
+
+- ``memory``: ``Program.apply`` over a dict of states, in one process (the baseline).
+- ``sqlite-1``: one ``Store`` on a SQLite file, every event in its own transaction.
+- ``sqlite-4``: four worker processes, each with its own ``Store`` on the same file and a
+  quarter of the members (as a queue partitioned by member would feed them).
+- ``postgresql-1`` and ``postgresql-4``: the same on the PostgreSQL server named by
+  ``RECIPROCITY_TEST_POSTGRES_URL`` (skipped without it; its store tables are dropped first).
+
+The events are the seed program's purchases, in ``(at, id)`` order, validated once before
+timing. Workers open their store and wait at a barrier before the clock starts. Each round
+uses a new database; the best round of each row counts. The issue asks for a reason in
+``benchmarks/README.md`` when the SQLite store costs more than 10x in-memory apply per event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from reciprocity import Money, Purchase, seed_program
+from reciprocity.store import Store
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def purchases(count: int, members: int) -> list[Purchase]:
+    """``count`` seeded purchases of ``members`` members, in (at, id) order."""
+    events = []
+    for n in range(count):
+        member = (n * 7919) % members
+        events.append(Purchase(id=f"A-{n:07d}", member_id=f"m-{member:05d}",
+                               at=T0 + timedelta(minutes=17 * n),
+                               amount=Money(f"{20 + (n * 37) % 90}.{n % 100:02d}", "EUR")))
+    return events
+
+
+def run_memory(events: list[Purchase]) -> tuple[float, int]:
+    program = seed_program()
+    states: dict[str, Any] = {}
+    start = time.perf_counter()
+    for event in events:
+        states[event.member_id] = program.apply(states.get(event.member_id), event).state
+    elapsed = time.perf_counter() - start
+    return elapsed, sum(s.available_points for s in states.values())
+
+
+def _worker(url: str, lines: list[str], barrier: Any) -> None:
+    with Store(url, seed_program()) as store:
+        barrier.wait()
+        for line in lines:
+            store.apply(line)
+
+
+def run_store(url: str, events: list[Purchase], workers: int) -> tuple[float, int]:
+    """Seconds to apply ``events`` through ``workers`` processes (1: in this process)."""
+    Store(url, seed_program()).close()  # migrate before the clock
+    if workers == 1:
+        with Store(url, seed_program()) as store:
+            start = time.perf_counter()
+            for event in events:
+                store.apply(event)
+            elapsed = time.perf_counter() - start
+    else:
+        context = multiprocessing.get_context("spawn")
+        barrier = context.Barrier(workers + 1)
+        shares: list[list[str]] = [[] for _ in range(workers)]
+        for event in events:
+            shares[hash(event.member_id) % workers].append(event.model_dump_json())
+        procs = [context.Process(target=_worker, args=(url, share, barrier)) for share in shares]
+        for proc in procs:
+            proc.start()
+        barrier.wait()
+        start = time.perf_counter()
+        for proc in procs:
+            proc.join()
+            if proc.exitcode != 0:
+                raise SystemExit(f"a worker failed with exit code {proc.exitcode}")
+        elapsed = time.perf_counter() - start
+    with Store(url, seed_program()) as store:
+        points = sum(s.available_points for s in store.states().values())
+        if store.count("events") != len(events):
+            raise SystemExit("the store lost or doubled events")
+    return elapsed, points
+
+
+def _drop(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        for table in ("reciprocity_members", "reciprocity_effects", "reciprocity_events",
+                      "reciprocity_program_versions", "reciprocity_alembic_version"):
+            connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+    engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=3000)
+    parser.add_argument("--members", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--postgres", default=os.environ.get("RECIPROCITY_TEST_POSTGRES_URL"))
+    args = parser.parse_args(argv)
+    events = purchases(args.events, args.members)
+    rows = ["memory", "sqlite-1", f"sqlite-{args.workers}"]
+    if args.postgres:
+        rows += ["postgresql-1", f"postgresql-{args.workers}"]
+    best: dict[str, float] = {}
+    expected: int | None = None
+    with tempfile.TemporaryDirectory() as folder:
+        for round_ in range(args.rounds):
+            for row in rows:  # interleaved: each round runs every row once
+                if row == "memory":
+                    elapsed, points = run_memory(events)
+                else:
+                    kind, workers = row.rsplit("-", 1)
+                    if kind == "sqlite":
+                        url = str(Path(folder) / f"{row}-{round_}.db")
+                    else:
+                        url = args.postgres
+                        _drop(url)
+                    elapsed, points = run_store(url, events, int(workers))
+                if expected is None:
+                    expected = points
+                elif points != expected:
+                    raise SystemExit(f"{row} ends with {points} points, memory with {expected}")
+                best[row] = min(best.get(row, elapsed), elapsed)
+    base = len(events) / best["memory"]
+    print(f"{len(events):,} purchases, {args.members:,} members, best of {args.rounds}, "
+          f"{os.cpu_count()} CPUs")
+    print(f"{'row':<16}{'events/s':>12}{'vs memory':>12}{'cost per event':>18}")
+    ratios = {}
+    for row in rows:
+        rate = len(events) / best[row]
+        ratios[row] = rate / base
+        print(f"{row:<16}{rate:>12,.0f}{ratios[row]:>12.3f}{1 / ratios[row]:>17.1f}x")
+    if not args.postgres:
+        print("postgresql: skipped (set RECIPROCITY_TEST_POSTGRES_URL or pass --postgres URL)")
+    if ratios["sqlite-1"] < 0.1:
+        print("sqlite-1 costs more than 10x in-memory apply per event: see benchmarks/README.md")
+    return ratios
+
+
+if __name__ == "__main__":
+    main()

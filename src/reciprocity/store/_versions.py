@@ -1,0 +1,119 @@
+"""Program versions in a store: adding one from an instant, and a dry run of a switch.
+
+A version applies to every event at or after its ``effective_from``; the ledger records the
+version that made each decision (on the event row and on each effect row). A version may only
+start after every event and advance the ledger holds, so no recorded decision changes: to see
+what a switch *would* change, including a switch in the past, run :func:`preview`.
+
+On PostgreSQL, adding a version takes an exclusive advisory lock that every ``apply`` and
+``advance`` takes shared, so no event is decided by a version list that is being changed.
+
+Imports: SQLAlchemy; the public names of ``reciprocity``, the store's ``_schema``,
+``_derive`` and ``_models``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, func, insert, select, text
+
+import reciprocity.store._schema as s
+
+from ..errors import RefusedEvent, StoreError
+from ..program import Program
+from ..state import MemberState
+from ._derive import Versions, diff, rederive
+from ._models import SwitchImpact
+
+if TYPE_CHECKING:
+    from ._ledger import Store
+
+__all__ = ["VERSIONS_LOCK", "add_version", "lock_versions", "preview"]
+
+VERSIONS_LOCK = 0x7265_6369_7076  # PostgreSQL advisory lock: shared to decide, exclusive to add
+
+
+def lock_versions(c: Connection, *, exclusive: bool = False) -> None:
+    """Take the versions lock for this transaction (PostgreSQL; SQLite serialises writers)."""
+    if c.dialect.name == "postgresql":
+        how = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        c.execute(text(f"SELECT {how}(:id)"), {"id": VERSIONS_LOCK})
+
+
+def _check(store: Store, program: Program) -> None:
+    if not isinstance(program, Program):
+        raise StoreError(f"program has type {type(program).__name__}",
+                         hint="pass a reciprocity.Program")
+    if program.currency != store.program.currency:
+        raise StoreError(f"Program.currency={program.currency!r} but the store's program "
+                         f"uses {store.program.currency}",
+                         hint="a store keeps one currency; open another store")
+    if program.uses_shared_state:
+        raise StoreError(f"program {program.name!r} keeps program-wide state",
+                         hint="use a program without budgets, stock or rankings")
+
+
+def add_version(store: Store, c: Connection, program: Program, start: datetime) -> None:
+    """Record ``program`` as the version in force from ``start`` (see the module)."""
+    _check(store, program)
+    lock_versions(c, exclusive=True)
+    v = s.program_versions.c
+    stored = c.execute(select(v.effective_from, v.program).where(
+        v.version == program.version)).one_or_none()
+    if stored is not None:
+        if stored.effective_from == s.ts(start) and \
+                Program.model_validate_json(stored.program) == program:
+            return  # added before: nothing to do
+        raise StoreError(f"Program.version={program.version!r} is in the store already",
+                         hint="give the new program a version label of its own")
+    latest = c.execute(select(func.max(v.effective_from))).scalar()
+    if latest is not None and s.ts(start) <= latest:
+        raise StoreError(f"effective_from={start.isoformat()} is not after the newest "
+                         f"version's start ({latest})", hint="give a later instant")
+    newest = c.execute(select(func.max(s.events.c.at))).scalar()
+    if newest is not None and s.ts(start) <= newest:
+        raise StoreError(
+            f"effective_from={start.isoformat()} is not after the newest event in the ledger "
+            f"({newest}): recorded decisions would change",
+            hint="start the version later; see what a switch in the past would change with "
+            "store.preview_version(program, effective_from=...)")
+    c.execute(insert(s.program_versions).values(
+        version=program.version, effective_from=s.ts(start), program=program.model_dump_json()))
+
+
+def _tier(state: MemberState | None) -> str | None:
+    return None if state is None or state.tier is None else state.tier.tier_id
+
+
+def preview(store: Store, c: Connection, program: Program, start: datetime
+            ) -> tuple[SwitchImpact, ...]:
+    """What recording ``program`` from ``start`` would change for each member; writes
+    nothing. Members for whom nothing changes are included (``changed`` is ``False``)."""
+    _check(store, program)
+    versions: Versions = store._versions(c).with_version(
+        start, f"{program.version} (preview)", program)
+    ids = c.execute(select(s.members.c.member_id, s.members.c.state)
+                    .order_by(s.members.c.member_id)).all()
+    impacts = []
+    for member_id, saved in ids:
+        before = MemberState.model_validate_json(saved)
+        rows = [row for _, row in store._rows(c, member_id)]
+        recorded = store._live(c, member_id)
+        common = dict(member_id=member_id, balance_before=before.available_points,
+                      tier_before=_tier(before))
+        try:
+            derived = rederive(versions, member_id, store.program.currency, rows)
+        except RefusedEvent as exc:
+            where = rows[getattr(exc, "row", 0)].event_id
+            impacts.append(SwitchImpact(**common, balance_after=before.available_points,
+                                        tier_after=_tier(before),
+                                        refused=f"event {where!r}: {exc.message}"))
+            continue
+        removed, added = diff(recorded, [e for step in derived.steps for e, _ in step.effects])
+        after = derived.state
+        impacts.append(SwitchImpact(
+            **common, balance_after=0 if after is None else after.available_points,
+            tier_after=_tier(after), effects_removed=len(removed), effects_added=len(added)))
+    return tuple(impacts)
