@@ -97,10 +97,11 @@ def family_stages(program: Program, ctx: CompileContext,
 class Pipeline:
     """Every stage of a program, and one composed step function per event kind."""
 
-    __slots__ = ("dispatch", "points", "stages", "uses_shared")
+    __slots__ = ("dispatch", "facts", "points", "stages", "uses_shared")
 
     def __init__(self, program: Program) -> None:
-        ctx = CompileContext(program.currency, program.timezone)
+        ctx = CompileContext(program.currency, program.timezone, program.facts)
+        self.facts = ctx.facts
         self.points = CompiledPoints(program.points, ctx)
         self.stages: tuple[Stage, ...] = (
             self.points, *family_stages(program, ctx, self.points))

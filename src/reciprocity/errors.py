@@ -7,7 +7,11 @@ working in code that does not know reciprocity::
      +-- InvalidEvent (ValueError)            an event failed validation at the edge
      |    +-- CurrencyMismatch                  money in a currency the program does not use
      |    +-- NaiveDatetime                     a datetime without a time zone
+     |    +-- InvalidFact                       a declared fact of the wrong type or value
      +-- InvalidProgram (ValueError)          a policy or program failed validation
+     |    +-- UnknownFact                       a condition reads a fact nobody declared
+     |    +-- FactTypeMismatch                  a condition compares a fact with a wrong value
+     |    +-- ConditionNeverApplies             a condition reads what its events never carry
      +-- RefusedEvent (ValueError)            a valid event that the member's state cannot take
      |    +-- InsufficientPoints                a redemption costs more than the balance
      |    +-- UnknownReward                     a redemption names a reward not in the catalogue
@@ -36,10 +40,13 @@ Imports: nothing from the package (every module may import it).
 from __future__ import annotations
 
 __all__ = [
+    "ConditionNeverApplies",
     "CurrencyMismatch",
     "EventConflict",
+    "FactTypeMismatch",
     "InsufficientPoints",
     "InvalidEvent",
+    "InvalidFact",
     "InvalidProgram",
     "InvalidState",
     "MissingDependency",
@@ -48,6 +55,7 @@ __all__ = [
     "ReciprocityError",
     "RefusedEvent",
     "ReturnExceedsPurchase",
+    "UnknownFact",
     "UnknownPurchase",
     "UnknownReward",
 ]
@@ -88,10 +96,35 @@ class NaiveDatetime(InvalidEvent):
     code = "naive-datetime"
 
 
+class InvalidFact(InvalidEvent):
+    """An event carries a fact the program declares, with the wrong type or value."""
+
+    code = "invalid-fact"
+
+
 class InvalidProgram(ReciprocityError, ValueError):
     """A policy or program failed validation."""
 
     code = "invalid-program"
+
+
+class UnknownFact(InvalidProgram):
+    """A condition or table reads a fact that is neither an event field nor declared."""
+
+    code = "unknown-fact"
+
+
+class FactTypeMismatch(InvalidProgram):
+    """A condition compares a fact with a value (or an operator) its type does not take."""
+
+    code = "fact-type-mismatch"
+
+
+class ConditionNeverApplies(InvalidProgram):
+    """A condition reads facts that the events its rule meets never carry (an order amount
+    in a goodwill rule, which only meets complaints)."""
+
+    code = "condition-never-applies"
 
 
 class RefusedEvent(ReciprocityError, ValueError):

@@ -107,6 +107,8 @@ class Line(Frozen):
     quantity: int = Field(gt=0, le=MAX_QUANTITY)
     unit_price: Money
     """At least 0, and as fine as the minor unit with ``PRICE_EXTRA_PLACES`` more places."""
+    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    """A shop's own data about the line (``line.<name>`` facts read it)."""
 
     @field_validator("unit_price")
     @classmethod

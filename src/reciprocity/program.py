@@ -59,6 +59,7 @@ from .errors import (
     ReciprocityError,
 )
 from .events import Complaint, Event, Purchase, PurchaseColumns, Return, parse_event
+from .facts import Fact, check_event_facts
 from .gifts.scheme import GiftScheme
 from .goodwill.policy import GoodwillPolicy
 from .money import Money, validate_currency
@@ -85,6 +86,8 @@ class Program(Frozen):
         tiers: the tier ladder (:class:`~reciprocity.TierLadder`), if any.
         gifts: gift triggers, budgets and stock (:class:`~reciprocity.GiftScheme`), if any.
         goodwill: compensation after a complaint (:class:`~reciprocity.GoodwillPolicy`).
+        facts: the shop's own facts its events carry (:class:`~reciprocity.Fact`), with their
+            types: conditions read them by name, and events carrying them are checked.
     """
 
     _error_class: ClassVar[type[ReciprocityError]] = InvalidProgram
@@ -98,6 +101,7 @@ class Program(Frozen):
     tiers: TierLadder | None = None
     gifts: GiftScheme | None = None
     goodwill: GoodwillPolicy | None = None
+    facts: tuple[Fact, ...] = ()
 
     _pipeline: Pipeline = PrivateAttr()
 
@@ -228,6 +232,7 @@ class Program(Frozen):
         They do not depend on the families a program has: money in another currency is
         refused whether or not a policy would read it.
         """
+        check_event_facts(event, self._pipeline.facts, self.currency)
         if isinstance(event, Purchase):
             check_purchase_currency(event, self.currency)
         elif isinstance(event, Complaint | Return):

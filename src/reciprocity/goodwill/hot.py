@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..conditions import CompileContext
+from ..events import COMPLAINT
 from ..money import Money, Rounding
 from .policy import GoodwillRule
 
@@ -34,6 +35,7 @@ _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
 _HOUR = timedelta(hours=1)
+_COMPLAINTS = frozenset({COMPLAINT})
 
 
 def _plural(n: int, word: str = "point") -> str:
@@ -95,7 +97,8 @@ class _Rule:
         self.tiers = frozenset(rule.tiers) or None
         self.past_window = rule.past_return_window
         self.late = rule.late_response
-        self.pred = None if rule.when is None else rule.when.compile(ctx)
+        self.pred = None if rule.when is None else ctx.compile_for(
+            rule.when, _COMPLAINTS, f"goodwill rule {rule.id!r} when")
         self.approval = rule.approval
 
 
