@@ -146,6 +146,7 @@ from .goodwill.policy import (
     LateResponseStep,
     ResponseTime,
 )
+from .goodwill.tables import Band, BandTable, Range, Reduction
 from .limits import Budget, Cap, Period
 from .money import Money, Rounding, currency_exponent
 from .points.rules import (
@@ -231,6 +232,8 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "AnniversaryGift",
     "AnyOf",
     "Approval",
+    "Band",
+    "BandTable",
     "BirthdayGift",
     "Budget",
     "BudgetUse",
@@ -351,9 +354,11 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "PurchaseCountAtLeast",
     "PurchaseRecord",
     "QualificationPeriod",
+    "Range",
     "ReciprocityError",
     "RecordLine",
     "Redemption",
+    "Reduction",
     "RefundShare",
     "RefusedEvent",
     "Replay",

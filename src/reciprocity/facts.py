@@ -47,15 +47,17 @@ from .money import Money
 
 __all__ = ["EVENT_FIELDS", "Fact", "FactType", "Resolved", "check_event_facts", "resolve"]
 
-FactType = Literal["int", "decimal", "bool", "str", "datetime", "money"]
-"""The type of a fact: a whole number, an exact decimal, yes/no, a text, an aware time or an
-amount of money in the program's currency."""
+FactType = Literal["int", "decimal", "bool", "str", "datetime", "money", "items"]
+"""The type of a fact: a whole number, an exact decimal, yes/no, a text, an aware time, an
+amount of money in the program's currency, or a list of items, each a mapping of the facts
+declared in ``items`` (the delays of a season ticket's month)."""
 
 FactName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 TYPE_WORDS: dict[str, str] = {
     "int": "a whole number", "decimal": "a decimal number", "bool": "true or false",
     "str": "a text", "datetime": "an aware date and time", "money": "an amount of money",
+    "items": "a list of items",
 }
 
 ALL_KINDS = frozenset(range(KINDS))
@@ -97,6 +99,7 @@ class Fact(Frozen):
         type: ``int``, ``decimal``, ``bool``, ``str``, ``datetime`` or ``money``.
         values: for a ``str`` fact, the only values it may take (empty: any text).
         on: ``"event"`` (the event's metadata) or ``"line"`` (an order line's metadata).
+        items: for an ``items`` fact, the facts each item may carry.
 
     >>> Fact(name="severity", type="int")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -110,9 +113,17 @@ class Fact(Frozen):
     type: FactType
     values: tuple[Annotated[str, StringConstraints(min_length=1)], ...] = ()
     on: Literal["event", "line"] = "event"
+    items: tuple[Fact, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Fact:
+        if (self.type == "items") != bool(self.items):
+            raise ValueError("an items fact declares the facts of its items in items=(...)"
+                             if self.type == "items" else
+                             f"items only declare the facts of an items fact, not a {self.type}"
+                             " one")
+        if any(item.type == "items" for item in self.items):
+            raise ValueError("an item cannot hold items itself")
         fields = EVENT_FIELDS if self.on == "event" else LINE_FIELDS
         if self.name in fields:
             kinds = EVENT_FIELDS[self.name][1] if self.on == "event" else {PURCHASE}
@@ -132,8 +143,35 @@ class Fact(Frozen):
         if self.values:
             return f"{self.name}: one of " + ", ".join(repr(v) for v in self.values)
         where = " (of an order line)" if self.on == "line" else ""
-        return f"{self.name}{where}: {TYPE_WORDS[self.type]}"
+        text = f"{self.name}{where}: {TYPE_WORDS[self.type]}"
+        if self.items:
+            text += " (each with " + ", ".join(i.describe() for i in self.items) + ")"
+        return text
 
+    def read(self, raw: Any, currency: str) -> Any:
+        """``raw`` as this fact's typed value (items: a list of dicts of typed values);
+        ``ValueError`` if it is not one."""
+        if self.type != "items":
+            return typed_value(self.type, raw, currency, self.values)
+        if not isinstance(raw, list | tuple):
+            raise ValueError(f"{raw!r} is not a list of items")
+        found = []
+        for index, item in enumerate(raw):
+            if not isinstance(item, dict):
+                raise ValueError(f"item {index} is {item!r}, not a mapping of facts")
+            typed = {}
+            for fact in self.items:
+                value = item.get(fact.name)
+                if value is not None:
+                    try:
+                        typed[fact.name] = fact.read(value, currency)
+                    except ValueError as exc:
+                        raise ValueError(f"item {index} {fact.name!r}: {exc}") from None
+            found.append(typed)
+        return found
+
+
+Fact.model_rebuild()
 
 _MONEY: TypeAdapter[Money] = TypeAdapter(Money)
 _DATETIME: TypeAdapter[datetime] = TypeAdapter(datetime)
@@ -152,6 +190,9 @@ def typed_value(kind: FactType, raw: Any, currency: str, values: tuple[str, ...]
     ValueError: True is not a whole number
     """
     words = TYPE_WORDS[kind]
+    if kind == "items":
+        raise ValueError("cannot be compared with a list of items; a band table reads its "
+                         "items with each=")
     if kind == "bool":
         if type(raw) is not bool:
             raise ValueError(f"{raw!r} is not {words}")
@@ -241,7 +282,7 @@ def _event_field(name: str) -> Getter:
 
 
 def _declared(fact: Fact, currency: str) -> Getter:
-    name, kind, values = fact.name, fact.type, fact.values
+    name, read = fact.name, fact.read
 
     def get(row: Any) -> Any:
         event = row[5]
@@ -253,7 +294,7 @@ def _declared(fact: Fact, currency: str) -> Getter:
             raw = event.metadata.get(name, MISSING)
         if raw is MISSING or raw is None:
             return MISSING
-        return typed_value(kind, raw, currency, values)  # validated at the edge already
+        return read(raw, currency)  # validated at the edge already
     return get
 
 
@@ -270,7 +311,7 @@ def _line_getter(name: str, fact: Fact | None, currency: str) -> Getter:
             else:
                 raw = line.metadata.get(name)
                 if raw is not None:
-                    found.append(typed_value(fact.type, raw, currency, fact.values))
+                    found.append(fact.read(raw, currency))
         return found
     return get
 
@@ -353,7 +394,7 @@ def check_event_facts(event: Any, declared: Mapping[str, Fact], currency: str) -
 
 def _check_one(kind: str, where: str, fact: Fact, raw: Any, currency: str) -> None:
     try:
-        typed_value(fact.type, raw, currency, fact.values)
+        fact.read(raw, currency)
     except ValueError as exc:
         raise InvalidFact(
             f"{kind}.{where}: {exc}; the program declares {fact.describe()}",

@@ -61,6 +61,7 @@ from .errors import (
 from .events import Complaint, Event, Purchase, PurchaseColumns, Return, parse_event
 from .facts import Fact, check_event_facts
 from .gifts.scheme import GiftScheme
+from .goodwill.check import check_tables
 from .goodwill.policy import GoodwillPolicy
 from .money import Money, validate_currency
 from .points.scheme import PointsAsCurrency, PointScheme
@@ -203,7 +204,8 @@ class Program(Frozen):
         >>> seed_program().check()
         []
         """
-        return check_program(self, typical=typical, max_first_share=max_first_share)
+        findings = check_program(self, typical=typical, max_first_share=max_first_share)
+        return findings + check_tables(self)
 
     # -- the engine ---------------------------------------------------------------------
     def _state_for(self, state: MemberState | None, event: Event) -> MemberState:

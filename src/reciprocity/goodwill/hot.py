@@ -17,6 +17,8 @@ from typing import Any
 from ..conditions import CompileContext
 from ..events import COMPLAINT
 from ..money import Money, Rounding
+from .compensation import _Amount
+from .payout import Payout
 from .policy import GoodwillRule
 
 __all__ = ["GoodwillState"]
@@ -73,8 +75,9 @@ class _Rule:
     """A declared rule with its criteria turned into plain values, once."""
 
     __slots__ = ("approval", "base_of", "categories", "comp", "factors", "fixed", "id", "kind",
-                 "late", "max", "min_order", "min_severity", "past_window", "percent",
-                 "percent_rounding", "points", "pred", "rule", "tiers")
+                 "late", "max", "max_percent", "min_order", "min_severity", "minimum",
+                 "past_window", "payout", "percent", "percent_rounding", "points", "pred",
+                 "rule", "tiers")
 
     def __init__(self, rule: GoodwillRule, ctx: CompileContext) -> None:
         self.rule = rule
@@ -100,6 +103,12 @@ class _Rule:
         self.pred = None if rule.when is None else ctx.compile_for(
             rule.when, _COMPLAINTS, f"goodwill rule {rule.id!r} when")
         self.approval = rule.approval
+        self.payout: Payout | None = None
+        self.max_percent: Decimal | None = getattr(comp, "max_percent", None)
+        minimum = getattr(comp, "minimum", None)
+        self.minimum: Money | None = minimum
+        if isinstance(comp, _Amount):
+            self.payout = Payout(comp, ctx, f"goodwill rule {rule.id!r} compensation")
 
 
 class _Facts:

@@ -292,11 +292,10 @@ class CompiledGoodwill(GoodwillAssessment):
                 if trace is not None:
                     trace.append((rule.id, "skipped", why_not))
                 continue
-            offer = self._offer(rule, facts)
-            if offer is None:
+            offer = self._offer(m, row, rule, facts)
+            if isinstance(offer, str):
                 if trace is not None:
-                    trace.append((rule.id, "skipped", "needs the order's value or the amount "
-                                  "affected, and the complaint has neither"))
+                    trace.append((rule.id, "skipped", offer))
                 continue
             offers.append(offer)
             if best is None or offer.value > best.value:
