@@ -32,6 +32,7 @@ from reciprocity import (
     Range,
     Reduction,
     RefundShare,
+    UnknownCategory,
     UnknownFact,
 )
 from reciprocity.cli import main
@@ -334,3 +335,75 @@ def test_never_pays_above_the_caps(delay: int, cents: int, ticket: str, share: i
         assert effect.value.amount <= cap
         assert effect.value.amount <= fare * share / 100
         assert effect.value.amount <= fare / 2 + Decimal("0.005")  # the band's own rounding
+
+
+class TestCategoriesAndDuplicates:
+    """Shop-defined categories, and duplicates keyed by declared facts."""
+
+    FLIGHT_FACTS = (Fact(name="passenger_id", type="str"), Fact(name="flight", type="str"))
+
+    def flights(self, **policy: Any) -> Program:
+        rule = GoodwillRule(id="eu261", categories=("flight_delayed", "flight_cancelled"),
+                            compensation=CreditCompensation(value=eur("250.00")))
+        return Program(name="Air", facts=self.FLIGHT_FACTS, goodwill=GoodwillPolicy(
+            rules=(rule,), categories=("flight_delayed", "flight_cancelled"), **policy))
+
+    def complaint(self, cid: str, category: str, **metadata: Any) -> Complaint:
+        return Complaint(id=cid, member_id="m-1", at=T0, category=category, metadata=metadata)
+
+    def test_declared_categories_are_accepted_and_read_in_words(self) -> None:
+        """A declared category works like a built-in one; its words are its name."""
+        effect = outcome(self.flights(), self.complaint("C-1", "flight_cancelled"))
+        assert effect.value == eur("250.00")
+        assert "(flight cancelled)" in effect.reason
+        assert "flight delayed or flight cancelled: a 250.00 EUR credit" in \
+            self.flights().explain()
+
+    def test_unknown_category_is_refused(self) -> None:
+        """An undeclared category in a complaint or a rule is refused, with the nearest."""
+        with pytest.raises(UnknownCategory, match="did you mean 'flight_delayed'"):
+            self.flights().apply(None, self.complaint("C-1", "flight_delay"))
+        with pytest.raises(UnknownCategory):
+            Program(name="p").apply(None, self.complaint("C-1", "flight_delayed"))
+        with pytest.raises(InvalidProgram, match="did you mean 'flight_delayed'"):
+            GoodwillPolicy(rules=(GoodwillRule(
+                id="r", categories=("flight_delay",),
+                compensation=CreditCompensation(value=eur("1.00"))),),
+                categories=("flight_delayed",))
+
+    def test_duplicate_key_of_facts(self) -> None:
+        """One claim per passenger and flight, whatever the category; the reason names the key."""
+        prog = self.flights(duplicate_key=("passenger_id", "flight"))
+        first = prog.apply(None, self.complaint("C-1", "flight_delayed", passenger_id="P1",
+                                                flight="LH100"))
+        again = prog.apply(first.state, self.complaint("C-2", "flight_cancelled",
+                                                       passenger_id="P1", flight="LH100"))
+        (effect,) = again.effects
+        assert isinstance(effect, GoodwillDeclined)
+        assert "repeats complaint C-1 of 2026-03-01 with the same passenger id and flight" \
+            in effect.reason
+        assert "order" not in effect.reason
+        other = prog.apply(first.state, self.complaint("C-3", "flight_delayed",
+                                                       passenger_id="P2", flight="LH100"))
+        assert isinstance(other.effects[0], GoodwillGranted)
+        saved = type(first.state).model_validate_json(first.state.model_dump_json())
+        replayed = prog.apply(saved, self.complaint("C-2", "flight_cancelled",
+                                                    passenger_id="P1", flight="LH100"))
+        assert isinstance(replayed.effects[0], GoodwillDeclined)
+        assert "duplicate (same passenger id, flight)" in prog.explain()
+
+    def test_without_the_key_facts_no_duplicate_is_spotted(self) -> None:
+        """A complaint missing a key fact is never taken for a duplicate."""
+        prog = self.flights(duplicate_key=("passenger_id", "flight"))
+        first = prog.apply(None, self.complaint("C-1", "flight_delayed", flight="LH100"))
+        again = prog.apply(first.state, self.complaint("C-2", "flight_delayed",
+                                                       flight="LH100"))
+        assert isinstance(again.effects[0], GoodwillGranted)
+
+    @pytest.mark.parametrize(("key", "error"), [
+        (("passenger",), UnknownFact), (("channel",), ConditionNeverApplies),
+    ])
+    def test_bad_duplicate_key(self, key: tuple[str, ...], error: type) -> None:
+        """A key fact nobody declared, or that complaints never carry, is refused."""
+        with pytest.raises(error):
+            self.flights(duplicate_key=key)

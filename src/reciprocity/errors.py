@@ -8,6 +8,7 @@ working in code that does not know reciprocity::
      |    +-- CurrencyMismatch                  money in a currency the program does not use
      |    +-- NaiveDatetime                     a datetime without a time zone
      |    +-- InvalidFact                       a declared fact of the wrong type or value
+     |    +-- UnknownCategory                   a complaint category the program does not know
      +-- InvalidProgram (ValueError)          a policy or program failed validation
      |    +-- UnknownFact                       a condition reads a fact nobody declared
      |    +-- FactTypeMismatch                  a condition compares a fact with a wrong value
@@ -55,6 +56,7 @@ __all__ = [
     "ReciprocityError",
     "RefusedEvent",
     "ReturnExceedsPurchase",
+    "UnknownCategory",
     "UnknownFact",
     "UnknownPurchase",
     "UnknownReward",
@@ -100,6 +102,12 @@ class InvalidFact(InvalidEvent):
     """An event carries a fact the program declares, with the wrong type or value."""
 
     code = "invalid-fact"
+
+
+class UnknownCategory(InvalidEvent):
+    """A complaint names a category that is neither built in nor declared by the program."""
+
+    code = "unknown-category"
 
 
 class InvalidProgram(ReciprocityError, ValueError):

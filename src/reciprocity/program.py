@@ -35,6 +35,7 @@ Imports: the core, the families' declarations, ``_pipeline`` and ``replay``, and
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -57,6 +58,7 @@ from .errors import (
     InvalidProgram,
     MissingDependency,
     ReciprocityError,
+    UnknownCategory,
 )
 from .events import Complaint, Event, Purchase, PurchaseColumns, Return, parse_event
 from .facts import Fact, check_event_facts
@@ -235,6 +237,13 @@ class Program(Frozen):
         refused whether or not a policy would read it.
         """
         check_event_facts(event, self._pipeline.facts, self.currency)
+        if isinstance(event, Complaint) and event.category not in self._pipeline.categories:
+            known = sorted(self._pipeline.categories)
+            near = difflib.get_close_matches(event.category, known, n=1)
+            raise UnknownCategory(
+                f"Complaint.category={event.category!r} is not a category of this program"
+                + (f" (did you mean {near[0]!r}?)" if near else ""),
+                hint=f"use one of {', '.join(known)}, or declare it in GoodwillPolicy.categories")
         if isinstance(event, Purchase):
             check_purchase_currency(event, self.currency)
         elif isinstance(event, Complaint | Return):

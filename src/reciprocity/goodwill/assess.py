@@ -286,7 +286,7 @@ class GoodwillAssessment(Stage):
         if hot.pending:
             text += f", {len(hot.pending)} waiting for approval"
         return text + (f"; last: {last[C_ID]} of {when} "
-                       f"({CATEGORY_WORDS.get(last[C_CATEGORY], last[C_CATEGORY])}, "
+                       f"({CATEGORY_WORDS[last[C_CATEGORY]]}, "
                        f"{last[C_OUTCOME].replace('_', ' ')})")
 
     def _worth(self, offer: _Offer) -> str:

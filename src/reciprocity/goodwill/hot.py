@@ -25,7 +25,7 @@ __all__ = ["GoodwillState"]
 
 
 # complaint record slots (a list: the outcome changes when an approval arrives)
-C_ID, C_AT, C_ORDER, C_CATEGORY, C_SEVERITY, C_OUTCOME, C_RULE, C_DUP, C_CAUSE = range(9)
+C_ID, C_AT, C_ORDER, C_CATEGORY, C_SEVERITY, C_OUTCOME, C_RULE, C_DUP, C_CAUSE, C_KEY = range(10)
 # grant tuple slots
 (G_CID, G_RULE, G_KIND, G_VALUE, G_POINTS, G_DECIDED, G_GRANTED, G_ORDER, G_CODE, G_GIFT,
  G_EXPIRES, G_BY) = range(12)
@@ -47,7 +47,7 @@ def _plural(n: int, word: str = "point") -> str:
 class GoodwillState:
     """A member's goodwill history while a program works on it (``m.goodwill``)."""
 
-    __slots__ = ("by_id", "complaints", "grants", "pending", "topics")
+    __slots__ = ("by_id", "complaints", "grants", "keys", "pending", "topics")
 
     def __init__(self) -> None:
         self.complaints: list[list[Any]] = []
@@ -56,6 +56,8 @@ class GoodwillState:
         self.pending: dict[str, tuple[Any, ...]] = {}
         self.topics: dict[tuple[str, str], str] = {}
         """(order id, category) -> the first complaint about it, to spot duplicates."""
+        self.keys: dict[str, str] = {}
+        """A declared duplicate key's values -> the first complaint with them."""
 
     def add(self, record: list[Any]) -> None:
         self.complaints.append(record)
@@ -63,6 +65,9 @@ class GoodwillState:
         order = record[C_ORDER]
         if order is not None and record[C_CAUSE] != "unknown_order" and record[C_DUP] is None:
             self.topics.setdefault((order, record[C_CATEGORY]), record[C_ID])
+        key = record[C_KEY]
+        if key is not None and record[C_CAUSE] != "unknown_order" and record[C_DUP] is None:
+            self.keys.setdefault(key, record[C_ID])
 
     def committed(self) -> list[tuple[datetime, Decimal, str | None]]:
         """(decided at, value, order id) of every grant and pending approval."""
