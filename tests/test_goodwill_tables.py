@@ -179,8 +179,8 @@ class TestPayouts:
         """The rule reads in words."""
         assert RAIL_CREDIT.describe() == (
             "a credit by delay minutes (most generous band): at least 60 -> 25 % of the fare; "
-            "at least 120 -> 50 % of the fare, x0.5 when ticket is return (half the fare of a "
-            "return ticket); nothing below 4.00 EUR")
+            "at least 120 -> 50 % of the fare, x0.5: half the fare of a return ticket; nothing "
+            "below 4.00 EUR")
 
     def test_cap_as_a_share_of_the_base(self) -> None:
         """max_percent bounds the value by a share of the base."""

@@ -257,7 +257,9 @@ class Reduction(_Declared):
     >>> from reciprocity import FactIs
     >>> Reduction(when=FactIs(fact="ticket", value="return"), factor="0.5",
     ...           reason="half the fare of a return ticket").describe()
-    'x0.5 when ticket is return (half the fare of a return ticket)'
+    'x0.5: half the fare of a return ticket'
+    >>> Reduction(when=FactIs(fact="ticket", value="return"), factor="0.5").describe()
+    'x0.5 when ticket is return'
     """
 
     when: Condition
@@ -266,5 +268,6 @@ class Reduction(_Declared):
 
     def describe(self) -> str:
         """The reduction in words."""
-        text = f"x{_num(self.factor)} when {self.when.describe()}"
-        return text + (f" ({self.reason})" if self.reason else "")
+        if self.reason:
+            return f"x{_num(self.factor)}: {self.reason}"
+        return f"x{_num(self.factor)} when {self.when.describe()}"
