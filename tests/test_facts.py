@@ -320,3 +320,14 @@ def test_json_round_trip(parts: list[Any], negate: bool) -> None:
                       scheduled_arrival="2026-03-01T10:00:00+00:00",
                       actual_arrival="2026-03-01T14:00:00+00:00")
     assert holds(again, event) == holds(condition, event)
+
+
+def test_an_earn_rule_reading_a_complaint_fact_is_refused() -> None:
+    """A purchase rule's condition must be able to hold for a purchase."""
+    from reciprocity import PointScheme, PointsPerPurchase
+
+    with pytest.raises(ConditionNeverApplies, match="earn rule 'sev' when"):
+        Program(name="p", points=PointScheme(earn=[PointsPerPurchase(
+            id="sev", points=1, when=FactIs(fact="severity", op=">=", value=3))]))
+    Program(name="p", facts=FACTS, points=PointScheme(earn=[PointsPerPurchase(
+        id="origin", points=1, when=FactIs(fact="line.origin", value="FR"))]))
