@@ -53,7 +53,7 @@ BAD_EVENTS = [
      "not both"),
     ({"type": "complaint", "id": "C", "member_id": "m", "at": AT, "severity": 9},
      InvalidEvent, "invalid-event", "severity"),
-    ({"type": "complaint", "id": "C", "member_id": "m", "at": AT, "category": "rude"},
+    ({"type": "complaint", "id": "C", "member_id": "m", "at": AT, "category": "Rude!"},
      InvalidEvent, "invalid-event", "category"),
     ({"type": "redemption", "id": "V", "member_id": "m", "at": AT, "reward_id": "x",
       "quantity": 0}, InvalidEvent, "invalid-event", "quantity"),

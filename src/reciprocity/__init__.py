@@ -35,7 +35,10 @@ from .conditions import (
     ChannelIs,
     Condition,
     During,
+    Elapsed,
+    FactIs,
     HasConsent,
+    HasFact,
     InCategory,
     InTier,
     Not,
@@ -72,10 +75,13 @@ from .effects import (
 )
 from .errors import (
     BelowMinimumBalance,
+    ConditionNeverApplies,
     CurrencyMismatch,
     EventConflict,
+    FactTypeMismatch,
     InsufficientPoints,
     InvalidEvent,
+    InvalidFact,
     InvalidProgram,
     InvalidState,
     MissingDependency,
@@ -84,6 +90,8 @@ from .errors import (
     ReciprocityError,
     RefusedEvent,
     ReturnExceedsPurchase,
+    UnknownCategory,
+    UnknownFact,
     UnknownLocale,
     UnknownPurchase,
     UnknownReward,
@@ -105,7 +113,6 @@ from .events import (
     parse_event,
     parse_events,
 )
-from .gifts.eligibility import GiftNeed, GiftOption, gift_eligibility
 from .experiments.columns import LoadedOrders, LoadReport, OrderColumns
 from .experiments.compare import Comparison, compare
 from .experiments.people import (
@@ -120,6 +127,8 @@ from .experiments.plots import plot_comparison, plot_cost_by_family, plot_liabil
 from .experiments.redemption import RedemptionModel
 from .experiments.simulate import Simulation, simulate
 from .experiments.sources import load_orders
+from .facts import Fact
+from .gifts.eligibility import GiftNeed, GiftOption, gift_eligibility
 from .gifts.gift import CategorySample, FeedbackRequest, Gift, Stock
 from .gifts.order_rules import (
     CategoryGift,
@@ -154,6 +163,7 @@ from .goodwill.policy import (
     LateResponseStep,
     ResponseTime,
 )
+from .goodwill.tables import Band, BandTable, Range, Reduction
 from .limits import Budget, Cap, Period
 from .money import Money, Rounding, currency_exponent
 from .points.rules import (
@@ -241,6 +251,8 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "AnniversaryGift",
     "AnyOf",
     "Approval",
+    "Band",
+    "BandTable",
     "BelowMinimumBalance",
     "BirthdayGift",
     "Budget",
@@ -260,6 +272,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "ComplaintColumns",
     "ComplaintRecord",
     "Condition",
+    "ConditionNeverApplies",
     "CreditCompensation",
     "CurrencyMismatch",
     "Custom",
@@ -271,12 +284,16 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "EARLIEST_INSTANT",
     "EarnRule",
     "Effect",
+    "Elapsed",
     "EndOfMonthAfter",
     "EndOfQuarterAfter",
     "Event",
     "EventConflict",
     "EventRule",
     "Expiry",
+    "Fact",
+    "FactIs",
+    "FactTypeMismatch",
     "FeedbackRequest",
     "Finding",
     "FirstOrderGift",
@@ -299,11 +316,13 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "GoodwillPolicy",
     "GoodwillRule",
     "HasConsent",
+    "HasFact",
     "InCategory",
     "InTier",
     "Inactivity",
     "InsufficientPoints",
     "InvalidEvent",
+    "InvalidFact",
     "InvalidProgram",
     "InvalidState",
     "LATEST_INSTANT",
@@ -363,10 +382,12 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "PurchaseCountAtLeast",
     "PurchaseRecord",
     "QualificationPeriod",
+    "Range",
     "ReciprocityError",
     "RecordLine",
     "Redemption",
     "RedemptionModel",
+    "Reduction",
     "RefundShare",
     "RefusedEvent",
     "Replay",
@@ -387,9 +408,9 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "SeasonalGift",
     "SharedState",
     "SignUp",
-    "Statement",
     "SignUpColumns",
     "Simulation",
+    "Statement",
     "Stock",
     "SurpriseGift",
     "SyntheticShop",
@@ -406,6 +427,8 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "TierValidity",
     "TraceEntry",
     "TypicalActivity",
+    "UnknownCategory",
+    "UnknownFact",
     "UnknownLocale",
     "UnknownPurchase",
     "UnknownReward",

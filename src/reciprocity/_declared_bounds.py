@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ._bounds import (
     LATEST_INSTANT,
+    MAX_AMOUNT,
     MAX_FACTOR,
     MAX_HORIZON_DAYS,
     MAX_HORIZON_MONTHS,
@@ -80,7 +81,11 @@ def _check_value(owner: BaseModel, name: str, value: Any, where: str) -> None:
             problem = f"{where}={value:,} is more than the supported {bound:,} ({constant})"
             hint = "declare a smaller value"
     elif isinstance(value, Decimal):
-        if value.is_finite() and abs(value) > MAX_FACTOR:
+        if type(owner).__name__ == "Range":  # a band's bound on a fact (km, minutes, money)
+            if value.is_finite() and abs(value) > MAX_AMOUNT:
+                problem = f"{where}={value} is more than the supported {MAX_AMOUNT} (MAX_AMOUNT)"
+                hint = "declare a smaller bound"
+        elif value.is_finite() and abs(value) > MAX_FACTOR:
             problem = f"{where}={value} is more than the supported {MAX_FACTOR} (MAX_FACTOR)"
             hint = "declare a smaller factor"
     elif isinstance(value, datetime):

@@ -14,7 +14,17 @@ from ._engine import P_AMOUNT, P_CLOSED, P_RETURNED, Log, Member, Row, Trace, fr
 from ._stage import Check, Handler, Stage, run_due
 from .conditions import CompileContext
 from .errors import NotAwaitingApproval
-from .events import APPROVAL, KINDS, PROFILE, PURCHASE, RETURN, SIGNUP, ProfileUpdate, SignUp
+from .events import (
+    APPROVAL,
+    BUILTIN_CATEGORIES,
+    KINDS,
+    PROFILE,
+    PURCHASE,
+    RETURN,
+    SIGNUP,
+    ProfileUpdate,
+    SignUp,
+)
 from .gifts.stage import CompiledGifts
 from .goodwill.stage import CompiledGoodwill
 from .points.returns import line_record
@@ -97,10 +107,13 @@ def family_stages(program: Program, ctx: CompileContext,
 class Pipeline:
     """Every stage of a program, and one composed step function per event kind."""
 
-    __slots__ = ("dispatch", "points", "stages", "uses_shared")
+    __slots__ = ("categories", "dispatch", "facts", "points", "stages", "uses_shared")
 
     def __init__(self, program: Program) -> None:
-        ctx = CompileContext(program.currency, program.timezone)
+        ctx = CompileContext(program.currency, program.timezone, program.facts)
+        self.facts = ctx.facts
+        self.categories = frozenset(BUILTIN_CATEGORIES if program.goodwill is None
+                                    else program.goodwill.known_categories)
         self.points = CompiledPoints(program.points, ctx)
         self.stages: tuple[Stage, ...] = (
             self.points, *family_stages(program, ctx, self.points))

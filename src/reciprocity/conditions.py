@@ -16,21 +16,22 @@ Mind the precedence: ``&`` binds tighter than ``|``, and both tighter than ``==`
 Conditions are compiled once, when a :class:`~reciprocity.Program` is built, into plain
 functions; nothing interprets the tree per event.
 
-Imports: ``_model``, ``errors``, ``events`` and ``money``; ``_engine`` only for typing; no
-family.
+Imports: ``_condition_base``, ``_model``, ``events``, ``fact_conditions`` and ``money``;
+``_engine`` only for typing; no family.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
-from ._model import Frozen, NonEmptyStr, require_aware, require_in_range
-from .errors import InvalidProgram
+from ._condition_base import CompileContext, Predicate, _ConditionBase
+from ._model import NonEmptyStr, require_aware, require_in_range
 from .events import PURCHASE
+from .fact_conditions import Elapsed, FactIs, HasFact
 from .money import Money
 
 if TYPE_CHECKING:
@@ -42,74 +43,22 @@ __all__ = [
     "AmountOver",
     "AnyOf",
     "ChannelIs",
+    "CompileContext",
     "Condition",
     "During",
+    "Elapsed",
+    "FactIs",
     "HasConsent",
+    "HasFact",
     "InCategory",
     "InTier",
     "Not",
+    "Predicate",
     "PurchaseCountAtLeast",
     "all_of",
     "any_of",
     "not_",
 ]
-
-Predicate = Callable[["Member", "Row"], bool]
-
-
-class CompileContext:
-    """What a policy needs to know about its program when it is compiled."""
-
-    __slots__ = ("currency", "timezone")
-
-    def __init__(self, currency: str, timezone: str) -> None:
-        self.currency = currency
-        self.timezone = timezone
-
-    def check_money(self, value: Money, where: str) -> None:
-        """Refuse money in another currency than the program's."""
-        if value.currency != self.currency:
-            raise InvalidProgram(
-                f"{where}={value} is in {value.currency} but the program uses {self.currency}",
-                hint=f"write the amount in {self.currency}",
-            )
-
-
-class _ConditionBase(Frozen):
-    """Operators and the compile/describe protocol shared by every condition."""
-
-    _error_class: ClassVar[type[InvalidProgram]] = InvalidProgram
-
-    def __and__(self, other: object) -> AllOf:
-        if not isinstance(other, _ConditionBase):
-            return NotImplemented
-        return all_of(self, other)  # type: ignore[arg-type]
-
-    def __or__(self, other: object) -> AnyOf:
-        if not isinstance(other, _ConditionBase):
-            return NotImplemented
-        return any_of(self, other)  # type: ignore[arg-type]
-
-    def __invert__(self) -> Not:
-        return Not(condition=self)
-
-    def __bool__(self) -> bool:
-        raise TypeError(
-            "a condition has no truth value; combine conditions with & | ~, not and/or/not, "
-            "and test for presence with 'is not None'"
-        )
-
-    def describe(self) -> str:
-        """The condition in plain words, as a customer could read it."""
-        raise NotImplementedError
-
-    def compile(self, ctx: CompileContext) -> Predicate:
-        """Turn the declaration into a plain function ``(member, row) -> bool``."""
-        raise NotImplementedError
-
-    def __str__(self) -> str:
-        return self.describe()
-
 
 class Always(_ConditionBase):
     """True for every event.
@@ -143,6 +92,9 @@ class AmountOver(_ConditionBase):
             return f"order amount of at least {self.amount}"
         return f"order amount over {self.amount}"
 
+    def meets(self, ctx: CompileContext) -> frozenset[int] | None:
+        return frozenset({PURCHASE})
+
     def compile(self, ctx: CompileContext) -> Predicate:
         ctx.check_money(self.amount, "AmountOver.amount")
         limit = self.amount.amount
@@ -159,6 +111,9 @@ class ChannelIs(_ConditionBase):
 
     def describe(self) -> str:
         return "channel is " + " or ".join(self.channels)
+
+    def meets(self, ctx: CompileContext) -> frozenset[int] | None:
+        return frozenset({PURCHASE})
 
     def compile(self, ctx: CompileContext) -> Predicate:
         allowed = frozenset(self.channels)
@@ -291,6 +246,9 @@ class InCategory(_ConditionBase):
     def describe(self) -> str:
         return "order contains " + " or ".join(self.categories)
 
+    def meets(self, ctx: CompileContext) -> frozenset[int] | None:
+        return frozenset({PURCHASE})
+
     def compile(self, ctx: CompileContext) -> Predicate:
         wanted = frozenset(self.categories)
 
@@ -311,6 +269,10 @@ class AllOf(_ConditionBase):
     def describe(self) -> str:
         return " and ".join(_wrap(c, AnyOf) for c in self.conditions)
 
+    def leaves(self) -> Iterable[_ConditionBase]:
+        for condition in self.conditions:
+            yield from condition.leaves()
+
     def compile(self, ctx: CompileContext) -> Predicate:
         preds = tuple(c.compile(ctx) for c in self.conditions)
         if len(preds) == 2:
@@ -327,6 +289,10 @@ class AnyOf(_ConditionBase):
 
     def describe(self) -> str:
         return " or ".join(_wrap(c, AllOf) for c in self.conditions)
+
+    def leaves(self) -> Iterable[_ConditionBase]:
+        for condition in self.conditions:
+            yield from condition.leaves()
 
     def compile(self, ctx: CompileContext) -> Predicate:
         preds = tuple(c.compile(ctx) for c in self.conditions)
@@ -345,6 +311,9 @@ class Not(_ConditionBase):
     def describe(self) -> str:
         return f"not ({self.condition.describe()})"
 
+    def leaves(self) -> Iterable[_ConditionBase]:
+        yield from self.condition.leaves()
+
     def compile(self, ctx: CompileContext) -> Predicate:
         inner = self.condition.compile(ctx)
         return lambda member, row: not inner(member, row)
@@ -357,7 +326,7 @@ def _wrap(condition: _ConditionBase, other: type) -> str:
 
 Condition = Annotated[
     Always | AmountOver | ChannelIs | During | PurchaseCountAtLeast | HasConsent | InCategory
-    | InTier | AllOf | AnyOf | Not,
+    | InTier | FactIs | HasFact | AllOf | AnyOf | Not,
     Field(discriminator="type"),
 ]
 """Any condition; the ``type`` field picks the class."""
@@ -395,3 +364,8 @@ def any_of(*conditions: Condition) -> AnyOf:
 def not_(condition: Condition) -> Not:
     """The negation of ``condition``; the same as ``~condition``."""
     return Not(condition=condition)
+
+
+_ConditionBase._all_of = all_of
+_ConditionBase._any_of = any_of
+_ConditionBase._not = not_

@@ -7,7 +7,12 @@ working in code that does not know reciprocity::
      +-- InvalidEvent (ValueError)            an event failed validation at the edge
      |    +-- CurrencyMismatch                  money in a currency the program does not use
      |    +-- NaiveDatetime                     a datetime without a time zone
+     |    +-- InvalidFact                       a declared fact of the wrong type or value
+     |    +-- UnknownCategory                   a complaint category the program does not know
      +-- InvalidProgram (ValueError)          a policy or program failed validation
+     |    +-- UnknownFact                       a condition reads a fact nobody declared
+     |    +-- FactTypeMismatch                  a condition compares a fact with a wrong value
+     |    +-- ConditionNeverApplies             a condition reads what its events never carry
      +-- RefusedEvent (ValueError)            a valid event that the member's state cannot take
      |    +-- InsufficientPoints                a redemption costs more than the balance
      |    +-- BelowMinimumBalance               a redemption before the minimum balance
@@ -39,10 +44,13 @@ from __future__ import annotations
 
 __all__ = [
     "BelowMinimumBalance",
+    "ConditionNeverApplies",
     "CurrencyMismatch",
     "EventConflict",
+    "FactTypeMismatch",
     "InsufficientPoints",
     "InvalidEvent",
+    "InvalidFact",
     "InvalidProgram",
     "InvalidState",
     "LateEvent",
@@ -54,6 +62,8 @@ __all__ = [
     "ReturnExceedsPurchase",
     "StoreContention",
     "StoreError",
+    "UnknownCategory",
+    "UnknownFact",
     "UnknownLocale",
     "UnknownPurchase",
     "UnknownReward",
@@ -109,10 +119,41 @@ class NaiveDatetime(InvalidEvent):
     code = "naive-datetime"
 
 
+class InvalidFact(InvalidEvent):
+    """An event carries a fact the program declares, with the wrong type or value."""
+
+    code = "invalid-fact"
+
+
+class UnknownCategory(InvalidEvent):
+    """A complaint names a category that is neither built in nor declared by the program."""
+
+    code = "unknown-category"
+
+
 class InvalidProgram(ReciprocityError, ValueError):
     """A policy or program failed validation."""
 
     code = "invalid-program"
+
+
+class UnknownFact(InvalidProgram):
+    """A condition or table reads a fact that is neither an event field nor declared."""
+
+    code = "unknown-fact"
+
+
+class FactTypeMismatch(InvalidProgram):
+    """A condition compares a fact with a value (or an operator) its type does not take."""
+
+    code = "fact-type-mismatch"
+
+
+class ConditionNeverApplies(InvalidProgram):
+    """A condition reads facts that the events its rule meets never carry (an order amount
+    in a goodwill rule, which only meets complaints)."""
+
+    code = "condition-never-applies"
 
 
 class RefusedEvent(ReciprocityError, ValueError):

@@ -24,11 +24,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     Field,
     JsonValue,
+    StringConstraints,
     TypeAdapter,
     ValidationError,
     field_validator,
@@ -107,6 +108,8 @@ class Line(Frozen):
     quantity: int = Field(gt=0, le=MAX_QUANTITY)
     unit_price: Money
     """At least 0, and as fine as the minor unit with ``PRICE_EXTRA_PLACES`` more places."""
+    metadata: dict[str, JsonValue] = Field(default_factory=dict)
+    """A shop's own data about the line (``line.<name>`` facts read it)."""
 
     @field_validator("unit_price")
     @classmethod
@@ -207,8 +210,14 @@ ComplaintCategory = Literal[
     "late_delivery", "missing_item", "partial_delivery", "damaged", "not_as_described",
     "quality", "service", "other",
 ]
-"""What a complaint is about: ``late_delivery``, ``missing_item``, ``partial_delivery``,
-``damaged``, ``not_as_described``, ``quality``, ``service`` or ``other``."""
+"""The built-in complaint categories: ``late_delivery``, ``missing_item``,
+``partial_delivery``, ``damaged``, ``not_as_described``, ``quality``, ``service`` and
+``other``. A goodwill policy may declare more (``GoodwillPolicy.categories``)."""
+
+BUILTIN_CATEGORIES: tuple[str, ...] = get_args(ComplaintCategory)
+
+CategoryName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+"""A complaint category: lower-case letters, digits and ``_`` (``flight_cancelled``)."""
 
 
 class Complaint(_EventBase):
@@ -219,7 +228,8 @@ class Complaint(_EventBase):
 
     type: Literal["complaint"] = "complaint"
     order_id: Id | None = None
-    category: ComplaintCategory = "other"
+    category: CategoryName = "other"
+    """A built-in category, or one the program's goodwill policy declares."""
     severity: int = Field(default=1, ge=1, le=5)
     amount_affected: Money | None = None
     first_response_at: EdgeInstant | None = None

@@ -35,6 +35,7 @@ and the checks of ``tiers.check`` and ``points.stage``.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -58,9 +59,12 @@ from .errors import (
     InvalidProgram,
     MissingDependency,
     ReciprocityError,
+    UnknownCategory,
 )
 from .events import Complaint, Event, Purchase, PurchaseColumns, Return, parse_event
+from .facts import Fact, check_event_facts
 from .gifts.scheme import GiftScheme
+from .goodwill.check import check_tables
 from .goodwill.policy import GoodwillPolicy
 from .money import Money, validate_currency
 from .points.scheme import PointsAsCurrency, PointScheme
@@ -90,6 +94,8 @@ class Program(Frozen):
         tiers: the tier ladder (:class:`~reciprocity.TierLadder`), if any.
         gifts: gift triggers, budgets and stock (:class:`~reciprocity.GiftScheme`), if any.
         goodwill: compensation after a complaint (:class:`~reciprocity.GoodwillPolicy`).
+        facts: the shop's own facts its events carry (:class:`~reciprocity.Fact`), with their
+            types: conditions read them by name, and events carrying them are checked.
     """
 
     _error_class: ClassVar[type[ReciprocityError]] = InvalidProgram
@@ -103,6 +109,7 @@ class Program(Frozen):
     tiers: TierLadder | None = None
     gifts: GiftScheme | None = None
     goodwill: GoodwillPolicy | None = None
+    facts: tuple[Fact, ...] = ()
 
     _pipeline: Pipeline = PrivateAttr()
 
@@ -235,7 +242,8 @@ class Program(Frozen):
         >>> seed_program().check()
         []
         """
-        return check_program(self, typical=typical, max_first_share=max_first_share)
+        findings = check_program(self, typical=typical, max_first_share=max_first_share)
+        return findings + check_tables(self)
 
     # -- the engine ---------------------------------------------------------------------
     def _state_for(self, state: MemberState | None, event: Event) -> MemberState:
@@ -264,6 +272,14 @@ class Program(Frozen):
         They do not depend on the families a program has: money in another currency is
         refused whether or not a policy would read it.
         """
+        check_event_facts(event, self._pipeline.facts, self.currency)
+        if isinstance(event, Complaint) and event.category not in self._pipeline.categories:
+            known = sorted(self._pipeline.categories)
+            near = difflib.get_close_matches(event.category, known, n=1)
+            raise UnknownCategory(
+                f"Complaint.category={event.category!r} is not a category of this program"
+                + (f" (did you mean {near[0]!r}?)" if near else ""),
+                hint=f"use one of {', '.join(known)}, or declare it in GoodwillPolicy.categories")
         if isinstance(event, Purchase):
             check_purchase_currency(event, self.currency)
         elif isinstance(event, Complaint | Return):

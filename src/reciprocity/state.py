@@ -157,6 +157,8 @@ class ComplaintRecord(_StateModel):
         "budget_used_up", "nothing_left",
     ] | None = None
     """Why it got no compensation, when it got none before any approval."""
+    key: str | None = None
+    """The values of the goodwill policy's ``duplicate_key`` facts, when it declares one."""
 
 
 class GoodwillGrant(_StateModel):

@@ -197,33 +197,41 @@ class GoodwillAssessment(Stage):
             return f"condition not met: {rule.rule.when.describe()}"
         return None
 
-    def _offer(self, rule: _Rule, facts: _Facts) -> _Offer | None:
-        """The rule's value for this complaint after every step and bound, or ``None`` when
-        its percent has no base. Every step is monotone in the value it is given."""
+    def _offer(self, m: Member, row: Row, rule: _Rule, facts: _Facts) -> _Offer | str:
+        """The rule's value for this complaint after every step and bound, or why it has
+        none (a percentage without a base, no band that covers the case). Every step is
+        monotone in the value it is given."""
         notes: list[str] = []
         if rule.past_window is not None:
             notes.append(f"goodwill return {_plural(facts.days_past or 0, 'day')} after the "
                          f"{self.policy.return_window_days}-day return window")
         pv = self.point_value
         amount = _ZERO
-        if rule.percent is not None:
-            base = facts.kept if rule.base_of == "order" else (
-                facts.affected if facts.affected is not None else facts.kept)
-            if base is None:
-                return None
-            amount = rule.percent_rounding.apply(base * rule.percent / _HUNDRED, self.exp)
-            what = "the order value" if rule.base_of == "order" or facts.affected is None \
-                else "the amount affected"
-            notes.append(f"{num(rule.percent)} % of {what} {Money(base, self.currency)}")
-        elif rule.fixed is not None:
+        base: Decimal | None = None
+        factor = facts.factor
+        reductions: list[str] = []
+        payout = rule.payout
+        if payout is not None:
+            base, words = payout.base(row, facts.kept, facts.affected)
+            found, more, why = payout.amount(row, base, words)
+            if found is None:
+                if why is not None and why.startswith("needs the order value"):
+                    why = ("needs the order's value or the amount affected, and the complaint "
+                           "has neither")
+                return why or "no amount applies"
+            amount = found
+            notes += more
+            reduction, reductions = payout.reduce(m, row)
+            factor = factor * reduction
+        elif rule.fixed is not None:  # a gift
             amount = rule.fixed
         steps = len(notes)
-        factor = facts.factor
         if rule.factors is not None:
             severity_factor = rule.factors[facts.severity - 1]
             if severity_factor != 1:
                 notes.append(f"x{num(severity_factor)} for severity {facts.severity}")
             factor = factor * severity_factor
+        notes += reductions
         notes += facts.notes
         points: int | None = None
         if rule.points is not None:
@@ -235,6 +243,14 @@ class GoodwillAssessment(Stage):
             if rule.max is not None and value > rule.max.amount:
                 value = rule.max.amount
                 notes.append(f"at most {rule.max} by this rule")
+            if rule.max_percent is not None:
+                if base is None:
+                    return "is bounded by a share of its base, and the complaint gives no base"
+                cap = Rounding.DOWN.apply(base * rule.max_percent / _HUNDRED, self.exp)
+                if value > cap:
+                    value = cap
+                    notes.append(f"at most {num(rule.max_percent)} % of the base "
+                                 f"{Money(base, self.currency)} by this rule")
         for left, note in facts.limits:
             if value > left:
                 if points is not None:
@@ -244,6 +260,10 @@ class GoodwillAssessment(Stage):
                 else:
                     value = Rounding.DOWN.apply(left, self.exp)
                 notes.append(f"cut to {self._worth_of(rule.kind, value, points)}: {note}")
+        if rule.minimum is not None and 0 < value < rule.minimum.amount:
+            notes.append(f"{Money(value, self.currency)} is below the minimum payout of "
+                         f"{rule.minimum}")
+            value = _ZERO
         return _Offer(rule, value, points, notes, steps)
 
     def _needs_approval(self, offer: _Offer, over_budget: Decimal | None) -> str | None:
@@ -266,7 +286,7 @@ class GoodwillAssessment(Stage):
         if hot.pending:
             text += f", {len(hot.pending)} waiting for approval"
         return text + (f"; last: {last[C_ID]} of {when} "
-                       f"({CATEGORY_WORDS.get(last[C_CATEGORY], last[C_CATEGORY])}, "
+                       f"({CATEGORY_WORDS[last[C_CATEGORY]]}, "
                        f"{last[C_OUTCOME].replace('_', ' ')})")
 
     def _worth(self, offer: _Offer) -> str:

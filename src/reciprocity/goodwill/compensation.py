@@ -21,6 +21,7 @@ from pydantic import Field, model_validator
 from .._model import Frozen, NonEmptyStr
 from ..errors import InvalidProgram
 from ..money import Money, Rounding
+from .tables import BandTable, Reduction
 
 __all__ = [
     "Compensation",
@@ -77,46 +78,79 @@ class PointsCompensation(_Policy):
 
 
 class _Amount(_Policy):
-    """A money compensation: a fixed ``value``, or ``percent`` of a base with a ``max``."""
+    """A money compensation: a fixed ``value``, ``percent`` of a base, or a band ``table``;
+    optionally reduced, bounded by ``max`` and ``max_percent`` of the base, and never below
+    a ``minimum`` payout."""
 
     value: Money | None = None
     """A fixed amount."""
     percent: Decimal | None = Field(default=None, gt=0, le=100, allow_inf_nan=False)
     """A share of ``of``, in percent (``10`` is 10 %)."""
-    of: Literal["order", "affected"] = "order"
-    """The base of ``percent``: what is left of the order's value (after returns), or the
-    complaint's ``amount_affected`` (the order's value when the complaint gives none)."""
+    table: BandTable | None = None
+    """An amount looked up by the facts of the case (money, or a percentage of ``of``)."""
+    of: NonEmptyStr = "order"
+    """The base of a percentage: ``"order"``, what is left of the order's value (after
+    returns); ``"affected"``, the complaint's ``amount_affected`` (the order's value when the
+    complaint gives none); or the name of a money fact (the fare paid)."""
+    each: NonEmptyStr | None = None
+    """An ``items`` fact: the table is looked up for each item (its facts first, then the
+    complaint's), and the amounts add up under one ``max`` (a season ticket's delays)."""
+    reductions: tuple[Reduction, ...] = ()
+    """Factors below 1 when their conditions hold; they multiply."""
     max: Money | None = None
-    """At most this much, for a ``percent`` compensation."""
+    """At most this much, for a ``percent`` or ``table`` compensation."""
+    max_percent: Decimal | None = Field(default=None, gt=0, allow_inf_nan=False)
+    """At most this share of the base, in percent."""
+    minimum: Money | None = None
+    """A payout below this is not made (nothing is paid)."""
     rounding: Rounding = Rounding.HALF_UP
-    """How ``percent`` of the base is rounded to the currency's minor unit."""
+    """How a percentage of the base is rounded to the currency's minor unit."""
 
     _noun: ClassVar[str] = "amount"
 
     @model_validator(mode="after")
     def _one_way(self) -> _Amount:
-        if (self.value is None) == (self.percent is None):
-            raise ValueError("give either value or percent, not both and not neither")
+        if sum(x is not None for x in (self.value, self.percent, self.table)) != 1:
+            raise ValueError("give either value or percent or table: one of them, not both and not "
+                             "neither")
         if self.value is not None and self.value.amount <= 0:
             raise ValueError(f"value={self.value} must be more than zero")
-        if self.max is not None:
-            if self.percent is None:
-                raise ValueError("max only bounds a percent compensation; leave it out")
-            if self.max.amount <= 0:
-                raise ValueError(f"max={self.max} must be more than zero")
+        for name in ("max", "minimum"):
+            bound = getattr(self, name)
+            if bound is not None and bound.amount <= 0:
+                raise ValueError(f"{name}={bound} must be more than zero")
+        if self.max is not None and self.value is not None:
+            raise ValueError("max only bounds a percent or table compensation; leave it out")
+        if self.each is not None and self.table is None:
+            raise ValueError("each looks a table up per item; give a table")
+        if self.max is not None and self.minimum is not None and self.minimum > self.max:
+            raise ValueError(f"minimum={self.minimum} is above max={self.max}")
         return self
 
     def _base_words(self) -> str:
-        return ("the order value" if self.of == "order"
-                else "the amount affected")
+        return {"order": "the order value", "affected": "the amount affected"}.get(
+            self.of, f"the {self.of.replace('_', ' ')}")
 
     def _amount_words(self) -> str:
         if self.value is not None:
-            return f"a {self.value} {self._noun}"
-        assert self.percent is not None
-        text = f"a {self._noun} of {num(self.percent)} % of {self._base_words()}"
+            text = f"a {self.value} {self._noun}"
+        elif self.percent is not None:
+            text = f"a {self._noun} of {num(self.percent)} % of {self._base_words()}"
+        else:
+            assert self.table is not None
+            each = "" if self.each is None else \
+                f" for each of the {self.each.replace('_', ' ')}, added up"
+            text = f"a {self._noun} {self.table.describe(self._base_words())}{each}"
+        text += "".join(f", {r.describe()}" for r in self.reductions)
+        bounds = []
         if self.max is not None:
-            text += f" (at most {self.max})"
+            bounds.append(f"at most {self.max}")
+        if self.max_percent is not None:
+            bounds.append(f"at most {num(self.max_percent)} % of {self._base_words()}")
+        if bounds:
+            text += f" ({', '.join(bounds)})"
+        if self.minimum is not None:
+            text += f"; nothing below {self.minimum}"
         return text
 
     def describe(self) -> str:
@@ -125,7 +159,10 @@ class _Amount(_Policy):
 
     def money(self) -> tuple[Money, ...]:
         """Every amount declared here (for the program's currency check)."""
-        return tuple(x for x in (self.value, self.max) if x is not None)
+        found = [x for x in (self.value, self.max, self.minimum) if x is not None]
+        if self.table is not None:
+            found += [b.value for b in self.table.bands if b.value is not None]
+        return tuple(found)
 
 
 class VoucherCompensation(_Amount):

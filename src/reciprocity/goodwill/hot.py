@@ -15,14 +15,17 @@ from decimal import Decimal
 from typing import Any
 
 from ..conditions import CompileContext
+from ..events import COMPLAINT
 from ..money import Money, Rounding
+from .compensation import _Amount
+from .payout import Payout
 from .policy import GoodwillRule
 
 __all__ = ["GoodwillState"]
 
 
 # complaint record slots (a list: the outcome changes when an approval arrives)
-C_ID, C_AT, C_ORDER, C_CATEGORY, C_SEVERITY, C_OUTCOME, C_RULE, C_DUP, C_CAUSE = range(9)
+C_ID, C_AT, C_ORDER, C_CATEGORY, C_SEVERITY, C_OUTCOME, C_RULE, C_DUP, C_CAUSE, C_KEY = range(10)
 # grant tuple slots
 (G_CID, G_RULE, G_KIND, G_VALUE, G_POINTS, G_DECIDED, G_GRANTED, G_ORDER, G_CODE, G_GIFT,
  G_EXPIRES, G_BY) = range(12)
@@ -34,6 +37,7 @@ _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
 _HOUR = timedelta(hours=1)
+_COMPLAINTS = frozenset({COMPLAINT})
 
 
 def _plural(n: int, word: str = "point") -> str:
@@ -43,7 +47,7 @@ def _plural(n: int, word: str = "point") -> str:
 class GoodwillState:
     """A member's goodwill history while a program works on it (``m.goodwill``)."""
 
-    __slots__ = ("by_id", "complaints", "grants", "pending", "topics")
+    __slots__ = ("by_id", "complaints", "grants", "keys", "pending", "topics")
 
     def __init__(self) -> None:
         self.complaints: list[list[Any]] = []
@@ -52,6 +56,8 @@ class GoodwillState:
         self.pending: dict[str, tuple[Any, ...]] = {}
         self.topics: dict[tuple[str, str], str] = {}
         """(order id, category) -> the first complaint about it, to spot duplicates."""
+        self.keys: dict[str, str] = {}
+        """A declared duplicate key's values -> the first complaint with them."""
 
     def add(self, record: list[Any]) -> None:
         self.complaints.append(record)
@@ -59,6 +65,9 @@ class GoodwillState:
         order = record[C_ORDER]
         if order is not None and record[C_CAUSE] != "unknown_order" and record[C_DUP] is None:
             self.topics.setdefault((order, record[C_CATEGORY]), record[C_ID])
+        key = record[C_KEY]
+        if key is not None and record[C_CAUSE] != "unknown_order" and record[C_DUP] is None:
+            self.keys.setdefault(key, record[C_ID])
 
     def committed(self) -> list[tuple[datetime, Decimal, str | None]]:
         """(decided at, value, order id) of every grant and pending approval."""
@@ -71,8 +80,9 @@ class _Rule:
     """A declared rule with its criteria turned into plain values, once."""
 
     __slots__ = ("approval", "base_of", "categories", "comp", "factors", "fixed", "id", "kind",
-                 "late", "max", "min_order", "min_severity", "past_window", "percent",
-                 "percent_rounding", "points", "pred", "rule", "tiers")
+                 "late", "max", "max_percent", "min_order", "min_severity", "minimum",
+                 "past_window", "payout", "percent", "percent_rounding", "points", "pred",
+                 "rule", "tiers")
 
     def __init__(self, rule: GoodwillRule, ctx: CompileContext) -> None:
         self.rule = rule
@@ -95,8 +105,15 @@ class _Rule:
         self.tiers = frozenset(rule.tiers) or None
         self.past_window = rule.past_return_window
         self.late = rule.late_response
-        self.pred = None if rule.when is None else rule.when.compile(ctx)
+        self.pred = None if rule.when is None else ctx.compile_for(
+            rule.when, _COMPLAINTS, f"goodwill rule {rule.id!r} when")
         self.approval = rule.approval
+        self.payout: Payout | None = None
+        self.max_percent: Decimal | None = getattr(comp, "max_percent", None)
+        minimum = getattr(comp, "minimum", None)
+        self.minimum: Money | None = minimum
+        if isinstance(comp, _Amount):
+            self.payout = Payout(comp, ctx, f"goodwill rule {rule.id!r} compensation")
 
 
 class _Facts:

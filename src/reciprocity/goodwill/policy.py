@@ -43,6 +43,7 @@ Imports: the core's models and ``compensation``; never a compiled stage.
 
 from __future__ import annotations
 
+import difflib
 from decimal import Decimal
 from typing import Literal
 
@@ -50,7 +51,7 @@ from pydantic import Field, model_validator
 
 from .._model import NonEmptyStr
 from ..conditions import Condition
-from ..events import ComplaintCategory
+from ..events import BUILTIN_CATEGORIES, CategoryName
 from ..limits import Budget, Cap
 from ..money import Money, Rounding
 from .compensation import (
@@ -71,12 +72,19 @@ __all__ = [
     "ResponseTime",
 ]
 
-CATEGORY_WORDS: dict[str, str] = {
+class _Words(dict[str, str]):
+    """Category words; a shop's own category reads as its name with spaces."""
+
+    def __missing__(self, key: str) -> str:
+        return key.replace("_", " ")
+
+
+CATEGORY_WORDS: dict[str, str] = _Words({
     "late_delivery": "late delivery", "missing_item": "missing item",
     "partial_delivery": "partial delivery", "damaged": "damaged item",
     "not_as_described": "not as described", "quality": "quality", "service": "service",
     "other": "other",
-}
+})
 """Complaint categories in words, for descriptions and reasons."""
 
 # ---------------------------------------------------------------------------------------
@@ -117,7 +125,7 @@ class GoodwillRule(_Policy):
 
     id: NonEmptyStr
     compensation: Compensation
-    categories: tuple[ComplaintCategory, ...] = ()
+    categories: tuple[CategoryName, ...] = ()
     min_severity: int = Field(default=1, ge=1, le=5)
     by_severity: tuple[Factor, Factor, Factor, Factor, Factor] | None = None
     min_order_value: Money | None = None
@@ -317,7 +325,13 @@ class GoodwillPolicy(_Policy):
             ``"refer_to_service"``, ``"no_compensation"``, or ``"ignore_order"`` (handle it
             as a complaint without an order).
         on_returned_order: a complaint about an order returned in full.
-        on_duplicate: a second complaint about the same order and category.
+        on_duplicate: a second complaint about the same order and category (or with the
+            same ``duplicate_key``).
+        categories: complaint categories of the shop's own, beside the built-in ones
+            (``flight_cancelled``); a complaint or a rule naming another is refused.
+        duplicate_key: facts of a complaint that identify one claim (``passenger_id``,
+            ``flight``): a complaint with the same values as an earlier one is a duplicate,
+            whatever its category or order. Empty: the order and the category.
 
     >>> from reciprocity import Money, Period
     >>> policy = GoodwillPolicy(
@@ -349,9 +363,28 @@ class GoodwillPolicy(_Policy):
     on_unknown_order: UnknownOrderOutcome = "refer_to_service"
     on_returned_order: Outcome = "no_compensation"
     on_duplicate: Outcome = "no_compensation"
+    categories: tuple[CategoryName, ...] = ()
+    duplicate_key: tuple[NonEmptyStr, ...] = ()
+
+    @property
+    def known_categories(self) -> tuple[str, ...]:
+        """The built-in complaint categories, then the declared ones."""
+        return BUILTIN_CATEGORIES + tuple(
+            c for c in self.categories if c not in BUILTIN_CATEGORIES)
 
     @model_validator(mode="after")
     def _consistent(self) -> GoodwillPolicy:
+        known = self.known_categories
+        for rule in self.rules:
+            for category in rule.categories:
+                if category not in known:
+                    near = difflib.get_close_matches(category, known, n=1)
+                    raise ValueError(
+                        f"rule {rule.id!r} covers category {category!r}, which is neither "
+                        "built in nor declared in categories"
+                        + (f" (did you mean {near[0]!r}?)" if near else ""))
+        if len(set(self.duplicate_key)) != len(self.duplicate_key):
+            raise ValueError(f"duplicate_key={self.duplicate_key} names a fact twice")
         seen: set[str] = set()
         for rule in self.rules:
             if rule.id in seen:
@@ -412,9 +445,11 @@ class GoodwillPolicy(_Policy):
         words = {"no_compensation": "no compensation",
                  "refer_to_service": "referred to the service team",
                  "ignore_order": "handled as a complaint without an order"}
+        same = ("same order and category" if not self.duplicate_key else "same "
+                + ", ".join(k.replace("_", " ") for k in self.duplicate_key))
         lines.append(
             f"A complaint about an unknown order is {words[self.on_unknown_order]}; about an "
-            f"order returned in full, {words[self.on_returned_order]}; a duplicate (same order "
-            f"and category), {words[self.on_duplicate]}."
+            f"order returned in full, {words[self.on_returned_order]}; a duplicate ({same}), "
+            f"{words[self.on_duplicate]}."
         )
         return lines

@@ -56,7 +56,7 @@ def _hours(delay: timedelta) -> str:
 
 
 def _about(cid: str, order_id: str | None, category: str) -> str:
-    words = CATEGORY_WORDS.get(category, category)
+    words = CATEGORY_WORDS[category]
     if order_id is None:
         return f" {cid} ({words})"
     return f" {cid} about order {order_id} ({words})"

@@ -22,6 +22,7 @@ stage only for typing (points are granted through it). ``reciprocity._pipeline``
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -32,8 +33,15 @@ from dateutil.relativedelta import relativedelta
 from .._engine import P_AMOUNT, P_RETURNED, Log, Member, Row, Trace
 from .._stage import Check, Handler
 from ..conditions import CompileContext
-from ..errors import CurrencyMismatch, InvalidEvent, InvalidProgram, NotAwaitingApproval
+from ..errors import (
+    ConditionNeverApplies,
+    CurrencyMismatch,
+    InvalidEvent,
+    InvalidProgram,
+    NotAwaitingApproval,
+)
 from ..events import APPROVAL, COMPLAINT, Approval, Complaint
+from ..facts import MISSING
 from ..money import Money, Rounding, currency_exponent
 from ..state import (
     ComplaintRecord,
@@ -49,6 +57,7 @@ from .hot import (
     C_CAUSE,
     C_DUP,
     C_ID,
+    C_KEY,
     C_ORDER,
     C_OUTCOME,
     C_RULE,
@@ -118,6 +127,28 @@ class CompiledGoodwill(GoodwillAssessment):
         self.rules = tuple(_Rule(rule, ctx) for rule in policy.rules)
         self.rounding: Rounding = policy.rounding
         self.uses_shared = policy.budget is not None
+        self.dup_key = [self._key_fact(ctx, name) for name in policy.duplicate_key]
+        self.dup_words = None if not policy.duplicate_key else " and ".join(
+            name.replace("_", " ") for name in policy.duplicate_key)
+
+    @staticmethod
+    def _key_fact(ctx: CompileContext, name: str) -> Any:
+        fact = ctx.fact(name, "GoodwillPolicy.duplicate_key")
+        if COMPLAINT not in fact.kinds or fact.on_lines or fact.type == "items":
+            raise ConditionNeverApplies(
+                f"GoodwillPolicy.duplicate_key names {name!r}, which a complaint does not "
+                "carry as one value", hint="key duplicates by fields of the complaint or "
+                "declared facts in its metadata")
+        return fact.get
+
+    def _key(self, row: Row) -> str | None:
+        """The complaint's duplicate key, or ``None`` without one (or without its facts)."""
+        if not self.dup_key:
+            return None
+        values = [get(row) for get in self.dup_key]
+        if any(value is MISSING for value in values):
+            return None
+        return json.dumps([str(value) for value in values])
 
     @staticmethod
     def _point_value(policy: GoodwillPolicy, points: CompiledPoints) -> Decimal | None:
@@ -155,7 +186,7 @@ class CompiledGoodwill(GoodwillAssessment):
         hot = GoodwillState()
         for c in history.complaints:
             hot.add([c.id, c.at, c.order_id, c.category, c.severity, c.outcome, c.rule_id,
-                     c.duplicate_of, c.cause])
+                     c.duplicate_of, c.cause, c.key])
         hot.grants = [
             (g.complaint_id, g.rule_id, g.kind, g.value.amount, g.points, g.decided_at,
              g.granted_at, g.order_id, g.code, g.gift, g.expires_at, g.approved_by)
@@ -181,7 +212,7 @@ class CompiledGoodwill(GoodwillAssessment):
             complaints=tuple(
                 record(id=c[C_ID], at=c[C_AT], order_id=c[C_ORDER], category=c[C_CATEGORY],
                        severity=c[C_SEVERITY], outcome=c[C_OUTCOME], rule_id=c[C_RULE],
-                       duplicate_of=c[C_DUP], cause=c[C_CAUSE])
+                       duplicate_of=c[C_DUP], cause=c[C_CAUSE], key=c[C_KEY])
                 for c in hot.complaints),
             grants=tuple(
                 grant(complaint_id=g[G_CID], rule_id=g[G_RULE], kind=g[G_KIND],
@@ -249,7 +280,7 @@ class CompiledGoodwill(GoodwillAssessment):
         order_id = event.order_id
         category = event.category
         record: list[Any] = [cid, at, order_id, category, event.severity, "no_compensation",
-                             None, None, None]
+                             None, None, None, self._key(row)]
         if trace is not None and hot.complaints:
             trace.append(("goodwill", "note", self._history(m, hot)))
         purchase = None if order_id is None else m.purchases.get(order_id)
@@ -268,15 +299,20 @@ class CompiledGoodwill(GoodwillAssessment):
             self._close(m, hot, record, policy.on_returned_order,
                         f"order {order_id} was returned in full", log, trace)
             return
-        first = None if order_id is None else hot.topics.get((order_id, category))
+        if self.dup_words is not None:
+            first = None if record[C_KEY] is None else hot.keys.get(record[C_KEY])
+            same = f"with the same {self.dup_words}"
+        else:
+            first = None if order_id is None else hot.topics.get((order_id, category))
+            same = "about the same order and problem"
         if first is not None:
             record[C_DUP] = first
             record[C_CAUSE] = "duplicate"
             earlier = hot.by_id[first]
             when = earlier[C_AT].astimezone(self.zone).strftime("%Y-%m-%d")
             self._close(m, hot, record, policy.on_duplicate,
-                        f"it repeats complaint {first} of {when} about the same order and "
-                        f"problem ({earlier[C_OUTCOME].replace('_', ' ')})", log, trace)
+                        f"it repeats complaint {first} of {when} {same} "
+                        f"({earlier[C_OUTCOME].replace('_', ' ')})", log, trace)
             return
         facts = self._facts(m, hot, event, at, purchase)
         blocked, over_budget = self._limits(m, hot, facts)
@@ -292,11 +328,10 @@ class CompiledGoodwill(GoodwillAssessment):
                 if trace is not None:
                     trace.append((rule.id, "skipped", why_not))
                 continue
-            offer = self._offer(rule, facts)
-            if offer is None:
+            offer = self._offer(m, row, rule, facts)
+            if isinstance(offer, str):
                 if trace is not None:
-                    trace.append((rule.id, "skipped", "needs the order's value or the amount "
-                                  "affected, and the complaint has neither"))
+                    trace.append((rule.id, "skipped", offer))
                 continue
             offers.append(offer)
             if best is None or offer.value > best.value:

@@ -174,7 +174,8 @@ class CompiledPoints(ReturnStage):
                       and not rule.caps)
             limit = (rule.min_amount.amount if isinstance(rule, PointsPerPurchase)
                      and rule.min_amount is not None else None)
-            pred = None if rule.when is None else rule.when.compile(self.ctx)
+            pred = None if rule.when is None else self.ctx.compile_for(
+                rule.when, frozenset({PURCHASE}), f"earn rule {rule.id!r} when")
             rules.append((rule.id, "/" + rule.id,
                           rule.points if isinstance(rule, PointsPerPurchase) else 0,
                           limit, isinstance(rule, PointsPerPurchase) and rule.inclusive,

@@ -232,7 +232,7 @@ def thresholds(currency: str, high: int = 200) -> st.SearchStrategy[Money]:
 
 def conditions(
     currency: str = "EUR", *, start: datetime = DEFAULT_START, end: datetime = DEFAULT_END,
-    max_leaves: int = 5, tiers: Sequence[str] = (),
+    max_leaves: int = 5, tiers: Sequence[str] = (), purchases: bool = True,
 ) -> st.SearchStrategy[Condition]:
     """Conditions from the whole catalogue, combined with ``&``, ``|``, ``~`` and combinators.
 
@@ -242,6 +242,9 @@ def conditions(
         end: latest bound of a :class:`~reciprocity.During` window.
         max_leaves: most leaf conditions in one tree.
         tiers: tier ids :class:`~reciprocity.InTier` may name; no ``InTier`` when empty.
+        purchases: also draw conditions only a purchase can meet (``AmountOver``,
+            ``ChannelIs``, ``InCategory``); ``False`` for a goodwill rule, which meets
+            complaints only.
 
     Most conditions drawn are trees (``&``, ``|``, ``~``); the tiers given appear in their
     leaves. Seeded, this finds the same one on every run:
@@ -252,12 +255,12 @@ def conditions(
     ...      random=Random(0)).describe()
     'member tier is gold'
     """
-    return _conditions(currency, start, end, max_leaves, tuple(tiers))
+    return _conditions(currency, start, end, max_leaves, tuple(tiers), purchases)
 
 
 @cache
 def _conditions(currency: str, start: datetime, end: datetime, max_leaves: int,
-                tiers: tuple[str, ...]) -> st.SearchStrategy[Condition]:
+                tiers: tuple[str, ...], purchases: bool = True) -> st.SearchStrategy[Condition]:
     bound = aware_datetimes(start, end)
     window = st.tuples(bound, bound).map(
         lambda pair: sorted(pair, key=lambda at: at.astimezone(UTC)))
@@ -274,6 +277,8 @@ def _conditions(currency: str, start: datetime, end: datetime, max_leaves: int,
         st.builds(InCategory, categories=st.lists(st.sampled_from(CATEGORIES), min_size=1,
                                                   max_size=2, unique=True).map(tuple)),
     ]
+    if not purchases:
+        options = [options[0], options[3], options[4], options[5]]
     if tiers:
         options.append(st.builds(InTier, tiers=st.lists(
             st.sampled_from(tiers), min_size=1, max_size=2, unique=True).map(tuple)))

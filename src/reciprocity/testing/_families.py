@@ -418,7 +418,7 @@ def _goodwill_rule(draw: st.DrawFn, rule_id: str, currency: str,
         tiers=draw(_subset(tiers, 1)) if tiers and draw(sparse) == 0 else (),
         past_return_window=draw(st.integers(1, 60)) if draw(sparse) == 0 else None,
         late_response=draw(st.booleans()) if draw(sparse) == 0 else None,
-        when=draw(conditions(currency, max_leaves=2, tiers=tiers))
+        when=draw(conditions(currency, max_leaves=2, tiers=tiers, purchases=False))
         if draw(sparse) == 0 else None,
         approval=draw(st.integers(0, 2)) == 0,
     )

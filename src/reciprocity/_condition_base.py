@@ -1,0 +1,128 @@
+"""The base every condition shares: operators, the compile protocol, and what a program
+tells a condition when it is compiled (:class:`CompileContext`).
+
+``reciprocity.conditions`` holds the catalogue and the ``Condition`` union;
+``reciprocity.fact_conditions`` the conditions over facts. Both build on this module, so the
+union can name every condition without an import cycle.
+
+Imports: ``_model``, ``errors``, ``events``, ``facts`` and ``money``; ``_engine`` and
+``conditions`` only for typing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, ClassVar
+
+from ._model import Frozen
+from .errors import ConditionNeverApplies, InvalidProgram
+from .facts import KIND_NAMES, Fact, Resolved, declared_facts, resolve
+from .money import Money
+
+if TYPE_CHECKING:
+    from ._engine import Member, Row
+    from .conditions import AllOf, AnyOf, Not
+
+__all__ = ["CompileContext", "Predicate"]
+
+Predicate = Callable[["Member", "Row"], bool]
+
+
+class CompileContext:
+    """What a policy needs to know about its program when it is compiled: the currency,
+    the time zone and the declared facts."""
+
+    __slots__ = ("currency", "facts", "timezone")
+
+    def __init__(self, currency: str, timezone: str, facts: Iterable[Fact] = ()) -> None:
+        self.currency = currency
+        self.timezone = timezone
+        self.facts: Mapping[str, Fact] = declared_facts(facts)
+
+    def check_money(self, value: Money, where: str) -> None:
+        """Refuse money in another currency than the program's."""
+        if value.currency != self.currency:
+            raise InvalidProgram(
+                f"{where}={value} is in {value.currency} but the program uses {self.currency}",
+                hint=f"write the amount in {self.currency}",
+            )
+
+    def fact(self, name: str, where: str) -> Resolved:
+        """Resolve a fact name (an event field or a declared fact); unknown ones are refused."""
+        return resolve(name, self.facts, self.currency, where)
+
+    def compile_for(self, condition: _ConditionBase, kinds: frozenset[int],
+                    where: str) -> Predicate:
+        """Compile ``condition`` for a rule that only meets events of ``kinds``.
+
+        Every part of it must be able to hold for one of them: a condition on an order's
+        amount in a goodwill rule (which meets complaints) would never hold.
+
+        Raises:
+            ConditionNeverApplies: naming the part and the events it needs.
+        """
+        for leaf in condition.leaves():
+            try:
+                can = leaf.meets(self)
+            except InvalidProgram as exc:
+                raise type(exc)(f"{where}: {exc.message}", hint=exc.hint) from None
+            if can is not None and not can & kinds:
+                needs = " or ".join(KIND_NAMES[k] for k in sorted(can))
+                meets = " or ".join(KIND_NAMES[k] for k in sorted(kinds))
+                raise ConditionNeverApplies(
+                    f"{where}: {leaf.describe()!r} needs {needs} events, but this rule only "
+                    f"meets {meets} events, so it could never hold",
+                    hint="read a fact the rule's events carry (a complaint's own fields or "
+                    "its metadata), or move the condition to a rule of the right family",
+                )
+        return condition.compile(self)
+
+
+class _ConditionBase(Frozen):
+    """Operators and the compile/describe protocol shared by every condition."""
+
+    _error_class: ClassVar[type[InvalidProgram]] = InvalidProgram
+
+    # ``reciprocity.conditions`` sets these when it defines the combinations.
+    _all_of: ClassVar[Callable[..., AllOf]]
+    _any_of: ClassVar[Callable[..., AnyOf]]
+    _not: ClassVar[Callable[..., Not]]
+
+    def __and__(self, other: object) -> AllOf:
+        if not isinstance(other, _ConditionBase):
+            return NotImplemented
+        return _ConditionBase._all_of(self, other)
+
+    def __or__(self, other: object) -> AnyOf:
+        if not isinstance(other, _ConditionBase):
+            return NotImplemented
+        return _ConditionBase._any_of(self, other)
+
+    def __invert__(self) -> Not:
+        return _ConditionBase._not(self)
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "a condition has no truth value; combine conditions with & | ~, not and/or/not, "
+            "and test for presence with 'is not None'"
+        )
+
+    def describe(self) -> str:
+        """The condition in plain words, as a customer could read it."""
+        raise NotImplementedError
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        """Turn the declaration into a plain function ``(member, row) -> bool``."""
+        raise NotImplementedError
+
+    def meets(self, ctx: CompileContext) -> frozenset[int] | None:
+        """The event kinds this condition can hold for; ``None`` for any."""
+        return None
+
+    def leaves(self) -> Iterable[_ConditionBase]:
+        """Every condition inside this one that is not a combination (``&`` ``|`` ``~``)."""
+        yield self
+
+    def __str__(self) -> str:
+        return self.describe()
+

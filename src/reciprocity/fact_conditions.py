@@ -1,0 +1,238 @@
+"""Conditions over any fact of an event: comparisons, presence, and elapsed time.
+
+:class:`FactIs` compares a fact (an event field, a declared fact in ``metadata`` or a
+``Custom`` payload, or an order line's) with a value: ``==``, ``!=``, ``<``, ``<=``, ``>``,
+``>=`` or ``in``. :class:`HasFact` holds when the event carries the fact. :class:`Elapsed`
+is the time between two datetime facts (actual minus scheduled arrival, in minutes), usable
+wherever a fact is named. A comparison with a fact the event does not carry is false (so
+``~FactIs(...)`` is then true); test for presence with :class:`HasFact`.
+
+>>> late = FactIs(fact=Elapsed(start="scheduled_arrival", end="actual_arrival"), op=">=",
+...               value=180)
+>>> late.describe()
+'minutes from scheduled arrival to actual arrival is at least 180'
+>>> (HasFact(fact="ticket") & ~FactIs(fact="ticket", op="in", value=("single", "return"))
+...  ).describe()
+'ticket is given and not (ticket is one of single, return)'
+
+The value is kept as JSON writes it (a bool, a whole number or a text), so a condition reads
+back from JSON unchanged; decimals, money and times are written as text
+(``Decimal("1.5")`` -> ``"1.5"``, ``Money("50.00", "EUR")`` -> ``"50.00 EUR"``) and read with
+the fact's type when the program is built.
+
+Imports: ``_condition_base``, ``_model``, ``errors``, ``facts`` and ``money``; ``_engine``
+only for typing.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
+
+from ._condition_base import CompileContext, Predicate, _ConditionBase
+from ._model import Frozen, fixed_point
+from .errors import FactTypeMismatch
+from .facts import MISSING, TYPE_WORDS, Resolved, typed_value
+from .money import Money
+
+if TYPE_CHECKING:
+    from ._engine import Member, Row
+
+__all__ = ["Elapsed", "FactIs", "FactRef", "HasFact", "fact_words"]
+
+Scalar = StrictBool | StrictInt | str
+Op = Literal["==", "!=", "<", "<=", ">", ">=", "in"]
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+    ">": operator.gt, ">=": operator.ge, "in": lambda value, allowed: value in allowed,
+}
+_OP_WORDS = {"==": "is", "!=": "is not", "<": "is under", "<=": "is at most", ">": "is over",
+             ">=": "is at least", "in": "is one of"}
+_ORDERED: frozenset[str] = frozenset({"int", "decimal", "datetime", "money"})
+_SECONDS = {"minutes": Decimal(60), "hours": Decimal(3600), "days": Decimal(86400)}
+
+
+def _as_json_value(value: Any) -> Any:
+    """Decimals, money and times as the text they are written in; lists as tuples."""
+    if isinstance(value, Decimal):
+        return fixed_point(value)
+    if isinstance(value, Money):
+        return f"{fixed_point(value.amount)} {value.currency}"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return tuple(_as_json_value(v) for v in value)
+    return value
+
+
+def _seconds(delta: timedelta) -> Decimal:
+    return Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds).scaleb(-6)
+
+
+class Elapsed(Frozen):
+    """The time from one datetime fact to another, in ``unit`` (exact, may be negative).
+
+    >>> Elapsed(start="scheduled_arrival", end="actual_arrival", unit="hours").describe()
+    'hours from scheduled arrival to actual arrival'
+    """
+
+    type: Literal["elapsed"] = "elapsed"
+    start: str = Field(min_length=1)
+    end: str = Field(min_length=1)
+    unit: Literal["minutes", "hours", "days"] = "minutes"
+
+    def describe(self) -> str:
+        return f"{self.unit} from {fact_words(self.start)} to {fact_words(self.end)}"
+
+    def resolve(self, ctx: CompileContext, where: str) -> Resolved:
+        """Both facts resolved and checked to be datetimes; a getter of the elapsed time."""
+        start, end = ctx.fact(self.start, where), ctx.fact(self.end, where)
+        for fact in (start, end):
+            if fact.type != "datetime" or fact.on_lines:
+                raise FactTypeMismatch(
+                    f"{where}: Elapsed needs two datetime facts of the event, but "
+                    f"{fact.name!r} is {TYPE_WORDS[fact.type]}"
+                    + (" of an order line" if fact.on_lines else ""),
+                    hint="declare both facts with type='datetime'",
+                )
+        get_start, get_end, size = start.get, end.get, _SECONDS[self.unit]
+
+        def get(row: Row) -> Any:
+            begin, finish = get_start(row), get_end(row)
+            if begin is MISSING or finish is MISSING:
+                return MISSING
+            return _seconds(finish - begin) / size
+
+        return Resolved(self.describe(), "decimal", start.kinds & end.kinds, get)
+
+
+FactRef = str | Elapsed
+"""A fact: its name (``"delay_minutes"``, ``"severity"``, ``"line.category"``) or an
+:class:`Elapsed` time between two datetime facts."""
+
+
+def fact_words(fact: FactRef) -> str:
+    """A fact's name in words: ``delay_minutes`` -> ``delay minutes``.
+
+    >>> fact_words("line.country_code"), fact_words("distance_km")
+    ("an order line's country code", 'distance km')
+    """
+    if isinstance(fact, Elapsed):
+        return fact.describe()
+    if fact.startswith("line."):
+        return "an order line's " + fact[5:].replace("_", " ")
+    return fact.replace("_", " ")
+
+
+def resolve_ref(ref: FactRef, ctx: CompileContext, where: str) -> Resolved:
+    """A fact reference resolved against the program (see :func:`reciprocity.facts.resolve`)."""
+    if isinstance(ref, Elapsed):
+        return ref.resolve(ctx, where)
+    return ctx.fact(ref, where)
+
+
+def typed_target(fact: Resolved, value: Any, ctx: CompileContext, where: str) -> Any:
+    """``value`` read with the type of ``fact``; refused when it is not one."""
+    try:
+        return typed_value(fact.type, value, ctx.currency, fact.values)
+    except ValueError as exc:
+        raise FactTypeMismatch(
+            f"{where}: fact {fact.name!r} is {TYPE_WORDS[fact.type]}, and the value {exc}",
+            hint=f"compare it with {TYPE_WORDS[fact.type]}",
+        ) from None
+
+
+class FactIs(_ConditionBase):
+    """A fact compared with a value: ``op`` is ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``
+    or ``in`` (``value`` then lists the allowed values). False when the event does not carry
+    the fact; for an order line's fact, true when any line meets it.
+
+    >>> FactIs(fact="distance_km", op=">", value=1500).describe()
+    'distance km is over 1500'
+    >>> FactIs(fact="fare", op=">=", value=Money("10.00", "EUR")).value
+    '10.00 EUR'
+    """
+
+    type: Literal["fact"] = "fact"
+    fact: FactRef
+    op: Op = "=="
+    value: Scalar | tuple[Scalar, ...]
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _json_value(cls, value: Any) -> Any:
+        return _as_json_value(value)
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> FactIs:
+        if (self.op == "in") != isinstance(self.value, tuple):
+            raise ValueError("op 'in' takes a list of values; every other op takes one value"
+                             if self.op == "in" else
+                             f"op {self.op!r} takes one value, not a list; use op='in'")
+        if isinstance(self.value, tuple) and not self.value:
+            raise ValueError("op 'in' needs at least one value")
+        return self
+
+    def describe(self) -> str:
+        shown = (", ".join(str(v).lower() if isinstance(v, bool) else str(v) for v in self.value)
+                 if isinstance(self.value, tuple) else
+                 str(self.value).lower() if isinstance(self.value, bool) else str(self.value))
+        return f"{fact_words(self.fact)} {_OP_WORDS[self.op]} {shown}"
+
+    def meets(self, ctx: CompileContext) -> frozenset[int] | None:
+        return resolve_ref(self.fact, ctx, "FactIs").kinds
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        where = f"FactIs({self.describe()!r})"
+        fact = resolve_ref(self.fact, ctx, where)
+        if self.op in ("<", "<=", ">", ">=") and fact.type not in _ORDERED:
+            raise FactTypeMismatch(
+                f"{where}: {self.op} compares sizes, but {fact.name!r} is "
+                f"{TYPE_WORDS[fact.type]}", hint="use ==, != or in",
+            )
+        if isinstance(self.value, tuple):
+            target: Any = frozenset(typed_target(fact, v, ctx, where) for v in self.value)
+        else:
+            target = typed_target(fact, self.value, ctx, where)
+        compare, get = _OPS[self.op], fact.get
+        if fact.on_lines:
+            return lambda member, row: any(compare(v, target) for v in get(row))
+
+        def check(member: Member, row: Row) -> bool:
+            value = get(row)
+            return value is not MISSING and compare(value, target)
+
+        return check
+
+
+class HasFact(_ConditionBase):
+    """The event carries ``fact`` (for an order line's fact: some line does).
+
+    >>> HasFact(fact="rerouted_arrival").describe()
+    'rerouted arrival is given'
+    """
+
+    type: Literal["has_fact"] = "has_fact"
+    fact: FactRef
+
+    def describe(self) -> str:
+        return f"{fact_words(self.fact)} is given"
+
+    def meets(self, ctx: CompileContext) -> frozenset[int] | None:
+        return resolve_ref(self.fact, ctx, "HasFact").kinds
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        fact = resolve_ref(self.fact, ctx, f"HasFact({self.describe()!r})")
+        get = fact.get
+        if fact.on_lines:
+            return lambda member, row: bool(get(row))
+        return lambda member, row: get(row) is not MISSING
+
