@@ -73,6 +73,7 @@ from .effects import (
 from .errors import (
     CurrencyMismatch,
     EventConflict,
+    EventTooOld,
     InsufficientPoints,
     InvalidEvent,
     InvalidProgram,
@@ -80,6 +81,7 @@ from .errors import (
     MissingDependency,
     NaiveDatetime,
     NotAwaitingApproval,
+    OrderFolded,
     ReciprocityError,
     RefusedEvent,
     ReturnExceedsPurchase,
@@ -138,6 +140,7 @@ from .goodwill.policy import (
     LateResponseStep,
     ResponseTime,
 )
+from .history import History
 from .limits import Budget, Cap, Period
 from .money import Money, Rounding, currency_exponent
 from .points.rules import (
@@ -170,6 +173,7 @@ from .seed import seed_program
 from .shared import BudgetUse, SharedState
 from .state import (
     ComplaintRecord,
+    FoldedOrders,
     GiftGrant,
     GiftHistory,
     GoodwillGrant,
@@ -254,11 +258,13 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "Event",
     "EventConflict",
     "EventRule",
+    "EventTooOld",
     "Expiry",
     "FeedbackRequest",
     "Finding",
     "FirstOrderGift",
     "FixedLifetime",
+    "FoldedOrders",
     "Gift",
     "GiftCompensation",
     "GiftGrant",
@@ -276,6 +282,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "GoodwillPolicy",
     "GoodwillRule",
     "HasConsent",
+    "History",
     "InCategory",
     "InTier",
     "Inactivity",
@@ -312,6 +319,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "NthOrderGift",
     "OnlineRetail",
     "OnlineRetailReport",
+    "OrderFolded",
     "OrderOverGift",
     "PRICE_EXTRA_PLACES",
     "PendingGoodwill",

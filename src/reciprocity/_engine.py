@@ -21,7 +21,7 @@ from typing import Any
 
 from ._fingerprint import row_fingerprint
 from .shared import Shared
-from .state import MemberState, PointLot, PurchaseRecord, RecordLine, Voucher
+from .state import FoldedOrders, MemberState, PointLot, PurchaseRecord, RecordLine, Voucher
 
 Row = tuple[int, str, str, datetime, Decimal | None, Any]
 """(kind, event id, member id, at, purchase amount or None, event model or None)."""
@@ -77,8 +77,9 @@ class Member:
     """A member's state while a program works on it. Mutable; never escapes the package."""
 
     __slots__ = (
-        "applied", "as_of", "available", "birthday", "consents", "currency", "debt",
-        "earn_counters", "earned", "expired", "gifts", "goodwill", "joined_at", "last_activity",
+        "applied", "applied_at", "as_of", "available", "birthday", "consents", "currency",
+        "debt", "earn_counters", "earned", "expired", "folded", "gifts", "goodwill",
+        "joined_at", "last_activity",
         "last_return", "lots", "member_id", "next_due", "pending", "pooled", "profile_fields",
         "purchase_count", "purchases", "redeemed", "revision", "revoked",
         "shared", "spend", "tier", "tier_benefits", "tier_id", "vouchers",
@@ -113,6 +114,11 @@ class Member:
         self.applied: dict[str, Any] = {}
         """Applied event id -> its fingerprint, or, for an event applied since the thaw, its
         row (fingerprinted lazily by :func:`applied_fingerprints`)."""
+        self.applied_at: dict[str, datetime] | None = None
+        """Applied event id -> the event's time, oldest first (about: a late event goes at
+        the end), kept only for a program with an event horizon, to forget ids past it."""
+        self.folded: list[Any] | None = None
+        """Totals of folded orders, ``[count, amount, returned, through]``, or ``None``."""
         self.revision = 0
         """The state's revision, not counting the rows still in ``applied``: each of those is
         one applied event, counted when :func:`applied_fingerprints` fingerprints it."""
@@ -242,8 +248,41 @@ def thaw(state: MemberState) -> Member:
     m.vouchers = list(state.vouchers)
     m.applied = dict(zip(state.applied_event_ids, state.applied_event_fingerprints,
                          strict=True))
+    folded = state.folded
+    if folded is not None:
+        m.folded = [folded.count, folded.amount, folded.returned, folded.through]
     m.revision = state.revision
     return m
+
+
+def thaw_applied_times(m: Member, state: MemberState) -> None:
+    """Track applied events' times (programs with an event horizon): from the state, or,
+    for a state written without them, the state's time (so they are forgotten no sooner)."""
+    times = state.applied_event_times
+    if times:
+        pairs = sorted(zip(times, state.applied_event_ids, strict=True))
+        m.applied_at = {eid: at for at, eid in pairs}
+    else:
+        when = state.as_of
+        m.applied_at = {} if when is None else dict.fromkeys(state.applied_event_ids, when)
+
+
+def forget_applied(m: Member, cutoff: datetime) -> None:
+    """Forget applied ids of events before ``cutoff`` (oldest first; a late event that sits
+    behind a newer one is forgotten when the ones before it are: later, never sooner)."""
+    times = m.applied_at
+    if not times:
+        return
+    applied = m.applied
+    gone = []
+    for eid, at in times.items():
+        if at >= cutoff:
+            break
+        gone.append(eid)
+    for eid in gone:
+        del times[eid]
+        if type(applied.pop(eid)) is not str:
+            m.revision += 1  # an event applied since the thaw, not yet counted
 
 
 def applied_fingerprints(m: Member) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -291,6 +330,8 @@ def freeze_fields(m: Member) -> dict[str, Any]:
         for pid, rec in sorted(m.purchases.items(), key=lambda item: (item[1][P_AT], item[0]))
     )
     ids, fingerprints = applied_fingerprints(m)
+    folded = m.folded
+    times = m.applied_at
     return dict(
         member_id=m.member_id, currency=m.currency, revision=m.revision, as_of=m.as_of,
         joined_at=m.joined_at,
@@ -300,6 +341,9 @@ def freeze_fields(m: Member) -> dict[str, Any]:
         points_earned=m.earned, points_redeemed=m.redeemed, points_expired=m.expired,
         points_revoked=m.revoked, purchase_count=m.purchase_count, spend=m.spend,
         purchases=purchases, vouchers=tuple(m.vouchers),
+        folded=None if folded is None else FoldedOrders.model_construct(
+            count=folded[0], amount=folded[1], returned=folded[2], through=folded[3]),
         applied_event_ids=ids, applied_event_fingerprints=fingerprints,
+        applied_event_times=() if times is None else tuple(times[eid] for eid in ids),
     )
 

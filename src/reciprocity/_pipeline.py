@@ -10,7 +10,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._engine import P_AMOUNT, P_CLOSED, P_RETURNED, Log, Member, Row, Trace, freeze_fields, thaw
+from ._engine import (
+    P_AMOUNT,
+    P_CLOSED,
+    P_RETURNED,
+    Log,
+    Member,
+    Row,
+    Trace,
+    freeze_fields,
+    thaw,
+    thaw_applied_times,
+)
+from ._history import bounded, settle, windows
 from ._stage import Check, Handler, Stage, run_due
 from .conditions import CompileContext
 from .errors import NotAwaitingApproval
@@ -97,7 +109,7 @@ def family_stages(program: Program, ctx: CompileContext,
 class Pipeline:
     """Every stage of a program, and one composed step function per event kind."""
 
-    __slots__ = ("dispatch", "points", "stages", "uses_shared")
+    __slots__ = ("dispatch", "horizon", "points", "stages", "uses_shared", "window")
 
     def __init__(self, program: Program) -> None:
         ctx = CompileContext(program.currency, program.timezone)
@@ -105,7 +117,15 @@ class Pipeline:
         self.stages: tuple[Stage, ...] = (
             self.points, *family_stages(program, ctx, self.points))
         self.uses_shared = any(stage.uses_shared for stage in self.stages)
-        self.dispatch = [self._compose(kind) for kind in range(KINDS)]
+        self.window, self.horizon = windows(program)
+        """The order window and the event horizon (``None``: unbounded), see ``_history``."""
+        complaints = program.goodwill is not None
+        self.dispatch = [bounded(self._compose(kind), kind, self.window, self.horizon,
+                                 complaints) for kind in range(KINDS)]
+
+    def settle(self, m: Member) -> None:
+        """After an advance: fold orders and forget event ids past the history windows."""
+        settle(m, self.window, self.horizon)
 
     def due(self, m: Member, until: datetime, log: Log, trace: Trace) -> None:
         """Fire every stage's due effects up to ``until``, in time order."""
@@ -160,6 +180,8 @@ class Pipeline:
     def thaw(self, state: MemberState) -> Member:
         """A hot member from a frozen state, with every stage's part."""
         m = thaw(state)
+        if self.horizon is not None:
+            thaw_applied_times(m, state)
         for stage in self.stages:
             stage.thaw(state, m)
         m.next_due = None

@@ -12,9 +12,11 @@ working in code that does not know reciprocity::
      |    +-- InsufficientPoints                a redemption costs more than the balance
      |    +-- UnknownReward                     a redemption names a reward not in the catalogue
      |    +-- UnknownPurchase                   a return references a purchase never seen
+     |    |    +-- OrderFolded                    ... or one folded out of the member's state
      |    +-- ReturnExceedsPurchase             more is returned than was bought
      |    +-- NotAwaitingApproval               an approval for nothing that waits for one
      |    +-- EventConflict                     an applied event's id reused with other content
+     |    +-- EventTooOld                       an event older than the state's history horizon
      +-- InvalidState (ValueError)            a saved member state breaks an invariant
      +-- MissingDependency (ImportError)      an optional extra is not installed
 
@@ -38,6 +40,7 @@ from __future__ import annotations
 __all__ = [
     "CurrencyMismatch",
     "EventConflict",
+    "EventTooOld",
     "InsufficientPoints",
     "InvalidEvent",
     "InvalidProgram",
@@ -45,6 +48,7 @@ __all__ = [
     "MissingDependency",
     "NaiveDatetime",
     "NotAwaitingApproval",
+    "OrderFolded",
     "ReciprocityError",
     "RefusedEvent",
     "ReturnExceedsPurchase",
@@ -122,6 +126,17 @@ class UnknownPurchase(RefusedEvent):
     code = "unknown-purchase"
 
 
+class OrderFolded(UnknownPurchase):
+    """A return or complaint names an order the member's state no longer keeps: orders older
+    than the program's history window are folded into totals (``MemberState.folded``)."""
+
+    code = "order-folded"
+
+    def __init__(self, message: str, *, order_id: str, hint: str | None = None) -> None:
+        self.order_id = order_id
+        super().__init__(message, hint=hint)
+
+
 class ReturnExceedsPurchase(RefusedEvent):
     """A return would take back more than what is left of the purchase."""
 
@@ -143,6 +158,17 @@ class EventConflict(RefusedEvent):
     """
 
     code = "event-id-conflict"
+
+    def __init__(self, message: str, *, event_id: str, hint: str | None = None) -> None:
+        self.event_id = event_id
+        super().__init__(message, hint=hint)
+
+
+class EventTooOld(RefusedEvent):
+    """An event is older than the member's latest time minus the program's history horizon:
+    the state no longer keeps the event ids (or orders) needed to decide it exactly."""
+
+    code = "event-too-old"
 
     def __init__(self, message: str, *, event_id: str, hint: str | None = None) -> None:
         self.event_id = event_id

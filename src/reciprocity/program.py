@@ -61,6 +61,7 @@ from .errors import (
 from .events import Complaint, Event, Purchase, PurchaseColumns, Return, parse_event
 from .gifts.scheme import GiftScheme
 from .goodwill.policy import GoodwillPolicy
+from .history import History
 from .money import Money, validate_currency
 from .points.scheme import PointsAsCurrency, PointScheme
 from .points.stage import check_purchase_currency
@@ -98,6 +99,9 @@ class Program(Frozen):
     tiers: TierLadder | None = None
     gifts: GiftScheme | None = None
     goodwill: GoodwillPolicy | None = None
+    history: History | None = None
+    """How long member states keep orders and event ids (:class:`~reciprocity.History`);
+    ``None`` keeps everything."""
 
     _pipeline: Pipeline = PrivateAttr()
 
@@ -174,6 +178,21 @@ class Program(Frozen):
             lines.append("Goodwill after a complaint (the most generous matching rule applies):")
             lines += self.goodwill.explain_lines()
         return "\n".join(lines)
+
+    def history_window(self) -> tuple[int | None, int | None]:
+        """``(order days, event days)``: how long member states keep an order's record and
+        an applied event id (``None``: for ever), computed from the declared windows.
+
+        >>> from reciprocity import History, seed_program
+        >>> seed_program().history_window()
+        (None, None)
+        >>> seed = seed_program().model_dump()
+        >>> Program.model_validate({**seed, "history": {"return_days": 30}}).history_window()
+        (31, 31)
+        """
+        window, horizon = self._pipeline.window, self._pipeline.horizon
+        return (None if window is None else window.days,
+                None if horizon is None else horizon.days)
 
     def point_value(self) -> Money:
         """What one point is worth at the catalogue's best rate (for liability figures).
@@ -305,6 +324,7 @@ class Program(Frozen):
             pipeline.due(m, until, log, trace)
             m.as_of = until
             m.revision += 1
+            pipeline.settle(m)
         return decision(pipeline, m, log, trace, hot_shared)
 
     def _local(self, when: datetime) -> str:
