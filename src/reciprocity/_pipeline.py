@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ._engine import (
@@ -18,6 +19,7 @@ from ._engine import (
     Member,
     Row,
     Trace,
+    built,
     freeze_fields,
     thaw,
     thaw_applied_times,
@@ -40,6 +42,12 @@ if TYPE_CHECKING:
 __all__ = ["Pipeline"]
 
 _ZERO = Decimal(0)
+_STATE_FIELDS = tuple(MemberState.model_fields)
+"""The state's fields in declared order (a built model's ``__dict__`` keeps that order, as a
+validated one does, so both dump alike)."""
+_STATE_DEFAULTS = tuple(
+    (name, partial(field.get_default, call_default_factory=True))
+    for name, field in MemberState.model_fields.items() if not field.is_required())
 
 
 def _purchase_facts(m: Member, row: Row) -> None:
@@ -54,6 +62,8 @@ def _return_facts(m: Member, row: Row) -> None:
     assert m.last_return is not None  # set by the points stage's check
     purchase_id, amount = m.last_return
     record = m.purchases[purchase_id]
+    if m.frozen is not None:
+        m.frozen.pop(purchase_id, None)  # the record changes: freeze builds it anew
     record[P_RETURNED] += amount
     record[P_CLOSED] = record[P_RETURNED] >= record[P_AMOUNT]
     m.spend -= amount
@@ -199,4 +209,7 @@ class Pipeline:
         fields: dict[str, Any] = freeze_fields(m)
         for stage in self.stages:
             fields.update(stage.freeze(m))
-        return MemberState.model_construct(**fields)
+        for name, default in _STATE_DEFAULTS:
+            if name not in fields:
+                fields[name] = default()
+        return built(MemberState, {name: fields[name] for name in _STATE_FIELDS})
