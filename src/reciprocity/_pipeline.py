@@ -19,13 +19,13 @@ from ._engine import (
     Member,
     Row,
     Trace,
-    built,
     freeze_fields,
     thaw,
     thaw_applied_times,
 )
 from ._history import bounded, settle, windows
 from ._stage import Check, Handler, Stage, run_due
+from ._trusted import built
 from .conditions import CompileContext
 from .errors import NotAwaitingApproval
 from .events import APPROVAL, KINDS, PROFILE, PURCHASE, RETURN, SIGNUP, ProfileUpdate, SignUp
