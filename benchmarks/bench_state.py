@@ -10,7 +10,7 @@ It uses only the public API (``import reciprocity``). Every figure is seeded and
 deterministic except the clock. Each row prints a ratio measured in this run, the issue's
 target beside it and PASS or FAIL:
 
-Both programs declare a ``History`` (returns within 30 days, event ids kept 60 days; see
+Both programs declare a ``History`` (returns within 30 days, event ids kept 14 days; see
 :data:`HISTORY`), as a shop that wants a bounded state does.
 
 - ``apply-history``: ``apply`` p50 of a new purchase on the stored state of a member with
@@ -147,11 +147,11 @@ def eur(amount: str) -> Money:
     return Money(amount, "EUR")
 
 
-HISTORY = History(return_days=30, event_days=60)
-"""What both programs declare: returns within 30 days, event ids kept for 60 days (the seed
-program's order window, 31 days, bounds its ids sooner). A program keeps only what its
-decisions read: the seed program's orders fold after 31 days; the four-family program's gift
-rules read every order, so it keeps them (and folds event ids only)."""
+HISTORY = History(return_days=30, event_days=14)
+"""What both programs declare: returns within 30 days, event ids kept for 14 days (a queue that
+redelivers for two weeks). The seed program keeps 45 days of orders (31 read back, 14 late);
+the four-family program keeps 418 days (its ladder qualifies over the calendar year, with a
+review after it); see ``Program.history_window()``."""
 
 
 def seed_with_history() -> Program:

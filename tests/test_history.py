@@ -16,9 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reciprocity import (
+    CategoryGift,
+    CategorySample,
     Complaint,
+    DriftRule,
     EventConflict,
     EventTooOld,
+    FeedbackRequest,
+    FirstOrderGift,
+    Gift,
+    GiftScheme,
     GoodwillPolicy,
     GoodwillRule,
     History,
@@ -28,8 +35,10 @@ from reciprocity import (
     MemberState,
     MinOrders,
     Money,
+    MonthsFromQualifying,
     NoExpiry,
     OrderFolded,
+    Period,
     Program,
     Purchase,
     PurchaseColumns,
@@ -37,6 +46,7 @@ from reciprocity import (
     Return,
     RollingMonths,
     SharedState,
+    ThankYouGift,
     Tier,
     TierLadder,
     UnknownPurchase,
@@ -92,31 +102,63 @@ def test_no_history_keeps_everything() -> None:
 
 
 def test_windows_are_computed_from_the_families() -> None:
-    assert SEED.history_window() == (31, 31)
+    assert SEED.history_window() == (62, 31)
     pending = SEED.points.model_copy(update={"pending_days": 45})
     assert with_history(SEED.model_copy(update={"points": pending}),
-                        SEED.history).history_window() == (46, 46)
+                        SEED.history).history_window() == (92, 46)
     assert with_history(seed_program(), History(return_days=30, event_days=7)
-                        ).history_window() == (31, 7)
+                        ).history_window() == (38, 7)
     assert with_history(seed_program(), History(return_days=30, event_days=90)
-                        ).history_window() == (31, 31)
+                        ).history_window() == (121, 90)
     assert with_history(seed_program(), History(return_days=30, fold_orders=False)
                         ).history_window() == (None, None)
     assert with_history(seed_program(), History(event_days=10)).history_window() == (None, 10)
 
 
-def ladder(period: Any) -> TierLadder:
+def ladder(period: Any, validity: Any = None) -> TierLadder:
     bronze = Tier(id="bronze", name="Bronze", requires=MinOrders(count=1))
-    return TierLadder(tiers=(bronze,), period=period, validity=NoExpiry())
+    return TierLadder(tiers=(bronze,), period=period,
+                      validity=validity or MonthsFromQualifying(months=2))
 
 
 def test_a_tier_ladder_widens_the_window_and_a_lifetime_ladder_keeps_every_order() -> None:
     rolling = with_history(seed_program().model_copy(update={"tiers": ladder(
         RollingMonths(months=3))}), History(return_days=30))
-    assert rolling.history_window() == (4 * 31 + 1, 4 * 31 + 1)
+    assert rolling.history_window() == (2 * (6 * 31 + 1), 6 * 31 + 1)
+    yearly = with_history(seed_program().model_copy(update={"tiers": TierLadder(
+        tiers=ladder(Lifetime()).tiers)}), History(return_days=30))
+    assert yearly.history_window()[1] == 25 * 31 + 1  # this year and the last
+    forever = with_history(seed_program().model_copy(update={"tiers": ladder(
+        RollingMonths(months=3), NoExpiry())}), History(return_days=30))
+    assert forever.history_window() == (None, None)
     lifetime = with_history(seed_program().model_copy(update={"tiers": ladder(Lifetime())}),
                             History(return_days=30))
     assert lifetime.history_window() == (None, None)
+
+
+def gifts(*rules: Any) -> GiftScheme:
+    return GiftScheme(rules=rules)
+
+
+MUG = Gift(id="mug", name="mug", kind="physical", value=Money("5.00", "EUR"))
+
+
+@pytest.mark.parametrize(("scheme", "days"), [
+    (gifts(FirstOrderGift(id="first", gift=MUG)), 31),
+    (gifts(ThankYouGift(id="thanks", orders=5, gift=MUG)), 366 + 31 + 1),
+    (gifts(ThankYouGift(id="thanks", orders=5, per=Period.MONTH, gift=MUG)), 31 + 31 + 1),
+    (gifts(ThankYouGift(id="thanks", orders=5, per=Period.LIFETIME, gift=MUG)), None),
+    (gifts(CategoryGift(id="fav", samples=(CategorySample(category="tea", gift=MUG),))), None),
+    (gifts(DriftRule(id="drift", quiet_days=90, lookback_days=200, message=FeedbackRequest(
+        id="ask", text="How are we doing?"))), 90 + 200 + 31 + 1),
+    (gifts(DriftRule(id="drift", quiet_days=90, lookback_days=None, message=FeedbackRequest(
+        id="ask", text="How are we doing?"))), None),
+])
+def test_gift_rules_widen_the_window_or_keep_every_order(scheme: GiftScheme,
+                                                          days: int | None) -> None:
+    program = with_history(seed_program().model_copy(update={"gifts": scheme}),
+                           History(return_days=30))
+    assert program.history_window()[1] == days
 
 
 def test_the_complaint_window_counts_with_a_goodwill_policy() -> None:
@@ -125,7 +167,7 @@ def test_the_complaint_window_counts_with_a_goodwill_policy() -> None:
         compensation=VoucherCompensation(value=eur("5.00"))),))
     program = with_history(seed_program().model_copy(update={"goodwill": policy}),
                            History(return_days=14, complaint_days=60))
-    assert program.history_window() == (61, 61)
+    assert program.history_window() == (122, 61)
 
 
 def test_a_history_is_validated() -> None:
@@ -139,7 +181,7 @@ def test_a_history_is_validated() -> None:
 def test_a_thousand_orders_leave_a_small_state() -> None:
     state = orders(SEED, 1000)
     assert len(state.model_dump_json()) < 8_000
-    assert len(state.purchases) <= 16
+    assert len(state.purchases) <= 32
     assert len(state.applied_event_ids) <= 16
     assert state.folded is not None
     assert state.folded.count + len(state.purchases) == state.purchase_count == 1000
@@ -275,14 +317,16 @@ def _outcome(program: Program, state: MemberState | None, event: Any,
 
 
 @st.composite
-def folding_cases(draw: st.DrawFn) -> tuple[Program, Program, list[Any]]:
-    base = draw(full_programs(gifts=False))
+def folding_cases(draw: st.DrawFn, *, tiers: bool | None = None,
+                  start: datetime | None = None) -> tuple[Program, Program, list[Any]]:
+    base = draw(full_programs(tiers=tiers))
     history = History(return_days=draw(st.integers(0, 60)),
                       complaint_days=draw(st.none() | st.integers(0, 90)),
                       event_days=draw(st.none() | st.integers(1, 90)))
     folding = with_history(base, history)
     keeping = with_history(base, None)
-    events = draw(member_streams(program=base, max_size=25))
+    events = draw(member_streams(program=base, max_size=25) if start is None
+                  else member_streams(program=base, max_size=25, start=start))
     if events:  # a re-delivery of an earlier event, at the end
         events.append(draw(st.sampled_from(events)))
     return folding, keeping, events
@@ -292,6 +336,19 @@ def folding_cases(draw: st.DrawFn) -> tuple[Program, Program, list[Any]]:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(folding_cases())
 def test_folding_never_changes_a_decision(case: tuple[Program, Program, list[Any]]) -> None:
+    check_folding(case)
+
+
+@settings(max_examples=40, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(folding_cases(tiers=True, start=datetime(2019, 1, 1, tzinfo=UTC)))
+def test_folding_under_a_tier_ladder_over_years(case: tuple[Program, Program, list[Any]]
+                                                ) -> None:
+    """Streams over eight years, so that orders fold past a ladder's long window too."""
+    check_folding(case)
+
+
+def check_folding(case: tuple[Program, Program, list[Any]]) -> None:
     folding, keeping, events = case
     fstate: MemberState | None = None
     kstate: MemberState | None = None

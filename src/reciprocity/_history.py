@@ -10,10 +10,11 @@ Why folding never changes a decision: an order folds only when every window that
 orders one by one has passed it (a return, a complaint, pending points, a tier qualification
 period and its grace). Totals (``purchase_count``, ``spend``) keep counting it. A program
 whose decisions read every order ever placed (gift rules; a ladder qualifying over the
-whole membership) gets no order window and keeps every order.
+whole membership, a gift by favourite category or per lifetime, a quiet-spell rule without a
+lookback) gets no order window and keeps every order.
 
-Imports: the core (``_engine``, ``errors``, ``events``, ``history``), the tier ladder's
-declarations; ``program`` only for typing.
+Imports: the core (``_engine``, ``errors``, ``events``, ``limits``), the tier ladder's and
+the gift scheme's declarations; ``program`` and ``_stage`` only for typing.
 """
 
 from __future__ import annotations
@@ -24,10 +25,15 @@ from typing import TYPE_CHECKING
 from ._engine import P_AMOUNT, P_AT, P_RETURNED, Log, Member, Row, Trace, forget_applied
 from .errors import EventTooOld, OrderFolded
 from .events import COMPLAINT, RETURN
-from .tiers.ladder import Lifetime, RollingMonths, TierLadder
+from .gifts.order_rules import CategoryGift
+from .gifts.scheme import DriftRule, GiftScheme, SeasonalGift, ThankYouGift
+from .limits import Period
+from .tiers.ladder import Lifetime, MonthsFromQualifying, NoExpiry, RollingMonths, TierLadder
 
 if TYPE_CHECKING:
-    from ._stage import Handler
+    from collections.abc import Sequence
+
+    from ._stage import Handler, Stage
     from .program import Program
 
 __all__ = ["bounded", "fold", "windows"]
@@ -37,13 +43,53 @@ _MONTH = 31
 
 
 def tier_days(ladder: TierLadder) -> int | None:
-    """Days behind the member's time that the ladder reads orders, or ``None`` for all."""
-    period = ladder.period
-    if isinstance(period, Lifetime):
+    """Days behind an event that the ladder reads orders, or ``None`` for all of them.
+
+    A tier earned in a period lasts the rest of it and the next (so two periods are read);
+    one lasting ``months`` from the order that reached it reads those months and the period
+    before that order; a tier that never runs out, or a lifetime period, reads every order.
+    """
+    period, validity = ladder.period, ladder.validity
+    if isinstance(period, Lifetime) or isinstance(validity, NoExpiry):
         return None
     months = period.months if isinstance(period, RollingMonths) else 12
+    if isinstance(validity, MonthsFromQualifying):
+        months += validity.months
+    else:
+        months *= 2
     grace = ladder.downgrade.grace_months * _MONTH + ladder.downgrade.grace_days
     return (months + 1) * _MONTH + grace
+
+
+_PERIOD_DAYS = {Period.DAY: 1, Period.WEEK: 7, Period.MONTH: _MONTH, Period.QUARTER: 3 * _MONTH,
+                Period.YEAR: 366}
+
+
+def gift_days(scheme: GiftScheme) -> int | None:
+    """Days behind the member's time that gift rules read orders, or ``None`` for all.
+
+    Thank-you gifts count orders and spend of the current calendar period; a quiet-spell
+    rule counts the orders of ``lookback_days`` before the spell; a seasonal gift for the
+    top spenders reads the year's spend when it first ranks a member. A sample by favourite
+    category and a thank-you per lifetime read every order. Returns are covered by the
+    return window; the last order's time survives folding (``MemberState.folded``).
+    """
+    days = 0
+    for rule in scheme.rules:
+        if isinstance(rule, CategoryGift):
+            return None
+        if isinstance(rule, ThankYouGift):
+            period = _PERIOD_DAYS.get(rule.per)
+            if period is None:
+                return None
+            days = max(days, period + _MONTH)
+        elif isinstance(rule, DriftRule):
+            if rule.lookback_days is None:
+                return None
+            days = max(days, rule.quiet_days + rule.lookback_days + _MONTH)
+        elif isinstance(rule, SeasonalGift) and rule.top_percent is not None:
+            days = max(days, 2 * 366 + _MONTH)
+    return days
 
 
 def order_days(program: Program) -> int | None:
@@ -51,9 +97,12 @@ def order_days(program: Program) -> int | None:
     history = program.history
     if history is None or history.return_days is None or not history.fold_orders:
         return None
-    if program.gifts is not None and program.gifts.rules:
-        return None  # per-period counters, categories, rankings and spells read every order
     days = max(history.return_days, program.points.pending_days)
+    if program.gifts is not None and program.gifts.rules:
+        gifts = gift_days(program.gifts)
+        if gifts is None:
+            return None
+        days = max(days, gifts)
     if program.goodwill is not None:
         complaints = history.complaint_days
         days = max(days, history.return_days if complaints is None else complaints)
@@ -66,20 +115,25 @@ def order_days(program: Program) -> int | None:
 
 
 def windows(program: Program) -> tuple[timedelta | None, timedelta | None]:
-    """``(order window, event horizon)`` of a program; ``None`` for unbounded."""
+    """``(order window, event horizon)`` of a program; ``None`` for unbounded.
+
+    The horizon is ``History.event_days``, or the days the program reads an order back
+    (:func:`order_days`). An event up to the horizon late still finds every order it reads,
+    so the order window is the two together.
+    """
     days = order_days(program)
     history = program.history
     events = None if history is None else history.event_days
+    if days is None:
+        return None, None if events is None else timedelta(days=events)
     if events is None:
         events = days
-    elif days is not None:
-        events = min(events, days)
-    return (None if days is None else timedelta(days=days),
-            None if events is None else timedelta(days=events))
+    return timedelta(days=events + days), timedelta(days=events)
 
 
-def fold(m: Member, window: timedelta) -> None:
-    """Fold the member's orders older than ``window`` before its time into ``m.folded``."""
+def fold(m: Member, window: timedelta, stages: Sequence[Stage] = ()) -> None:
+    """Fold the member's orders older than ``window`` before its time into ``m.folded``;
+    tell ``stages`` when some did (``Stage.forget_folded``)."""
     as_of = m.as_of
     purchases = m.purchases
     if as_of is None or not purchases:
@@ -102,6 +156,8 @@ def fold(m: Member, window: timedelta) -> None:
         totals[2] += record[P_RETURNED]
         if totals[3] is None or record[P_AT] > totals[3]:
             totals[3] = record[P_AT]
+    for stage in stages:
+        stage.forget_folded(m)
 
 
 def _day(when: datetime) -> str:
@@ -136,7 +192,7 @@ def _folded(m: Member, row: Row, order_id: str, window: timedelta) -> OrderFolde
 
 
 def bounded(step: Handler, kind: int, window: timedelta | None,
-            horizon: timedelta | None, complaints: bool) -> Handler:
+            horizon: timedelta | None, complaints: bool, stages: Sequence[Stage]) -> Handler:
     """``step`` with the history checks before it and folding and forgetting after it."""
     if window is None and horizon is None:
         return step
@@ -155,13 +211,13 @@ def bounded(step: Handler, kind: int, window: timedelta | None,
                 assert window is not None
                 raise _folded(m, row, order_id, window)
         step(m, row, log, trace)
-        settle(m, window, horizon, row)
+        settle(m, window, horizon, stages, row)
 
     return run
 
 
 def settle(m: Member, window: timedelta | None, horizon: timedelta | None,
-           row: Row | None = None) -> None:
+           stages: Sequence[Stage], row: Row | None = None) -> None:
     """After a step (``row``) or an advance: note the event's time, fold and forget."""
     if horizon is not None:
         times = m.applied_at
@@ -172,4 +228,4 @@ def settle(m: Member, window: timedelta | None, horizon: timedelta | None,
         if m.as_of is not None:
             forget_applied(m, m.as_of - horizon)
     if window is not None:
-        fold(m, window)
+        fold(m, window, stages)

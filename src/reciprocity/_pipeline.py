@@ -131,11 +131,11 @@ class Pipeline:
         """The order window and the event horizon (``None``: unbounded), see ``_history``."""
         complaints = program.goodwill is not None
         self.dispatch = [bounded(self._compose(kind), kind, self.window, self.horizon,
-                                 complaints) for kind in range(KINDS)]
+                                 complaints, self.stages) for kind in range(KINDS)]
 
     def settle(self, m: Member) -> None:
         """After an advance: fold orders and forget event ids past the history windows."""
-        settle(m, self.window, self.horizon)
+        settle(m, self.window, self.horizon, self.stages)
 
     def due(self, m: Member, until: datetime, log: Log, trace: Trace) -> None:
         """Fire every stage's due effects up to ``until``, in time order."""

@@ -42,8 +42,9 @@ class History(Frozen):
             ``return_days``.
         event_days: applied event ids are kept this many days behind the member's latest
             time; an event older than that is refused with
-            :class:`~reciprocity.EventTooOld`. ``None`` means the order window (or forever,
-            when orders are never folded).
+            :class:`~reciprocity.EventTooOld`. ``None`` means the days the program reads an
+            order back (or forever, when orders are never folded). Orders are kept for
+            that read-back plus this horizon.
         fold_orders: ``False`` keeps every order even with a return window (to compare a
             program with its folding twin, or for an audit).
     """

@@ -181,14 +181,17 @@ class Program(Frozen):
 
     def history_window(self) -> tuple[int | None, int | None]:
         """``(order days, event days)``: how long member states keep an order's record and
-        an applied event id (``None``: for ever), computed from the declared windows.
+        an applied event id (``None``: for ever), computed from the declared windows: the
+        event horizon is ``History.event_days``, or else the days the program's decisions
+        read an order back; orders are kept for the two together, so that an event up to
+        the horizon late still finds every order it reads.
 
         >>> from reciprocity import History, seed_program
         >>> seed_program().history_window()
         (None, None)
         >>> seed = seed_program().model_dump()
         >>> Program.model_validate({**seed, "history": {"return_days": 30}}).history_window()
-        (31, 31)
+        (62, 31)
         """
         window, horizon = self._pipeline.window, self._pipeline.horizon
         return (None if window is None else window.days,
