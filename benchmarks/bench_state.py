@@ -150,8 +150,8 @@ def eur(amount: str) -> Money:
 HISTORY = History(return_days=30, event_days=14)
 """What both programs declare: returns within 30 days, event ids kept for 14 days (a queue that
 redelivers for two weeks). The seed program keeps 45 days of orders (31 read back, 14 late);
-the four-family program keeps 418 days (its ladder qualifies over the calendar year, with a
-review after it); see ``Program.history_window()``."""
+the four-family program keeps 790 days (its calendar-year ladder reads this year and the last,
+plus the horizon); see ``Program.history_window()``."""
 
 
 def seed_with_history() -> Program:
