@@ -10,6 +10,9 @@ It uses only the public API (``import reciprocity``). Every figure is seeded and
 deterministic except the clock. Each row prints a ratio measured in this run, the issue's
 target beside it and PASS or FAIL:
 
+Both programs declare a ``History`` (returns within 30 days, event ids kept 14 days; see
+:data:`HISTORY`), as a shop that wants a bounded state does.
+
 - ``apply-history``: ``apply`` p50 of a new purchase on the stored state of a member with
   1,000 prior orders / the same with 10 prior orders (target <= 1.5). Members are built by
   applying a sign-up and then their orders, one every two days, through the seed program.
@@ -72,6 +75,7 @@ from reciprocity import (
     GiftScheme,
     GoodwillPolicy,
     GoodwillRule,
+    History,
     MemberState,
     MinSpend,
     Money,
@@ -143,6 +147,18 @@ def eur(amount: str) -> Money:
     return Money(amount, "EUR")
 
 
+HISTORY = History(return_days=30, event_days=14)
+"""What both programs declare: returns within 30 days, event ids kept for 14 days (a queue that
+redelivers for two weeks). The seed program keeps 45 days of orders (31 read back, 14 late);
+the four-family program keeps 790 days (its calendar-year ladder reads this year and the last,
+plus the horizon); see ``Program.history_window()``."""
+
+
+def seed_with_history() -> Program:
+    """``seed_program()`` with :data:`HISTORY`: its state holds 31 days of orders."""
+    return Program.model_validate({**seed_program().model_dump(), "history": HISTORY})
+
+
 def four_family_program() -> Program:
     """Points (pending 14 days, expiring after 6 months), tiers, gifts with a budget and a
     birthday gift, goodwill: every family a real program composes."""
@@ -182,6 +198,7 @@ def four_family_program() -> Program:
         goodwill=GoodwillPolicy(rules=(
             GoodwillRule(id="late", categories=("late_delivery",),
                          compensation=PointsCompensation(points=5)),)),
+        history=HISTORY,
     )
 
 
@@ -362,7 +379,7 @@ def row(key: str, measure: str, value: str, target: str, ok: bool, cpu: str = "-
 def run(sizes: Sizes, seed: int = 2026) -> int:
     """Measure and print every row; 0 when the run completed (whatever PASS or FAIL says)."""
     small, middle, large = sizes.histories
-    seed_prog = seed_program()
+    seed_prog = seed_with_history()
     family = four_family_program()
     print(f"bench_state ({sizes.name} run), python {sys.version.split()[0]}, "
           f"commit {git_commit()}, seed {seed}")

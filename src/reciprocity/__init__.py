@@ -78,6 +78,7 @@ from .errors import (
     ConditionNeverApplies,
     CurrencyMismatch,
     EventConflict,
+    EventTooOld,
     FactTypeMismatch,
     InsufficientPoints,
     InvalidEvent,
@@ -87,6 +88,7 @@ from .errors import (
     MissingDependency,
     NaiveDatetime,
     NotAwaitingApproval,
+    OrderFolded,
     ReciprocityError,
     RefusedEvent,
     ReturnExceedsPurchase,
@@ -164,6 +166,7 @@ from .goodwill.policy import (
     ResponseTime,
 )
 from .goodwill.tables import Band, BandTable, Range, Reduction
+from .history import History
 from .limits import Budget, Cap, Period
 from .money import Money, Rounding, currency_exponent
 from .points.rules import (
@@ -197,6 +200,7 @@ from .seed import seed_program
 from .shared import BudgetUse, SharedState
 from .state import (
     ComplaintRecord,
+    FoldedOrders,
     GiftGrant,
     GiftHistory,
     GoodwillGrant,
@@ -290,6 +294,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "Event",
     "EventConflict",
     "EventRule",
+    "EventTooOld",
     "Expiry",
     "Fact",
     "FactIs",
@@ -298,6 +303,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "Finding",
     "FirstOrderGift",
     "FixedLifetime",
+    "FoldedOrders",
     "Gift",
     "GiftCompensation",
     "GiftGrant",
@@ -317,6 +323,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "GoodwillRule",
     "HasConsent",
     "HasFact",
+    "History",
     "InCategory",
     "InTier",
     "Inactivity",
@@ -358,6 +365,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "OnlineRetail",
     "OnlineRetailReport",
     "OrderColumns",
+    "OrderFolded",
     "OrderOverGift",
     "PRICE_EXTRA_PLACES",
     "PendingGoodwill",

@@ -20,8 +20,9 @@ from decimal import Decimal
 from typing import Any
 
 from ._fingerprint import row_fingerprint
+from ._trusted import built
 from .shared import Shared
-from .state import MemberState, PointLot, PurchaseRecord, RecordLine, Voucher
+from .state import FoldedOrders, MemberState, PointLot, PurchaseRecord, RecordLine, Voucher
 
 Row = tuple[int, str, str, datetime, Decimal | None, Any]
 """(kind, event id, member id, at, purchase amount or None, event model or None)."""
@@ -77,8 +78,9 @@ class Member:
     """A member's state while a program works on it. Mutable; never escapes the package."""
 
     __slots__ = (
-        "applied", "as_of", "available", "birthday", "consents", "currency", "debt",
-        "earn_counters", "earned", "expired", "gifts", "goodwill", "joined_at", "last_activity",
+        "applied", "applied_at", "as_of", "available", "birthday", "consents", "currency",
+        "debt", "earn_counters", "earned", "expired", "folded", "frozen", "gifts", "goodwill",
+        "joined_at", "last_activity",
         "last_return", "lots", "member_id", "next_due", "pending", "pooled", "profile_fields",
         "purchase_count", "purchases", "redeemed", "revision", "revoked",
         "shared", "spend", "tier", "tier_benefits", "tier_id", "vouchers",
@@ -113,6 +115,15 @@ class Member:
         self.applied: dict[str, Any] = {}
         """Applied event id -> its fingerprint, or, for an event applied since the thaw, its
         row (fingerprinted lazily by :func:`applied_fingerprints`)."""
+        self.applied_at: dict[str, datetime] | None = None
+        """Applied event id -> the event's time, oldest first (about: a late event goes at
+        the end), kept only for a program with an event horizon, to forget ids past it."""
+        self.frozen: dict[str, PurchaseRecord] | None = None
+        """The frozen record of each purchase as thawed, reused by the next freeze: a record
+        changes only when a return names it (which drops it from here), so most of a state
+        is not rebuilt on every apply."""
+        self.folded: list[Any] | None = None
+        """Totals of folded orders, ``[count, amount, returned, through]``, or ``None``."""
         self.revision = 0
         """The state's revision, not counting the rows still in ``applied``: each of those is
         one applied event, counted when :func:`applied_fingerprints` fingerprints it."""
@@ -232,6 +243,7 @@ def thaw(state: MemberState) -> Member:
     m.revoked = state.points_revoked
     m.purchase_count = state.purchase_count
     m.spend = state.spend
+    m.frozen = {p.id: p for p in state.purchases}
     m.purchases = {
         # a purchase record in P_* order, its lines in LN_* order
         p.id: [p.at, p.amount, p.returned, dict(p.earned) or None, dict(p.revoked) or None,
@@ -242,8 +254,41 @@ def thaw(state: MemberState) -> Member:
     m.vouchers = list(state.vouchers)
     m.applied = dict(zip(state.applied_event_ids, state.applied_event_fingerprints,
                          strict=True))
+    folded = state.folded
+    if folded is not None:
+        m.folded = [folded.count, folded.amount, folded.returned, folded.through]
     m.revision = state.revision
     return m
+
+
+def thaw_applied_times(m: Member, state: MemberState) -> None:
+    """Track applied events' times (programs with an event horizon): from the state, or,
+    for a state written without them, the state's time (so they are forgotten no sooner)."""
+    times = state.applied_event_times
+    if times:
+        pairs = sorted(zip(times, state.applied_event_ids, strict=True))
+        m.applied_at = {eid: at for at, eid in pairs}
+    else:
+        when = state.as_of
+        m.applied_at = {} if when is None else dict.fromkeys(state.applied_event_ids, when)
+
+
+def forget_applied(m: Member, cutoff: datetime) -> None:
+    """Forget applied ids of events before ``cutoff`` (oldest first; a late event that sits
+    behind a newer one is forgotten when the ones before it are: later, never sooner)."""
+    times = m.applied_at
+    if not times:
+        return
+    applied = m.applied
+    gone = []
+    for eid, at in times.items():
+        if at >= cutoff:
+            break
+        gone.append(eid)
+    for eid in gone:
+        del times[eid]
+        if type(applied.pop(eid)) is not str:
+            m.revision += 1  # an event applied since the thaw, not yet counted
 
 
 def applied_fingerprints(m: Member) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -263,34 +308,35 @@ def applied_fingerprints(m: Member) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def freeze_fields(m: Member) -> dict[str, Any]:
     """The core fields of ``m``'s frozen state (the engine adds each stage's fields)."""
-    construct_lot = PointLot.model_construct
     lots = tuple(
-        construct_lot(
-            id=lot[L_ID], rule_id=lot[L_RULE], source_event_id=lot[L_SOURCE],
-            earned_at=lot[L_AT], points=lot[L_POINTS], remaining=lot[L_REMAINING],
-            status="pending" if lot[L_PENDING] else "available",
-            available_at=lot[L_AVAILABLE_AT], expires_at=lot[L_EXPIRES],
-        )
+        built(PointLot, {
+            "id": lot[L_ID], "rule_id": lot[L_RULE], "source_event_id": lot[L_SOURCE],
+            "earned_at": lot[L_AT], "points": lot[L_POINTS], "remaining": lot[L_REMAINING],
+            "status": "pending" if lot[L_PENDING] else "available",
+            "available_at": lot[L_AVAILABLE_AT], "expires_at": lot[L_EXPIRES],
+        })
         for lot in m.lots
     )
-    construct_purchase = PurchaseRecord.model_construct
+    frozen = m.frozen or {}
     purchases = tuple(
-        construct_purchase(
-            id=pid, at=rec[P_AT], amount=rec[P_AMOUNT], returned=rec[P_RETURNED],
-            earned=tuple(sorted(rec[P_EARNED].items())) if rec[P_EARNED] else (),
-            revoked=tuple(sorted(rec[P_REVOKED].items())) if rec[P_REVOKED] else (),
-            lines=tuple(
-                RecordLine.model_construct(sku=sku, category=line[LN_CATEGORY],
-                                           quantity=line[LN_QUANTITY],
-                                           unit_price=line[LN_PRICE],
-                                           returned=line[LN_RETURNED])
+        frozen.get(pid) or built(PurchaseRecord, {
+            "id": pid, "at": rec[P_AT], "amount": rec[P_AMOUNT], "returned": rec[P_RETURNED],
+            "earned": tuple(sorted(rec[P_EARNED].items())) if rec[P_EARNED] else (),
+            "revoked": tuple(sorted(rec[P_REVOKED].items())) if rec[P_REVOKED] else (),
+            "lines": tuple(
+                built(RecordLine, {"sku": sku, "category": line[LN_CATEGORY],
+                                   "quantity": line[LN_QUANTITY],
+                                   "unit_price": line[LN_PRICE],
+                                   "returned": line[LN_RETURNED]})
                 for sku, line in sorted(rec[P_LINES].items())
             ) if rec[P_LINES] else (),
-            fully_returned=rec[P_CLOSED],
-        )
+            "fully_returned": rec[P_CLOSED],
+        })
         for pid, rec in sorted(m.purchases.items(), key=lambda item: (item[1][P_AT], item[0]))
     )
     ids, fingerprints = applied_fingerprints(m)
+    folded = m.folded
+    times = m.applied_at
     return dict(
         member_id=m.member_id, currency=m.currency, revision=m.revision, as_of=m.as_of,
         joined_at=m.joined_at,
@@ -300,6 +346,10 @@ def freeze_fields(m: Member) -> dict[str, Any]:
         points_earned=m.earned, points_redeemed=m.redeemed, points_expired=m.expired,
         points_revoked=m.revoked, purchase_count=m.purchase_count, spend=m.spend,
         purchases=purchases, vouchers=tuple(m.vouchers),
+        folded=None if folded is None else built(FoldedOrders, {
+            "count": folded[0], "amount": folded[1], "returned": folded[2],
+            "through": folded[3]}),
         applied_event_ids=ids, applied_event_fingerprints=fingerprints,
+        applied_event_times=() if times is None else tuple(times[eid] for eid in ids),
     )
 

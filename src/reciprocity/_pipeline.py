@@ -8,10 +8,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ._engine import P_AMOUNT, P_CLOSED, P_RETURNED, Log, Member, Row, Trace, freeze_fields, thaw
+from ._engine import (
+    P_AMOUNT,
+    P_CLOSED,
+    P_RETURNED,
+    Log,
+    Member,
+    Row,
+    Trace,
+    freeze_fields,
+    thaw,
+    thaw_applied_times,
+)
+from ._history import bounded, settle, windows
 from ._stage import Check, Handler, Stage, run_due
+from ._trusted import built
 from .conditions import CompileContext
 from .errors import NotAwaitingApproval
 from .events import (
@@ -38,6 +52,12 @@ if TYPE_CHECKING:
 __all__ = ["Pipeline"]
 
 _ZERO = Decimal(0)
+_STATE_FIELDS = tuple(MemberState.model_fields)
+"""The state's fields in declared order (a built model's ``__dict__`` keeps that order, as a
+validated one does, so both dump alike)."""
+_STATE_DEFAULTS = tuple(
+    (name, partial(field.get_default, call_default_factory=True))
+    for name, field in MemberState.model_fields.items() if not field.is_required())
 
 
 def _purchase_facts(m: Member, row: Row) -> None:
@@ -52,6 +72,8 @@ def _return_facts(m: Member, row: Row) -> None:
     assert m.last_return is not None  # set by the points stage's check
     purchase_id, amount = m.last_return
     record = m.purchases[purchase_id]
+    if m.frozen is not None:
+        m.frozen.pop(purchase_id, None)  # the record changes: freeze builds it anew
     record[P_RETURNED] += amount
     record[P_CLOSED] = record[P_RETURNED] >= record[P_AMOUNT]
     m.spend -= amount
@@ -107,7 +129,8 @@ def family_stages(program: Program, ctx: CompileContext,
 class Pipeline:
     """Every stage of a program, and one composed step function per event kind."""
 
-    __slots__ = ("categories", "dispatch", "facts", "points", "stages", "uses_shared")
+    __slots__ = ("categories", "dispatch", "facts", "horizon", "points", "stages", "uses_shared",
+                 "window")
 
     def __init__(self, program: Program) -> None:
         ctx = CompileContext(program.currency, program.timezone, program.facts)
@@ -118,7 +141,15 @@ class Pipeline:
         self.stages: tuple[Stage, ...] = (
             self.points, *family_stages(program, ctx, self.points))
         self.uses_shared = any(stage.uses_shared for stage in self.stages)
-        self.dispatch = [self._compose(kind) for kind in range(KINDS)]
+        self.window, self.horizon = windows(program)
+        """The order window and the event horizon (``None``: unbounded), see ``_history``."""
+        complaints = program.goodwill is not None
+        self.dispatch = [bounded(self._compose(kind), kind, self.window, self.horizon,
+                                 complaints, self.stages) for kind in range(KINDS)]
+
+    def settle(self, m: Member) -> None:
+        """After an advance: fold orders and forget event ids past the history windows."""
+        settle(m, self.window, self.horizon, self.stages)
 
     def due(self, m: Member, until: datetime, log: Log, trace: Trace) -> None:
         """Fire every stage's due effects up to ``until``, in time order."""
@@ -175,6 +206,8 @@ class Pipeline:
     def thaw(self, state: MemberState) -> Member:
         """A hot member from a frozen state, with every stage's part."""
         m = thaw(state)
+        if self.horizon is not None:
+            thaw_applied_times(m, state)
         for stage in self.stages:
             stage.thaw(state, m)
         self.reschedule(m)
@@ -200,4 +233,7 @@ class Pipeline:
         fields: dict[str, Any] = freeze_fields(m)
         for stage in self.stages:
             fields.update(stage.freeze(m))
-        return MemberState.model_construct(**fields)
+        for name, default in _STATE_DEFAULTS:
+            if name not in fields:
+                fields[name] = default()
+        return built(MemberState, {name: fields[name] for name in _STATE_FIELDS})

@@ -64,6 +64,10 @@ class Stage:
     def thaw(self, state: MemberState, m: Member) -> None:
         """Copy this family's part of a frozen state into the hot member."""
 
+    def forget_folded(self, m: Member) -> None:
+        """Orders were folded out of ``m.purchases`` (see ``_history``): drop any reference
+        to them, as a thaw of the folded state would have none."""
+
     def freeze(self, m: Member) -> dict[str, Any]:
         """This family's fields of the frozen state, built without validation."""
         return {}

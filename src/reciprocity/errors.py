@@ -18,9 +18,11 @@ working in code that does not know reciprocity::
      |    +-- BelowMinimumBalance               a redemption before the minimum balance
      |    +-- UnknownReward                     a redemption names a reward not in the catalogue
      |    +-- UnknownPurchase                   a return references a purchase never seen
+     |    |    +-- OrderFolded                    ... or one folded out of the member's state
      |    +-- ReturnExceedsPurchase             more is returned than was bought
      |    +-- NotAwaitingApproval               an approval for nothing that waits for one
      |    +-- EventConflict                     an applied event's id reused with other content
+     |    +-- EventTooOld                       an event older than the state's history horizon
      +-- InvalidState (ValueError)            a saved member state breaks an invariant
      +-- MissingDependency (ImportError)      an optional extra is not installed
      +-- UnknownLocale (ValueError)           no message catalogue for a locale
@@ -47,6 +49,7 @@ __all__ = [
     "ConditionNeverApplies",
     "CurrencyMismatch",
     "EventConflict",
+    "EventTooOld",
     "FactTypeMismatch",
     "InsufficientPoints",
     "InvalidEvent",
@@ -57,6 +60,7 @@ __all__ = [
     "MissingDependency",
     "NaiveDatetime",
     "NotAwaitingApproval",
+    "OrderFolded",
     "ReciprocityError",
     "RefusedEvent",
     "ReturnExceedsPurchase",
@@ -199,6 +203,17 @@ class UnknownPurchase(RefusedEvent):
     code = "unknown-purchase"
 
 
+class OrderFolded(UnknownPurchase):
+    """A return or complaint names an order the member's state no longer keeps: orders older
+    than the program's history window are folded into totals (``MemberState.folded``)."""
+
+    code = "order-folded"
+
+    def __init__(self, message: str, *, order_id: str, hint: str | None = None) -> None:
+        self.order_id = order_id
+        super().__init__(message, hint=hint)
+
+
 class ReturnExceedsPurchase(RefusedEvent):
     """A return would take back more than what is left of the purchase."""
 
@@ -232,6 +247,17 @@ class LateEvent(RefusedEvent):
     would refuse an event applied before (so the late event cannot be placed in history)."""
 
     code = "late-event"
+
+    def __init__(self, message: str, *, event_id: str, hint: str | None = None) -> None:
+        self.event_id = event_id
+        super().__init__(message, hint=hint)
+
+
+class EventTooOld(RefusedEvent):
+    """An event is older than the member's latest time minus the program's history horizon:
+    the state no longer keeps the event ids (or orders) needed to decide it exactly."""
+
+    code = "event-too-old"
 
     def __init__(self, message: str, *, event_id: str, hint: str | None = None) -> None:
         self.event_id = event_id

@@ -66,6 +66,7 @@ from .facts import Fact, check_event_facts
 from .gifts.scheme import GiftScheme
 from .goodwill.check import check_tables
 from .goodwill.policy import GoodwillPolicy
+from .history import History
 from .money import Money, validate_currency
 from .points.scheme import PointsAsCurrency, PointScheme
 from .points.stage import check_purchase_currency
@@ -110,6 +111,9 @@ class Program(Frozen):
     gifts: GiftScheme | None = None
     goodwill: GoodwillPolicy | None = None
     facts: tuple[Fact, ...] = ()
+    history: History | None = None
+    """How long member states keep orders and event ids (:class:`~reciprocity.History`);
+    ``None`` keeps everything."""
 
     _pipeline: Pipeline = PrivateAttr()
 
@@ -217,6 +221,23 @@ class Program(Frozen):
 
         rewards = {reward.id: reward.name for reward in self.points.rewards}
         return render_effect(context(self, locale), effect, rewards)
+    def history_window(self) -> tuple[int | None, int | None]:
+        """``(order days, event days)``: how long member states keep an order's record and
+        an applied event id (``None``: for ever), computed from the declared windows: the
+        event horizon is ``History.event_days``, or else the days the program's decisions
+        read an order back; orders are kept for the two together, so that an event up to
+        the horizon late still finds every order it reads.
+
+        >>> from reciprocity import History, seed_program
+        >>> seed_program().history_window()
+        (None, None)
+        >>> seed = seed_program().model_dump()
+        >>> Program.model_validate({**seed, "history": {"return_days": 30}}).history_window()
+        (62, 31)
+        """
+        window, horizon = self._pipeline.window, self._pipeline.horizon
+        return (None if window is None else window.days,
+                None if horizon is None else horizon.days)
 
     def point_value(self) -> Money:
         """What one point is worth at the catalogue's best rate (for liability figures).
@@ -357,6 +378,7 @@ class Program(Frozen):
             pipeline.due(m, until, log, trace)
             m.as_of = until
             m.revision += 1
+            pipeline.settle(m)
         return decision(pipeline, m, log, trace, hot_shared)
 
     def next_due(self, state: MemberState) -> datetime | None:

@@ -10,25 +10,33 @@ the next :meth:`~reciprocity.Program.apply`. A new state comes only from ``apply
 >>> MemberState.model_validate_json(state.model_dump_json()) == state
 True
 
-Imports: ``_model`` and ``money``.
+Imports: ``_model``, ``_state_check``, ``_trusted`` and ``money``.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from operator import lt
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
-from ._model import Frozen, Instant, NonEmptyStr
+from ._model import Frozen, Instant, NonEmptyStr, error_from_validation
+from ._state_check import REBUILD, state_problem
+from ._trusted import TrustedLoader
 from .errors import InvalidState, ReciprocityError
 from .money import Money, validate_currency
 
 __all__ = [
     "CompensationKind",
     "ComplaintRecord",
+    "FoldedOrders",
     "GiftGrant",
     "GiftHistory",
     "GiftKind",
@@ -42,11 +50,6 @@ __all__ = [
     "TierStatus",
     "Voucher",
 ]
-
-
-REBUILD = ("restore the document the program wrote, or rebuild the state by replaying the "
-           "member's events (Program.replay)")
-"""The fix of every broken saved state: a state is only ever written by the engine."""
 
 
 def _no_float(value: Any) -> Any:
@@ -65,6 +68,10 @@ Amount = Annotated[Decimal, BeforeValidator(_no_float), Field(ge=0, allow_inf_na
 """An amount of money in a saved state: exact (never a JSON float), finite, never negative."""
 Fingerprint = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
 """An applied event's fingerprint: 16 lower-case hex digits (see ``EventConflict``)."""
+
+
+_TRUSTED: TrustedLoader | None = None
+"""The loader of :meth:`MemberState.load_trusted`, built on its first call."""
 
 
 class _StateModel(Frozen):
@@ -118,6 +125,20 @@ class PurchaseRecord(_StateModel):
     """The order's lines, when it had any."""
     fully_returned: bool = False
     """Whether everything was returned (also for an order of 0.00)."""
+
+
+class FoldedOrders(_StateModel):
+    """Totals of the orders folded out of a member's state: older than every window the
+    program's decisions read (``Program.history_window()``), so no decision reads them one
+    by one any more. ``MemberState.purchase_count`` and ``spend`` still count them."""
+
+    count: Count
+    amount: Amount
+    """What they cost."""
+    returned: Amount = Decimal(0)
+    """What was returned of them before they folded."""
+    through: Instant
+    """The newest folded order's time."""
 
 
 class Voucher(_StateModel):
@@ -336,12 +357,18 @@ class MemberState(_StateModel):
     spend: Amount = Decimal(0)
     """Net spend: purchases minus returns."""
     purchases: tuple[PurchaseRecord, ...] = ()
+    """Orders inside the program's history window (all of them without a ``History``)."""
+    folded: FoldedOrders | None = None
+    """Totals of the orders folded out of ``purchases``; ``None`` until one folds."""
     vouchers: tuple[Voucher, ...] = ()
     applied_event_ids: tuple[str, ...] = ()
     """Ids of every event applied, sorted; re-applying one of them is a no-op."""
     applied_event_fingerprints: tuple[Fingerprint, ...] = ()
     """The fingerprint of each applied event, in the order of ``applied_event_ids``: the
     same id with other content is refused with :class:`~reciprocity.EventConflict`."""
+    applied_event_times: tuple[Instant, ...] = ()
+    """When each applied event happened, in the order of ``applied_event_ids``, for a program
+    with an event horizon (``History``); empty otherwise."""
     goodwill: GoodwillHistory | None = None
     """Complaints, goodwill given and approvals pending; ``None`` before the first complaint."""
     gifts: GiftHistory | None = None
@@ -362,6 +389,30 @@ class MemberState(_StateModel):
             error.located = True  # type: ignore[attr-defined]
             raise error
         return self
+
+    @classmethod
+    def load_trusted(cls, data: str | bytes) -> MemberState:
+        """Load a state the backend itself wrote (``model_dump_json()``), fast.
+
+        The document is validated in pydantic-core only: its shape, field names, types,
+        ranges and id patterns, as ``model_validate_json`` checks them, but without the
+        Python checks (aware datetimes, no float amounts, the currency code, the state's
+        invariants), which are most of the cost of a load. Use it for documents that only
+        the engine wrote, read back from your own database; use ``model_validate_json`` (the
+        default, fully checked) for anything else.
+
+        >>> state = MemberState.new("m-1", currency="EUR")
+        >>> MemberState.load_trusted(state.model_dump_json()) == state
+        True
+        """
+        global _TRUSTED
+        if _TRUSTED is None:
+            _TRUSTED = TrustedLoader(cls)
+        try:
+            loaded: MemberState = _TRUSTED.load(data)
+        except ValidationError as exc:
+            raise error_from_validation("MemberState", exc, InvalidState, REBUILD) from None
+        return loaded
 
     @classmethod
     def new(cls, member_id: str, *, currency: str) -> MemberState:
@@ -408,95 +459,3 @@ class MemberState(_StateModel):
         if index < len(ids) and ids[index] == event_id:
             return self.applied_event_fingerprints[index]
         return None
-
-
-def _sorted_problem(values: tuple[str, ...], field: str) -> str | None:
-    if all(map(lt, values, values[1:])):
-        return None
-    for index in range(1, len(values)):
-        if not values[index - 1] < values[index]:
-            how = "repeats" if values[index - 1] == values[index] else "sorts before"
-            return (f"MemberState.{field}[{index}]={values[index]!r} {how} "
-                    f"[{index - 1}]={values[index - 1]!r}: the ids must be sorted and unique "
-                    "(lookups bisect, so an unsorted list lets a re-delivered event apply twice)")
-    return None  # pragma: no cover - all() said otherwise
-
-
-def state_problem(state: MemberState) -> tuple[str, str] | None:
-    """The first broken invariant of ``state`` as ``(message, fix)``, or ``None``.
-
-    Linear in the state's size, with no model built: it runs on every load.
-    """
-    ids = state.applied_event_ids
-    problem = _sorted_problem(ids, "applied_event_ids")
-    if problem is not None:
-        return problem, "sort them (with their fingerprints) and drop repeats; " + REBUILD
-    fingerprints = state.applied_event_fingerprints
-    if len(fingerprints) != len(ids):
-        return (f"MemberState.applied_event_fingerprints has {len(fingerprints)} entries but "
-                f"applied_event_ids has {len(ids)}: each applied id needs its "
-                "event's fingerprint", REBUILD)
-    available = state.pooled_points
-    pending = 0
-    lot_ids: set[str] = set()
-    for index, lot in enumerate(state.lots):
-        where = f"MemberState.lots[{index}]"
-        if lot.id in lot_ids:
-            return f"{where}.id={lot.id!r} is the id of an earlier lot: lot ids are unique", REBUILD
-        lot_ids.add(lot.id)
-        if lot.remaining > lot.points:
-            return (f"{where}.remaining={lot.remaining} is above the lot's points={lot.points}: "
-                    "a lot never holds more than it was created with", REBUILD)
-        if lot.status == "pending":  # released at available_at, or by a release event
-            pending += lot.remaining
-        else:
-            available += lot.remaining
-    accounted = (available + pending + state.points_redeemed + state.points_expired
-                 + state.points_revoked)
-    if state.points_earned != accounted:
-        return (f"MemberState.points_earned={state.points_earned} but the lots and totals "
-                f"account for {accounted} (available {available} + pending {pending} + "
-                f"redeemed {state.points_redeemed} + expired {state.points_expired} + revoked "
-                f"{state.points_revoked}): points are conserved", REBUILD)
-    purchases = state.purchases
-    if state.purchase_count < len(purchases):
-        return (f"MemberState.purchase_count={state.purchase_count} is below the "
-                f"{len(purchases)} purchases the state remembers", REBUILD)
-    purchase_ids: set[str] = set()
-    for index, record in enumerate(purchases):
-        where = f"MemberState.purchases[{index}]"
-        if record.id in purchase_ids:
-            return (f"{where}.id={record.id!r} is the id of an earlier purchase: purchase ids "
-                    "are unique", REBUILD)
-        purchase_ids.add(record.id)
-        if record.returned > record.amount:
-            return (f"{where}.returned={record.returned} is above its amount={record.amount}: "
-                    "no more can be returned than was bought", REBUILD)
-        for number, line in enumerate(record.lines):
-            if line.returned > line.quantity:
-                return (f"{where}.lines[{number}].returned={line.returned} is above its "
-                        f"quantity={line.quantity}", REBUILD)
-    currency = state.currency
-    for index, voucher in enumerate(state.vouchers):
-        if voucher.value is not None and voucher.value.currency != currency:
-            return (f"MemberState.vouchers[{index}].value is in {voucher.value.currency}, the "
-                    f"state in {currency}: a program issues vouchers in its own one", REBUILD)
-        start, end = voucher.valid_from, voucher.expires_at
-        if start is not None and end is not None and start >= end:
-            return (f"MemberState.vouchers[{index}].valid_from={start.isoformat()} is not "
-                    f"before its expires_at={end.isoformat()}", REBUILD)
-    if state.goodwill is not None:
-        values = [("grants", index, grant.value)
-                  for index, grant in enumerate(state.goodwill.grants)]
-        values += [("pending", index, waiting.value)
-                   for index, waiting in enumerate(state.goodwill.pending)]
-        for field, index, value in values:
-            if value.currency != currency:
-                return (f"MemberState.goodwill.{field}[{index}].value is in "
-                        f"{value.currency} but the state is in {currency}", REBUILD)
-    if state.gifts is not None:
-        for index, grant in enumerate(state.gifts.grants):
-            if grant.value.currency != currency:
-                return (f"MemberState.gifts.grants[{index}].value is in {grant.value.currency} "
-                        f"but the state is in {currency}", REBUILD)
-    return None

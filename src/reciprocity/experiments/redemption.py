@@ -94,7 +94,8 @@ class RedemptionModel(Frozen):
             if not affordable or self.draw(member_id, period, str(turn)) >= float(
                     self.probability):
                 break
-            best = max(affordable, key=lambda r: (r.value.amount, -r.points, r.id))
+            best = max(affordable, key=lambda r: (
+                r.value.amount if r.value is not None else Decimal(0), -r.points, r.id))
             chosen.append(best)
             balance -= best.points
         return chosen

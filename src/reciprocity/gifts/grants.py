@@ -136,6 +136,9 @@ class GiftGrants(Stage):
                     if kept > 0:
                         entry[K_ORDERS] += 1
                         entry[K_SPEND] += kept
+        folded = m.folded  # [count, amount, returned, newest order's time] of folded orders
+        if folded is not None and (last is None or folded[3] > last):
+            last = folded[3].astimezone(UTC)
         h.last_order = last
         h.counters = counters
         h.categories = None

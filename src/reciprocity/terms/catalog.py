@@ -133,7 +133,7 @@ class Catalogue:
         """Every message key of the catalogue."""
         return frozenset(self._forms)
 
-    def t(self, key: str, n: int | None = None, **args: str) -> str:
+    def t(self, key: str, n: int | Decimal | None = None, **args: str) -> str:
         """The message ``key`` with ``args`` put in; ``n`` picks the plural form and is
         available to the message as ``{n}``.
 

@@ -67,7 +67,8 @@ def _text(x: Ctx, e: _EffectBase, rewards: dict[str, str]) -> str:
         return c.t("effect.expired", n=e.points)
     if isinstance(e, VoucherIssued):
         return c.t("effect.voucher", code=c.quote(e.voucher.code),
-                   value=c.money(e.voucher.value))
+                   value=(c.quote(e.voucher.reward_id) if e.voucher.value is None
+                          else c.money(e.voucher.value)))
     if isinstance(e, VoucherCancelled):
         return c.t("effect.voucher.cancelled", code=c.quote(e.voucher.code), n=e.points)
     if isinstance(e, GoodwillGranted):

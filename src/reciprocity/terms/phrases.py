@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from .._condition_base import _ConditionBase
 from ..benefits import TierBenefits
 from ..conditions import (
     AllOf,
@@ -28,7 +29,6 @@ from ..conditions import (
     InTier,
     Not,
     PurchaseCountAtLeast,
-    _ConditionBase,
 )
 from ..gifts.gift import Gift
 from ..goodwill.compensation import GiftCompensation, PointsCompensation, _Amount

@@ -161,7 +161,9 @@ def _validity(x: Ctx, validity: Validity) -> str:
 def _reward(x: Ctx, item: Reward | PointsAsCurrency) -> Item:
     c = x.c
     if isinstance(item, Reward):
-        sentences = [c.t("reward.voucher", n=item.points, value=c.money(item.value))]
+        # A reward without a money value (a free drink) is named instead of valued.
+        worth = c.quote(item.name) if item.value is None else c.money(item.value)
+        sentences = [c.t("reward.voucher", n=item.points, value=worth)]
         if item.valid_days is not None:
             sentences.append(c.t("voucher.valid_for",
                                  duration=c.t("unit.days", n=item.valid_days)))

@@ -98,7 +98,8 @@ def member_statement(program: Program, state: MemberState, at: datetime, locale:
         names = {r.id: r.name for r in program.points.rewards}
         items = []
         for v in vouchers:
-            text = c.t("statement.voucher", value=c.money(v.value),
+            text = c.t("statement.voucher", value=(c.quote(names.get(v.reward_id, v.reward_id))
+                                                   if v.value is None else c.money(v.value)),
                        reward=c.quote(names.get(v.reward_id, v.reward_id)))
             text += " " + (c.t("statement.valid_until", date=x.last_day(v.expires_at))
                            if v.expires_at is not None else c.t("statement.valid_always"))

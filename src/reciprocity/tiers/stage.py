@@ -183,6 +183,17 @@ class CompiledTiers(TierPeriods):
             return None
         return h.grace_until if h.grace_until is not None else h.valid_until
 
+    def forget_folded(self, m: Member) -> None:
+        """Drop folded orders from the order list; a rolling window is counted again from
+        the kept orders when next needed (it holds none older than the window)."""
+        h: _Hot | None = m.tier
+        if h is None:
+            return
+        purchases = m.purchases
+        h.order = [entry for entry in h.order if entry[1] in purchases]
+        h.window = None
+        h.left = 0
+
     def thaw(self, state: MemberState, m: Member) -> None:
         status = state.tier
         if status is None:

@@ -1,0 +1,231 @@
+"""A program's history windows, computed from its declarations, and the bounded step.
+
+:func:`windows` works out how long a program's decisions read an order's record (the order
+window) and how long applied event ids are kept (the event horizon). :func:`bounded` wraps a
+step function so that, after every event, orders past the order window fold into
+``Member.folded`` and applied ids past the horizon are forgotten, and before it, an event past
+the horizon or a return or complaint about a folded order is refused.
+
+Why folding never changes a decision: an order folds only when every window that reads
+orders one by one has passed it (a return, a complaint, pending points, a tier qualification
+period and its grace). Totals (``purchase_count``, ``spend``) keep counting it. A program
+whose decisions read every order ever placed (gift rules; a ladder qualifying over the
+whole membership, a gift by favourite category or per lifetime, a quiet-spell rule without a
+lookback) gets no order window and keeps every order.
+
+Imports: the core (``_engine``, ``errors``, ``events``, ``limits``), the tier ladder's and
+the gift scheme's declarations; ``program`` and ``_stage`` only for typing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ._engine import P_AMOUNT, P_AT, P_RETURNED, Log, Member, Row, Trace, forget_applied
+from .errors import EventTooOld, OrderFolded
+from .events import COMPLAINT, RETURN
+from .gifts.order_rules import CategoryGift
+from .gifts.scheme import DriftRule, GiftScheme, SeasonalGift, ThankYouGift
+from .limits import Period
+from .tiers.ladder import Lifetime, MonthsFromQualifying, NoExpiry, RollingMonths, TierLadder
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ._stage import Handler, Stage
+    from .program import Program
+
+__all__ = ["bounded", "fold", "windows"]
+
+_MONTH = 31
+"""Days counted for a month: a window is never shorter than what it covers."""
+
+
+def tier_days(ladder: TierLadder) -> int | None:
+    """Days behind an event that the ladder reads orders, or ``None`` for all of them.
+
+    A tier earned in a period lasts the rest of it and the next (so two periods are read);
+    one lasting ``months`` from the order that reached it reads those months and the period
+    before that order; a tier that never runs out, or a lifetime period, reads every order.
+    """
+    period, validity = ladder.period, ladder.validity
+    if isinstance(period, Lifetime) or isinstance(validity, NoExpiry):
+        return None
+    months = period.months if isinstance(period, RollingMonths) else 12
+    if isinstance(validity, MonthsFromQualifying):
+        months += validity.months
+    else:
+        months *= 2
+    grace = ladder.downgrade.grace_months * _MONTH + ladder.downgrade.grace_days
+    return (months + 1) * _MONTH + grace
+
+
+_PERIOD_DAYS = {Period.DAY: 1, Period.WEEK: 7, Period.MONTH: _MONTH, Period.QUARTER: 3 * _MONTH,
+                Period.YEAR: 366}
+
+
+def gift_days(scheme: GiftScheme) -> int | None:
+    """Days behind the member's time that gift rules read orders, or ``None`` for all.
+
+    Thank-you gifts count orders and spend of the current calendar period; a quiet-spell
+    rule counts the orders of ``lookback_days`` before the spell; a seasonal gift for the
+    top spenders reads the year's spend when it first ranks a member. A sample by favourite
+    category and a thank-you per lifetime read every order. Returns are covered by the
+    return window; the last order's time survives folding (``MemberState.folded``).
+    """
+    days = 0
+    for rule in scheme.rules:
+        if isinstance(rule, CategoryGift):
+            return None
+        if isinstance(rule, ThankYouGift):
+            period = _PERIOD_DAYS.get(rule.per)
+            if period is None:
+                return None
+            days = max(days, period + _MONTH)
+        elif isinstance(rule, DriftRule):
+            if rule.lookback_days is None:
+                return None
+            days = max(days, rule.quiet_days + rule.lookback_days + _MONTH)
+        elif isinstance(rule, SeasonalGift) and rule.top_percent is not None:
+            days = max(days, 2 * 366 + _MONTH)
+    return days
+
+
+def order_days(program: Program) -> int | None:
+    """Days an order's record is read after the order, or ``None`` if it always may be."""
+    history = program.history
+    if history is None or history.return_days is None or not history.fold_orders:
+        return None
+    days = max(history.return_days, program.points.pending_days)
+    if program.gifts is not None and program.gifts.rules:
+        gifts = gift_days(program.gifts)
+        if gifts is None:
+            return None
+        days = max(days, gifts)
+    if program.goodwill is not None:
+        complaints = history.complaint_days
+        days = max(days, history.return_days if complaints is None else complaints)
+    if program.tiers is not None:
+        tiers = tier_days(program.tiers)
+        if tiers is None:
+            return None
+        days = max(days, tiers)
+    return days + 1  # a day's margin: windows count calendar days in the program's zone
+
+
+def windows(program: Program) -> tuple[timedelta | None, timedelta | None]:
+    """``(order window, event horizon)`` of a program; ``None`` for unbounded.
+
+    The horizon is ``History.event_days``, or the days the program reads an order back
+    (:func:`order_days`). An event up to the horizon late still finds every order it reads,
+    so the order window is the two together.
+    """
+    days = order_days(program)
+    history = program.history
+    events = None if history is None else history.event_days
+    if days is None:
+        return None, None if events is None else timedelta(days=events)
+    if events is None:
+        events = days
+    return timedelta(days=events + days), timedelta(days=events)
+
+
+def fold(m: Member, window: timedelta, stages: Sequence[Stage] = ()) -> None:
+    """Fold the member's orders older than ``window`` before its time into ``m.folded``;
+    tell ``stages`` when some did (``Stage.forget_folded``)."""
+    as_of = m.as_of
+    purchases = m.purchases
+    if as_of is None or not purchases:
+        return
+    cutoff = as_of - window
+    gone = []
+    for pid, record in purchases.items():
+        if record[P_AT] >= cutoff:
+            break  # oldest first (a late order sits behind newer ones and folds later)
+        gone.append(pid)
+    if not gone:
+        return
+    totals = m.folded
+    if totals is None:
+        totals = m.folded = [0, 0, 0, None]
+    for pid in gone:
+        record = purchases.pop(pid)
+        totals[0] += 1
+        totals[1] += record[P_AMOUNT]
+        totals[2] += record[P_RETURNED]
+        if totals[3] is None or record[P_AT] > totals[3]:
+            totals[3] = record[P_AT]
+    for stage in stages:
+        stage.forget_folded(m)
+
+
+def _day(when: datetime) -> str:
+    return when.isoformat(timespec="minutes")
+
+
+def _too_old(m: Member, row: Row, horizon: timedelta) -> EventTooOld:
+    assert m.as_of is not None
+    kind = "Purchase" if row[5] is None else type(row[5]).__name__
+    return EventTooOld(
+        f"{kind} {row[1]}: at={_day(row[3])} is more than {horizon.days} days before member "
+        f"{m.member_id}'s latest time {_day(m.as_of)}: the state keeps event ids (and orders) "
+        "only that far back, so it cannot tell whether this event was applied before",
+        event_id=row[1],
+        hint="send events within the program's history horizon (History.event_days); apply "
+        "older ones from the full event log, e.g. by replaying the member's events",
+    )
+
+
+def _folded(m: Member, row: Row, order_id: str, window: timedelta) -> OrderFolded:
+    assert m.folded is not None
+    count = m.folded[0]
+    return OrderFolded(
+        f"{type(row[5]).__name__} {row[1]}: order {order_id!r} is not among the orders member "
+        f"{m.member_id}'s state keeps: it is unknown, or older than the program's "
+        f"{window.days}-day order window and folded into totals ({count} "
+        f"order{'' if count == 1 else 's'}, the newest of {_day(m.folded[3])})",
+        order_id=order_id,
+        hint="handle a return or complaint about an order that old outside the program (the "
+        "history window says how long orders are kept), or check the order id",
+    )
+
+
+def bounded(step: Handler, kind: int, window: timedelta | None,
+            horizon: timedelta | None, complaints: bool, stages: Sequence[Stage]) -> Handler:
+    """``step`` with the history checks before it and folding and forgetting after it."""
+    if window is None and horizon is None:
+        return step
+    order_field = ("purchase_id" if kind == RETURN
+                   else "order_id" if kind == COMPLAINT and complaints else None)
+    if window is None:
+        order_field = None
+
+    def run(m: Member, row: Row, log: Log, trace: Trace) -> None:
+        as_of = m.as_of
+        if horizon is not None and as_of is not None and row[3] < as_of - horizon:
+            raise _too_old(m, row, horizon)
+        if order_field is not None and m.folded is not None:
+            order_id = getattr(row[5], order_field)
+            if order_id is not None and order_id not in m.purchases:
+                assert window is not None
+                raise _folded(m, row, order_id, window)
+        step(m, row, log, trace)
+        settle(m, window, horizon, stages, row)
+
+    return run
+
+
+def settle(m: Member, window: timedelta | None, horizon: timedelta | None,
+           stages: Sequence[Stage], row: Row | None = None) -> None:
+    """After a step (``row``) or an advance: note the event's time, fold and forget."""
+    if horizon is not None:
+        times = m.applied_at
+        if times is None:
+            times = m.applied_at = {}
+        if row is not None:
+            times[row[1]] = row[3]
+        if m.as_of is not None:
+            forget_applied(m, m.as_of - horizon)
+    if window is not None:
+        fold(m, window, stages)

@@ -1,0 +1,121 @@
+"""The invariants of a saved member state, checked in one linear pass on every load.
+
+Imports: ``errors`` only; ``state`` for typing.
+"""
+
+from __future__ import annotations
+
+from operator import lt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .state import MemberState
+
+__all__ = ["REBUILD", "state_problem"]
+
+REBUILD = ("restore the document the program wrote, or rebuild the state by replaying the "
+           "member's events (Program.replay)")
+"""The fix of every broken saved state: a state is only ever written by the engine."""
+
+
+def _sorted_problem(values: tuple[str, ...], field: str) -> str | None:
+    if all(map(lt, values, values[1:])):
+        return None
+    for index in range(1, len(values)):
+        if not values[index - 1] < values[index]:
+            how = "repeats" if values[index - 1] == values[index] else "sorts before"
+            return (f"MemberState.{field}[{index}]={values[index]!r} {how} "
+                    f"[{index - 1}]={values[index - 1]!r}: the ids must be sorted and unique "
+                    "(lookups bisect, so an unsorted list lets a re-delivered event apply twice)")
+    return None  # pragma: no cover - all() said otherwise
+
+
+def state_problem(state: MemberState) -> tuple[str, str] | None:
+    """The first broken invariant of ``state`` as ``(message, fix)``, or ``None``.
+
+    Linear in the state's size, with no model built: it runs on every load.
+    """
+    ids = state.applied_event_ids
+    problem = _sorted_problem(ids, "applied_event_ids")
+    if problem is not None:
+        return problem, "sort them (with their fingerprints) and drop repeats; " + REBUILD
+    fingerprints = state.applied_event_fingerprints
+    if len(fingerprints) != len(ids):
+        return (f"MemberState.applied_event_fingerprints has {len(fingerprints)} entries but "
+                f"applied_event_ids has {len(ids)}: each applied id needs its "
+                "event's fingerprint", REBUILD)
+    times = state.applied_event_times
+    if times and len(times) != len(ids):
+        return (f"MemberState.applied_event_times has {len(times)} entries but "
+                f"applied_event_ids has {len(ids)}: give each applied id its event's time, "
+                "or none at all", REBUILD)
+    available = state.pooled_points
+    pending = 0
+    lot_ids: set[str] = set()
+    for index, lot in enumerate(state.lots):
+        where = f"MemberState.lots[{index}]"
+        if lot.id in lot_ids:
+            return f"{where}.id={lot.id!r} is the id of an earlier lot: lot ids are unique", REBUILD
+        lot_ids.add(lot.id)
+        if lot.remaining > lot.points:
+            return (f"{where}.remaining={lot.remaining} is above the lot's points={lot.points}: "
+                    "a lot never holds more than it was created with", REBUILD)
+        if lot.status == "pending":  # released at available_at, or by a release event
+            pending += lot.remaining
+        else:
+            available += lot.remaining
+    accounted = (available + pending + state.points_redeemed + state.points_expired
+                 + state.points_revoked)
+    if state.points_earned != accounted:
+        return (f"MemberState.points_earned={state.points_earned} but the lots and totals "
+                f"account for {accounted} (available {available} + pending {pending} + "
+                f"redeemed {state.points_redeemed} + expired {state.points_expired} + revoked "
+                f"{state.points_revoked}): points are conserved", REBUILD)
+    purchases = state.purchases
+    folded = 0 if state.folded is None else state.folded.count
+    if state.purchase_count < len(purchases) + folded:
+        return (f"MemberState.purchase_count={state.purchase_count} is below the "
+                f"{len(purchases)} purchases the state remembers and the {folded} it folded",
+                REBUILD)
+    if state.folded is not None and state.folded.returned > state.folded.amount:
+        return (f"MemberState.folded.returned={state.folded.returned} is above its "
+                f"amount={state.folded.amount}", REBUILD)
+    purchase_ids: set[str] = set()
+    for index, record in enumerate(purchases):
+        where = f"MemberState.purchases[{index}]"
+        if record.id in purchase_ids:
+            return (f"{where}.id={record.id!r} is the id of an earlier purchase: purchase ids "
+                    "are unique", REBUILD)
+        purchase_ids.add(record.id)
+        if record.returned > record.amount:
+            return (f"{where}.returned={record.returned} is above its amount={record.amount}: "
+                    "no more can be returned than was bought", REBUILD)
+        for number, line in enumerate(record.lines):
+            if line.returned > line.quantity:
+                return (f"{where}.lines[{number}].returned={line.returned} is above its "
+                        f"quantity={line.quantity}", REBUILD)
+    currency = state.currency
+    for index, voucher in enumerate(state.vouchers):
+        if voucher.value is not None and voucher.value.currency != currency:
+            return (f"MemberState.vouchers[{index}].value is in {voucher.value.currency} but the "
+                    f"state is in {currency}: a program issues vouchers in its own currency",
+                    REBUILD)
+        start, end = voucher.valid_from, voucher.expires_at
+        if start is not None and end is not None and start >= end:
+            return (f"MemberState.vouchers[{index}].valid_from={start.isoformat()} is not "
+                    f"before its expires_at={end.isoformat()}", REBUILD)
+    if state.goodwill is not None:
+        values = [("grants", index, grant.value)
+                  for index, grant in enumerate(state.goodwill.grants)]
+        values += [("pending", index, waiting.value)
+                   for index, waiting in enumerate(state.goodwill.pending)]
+        for field, index, value in values:
+            if value.currency != currency:
+                return (f"MemberState.goodwill.{field}[{index}].value is in "
+                        f"{value.currency} but the state is in {currency}", REBUILD)
+    if state.gifts is not None:
+        for index, grant in enumerate(state.gifts.grants):
+            if grant.value.currency != currency:
+                return (f"MemberState.gifts.grants[{index}].value is in {grant.value.currency} "
+                        f"but the state is in {currency}", REBUILD)
+    return None
