@@ -83,7 +83,8 @@ def rich_program() -> Program:
     return Program(
         name="Gift shop rewards", currency="GBP", timezone="Europe/London",
         points=PointScheme(
-            earn=(PointsPerAmount(id="base", per=gbp("1.00"), multipliers=(TierMultiplier(),)),),
+            earn=(PointsPerAmount(id="base", per=gbp("1.00"), rounding_order="amount_first",
+                                  multipliers=(TierMultiplier(),)),),
             pending_days=30,
             expiry=FixedLifetime(months=12),
         ),

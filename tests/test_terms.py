@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from reciprocity import (
-    AmountOver,
     AnniversaryGift,
     BirthdayGift,
     Budget,
@@ -60,6 +59,7 @@ from reciprocity import (
     PointsPerAmount,
     PointsPerPurchase,
     Program,
+    PurchaseCountAtLeast,
     RefundShare,
     ResponseTime,
     Reward,
@@ -212,7 +212,7 @@ def goodwill_program() -> Program:
                              past_return_window=30, approval=True,
                              compensation=RefundShare(percent=Decimal(100))),
                 GoodwillRule(id="slow", late_response=True,
-                             when=AmountOver(amount=eur("50.00")),
+                             when=PurchaseCountAtLeast(count=3),
                              compensation=PointsCompensation(points=1)),
             ),
             response_time=ResponseTime(promised_hours=24, steps=(

@@ -14,12 +14,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
+from ._eventfile import read_event_file
 from .cli_terms import register as register_terms
-from .errors import InvalidEvent, ReciprocityError
-from .events import Event, parse_event
+from .errors import ReciprocityError
 from .money import Money
 from .program import Program, program_json_schema
 from .replay import ReplaySummary
@@ -91,10 +90,8 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from .experiments.commands import read_event_lines
-
     program = Program.load(args.program)
-    events, skipped = read_event_lines(Path(args.events), skip=args.skip)
+    events, skipped = read_event_file(args.events, skip=args.skip)
     summary = program.replay(events, errors="skip" if args.skip else "raise").summary()
     if args.json:
         print(summary.model_dump_json(indent=2))
@@ -106,41 +103,6 @@ def _replay(args: argparse.Namespace) -> int:
     for message in skipped:
         print(f"skipped: {message}", file=sys.stderr)
     return 0
-
-
-class _FileError(Exception):
-    """An input file of a command cannot be read; printed as one line, exit code 2."""
-
-
-def _read_events(name: str) -> list[Event]:
-    """The events of a JSON-lines file, one per non-blank line; an error names file and line."""
-    shown = repr(name)
-    try:
-        raw = Path(name).read_bytes()
-    except FileNotFoundError:
-        raise _FileError(f"events file {shown} does not exist; check the path") from None
-    except IsADirectoryError:
-        raise _FileError(f"events file {shown} is a directory; give a JSON-lines file") from None
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise _FileError(f"events file {shown} cannot be read: {reason}") from None
-    events = []
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise _FileError(f"events file {shown}, line {number}: not UTF-8 text at column "
-                             f"{exc.start + 1}: {exc.reason}; save the file as UTF-8") from None
-        if not text.strip():
-            continue
-        try:
-            events.append(parse_event(text))
-        except InvalidEvent as exc:
-            if type(exc).__init__ is not InvalidEvent.__init__:
-                raise
-            raise type(exc)(f"events file {shown}, line {number}: {exc.message}",
-                            hint=exc.hint) from None
-    return events
 
 
 def _share(text: str) -> str:
@@ -185,7 +147,7 @@ def _check(args: argparse.Namespace) -> int:
     program = Program.load(args.program)
     typical = None
     if args.events is not None:
-        events = _read_events(args.events)
+        events, _ = read_event_file(args.events)
         typical = TypicalActivity.from_states(program.replay(events, errors="skip").states,
                                               currency=program.currency)
     if args.spend is not None or args.orders is not None or args.points is not None:
@@ -321,7 +283,7 @@ warning, so it can guard a deployment.
     except ReciprocityError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (_FileError, OSError) as exc:
+    except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return result

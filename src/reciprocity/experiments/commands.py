@@ -20,8 +20,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .._eventfile import read_event_file
 from ..errors import InvalidEvent
-from ..events import Event, parse_event
+from ..events import Event
 from ..program import Program
 from .columns import OrderColumns
 from .compare import compare
@@ -38,20 +39,7 @@ def read_event_lines(path: Path, *, skip: bool) -> tuple[list[Event], list[str]]
     Raises:
         InvalidEvent: naming the file and line of the first bad line (without ``skip``).
     """
-    events: list[Event] = []
-    skipped: list[str] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                events.append(parse_event(line))
-            except InvalidEvent as exc:
-                message = f"{path.name} line {number}: {exc.message}"
-                if not skip:
-                    raise type(exc)(message, hint=exc.hint) from None
-                skipped.append(message)
-    return events, skipped
+    return read_event_file(path, skip=skip)
 
 
 def read_events(path: Path, program: Program, mapping: Path | None,

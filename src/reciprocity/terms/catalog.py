@@ -145,7 +145,9 @@ class Catalogue:
             raise KeyError(f"no message {key!r} in the {self.locale} catalogue")
         if n is not None:
             args.setdefault("n", self.number(n))
-            text = forms[min(self._plural(n), len(forms) - 1)] if len(forms) > 1 else forms[0]
+            # A decimal rate (1.5 points) takes the form of a count other than one.
+            count = n if isinstance(n, int) else (1 if n == 1 else 2)
+            text = forms[min(self._plural(count), len(forms) - 1)] if len(forms) > 1 else forms[0]
         else:
             text = forms[0]
         return text.format_map(_Strict(args))

@@ -21,6 +21,7 @@ from ..points.rules import (
 from ..points.scheme import (
     CalendarCutoff,
     EndOfMonthAfter,
+    EndOfQuarterAfter,
     FixedLifetime,
     Inactivity,
     PointsAsCurrency,
@@ -140,6 +141,9 @@ def _expiry(x: Ctx, scheme: PointScheme) -> tuple[Item, ...]:
     elif isinstance(rule, EndOfMonthAfter):
         text = (c.t("expiry.end_of_month") if rule.months == 0
                 else c.t("expiry.end_of_month_after", n=rule.months))
+    elif isinstance(rule, EndOfQuarterAfter):
+        text = (c.t("expiry.end_of_quarter") if rule.months == 0
+                else c.t("expiry.end_of_quarter_after", n=rule.months))
     elif isinstance(rule, CalendarCutoff):
         start = date(2001, rule.month, rule.day) + timedelta(days=1)
         text = c.t("expiry.cutoff", n=rule.years, cutoff=c.month_day(rule.month, rule.day),
