@@ -216,7 +216,9 @@ class DriftTimer(Timer):
         if trace is not None:
             trace.append((self.rid, "applied", reason))
         if rule.gift is not None:
-            stage.grant(self.c, m, h, rule.gift, at, last.astimezone(UTC).isoformat(), None,
+            # the occasion is the start of the quiet spell, in UTC as every stored instant
+            occasion = last.astimezone(UTC).isoformat().replace("+00:00", "Z")
+            stage.grant(self.c, m, h, rule.gift, at, occasion, None,
                         f"We miss you: {self.c.phrase}", log, trace)
         return None
 
