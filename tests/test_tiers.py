@@ -817,3 +817,15 @@ class TestDeclarations:
         assert isinstance(ladder.period, CalendarYear)
         assert isinstance(ladder.validity, RestOfPeriodAndNext)
 
+
+
+@pytest.mark.parametrize(("spend", "mentions"), [
+    ("1E+40", "larger than the supported maximum"),
+    ("-1", "is negative"),
+    ("0.001", "finer than the minor unit"),
+])
+def test_typical_activity_refuses_amounts_out_of_range(spend: str, mentions: str) -> None:
+    """The typical member's spend is bounded like every amount, and named in the error."""
+    with pytest.raises(InvalidEvent, match=mentions) as info:
+        TypicalActivity(spend=eur(spend))
+    assert "spend=" in str(info.value)

@@ -23,11 +23,12 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from .._bounds import MAX_POINTS
 from .._model import Frozen, require_aware
 from ..errors import InvalidEvent, InvalidProgram
-from ..money import Money
+from ..money import Money, check_amount
 from ..shared import Shared
 from ..state import MemberState
 from .ladder import Lifetime, RollingMonths, TierLadder, TierProgress
@@ -77,8 +78,14 @@ class TypicalActivity(Frozen):
     """
 
     spend: Money | None = None
-    orders: int | None = Field(default=None, ge=0)
-    points: int | None = Field(default=None, ge=0)
+    orders: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+    points: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+
+    @field_validator("spend")
+    @classmethod
+    def _bounded(cls, value: Money | None) -> Money | None:
+        return None if value is None else check_amount(value, "spend",
+                                                         negative=False)
 
     def describe(self) -> str:
         """The figures in words."""
