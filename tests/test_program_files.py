@@ -158,7 +158,8 @@ def test_a_bad_item_is_one_problem_not_two(tmp_path: Path) -> None:
     with pytest.raises(InvalidProgram) as info:
         Program.load(path)
     assert "amount='abc' is not a number" in str(info.value)
-    assert "problems" not in str(info.value) and "at least 1 item" not in str(info.value)
+    assert "problems" not in str(info.value)
+    assert "at least 1 item" not in str(info.value)
     path.write_text('{"name": "x", "currency": "EUR", "timezone": "UTC", '
                     '"tiers": {"tiers": []}}', encoding="utf-8")
     with pytest.raises(InvalidProgram, match="at least 1 item"):
