@@ -24,6 +24,7 @@ from pydantic import Field, field_validator
 from .._model import Frozen, NonEmptyStr
 from ..conditions import Condition
 from ..errors import InvalidProgram
+from ..events import PURCHASE
 from ..limits import Cap
 from ..money import Money
 from ..state import GiftKind
@@ -174,6 +175,12 @@ class _Rule(_Policy):
     def _trigger(self) -> str:
         raise NotImplementedError
 
+    def events_met(self) -> frozenset[int]:
+        """The kinds of event (``reciprocity.events.PURCHASE``...) the rule is decided on;
+        empty for a rule given on a schedule (birthdays, anniversaries, a season's start, a
+        quiet spell). Its ``when`` may only read facts those events carry."""
+        return frozenset()
+
     def describe(self) -> str:
         """The rule in plain words, as a customer could read it."""
         parts = [self._trigger()]
@@ -203,6 +210,9 @@ class _OrderRule(_Rule):
     """Whether a revoked or charged-back gift gives its share of the budget back."""
     return_stock: bool = False
     """Whether a revoked gift goes back into stock (``True`` when it is sent back)."""
+
+    def events_met(self) -> frozenset[int]:
+        return frozenset({PURCHASE})
 
     def still_qualifies(self, kept: Decimal) -> bool:
         """Whether an order whose kept amount is ``kept`` still earns the gift."""

@@ -131,7 +131,8 @@ class CompiledGifts(GiftGrants):
                 self.gift_stock[(rule.id, gift.id)] = gift.stock
         if rule.cap is not None and rule.cap.amount is not None:
             ctx.check_money(rule.cap.amount, f"{where} cap amount")
-        pred = None if rule.when is None else rule.when.compile(ctx)
+        pred = None if rule.when is None else ctx.compile_for(rule.when, rule.events_met(),
+                                                              f"{where} when")
         budget = None if rule.budget is None else self.budgets[rule.budget]
         c = Compiled(rule, index, pred, budget)
         self.rules[rule.id] = c
