@@ -19,8 +19,11 @@ from reciprocity import (
     Effect,
     EndOfMonthAfter,
     FixedLifetime,
+    Gift,
+    GiftScheme,
     InvalidEvent,
     Money,
+    NthOrderGift,
     PointScheme,
     PointsEarned,
     PointsPerAmount,
@@ -203,8 +206,9 @@ class TestPointsReasons:
 
 PROPERTY = settings(max_examples=60, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-POINT_EFFECTS = {"points_earned", "points_released", "points_redeemed", "points_revoked",
-                 "points_expired", "voucher_issued", "voucher_cancelled"}
+KEYED = {"points_earned", "points_released", "points_redeemed", "points_revoked",
+         "points_expired", "voucher_issued", "voucher_cancelled", "gift_granted", "gift_revoked",
+         "message_suggested"}
 
 
 @PROPERTY
@@ -228,7 +232,7 @@ def test_every_effect_renders_in_every_locale(case: tuple[Program, list]) -> Non
         effects.extend(program.advance(state, state.as_of + timedelta(days=400),
                                        shared=shared).effects)
     for effect in effects:
-        if effect.type in POINT_EFFECTS:
+        if effect.type in KEYED:
             assert effect.reason_key is not None, effect
         assert effect.render("en") == effect.reason
         assert program.render_effect(effect, "en") == effect.reason
@@ -236,3 +240,27 @@ def test_every_effect_renders_in_every_locale(case: tuple[Program, list]) -> Non
         clean(effect.render("de"))
         clean(program.render_effect(effect, "de"))
         assert EFFECTS.validate_json(EFFECTS.dump_json(effect)) == effect
+
+
+class TestGiftReasons:
+    @pytest.fixture(autouse=True)
+    def _babel(self) -> None:
+        pytest.importorskip("babel")
+
+    def test_nth_order_gift_with_a_voucher(self) -> None:
+        """An ordinal, a quoted name, money and a validity, in both languages."""
+        program = Program(name="P", timezone="Europe/Berlin", points=PointScheme(
+            earn=(PointsPerPurchase(id="r", points=1),)), gifts=GiftScheme(rules=(
+                NthOrderGift(id="third", every=3, gift=Gift(
+                    id="v", name="Dankeschön", kind="voucher", value=Money("1234.5", "EUR"),
+                    valid_days=30)),)))
+        state = None
+        for day in (1, 2, 3):
+            decision = buy(program, state, f"A-{day}", "20.00", at(3, day))
+            state = decision.state  # type: ignore[attr-defined]
+        gift = [e for e in decision.effects if e.type == "gift_granted"]  # type: ignore[attr-defined]
+        assert [e.reason for e in gift] == [
+            "Gift for your 3rd order (A-3): Dankeschön worth 1234.50 EUR, valid until 2026-04-02"]
+        assert gift[0].render("de") == (
+            "Geschenk zu Ihrer 3. Bestellung (A-3): „Dankeschön“ im Wert von 1.234,50 EUR, "
+            "gültig bis 02.04.2026")

@@ -30,18 +30,19 @@ other than English.
 from __future__ import annotations
 
 import ast
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from string import Formatter
 from typing import Any, NamedTuple, Protocol
+from zoneinfo import ZoneInfo
 
 from ._model import fixed_point
 from .money import Money
 
-__all__ = ["MonthDay", "Msg", "decode_args", "encode_args", "english", "fields", "ordinal",
-           "render", "unformatted"]
+__all__ = ["MonthDay", "Msg", "built", "decode_args", "encode_args", "english", "fields",
+           "last_day", "local_day", "ordinal", "render", "unformatted"]
 
 TEMPLATE = Path(__file__).resolve().parent / "locales" / "reciprocity.pot"
 
@@ -67,11 +68,28 @@ def ordinal(n: int) -> Msg:
     return Msg(f"ordinal.{form}", {"n": n})
 
 
+def local_day(when: datetime, zone: ZoneInfo) -> date:
+    """The day of ``when`` in the program's zone (a reason's date argument)."""
+    return when.astimezone(zone).date()
+
+
+def last_day(end: datetime, zone: ZoneInfo) -> date:
+    """The last day before the instant ``end`` (an expiry), in the program's zone."""
+    return (end - timedelta(seconds=1)).astimezone(zone).date()
+
+
+def built(reason: Any) -> Msg | str:
+    """The message (or text) of a reason given as a ``Msg``, a text or ``(builder, *args)``."""
+    if isinstance(reason, str | Msg):
+        return reason
+    made: Msg | str = reason[0](*reason[1:])
+    return made
+
+
 def fields(reason: Any) -> dict[str, Any]:
     """An effect's ``reason``, ``reason_key`` and ``reason_args`` from a :class:`Msg`, a
     ``(builder, *args)`` recipe that returns one, or a text (no key: said in English only)."""
-    if not isinstance(reason, str | Msg):
-        reason = reason[0](*reason[1:])
+    reason = built(reason)
     if isinstance(reason, str):
         return {"reason": reason}
     return {"reason": english(reason.key, reason.args), "reason_key": reason.key,

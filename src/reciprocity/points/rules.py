@@ -10,7 +10,7 @@ never a compiled stage.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, model_validator
 
 from .._model import Frozen, NonEmptyStr, RuleId, fixed_point
-from .._reason import Msg
+from .._reason import Msg, last_day, local_day
 from ..conditions import Condition
 from ..errors import InvalidProgram
 from ..limits import Period
@@ -51,16 +51,6 @@ def plural(n: int | Decimal, word: str = "point") -> str:
 def fmt_date(when: datetime, zone: ZoneInfo) -> str:
     """A date as customers read it, in the program's zone."""
     return when.astimezone(zone).strftime("%Y-%m-%d")
-
-
-def local_day(when: datetime, zone: ZoneInfo) -> date:
-    """The day of ``when`` in the program's zone (a reason's date argument)."""
-    return when.astimezone(zone).date()
-
-
-def last_day(end: datetime, zone: ZoneInfo) -> date:
-    """The last day before the instant ``end`` (an expiry), in the program's zone."""
-    return (end - timedelta(seconds=1)).astimezone(zone).date()
 
 
 class _Policy(Frozen):
