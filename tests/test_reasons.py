@@ -208,7 +208,7 @@ PROPERTY = settings(max_examples=60, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 KEYED = {"points_earned", "points_released", "points_redeemed", "points_revoked",
          "points_expired", "voucher_issued", "voucher_cancelled", "gift_granted", "gift_revoked",
-         "message_suggested"}
+         "message_suggested", "tier_changed", "tier_grace_started"}
 
 
 @PROPERTY
