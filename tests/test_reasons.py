@@ -89,13 +89,13 @@ class TestMessages:
         assert english("reason.earned.amount", args) == (
             "2 points for order A-1: 1234.50 EUR at 1.5 points per 1.00 EUR")
         assert render("reason.earned.amount", args, "de") == (
-            "2 Punkte für Bestellung A-1: 1.234,50 EUR zu 1,5 Punkte pro 1,00 EUR")
+            "2 Punkte für Bestellung A-1: 1.234,50 EUR zu 1,5 Punkten pro 1,00 EUR")
         valid = {"text": Msg("reason.redeemed", {"n": 1, "reward": "Tasse"}),
                  "date": date(2026, 12, 31)}
         assert english("reason.valid_until", valid) == (
             "1 point redeemed for Tasse, valid until 2026-12-31")
         assert render("reason.valid_until", valid, "de") == (
-            "1 Punkt eingelöst für „Tasse“, gültig bis 31.12.2026")
+            "Ein Punkt eingelöst für „Tasse“, gültig bis 31.12.2026")
 
     def test_a_list_and_a_day_of_the_year(self) -> None:
         pytest.importorskip("babel")
@@ -180,7 +180,7 @@ class TestPointsReasons:
         assert earned.reason == ("1234 points for order A-1: 1234.50 EUR at 1 point per "
                                  "1.00 EUR, valid until 2027-03-01")
         assert earned.render("de") == ("1.234 Punkte für Bestellung A-1: 1.234,50 EUR zu "
-                                       "1 Punkt pro 1,00 EUR, gültig bis 01.03.2027")
+                                       "einem Punkt pro 1,00 EUR, gültig bis 01.03.2027")
         back = program.apply(first.state, Return(  # type: ignore[attr-defined]
             id="R-1", member_id="m-1", at=at(3, 5), purchase_id="A-1",
             amount=Money("1234.50", "EUR")))
@@ -200,7 +200,7 @@ class TestPointsReasons:
             "1 point earned on 2026-03-01 expired (at the end of the 2nd month after the "
             "month earned)"]
         assert expired[0].render("de") == (
-            "1 Punkt vom 01.03.2026 ist verfallen (am Ende des 2. Monats nach dem Monat des "
+            "Ein Punkt vom 01.03.2026 ist verfallen (am Ende des 2. Monats nach dem Monat des "
             "Sammelns)")
 
 

@@ -122,7 +122,8 @@ class TestTier:
                                       effects=decision.effects)
         text = statement.to_text()
         assert "- Ihre Stufe: Silber. Gültig bis 31.12.2027.\n" in text
-        assert "- 01.05.2026: Aufstieg in die Stufe Silber (A-1)\n" in text
+        assert ("- 01.05.2026: Silber erreicht mit 400,00 EUR Umsatz im Jahr 2026: kostenloser "
+                "Versand, gültig bis 31.12.2027\n") in text
         assert statement.to_dict()["tier"]["tier_id"] == "silver"
 
 
@@ -186,7 +187,7 @@ class TestShape:
 class TestRenderEffect:
     @pytest.mark.parametrize(("locale", "text"), [
         ("en", "1 point for order A-17 over 50.00 EUR"),
-        ("de", "1 Punkt für Bestellung A-17 über 50,00 EUR")])
+        ("de", "Ein Punkt für Bestellung A-17 über 50,00 EUR")])
     def test_an_effect_in_each_locale(self, locale: str, text: str) -> None:
         """Program.render_effect says an effect's reason in the locale (``effect.render``);
         in English that is its ``reason``."""

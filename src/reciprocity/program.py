@@ -267,8 +267,12 @@ class Program(Frozen):
         >>> seed_program().check()
         []
         """
+        from .terms.check import check_terms
+
         findings = check_program(self, typical=typical, max_first_share=max_first_share)
-        return findings + check_tables(self)
+        findings += check_tables(self) + check_terms(self)
+        rank = {"error": 0, "warning": 1, "info": 2}
+        return sorted(findings, key=lambda finding: rank[finding.severity])
 
     # -- the engine ---------------------------------------------------------------------
     def _state_for(self, state: MemberState | None, event: Event) -> MemberState:

@@ -187,8 +187,8 @@ def _units(unit: str, n: int) -> Msg:
     if unit.startswith(_FROM):
         return Msg("reason.tier.points_from",
                    {"n": n, "rules": tuple(unit.removeprefix(_FROM).split(", "))})
-    return Msg("reason.tier.units", {"n": n, "unit": unit,
-                                     "one": unit[:-1] if unit.endswith("s") else unit})
+    one = unit[:-1] if unit.endswith("s") else unit
+    return Msg("reason.tier.units", {"count": n, "unit": one if n == 1 else unit})
 
 
 _FROM = "points from "
