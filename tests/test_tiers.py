@@ -146,7 +146,7 @@ class TestCalendarYearLadder:
                                  "2027-12-31")
         if importlib.util.find_spec("babel") is not None:
             assert effect.render("de") == (
-                "Silver erreicht mit 360,00 EUR Umsatz im Jahr 2026: 1,5-fache Punkte, "
+                "Silver erreicht mit 360,00 EUR Umsatz im Jahr 2026: Punkte ×1,5, "
                 "kostenloser Versand, welcome-sample und birthday-gift, gültig bis 31.12.2027")
         state = decision.state
         assert tier_at(prog, state, at(2027, 12, 31, 23, 59)) == "silver"
@@ -375,7 +375,7 @@ class TestDowngradeAtReview:
                                 "(grace period): 1000.00 EUR more keeps it")
         if importlib.util.find_spec("babel") is not None:
             assert grace.render("de") == (
-                "Gold ist am 31.12.2027 abgelaufen und bleibt bis 29.02.2028 erhalten "
+                "Gold ist am 31.12.2027 abgelaufen und bleibt bis zum 29.02.2028 erhalten "
                 "(Kulanzfrist): Mit 1.000,00 EUR mehr bleibt die Stufe erhalten")
         in_grace = decision.state
         assert in_grace.tier is not None
