@@ -22,6 +22,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator
 
 from .._model import Frozen, NonEmptyStr
+from .._reason import Msg
 from ..conditions import Condition
 from ..errors import InvalidProgram
 from ..events import PURCHASE
@@ -101,6 +102,14 @@ class Gift(_Policy):
     def phrase(self) -> str:
         """The gift in words, with its value."""
         return self.name if self.value.amount == 0 else f"{self.name} worth {self.value}"
+
+    def message(self, value: Money | None = None) -> Msg:
+        """The gift as a part of a reason: its name and value (``value`` when the grant is
+        worth another amount than declared)."""
+        worth = self.value if value is None else value
+        if worth.amount == 0:
+            return Msg("reason.gift.item.free", {"name": self.name})
+        return Msg("reason.gift.item", {"name": self.name, "value": worth})
 
 
 class Stock(_Policy):

@@ -61,9 +61,12 @@ class Finding(Frozen):
     code: str
     message: str
     tier_id: str | None = None
+    rule_id: str | None = None
+    """The rule (an earning rule, a reward, a gift or goodwill rule) the finding is about."""
 
     def __str__(self) -> str:
-        where = f" {self.tier_id}" if self.tier_id is not None else ""
+        named = self.tier_id if self.tier_id is not None else self.rule_id
+        where = f" {named}" if named is not None else ""
         return f"{self.severity} [{self.code}]{where}: {self.message}"
 
 
