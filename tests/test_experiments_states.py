@@ -1,0 +1,153 @@
+"""Reading every member's final state: the fast readout equals the strict path.
+
+``Replay.states`` (and so ``simulate``'s run) freezes every member after the pass. Freezing
+writes each applied event's fingerprint through a direct writer of its canonical JSON
+(``reciprocity._fingerprint._text``) instead of ``json.dumps(canonical(event))``, and pauses
+the cyclic garbage collector. These tests hold the readout to the strict path: the general
+canonical form, the models validated again from their JSON, and a fold of ``Program.apply``.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reciprocity import (
+    Event,
+    Line,
+    MemberState,
+    Money,
+    Program,
+    Purchase,
+    seed_program,
+)
+from reciprocity._fingerprint import _WRITERS, _text, canonical, event_fingerprint, row_fingerprint
+from reciprocity.testing import (
+    DEFAULT_END,
+    complaints,
+    customs,
+    full_programs,
+    money,
+    profile_updates,
+    purchases,
+    redemptions,
+    returns,
+    shop_streams,
+    signups,
+)
+
+SOME = settings(deadline=None)
+LATER = DEFAULT_END + timedelta(days=1)
+
+
+def strict_text(event: Any) -> str:
+    """The canonical JSON as the module docstring of ``_fingerprint`` defines it."""
+    return json.dumps(canonical(event), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=True)
+
+
+def strict_fingerprint(event: Any) -> str:
+    return hashlib.blake2b(strict_text(event).encode("ascii"), digest_size=8).hexdigest()
+
+
+ANY_EVENT = st.one_of(purchases(), returns(), redemptions(), signups(), profile_updates(),
+                      complaints(), customs())
+
+
+class TestCanonicalText:
+    @SOME
+    @given(ANY_EVENT)
+    def test_text_equals_the_general_form(self, event: Event) -> None:
+        """For every kind of event the direct writer gives the general canonical JSON."""
+        assert _text(event) == strict_text(event)
+        assert event_fingerprint(event) == strict_fingerprint(event)
+        assert row_fingerprint(event._row(), "EUR") == strict_fingerprint(event)
+
+    @SOME
+    @given(st.dictionaries(st.text(max_size=5), st.one_of(
+        st.none(), st.booleans(), st.integers(), st.text(max_size=8),
+        st.floats(allow_nan=False), st.lists(st.integers(), max_size=3)), max_size=4))
+    def test_metadata_of_any_shape(self, metadata: dict[str, Any]) -> None:
+        """Metadata (a free mapping, floats and non-ASCII text included) is written alike."""
+        at = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+        event = Purchase(id="ä-1", member_id="m-\u20ac", at=at, metadata=metadata,
+                         amount=Money("3.00", "EUR"),
+                         lines=(Line(sku="TEA", quantity=2, unit_price=Money("1.50", "EUR"),
+                                     metadata=metadata),))
+        assert _text(event) == strict_text(event)
+
+    def test_known_text(self) -> None:
+        """The exact text of a purchase with a line: keys sorted, amounts normalised, UTC."""
+        at = datetime(2026, 1, 2, 12, tzinfo=UTC)
+        event = Purchase(id="A-1", member_id="m-1", at=at, amount=Money("3.00", "EUR"),
+                         lines=(Line(sku="TEA", quantity=2, unit_price=Money("1.50", "EUR")),))
+        assert _text(event) == (
+            '{"amount":["3","EUR"],"at":"2026-01-02T12:00:00+00:00","channel":null,'
+            '"id":"A-1","lines":[{"category":null,"metadata":{},"quantity":2,"sku":"TEA",'
+            '"unit_price":["1.5","EUR"]}],"member_id":"m-1","metadata":{},"type":"purchase"}')
+
+    @SOME
+    @given(st.decimals(allow_nan=False, allow_infinity=False), money())
+    def test_amounts_of_any_form(self, amount: Decimal, value: Money) -> None:
+        """Any Decimal (``-0``, exponents, trailing zeros) and any Money is written as the
+        general form writes it: nothing mixes ``0`` and ``-0`` or ``1E+2`` and ``100``."""
+        assert _WRITERS[Decimal](amount) == strict_text(amount)
+        assert _WRITERS[Money](value) == strict_text(value)
+
+    def test_negative_zero(self) -> None:
+        """``-0`` stays ``-0``, as the general form writes it."""
+        assert _WRITERS[Decimal](Decimal("-0.00")) == strict_text(Decimal("-0.00")) == '"-0"'
+
+
+@st.composite
+def program_and_shop(draw: st.DrawFn) -> tuple[Program, list[Event]]:
+    program = draw(full_programs())
+    rewards = program.points.rewards if program.points is not None else None
+    events = draw(shop_streams(rewards=rewards or None, program=program))
+    return program, events
+
+
+class TestStatesReadout:
+    @SOME
+    @given(program_and_shop())
+    def test_states_equal_the_strict_path(self, case: tuple[Program, list[Event]]) -> None:
+        """Every state read from a replay equals itself validated again from JSON (the
+        strict model path), keeps the strict fingerprint of each applied event, and equals
+        the state that folding ``apply`` and ``advance`` gives."""
+        program, events = case
+        states = program.replay(events, until=LATER, errors="skip").states
+        by_id = {e.id: e for e in events}
+        for mid, state in states.items():
+            assert MemberState.model_validate_json(state.model_dump_json()) == state
+            for eid, fingerprint in zip(state.applied_event_ids,
+                                        state.applied_event_fingerprints, strict=True):
+                assert fingerprint == strict_fingerprint(by_id[eid])
+            if program._pipeline.uses_shared:
+                continue  # program-wide state: a member's fold alone is not the replay
+            folded: MemberState | None = None
+            for event in events:
+                if event.member_id != mid:
+                    continue
+                try:
+                    folded = program.apply(folded, event).state
+                except Exception:  # refused: the replay left it out too
+                    continue
+            if folded is not None:
+                folded = program.advance(folded, LATER).state
+                assert folded == state
+
+    def test_collector_restored(self) -> None:
+        """Reading states pauses the cyclic collector and turns it back on afterwards."""
+        at = datetime(2026, 1, 2, tzinfo=UTC)
+        replay = seed_program().replay([Purchase(id="A", member_id="m", at=at,
+                                                 amount=Money("60.00", "EUR"))])
+        assert gc.isenabled()
+        assert replay.states["m"].points_earned == 1
+        assert gc.isenabled()
