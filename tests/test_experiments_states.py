@@ -101,6 +101,35 @@ class TestCanonicalText:
         assert _WRITERS[Decimal](amount) == strict_text(amount)
         assert _WRITERS[Money](value) == strict_text(value)
 
+    @SOME
+    @given(st.lists(st.tuples(st.sampled_from(("TEA", "CUP")), st.integers(1, 3),
+                              st.sampled_from(("2.5", "2.50", "0", "0.00", "1E+1", "10")),
+                              st.sampled_from((None, "goods"))), min_size=1, max_size=6))
+    def test_lines_kept_by_value(self, lines: list[tuple[str, int, str, str | None]]) -> None:
+        """Order lines written from the cache of lines seen before give the general form's
+        text, whatever amount spellings meet in it."""
+        at = datetime(2026, 1, 2, tzinfo=UTC)
+        total = sum((q * Decimal(price) for _, q, price, _ in lines), Decimal(0))
+        event = Purchase(id="A", member_id="m", at=at, amount=Money(total, "EUR"), lines=tuple(
+            Line(sku=sku, quantity=q, unit_price=Money(Decimal(price), "EUR"), category=c)
+            for sku, q, price, c in lines))
+        assert _text(event) == strict_text(event)
+        assert _text(event) == strict_text(event)  # again, from the cache
+
+    def test_unusual_lines_go_the_general_way(self) -> None:
+        """A line built without validation (a bool quantity, a str subclass) or with
+        metadata is not taken from the cache of plain lines."""
+        class Sku(str):
+            pass
+
+        price = Money("1.00", "EUR")
+        for line in (Line.model_construct(sku="TEA", quantity=True, unit_price=price,
+                                          category=None, metadata={}),
+                     Line.model_construct(sku=Sku("TEA"), quantity=1, unit_price=price,
+                                          category=None, metadata={}),
+                     Line(sku="TEA", quantity=1, unit_price=price, metadata={"a": 1})):
+            assert _WRITERS[Line](line) == strict_text(line)
+
     def test_negative_zero(self) -> None:
         """``-0`` stays ``-0``, as the general form writes it."""
         assert _WRITERS[Decimal](Decimal("-0.00")) == strict_text(Decimal("-0.00")) == '"-0"'

@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .events import Purchase, _utc
+from .events import Line, Purchase, _utc
 from .money import Money
 
 __all__ = ["canonical", "event_fingerprint", "row_canonical", "row_fingerprint"]
@@ -213,6 +213,33 @@ _WRITERS: dict[type, _Writer] = {
     list: _sequence,
     dict: _mapping,
 }
+
+
+_LINES: dict[tuple[Any, ...], str] = {}
+_LINES_KEPT = 100_000
+
+
+def _line(value: Any) -> str:
+    """An order line, most of a purchase's text: kept by its values, since real orders repeat
+    the same SKU, quantity and price (the Online Retail year: 40,594 distinct of 392,692
+    lines). The key holds each value's exact type and the amount as written, so two lines
+    share a text only when the general form writes them alike."""
+    d = value.__dict__
+    price = d["unit_price"]
+    sku, quantity, category = d["sku"], d["quantity"], d["category"]
+    if (len(d) != 5 or d["metadata"] or type(price) is not Money or type(sku) is not str
+            or type(quantity) is not int or (category is not None and type(category) is not str)):
+        return _model(value)
+    key = (sku, quantity, category, str(price.amount), price.currency)
+    text = _LINES.get(key)
+    if text is None:
+        if len(_LINES) >= _LINES_KEPT:
+            _LINES.clear()
+        text = _LINES[key] = _model(value)
+    return text
+
+
+_WRITERS[Line] = _line
 
 
 def _text(event: BaseModel) -> str:
