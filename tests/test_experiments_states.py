@@ -1,6 +1,7 @@
 """Reading every member's final state: the fast readout equals the strict path.
 
-``Replay.states`` (and so ``simulate``'s run) freezes every member after the pass. Freezing
+``Replay.states`` (and ``Simulation.states``, the states of a simulation's run) freezes every
+member after the pass. Freezing
 writes each applied event's fingerprint through a direct writer of its canonical JSON
 (``reciprocity._fingerprint._text``) instead of ``json.dumps(canonical(event))``, and pauses
 the cyclic garbage collector. These tests hold the readout to the strict path: the general
@@ -26,7 +27,9 @@ from reciprocity import (
     Money,
     Program,
     Purchase,
+    RedemptionModel,
     seed_program,
+    simulate,
 )
 from reciprocity._fingerprint import _WRITERS, _text, canonical, event_fingerprint, row_fingerprint
 from reciprocity.testing import (
@@ -171,6 +174,34 @@ class TestStatesReadout:
             if folded is not None:
                 folded = program.advance(folded, LATER).state
                 assert folded == state
+
+    @settings(deadline=None, max_examples=20)
+    @given(program_and_shop())
+    def test_simulation_states_are_the_runs(self, case: tuple[Program, list[Event]]) -> None:
+        """``simulate(...).states`` are the states of the same replay, and agree with the
+        simulation's members table."""
+        program, events = case
+        result = simulate(program, events, until=LATER, errors="skip", progress=False)
+        expected = program.replay(events, until=LATER, errors="skip").states
+        assert result.states == expected
+        for row in result.members.rows():
+            state = result.states[row["member_id"]]
+            assert (row["available"], row["pending"], row["debt"]) == (
+                state.available_points, state.pending_points, state.debt)
+
+    def test_simulation_states_with_redemptions(self) -> None:
+        """With a redemption model the states are those of the last pass: the drawn
+        redemptions are in them."""
+        at = datetime(2026, 1, 5, tzinfo=UTC)
+        orders = [Purchase(id=f"A-{i}", member_id="m-1", at=at + timedelta(days=i),
+                           amount=Money("60.00", "EUR")) for i in range(12)]
+        model = RedemptionModel(probability=Decimal(1), breakage=Decimal(0), seed=1)
+        result = simulate(seed_program(), orders, until=at + timedelta(days=70),
+                          redemption=model, progress=False)
+        state = result.states["m-1"]
+        assert result.totals.points_redeemed == state.points_redeemed == 10
+        assert (state.points_earned, state.available_points) == (12, 2)
+        assert len(state.vouchers) == result.totals.vouchers == 1
 
     def test_collector_restored(self) -> None:
         """Reading states pauses the cyclic collector and turns it back on afterwards."""

@@ -38,7 +38,7 @@ from ..effects import Effect
 from ..errors import InvalidProgram, ReciprocityError
 from ..events import PurchaseColumns, Redemption
 from ..points.scheme import Reward
-from ..replay import ReplaySummary
+from ..replay import Replay, ReplaySummary
 from ..state import MemberState
 from .periods import Periods
 from .prepared import Prepared
@@ -160,7 +160,8 @@ class RedemptionModel(Frozen):
         summary = summary.model_copy(update={"rejected": len(rejected),
                                              "events": summary.events})
         return RedemptionRun(summary=summary, effects=effects, rejected=rejected,
-                             events=[*items, *drawn], refused_redemptions=refused)
+                             events=[*items, *drawn], refused_redemptions=refused,
+                             replay=replay)
 
     def _draw(self, effects: list[Effect], start: Mapping[str, MemberState],
               rewards: list[Reward], ends: list[tuple[datetime, str]]) -> list[Redemption]:
@@ -207,6 +208,8 @@ class RedemptionRun:
     """Every event applied or refused, the generated redemptions included."""
     refused_redemptions: int = 0
     """Drawn redemptions the program refused (none once the passes settle)."""
+    replay: Replay | None = None
+    """The last pass: its members' final states are the run's."""
 
 
 def _span(events: Any, until: datetime | None) -> tuple[datetime | None, datetime | None]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..effects import Effect
 from ..errors import InvalidEvent, ReciprocityError
-from ..replay import ReplaySummary
+from ..replay import Replay, ReplaySummary
 from ..state import MemberState
 from .metrics import Totals, build_tables
 from .periods import Periods
@@ -53,13 +53,16 @@ class Simulation:
         totals: the flows summed, the stocks at the end.
         summary: :meth:`Replay.summary <reciprocity.Replay.summary>` of the run.
         rejected: ``(event id, error)`` of events refused with ``errors="skip"``.
+        states: every member's final state (see :attr:`states`).
     """
 
     def __init__(self, program: Program, freq: str, model: RedemptionModel | None,
                  effects: Table,
                  members: Table, metrics: Table, totals: Totals, summary: ReplaySummary,
-                 rejected: list[tuple[str, ReciprocityError]]) -> None:
+                 rejected: list[tuple[str, ReciprocityError]],
+                 replay: Replay | None = None) -> None:
         self.program = program
+        self._replay = replay
         self.freq = freq
         self.model = model
         self.effects = effects
@@ -68,6 +71,15 @@ class Simulation:
         self.totals = totals
         self.summary = summary
         self.rejected = rejected
+
+    @property
+    def states(self) -> dict[str, MemberState]:
+        """Every member's final state, by member id, as :attr:`Replay.states
+        <reciprocity.Replay.states>` gives it (frozen when first read; until then the run's
+        hot members are kept, not frozen)."""
+        if self._replay is None:
+            raise RuntimeError("this Simulation was built without its run")
+        return self._replay.states
 
     def tables(self) -> dict[str, Table]:
         """The tables by name: ``effects``, ``members``, ``metrics``."""
@@ -189,6 +201,7 @@ def run_simulation(program: Program, prepared: Prepared, *, until: datetime | No
     periods = Periods(freq, program.timezone)
     start = prepared.start
     steps = 3 if redemption is None else 3 + redemption.steps(prepared.source, periods, until)
+    replay: Replay | None
     with Progress(steps, "simulate", enabled=progress) as bar:
         if redemption is None:
             replay = prepared.replay(program, until=until, errors=errors)
@@ -199,10 +212,11 @@ def run_simulation(program: Program, prepared: Prepared, *, until: datetime | No
         else:
             run = redemption.run(program, prepared, start, until, errors, periods, bar)
             summary, effects, rejected = run.summary, run.effects, run.rejected
+            replay = run.replay
         bar.step("tables")
         facts = prepared.facts((eid for eid, _ in rejected), as_events=redemption is not None)
         effects_table, members, metrics, totals = build_tables(
             program, effects, facts, start, periods)
         bar.step("done")
     return Simulation(program, freq, redemption, effects_table, members, metrics, totals,
-                      summary, rejected)
+                      summary, rejected, replay)
