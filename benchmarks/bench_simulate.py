@@ -44,6 +44,7 @@ from reciprocity import (
     Program,
     RedemptionModel,
     Reward,
+    compare,
     load_online_retail,
     simulate,
     synthetic_purchases,
@@ -62,10 +63,19 @@ def with_rewards(program: Program) -> Program:
         program.model_copy(update={"points": points}).model_dump_json())
 
 
+def quick_program(program: Program) -> Program:
+    """The same program with points pending 14 days instead of 30 (``compare``'s second)."""
+    assert program.points is not None
+    points = program.points.model_copy(update={"pending_days": 14})
+    return Program.model_validate_json(program.model_copy(
+        update={"points": points, "name": "Quick release"}).model_dump_json())
+
+
 def measure(columns: Any, events: Any, rounds: int) -> dict[str, float]:
     """Best seconds of each approach; stops if their totals differ."""
     rich = rich_program()
     rewarded = with_rewards(rich)
+    quick = quick_program(rich)
     rows = list(zip(columns.ids, columns.member_ids, columns.at, columns.amounts, strict=True))
     model = RedemptionModel(probability=Decimal("0.5"), breakage=Decimal("0.2"))
 
@@ -82,17 +92,31 @@ def measure(columns: Any, events: Any, rounds: int) -> dict[str, float]:
         return (sum(s.points_earned for s in found.values()),
                 sum(s.points_expired for s in found.values()))
 
+    def two(source: Any) -> tuple[int, ...]:
+        a = simulate(rich, source, until=UNTIL, progress=False).totals
+        b = simulate(quick, source, until=UNTIL, progress=False).totals
+        return (a.points_earned, a.points_expired, b.points_earned, b.points_expired)
+
+    def both(source: Any) -> tuple[int, ...]:
+        found = compare({"rich": rich, "quick": quick}, source, until=UNTIL, progress=False)
+        a, b = found.results["rich"].totals, found.results["quick"].totals
+        return (a.points_earned, a.points_expired, b.points_earned, b.points_expired)
+
     approaches: dict[str, Callable[[], tuple[int, ...]]] = {
         "hand_rich": lambda: hand_rich(rows)[:2],
         "replay": lambda: replay(columns),
         "simulate": lambda: sim(columns),
         "states": lambda: states(columns),
+        "2x simulate": lambda: two(columns),
+        "compare": lambda: both(columns),
     }
     if events is not None:
         approaches.update({
             "events replay": lambda: replay(events),
             "events simulate": lambda: sim(events),
             "events states": lambda: states(events),
+            "events 2x simulate": lambda: two(events),
+            "events compare": lambda: both(events),
             "events simulate+model": lambda: (simulate(
                 rewarded, events, until=UNTIL, redemption=model,
                 progress=False).totals.points_earned, -1),
@@ -110,6 +134,10 @@ def measure(columns: Any, events: Any, rounds: int) -> dict[str, float]:
     if events is not None and len({totals[n] for n in (
             "events replay", "events simulate", "events states")}) != 1:
         raise SystemExit(f"event-stream totals differ: {totals}")
+    for prefix in ("", "events "):
+        if f"{prefix}compare" in totals and (
+                totals[f"{prefix}compare"] != totals[f"{prefix}2x simulate"]):
+            raise SystemExit(f"compare and two simulations differ: {totals}")
     return best
 
 
@@ -130,6 +158,9 @@ def report(best: dict[str, float], n: int) -> list[str]:
                      f"{TARGET}): {'PASS' if ratio <= TARGET else 'FAIL'}")
         lines.append(f"{prefix or 'columns '}reading states / replay = {states:.2f} (target "
                      f"<= 1.0, the engine's): {'PASS' if states <= 1.0 else 'FAIL'}")
+        shared = best[f"{prefix}compare"] / best[f"{prefix}2x simulate"]
+        lines.append(f"{prefix or 'columns '}compare of two / two simulate calls = "
+                     f"{shared:.2f} (one pass over the events shared)")
     lines.append(f"{n:,} purchases")
     return lines
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .events import Purchase, _utc
+from .events import Line, Purchase, _utc
 from .money import Money
 
 __all__ = ["canonical", "event_fingerprint", "row_canonical", "row_fingerprint"]
@@ -128,16 +128,120 @@ def event_fingerprint(event: BaseModel) -> str:
     >>> event_fingerprint(a) == event_fingerprint(b), len(event_fingerprint(a))
     (True, 16)
     """
-    return _digest(_dumps(canonical(event)))
+    return _digest(_text(event))
 
 
 def row_fingerprint(row: tuple[Any, ...], currency: str) -> str:
     """The fingerprint of an engine row (equal to its event's)."""
     if row[5] is not None:
-        return _digest(_dumps(canonical(row[5])))
+        return _digest(_text(row[5]))
     p = _template(currency)
     at = row[3]
     return _digest("".join((
         p[0], '"', format(row[4].normalize(), "f"), '"', p[1],
         '"', (at if at.tzinfo is UTC else _utc(at)).isoformat(), '"', p[2],
         _encode(row[1]), p[3], _encode(row[2]), p[4])))
+
+
+# -- the canonical JSON text, written directly -------------------------------------------------
+# ``_dumps(canonical(event))`` walks every value through an ``isinstance`` chain and then has
+# ``json`` sort every dict again: most of the cost of freezing a state whose events have many
+# lines (measured: 3 s for a year of Online Retail orders). ``_text`` writes the same text in
+# one walk: a writer per exact type, and per model class its fields in sorted key order,
+# found once. Any other type goes the general way, so the text is equal by construction.
+
+_Writer = Any
+_FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _general(value: Any) -> str:
+    """A value of a type met for the first time: a model class is remembered (written field
+    by field from now on); any other type is written the general way."""
+    if isinstance(value, BaseModel):
+        _WRITERS[type(value)] = _model
+        return _model(value)
+    return _dumps(canonical(value))
+
+
+def _model_fields(cls: type, names: Any) -> tuple[tuple[str, str], ...]:
+    """A model class's fields in sorted key order, each with the text before its value."""
+    fields = tuple((("{" if i == 0 else ",") + _encode(key) + ":", key)
+                   for i, key in enumerate(sorted(names)))
+    _FIELDS[cls] = fields
+    return fields
+
+
+def _model(value: Any) -> str:
+    d = value.__dict__
+    fields = _FIELDS.get(type(value))
+    if fields is None or len(fields) != len(d):
+        fields = _model_fields(type(value), d)
+        if not fields:
+            return "{}"
+    writers = _WRITERS
+    parts = []
+    for head, key in fields:
+        item = d[key]
+        parts.append(head)
+        parts.append((writers.get(type(item)) or _general)(item))
+    parts.append("}")
+    return "".join(parts)
+
+
+def _sequence(value: Any) -> str:
+    if not value:
+        return "[]"
+    writers = _WRITERS
+    return "[" + ",".join([(writers.get(type(item)) or _general)(item) for item in value]) + "]"
+
+
+def _mapping(value: dict[Any, Any]) -> str:
+    return "{}" if not value else _general(value)
+
+
+_WRITERS: dict[type, _Writer] = {
+    str: _encode,
+    bool: lambda value: "true" if value else "false",
+    int: int.__repr__,
+    type(None): lambda value: "null",
+    Decimal: lambda value: '"' + format(value.normalize(), "f") + '"',
+    Money: lambda value: ('["' + format(value.amount.normalize(), "f") + '",'
+                          + _encode(value.currency) + "]"),
+    datetime: lambda value: '"' + _utc(value).isoformat() + '"',
+    date: lambda value: '"' + value.isoformat() + '"',
+    tuple: _sequence,
+    list: _sequence,
+    dict: _mapping,
+}
+
+
+_LINES: dict[tuple[Any, ...], str] = {}
+_LINES_KEPT = 100_000
+
+
+def _line(value: Any) -> str:
+    """An order line, most of a purchase's text: kept by its values, since real orders repeat
+    the same SKU, quantity and price (the Online Retail year: 40,594 distinct of 392,692
+    lines). The key holds each value's exact type and the amount as written, so two lines
+    share a text only when the general form writes them alike."""
+    d = value.__dict__
+    price = d["unit_price"]
+    sku, quantity, category = d["sku"], d["quantity"], d["category"]
+    if (len(d) != 5 or d["metadata"] or type(price) is not Money or type(sku) is not str
+            or type(quantity) is not int or (category is not None and type(category) is not str)):
+        return _model(value)
+    key = (sku, quantity, category, str(price.amount), price.currency)
+    text = _LINES.get(key)
+    if text is None:
+        if len(_LINES) >= _LINES_KEPT:
+            _LINES.clear()
+        text = _LINES[key] = _model(value)
+    return text
+
+
+_WRITERS[Line] = _line
+
+
+def _text(event: BaseModel) -> str:
+    """``_dumps(canonical(event))``, written in one walk."""
+    return str((_WRITERS.get(type(event)) or _general)(event))

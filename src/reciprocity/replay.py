@@ -439,7 +439,15 @@ class Replay:
         assert self._members is not None
         if self._states is None:
             freeze = self._pipeline.freeze
-            self._states = {mid: freeze(m) for mid, m in self._members.items()}
+            # Hundreds of thousands of acyclic models (records, lines, lots): the cyclic
+            # collector would scan them over and over for nothing, as during the pass.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                self._states = {mid: freeze(m) for mid, m in self._members.items()}
+            finally:
+                if collecting:
+                    gc.enable()
         return self._states
 
     @property

@@ -1,6 +1,7 @@
 """``compare``: two or more programs over the same history, side by side, with the differences.
 
-The events are validated once and shared by every program's run. Each program's
+The events are validated, made engine rows and sorted once (:mod:`.prepared`); every
+program's run replays the same rows. Each program's
 :class:`~reciprocity.Simulation` is kept; the comparison adds:
 
 - ``metrics``: one row per period and metric, a column per program, and the difference of
@@ -12,8 +13,8 @@ The events are validated once and shared by every program's run. Each program's
 - ``deciles``: how the difference of member value is spread (one row per decile);
 - ``tier_moves``: how many members end a tier higher or lower than under the baseline.
 
-Imports: ``errors``, ``events``, ``program`` (typing), ``state``, ``experiments.simulate``,
-``.redemption``, ``.table``, ``.progress``.
+Imports: ``errors``, ``program`` (typing), ``state``, ``experiments.prepared``,
+``.simulate``, ``.redemption``, ``.table``, ``.progress``.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidProgram
-from ..events import PurchaseColumns, parse_event
 from ..state import MemberState
+from .prepared import Prepared
 from .progress import Progress
 from .redemption import RedemptionModel
-from .simulate import Simulation, as_events, simulate
+from .simulate import Simulation, run_simulation
 from .table import Table, format_value
 
 if TYPE_CHECKING:
@@ -248,13 +249,12 @@ def compare(programs: Mapping[str, Program], events: Any, *,
     if len(currencies) > 1:
         raise InvalidProgram(f"the programs use different currencies: {sorted(currencies)}",
                              hint="compare programs of one currency")
-    shared = as_events(events)
-    if not isinstance(shared, PurchaseColumns):
-        shared = [parse_event(e) for e in shared]  # validated once, for every program
+    prepared = Prepared(events, states)  # validated, made rows and sorted once, for all
     results: dict[str, Simulation] = {}
     with Progress(len(programs), "compare", enabled=progress) as bar:
         for name, program in programs.items():
-            results[name] = simulate(program, shared, states=states, until=until, freq=freq,
-                                     redemption=redemption, errors=errors, progress=False)
+            results[name] = run_simulation(program, prepared, until=until, freq=freq,
+                                           redemption=redemption, errors=errors,
+                                           progress=False)
             bar.step(name)
     return Comparison(results)

@@ -148,6 +148,10 @@ def plot_cost_by_family(result: Simulation) -> Any:
     return figure
 
 
+_MARKERS = ("o", "s", "^", "D", "v")
+_DASHES = ("-", "--", "-.", ":")
+
+
 def plot_comparison(comparison: Comparison,
                     metrics: Sequence[str] = ("liability", "cost", "points_earned")) -> Any:
     """One panel per metric, one line per program, over the periods."""
@@ -160,8 +164,13 @@ def plot_comparison(comparison: Comparison,
         for index, (name, result) in enumerate(comparison.results.items()):
             by_period = dict(zip(result.metrics["period"], result.metrics[metric],
                                  strict=True))
+            # A marker and a dash of its own per program: two programs that agree on a
+            # metric draw one line over the other, and both must stay visible.
             axis.plot(range(len(labels)), _floats([by_period.get(p) for p in labels]),
-                      marker="o", color=_COLOURS[index % len(_COLOURS)], label=name)
+                      marker=_MARKERS[index % len(_MARKERS)],
+                      linestyle=_DASHES[index % len(_DASHES)],
+                      markersize=max(3.0, 7.0 - 1.5 * index), linewidth=1.6,
+                      color=_COLOURS[index % len(_COLOURS)], label=name)
         title = metric.replace("_", " ").capitalize()
         if metric in money:
             _money_axis(axis, currency, title)

@@ -1,13 +1,15 @@
 """A progress bar for long runs, shown only in interactive sessions (a terminal or a notebook).
 
 It uses rich when it is installed (``reciprocity[progress]``) and shows nothing otherwise:
-progress is a courtesy, never a reason to fail.
+progress is a courtesy, never a reason to fail. In a notebook rich draws through
+ipywidgets; without ipywidgets the bar is left out (rich would only warn).
 
 Imports: nothing from the package; rich and IPython only inside functions.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from types import TracebackType
 from typing import Any
@@ -50,6 +52,8 @@ class Progress:
                 from rich.progress import Progress as RichProgress
             except ImportError:
                 return
+            if "ipykernel" in sys.modules and importlib.util.find_spec("ipywidgets") is None:
+                return  # rich draws in a notebook through ipywidgets; without, it only warns
             self._bar = RichProgress(transient=True)
             self._task = self._bar.add_task(title, total=total)
 

@@ -19,7 +19,7 @@ passes; each is one plain replay, so nothing per member is frozen in between).
 
 Imports: ``_model``, ``errors``, ``events``, ``money``, ``points.scheme`` (rewards),
 ``program`` (typing), ``replay``, ``state``, ``effects``, ``experiments.periods``,
-``experiments.progress``.
+``experiments.prepared``, ``experiments.progress``.
 """
 
 from __future__ import annotations
@@ -36,12 +36,12 @@ from pydantic import Field
 from .._model import Frozen
 from ..effects import Effect
 from ..errors import InvalidProgram, ReciprocityError
-from ..events import Purchase, PurchaseColumns, Redemption
-from ..money import Money
+from ..events import PurchaseColumns, Redemption
 from ..points.scheme import Reward
-from ..replay import ReplaySummary
+from ..replay import Replay, ReplaySummary
 from ..state import MemberState
 from .periods import Periods
+from .prepared import Prepared
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -113,7 +113,9 @@ class RedemptionModel(Frozen):
         redemptions drawn from the balances of the pass before, at each period's end. A
         period's draws depend only on what happened before its end, so the passes settle,
         period by period; the run stops at the first pass that draws what it replayed.
-        Members are advanced to ``until``, or to the end of the last period.
+        Members are advanced to ``until``, or to the end of the last period. ``events`` may
+        be :class:`~reciprocity.experiments.prepared.Prepared` (then ``start`` is its own):
+        every pass replays its rows, validated and sorted once.
         """
         rewards = [r for r in (program.points.rewards if program.points else ())
                    if isinstance(r, Reward)]
@@ -122,7 +124,9 @@ class RedemptionModel(Frozen):
                 f"program {program.name!r} has no reward with a fixed number of points to "
                 "redeem", hint="add a Reward to points.rewards, or simulate without a "
                 "redemption model")
-        items = _purchases(events) if isinstance(events, PurchaseColumns) else list(events)
+        prepared = events if isinstance(events, Prepared) else Prepared(events, start)
+        start = prepared.start
+        items = prepared.events
         first, last = _span(items, until)
         labels = [] if first is None or last is None else periods.span(first, last)
         stop = until if until is not None or not labels else periods.end(labels[-1])
@@ -133,10 +137,10 @@ class RedemptionModel(Frozen):
             # housekeeping precedes (to restore it on a refusal): costly on long histories.
             # A pass runs without it, and again with it only if something was refused.
             try:
-                replay = program.replay([*items, *drawn], start, until=stop)
+                replay = prepared.replay(program, until=stop, extra=drawn)
                 summary = replay.summary()
             except ReciprocityError:
-                replay = program.replay([*items, *drawn], start, until=stop, errors="skip")
+                replay = prepared.replay(program, until=stop, errors="skip", extra=drawn)
                 summary = replay.summary()
                 ours = {r.id for r in drawn}
                 theirs = [error for eid, error in replay.rejected if eid not in ours]
@@ -156,7 +160,8 @@ class RedemptionModel(Frozen):
         summary = summary.model_copy(update={"rejected": len(rejected),
                                              "events": summary.events})
         return RedemptionRun(summary=summary, effects=effects, rejected=rejected,
-                             events=[*items, *drawn], refused_redemptions=refused)
+                             events=[*items, *drawn], refused_redemptions=refused,
+                             replay=replay)
 
     def _draw(self, effects: list[Effect], start: Mapping[str, MemberState],
               rewards: list[Reward], ends: list[tuple[datetime, str]]) -> list[Redemption]:
@@ -203,16 +208,8 @@ class RedemptionRun:
     """Every event applied or refused, the generated redemptions included."""
     refused_redemptions: int = 0
     """Drawn redemptions the program refused (none once the passes settle)."""
-
-
-def _purchases(columns: PurchaseColumns) -> list[Any]:
-    """The columns' purchases as events, without validating them again: the columns were
-    validated as a whole (and may carry amounts finer than the minor unit, which a
-    ``Purchase`` accepts only as the sum of its lines)."""
-    currency = columns.currency
-    return [Purchase.model_construct(id=i, member_id=m, at=t, amount=Money(a, currency))
-            for i, m, t, a in zip(columns.ids, columns.member_ids, columns.at, columns.amounts,
-                                  strict=True)]
+    replay: Replay | None = None
+    """The last pass: its members' final states are the run's."""
 
 
 def _span(events: Any, until: datetime | None) -> tuple[datetime | None, datetime | None]:

@@ -5,14 +5,15 @@ produced and the orders it applied make the tables (:mod:`reciprocity.experiment
 The members table is built from the effects, not from frozen member states, so it costs no
 more than the effects do.
 
-Imports: ``effects``, ``errors``, ``events``, ``program`` (typing), ``replay``, ``state``,
-``experiments.metrics``, ``.periods``, ``.progress``, ``.redemption``, ``.table``.
+Imports: ``effects``, ``errors``, ``program`` (typing), ``replay``, ``state``,
+``experiments.metrics``, ``.periods``, ``.prepared``, ``.progress``, ``.redemption``,
+``.table``.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from os import PathLike
@@ -21,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..effects import Effect
 from ..errors import InvalidEvent, ReciprocityError
-from ..events import Purchase, PurchaseColumns, Return, parse_event
-from ..replay import ReplaySummary
+from ..replay import Replay, ReplaySummary
 from ..state import MemberState
-from .metrics import Fact, Totals, build_tables
+from .metrics import Totals, build_tables
 from .periods import Periods
+from .prepared import Prepared
 from .progress import Progress
 from .redemption import RedemptionModel
 from .table import Table, format_value
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Simulation", "simulate"]
 
-_ZERO = Decimal(0)
 
 
 class Simulation:
@@ -53,13 +53,16 @@ class Simulation:
         totals: the flows summed, the stocks at the end.
         summary: :meth:`Replay.summary <reciprocity.Replay.summary>` of the run.
         rejected: ``(event id, error)`` of events refused with ``errors="skip"``.
+        states: every member's final state (see :attr:`states`).
     """
 
     def __init__(self, program: Program, freq: str, model: RedemptionModel | None,
                  effects: Table,
                  members: Table, metrics: Table, totals: Totals, summary: ReplaySummary,
-                 rejected: list[tuple[str, ReciprocityError]]) -> None:
+                 rejected: list[tuple[str, ReciprocityError]],
+                 replay: Replay | None = None) -> None:
         self.program = program
+        self._replay = replay
         self.freq = freq
         self.model = model
         self.effects = effects
@@ -68,6 +71,15 @@ class Simulation:
         self.totals = totals
         self.summary = summary
         self.rejected = rejected
+
+    @property
+    def states(self) -> dict[str, MemberState]:
+        """Every member's final state, by member id, as :attr:`Replay.states
+        <reciprocity.Replay.states>` gives it (frozen when first read; until then the run's
+        hot members are kept, not frozen)."""
+        if self._replay is None:
+            raise RuntimeError("this Simulation was built without its run")
+        return self._replay.states
 
     def tables(self) -> dict[str, Table]:
         """The tables by name: ``effects``, ``members``, ``metrics``."""
@@ -144,65 +156,6 @@ class Simulation:
                 f"freq {self.freq})<table>{rows}</table></div>")
 
 
-def as_events(events: Any) -> Any:
-    """Loaded orders (``OnlineRetail``, ``LoadedOrders``) give their events."""
-    inner = getattr(events, "events", None)
-    if inner is not None and not isinstance(events, PurchaseColumns):
-        return inner
-    return events
-
-
-def applied_facts(events: Iterable[Any] | PurchaseColumns, start: Mapping[str, MemberState],
-                  refused: set[str]) -> list[Fact]:
-    """The orders a replay applied, in time order, with each return's amount."""
-    if isinstance(events, PurchaseColumns):
-        rows = sorted(zip(events.at, events.ids, events.member_ids, events.amounts,
-                          strict=True))
-        seen: set[tuple[str, str]] = set()
-        facts: list[Fact] = []
-        for at, eid, mid, amount in rows:
-            state = start.get(mid)
-            if (mid, eid) in seen or eid in refused or (state and state.has_applied(eid)):
-                continue
-            seen.add((mid, eid))
-            facts.append((at, mid, "purchase", amount))
-        return facts
-    ordered = sorted(events, key=lambda e: (e.at, e.id))
-    bought: dict[tuple[str, str], list[Any]] = {}
-    for state in start.values():
-        for prior in state.purchases:
-            bought[(state.member_id, prior.id)] = [
-                prior.amount, prior.returned, {ln.sku: ln.unit_price for ln in prior.lines}]
-    seen = set()
-    facts = []
-    for event in ordered:
-        key = (event.member_id, event.id)
-        state = start.get(event.member_id)
-        if key in seen or event.id in refused or (state and state.has_applied(event.id)):
-            continue
-        seen.add(key)
-        if isinstance(event, Purchase):
-            amount = event.amount.amount
-            bought[(event.member_id, event.id)] = [
-                amount, _ZERO, {ln.sku: ln.unit_price.amount for ln in event.lines}]
-            facts.append((event.at, event.member_id, "purchase", amount))
-        elif isinstance(event, Return):
-            record = bought.get((event.member_id, event.purchase_id))
-            if record is None:
-                continue
-            if event.amount is not None:
-                value = event.amount.amount
-            elif event.lines:
-                value = sum((record[2].get(ln.sku, _ZERO) * ln.quantity for ln in event.lines),
-                            _ZERO)
-            else:
-                value = record[0] - record[1]
-            value = min(value, record[0] - record[1])
-            record[1] += value
-            facts.append((event.at, event.member_id, "return", value))
-    return facts
-
-
 def simulate(program: Program, events: Any, *, states: Mapping[str, MemberState] | None = None,
              until: datetime | None = None, freq: str = "M",
              redemption: RedemptionModel | None = None,
@@ -237,29 +190,33 @@ def simulate(program: Program, events: Any, *, states: Mapping[str, MemberState]
     >>> result.metrics["period"], result.metrics["points_outstanding"]
     (['2026-03'], [3])
     """
+    return run_simulation(program, Prepared(events, states), until=until, freq=freq,
+                          redemption=redemption, errors=errors, progress=progress)
+
+
+def run_simulation(program: Program, prepared: Prepared, *, until: datetime | None,
+                   freq: str, redemption: RedemptionModel | None, errors: str,
+                   progress: bool | None) -> Simulation:
+    """:func:`simulate` over a history prepared once (``compare`` shares it)."""
     periods = Periods(freq, program.timezone)
-    start = dict(states or {})
-    events = as_events(events)
-    if not isinstance(events, PurchaseColumns):
-        events = [parse_event(e) for e in events]
-    steps = 3 if redemption is None else 3 + redemption.steps(events, periods, until)
+    start = prepared.start
+    steps = 3 if redemption is None else 3 + redemption.steps(prepared.source, periods, until)
+    replay: Replay | None
     with Progress(steps, "simulate", enabled=progress) as bar:
         if redemption is None:
-            replay = program.replay(events, start, until=until, errors=errors)
+            replay = prepared.replay(program, until=until, errors=errors)
             summary = replay.summary()
             bar.step("effects")
             effects: list[Effect] = list(replay.effects())
             rejected = list(replay.rejected)
-            applied = events
         else:
-            run = redemption.run(program, events, start, until, errors, periods, bar)
-            summary, effects, rejected, applied = (run.summary, run.effects, run.rejected,
-                                                   run.events)
+            run = redemption.run(program, prepared, start, until, errors, periods, bar)
+            summary, effects, rejected = run.summary, run.effects, run.rejected
+            replay = run.replay
         bar.step("tables")
-        refused = {eid for eid, _ in rejected}
-        facts = applied_facts(applied, start, refused)
+        facts = prepared.facts((eid for eid, _ in rejected), as_events=redemption is not None)
         effects_table, members, metrics, totals = build_tables(
             program, effects, facts, start, periods)
         bar.step("done")
     return Simulation(program, freq, redemption, effects_table, members, metrics, totals,
-                      summary, rejected)
+                      summary, rejected, replay)
