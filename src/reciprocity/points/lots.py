@@ -32,6 +32,7 @@ from .._engine import (
     Trace,
 )
 from .._stage import Stage
+from .._trusted import construct
 from ..conditions import CompileContext
 from ..effects import (
     PointsEarned,
@@ -118,9 +119,9 @@ class LotStage(Stage):
             reason += f", available once the order is {self.scheme.release_on}"
         if expires_at is not None:
             reason += f", valid until {fmt_date(expires_at - timedelta(seconds=1), self.zone)}"
-        return PointsEarned.model_construct(
-            rule_id=rule_id, reason=reason, member_id=mid, event_id=eid, at=at, points=points,
-            lot_id=lot_id, status="pending" if pending else "available",
+        return construct(
+            PointsEarned, rule_id=rule_id, reason=reason, member_id=mid, event_id=eid, at=at,
+            points=points, lot_id=lot_id, status="pending" if pending else "available",
             available_at=available_at, expires_at=expires_at,
         )
 
