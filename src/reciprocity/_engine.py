@@ -80,9 +80,9 @@ class Member:
 
     __slots__ = (
         "applied", "applied_at", "as_of", "available", "birthday", "consents", "currency",
-        "debt", "earn_counters", "earned", "expired", "folded", "frozen", "gifts", "goodwill",
-        "joined_at", "last_activity", "last_return", "lot_due", "lots", "member_id",
-        "next_due", "pending", "pooled", "profile_fields",
+        "debt", "earn_counters", "earned", "empty_lots", "expired", "folded", "frozen",
+        "gifts", "goodwill", "joined_at", "last_activity", "last_return", "lot_due", "lots",
+        "member_id", "next_due", "pending", "pooled", "profile_fields",
         "purchase_count", "purchases", "redeemed", "revision", "revoked",
         "shared", "spend", "tier", "tier_benefits", "tier_id", "vouchers",
     )
@@ -99,6 +99,9 @@ class Member:
         """Points credited per ``"<rule>@<period kind>@<period>"``, for caps."""
         self.last_activity: datetime | None = None
         self.lots: list[list[Any]] = []
+        self.empty_lots = 0
+        """How many lots ran out of points since the last :meth:`drop_empty_lots` (so it
+        does not look at every lot to find none)."""
         self.lot_due: list[tuple[datetime, int, str, int, list[Any]]] = []
         """A heap of the lots' due times, ``(when, DUE_RELEASE or DUE_EXPIRY, lot id, seq,
         lot)``: one entry per pending lot's release and per lot's expiry, pushed when the
@@ -173,6 +176,8 @@ class Member:
             else:
                 insort(lots, lot, key=_lot_key)
         due = self.lot_due
+        if not lot[L_REMAINING]:
+            self.empty_lots += 1
         if lot[L_PENDING]:
             self.pending += lot[L_REMAINING]
             self.schedule(lot[L_AVAILABLE_AT])  # a pending lot may also expire first
@@ -187,6 +192,8 @@ class Member:
     def take_from_lot(self, lot: list[Any], points: int) -> None:
         """Remove ``points`` from one lot's remaining points (and from its balance)."""
         lot[L_REMAINING] -= points
+        if points and not lot[L_REMAINING]:
+            self.empty_lots += 1
         if lot[L_PENDING]:
             self.pending -= points
         else:
@@ -228,8 +235,9 @@ class Member:
 
     def drop_empty_lots(self) -> None:
         """Forget lots with no points left."""
-        if any(not lot[L_REMAINING] for lot in self.lots):
+        if self.empty_lots:
             self.lots = [lot for lot in self.lots if lot[L_REMAINING]]
+            self.empty_lots = 0
 
 
 DUE_RELEASE, DUE_EXPIRY = 0, 1

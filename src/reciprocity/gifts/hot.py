@@ -19,6 +19,8 @@ from ..state import GiftKind
 from .gift import Gift, _Rule
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..conditions import Predicate
 
 __all__ = [
@@ -160,6 +162,23 @@ class Hot:
                     else:
                         same.append(g)
         return index.get(order_id, ())
+
+    def fold(self, before: datetime, keep: Callable[[Grant], bool]) -> None:
+        """Drop the grants older than ``before`` that ``keep`` lets go (oldest first, up to
+        the first grant at or after ``before``); the indexes and occurrences follow."""
+        grants = self.grants
+        gone = []
+        for index, g in enumerate(grants):
+            if g.at >= before:
+                break
+            if not keep(g):
+                gone.append(index)
+        if not gone:
+            return
+        for index in reversed(gone):
+            del grants[index]
+        self._by_rule = self._by_order = None
+        self.occurrences = {(g.rule_id, g.occurrence) for g in grants}
 
     def kept(self, rule_id: str) -> list[Grant]:
         """The rule's grants that were not revoked, oldest first."""

@@ -13,7 +13,7 @@ only for typing. ``reciprocity._pipeline`` builds it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -55,7 +55,7 @@ from .hot import (
     fmt_date,
     period_key,
 )
-from .order_rules import CategoryGift, OrderOverGift, SurpriseGift
+from .order_rules import CategoryGift, FirstOrderGift, OrderOverGift, SurpriseGift
 from .orders import Step, order_step
 from .ranking import SpendRanking
 from .scheme import (
@@ -76,6 +76,9 @@ if TYPE_CHECKING:
 __all__ = ["CompiledGifts"]
 
 _ZERO = Decimal(0)
+FOLD_MARGIN = timedelta(days=366)
+"""How much older than the newest folded order a grant must be to fold (a year: the
+longest period a cap, a thank-you or a calendar gift counts in)."""
 
 
 
@@ -206,6 +209,37 @@ class CompiledGifts(GiftGrants):
             row: Row = (TIME, "", m.member_id, at, None, None)
             for c in self.tier_rules:
                 self._tier(c, m, h, row, log, trace)
+
+    def forget_folded(self, m: Member) -> None:
+        """Orders folded: grants that no later decision reads fold with them.
+
+        A grant goes once it is a year (:data:`FOLD_MARGIN`) older than the newest folded
+        order, its order (if any) has folded (no return can revoke it) and no limit reads
+        it: not a gift given once in a lifetime (welcome, first order, a tier reached),
+        not under a lifetime cap, not the one a cooldown still counts from. Every period a
+        cap, a thank-you or a calendar gift (birthday, anniversary, season) counts in is at
+        most a year long, so its occurrence is over. Budgets and stock are program-wide.
+        """
+        h: Hot | None = m.gifts
+        if h is None or not h.grants or m.folded is None:
+            return
+        through: datetime = m.folded[3]
+        purchases = m.purchases
+        rules = self.rules
+
+        def keep(g: Grant) -> bool:
+            c = rules.get(g.rule_id)
+            if c is None or isinstance(c.rule, WelcomeGift | TierGift | FirstOrderGift):
+                return True
+            rule = c.rule
+            if g.source is not None and g.source in purchases:
+                return True
+            if rule.cap is not None and rule.cap.per is Period.LIFETIME:
+                return True
+            return (rule.cooldown_days is not None
+                    and g.at + timedelta(days=rule.cooldown_days + 1) >= through)
+
+        h.fold(through - FOLD_MARGIN, keep)
 
     def thaw(self, state: MemberState, m: Member) -> None:
         saved = state.gifts
