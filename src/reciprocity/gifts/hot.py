@@ -72,7 +72,7 @@ def days(n: int) -> str:
 class Grant:
     """A gift given, in the hot state."""
 
-    __slots__ = ("at", "charged_back", "gift_id", "id", "kind", "name", "occurrence",
+    __slots__ = ("at", "charged_back", "frozen", "gift_id", "id", "kind", "name", "occurrence",
                  "revoked_at", "rule_id", "source", "valid_until", "value")
 
     def __init__(self, rule_id: str, gift_id: str, name: str, kind: GiftKind, value: Decimal,
@@ -90,6 +90,9 @@ class Grant:
         self.valid_until = valid_until
         self.revoked_at: datetime | None = None
         self.charged_back = False
+        self.frozen: Any = None
+        """The frozen ``GiftGrant`` this grant was thawed from or last frozen into: a freeze
+        reuses it while the grant's revocation and charge-back are as it says."""
 
 
 class Hot:

@@ -254,6 +254,7 @@ class CompiledGifts(GiftGrants):
             if g.revoked and grant.revoked_at is None:
                 grant.revoked_at = g.at
             grant.charged_back = g.charged_back
+            grant.frozen = g
             h.add(grant)
         h.due = {rid: when for rid, when in saved.due.items() if rid in self.timers}
         h.spells = dict(saved.spells)
@@ -272,16 +273,21 @@ class CompiledGifts(GiftGrants):
             return {"gifts": None}
         currency = self.currency
         construct = GiftGrant.model_construct
-        grants = tuple(
-            construct(id=g.id, rule_id=g.rule_id, gift_id=g.gift_id, name=g.name, kind=g.kind,
-                      value=Money(g.value, currency), at=g.at, occurrence=g.occurrence,
-                      source_event_id=g.source, valid_until=g.valid_until,
-                      revoked=g.revoked_at is not None, revoked_at=g.revoked_at,
-                      charged_back=g.charged_back)
-            for g in h.grants
-        )
+        grants = []
+        for g in h.grants:
+            saved = g.frozen
+            if saved is None or saved.revoked_at != g.revoked_at \
+                    or saved.charged_back != g.charged_back:
+                saved = g.frozen = construct(
+                    id=g.id, rule_id=g.rule_id, gift_id=g.gift_id, name=g.name, kind=g.kind,
+                    value=Money(g.value, currency), at=g.at, occurrence=g.occurrence,
+                    source_event_id=g.source, valid_until=g.valid_until,
+                    revoked=g.revoked_at is not None, revoked_at=g.revoked_at,
+                    charged_back=g.charged_back)
+            grants.append(saved)
         return {"gifts": GiftHistory.model_construct(
-            grants=grants, due=dict(sorted(h.due.items())), spells=dict(sorted(h.spells.items())),
+            grants=tuple(grants), due=dict(sorted(h.due.items())),
+            spells=dict(sorted(h.spells.items())),
             birthday_seen=h.birthday_seen, birthday_changed_at=h.birthday_changed_at,
         )}
 
