@@ -53,6 +53,7 @@ from reciprocity import (
     VoucherCompensation,
     seed_program,
 )
+from reciprocity.gifts.stage import FOLD_MARGIN
 from reciprocity.testing import full_programs, member_streams
 
 T0 = datetime(2026, 1, 5, 10, tzinfo=UTC)
@@ -348,6 +349,22 @@ def test_folding_under_a_tier_ladder_over_years(case: tuple[Program, Program, li
     check_folding(case)
 
 
+def assert_gifts_folded(fstate: MemberState, kstate: MemberState) -> None:
+    """The folding state's gift history is the keeping one's without the grants that
+    folded, each a year older than the newest folded order (``FOLD_MARGIN``)."""
+    if fstate.gifts is None or kstate.gifts is None:
+        assert fstate.gifts == kstate.gifts
+        return
+    assert fstate.gifts.model_dump(exclude={"grants"}) == \
+        kstate.gifts.model_dump(exclude={"grants"})
+    kept = {g.id for g in fstate.gifts.grants}
+    assert fstate.gifts.grants == tuple(g for g in kstate.gifts.grants if g.id in kept)
+    gone = [g for g in kstate.gifts.grants if g.id not in kept]
+    if gone:
+        assert fstate.folded is not None
+        assert all(g.at < fstate.folded.through - FOLD_MARGIN for g in gone)
+
+
 def check_folding(case: tuple[Program, Program, list[Any]]) -> None:
     folding, keeping, events = case
     fstate: MemberState | None = None
@@ -368,7 +385,9 @@ def check_folding(case: tuple[Program, Program, list[Any]]) -> None:
         assert [t.outcome for t in fdecision.trace] == [t.outcome for t in kdecision.trace]
         fstate, kstate = roundtrip(fdecision.state), kdecision.state
         fshared, kshared = fdecision.shared, kdecision.shared
-        assert fstate.model_dump(exclude=STATE_ONLY) == kstate.model_dump(exclude=STATE_ONLY)
+        assert fstate.model_dump(exclude=STATE_ONLY | {"gifts"}) == \
+            kstate.model_dump(exclude=STATE_ONLY | {"gifts"})
+        assert_gifts_folded(fstate, kstate)
         kept = len(fstate.purchases) + (0 if fstate.folded is None else fstate.folded.count)
         assert kept == fstate.purchase_count
     if fstate is not None and not folding.uses_shared_state:

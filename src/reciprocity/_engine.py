@@ -17,6 +17,7 @@ from __future__ import annotations
 from bisect import insort
 from datetime import UTC, datetime
 from decimal import Decimal
+from heapq import heappop, heappush
 from typing import Any
 
 from ._fingerprint import row_fingerprint
@@ -84,9 +85,9 @@ class Member:
 
     __slots__ = (
         "applied", "applied_at", "as_of", "available", "birthday", "consents", "currency",
-        "debt", "earn_counters", "earned", "expired", "folded", "frozen", "gifts", "goodwill",
-        "joined_at", "last_activity",
-        "last_return", "lots", "member_id", "next_due", "pending", "pooled", "profile_fields",
+        "debt", "earn_counters", "earned", "empty_lots", "expired", "folded", "frozen",
+        "gifts", "goodwill", "joined_at", "last_activity", "last_return", "lot_due", "lots",
+        "member_id", "next_due", "pending", "pooled", "profile_fields",
         "purchase_count", "purchases", "redeemed", "revision", "revoked",
         "shared", "spend", "tier", "tier_benefits", "tier_id", "vouchers",
     )
@@ -103,6 +104,14 @@ class Member:
         """Points credited per ``"<rule>@<period kind>@<period>"``, for caps."""
         self.last_activity: datetime | None = None
         self.lots: list[list[Any]] = []
+        self.empty_lots = 0
+        """How many lots ran out of points since the last :meth:`drop_empty_lots` (so it
+        does not look at every lot to find none)."""
+        self.lot_due: list[tuple[datetime, int, str, int, list[Any]]] = []
+        """A heap of the lots' due times, ``(when, DUE_RELEASE or DUE_EXPIRY, lot id, seq,
+        lot)``: one entry per pending lot's release and per lot's expiry, pushed when the
+        lot is added. Entries of lots gone or released are dropped when they reach the top
+        (:func:`lots_due`), so the next due time is found without walking every lot."""
         self.available = 0
         """Available points: ``pooled`` plus the remaining points of available lots."""
         self.pooled = 0
@@ -124,9 +133,9 @@ class Member:
         """Applied event id -> the event's time, oldest first (about: a late event goes at
         the end), kept only for a program with an event horizon, to forget ids past it."""
         self.frozen: dict[str, PurchaseRecord] | None = None
-        """The frozen record of each purchase as thawed, reused by the next freeze: a record
-        changes only when a return names it (which drops it from here), so most of a state
-        is not rebuilt on every apply."""
+        """The frozen record of each purchase as thawed or last frozen, reused by the next
+        freeze: a record changes only when a return names it (which drops it from here; so
+        does folding), so most of a state is not rebuilt on every apply."""
         self.folded: list[Any] | None = None
         """Totals of folded orders, ``[count, amount, returned, through]``, or ``None``."""
         self.revision = 0
@@ -171,16 +180,25 @@ class Member:
                 lots.append(lot)
             else:
                 insort(lots, lot, key=_lot_key)
+        due = self.lot_due
+        if not lot[L_REMAINING]:
+            self.empty_lots += 1
         if lot[L_PENDING]:
             self.pending += lot[L_REMAINING]
             self.schedule(lot[L_AVAILABLE_AT])  # a pending lot may also expire first
+            if lot[L_AVAILABLE_AT] is not None:
+                heappush(due, (lot[L_AVAILABLE_AT], DUE_RELEASE, lot[L_ID], len(due), lot))
         else:
             self.available += lot[L_REMAINING]
+        if lot[L_EXPIRES] is not None:
+            heappush(due, (lot[L_EXPIRES], DUE_EXPIRY, lot[L_ID], len(due), lot))
         self.schedule(lot[L_EXPIRES])
 
     def take_from_lot(self, lot: list[Any], points: int) -> None:
         """Remove ``points`` from one lot's remaining points (and from its balance)."""
         lot[L_REMAINING] -= points
+        if points and not lot[L_REMAINING]:
+            self.empty_lots += 1
         if lot[L_PENDING]:
             self.pending -= points
         else:
@@ -222,8 +240,44 @@ class Member:
 
     def drop_empty_lots(self) -> None:
         """Forget lots with no points left."""
-        if any(not lot[L_REMAINING] for lot in self.lots):
+        if self.empty_lots:
             self.lots = [lot for lot in self.lots if lot[L_REMAINING]]
+            self.empty_lots = 0
+
+
+DUE_RELEASE, DUE_EXPIRY = 0, 1
+"""Kinds of an entry of ``Member.lot_due``: a pending lot's release comes before an expiry
+at the same time."""
+
+
+def _live(m: Member, lot: list[Any]) -> bool:
+    """Whether ``lot`` is still one of ``m``'s lots (only a lot with no points left is
+    ever dropped, so only such a lot needs the search)."""
+    return bool(lot[L_REMAINING]) or any(other is lot for other in m.lots)
+
+
+def lots_due(m: Member) -> datetime | None:
+    """The earliest release of a pending lot or expiry of a lot, ``None`` if none: what a
+    walk over every lot finds, from the top of ``m.lot_due`` (stale entries dropped)."""
+    heap = m.lot_due
+    while heap:
+        when, kind, _, _, lot = heap[0]
+        if (kind == DUE_EXPIRY or lot[L_PENDING]) and _live(m, lot):
+            return when
+        heappop(heap)
+    return None
+
+
+def lots_due_until(m: Member, until: datetime) -> list[tuple[datetime, int, list[Any]]]:
+    """Every release and expiry due at or before ``until``, as ``(when, kind, lot)`` in
+    ``(when, kind, lot id)`` order, taken off ``m.lot_due`` (stale entries dropped)."""
+    heap = m.lot_due
+    due = []
+    while heap and heap[0][0] <= until:
+        when, kind, _, _, lot = heappop(heap)
+        if (kind == DUE_EXPIRY or lot[L_PENDING]) and _live(m, lot):
+            due.append((when, kind, lot))
+    return due
 
 
 def thaw(state: MemberState) -> Member:
@@ -248,14 +302,16 @@ def thaw(state: MemberState) -> Member:
     m.revoked = state.points_revoked
     m.purchase_count = state.purchase_count
     m.spend = state.spend
-    m.frozen = {p.id: p for p in state.purchases}
-    m.purchases = {
-        # a purchase record in P_* order, its lines in LN_* order
-        p.id: [p.at, p.amount, p.returned, dict(p.earned) or None, dict(p.revoked) or None,
-               {line.sku: [line.unit_price, line.category, line.quantity, line.returned]
-                for line in p.lines} or None, p.fully_returned]
-        for p in state.purchases
-    }
+    frozen = m.frozen = {}
+    purchases = m.purchases
+    for p in state.purchases:
+        frozen[p.id] = p
+        earned, revoked, lines = p.earned, p.revoked, p.lines
+        purchases[p.id] = [  # a purchase record in P_* order, its lines in LN_* order
+            p.at, p.amount, p.returned, dict(earned) if earned else None,
+            dict(revoked) if revoked else None,
+            {line.sku: [line.unit_price, line.category, line.quantity, line.returned]
+             for line in lines} if lines else None, p.fully_returned]
     m.vouchers = list(state.vouchers)
     m.applied = dict(zip(state.applied_event_ids, state.applied_event_fingerprints,
                          strict=True))
@@ -311,8 +367,36 @@ def applied_fingerprints(m: Member) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return ids, tuple(fingerprints)
 
 
+_STATE_TEMPLATE: dict[str, Any] = {
+    name: None if field.is_required() or field.default_factory is not None else field.default
+    for name, field in MemberState.model_fields.items()}
+"""Every field of a state in declared order (a built model's ``__dict__`` keeps that order,
+as a validated one does, so both dump alike), with its default: stages fill in theirs."""
+_STATE_FACTORIES = tuple((name, field.default_factory)
+                         for name, field in MemberState.model_fields.items()
+                         if field.default_factory is not None)
+
+
+def _frozen_record(pid: str, rec: list[Any]) -> PurchaseRecord:
+    """The frozen model of a hot purchase record."""
+    return built(PurchaseRecord, {
+        "id": pid, "at": rec[P_AT], "amount": rec[P_AMOUNT], "returned": rec[P_RETURNED],
+        "earned": tuple(sorted(rec[P_EARNED].items())) if rec[P_EARNED] else (),
+        "revoked": tuple(sorted(rec[P_REVOKED].items())) if rec[P_REVOKED] else (),
+        "lines": tuple(
+            built(RecordLine, {"sku": sku, "category": line[LN_CATEGORY],
+                               "quantity": line[LN_QUANTITY],
+                               "unit_price": line[LN_PRICE],
+                               "returned": line[LN_RETURNED]})
+            for sku, line in sorted(rec[P_LINES].items())
+        ) if rec[P_LINES] else (),
+        "fully_returned": rec[P_CLOSED],
+    })
+
+
 def freeze_fields(m: Member) -> dict[str, Any]:
-    """The core fields of ``m``'s frozen state (the engine adds each stage's fields)."""
+    """Every field of ``m``'s frozen state, in declared order: the core's, and defaults
+    where each stage adds its own."""
     lots = tuple(
         built(PointLot, {
             "id": lot[L_ID], "rule_id": lot[L_RULE], "source_event_id": lot[L_SOURCE],
@@ -322,27 +406,31 @@ def freeze_fields(m: Member) -> dict[str, Any]:
         })
         for lot in m.lots
     )
-    frozen = m.frozen or {}
-    purchases = tuple(
-        frozen.get(pid) or built(PurchaseRecord, {
-            "id": pid, "at": rec[P_AT], "amount": rec[P_AMOUNT], "returned": rec[P_RETURNED],
-            "earned": tuple(sorted(rec[P_EARNED].items())) if rec[P_EARNED] else (),
-            "revoked": tuple(sorted(rec[P_REVOKED].items())) if rec[P_REVOKED] else (),
-            "lines": tuple(
-                built(RecordLine, {"sku": sku, "category": line[LN_CATEGORY],
-                                   "quantity": line[LN_QUANTITY],
-                                   "unit_price": line[LN_PRICE],
-                                   "returned": line[LN_RETURNED]})
-                for sku, line in sorted(rec[P_LINES].items())
-            ) if rec[P_LINES] else (),
-            "fully_returned": rec[P_CLOSED],
-        })
-        for pid, rec in sorted(m.purchases.items(), key=lambda item: (item[1][P_AT], item[0]))
-    )
+    frozen = m.frozen
+    if frozen is None:
+        frozen = m.frozen = {}
+    records: list[PurchaseRecord] = []
+    ordered = True
+    last: tuple[datetime, str] | None = None
+    for pid, rec in m.purchases.items():
+        record = frozen.get(pid)
+        if record is None:
+            record = frozen[pid] = _frozen_record(pid, rec)
+        key = (rec[P_AT], pid)
+        if last is not None and key < last:
+            ordered = False
+        last = key
+        records.append(record)
+    if not ordered:  # a late order sits behind newer ones in the hot dict
+        records.sort(key=lambda record: (record.at, record.id))
+    purchases = tuple(records)
     ids, fingerprints = applied_fingerprints(m)
     folded = m.folded
     times = m.applied_at
-    return dict(
+    fields = _STATE_TEMPLATE.copy()
+    for name, factory in _STATE_FACTORIES:
+        fields[name] = factory()  # type: ignore[call-arg]
+    fields.update(
         member_id=m.member_id, currency=m.currency, revision=m.revision, as_of=m.as_of,
         joined_at=m.joined_at,
         birthday=m.birthday, consents=tuple(sorted(m.consents)),
@@ -357,4 +445,5 @@ def freeze_fields(m: Member) -> dict[str, Any]:
         applied_event_ids=ids, applied_event_fingerprints=fingerprints,
         applied_event_times=() if times is None else tuple(times[eid] for eid in ids),
     )
+    return fields
 

@@ -149,8 +149,11 @@ def fold(m: Member, window: timedelta, stages: Sequence[Stage] = ()) -> None:
     totals = m.folded
     if totals is None:
         totals = m.folded = [0, 0, 0, None]
+    frozen = m.frozen
     for pid in gone:
         record = purchases.pop(pid)
+        if frozen:
+            frozen.pop(pid, None)
         totals[0] += 1
         totals[1] += record[P_AMOUNT]
         totals[2] += record[P_RETURNED]

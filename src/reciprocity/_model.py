@@ -25,7 +25,7 @@ from pydantic import (
 from pydantic_core import CoreSchema, core_schema
 
 from ._bounds import EARLIEST_INSTANT, LATEST_INSTANT, MAX_ID_LENGTH
-from .errors import InvalidEvent, ReciprocityError
+from .errors import InvalidEvent, NaiveDatetime, ReciprocityError
 
 __all__ = ["Day", "EdgeInstant", "Frozen", "Id", "Instant", "NonEmptyStr", "RuleId",
            "error_from_validation", "fixed_point", "require_aware", "require_in_range", "utc"]
@@ -71,11 +71,12 @@ def require_aware(value: datetime) -> datetime:
     >>> require_aware(datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=ZoneInfo("Europe/Berlin")))
     datetime.datetime(2026, 10, 25, 1, 30, tzinfo=datetime.timezone.utc)
     """
-    from .errors import NaiveDatetime
-
+    tz = value.tzinfo if isinstance(value, datetime) else None
+    if tz is UTC:
+        return value  # the usual case, first: a state's instants are all in UTC
     if not isinstance(value, datetime):
         raise TypeError(f"{value!r} is not a datetime")
-    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+    if tz is None or tz.utcoffset(value) is None:
         raise NaiveDatetime(
             f"{value.isoformat(sep=' ')} is naive",
             hint='pass an aware datetime, e.g. tzinfo=ZoneInfo("Europe/Berlin"), '
@@ -118,6 +119,8 @@ _NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 
 def _not_a_number(value: Any) -> Any:
     """Refuse epoch numbers (which pydantic's lax mode would read as times or dates)."""
+    if type(value) is str and value[:4].isdigit() and value[4:5] == "-":
+        return value  # an ISO date or time ("2026-..."): no number has a "-" there
     if isinstance(value, int | float | Decimal) or (
             isinstance(value, str | bytes) and _NUMBER.fullmatch(
                 value if isinstance(value, str) else value.decode("latin-1"))):

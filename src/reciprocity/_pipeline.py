@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ._engine import (
@@ -52,12 +51,6 @@ if TYPE_CHECKING:
 __all__ = ["Pipeline"]
 
 _ZERO = Decimal(0)
-_STATE_FIELDS = tuple(MemberState.model_fields)
-"""The state's fields in declared order (a built model's ``__dict__`` keeps that order, as a
-validated one does, so both dump alike)."""
-_STATE_DEFAULTS = tuple(
-    (name, partial(field.get_default, call_default_factory=True))
-    for name, field in MemberState.model_fields.items() if not field.is_required())
 
 
 def _purchase_facts(m: Member, row: Row) -> None:
@@ -233,7 +226,4 @@ class Pipeline:
         fields: dict[str, Any] = freeze_fields(m)
         for stage in self.stages:
             fields.update(stage.freeze(m))
-        for name, default in _STATE_DEFAULTS:
-            if name not in fields:
-                fields[name] = default()
-        return built(MemberState, {name: fields[name] for name in _STATE_FIELDS})
+        return built(MemberState, fields)

@@ -29,7 +29,7 @@ from pydantic import (
 
 from .money import Money
 
-__all__ = ["TrustedLoader", "built"]
+__all__ = ["TrustedLoader", "built", "construct"]
 
 _M = TypeVar("_M", bound=BaseModel)
 _new = object.__new__
@@ -43,6 +43,54 @@ def built(cls: type[_M], values: dict[str, Any]) -> _M:
     record; a state has one per order, lot and line)."""
     obj = _new(cls)
     _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
+_MISSING: Any = object()
+_PLANS: dict[type[BaseModel], tuple[dict[str, Any], tuple[tuple[str, Any], ...],
+                                     tuple[str, ...]]] = {}
+
+
+def _plan(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...],
+                                         tuple[str, ...]]:
+    """Of ``cls``: every field in declared order with its constant default (``_MISSING``
+    for the others), the fields with a default factory, and the required fields."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        template: dict[str, Any] = {}
+        factories = []
+        required = []
+        for name, info in cls.model_fields.items():
+            template[name] = _MISSING
+            if info.default_factory is not None:
+                factories.append((name, info.default_factory))
+            elif info.is_required():
+                required.append(name)
+            else:
+                template[name] = info.default
+        plan = _PLANS[cls] = (template, tuple(factories), tuple(required))
+    return plan
+
+
+def construct(cls: type[_M], **values: Any) -> _M:
+    """What ``cls.model_construct(**values)`` makes (defaults filled in, the given fields
+    as the fields set, ``__dict__`` in declared order), without its per-field machinery:
+    for models the engine builds from values it made (effects, decisions), never for
+    input."""
+    template, factories, required = _PLANS.get(cls) or _plan(cls)
+    fields = template.copy()
+    fields.update(values)
+    for name, factory in factories:
+        if name not in values:
+            fields[name] = factory()
+    for name in required:
+        if fields[name] is _MISSING:
+            del fields[name]  # required and not given: left out, as model_construct does
+    obj = _new(cls)
+    _set(obj, "__dict__", fields)
     _set(obj, "__pydantic_fields_set__", set(values))
     _set(obj, "__pydantic_extra__", None)
     _set(obj, "__pydantic_private__", None)

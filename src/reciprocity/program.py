@@ -295,15 +295,17 @@ class Program(Frozen):
             )
         return state
 
-    def _check(self, event: Event) -> None:
+    def _check(self, event: Event, pipeline: Pipeline | None = None) -> None:
         """Edge checks that need the program (currency); done before anything changes.
 
         They do not depend on the families a program has: money in another currency is
         refused whether or not a policy would read it.
         """
-        check_event_facts(event, self._pipeline.facts, self.currency)
-        if isinstance(event, Complaint) and event.category not in self._pipeline.categories:
-            known = sorted(self._pipeline.categories)
+        if pipeline is None:
+            pipeline = self._pipeline
+        check_event_facts(event, pipeline.facts, self.currency)
+        if isinstance(event, Complaint) and event.category not in pipeline.categories:
+            known = sorted(pipeline.categories)
             near = difflib.get_close_matches(event.category, known, n=1)
             raise UnknownCategory(
                 f"Complaint.category={event.category!r} is not a category of this program"
@@ -343,7 +345,10 @@ class Program(Frozen):
         """
         event = parse_event(event)
         state = self._state_for(state, event)
-        hot_shared = self._shared_for(shared)
+        # A private attribute, read past pydantic's __getattr__ (it costs a microsecond)
+        pipeline: Pipeline = self.__pydantic_private__["_pipeline"]  # type: ignore[index]
+        hot_shared = None if shared is None and not pipeline.uses_shared \
+            else self._shared_for(shared)
         applied = state.applied_fingerprint(event.id)
         if applied is not None:
             if applied != event_fingerprint(event):
@@ -352,8 +357,7 @@ class Program(Frozen):
                               detail=f"event {event.id} was applied before; nothing changed")
             return Decision(state=state, effects=(), trace=(note,),
                             shared=None if hot_shared is None else hot_shared.freeze())
-        self._check(event)
-        pipeline = self._pipeline
+        self._check(event, pipeline)
         m = pipeline.thaw(state)
         m.shared = hot_shared
         log: Log = []

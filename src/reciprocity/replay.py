@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ._engine import Log, Member, Row
 from ._fingerprint import row_canonical, row_fingerprint
 from ._model import Frozen
+from ._trusted import construct
 from .effects import Decision, Effect, TraceEntry
 from .errors import CurrencyMismatch, EventConflict, InvalidEvent, ReciprocityError
 from .events import PurchaseColumns, _in_order, parse_event
@@ -49,10 +50,10 @@ def materialize(log: Log) -> tuple[Effect, ...]:
 def decision(pipeline: Pipeline, m: Member, log: Log, trace: list[tuple[str, str, str]],
              shared: Shared | None) -> Decision:
     """A Decision from a hot member, its effect log and trace."""
-    entries = tuple(TraceEntry.model_construct(rule_id=r, outcome=o, detail=d)  # type: ignore[arg-type]
+    entries = tuple(construct(TraceEntry, rule_id=r, outcome=o, detail=d)
                     for r, o, d in trace)
-    return Decision.model_construct(
-        state=pipeline.freeze(m), effects=materialize(log), trace=entries,
+    return construct(
+        Decision, state=pipeline.freeze(m), effects=materialize(log), trace=entries,
         shared=None if shared is None else shared.freeze(),
     )
 

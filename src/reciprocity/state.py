@@ -276,7 +276,8 @@ class GiftHistory(_StateModel):
     """A member's gift history and the gift calendar's bookkeeping."""
 
     grants: tuple[GiftGrant, ...] = ()
-    """Every gift given, oldest first (revoked ones included)."""
+    """Every gift given, oldest first (revoked ones included); under a ``History``, grants
+    no later decision reads fold with the orders (see ``CompiledGifts.forget_folded``)."""
     due: dict[str, Instant] = Field(default_factory=dict)
     """Per date-driven rule, when it is looked at next (birthday, anniversary, season,
     quiet spell)."""

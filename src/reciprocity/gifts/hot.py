@@ -20,6 +20,8 @@ from ..state import GiftKind
 from .gift import Gift, _Rule
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..conditions import Predicate
 
 __all__ = [
@@ -71,7 +73,7 @@ def days(n: int) -> str:
 class Grant:
     """A gift given, in the hot state."""
 
-    __slots__ = ("at", "charged_back", "gift_id", "id", "kind", "name", "occurrence",
+    __slots__ = ("at", "charged_back", "frozen", "gift_id", "id", "kind", "name", "occurrence",
                  "revoked_at", "rule_id", "source", "valid_until", "value")
 
     def __init__(self, rule_id: str, gift_id: str, name: str, kind: GiftKind, value: Decimal,
@@ -89,6 +91,9 @@ class Grant:
         self.valid_until = valid_until
         self.revoked_at: datetime | None = None
         self.charged_back = False
+        self.frozen: Any = None
+        """The frozen ``GiftGrant`` this grant was thawed from or last frozen into: a freeze
+        reuses it while the grant's revocation and charge-back are as it says."""
 
 
 class Hot:
@@ -161,6 +166,23 @@ class Hot:
                     else:
                         same.append(g)
         return index.get(order_id, ())
+
+    def fold(self, before: datetime, keep: Callable[[Grant], bool]) -> None:
+        """Drop the grants older than ``before`` that ``keep`` lets go (oldest first, up to
+        the first grant at or after ``before``); the indexes and occurrences follow."""
+        grants = self.grants
+        gone = []
+        for index, g in enumerate(grants):
+            if g.at >= before:
+                break
+            if not keep(g):
+                gone.append(index)
+        if not gone:
+            return
+        for index in reversed(gone):
+            del grants[index]
+        self._by_rule = self._by_order = None
+        self.occurrences = {(g.rule_id, g.occurrence) for g in grants}
 
     def kept(self, rule_id: str) -> list[Grant]:
         """The rule's grants that were not revoked, oldest first."""

@@ -13,7 +13,7 @@ only for typing. ``reciprocity._pipeline`` builds it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -56,7 +56,7 @@ from .hot import (
     fmt_date,
     period_key,
 )
-from .order_rules import CategoryGift, OrderOverGift, SurpriseGift
+from .order_rules import CategoryGift, FirstOrderGift, OrderOverGift, SurpriseGift
 from .orders import Step, order_step
 from .ranking import SpendRanking
 from .scheme import (
@@ -77,6 +77,9 @@ if TYPE_CHECKING:
 __all__ = ["CompiledGifts"]
 
 _ZERO = Decimal(0)
+FOLD_MARGIN = timedelta(days=366)
+"""How much older than the newest folded order a grant must be to fold (a year: the
+longest period a cap, a thank-you or a calendar gift counts in)."""
 
 
 
@@ -209,6 +212,37 @@ class CompiledGifts(GiftGrants):
             for c in self.tier_rules:
                 self._tier(c, m, h, row, log, trace)
 
+    def forget_folded(self, m: Member) -> None:
+        """Orders folded: grants that no later decision reads fold with them.
+
+        A grant goes once it is a year (:data:`FOLD_MARGIN`) older than the newest folded
+        order, its order (if any) has folded (no return can revoke it) and no limit reads
+        it: not a gift given once in a lifetime (welcome, first order, a tier reached),
+        not under a lifetime cap, not the one a cooldown still counts from. Every period a
+        cap, a thank-you or a calendar gift (birthday, anniversary, season) counts in is at
+        most a year long, so its occurrence is over. Budgets and stock are program-wide.
+        """
+        h: Hot | None = m.gifts
+        if h is None or not h.grants or m.folded is None:
+            return
+        through: datetime = m.folded[3]
+        purchases = m.purchases
+        rules = self.rules
+
+        def keep(g: Grant) -> bool:
+            c = rules.get(g.rule_id)
+            if c is None or isinstance(c.rule, WelcomeGift | TierGift | FirstOrderGift):
+                return True
+            rule = c.rule
+            if g.source is not None and g.source in purchases:
+                return True
+            if rule.cap is not None and rule.cap.per is Period.LIFETIME:
+                return True
+            return (rule.cooldown_days is not None
+                    and g.at + timedelta(days=rule.cooldown_days + 1) >= through)
+
+        h.fold(through - FOLD_MARGIN, keep)
+
     def thaw(self, state: MemberState, m: Member) -> None:
         saved = state.gifts
         if saved is None:
@@ -222,6 +256,7 @@ class CompiledGifts(GiftGrants):
             if g.revoked and grant.revoked_at is None:
                 grant.revoked_at = g.at
             grant.charged_back = g.charged_back
+            grant.frozen = g
             h.add(grant)
         h.due = {rid: when for rid, when in saved.due.items() if rid in self.timers}
         h.spells = dict(saved.spells)
@@ -240,16 +275,21 @@ class CompiledGifts(GiftGrants):
             return {"gifts": None}
         currency = self.currency
         construct = GiftGrant.model_construct
-        grants = tuple(
-            construct(id=g.id, rule_id=g.rule_id, gift_id=g.gift_id, name=g.name, kind=g.kind,
-                      value=Money(g.value, currency), at=g.at, occurrence=g.occurrence,
-                      source_event_id=g.source, valid_until=g.valid_until,
-                      revoked=g.revoked_at is not None, revoked_at=g.revoked_at,
-                      charged_back=g.charged_back)
-            for g in h.grants
-        )
+        grants = []
+        for g in h.grants:
+            saved = g.frozen
+            if saved is None or saved.revoked_at != g.revoked_at \
+                    or saved.charged_back != g.charged_back:
+                saved = g.frozen = construct(
+                    id=g.id, rule_id=g.rule_id, gift_id=g.gift_id, name=g.name, kind=g.kind,
+                    value=Money(g.value, currency), at=g.at, occurrence=g.occurrence,
+                    source_event_id=g.source, valid_until=g.valid_until,
+                    revoked=g.revoked_at is not None, revoked_at=g.revoked_at,
+                    charged_back=g.charged_back)
+            grants.append(saved)
         return {"gifts": GiftHistory.model_construct(
-            grants=grants, due=dict(sorted(h.due.items())), spells=dict(sorted(h.spells.items())),
+            grants=tuple(grants), due=dict(sorted(h.due.items())),
+            spells=dict(sorted(h.spells.items())),
             birthday_seen=h.birthday_seen, birthday_changed_at=h.birthday_changed_at,
         )}
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from .._engine import (
     L_AT,
-    L_AVAILABLE_AT,
     L_EXPIRES,
     L_ID,
     L_PENDING,
@@ -25,6 +23,8 @@ from .._engine import (
     Member,
     Row,
     Trace,
+    lots_due,
+    lots_due_until,
 )
 from .._reason import MonthDay, Msg, english, ordinal
 from .lots import _build_expired, _build_released
@@ -67,12 +67,7 @@ class ExpiryStage(RedeemStage):
     """Time in the point scheme: pending points released, lots expired, inactivity."""
 
     def next_due(self, m: Member) -> datetime | None:
-        due: datetime | None = None
-        for lot in m.lots:
-            for when in ((lot[L_AVAILABLE_AT], lot[L_EXPIRES]) if lot[L_PENDING]
-                         else (lot[L_EXPIRES],)):
-                if when is not None and (due is None or when < due):
-                    due = when
+        due = lots_due(m)  # the top of a heap, not a walk over every lot
         if self.inactivity is not None and m.last_activity is not None and (
                 m.available or m.pending):
             when = self.inactivity.due(m.last_activity, self.zone)
@@ -103,15 +98,7 @@ class ExpiryStage(RedeemStage):
     # -- time ------------------------------------------------------------------------------
     def housekeeping(self, m: Member, until: datetime, log: Log, trace: Trace) -> None:
         """Release pending lots and expire lots whose time has come, in time order."""
-        due: list[tuple[datetime, int, list[Any]]] = []
-        for lot in m.lots:
-            release, expires = lot[L_AVAILABLE_AT], lot[L_EXPIRES]
-            if lot[L_PENDING] and release is not None and release <= until:
-                due.append((release, 0, lot))
-            if expires is not None and expires <= until:
-                due.append((expires, 1, lot))
-        due.sort(key=lambda item: (item[0], item[1], item[2][L_ID]))
-        for when, kind, lot in due:
+        for when, kind, lot in lots_due_until(m, until):  # in (when, kind, lot id) order
             points = lot[L_REMAINING]
             if kind == 0:
                 m.pending -= points

@@ -34,6 +34,7 @@ from .._engine import (
 )
 from .._reason import Msg, fields
 from .._stage import Stage
+from .._trusted import construct
 from ..conditions import CompileContext
 from ..effects import (
     PointsEarned,
@@ -124,9 +125,9 @@ class LotStage(Stage):
             msg = Msg("reason.available_once", {"text": msg, "state": self.scheme.release_on})
         if expires_at is not None:
             msg = Msg("reason.valid_until", {"text": msg, "date": last_day(expires_at, self.zone)})
-        return PointsEarned.model_construct(
-            rule_id=rule_id, **fields(msg), member_id=mid, event_id=eid, at=at, points=points,
-            lot_id=lot_id, status="pending" if pending else "available",
+        return construct(
+            PointsEarned, rule_id=rule_id, **fields(msg), member_id=mid, event_id=eid, at=at,
+            points=points, lot_id=lot_id, status="pending" if pending else "available",
             available_at=available_at, expires_at=expires_at,
         )
 

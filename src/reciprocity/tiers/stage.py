@@ -190,7 +190,16 @@ class CompiledTiers(TierPeriods):
         if h is None:
             return
         purchases = m.purchases
-        h.order = [entry for entry in h.order if entry[1] in purchases]
+        order = h.order
+        # Folded orders are the oldest: drop them from the front (O(folded), not O(kept));
+        # a late order kept behind newer ones can leave a folded one further in: then filter.
+        start = 0
+        while start < len(order) and order[start][1] not in purchases:
+            start += 1
+        if start:
+            del order[:start]
+        if len(order) != len(purchases):
+            h.order = [entry for entry in order if entry[1] in purchases]
         h.window = None
         h.left = 0
 
