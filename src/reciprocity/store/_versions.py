@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, func, insert, or_, select, text, update
 
 import reciprocity.store._schema as s
 
@@ -50,9 +50,11 @@ def _check(store: Store, program: Program) -> None:
         raise StoreError(f"Program.currency={program.currency!r} but the store's program "
                          f"uses {store.program.currency}",
                          hint="a store keeps one currency; open another store")
-    if program.uses_shared_state:
-        raise StoreError(f"program {program.name!r} keeps program-wide state",
-                         hint="use a program without budgets, stock or rankings")
+    if program.uses_shared_state != store.shared:
+        has = "keeps" if program.uses_shared_state else "keeps no"
+        raise StoreError(f"program {program.name!r} {has} program-wide state (budgets, stock, "
+                         "rankings) and the store's program does the opposite",
+                         hint="open another store for a program that changes this")
 
 
 def add_version(store: Store, c: Connection, program: Program, start: datetime) -> None:
@@ -81,6 +83,11 @@ def add_version(store: Store, c: Connection, program: Program, start: datetime) 
             "store.preview_version(program, effective_from=...)")
     c.execute(insert(s.program_versions).values(
         version=program.version, effective_from=s.ts(start), program=program.model_dump_json()))
+    # The new version may have something due earlier than the old one said: every member is
+    # due at the switch at the latest (advance then stores the new version's due time).
+    m = s.members.c
+    c.execute(update(s.members).where(or_(m.next_due.is_(None), m.next_due > s.ts(start)))
+              .values(next_due=s.ts(start)))
 
 
 def _tier(state: MemberState | None) -> str | None:
