@@ -37,7 +37,7 @@ from ._versions import lock_versions
 if TYPE_CHECKING:
     from ._ledger import Store
 
-__all__ = ["DUE", "advance"]
+__all__ = ["DUE", "advance", "backfill_due"]
 
 DUE = select(s.members.c.member_id).where(s.members.c.next_due <= bindparam("mark"))
 """The members due by ``mark``: a range search of the ``next_due`` index."""
@@ -62,6 +62,20 @@ def advance(store: Store, until: datetime) -> tuple[Applied, ...]:
     results = (store._run(partial(_member, store, member_id=member_id, mark=mark, to=until))
                for member_id in ids)
     return tuple(result for result in results if result is not None)
+
+
+def backfill_due(store: Store, c: Connection) -> None:
+    """Compute ``next_due`` for the rows the migration marked ``UNKNOWN_DUE``."""
+    m = s.members.c
+    found = c.execute(select(m.member_id, m.revision, m.state).where(
+        m.next_due == s.UNKNOWN_DUE)).all()
+    if not found:
+        return
+    versions = store._versions(c)
+    c.execute(s.UPDATE_DUE, [
+        {"b_member_id": member_id, "b_revision": revision,
+         "n_next_due": store._due(versions, MemberState.model_validate_json(state))}
+        for member_id, revision, state in found])
 
 
 def _next_shared(store: Store, c: Connection, *, mark: str) -> tuple[bool, Applied | None]:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,8 +37,9 @@ from ..effects import Effect, TraceEntry
 from ..errors import EventConflict, LateEvent, RefusedEvent, StoreContention, StoreError
 from ..events import Event, parse_event
 from ..program import Program
+from ..shared import SharedState
 from ..state import MemberState
-from ._advance import advance
+from ._advance import advance, backfill_due
 from ._derive import Row, Step, Versions, diff, due, fingerprint, rederive, step
 from ._exports import EffectsReport, effects_by_period, liability
 from ._models import Applied, Correction, Liability, SwitchImpact
@@ -101,7 +103,7 @@ class Store:
         """Whether the program keeps program-wide state: its decisions take turns."""
         try:
             self._run(self._register)
-            self._run(self._backfill_due)
+            self._run(partial(backfill_due, self))
         except BaseException:
             self._engine.dispose()
             raise
@@ -168,19 +170,6 @@ class Store:
             version=program.version, effective_from=s.ts(EARLIEST_INSTANT),
             program=program.model_dump_json()))
         register_shared(self, connection)
-
-    def _backfill_due(self, connection: Connection) -> None:
-        """Compute ``next_due`` for the rows the migration marked ``UNKNOWN_DUE``."""
-        m = s.members.c
-        found = connection.execute(select(m.member_id, m.revision, m.state).where(
-            m.next_due == s.UNKNOWN_DUE)).all()
-        if not found:
-            return
-        versions = self._versions(connection)
-        connection.execute(s.UPDATE_DUE, [
-            {"b_member_id": member_id, "b_revision": revision,
-             "n_next_due": self._due(versions, MemberState.model_validate_json(state))}
-            for member_id, revision, state in found])
 
     @staticmethod
     def _due(versions: Versions, state: MemberState) -> str | None:
@@ -447,6 +436,13 @@ class Store:
             text = c.execute(select(s.members.c.state).where(
                 s.members.c.member_id == member_id)).scalar_one_or_none()
         return None if text is None else MemberState.model_validate_json(text)
+
+    def shared_state(self) -> SharedState | None:
+        """The program-wide state (budgets, stock, rankings); ``None`` for a program
+        without one."""
+        with self._engine.connect() as c:
+            text = c.execute(select(s.program_state.c.state)).scalar_one_or_none()
+        return None if text is None or not self.shared else SharedState.model_validate_json(text)
 
     def states(self) -> dict[str, MemberState]:
         """Every member's current state, by member id."""
