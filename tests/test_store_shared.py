@@ -190,6 +190,17 @@ class TestSharedState:
             assert not store.apply(buy(2, "m-1", 31)).late
             assert store.advance(T0 + timedelta(days=20)) == ()
 
+    def test_preview_re_derives_every_member_together(self, store_url: str) -> None:
+        """A dry run of a bigger budget from the start: the member the old budget left out
+        would get a sample; nobody else changes."""
+        with Store(store_url, program(samples=1)) as store:
+            store.apply(buy(1, "m-1", 0))
+            store.apply(buy(1, "m-2", 1))
+            bigger = program(samples=2).model_copy(update={"version": "2"})
+            impacts = store.preview_version(bigger, effective_from=T0 - timedelta(days=1))
+            assert [(i.member_id, i.effects_added, i.effects_removed) for i in impacts] == [
+                ("m-1", 0, 0), ("m-2", 1, 0)]
+
     def test_versions_keep_program_wide_state_or_not(self, store_url: str) -> None:
         """A store's versions all keep program-wide state, or none does."""
         with Store(store_url, program()) as store, \
