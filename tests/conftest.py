@@ -33,7 +33,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.enviro
 POSTGRES_ENV = "RECIPROCITY_TEST_POSTGRES_URL"
 _STORE_TABLES = ("reciprocity_members", "reciprocity_effects", "reciprocity_events",
                  "reciprocity_program_versions", "reciprocity_program_state",
-                 "reciprocity_alembic_version")
+                 "reciprocity_snapshots", "reciprocity_alembic_version")
 
 
 def _no_postgres(reason: str) -> None:

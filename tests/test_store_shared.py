@@ -161,6 +161,30 @@ class TestSharedState:
             assert_sequential_result(store, p, [buy(1, "m-2", 5), buy(1, "m-1", 3)])
             assert_budget_kept(store, 1)
 
+    def test_late_event_re_runs_only_the_rows_after_it(self, store_url: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+        """From the snapshots just before it: 30 rows in the ledger, an event late by two
+        rows is decided with three steps (itself and the two after it), not thirty-one."""
+        import reciprocity.store._shared as shared_module
+
+        p = program(samples=2)
+        events = [buy(1, f"m-{n:02d}", days=n) for n in range(30)]
+        with Store(store_url, p) as store:
+            for event in events:
+                store.apply(event)
+            steps: list[str | None] = []
+            original = shared_module.step
+
+            def counting(*args: Any) -> Any:
+                steps.append(args[4].event_id)
+                return original(*args)
+
+            monkeypatch.setattr(shared_module, "step", counting)
+            late = buy(2, "m-05", days=27.5)
+            assert store.apply(late).late
+            assert steps == [late.id, "m-28/A-1", "m-29/A-1"]
+            assert_sequential_result(store, p, [*events, late])
+
     def test_late_refuse_writes_nothing(self, store_url: str) -> None:
         """late="refuse": an event before the program's newest is refused, nothing written."""
         with Store(store_url, program(), late="refuse") as store:

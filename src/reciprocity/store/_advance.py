@@ -31,7 +31,7 @@ from ..shared import SharedState
 from ..state import MemberState
 from ._derive import Row, step
 from ._models import Applied
-from ._shared import Key, newest, write_program_state
+from ._shared import Key, newest, write_program_state, write_snapshot
 from ._versions import lock_versions
 
 if TYPE_CHECKING:
@@ -133,6 +133,7 @@ def _member(store: Store, c: Connection, *, member_id: str, mark: str, to: datet
                         store._due(versions, done.state))
     if ps is not None:
         key: Key = (at, 0, "", member_id)
+        write_snapshot(c, int(seq[0]), done.state, done.shared, store.program.currency)
         write_program_state(c, ps, done.shared, key, store.program.currency)
     return Applied(member_id=member_id, event_id=None, program_version=done.version,
                    state=done.state, effects=tuple(e for e, _ in done.effects),

@@ -370,14 +370,18 @@ class Store:
         return int(key[0])
 
     def _write_effects(self, c: Connection, seq: int, member_id: str,
-                       writes: list[tuple[Effect, str, str, int | None]]) -> None:
+                       writes: list[tuple[Effect, str, str, int | None]],
+                       source: int | None = None) -> None:
+        """Append effect rows recorded by ledger row ``seq``; ``source`` is the row whose
+        decision they belong to when it is another (a correction)."""
         if not writes:
             return
         c.execute(s.INSERT_EFFECT, [
             {"event_seq": seq, "member_id": member_id, "at": s.ts(effect.at),
              "type": effect.type, "kind": kind, "reverses": reverses,
              "points": -effect.points_delta if kind == "reversal" else effect.points_delta,
-             "program_version": version, "body": effect.model_dump_json()}
+             "program_version": version, "body": effect.model_dump_json(),
+             "source_seq": source}
             for effect, version, kind, reverses in writes])
 
     def _write_member(self, c: Connection, member: Any, state: MemberState,

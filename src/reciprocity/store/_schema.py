@@ -1,6 +1,6 @@
 """The ledger's tables, how instants are stored, and opening a database (migrations included).
 
-Five tables, all prefixed ``reciprocity_`` so they can live in a shop's own database:
+Six tables, all prefixed ``reciprocity_`` so they can live in a shop's own database:
 
 - ``reciprocity_program_versions``: each program version with the instant it applies from.
 - ``reciprocity_events``: the append-only ledger of applied events (body, fingerprint, the
@@ -15,6 +15,8 @@ Five tables, all prefixed ``reciprocity_`` so they can live in a shop's own data
 - ``reciprocity_program_state``: one row with a program's program-wide state (budgets, stock,
   rankings), its ``revision`` and the newest ledger row across members; every decision of such
   a program locks it.
+- ``reciprocity_snapshots``: for such a program, the member's state and the program-wide state
+  after each ledger row, a cache that lets a late event re-run only the rows after it.
 
 Instants are stored as fixed-width UTC text (``2026-03-01T11:00:00.000000Z``), so text order is
 time order in every database, and nothing depends on a driver's time-zone handling.
@@ -59,7 +61,8 @@ from ..errors import StoreError
 __all__ = ["EVENT_BY_ID", "INSERT_EFFECT", "INSERT_EVENT", "INSERT_MEMBER", "MEMBER_FOR_UPDATE",
            "PROGRAM_STATE_FOR_UPDATE", "UNKNOWN_DUE", "UPDATE_DUE", "UPDATE_MEMBER",
            "UPDATE_PROGRAM_STATE", "VERSION_STARTS", "Retry", "effects", "events", "from_ts",
-           "members", "metadata", "open_engine", "program_state", "program_versions", "ts"]
+           "members", "metadata", "open_engine", "program_state", "program_versions", "snapshots",
+           "ts"]
 
 ID = 255
 TS = 27
@@ -88,6 +91,7 @@ events = Table(
     Column("trace", Text, nullable=False),
     UniqueConstraint("member_id", "event_id", name="reciprocity_events_member_event"),
     Index("reciprocity_events_member_at", "member_id", "at"),
+    Index("reciprocity_events_at", "at"),
 )
 
 effects = Table(
@@ -102,9 +106,11 @@ effects = Table(
     Column("points", BigInteger, nullable=False),
     Column("program_version", String(ID), nullable=False),
     Column("body", Text, nullable=False),
+    Column("source_seq", SEQ, nullable=True),
     Index("reciprocity_effects_member", "member_id"),
     Index("reciprocity_effects_event", "event_seq"),
     Index("reciprocity_effects_at", "at"),
+    Index("reciprocity_effects_source", "source_seq"),
 )
 
 members = Table(
@@ -129,6 +135,14 @@ program_state = Table(
     Column("last_kind", Integer, nullable=True),
     Column("last_id", String(ID), nullable=True),
     Column("last_member", String(ID), nullable=True),
+)
+
+snapshots = Table(
+    "reciprocity_snapshots", metadata,
+    Column("event_seq", SEQ, primary_key=True, autoincrement=False),
+    Column("member_id", String(ID), nullable=False),
+    Column("state", Text, nullable=False),
+    Column("shared", Text, nullable=False),
 )
 
 UNKNOWN_DUE = "0000-00-00T00:00:00.000000Z"

@@ -8,11 +8,14 @@ event, its effects and the member. Its decisions take turns; the rest (validatio
 duplicate's stored decision) does not wait.
 
 The row also keeps the newest ledger row across members, in ``(at, kind, id, member)`` order.
-An event before it is *late* for the whole program: the store re-derives every member and the
-program-wide state from the ledger in that order, with the event in its place, and records
-what changed, for any member, as reversals and corrections (``late="refuse"`` refuses it).
-So the ledger always holds exactly what applying its events once, in order, gives, whatever
-order the workers received them in.
+An event before it is *late* for the whole program (with concurrent workers, often by a few
+milliseconds): the store takes the program-wide state and each concerned member's state just
+before the event from ``reciprocity_snapshots`` (kept for every row), re-runs the event and
+the rows after it, and records what changed, row by row and for any member, as reversals and
+corrections (``source_seq`` names the row a correction belongs to); ``late="refuse"`` refuses
+it. Its cost grows with the rows after the event, not with the ledger. So the ledger always
+holds exactly what applying its events once, in order, gives, whatever order the workers
+received them in.
 
 Imports: SQLAlchemy; the public names of ``reciprocity``, ``reciprocity.errors``, the store's
 ``_schema``, ``_derive``, ``_models`` and ``_versions``.
@@ -24,23 +27,24 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, or_, select, update
 
 import reciprocity.store._schema as s
 
 from ..effects import Effect
-from ..errors import LateEvent, RefusedEvent
+from ..errors import LateEvent, RefusedEvent, StoreError
 from ..events import Event, parse_event
 from ..shared import SharedState
 from ..state import MemberState
-from ._derive import Row, Versions, diff, rederive_all, step
+from ._derive import Row, Versions, diff, step
 from ._models import Applied, Correction
 from ._versions import lock_versions
 
 if TYPE_CHECKING:
     from ._ledger import Store
 
-__all__ = ["Key", "apply_shared", "newest", "register_shared", "write_program_state"]
+__all__ = ["Key", "apply_shared", "newest", "register_shared", "write_program_state",
+           "write_snapshot"]
 
 Key = tuple[str, int, str, str]
 """A ledger row's place across members: ``(at as text, 0 advance / 1 event, id, member)``."""
@@ -97,7 +101,7 @@ def apply_shared(store: Store, c: Connection, event: Event, printed: str) -> App
                 f"{last[3]!r} at {last[0]})", event_id=event.id,
                 hint="send events in (at, id) order, or open the store with "
                 'late="rederive"')
-        return _apply_late(store, c, versions, ps, event, printed)
+        return _apply_late(store, c, versions, ps, member, event, printed)
     state = None if member is None else MemberState.model_validate_json(member.state)
     done = step(versions, state, event.member_id, store.program.currency,
                 Row(event.at, event.id, event, event.member_id),
@@ -110,6 +114,7 @@ def apply_shared(store: Store, c: Connection, event: Event, printed: str) -> App
     store._hook("effects-written")
     store._write_member(c, member, done.state, (key[0], event.id),
                         store._due(versions, done.state))
+    write_snapshot(c, seq, done.state, done.shared, store.program.currency)
     write_program_state(c, ps, done.shared, key, store.program.currency)
     store._hook("state-written")
     return Applied(member_id=event.member_id, event_id=event.id,
@@ -117,95 +122,127 @@ def apply_shared(store: Store, c: Connection, event: Event, printed: str) -> App
                    effects=tuple(effect for effect, _ in done.effects), trace=done.trace)
 
 
-def _ledger_rows(c: Connection) -> list[Row]:
+def write_snapshot(c: Connection, seq: int, state: MemberState, shared: SharedState | None,
+                   currency: str) -> None:
+    """Keep the member's state and the program-wide state after ledger row ``seq``."""
+    c.execute(insert(s.snapshots).values(
+        event_seq=seq, member_id=state.member_id, state=state.model_dump_json(),
+        shared=(shared or SharedState.new(currency)).model_dump_json()))
+
+
+def _key(r: Any) -> Key:
+    return (r.at, 0 if r.event_id is None else 1, r.event_id or "", r.member_id)
+
+
+def _last_before(c: Connection, key: Key, member: str | None = None) -> int | None:
+    """The ledger row just before ``key`` (of ``member``, or of anyone): its ``seq``."""
     e = s.events.c
-    return [Row(s.from_ts(at), event_id, None if body is None else parse_event(body), member)
-            for member, at, event_id, body in c.execute(
-                select(e.member_id, e.at, e.event_id, e.body)).all()]
+    where = [] if member is None else [e.member_id == member]
+    columns = select(e.seq, e.member_id, e.at, e.event_id)
+    below = select(func.max(e.at)).where(*where, e.at < key[0]).scalar_subquery()
+    found = [*c.execute(columns.where(*where, e.at == key[0])).all(),
+             *c.execute(columns.where(*where, e.at == below)).all()]
+    before = [(_key(r), r.seq) for r in found if _key(r) < key]
+    return max(before)[1] if before else None
 
 
-def _live_all(c: Connection) -> dict[str, list[tuple[int, Effect]]]:
-    """Every member's effects in force (recorded or corrections, and not reversed)."""
+def _snapshot(c: Connection, seq: int | None) -> tuple[MemberState | None, SharedState | None]:
+    if seq is None:
+        return None, None
+    found = c.execute(select(s.snapshots.c.state, s.snapshots.c.shared).where(
+        s.snapshots.c.event_seq == seq)).one_or_none()
+    if found is None:
+        raise StoreError(f"the ledger row {seq} has no snapshot in reciprocity_snapshots",
+                         hint="restore the table from a backup of the store")
+    return (MemberState.model_validate_json(found.state),
+            SharedState.model_validate_json(found.shared))
+
+
+def _live_by_row(c: Connection, seqs: list[int]) -> dict[int, list[tuple[int, Effect]]]:
+    """The effects in force of the decisions of ledger rows ``seqs``, by row."""
     f = s.effects.c
-    found = c.execute(select(f.seq, f.member_id, f.kind, f.reverses, f.body)
+    found = c.execute(select(f.seq, f.event_seq, f.source_seq, f.kind, f.reverses, f.body)
+                      .where(or_(f.event_seq.in_(seqs), f.source_seq.in_(seqs)))
                       .order_by(f.seq)).all()
-    reversed_ = {reverses for _, _, kind, reverses, _ in found if kind == "reversal"}
-    live: dict[str, list[tuple[int, Effect]]] = defaultdict(list)
-    for seq, member_id, kind, _, body in found:
-        if kind != "reversal" and seq not in reversed_:
-            live[member_id].append((seq, _EFFECT.validate_json(body)))
+    reversed_ = {r.reverses for r in found if r.kind == "reversal"}
+    live: dict[int, list[tuple[int, Effect]]] = defaultdict(list)
+    for r in found:
+        if r.kind != "reversal" and r.seq not in reversed_:
+            live[r.source_seq or r.event_seq].append((r.seq, _EFFECT.validate_json(r.body)))
     return live
 
 
-def _apply_late(store: Store, c: Connection, versions: Versions, ps: Any, event: Event,
-                printed: str) -> Applied:
-    """Re-derive the whole program with the late event in its place; record what changed."""
-    rows = _ledger_rows(c)
-    mine = Row(event.at, event.id, event, event.member_id)
-    rows.append(mine)
-    rows.sort(key=lambda row: row.global_key)
-    position = next(i for i, row in enumerate(rows) if row is mine)
-    try:
-        everyone = rederive_all(versions, store.program.currency, rows)
-    except RefusedEvent as exc:
-        index = getattr(exc, "row", position)
-        if index == position:
-            raise
-        other = rows[index]
-        raise LateEvent(
-            f"{type(event).__name__} {event.id!r} at {event.at.isoformat()} is late, and "
-            f"with it in its place the program refuses the event {other.event_id!r} of member "
-            f"{other.member_id!r} applied before: {exc.message}", event_id=event.id,
-            hint="send a compensating event instead (a return, a points adjustment)"
-        ) from None
+def _apply_late(store: Store, c: Connection, versions: Versions, ps: Any, member: Any,
+                event: Event, printed: str) -> Applied:
+    """Re-run the ledger rows after the late event, from the snapshots just before it, and
+    record what changed for any member (see the module)."""
+    currency = store.program.currency
+    key: Key = (s.ts(event.at), 1, event.id, event.member_id)
+    e = s.events.c
+    after = sorted(((r.seq, Row(s.from_ts(r.at), r.event_id,
+                                None if r.body is None else parse_event(r.body), r.member_id))
+                    for r in c.execute(select(e.seq, e.member_id, e.at, e.event_id, e.body)
+                                       .where(e.at >= key[0])).all() if _key(r) > key),
+                   key=lambda item: item[1].global_key)
+    _, shared = _snapshot(c, _last_before(c, key))
+    states = {m: _snapshot(c, _last_before(c, key, m))[0]
+              for m in {row.member_id for _, row in after} | {event.member_id}}
+    rows = [Row(event.at, event.id, event, event.member_id)] + [row for _, row in after]
+    steps = []
+    for index, row in enumerate(rows):
+        try:
+            done = step(versions, states[row.member_id], row.member_id, currency, row, shared)
+        except RefusedEvent as exc:
+            if index == 0:
+                raise
+            raise LateEvent(
+                f"{type(event).__name__} {event.id!r} at {event.at.isoformat()} is late, and "
+                f"with it in its place the program refuses the event {row.event_id!r} of "
+                f"member {row.member_id!r} applied before: {exc.message}", event_id=event.id,
+                hint="send a compensating event instead (a return, a points adjustment)"
+            ) from None
+        states[row.member_id], shared = done.state, done.shared
+        steps.append(done)
     store._hook("decided")
-    own = everyone.steps[position]
-    derived: dict[str, list[tuple[Effect, str, int]]] = defaultdict(list)
-    latest: dict[str, tuple[str, str]] = {}
-    for index, (row, done) in enumerate(zip(rows, everyone.steps, strict=True)):
-        derived[row.member_id] += [(effect, version, index) for effect, version in done.effects]
-        if row.event_id is not None:
-            latest[row.member_id] = max(latest.get(row.member_id, ("", "")),
-                                        (s.ts(row.at), row.event_id))
-    live = _live_all(c)
+    own = steps[0]
     seq = store._write_event(c, event, printed, own, late=True)
     store._hook("event-written")
-    own_effects: list[Effect] = []
+    store._write_effects(c, seq, event.member_id,
+                         [(effect, version, "effect", None) for effect, version in own.effects])
+    live = _live_by_row(c, [old for old, _ in after])
     corrections: list[Correction] = []
-    for member_id in sorted(set(derived) | set(live)):
-        theirs = derived.get(member_id, [])
-        removed, added = diff(live.get(member_id, []), [effect for effect, _, _ in theirs])
+    for (old, row), done in zip(after, steps[1:], strict=True):
+        removed, added = diff(live.get(old, []), [effect for effect, _ in done.effects])
         writes: list[tuple[Effect, str, str, int | None]] = [
-            (effect, own.version, "reversal", old_seq) for old_seq, effect in removed]
+            (effect, own.version, "reversal", effect_seq) for effect_seq, effect in removed]
+        writes += [(*done.effects[i], "correction", None) for i in added]
         corrections += [Correction(kind="reversal", effect=effect) for _, effect in removed]
-        for index in added:
-            effect, version, at_row = theirs[index]
-            if at_row == position:
-                own_effects.append(effect)
-                writes.append((effect, version, "effect", None))
-            else:
-                corrections.append(Correction(kind="correction", effect=effect))
-                writes.append((effect, version, "correction", None))
-        store._write_effects(c, seq, member_id, writes)
+        corrections += [Correction(kind="correction", effect=done.effects[i][0]) for i in added]
+        store._write_effects(c, seq, row.member_id, writes, source=old)
     store._hook("effects-written")
-    stored = {row.member_id: row for row in c.execute(s.members.select()).all()}
-    for member_id, state in sorted(everyone.states.items()):
-        old = stored.get(member_id)
-        if old is not None:
-            before = MemberState.model_validate_json(old.state)
-            if member_id != event.member_id and before.model_copy(
-                    update={"revision": 0}) == state.model_copy(update={"revision": 0}):
-                continue
-            state = state.model_copy(update={"revision": old.revision + 1})
-        newest_own = latest.get(member_id, (None, None))
-        store._write_member(c, old, state, newest_own, store._due(versions, state))
-    write_program_state(c, ps, everyone.shared, newest(ps), store.program.currency)
+    write_snapshot(c, seq, own.state, steps[0].shared, currency)
+    for (old, _), done in zip(after, steps[1:], strict=True):
+        c.execute(update(s.snapshots).where(s.snapshots.c.event_seq == old).values(
+            state=done.state.model_dump_json(),
+            shared=(done.shared or SharedState.new(currency)).model_dump_json()))
+    m = s.members.c
+    stored = {r.member_id: r for r in c.execute(s.members.select().where(
+        m.member_id.in_(sorted(states)))).all()}
+    for member_id in sorted(states):
+        old_row, state = stored.get(member_id), states[member_id]
+        assert state is not None
+        if old_row is not None:
+            state = states[member_id] = state.model_copy(
+                update={"revision": old_row.revision + 1})
+        newest_own = (old_row.last_at, old_row.last_id) if old_row is not None else (None, None)
+        if member_id == event.member_id:
+            newest_own = max(((key[0], event.id), *([newest_own] if newest_own[0] else [])))
+        store._write_member(c, old_row, state, newest_own, store._due(versions, state))
+    write_program_state(c, ps, shared, newest(ps), currency)
     store._hook("state-written")
-    final = everyone.states[event.member_id]
-    stored_state = stored.get(event.member_id)
-    if stored_state is not None:
-        final = final.model_copy(update={"revision": stored_state.revision + 1})
+    final = states[event.member_id]
+    assert final is not None
     return Applied(member_id=event.member_id, event_id=event.id,
                    program_version=own.version, late=True, state=final,
-                   effects=tuple(own_effects), corrections=tuple(corrections),
-                   trace=own.trace)
+                   effects=tuple(effect for effect, _ in own.effects),
+                   corrections=tuple(corrections), trace=own.trace)
