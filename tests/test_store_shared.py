@@ -42,7 +42,7 @@ from reciprocity import (
     UnknownPurchase,
     seed_program,
 )
-from reciprocity.store import LateEvent, Store, StoreError
+from reciprocity.store import STEPS, LateEvent, Store, StoreError
 
 WORKER = Path(__file__).with_name("store_worker.py")
 T0 = datetime(2026, 1, 5, 10, tzinfo=UTC)
@@ -184,6 +184,33 @@ class TestSharedState:
             assert store.apply(late).late
             assert steps == [late.id, "m-28/A-1", "m-29/A-1"]
             assert_sequential_result(store, p, [*events, late])
+
+    @pytest.mark.parametrize("failing", STEPS[:-1])
+    def test_a_crash_at_any_step_of_a_late_event_writes_nothing(
+            self, store_url: str, failing: str) -> None:
+        """A failure after any step of a late event (the costliest path: corrections for
+        another member, snapshots, the program-wide state) leaves the ledger as it was;
+        delivering the event again gives the in-order result."""
+        armed = False
+
+        def fault(name: str) -> None:
+            if armed and name == failing:
+                raise RuntimeError(f"crash at {name}")
+
+        p = program(samples=1)
+        first, late = buy(1, "m-2", 5), buy(1, "m-1", 3)
+        with Store(store_url, p, fault=fault) as store:
+            store.apply(first)
+            before = (store.states(), store.shared_state(), store.effects(),
+                      store.count("events"))
+            armed = True
+            with pytest.raises(RuntimeError, match="crash"):
+                store.apply(late)
+            assert (store.states(), store.shared_state(), store.effects(),
+                    store.count("events")) == before
+            armed = False
+            assert store.apply(late).late
+            assert_sequential_result(store, p, [first, late])
 
     def test_late_refuse_writes_nothing(self, store_url: str) -> None:
         """late="refuse": an event before the program's newest is refused, nothing written."""
