@@ -349,3 +349,51 @@ def test_any_delivery_order_gives_the_in_order_result(rng: random.Random,
             store.apply(event)
         assert_sequential_result(store, p, events)
         assert_budget_kept(store, samples)
+
+
+def replay_ledger(store: Store) -> tuple[dict[str, MemberState], SharedState | None,
+                                         Counter[str]]:
+    """Every ledger row (events and advances) run again in the ledger's order."""
+    from reciprocity import parse_event
+    from reciprocity.store._derive import Row, rederive_all
+    from reciprocity.store._schema import events as table
+    from reciprocity.store._schema import from_ts
+
+    with store._engine.connect() as c:
+        found = c.execute(table.select()).all()
+        versions = store._versions(c)
+    rows = sorted((Row(from_ts(r.at), r.event_id, None if r.body is None else
+                       parse_event(r.body), r.member_id) for r in found),
+                  key=lambda row: row.global_key)
+    everyone = rederive_all(versions, store.program.currency, rows)
+    effects = Counter(effect.model_dump_json() for step in everyone.steps
+                      for effect, _ in step.effects)
+    return everyone.states, everyone.shared, effects
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.randoms(use_true_random=False),
+       st.lists(st.floats(min_value=0, max_value=200), max_size=4))
+def test_the_stored_state_is_a_cache_of_the_ledger(rng: random.Random,
+                                                   advances: list[float]) -> None:
+    """Orders in any order with advances between them: the stored states, budgets and
+    effects are what running the ledger's rows again, in its order, gives."""
+    p = program(samples=2, pending_days=14)
+    events = [e for m in range(3) for e in member_events(rng, f"m-{m}")
+              if isinstance(e, Purchase)]
+    rng.shuffle(events)
+    plan: list[Any] = [*events, *(T0 + timedelta(days=d) for d in advances)]
+    rng.shuffle(plan)
+    with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "l.db", p) as store:
+        for item in plan:
+            if isinstance(item, datetime):
+                store.advance(item)
+            else:
+                store.apply(item)
+        states, shared, effects = replay_ledger(store)
+        stored = store.states()
+        assert {m: s.model_copy(update={"revision": 0}) for m, s in stored.items()} == {
+            m: s.model_copy(update={"revision": 0}) for m, s in states.items()}
+        assert store.shared_state() == shared
+        assert Counter(effect.model_dump_json() for effect in store.effects()) == effects
+        assert_budget_kept(store, 2)
