@@ -185,6 +185,23 @@ class TestSharedState:
             assert steps == [late.id, "m-28/A-1", "m-29/A-1"]
             assert_sequential_result(store, p, [*events, late])
 
+    def test_late_events_far_back_read_effects_in_chunks(
+            self, store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The effects of the rows after a late event are read in chunks of ledger rows
+        (SQLite caps a statement's parameters); a correction recorded by one row for another
+        is counted once even when the two rows fall in different chunks."""
+        import reciprocity.store._shared as shared_module
+
+        monkeypatch.setattr(shared_module, "_CHUNK", 2)
+        p = program(samples=2)
+        events = [buy(1, f"m-{n}", days=n) for n in range(8)]
+        late = [buy(2, "m-7", days=0.5), buy(2, "m-6", days=0.25), buy(3, "m-5", days=0.1)]
+        with Store(store_url, p) as store:
+            for event in [*events, *late]:
+                store.apply(event)
+            assert_sequential_result(store, p, [*events, *late])
+            assert_budget_kept(store, 2)
+
     @pytest.mark.parametrize("failing", STEPS[:-1])
     def test_a_crash_at_any_step_of_a_late_event_writes_nothing(
             self, store_url: str, failing: str) -> None:

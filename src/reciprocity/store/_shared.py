@@ -50,6 +50,7 @@ Key = tuple[str, int, str, str]
 """A ledger row's place across members: ``(at as text, 0 advance / 1 event, id, member)``."""
 
 _EFFECT: TypeAdapter[Effect] = TypeAdapter(Effect)
+_CHUNK = 1000  # ledger rows per IN (...) list: SQLite caps a statement's parameters
 
 
 def register_shared(store: Store, c: Connection) -> None:
@@ -161,9 +162,11 @@ def _snapshot(c: Connection, seq: int | None) -> tuple[MemberState | None, Share
 def _live_by_row(c: Connection, seqs: list[int]) -> dict[int, list[tuple[int, Effect]]]:
     """The effects in force of the decisions of ledger rows ``seqs``, by row."""
     f = s.effects.c
-    found = c.execute(select(f.seq, f.event_seq, f.source_seq, f.kind, f.reverses, f.body)
-                      .where(or_(f.event_seq.in_(seqs), f.source_seq.in_(seqs)))
-                      .order_by(f.seq)).all()
+    unique = {r.seq: r for part in range(0, len(seqs), _CHUNK) for r in c.execute(
+        select(f.seq, f.event_seq, f.source_seq, f.kind, f.reverses, f.body).where(or_(
+            f.event_seq.in_(seqs[part:part + _CHUNK]),
+            f.source_seq.in_(seqs[part:part + _CHUNK])))).all()}  # a row may match twice
+    found = [unique[seq] for seq in sorted(unique)]
     reversed_ = {r.reverses for r in found if r.kind == "reversal"}
     live: dict[int, list[tuple[int, Effect]]] = defaultdict(list)
     for r in found:
