@@ -14,6 +14,10 @@ Rows, each in events per second and as a ratio to ``memory`` measured in the sam
   quarter of the members (as a queue partitioned by member would feed them).
 - ``postgresql-1`` and ``postgresql-4``: the same on the PostgreSQL server named by
   ``RECIPROCITY_TEST_POSTGRES_URL`` (skipped without it; its store tables are dropped first).
+- ``sqlite-budget-1``, ``sqlite-budget-4``, ``postgresql-budget-4``: the seed program plus a
+  gift with every order over 80 EUR from a monthly budget of 50, program-wide state that every
+  decision locks (``reciprocity_program_state``). With four workers, events reach the store a
+  little out of order across members, and each late one re-runs the rows after it.
 
 The events are the seed program's purchases, in ``(at, id)`` order, validated once before
 timing. Workers open their store and wait at a barrier before the clock starts. Each round
@@ -32,7 +36,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from reciprocity import Money, Purchase, seed_program
+from reciprocity import (
+    Budget,
+    Gift,
+    GiftScheme,
+    Money,
+    OrderOverGift,
+    Period,
+    Program,
+    Purchase,
+    seed_program,
+)
 from reciprocity.store import Store
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -59,18 +73,32 @@ def run_memory(events: list[Purchase]) -> tuple[float, int]:
     return elapsed, sum(s.available_points for s in states.values())
 
 
-def _worker(url: str, lines: list[str], barrier: Any) -> None:
-    with Store(url, seed_program()) as store:
+def budget_program() -> Program:
+    """The seed program plus a gift from a program-wide monthly budget (same points)."""
+    gift = Gift(id="tea", name="tea sample", kind="sample", value=Money("2.50", "EUR"))
+    return seed_program().model_copy(update={"gifts": GiftScheme(
+        rules=(OrderOverGift(id="over-80", amount=Money("80.00", "EUR"), gift=gift,
+                             budget="samples"),),
+        budgets=(Budget(id="samples", count=50, per=Period.MONTH),))})
+
+
+def _program(budget: bool) -> Program:
+    return budget_program() if budget else seed_program()
+
+
+def _worker(url: str, lines: list[str], barrier: Any, budget: bool = False) -> None:
+    with Store(url, _program(budget)) as store:
         barrier.wait()
         for line in lines:
             store.apply(line)
 
 
-def run_store(url: str, events: list[Purchase], workers: int) -> tuple[float, int]:
+def run_store(url: str, events: list[Purchase], workers: int,
+              budget: bool = False) -> tuple[float, int]:
     """Seconds to apply ``events`` through ``workers`` processes (1: in this process)."""
-    Store(url, seed_program()).close()  # migrate before the clock
+    Store(url, _program(budget)).close()  # migrate before the clock
     if workers == 1:
-        with Store(url, seed_program()) as store:
+        with Store(url, _program(budget)) as store:
             start = time.perf_counter()
             for event in events:
                 store.apply(event)
@@ -81,7 +109,8 @@ def run_store(url: str, events: list[Purchase], workers: int) -> tuple[float, in
         shares: list[list[str]] = [[] for _ in range(workers)]
         for event in events:
             shares[hash(event.member_id) % workers].append(event.model_dump_json())
-        procs = [context.Process(target=_worker, args=(url, share, barrier)) for share in shares]
+        procs = [context.Process(target=_worker, args=(url, share, barrier, budget))
+                 for share in shares]
         for proc in procs:
             proc.start()
         barrier.wait()
@@ -91,7 +120,7 @@ def run_store(url: str, events: list[Purchase], workers: int) -> tuple[float, in
             if proc.exitcode != 0:
                 raise SystemExit(f"a worker failed with exit code {proc.exitcode}")
         elapsed = time.perf_counter() - start
-    with Store(url, seed_program()) as store:
+    with Store(url, _program(budget)) as store:
         points = sum(s.available_points for s in store.states().values())
         if store.count("events") != len(events):
             raise SystemExit("the store lost or doubled events")
@@ -104,7 +133,8 @@ def _drop(url: str) -> None:
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         for table in ("reciprocity_members", "reciprocity_effects", "reciprocity_events",
-                      "reciprocity_program_versions", "reciprocity_alembic_version"):
+                      "reciprocity_program_versions", "reciprocity_program_state",
+                      "reciprocity_snapshots", "reciprocity_alembic_version"):
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
     engine.dispose()
 
@@ -118,9 +148,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--postgres", default=os.environ.get("RECIPROCITY_TEST_POSTGRES_URL"))
     args = parser.parse_args(argv)
     events = purchases(args.events, args.members)
-    rows = ["memory", "sqlite-1", f"sqlite-{args.workers}"]
+    rows = ["memory", "sqlite-1", f"sqlite-{args.workers}", "sqlite-budget-1",
+            f"sqlite-budget-{args.workers}"]
     if args.postgres:
-        rows += ["postgresql-1", f"postgresql-{args.workers}"]
+        rows += ["postgresql-1", f"postgresql-{args.workers}",
+                 f"postgresql-budget-{args.workers}"]
     best: dict[str, float] = {}
     expected: int | None = None
     with tempfile.TemporaryDirectory() as folder:
@@ -130,12 +162,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                     elapsed, points = run_memory(events)
                 else:
                     kind, workers = row.rsplit("-", 1)
-                    if kind == "sqlite":
+                    if kind.startswith("sqlite"):
                         url = str(Path(folder) / f"{row}-{round_}.db")
                     else:
                         url = args.postgres
                         _drop(url)
-                    elapsed, points = run_store(url, events, int(workers))
+                    elapsed, points = run_store(url, events, int(workers),
+                                                budget="-budget" in row)
                 if expected is None:
                     expected = points
                 elif points != expected:

@@ -32,7 +32,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.enviro
 
 POSTGRES_ENV = "RECIPROCITY_TEST_POSTGRES_URL"
 _STORE_TABLES = ("reciprocity_members", "reciprocity_effects", "reciprocity_events",
-                 "reciprocity_program_versions", "reciprocity_alembic_version")
+                 "reciprocity_program_versions", "reciprocity_program_state",
+                 "reciprocity_snapshots", "reciprocity_alembic_version")
 
 
 def _no_postgres(reason: str) -> None:

@@ -28,8 +28,8 @@ def test_bench_store_runs(capsys: pytest.CaptureFixture[str],
     spec.loader.exec_module(module)
     ratios = module.main(["--events", "40", "--members", "5", "--rounds", "1",
                           "--workers", "2", "--postgres", ""])
-    assert set(ratios) == {"memory", "sqlite-1", "sqlite-2"}
+    assert set(ratios) == {"memory", "sqlite-1", "sqlite-2", "sqlite-budget-1", "sqlite-budget-2"}
     assert ratios["memory"] == 1.0
     out = capsys.readouterr().out
-    for row in ("memory", "sqlite-1", "sqlite-2", "postgresql: skipped"):
+    for row in ("memory", "sqlite-1", "sqlite-2", "sqlite-budget-2", "postgresql: skipped"):
         assert row in out

@@ -7,6 +7,10 @@ program version starts between a member's time and the row's, the old version fi
 advances the member to just before the switch (its time-driven effects are its own), then the
 new version decides the row.
 
+A program with program-wide state (budgets, stock, rankings) is one history across members:
+:func:`rederive_all` runs the whole ledger in ``(at, kind, id, member)`` order, threading the
+program-wide state from row to row.
+
 Imports: the public names of ``reciprocity`` and ``reciprocity.errors``; no database.
 """
 
@@ -22,9 +26,11 @@ from .._fingerprint import event_fingerprint
 from ..effects import Effect, TraceEntry
 from ..events import Event
 from ..program import Program
+from ..shared import SharedState
 from ..state import MemberState
 
-__all__ = ["Derived", "Row", "Step", "Versions", "diff", "rederive", "step"]
+__all__ = ["Derived", "Everyone", "Row", "Step", "Versions", "diff", "due", "rederive",
+           "rederive_all", "step"]
 
 _TICK = timedelta(microseconds=1)
 
@@ -58,11 +64,17 @@ class Row:
     at: datetime
     event_id: str | None
     event: Event | None
+    member_id: str = ""
 
     @property
     def key(self) -> tuple[datetime, int, str]:
         """Ledger order: ``(at, id)``, an advance before the events at its instant."""
         return (self.at, 0 if self.event is None else 1, self.event_id or "")
+
+    @property
+    def global_key(self) -> tuple[datetime, int, str, str]:
+        """Ledger order across members: ``(at, kind, id, member)``."""
+        return (self.at, 0 if self.event is None else 1, self.event_id or "", self.member_id)
 
 
 @dataclass
@@ -73,27 +85,47 @@ class Step:
     version: str
     effects: list[tuple[Effect, str]] = field(default_factory=list)
     trace: tuple[TraceEntry, ...] = ()
+    shared: SharedState | None = None
 
 
 def step(versions: Versions, state: MemberState | None, member_id: str, currency: str,
-         row: Row) -> Step:
-    """Decide one row. Raises what ``Program.apply`` raises (a refusal changes nothing)."""
+         row: Row, shared: SharedState | None = None) -> Step:
+    """Decide one row. Raises what ``Program.apply`` raises (a refusal changes nothing).
+
+    ``shared`` is the program-wide state before the row (``None``: an empty one); the
+    step's ``shared`` is the one after it (``None`` for a program without one).
+    """
     effects: list[tuple[Effect, str]] = []
     if state is not None:
         for start in versions.switches(state.as_of, row.at):
             old_version, old = versions.at(start - _TICK)
             if state.as_of is not None and state.as_of < start - _TICK:
-                moved = old.advance(state, start - _TICK)
+                moved = old.advance(state, start - _TICK, shared=shared)
                 state = moved.state
+                shared = moved.shared if moved.shared is not None else shared
                 effects += [(effect, old_version) for effect in moved.effects]
     version, program = versions.at(row.at)
     if row.event is None:
         decision = program.advance(state or MemberState.new(member_id, currency=currency),
-                                   row.at)
+                                   row.at, shared=shared)
     else:
-        decision = program.apply(state, row.event)
+        decision = program.apply(state, row.event, shared=shared)
     effects += [(effect, version) for effect in decision.effects]
-    return Step(decision.state, version, effects, decision.trace)
+    return Step(decision.state, version, effects, decision.trace,
+                decision.shared if decision.shared is not None else shared)
+
+
+def due(versions: Versions, state: MemberState) -> datetime | None:
+    """When ``state`` next has something due: ``Program.next_due`` of the version in force
+    at the state's time, or the start of the next version if that comes first (the new
+    version may have something due earlier)."""
+    when = state.as_of
+    _, program = versions.at(when) if when is not None else versions.entries[0][1:]
+    found = program.next_due(state)
+    for start in versions.starts[1:]:
+        if (when is None or when < start) and (found is None or start < found):
+            return start
+    return found
 
 
 @dataclass
@@ -122,6 +154,38 @@ def rederive(versions: Versions, member_id: str, currency: str,
         state = done.state
         steps.append(done)
     return Derived(state, steps)
+
+
+@dataclass
+class Everyone:
+    """Every member re-derived from the whole ledger (a program with program-wide state)."""
+
+    states: dict[str, MemberState]
+    shared: SharedState | None
+    steps: list[Step]
+
+
+def rederive_all(versions: Versions, currency: str, rows: Sequence[Row]) -> Everyone:
+    """Run every member's ``rows`` (already in :attr:`Row.global_key` order) from empty
+    members and an empty program-wide state.
+
+    Raises:
+        RefusedEvent: a row is refused; ``error.row`` is its position in ``rows``.
+    """
+    states: dict[str, MemberState] = {}
+    shared: SharedState | None = None
+    steps: list[Step] = []
+    for index, row in enumerate(rows):
+        try:
+            done = step(versions, states.get(row.member_id), row.member_id, currency, row,
+                        shared)
+        except Exception as exc:
+            exc.row = index  # type: ignore[attr-defined]
+            raise
+        states[row.member_id] = done.state
+        shared = done.shared
+        steps.append(done)
+    return Everyone(states, shared, steps)
 
 
 def effect_key(effect: Effect) -> str:

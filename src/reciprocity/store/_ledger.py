@@ -5,10 +5,13 @@ new state commit together or not at all. The member row is read ``FOR UPDATE`` (
 SQLite serialises writers with ``BEGIN IMMEDIATE``) and written back by compare-and-set on its
 ``revision``; a lost race (a unique key taken by another worker, a revision that moved, a
 busy database) rolls back and retries with the fresh row, so events of one member serialise
-while events of different members proceed in parallel.
+while events of different members proceed in parallel. A program with program-wide state
+(budgets, stock, rankings) also locks the program-state row (``_shared``), so its decisions
+take turns across members.
 
 Imports: SQLAlchemy; the public names of ``reciprocity``, ``reciprocity.errors``, and the
-store's own ``_schema``, ``_models`` and ``_derive``.
+store's own ``_schema``, ``_models``, ``_derive``, ``_versions``, ``_exports``, ``_advance``
+and ``_shared``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, and_, func, insert, or_, select
+from sqlalchemy import Connection, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 import reciprocity.store._schema as s
@@ -34,10 +37,13 @@ from ..effects import Effect, TraceEntry
 from ..errors import EventConflict, LateEvent, RefusedEvent, StoreContention, StoreError
 from ..events import Event, parse_event
 from ..program import Program
+from ..shared import SharedState
 from ..state import MemberState
-from ._derive import Row, Step, Versions, diff, fingerprint, rederive, step
+from ._advance import advance, backfill_due
+from ._derive import Row, Step, Versions, diff, due, fingerprint, rederive, step
 from ._exports import EffectsReport, effects_by_period, liability
 from ._models import Applied, Correction, Liability, SwitchImpact
+from ._shared import apply_shared, register_shared
 from ._versions import add_version, lock_versions, preview
 
 __all__ = ["STEPS", "Store"]
@@ -48,10 +54,6 @@ STEPS = ("loaded", "decided", "event-written", "effects-written", "state-written
 EFFECTS: TypeAdapter[tuple[Effect, ...]] = TypeAdapter(tuple[Effect, ...])
 EFFECT: TypeAdapter[Effect] = TypeAdapter(Effect)
 TRACE: TypeAdapter[tuple[TraceEntry, ...]] = TypeAdapter(tuple[TraceEntry, ...])
-
-
-class _Retry(Exception):
-    """A lost race: roll back and try again with fresh rows."""
 
 
 class Store:
@@ -89,11 +91,6 @@ class Store:
         if not isinstance(program, Program):
             raise StoreError(f"program has type {type(program).__name__}",
                              hint="pass a reciprocity.Program")
-        if program.uses_shared_state:
-            raise StoreError(
-                f"program {program.name!r} keeps program-wide state (budgets, stock, "
-                "rankings), which this store does not lock yet",
-                hint="use Program.replay for such a program, or a program without budgets")
         if late not in ("rederive", "refuse"):
             raise StoreError(f"late={late!r}", hint='use "rederive" or "refuse"')
         self.program = program
@@ -102,8 +99,11 @@ class Store:
         self.fault = fault
         self._engine = s.open_engine(url)
         self._programs: dict[str, Program] = {program.version: program}
+        self.shared = program.uses_shared_state
+        """Whether the program keeps program-wide state: its decisions take turns."""
         try:
             self._run(self._register)
+            self._run(partial(backfill_due, self))
         except BaseException:
             self._engine.dispose()
             raise
@@ -136,7 +136,7 @@ class Store:
             try:
                 with self._transaction() as connection:
                     return work(connection)
-            except (_Retry, IntegrityError, OperationalError) as exc:
+            except (s.Retry, IntegrityError, OperationalError) as exc:
                 if isinstance(exc, IntegrityError | OperationalError) and not _transient(exc):
                     raise
                 time.sleep(random.uniform(0, min(0.001 * 2 ** min(attempt, 6), 0.05)))
@@ -158,6 +158,7 @@ class Store:
                 raise StoreError(
                     f"Program.version={program.version!r} is in the store with other "
                     "content", hint="give a changed program a new version label")
+            register_shared(self, connection)
             return
         count = connection.execute(select(func.count()).select_from(s.program_versions)).scalar()
         if count:
@@ -168,6 +169,13 @@ class Store:
         connection.execute(insert(s.program_versions).values(
             version=program.version, effective_from=s.ts(EARLIEST_INSTANT),
             program=program.model_dump_json()))
+        register_shared(self, connection)
+
+    @staticmethod
+    def _due(versions: Versions, state: MemberState) -> str | None:
+        """The member's next due instant as stored text (``None``: nothing due)."""
+        when = due(versions, state)
+        return None if when is None else s.ts(when)
 
     def _versions(self, connection: Connection) -> Versions:
         rows = connection.execute(s.VERSION_STARTS).all()
@@ -220,7 +228,8 @@ class Store:
         """
         parsed = parse_event(event)
         printed = fingerprint(parsed)
-        result: Applied = self._run(lambda c: self._apply_once(c, parsed, printed))
+        once = apply_shared if self.shared else Store._apply_once
+        result: Applied = self._run(lambda c: once(self, c, parsed, printed))
         self._hook("committed")
         return result
 
@@ -228,17 +237,9 @@ class Store:
         lock_versions(c)
         versions = self._versions(c)
         member = c.execute(s.MEMBER_FOR_UPDATE, {"member_id": event.member_id}).one_or_none()
-        seen = c.execute(s.EVENT_BY_ID, {"member_id": event.member_id,
-                                         "event_id": event.id}).one_or_none()
-        if seen is not None:
-            if seen.fingerprint != printed:
-                raise EventConflict(
-                    f"{type(event).__name__}.id={event.id!r} was applied to member "
-                    f"{event.member_id!r} before, as another event (the ledger has it at "
-                    f"{seen.at} as {seen.kind})", event_id=event.id,
-                    hint="give a new event an id of its own; send an event again only "
-                    "unchanged")
-            return self._stored(c, seen, member)
+        stored = self._duplicate(c, event, printed, member)
+        if stored is not None:
+            return stored
         state = None if member is None else MemberState.model_validate_json(member.state)
         at = s.ts(event.at)
         late = member is not None and (
@@ -266,11 +267,27 @@ class Store:
         self._hook("effects-written")
         newest = (at, event.id) if member is None or member.last_at is None else max(
             (at, event.id), (member.last_at, member.last_id))
-        self._write_member(c, member, done.state, newest)
+        self._write_member(c, member, done.state, newest, self._due(versions, done.state))
         self._hook("state-written")
         return Applied(member_id=event.member_id, event_id=event.id,
                        program_version=done.version, state=done.state,
                        effects=tuple(effect for effect, _ in done.effects), trace=done.trace)
+
+    def _duplicate(self, c: Connection, event: Event, printed: str,
+                   member: Any) -> Applied | None:
+        """The stored decision if the event was applied before; refuses another event under
+        an applied id."""
+        seen = c.execute(s.EVENT_BY_ID, {"member_id": event.member_id,
+                                         "event_id": event.id}).one_or_none()
+        if seen is None:
+            return None
+        if seen.fingerprint != printed:
+            raise EventConflict(
+                f"{type(event).__name__}.id={event.id!r} was applied to member "
+                f"{event.member_id!r} before, as another event (the ledger has it at "
+                f"{seen.at} as {seen.kind})", event_id=event.id,
+                hint="give a new event an id of its own; send an event again only unchanged")
+        return self._stored(c, seen, member)
 
     def _apply_late(self, c: Connection, versions: Versions, member: Any, event: Event,
                     printed: str) -> Applied:
@@ -318,7 +335,8 @@ class Store:
         self._hook("effects-written")
         assert derived.state is not None
         state = derived.state.model_copy(update={"revision": member.revision + 1})
-        self._write_member(c, member, state, (member.last_at, member.last_id))
+        self._write_member(c, member, state, (member.last_at, member.last_id),
+                           self._due(versions, state))
         self._hook("state-written")
         return Applied(member_id=event.member_id, event_id=event.id,
                        program_version=own.version, late=True, state=state,
@@ -327,50 +345,18 @@ class Store:
 
     # -- advance ----------------------------------------------------------------------------
     def advance(self, until: datetime) -> tuple[Applied, ...]:
-        """Fire the time-driven effects due up to ``until`` for every member behind it.
+        """Fire the time-driven effects due up to ``until`` for every member due by then.
 
-        Each member is advanced in its own transaction; a member with nothing due is left
-        unwritten (its next event or advance fires the same effects at the same times).
+        The members come from the indexed ``next_due`` column (no scan of every state); each
+        is advanced in its own transaction. A member whose due time brings no effect gets
+        only its ``next_due`` moved on (its next event fires the same effects at the same
+        times). With program-wide state, members are advanced one at a time in due order,
+        each to its due time or just after the ledger's newest row (see ``docs/store.md``).
 
         Returns:
-            One :class:`Applied` (``event_id=None``) per member that had effects.
+            One :class:`Applied` (``event_id=None``) per member advance that had effects.
         """
-        until = require_in_range(until)
-        mark = s.ts(until)
-        m = s.members.c
-        with self._engine.connect() as connection:
-            ids = connection.execute(select(m.member_id).where(
-                or_(m.as_of.is_(None), m.as_of < mark)).order_by(m.member_id)).scalars().all()
-        done = []
-        for member_id in ids:
-            result: Applied | None = self._run(partial(self._advance_once, member_id=member_id,
-                                                       until=until))
-            if result is not None:
-                done.append(result)
-        return tuple(done)
-
-    def _advance_once(self, c: Connection, *, member_id: str,
-                      until: datetime) -> Applied | None:
-        member = c.execute(s.MEMBER_FOR_UPDATE, {"member_id": member_id}).one()
-        if member.as_of is not None and member.as_of >= s.ts(until):
-            return None
-        lock_versions(c)
-        state = MemberState.model_validate_json(member.state)
-        done = step(self._versions(c), state, member_id, self.program.currency,
-                    Row(until, None, None))
-        if not done.effects:
-            return None
-        seq = c.execute(s.INSERT_EVENT, dict(
-            member_id=member_id, event_id=None, kind="advance", at=s.ts(until),
-            fingerprint=None, program_version=done.version, late=0, body=None,
-            trace=TRACE.dump_json(done.trace).decode())).inserted_primary_key
-        assert seq is not None
-        self._write_effects(c, int(seq[0]), member_id,
-                            [(effect, version, "effect", None) for effect, version in done.effects])
-        self._write_member(c, member, done.state, (member.last_at, member.last_id))
-        return Applied(member_id=member_id, event_id=None, program_version=done.version,
-                       state=done.state, effects=tuple(e for e, _ in done.effects),
-                       trace=done.trace)
+        return advance(self, require_in_range(until))
 
     # -- writing ----------------------------------------------------------------------------
     def _write_event(self, c: Connection, event: Event, printed: str, done: Step, *,
@@ -384,31 +370,36 @@ class Store:
         return int(key[0])
 
     def _write_effects(self, c: Connection, seq: int, member_id: str,
-                       writes: list[tuple[Effect, str, str, int | None]]) -> None:
+                       writes: list[tuple[Effect, str, str, int | None]],
+                       source: int | None = None) -> None:
+        """Append effect rows recorded by ledger row ``seq``; ``source`` is the row whose
+        decision they belong to when it is another (a correction)."""
         if not writes:
             return
         c.execute(s.INSERT_EFFECT, [
             {"event_seq": seq, "member_id": member_id, "at": s.ts(effect.at),
              "type": effect.type, "kind": kind, "reverses": reverses,
              "points": -effect.points_delta if kind == "reversal" else effect.points_delta,
-             "program_version": version, "body": effect.model_dump_json()}
+             "program_version": version, "body": effect.model_dump_json(),
+             "source_seq": source}
             for effect, version, kind, reverses in writes])
 
     def _write_member(self, c: Connection, member: Any, state: MemberState,
-                      newest: tuple[str | None, str | None]) -> None:
+                      newest: tuple[str | None, str | None], next_due: str | None) -> None:
         as_of = None if state.as_of is None else s.ts(state.as_of)
         if member is None:
             c.execute(s.INSERT_MEMBER, dict(
                 member_id=state.member_id, revision=state.revision,
                 state=state.model_dump_json(), as_of=as_of, last_at=newest[0],
-                last_id=newest[1]))
+                last_id=newest[1], next_due=next_due))
             return
         changed = c.execute(s.UPDATE_MEMBER, dict(
             b_member_id=state.member_id, b_revision=member.revision,
             n_revision=max(state.revision, member.revision + 1), n_state=state.model_dump_json(),
-            n_as_of=as_of, n_last_at=newest[0], n_last_id=newest[1])).rowcount
+            n_as_of=as_of, n_last_at=newest[0], n_last_id=newest[1],
+            n_next_due=next_due)).rowcount
         if changed != 1:
-            raise _Retry  # another worker wrote the member since we read it
+            raise s.Retry  # another worker wrote the member since we read it
 
     # -- reading ----------------------------------------------------------------------------
     def _rows(self, c: Connection, member_id: str) -> list[tuple[int | None, Row]]:
@@ -449,6 +440,13 @@ class Store:
             text = c.execute(select(s.members.c.state).where(
                 s.members.c.member_id == member_id)).scalar_one_or_none()
         return None if text is None else MemberState.model_validate_json(text)
+
+    def shared_state(self) -> SharedState | None:
+        """The program-wide state (budgets, stock, rankings); ``None`` for a program
+        without one."""
+        with self._engine.connect() as c:
+            text = c.execute(select(s.program_state.c.state)).scalar_one_or_none()
+        return None if text is None or not self.shared else SharedState.model_validate_json(text)
 
     def states(self) -> dict[str, MemberState]:
         """Every member's current state, by member id."""

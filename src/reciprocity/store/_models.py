@@ -48,7 +48,8 @@ class Applied(_Frozen):
             was re-derived from the ledger; ``corrections`` says what changed.
         state: the member's state after the event (for a duplicate: the current state).
         effects: the effects of this event.
-        corrections: effects of other events reversed or added by the re-derivation.
+        corrections: effects of other events reversed or added by the re-derivation (with
+            program-wide state, they may concern other members too).
         trace: the engine's trace of the decision.
     """
 
@@ -64,10 +65,12 @@ class Applied(_Frozen):
 
     @property
     def points_delta(self) -> int:
-        """Change of the available balance by this event's effects and its corrections."""
+        """Change of the member's available balance by this event's effects and the
+        member's corrections (with program-wide state, a late event may also correct other
+        members' effects; each names its member)."""
         return sum(effect.points_delta for effect in self.effects) + sum(
             c.effect.points_delta * (-1 if c.kind == "reversal" else 1)
-            for c in self.corrections)
+            for c in self.corrections if c.effect.member_id == self.member_id)
 
 
 class Liability(_Frozen):

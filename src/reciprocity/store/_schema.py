@@ -1,6 +1,6 @@
 """The ledger's tables, how instants are stored, and opening a database (migrations included).
 
-Four tables, all prefixed ``reciprocity_`` so they can live in a shop's own database:
+Six tables, all prefixed ``reciprocity_`` so they can live in a shop's own database:
 
 - ``reciprocity_program_versions``: each program version with the instant it applies from.
 - ``reciprocity_events``: the append-only ledger of applied events (body, fingerprint, the
@@ -10,7 +10,13 @@ Four tables, all prefixed ``reciprocity_`` so they can live in a shop's own data
   row: it appends a ``reversal`` (the old effect, points negated, ``reverses`` naming it) and
   a ``correction`` (the new effect).
 - ``reciprocity_members``: the current state of each member, a cache of the ledger, with its
-  ``revision`` (the compare-and-set token) and the newest applied ``(at, event_id)``.
+  ``revision`` (the compare-and-set token), the newest applied ``(at, event_id)`` and its
+  ``next_due`` instant (indexed: ``advance`` selects only the due members).
+- ``reciprocity_program_state``: one row with a program's program-wide state (budgets, stock,
+  rankings), its ``revision`` and the newest ledger row across members; every decision of such
+  a program locks it.
+- ``reciprocity_snapshots``: for such a program, the member's state and the program-wide state
+  after each ledger row, a cache that lets a late event re-run only the rows after it.
 
 Instants are stored as fixed-width UTC text (``2026-03-01T11:00:00.000000Z``), so text order is
 time order in every database, and nothing depends on a driver's time-zone handling.
@@ -53,8 +59,10 @@ from sqlalchemy.engine import make_url
 from ..errors import StoreError
 
 __all__ = ["EVENT_BY_ID", "INSERT_EFFECT", "INSERT_EVENT", "INSERT_MEMBER", "MEMBER_FOR_UPDATE",
-           "UPDATE_MEMBER", "VERSION_STARTS", "effects", "events", "from_ts", "members",
-           "metadata", "open_engine", "program_versions", "ts"]
+           "PROGRAM_STATE_FOR_UPDATE", "UNKNOWN_DUE", "UPDATE_DUE", "UPDATE_MEMBER",
+           "UPDATE_PROGRAM_STATE", "VERSION_STARTS", "Retry", "effects", "events", "from_ts",
+           "members", "metadata", "open_engine", "program_state", "program_versions", "snapshots",
+           "ts"]
 
 ID = 255
 TS = 27
@@ -83,6 +91,7 @@ events = Table(
     Column("trace", Text, nullable=False),
     UniqueConstraint("member_id", "event_id", name="reciprocity_events_member_event"),
     Index("reciprocity_events_member_at", "member_id", "at"),
+    Index("reciprocity_events_at", "at"),
 )
 
 effects = Table(
@@ -97,9 +106,11 @@ effects = Table(
     Column("points", BigInteger, nullable=False),
     Column("program_version", String(ID), nullable=False),
     Column("body", Text, nullable=False),
+    Column("source_seq", SEQ, nullable=True),
     Index("reciprocity_effects_member", "member_id"),
     Index("reciprocity_effects_event", "event_seq"),
     Index("reciprocity_effects_at", "at"),
+    Index("reciprocity_effects_source", "source_seq"),
 )
 
 members = Table(
@@ -110,8 +121,37 @@ members = Table(
     Column("last_at", String(TS), nullable=True),
     Column("last_id", String(ID), nullable=True),
     Column("state", Text, nullable=False),
+    Column("next_due", String(TS), nullable=True),
     Index("reciprocity_members_as_of", "as_of"),
+    Index("reciprocity_members_next_due", "next_due"),
 )
+
+program_state = Table(
+    "reciprocity_program_state", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("revision", BigInteger, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("last_at", String(TS), nullable=True),
+    Column("last_kind", Integer, nullable=True),
+    Column("last_id", String(ID), nullable=True),
+    Column("last_member", String(ID), nullable=True),
+)
+
+snapshots = Table(
+    "reciprocity_snapshots", metadata,
+    Column("event_seq", SEQ, primary_key=True, autoincrement=False),
+    Column("member_id", String(ID), nullable=False),
+    Column("state", Text, nullable=False),
+    Column("shared", Text, nullable=False),
+)
+
+UNKNOWN_DUE = "0000-00-00T00:00:00.000000Z"
+"""``next_due`` of a row the migration added the column to: computed when a store opens
+(before every instant in text order, so such a member counts as due meanwhile)."""
+
+
+class Retry(Exception):
+    """A lost race: roll back and try again with fresh rows."""
 
 
 # The statements of every apply, built once (building a statement costs more than running it).
@@ -128,7 +168,17 @@ UPDATE_MEMBER = update(members).where(
     members.c.revision == bindparam("b_revision"),
 ).values(revision=bindparam("n_revision"), state=bindparam("n_state"),
          as_of=bindparam("n_as_of"), last_at=bindparam("n_last_at"),
-         last_id=bindparam("n_last_id"))
+         last_id=bindparam("n_last_id"), next_due=bindparam("n_next_due"))
+UPDATE_DUE = update(members).where(
+    members.c.member_id == bindparam("b_member_id"),
+    members.c.revision == bindparam("b_revision"),
+).values(next_due=bindparam("n_next_due"))
+PROGRAM_STATE_FOR_UPDATE = select(program_state).where(program_state.c.id == 1).with_for_update()
+UPDATE_PROGRAM_STATE = update(program_state).where(
+    program_state.c.id == 1, program_state.c.revision == bindparam("b_revision"),
+).values(revision=bindparam("n_revision"), state=bindparam("n_state"),
+         last_at=bindparam("n_last_at"), last_kind=bindparam("n_last_kind"),
+         last_id=bindparam("n_last_id"), last_member=bindparam("n_last_member"))
 
 
 def ts(when: datetime) -> str:

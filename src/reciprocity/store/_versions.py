@@ -10,21 +10,26 @@ On PostgreSQL, adding a version takes an exclusive advisory lock that every ``ap
 
 Imports: SQLAlchemy; the public names of ``reciprocity``, the store's ``_schema``,
 ``_derive`` and ``_models``.
+
+With program-wide state, the dry run re-derives every member together, in ledger order.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, func, insert, or_, select, text, update
 
 import reciprocity.store._schema as s
 
+from ..effects import Effect
 from ..errors import RefusedEvent, StoreError
+from ..events import parse_event
 from ..program import Program
 from ..state import MemberState
-from ._derive import Versions, diff, rederive
+from ._derive import Row, Versions, diff, rederive, rederive_all
 from ._models import SwitchImpact
 
 if TYPE_CHECKING:
@@ -50,9 +55,11 @@ def _check(store: Store, program: Program) -> None:
         raise StoreError(f"Program.currency={program.currency!r} but the store's program "
                          f"uses {store.program.currency}",
                          hint="a store keeps one currency; open another store")
-    if program.uses_shared_state:
-        raise StoreError(f"program {program.name!r} keeps program-wide state",
-                         hint="use a program without budgets, stock or rankings")
+    if program.uses_shared_state != store.shared:
+        has = "keeps" if program.uses_shared_state else "keeps no"
+        raise StoreError(f"program {program.name!r} {has} program-wide state (budgets, stock, "
+                         "rankings) and the store's program does the opposite",
+                         hint="open another store for a program that changes this")
 
 
 def add_version(store: Store, c: Connection, program: Program, start: datetime) -> None:
@@ -81,6 +88,11 @@ def add_version(store: Store, c: Connection, program: Program, start: datetime) 
             "store.preview_version(program, effective_from=...)")
     c.execute(insert(s.program_versions).values(
         version=program.version, effective_from=s.ts(start), program=program.model_dump_json()))
+    # The new version may have something due earlier than the old one said: every member is
+    # due at the switch at the latest (advance then stores the new version's due time).
+    m = s.members.c
+    c.execute(update(s.members).where(or_(m.next_due.is_(None), m.next_due > s.ts(start)))
+              .values(next_due=s.ts(start)))
 
 
 def _tier(state: MemberState | None) -> str | None:
@@ -96,24 +108,58 @@ def preview(store: Store, c: Connection, program: Program, start: datetime
         start, f"{program.version} (preview)", program)
     ids = c.execute(select(s.members.c.member_id, s.members.c.state)
                     .order_by(s.members.c.member_id)).all()
+    everyone = _everyone(store, c, versions) if store.shared else None
     impacts = []
     for member_id, saved in ids:
         before = MemberState.model_validate_json(saved)
-        rows = [row for _, row in store._rows(c, member_id)]
         recorded = store._live(c, member_id)
         common = dict(member_id=member_id, balance_before=before.available_points,
                       tier_before=_tier(before))
-        try:
-            derived = rederive(versions, member_id, store.program.currency, rows)
-        except RefusedEvent as exc:
-            where = rows[getattr(exc, "row", 0)].event_id
+        if everyone is not None:
+            outcome = everyone if isinstance(everyone, str) else (
+                everyone[0].get(member_id), everyone[1].get(member_id, []))
+        else:
+            outcome = _one(store, c, versions, member_id)
+        if isinstance(outcome, str):
             impacts.append(SwitchImpact(**common, balance_after=before.available_points,
-                                        tier_after=_tier(before),
-                                        refused=f"event {where!r}: {exc.message}"))
+                                        tier_after=_tier(before), refused=outcome))
             continue
-        removed, added = diff(recorded, [e for step in derived.steps for e, _ in step.effects])
-        after = derived.state
+        after, effects = outcome
+        removed, added = diff(recorded, effects)
         impacts.append(SwitchImpact(
             **common, balance_after=0 if after is None else after.available_points,
             tier_after=_tier(after), effects_removed=len(removed), effects_added=len(added)))
     return tuple(impacts)
+
+
+Outcome = tuple[MemberState | None, list[Effect]]
+
+
+def _one(store: Store, c: Connection, versions: Versions, member_id: str) -> Outcome | str:
+    """One member re-derived from its ledger rows, or why an event would be refused."""
+    rows = [row for _, row in store._rows(c, member_id)]
+    try:
+        derived = rederive(versions, member_id, store.program.currency, rows)
+    except RefusedEvent as exc:
+        return f"event {rows[getattr(exc, 'row', 0)].event_id!r}: {exc.message}"
+    return derived.state, [e for step in derived.steps for e, _ in step.effects]
+
+
+def _everyone(store: Store, c: Connection, versions: Versions
+              ) -> tuple[dict[str, MemberState], dict[str, list[Effect]]] | str:
+    """Every member re-derived together (a program with program-wide state), or why an
+    event would be refused (then no member's outcome is known)."""
+    e = s.events.c
+    rows = sorted((Row(s.from_ts(at), event_id, None if body is None else parse_event(body),
+                       member) for member, at, event_id, body in
+                   c.execute(select(e.member_id, e.at, e.event_id, e.body)).all()),
+                  key=lambda row: row.global_key)
+    try:
+        everyone = rederive_all(versions, store.program.currency, rows)
+    except RefusedEvent as exc:
+        bad = rows[getattr(exc, "row", 0)]
+        return f"event {bad.event_id!r} of member {bad.member_id!r}: {exc.message}"
+    effects: dict[str, list[Effect]] = defaultdict(list)
+    for row, step in zip(rows, everyone.steps, strict=True):
+        effects[row.member_id] += [effect for effect, _ in step.effects]
+    return everyone.states, effects
