@@ -75,3 +75,23 @@ def test_store_demo_json_equals_the_in_memory_summary(
     memory = json.loads(run(capsys, "--json"))
     stored = json.loads(run(capsys, "--json", "--store", str(tmp_path / "demo.db")))
     assert stored == memory
+
+
+@pytest.mark.parametrize("kind", ["directory", "not a database", "missing folder"])
+def test_a_path_that_is_no_ledger_is_one_error_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str) -> None:
+    """A directory, a file of another kind or a path in a missing folder: exit 2 with one
+    ``error:`` line naming the path and the fix, no traceback, nothing written."""
+    path = {"directory": tmp_path, "not a database": tmp_path / "notes.json",
+            "missing folder": tmp_path / "no" / "such" / "ledger.db"}[kind]
+    if kind == "not a database":
+        path.write_text('{"not": "a ledger"}', encoding="utf-8")
+    assert main(["demo", "--members", "5", "--store", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the ledger database ")
+    assert "cannot be opened" in err
+    assert str(path) in err
+    assert "[store-error]" in err
+    assert "Traceback" not in err
+    if kind == "not a database":
+        assert path.read_text(encoding="utf-8") == '{"not": "a ledger"}'

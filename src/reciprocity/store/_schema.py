@@ -55,6 +55,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from ..errors import StoreError
 
@@ -240,6 +241,14 @@ def open_engine(url: str | Path) -> Engine:
                          hint="use a SQLite file path or a postgresql+psycopg:// URL")
     try:
         migrate(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StoreError(
+            f"the ledger database {parsed.render_as_string(hide_password=True)!r} cannot be "
+            f"opened: {reason}",
+            hint="give the path of a SQLite file (created if missing; not a directory or "
+            "another kind of file) or the URL of a running PostgreSQL server") from exc
     except BaseException:
         engine.dispose()
         raise
