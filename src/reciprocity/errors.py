@@ -16,6 +16,7 @@ working in code that does not know reciprocity::
      +-- RefusedEvent (ValueError)            a valid event that the member's state cannot take
      |    +-- InsufficientPoints                a redemption costs more than the balance
      |    +-- BelowMinimumBalance               a redemption before the minimum balance
+     |    +-- PointsOutOfBounds                 an event names points outside the rule's bounds
      |    +-- UnknownReward                     a redemption names a reward not in the catalogue
      |    +-- UnknownPurchase                   a return references a purchase never seen
      |    |    +-- OrderFolded                    ... or one folded out of the member's state
@@ -61,6 +62,7 @@ __all__ = [
     "NaiveDatetime",
     "NotAwaitingApproval",
     "OrderFolded",
+    "PointsOutOfBounds",
     "ReciprocityError",
     "RefusedEvent",
     "ReturnExceedsPurchase",
@@ -188,6 +190,24 @@ class BelowMinimumBalance(RefusedEvent):
                  hint: str | None = None) -> None:
         self.balance = balance
         self.minimum = minimum
+        super().__init__(message, hint=hint)
+
+
+class PointsOutOfBounds(RefusedEvent):
+    """A custom event names the points it gives (``PointsForEvent.points_from``) and the
+    value is missing, not a whole number, or outside the rule's ``min_points`` and
+    ``max_points``. ``field`` is the payload path (``payload.miles``); ``points`` is the
+    value when it is a whole number, else ``None``."""
+
+    code = "points-out-of-bounds"
+    fields = ("field", "points", "minimum", "maximum")
+
+    def __init__(self, message: str, *, field: str, points: int | None, minimum: int,
+                 maximum: int, hint: str | None = None) -> None:
+        self.field = field
+        self.points = points
+        self.minimum = minimum
+        self.maximum = maximum
         super().__init__(message, hint=hint)
 
 
