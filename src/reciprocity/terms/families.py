@@ -56,6 +56,17 @@ def tier_section(x: Ctx, ladder: TierLadder) -> Section:
     for tier in ladder.tiers:
         items.append(Item(c.t("tiers.tier", requirement=x.requirement(tier.requires),
                               benefits=x.benefits(tier.benefits)), label=tier.display_name))
+    spend = []
+    if ladder.include_categories:
+        spend.append(c.t("tiers.spend.only_categories",
+                         categories=x.names(ladder.include_categories)))
+    if ladder.exclude_categories:
+        spend.append(c.t("tiers.spend.except_categories",
+                         categories=x.names(ladder.exclude_categories)))
+    if ladder.exclude_skus:
+        spend.append(c.t("tiers.spend.except_skus", skus=x.names(ladder.exclude_skus)))
+    if spend:
+        items.append(Item(" ".join(spend)))
     validity = ladder.validity
     if isinstance(validity, RestOfPeriodAndNext):
         year = "membership" if isinstance(period, MembershipYear) else "calendar"

@@ -178,6 +178,7 @@ def _ladder(draw: st.DrawFn, currency: str, max_tiers: int,
             grace_days=draw(st.just(0) | st.integers(1, 30)),
             floor=draw(st.none() | st.sampled_from(TIER_IDS[:count])),
             on_return=draw(st.booleans())),
+        exclude_categories=draw(st.just(()) | _subset(CATEGORIES, 1, 2)),
     )
 
 

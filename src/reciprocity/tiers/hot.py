@@ -64,7 +64,7 @@ def purchase_handler(stage: CompiledTiers) -> Handler:
     if stage.kind == _ROLLING:
         return general
     periodic, rest = stage.periodic, stage.valid_kind == _REST
-    simple = stage.width == 2
+    simple = stage.width == 2 and not stage.filters_spend
     key_of, level_of, validity = stage.key, stage.level_of, stage.validity
     add, zero, reach = stage.add, stage.zero, stage._reach
 

@@ -265,6 +265,18 @@ class TierLadder(_Policy):
         validity: how long a tier lasts once reached: :class:`RestOfPeriodAndNext`
             (default), :class:`MonthsFromQualifying` or :class:`NoExpiry`.
         downgrade: what happens when it runs out (:class:`Downgrade`).
+        include_categories: when given, only order lines in these categories count towards
+            qualifying spend (:class:`MinSpend`).
+        exclude_categories: order lines in these categories never count towards qualifying
+            spend: gift cards, shipping, tax, deposits, as earning rules leave them out
+            (:class:`~reciprocity.PointsPerAmount` takes the same three fields).
+        exclude_skus: order lines with these SKUs never count towards qualifying spend.
+
+    Qualifying spend with these filters is the kept value of the lines that pass (unit
+    price times quantity not returned); an order without lines cannot be filtered and
+    counts its whole net amount, as it earns on it. A return given as an amount (not as
+    lines) lowers every kept line of its order in proportion, rounded half up to the
+    currency's minor unit. Orders still count in full towards :class:`MinOrders`.
 
     >>> from reciprocity import Money
     >>> TierLadder(tiers=(Tier(id="a", requires=MinOrders(count=1)),),
@@ -279,6 +291,35 @@ class TierLadder(_Policy):
     period: QualificationPeriod = Field(default_factory=CalendarYear)
     validity: TierValidity = Field(default_factory=RestOfPeriodAndNext)
     downgrade: Downgrade = Field(default_factory=Downgrade)
+    include_categories: tuple[NonEmptyStr, ...] = ()
+    exclude_categories: tuple[NonEmptyStr, ...] = ()
+    exclude_skus: tuple[NonEmptyStr, ...] = ()
+
+    @property
+    def filters_spend(self) -> bool:
+        """Whether qualifying spend leaves some order lines out."""
+        return bool(self.include_categories or self.exclude_categories or self.exclude_skus)
+
+    def counts_line(self, sku: str, category: str | None) -> bool:
+        """Whether an order line with this SKU and category counts towards qualifying spend.
+
+        >>> TierLadder(tiers=(Tier(id="a", requires=MinOrders(count=1)),),
+        ...            exclude_categories=("gift_card",)).counts_line("GC-50", "gift_card")
+        False
+        """
+        if self.include_categories and category not in self.include_categories:
+            return False
+        return category not in self.exclude_categories and sku not in self.exclude_skus
+
+    def spend_filter(self) -> str:
+        """Which lines qualifying spend leaves out, in words (``""`` when none)."""
+        parts = []
+        if self.include_categories:
+            parts.append("only " + ", ".join(self.include_categories))
+        excluded = self.exclude_categories + self.exclude_skus
+        if excluded:
+            parts.append("not " + ", ".join(excluded))
+        return "; ".join(parts)
 
     @model_validator(mode="after")
     def _consistent(self) -> TierLadder:
@@ -315,6 +356,8 @@ class TierLadder(_Policy):
         names = {tier.id: tier.display_name for tier in self.tiers}
         lines = [f"Tiers (qualifying per {self.period.describe()}):"]
         lines += [f"- {tier.describe()}" for tier in self.tiers]
+        if self.filters_spend:
+            lines.append(f"Qualifying spend counts order lines: {self.spend_filter()}.")
         lines.append(f"A tier is reached at once and lasts "
                      f"{self.validity.describe(self.period)}.")
         if not isinstance(self.validity, NoExpiry):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import product
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,9 +22,14 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from .._engine import (
+    LN_CATEGORY,
+    LN_PRICE,
+    LN_QUANTITY,
+    LN_RETURNED,
     P_AMOUNT,
     P_CLOSED,
     P_EARNED,
+    P_LINES,
     P_RETURNED,
     P_REVOKED,
     Member,
@@ -103,6 +108,11 @@ class TierPeriods(Stage):
     lasts: relativedelta | None
     periodic: bool
     level_of: Callable[[Metrics], int]
+    filters_spend: bool
+    """Whether qualifying spend counts only some order lines (the ladder's line filter)."""
+    counts_line: Callable[[str, str | None], bool]
+    minor: Decimal
+    """The currency's minor unit (``0.01``), for an amount-only return's share."""
     _years: dict[int, datetime]
     _years_utc: dict[int, datetime]
     _year_bounds: dict[int, tuple[int, datetime, datetime, datetime, datetime, datetime | None]]
@@ -166,7 +176,10 @@ class TierPeriods(Stage):
 
     def add(self, metrics: Metrics, record: list[Any], sign: int = 1) -> None:
         """Add (``sign=-1``: take away) one purchase record's contribution, net of returns."""
-        metrics[M_SPEND] += (record[P_AMOUNT] - record[P_RETURNED]) * sign
+        if self.filters_spend and record[P_LINES]:
+            metrics[M_SPEND] += self.kept_spend(record) * sign
+        else:
+            metrics[M_SPEND] += (record[P_AMOUNT] - record[P_RETURNED]) * sign
         if not record[P_CLOSED]:
             metrics[M_ORDERS] += sign
         earned = record[P_EARNED]
@@ -178,6 +191,24 @@ class TierPeriods(Stage):
                     if bucket is None or rule in bucket:
                         total += points - revoked.get(rule, 0)
                 metrics[index] += total * sign
+
+    def kept_spend(self, record: list[Any]) -> Decimal:
+        """The qualifying spend of an order with lines under the ladder's line filter: the
+        kept value of the lines that count, less an amount-only return's share of it."""
+        left = record[P_AMOUNT] - record[P_RETURNED]
+        if left <= 0:
+            return _ZERO
+        counts = self.counts_line
+        eligible = by_lines = _ZERO
+        for sku, line in record[P_LINES].items():
+            price = line[LN_PRICE]
+            by_lines += price * line[LN_RETURNED]
+            if counts(sku, line[LN_CATEGORY]):
+                eligible += price * (line[LN_QUANTITY] - line[LN_RETURNED])
+        if record[P_RETURNED] > by_lines and eligible:  # an amount-only return: its share
+            share = eligible * left / (record[P_AMOUNT] - by_lines)
+            eligible = share.quantize(self.minor, ROUND_HALF_UP)
+        return eligible
 
     def total(self, m: Member, entries: list[tuple[datetime, str]]) -> Metrics:
         metrics = self.zero()

@@ -42,6 +42,7 @@ from .._stage import Check, Handler
 from ..conditions import CompileContext
 from ..errors import InvalidEvent
 from ..events import PURCHASE, RETURN, SIGNUP
+from ..money import currency_exponent
 from ..state import MemberState, TierStatus
 from .hot import level_function, purchase_handler
 from .ladder import (
@@ -129,6 +130,9 @@ class CompiledTiers(TierPeriods):
         self._year_bounds: dict[int, tuple[int, datetime, datetime, datetime, datetime,
                                            datetime | None]] = {}
         """:attr:`_Hot.bounds` of each calendar year, shared by every member."""
+        self.filters_spend = ladder.filters_spend
+        self.counts_line = ladder.counts_line
+        self.minor = Decimal(1).scaleb(-currency_exponent(ctx.currency))
         self.level_of = level_function(self.dnfs, self.preds)
         """:meth:`level`, compiled for the ladder's requirements."""
         self.on_purchase = purchase_handler(self)
@@ -324,7 +328,7 @@ class CompiledTiers(TierPeriods):
             record = m.purchases[pid]
             order = h.order
             if h.left < len(order) and (record[P_AT], pid) >= order[h.left]:
-                if self.width == M_BUCKETS:
+                if self.width == M_BUCKETS and not self.filters_spend:
                     h.window[M_SPEND] -= amount
                     if record[P_CLOSED]:
                         h.window[M_ORDERS] -= 1
@@ -334,7 +338,8 @@ class CompiledTiers(TierPeriods):
             record = m.purchases[pid]
             key = self.key(h, record[P_AT])
             metrics = h.acc.get(key)
-            if metrics is not None and self.width == M_BUCKETS:  # spend and orders: adjust in place
+            if metrics is not None and self.width == M_BUCKETS and not self.filters_spend:
+                # spend and orders: adjust in place
                 metrics[M_SPEND] -= amount
                 if record[P_CLOSED]:
                     metrics[M_ORDERS] -= 1
