@@ -17,10 +17,11 @@ A ladder with a first tier reached almost at once and ever more attractive highe
 '1.5x points and free shipping'
 
 Holds the public models of qualification periods, tier validity, downgrades, :class:`Tier`,
-:class:`TierLadder`, and the progress report models :class:`MetricGap` and
-:class:`TierProgress`; requirements are in :mod:`reciprocity.tiers.requirements`, benefits in
-:mod:`reciprocity.benefits`. The ladder is data (JSON, YAML, TOML); ``reciprocity._pipeline``
-compiles it once per program into ``reciprocity.tiers.stage.CompiledTiers``. The pre-launch
+:class:`TierLadder`, and the progress report models :class:`MetricGap`,
+:class:`MetricValue` and :class:`TierProgress`; requirements are in
+:mod:`reciprocity.tiers.requirements`, benefits in :mod:`reciprocity.benefits`. The ladder
+is data (JSON, YAML, TOML); ``reciprocity._pipeline`` compiles it once per program into
+``reciprocity.tiers.stage.CompiledTiers``. The pre-launch
 checks (``check_ladder``) and the progress report (``tier_progress``) live in
 :mod:`reciprocity.tiers.check`.
 
@@ -54,6 +55,7 @@ __all__ = [
     "Lifetime",
     "MembershipYear",
     "MetricGap",
+    "MetricValue",
     "MonthsFromQualifying",
     "NoExpiry",
     "QualificationPeriod",
@@ -417,6 +419,30 @@ class MetricGap(Frozen):
         return f"{self.missing} {unit}"
 
 
+class MetricValue(Frozen):
+    """One qualification metric's value: ``current`` in the qualification window so far
+    (this period, the rolling window, or the whole membership), ``previous`` in the last
+    complete period (``None`` for rolling and lifetime windows, which have none).
+
+    >>> MetricValue(metric="spend", unit="spend", current=Money("320.00", "EUR"),
+    ...             previous=Money("1210.50", "EUR")).describe()
+    'spend: 320.00 EUR (previous period 1210.50 EUR)'
+    """
+
+    metric: Literal["spend", "orders", "points"]
+    unit: str
+    """What is counted: ``"spend"``, ``"orders"``, ``"points"``, ``"qualifying points"``."""
+    current: Money | int
+    previous: Money | int | None = None
+
+    def describe(self) -> str:
+        """The value in words."""
+        text = f"{self.unit}: {self.current}"
+        if self.previous is not None:
+            text += f" (previous period {self.previous})"
+        return text
+
+
 class TierProgress(Frozen):
     """Where a member stands on the ladder at a time: see :func:`tier_progress`.
 
@@ -438,3 +464,10 @@ class TierProgress(Frozen):
     keep_by: Instant | None = None
     message: str = ""
     """All of it in words: ``"12.40 EUR to Silver by 31 Dec 2026"``."""
+    metrics: tuple[MetricValue, ...] = ()
+    """Every metric the ladder qualifies on, now and in the last period: spend and orders
+    always, then each kind of points a requirement counts (:class:`MinPoints`)."""
+    period_start: Instant | None = None
+    """Start of the current window (``None`` for a lifetime ladder)."""
+    previous_start: Instant | None = None
+    """Start of the last complete period (calendar and membership years only)."""

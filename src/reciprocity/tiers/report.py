@@ -9,6 +9,7 @@ only for typing.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal
@@ -18,14 +19,14 @@ from .._engine import Member
 from .._model import utc
 from ..effects import TierChanged, TierGraceStarted
 from ..money import Money, Rounding
-from .ladder import MetricGap, RollingMonths, TierProgress
+from .ladder import MetricGap, MetricValue, RollingMonths, TierProgress
 
 if TYPE_CHECKING:
     from .periods import _Hot
     from .stage import CompiledTiers
 
 __all__ = ["build_changed", "build_grace", "day", "describe_alternatives", "find_gaps",
-           "last_day", "progress"]
+           "last_day", "metric_values", "progress"]
 
 _TICK = timedelta(microseconds=1)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -141,12 +142,45 @@ def progress(c: CompiledTiers, m: Member, at: datetime) -> TierProgress:
             parts.append(f"{c.names[current]} until {last_day(review, zone)}")
     elif current >= 0:
         parts.append(f"{c.names[current]} for good")
+    values, since, before = metric_values(c, m, h, at, metrics)
     return TierProgress.model_construct(
         member_id=m.member_id, at=at, tier_id=None if current < 0 else c.ids[current],
         valid_until=h.valid_until, grace_until=h.grace_until,
         next_tier_id=None if nxt is None else c.ids[nxt], missing=missing,
         by=end if nxt is not None else None, keep_missing=keep, keep_by=keep_by,
-        message="; ".join(parts))
+        message="; ".join(parts), metrics=values, period_start=since,
+        previous_start=before)
+
+
+def metric_values(c: CompiledTiers, m: Member, h: _Hot, at: datetime, metrics: Metrics,
+                  ) -> tuple[tuple[MetricValue, ...], datetime | None, datetime | None]:
+    """Every metric now (``metrics``, the open window) and in the last complete period,
+    with the starts of the current window and of that period."""
+    previous: Metrics | None = None
+    since = before = None
+    if c.periodic:
+        key = c.key(h, at)
+        since, before = utc(c.start(h, key)), utc(c.start(h, key - 1))
+        order = h.order
+        low = bisect_left(order, c.start_utc(h, key - 1), key=_AT)
+        high = bisect_left(order, c.start_utc(h, key), key=_AT)
+        previous = c.total(m, order[low:high])
+    elif c.kind == _ROLLING:
+        since = utc(c.window_start(at))
+
+    def value(key: int, metric: Literal["spend", "orders", "points"], unit: str,
+              ) -> MetricValue:
+        now = metrics[key]
+        last = None if previous is None else previous[key]
+        if key == M_SPEND:
+            now = Money(now, c.currency)
+            last = None if last is None else Money(last, c.currency)
+        return MetricValue.model_construct(metric=metric, unit=unit, current=now,
+                                           previous=last)
+
+    values = [value(M_SPEND, "spend", "spend"), value(M_ORDERS, "orders", "orders")]
+    values += [value(M_BUCKETS + index, "points", unit) for index, unit in enumerate(c.units)]
+    return tuple(values), since, before
 
 
 def to_keep(c: CompiledTiers, m: Member, h: _Hot, level: int, metrics: Metrics,
