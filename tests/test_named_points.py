@@ -169,6 +169,12 @@ class TestDeclaration:
         with pytest.raises(InvalidProgram, match="use them with points_from"):
             PointsForEvent(id="x", on="custom", name="n", points=1, **kw)
 
+    def test_a_fixed_rule_round_trips_with_its_defaults(self) -> None:
+        """A dump writes min_points=1 and max_points=None; they load back."""
+        rule = PointsForEvent(id="review", on="custom", name="review", points=20)
+        assert PointsForEvent.model_validate(rule.model_dump()) == rule
+        assert PointsForEvent.model_validate_json(rule.model_dump_json()) == rule
+
     def test_describe(self) -> None:
         assert partner(min_points=100).describe() == (
             "the points each 'partner_credit' event names in payload.miles "

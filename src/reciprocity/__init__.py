@@ -233,6 +233,7 @@ from .tiers.ladder import (
     TierLadder,
     TierProgress,
     TierValidity,
+    UntilEndOfMonth,
 )
 from .tiers.requirements import (
     MinOrders,
@@ -445,6 +446,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "UnknownPurchase",
     "UnknownReward",
     "UnmatchedCancellation",
+    "UntilEndOfMonth",
     "Validity",
     "Voucher",
     "VoucherCancelled",

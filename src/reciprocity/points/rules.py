@@ -325,7 +325,7 @@ class PointsForEvent(_EarnBase):
             if self.points is None:
                 raise ValueError("points is required, e.g. points=20 (or, for a custom event "
                                  'that names its points, points_from="miles")')
-            if self.max_points is not None or "min_points" in self.model_fields_set:
+            if self.max_points is not None or self.min_points != 1:
                 raise ValueError("min_points and max_points bound the points an event names; "
                                  "use them with points_from, or leave them out")
             return self

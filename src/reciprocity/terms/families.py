@@ -35,6 +35,7 @@ from ..tiers.ladder import (
     RestOfPeriodAndNext,
     RollingMonths,
     TierLadder,
+    UntilEndOfMonth,
 )
 from .document import Item, Section
 from .phrases import Ctx
@@ -71,6 +72,10 @@ def tier_section(x: Ctx, ladder: TierLadder) -> Section:
     if isinstance(validity, RestOfPeriodAndNext):
         year = "membership" if isinstance(period, MembershipYear) else "calendar"
         items.append(Item(c.t(f"tiers.validity.rest_and_next.{year}")))
+    elif isinstance(validity, UntilEndOfMonth):
+        which = "next" if validity.years == 1 else "after_next"
+        items.append(Item(c.t(f"tiers.validity.month_end.{which}",
+                              month=c.month(validity.month))))
     elif isinstance(validity, MonthsFromQualifying):
         items.append(Item(c.t("tiers.validity.months", n=validity.months)))
     else:

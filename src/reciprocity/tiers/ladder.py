@@ -17,16 +17,17 @@ A ladder with a first tier reached almost at once and ever more attractive highe
 '1.5x points and free shipping'
 
 Holds the public models of qualification periods, tier validity, downgrades, :class:`Tier`,
-:class:`TierLadder`, and the progress report models :class:`MetricGap`,
-:class:`MetricValue` and :class:`TierProgress`; requirements are in
-:mod:`reciprocity.tiers.requirements`, benefits in :mod:`reciprocity.benefits`. The ladder
+:class:`TierLadder`; it re-exports the progress report models :class:`MetricGap`,
+:class:`MetricValue` and :class:`TierProgress` (from :mod:`reciprocity.tiers.progress`);
+requirements are in :mod:`reciprocity.tiers.requirements`, benefits in
+:mod:`reciprocity.benefits`. The ladder
 is data (JSON, YAML, TOML); ``reciprocity._pipeline`` compiles it once per program into
 ``reciprocity.tiers.stage.CompiledTiers``. The pre-launch
 checks (``check_ladder``) and the progress report (``tier_progress``) live in
 :mod:`reciprocity.tiers.check`.
 
-Imports: the core's models, :mod:`reciprocity.benefits` and ``requirements``; never a
-compiled stage.
+Imports: the core's models, :mod:`reciprocity.benefits`, ``requirements`` and
+``progress``; never a compiled stage.
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .._model import Frozen, Instant, NonEmptyStr
+from .._model import NonEmptyStr
 from ..benefits import TierBenefits
-from ..money import Money
+from .progress import MetricGap, MetricValue, TierProgress
 from .requirements import (
     _MAX_ALTERNATIVES,
     MinOrders,  # noqa: F401  (the class examples use it)
@@ -65,6 +66,7 @@ __all__ = [
     "TierLadder",
     "TierProgress",
     "TierValidity",
+    "UntilEndOfMonth",
 ]
 
 
@@ -180,8 +182,35 @@ class NoExpiry(_Policy):
         return "for good"
 
 
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")
+
+
+class UntilEndOfMonth(_Policy):
+    """A tier earned in a calendar year lasts until the end of ``month`` of the ``years``-th
+    year after it: ``UntilEndOfMonth(month=3, years=2)`` is "until the end of March of the
+    year after next" (a tier reached in 2026 lasts to 31 March 2028), in the program's zone.
+    Needs a calendar year. Reaching the tier again in a later year moves the end out.
+
+    >>> UntilEndOfMonth(month=2, years=2).describe(CalendarYear())
+    'until the end of February of the year after next'
+    >>> UntilEndOfMonth(month=3, years=1).describe(CalendarYear())
+    'until the end of March of the following year'
+    """
+
+    type: Literal["until_end_of_month"] = "until_end_of_month"
+    month: int = Field(ge=1, le=12)
+    years: int = Field(default=1, ge=1, le=2)
+    """1: the year after the qualification year; 2: the year after next."""
+
+    def describe(self, period: QualificationPeriod) -> str:
+        which = "following year" if self.years == 1 else "year after next"
+        return f"until the end of {_MONTH_NAMES[self.month - 1]} of the {which}"
+
+
 TierValidity = Annotated[
-    RestOfPeriodAndNext | MonthsFromQualifying | NoExpiry, Field(discriminator="type")
+    RestOfPeriodAndNext | MonthsFromQualifying | NoExpiry | UntilEndOfMonth,
+    Field(discriminator="type"),
 ]
 """How long a tier lasts once reached; the ``type`` field picks the class."""
 
@@ -265,7 +294,8 @@ class TierLadder(_Policy):
         period: what activity counts: :class:`CalendarYear` (default),
             :class:`MembershipYear`, :class:`RollingMonths` or :class:`Lifetime`.
         validity: how long a tier lasts once reached: :class:`RestOfPeriodAndNext`
-            (default), :class:`MonthsFromQualifying` or :class:`NoExpiry`.
+            (default), :class:`MonthsFromQualifying`, :class:`UntilEndOfMonth` or
+            :class:`NoExpiry`.
         downgrade: what happens when it runs out (:class:`Downgrade`).
         include_categories: when given, only order lines in these categories count towards
             qualifying spend (:class:`MinSpend`).
@@ -339,6 +369,11 @@ class TierLadder(_Policy):
         if floor is not None and floor not in seen:
             raise ValueError(f"downgrade.floor={floor!r} is not a tier id; use one of "
                              + ", ".join(repr(t.id) for t in self.tiers))
+        if isinstance(self.validity, UntilEndOfMonth) and not isinstance(
+                self.period, CalendarYear):
+            raise ValueError(
+                f"validity until_end_of_month needs a calendar year, not period "
+                f"{self.period.type}; use period=CalendarYear()")
         if isinstance(self.validity, RestOfPeriodAndNext) and not isinstance(
                 self.period, CalendarYear | MembershipYear):
             raise ValueError(
@@ -382,92 +417,3 @@ def _count_alternatives(requirement: _RequirementBase) -> int:
                 return total
         return total
     return 1
-
-
-# ---------------------------------------------------------------------------------------
-# Progress, as reported to a member
-# ---------------------------------------------------------------------------------------
-
-
-class MetricGap(Frozen):
-    """How far a member is from one threshold: ``have`` of ``need``, ``missing`` to go.
-
-    Money gaps are rounded up (:attr:`~reciprocity.Rounding.UP`) to the currency's minor
-    unit, so spending the amount shown is always enough.
-
-    >>> MetricGap(metric="spend", unit="spend", have=Money("337.60", "EUR"),
-    ...           need=Money("350.00", "EUR"), missing=Money("12.40", "EUR")).describe()
-    '12.40 EUR'
-    """
-
-    metric: Literal["spend", "orders", "points"]
-    unit: str
-    """What is counted: ``"spend"``, ``"orders"``, ``"points"``, ``"qualifying points"``."""
-    have: Money | int
-    need: Money | int
-    missing: Money | int
-
-    def describe(self) -> str:
-        """The gap in plain words: ``"12.40 EUR"``, ``"2 orders"``, ``"30 points"``."""
-        if isinstance(self.missing, Money):
-            return str(self.missing)
-        if self.metric == "orders":
-            return _plural(self.missing, "order")
-        unit = self.unit
-        if self.missing == 1 and unit.endswith("points"):
-            unit = unit[:-1]
-        return f"{self.missing} {unit}"
-
-
-class MetricValue(Frozen):
-    """One qualification metric's value: ``current`` in the qualification window so far
-    (this period, the rolling window, or the whole membership), ``previous`` in the last
-    complete period (``None`` for rolling and lifetime windows, which have none).
-
-    >>> MetricValue(metric="spend", unit="spend", current=Money("320.00", "EUR"),
-    ...             previous=Money("1210.50", "EUR")).describe()
-    'spend: 320.00 EUR (previous period 1210.50 EUR)'
-    """
-
-    metric: Literal["spend", "orders", "points"]
-    unit: str
-    """What is counted: ``"spend"``, ``"orders"``, ``"points"``, ``"qualifying points"``."""
-    current: Money | int
-    previous: Money | int | None = None
-
-    def describe(self) -> str:
-        """The value in words."""
-        text = f"{self.unit}: {self.current}"
-        if self.previous is not None:
-            text += f" (previous period {self.previous})"
-        return text
-
-
-class TierProgress(Frozen):
-    """Where a member stands on the ladder at a time: see :func:`tier_progress`.
-
-    ``missing`` lists the ways to reach ``next_tier_id`` (each a tuple of gaps that must all
-    be closed) within the current qualification window, ``by`` its end (``None`` for
-    rolling and lifetime windows). ``keep_missing`` does the same for keeping the current
-    tier at its review (``keep_by``); it is empty when the tier is secured already.
-    """
-
-    member_id: str
-    at: Instant
-    tier_id: str | None = None
-    valid_until: Instant | None = None
-    grace_until: Instant | None = None
-    next_tier_id: str | None = None
-    missing: tuple[tuple[MetricGap, ...], ...] = ()
-    by: Instant | None = None
-    keep_missing: tuple[tuple[MetricGap, ...], ...] = ()
-    keep_by: Instant | None = None
-    message: str = ""
-    """All of it in words: ``"12.40 EUR to Silver by 31 Dec 2026"``."""
-    metrics: tuple[MetricValue, ...] = ()
-    """Every metric the ladder qualifies on, now and in the last period: spend and orders
-    always, then each kind of points a requirement counts (:class:`MinPoints`)."""
-    period_start: Instant | None = None
-    """Start of the current window (``None`` for a lifetime ladder)."""
-    previous_start: Instant | None = None
-    """Start of the last complete period (calendar and membership years only)."""

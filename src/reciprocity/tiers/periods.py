@@ -40,6 +40,7 @@ from .report import (
     _CAL,
     _LIFE,
     _MEMBER,
+    _MONTH_END,
     _MONTHS_VALID,
     _REST,
     _ROLLING,
@@ -105,6 +106,10 @@ class TierPeriods(Stage):
     kind: int
     window: relativedelta | None
     valid_kind: int
+    span: int
+    """How many past periods a reach stays valid into (rest of period and next: 1)."""
+    month_end: tuple[int, int] | None
+    """(month, years) of :class:`~reciprocity.UntilEndOfMonth`, else ``None``."""
     lasts: relativedelta | None
     periodic: bool
     level_of: Callable[[Metrics], int]
@@ -268,21 +273,34 @@ class TierPeriods(Stage):
                                                   datetime | None]:
         start, end = self.start(h, key), self.start(h, key + 1)
         return (key, start, end, start.astimezone(UTC), end.astimezone(UTC),
-                self.start(h, key + 2) if self.valid_kind == _REST else None)
+                self.rest_end(h, key) if self.valid_kind in (_REST, _MONTH_END) else None)
+
+    def rest_end(self, h: _Hot, key: int) -> datetime:
+        """Until when a reach in period ``key`` lasts, when that depends on the period only:
+        the start of the period after next, or the end of a named month (local midnight)."""
+        if self.month_end is None:
+            return self.start(h, key + 2)
+        month, years = self.month_end
+        year = key + years + month // 12
+        return datetime(year, month % 12 + 1, 1, tzinfo=self.zone)
 
     def validity(self, h: _Hot, at: datetime, key: int) -> datetime | None:
         """Until when a reach at ``at`` (in period ``key``) is valid."""
-        if self.valid_kind == _REST:
-            return self.start(h, key + 2)
+        if self.valid_kind in (_REST, _MONTH_END):
+            return self.rest_end(h, key)
         if self.valid_kind == _MONTHS_VALID:
             assert self.lasts is not None
             return at.astimezone(self.zone) + self.lasts
         return None
 
     def soft_validity(self, h: _Hot, at: datetime) -> datetime | None:
-        """Until when a tier given by the soft landing at a review at ``at`` lasts."""
-        if self.valid_kind == _REST:
-            return self.start(h, self.key(h, at) + 1)
+        """Until when a tier given by the soft landing at a review at ``at`` lasts: to the
+        next moment a period's reach would run out (the next period's start, or the named
+        month's end)."""
+        if self.valid_kind in (_REST, _MONTH_END):
+            key = self.key(h, at) - self.span
+            until = self.rest_end(h, key)
+            return until if until > at else self.rest_end(h, key + 1)
         return self.validity(h, at, 0)
 
     def window_start(self, at: datetime) -> datetime:
@@ -324,20 +342,24 @@ class TierPeriods(Stage):
         """
         order = h.order
         high = (bisect_right if inclusive else bisect_left)(order, at, key=_AT)
-        if self.valid_kind == _REST:
+        if self.valid_kind in (_REST, _MONTH_END):
+            # the period so far, then each past period whose reach may still be valid
             key = self.key(h, at)
-            low_cur = bisect_left(order, self.start_utc(h, key), key=_AT)
-            low_prev = bisect_left(order, self.start_utc(h, key - 1), key=_AT)
-            current = self.total(m, order[low_cur:high])
-            previous = self.total(m, order[low_prev:low_cur])
-            level_cur, level_prev = self.level(current), self.level(previous)
-            if level_cur >= 0 and level_cur >= level_prev:
-                return (level_cur, self.start(h, key + 2), current,
-                        self._window_of(h, at, key))
-            if level_prev >= 0:
-                return (level_prev, self.start(h, key + 1), previous,
-                        self._window_of(h, at, key - 1))
-            return (-1, None, current, self._window_of(h, at, key))
+            low = bisect_left(order, self.start_utc(h, key), key=_AT)
+            current = self.total(m, order[low:high])
+            level = self.level(current)
+            found: Earned = (level, self.rest_end(h, key) if level >= 0 else None, current,
+                             self._window_of(h, at, key))
+            for back in range(1, self.span + 1):
+                ends = self.rest_end(h, key - back)
+                top, low = low, bisect_left(order, self.start_utc(h, key - back), key=_AT)
+                if ends <= at:
+                    break
+                past = self.total(m, order[low:top])
+                level = self.level(past)
+                if level >= 0 and level > found[0]:
+                    found = (level, ends, past, self._window_of(h, at, key - back))
+            return found
         best: Earned = (-1, None, self.zero(), self._window_of(h, at, self.key(h, at)))
         lasts = self.lasts
         cut = None

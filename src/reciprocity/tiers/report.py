@@ -34,7 +34,7 @@ _AT = itemgetter(0)
 
 # period kinds and validity kinds
 _CAL, _MEMBER, _ROLLING, _LIFE = range(4)
-_REST, _MONTHS_VALID, _NONE = range(3)
+_REST, _MONTHS_VALID, _NONE, _MONTH_END = range(4)
 
 Metrics = list[Any]
 """[net spend (Decimal), orders (int), points of bucket 0 (int), points of bucket 1, ...]:
@@ -187,9 +187,9 @@ def to_keep(c: CompiledTiers, m: Member, h: _Hot, level: int, metrics: Metrics,
             review: datetime, at: datetime, end: datetime | None,
             ) -> tuple[tuple[tuple[MetricGap, ...], ...], datetime | None]:
     """What keeps tier ``level`` at its review, and by when; nothing when secured."""
-    if c.valid_kind == _REST:
+    if c.valid_kind in (_REST, _MONTH_END):
         assert end is not None
-        if h.valid_until is not None and h.valid_until > end:
+        if h.valid_until is not None and h.valid_until >= c.rest_end(h, c.key(h, at)):
             return (), None  # earned again in this period already
         return find_gaps(c, level, metrics), min(review, end)
     # Only a new order that reaches the tier moves its end out.

@@ -52,6 +52,7 @@ from .ladder import (
     RestOfPeriodAndNext,
     RollingMonths,
     TierLadder,
+    UntilEndOfMonth,
 )
 from .periods import TierPeriods, _Hot
 from .report import (
@@ -59,6 +60,7 @@ from .report import (
     _CAL,
     _LIFE,
     _MEMBER,
+    _MONTH_END,
     _MONTHS_VALID,
     _NONE,
     _REST,
@@ -112,7 +114,10 @@ class CompiledTiers(TierPeriods):
         validity = ladder.validity
         self.valid_kind = (_REST if isinstance(validity, RestOfPeriodAndNext) else
                            _MONTHS_VALID if isinstance(validity, MonthsFromQualifying) else
-                           _NONE)
+                           _MONTH_END if isinstance(validity, UntilEndOfMonth) else _NONE)
+        self.month_end = ((validity.month, validity.years)
+                          if isinstance(validity, UntilEndOfMonth) else None)
+        self.span = validity.years if isinstance(validity, UntilEndOfMonth) else 1
         self.lasts = relativedelta(months=validity.months) if isinstance(
             validity, MonthsFromQualifying) else None
         rule = ladder.downgrade
