@@ -126,3 +126,53 @@ def test_the_terms_read_as_the_programme_publishes_them() -> None:
     assert "from 1 up to 100,000 points" in english
     assert "36 months after you earn them, at the end of that calendar quarter" in english
     assert "von 1 bis zu 60.000 Punkten" in PROGRAM.terms("de")
+
+
+def ticket(state: MemberState | None, oid: str, at: datetime, fare: str, surcharge: str = "0",
+           tax: str = "0") -> Any:
+    from reciprocity import Line, Money, Purchase
+
+    lines = [Line(sku=f"{oid}-{kind}", category=kind, quantity=1, unit_price=Money(v, "EUR"))
+             for kind, v in (("fare", fare), ("surcharge", surcharge), ("tax", tax))
+             if Money(v, "EUR").amount]
+    total = sum((line.unit_price.amount for line in lines), start=Money("0", "EUR").amount)
+    return PROGRAM.apply(state, Purchase(id=oid, member_id="m-1", at=at,
+                                         amount=Money(total, "EUR"), lines=lines))
+
+
+class TestStatus:
+    def test_flights_earn_four_miles_per_euro_of_fare_and_surcharge_not_tax(self) -> None:
+        decision = ticket(None, "LH-1", berlin(2026, 3, 1, 9), "300.00", "120.00", "85.37")
+        (earned,) = [e for e in decision.effects if isinstance(e, PointsEarned)]
+        assert earned.points == 1_680
+
+    def test_status_at_exactly_35000_status_miles_lasts_to_february_of_the_year_after_next(
+            self) -> None:
+        from reciprocity import TierChanged
+
+        state = ticket(None, "LH-1", berlin(2026, 3, 1, 9), "8749.75").state  # 34,999 miles
+        assert state.tier is None or state.tier.tier_id is None
+        decision = ticket(state, "LH-2", berlin(2026, 6, 1, 9), "0.25")  # 1 mile more
+        (change,) = [e for e in decision.effects if isinstance(e, TierChanged)]
+        assert (change.change, change.to_tier) == ("upgrade", "ftl")
+        assert change.valid_until == berlin(2028, 3, 1)  # 29 February 2028 is its last day
+        assert "valid until 29 Feb 2028" in change.reason
+        review = PROGRAM.advance(decision.state, berlin(2028, 3, 1))
+        assert [(e.change, e.to_tier) for e in review.effects
+                if isinstance(e, TierChanged)] == [("downgrade", None)]
+
+    def test_partner_miles_never_count_towards_status(self) -> None:
+        state = credit("H-1", 90_000, berlin(2026, 3, 1, 9)).state
+        state = ticket(state, "LH-1", berlin(2026, 3, 2, 9), "100.00").state
+        assert state.tier is None or state.tier.tier_id is None
+        from reciprocity import tier_progress
+
+        progress = tier_progress(PROGRAM, state, berlin(2026, 3, 3))
+        status = [v for v in progress.metrics if v.unit == "status miles"]
+        assert [(v.current, v.previous) for v in status] == [(400, 0)]
+
+    def test_frequent_travellers_earn_six_miles_per_euro(self) -> None:
+        state = ticket(None, "LH-1", berlin(2026, 3, 1, 9), "9000.00").state
+        decision = ticket(state, "LH-2", berlin(2026, 4, 1, 9), "100.00")
+        (earned,) = [e for e in decision.effects if isinstance(e, PointsEarned)]
+        assert earned.points == 600

@@ -16,14 +16,22 @@ each part is declared here:
 - **Expiry.** Award miles expire 36 months after they were credited, at the end of that
   quarter ("Prämienmeilen verfallen nach 36 Monaten zum Quartalsende"), in the programme's
   zone (Europe/Berlin): ``EndOfQuarterAfter(months=36)``.
+- **Flights earn by ticket price.** Lufthansa Group flights bought as orders earn 4 award
+  miles per euro of the fare and the carrier surcharge, not of taxes and fees (order lines
+  ``fare``, ``surcharge``, ``tax``); Frequent Travellers earn 6 and Senators 7 per euro
+  (tier multipliers x1.5 and x1.75).
+- **Status.** Frequent Traveller from 35,000 and Senator from 100,000 status miles in a
+  calendar year, which only flights earn (partner miles never count towards status: event
+  rules do not qualify). Status is valid until the end of February of the year after next
+  (``UntilEndOfMonth(month=2, years=2)``): reached in 2026, it lasts to 29 February 2028.
 - **Redemption.** Miles buy awards; the 7,000-mile upgrade below is illustrative (award
   prices change with the route and the season).
 
-Simplified: status miles, qualifying points and HON Circle points (a second balance that only
-counts towards tiers; this library has one point balance per program), the expiry protection
-for status holders and co-branded credit-card holders, the six-month window for claiming
-missing miles, and mileage computed per flight by zone and booking class (the operating
-airline reports the miles here, as partners do).
+Simplified: status miles are counted here from the award miles of flights (with the tier's
+multiplier), not by distance and booking class (this library has one point balance per
+program); HON Circle, qualifying points and the 2024 points system; the expiry protection for
+status holders and co-branded credit-card holders; the six-month window for claiming missing
+miles; and partner airlines' flights, which are credited as partner credits.
 
 Run it to print the programme in words::
 
@@ -34,22 +42,36 @@ Run it to print the programme in words::
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from reciprocity import (
+    CalendarYear,
     EndOfQuarterAfter,
+    MinPoints,
+    Money,
     PointScheme,
     PointsForEvent,
+    PointsPerAmount,
     Program,
     Reward,
+    Tier,
+    TierBenefits,
+    TierLadder,
+    TierMultiplier,
+    UntilEndOfMonth,
 )
 
 PARTNER = "partner_credit"
 FLIGHT = "flight_credit"
 
 PROGRAM = Program(
-    name="Miles (award miles)",
+    name="Miles",
     currency="EUR",
     timezone="Europe/Berlin",
     points=PointScheme(
+        earn=[PointsPerAmount(id="flights", points=4, per=Money("1.00", "EUR"),
+                              include_categories=("fare", "surcharge"),
+                              multipliers=(TierMultiplier(),))],
         events=[
             PointsForEvent(id="partner-miles", on="custom", name=PARTNER,
                            points_from="miles", min_points=1, max_points=100_000),
@@ -59,8 +81,20 @@ PROGRAM = Program(
         expiry=EndOfQuarterAfter(months=36),
         rewards=[Reward(id="upgrade-eu", name="Upgrade voucher, Europe", points=7_000)],
     ),
+    tiers=TierLadder(
+        tiers=(
+            Tier(id="ftl", name="Frequent Traveller",
+                 requires=MinPoints(points=35_000, rules=("flights",), label="status miles"),
+                 benefits=TierBenefits(points_multiplier=Decimal("1.5"))),
+            Tier(id="sen", name="Senator",
+                 requires=MinPoints(points=100_000, rules=("flights",), label="status miles"),
+                 benefits=TierBenefits(points_multiplier=Decimal("1.75"))),
+        ),
+        period=CalendarYear(),
+        validity=UntilEndOfMonth(month=2, years=2),
+    ),
 )
-"""The award-miles account as a declared point scheme."""
+"""The award-miles account and the status ladder as declared policy."""
 
 
 if __name__ == "__main__":  # pragma: no cover - run by hand
