@@ -21,6 +21,7 @@ working in code that does not know reciprocity::
      |    +-- UnknownPurchase                   a return references a purchase never seen
      |    |    +-- OrderFolded                    ... or one folded out of the member's state
      |    +-- ReturnExceedsPurchase             more is returned than was bought
+     |    +-- ReturnMismatch                    a return's amount and lines disagree
      |    +-- NotAwaitingApproval               an approval for nothing that waits for one
      |    +-- EventConflict                     an applied event's id reused with other content
      |    +-- EventTooOld                       an event older than the state's history horizon
@@ -66,6 +67,7 @@ __all__ = [
     "ReciprocityError",
     "RefusedEvent",
     "ReturnExceedsPurchase",
+    "ReturnMismatch",
     "StoreContention",
     "StoreError",
     "UnknownCategory",
@@ -239,6 +241,22 @@ class ReturnExceedsPurchase(RefusedEvent):
 
     code = "return-exceeds-purchase"
 
+
+
+class ReturnMismatch(RefusedEvent):
+    """A return gives both ``amount`` and ``lines`` and they disagree: the lines, priced at
+    the purchase's unit prices, are worth ``lines_amount``, not ``amount`` (both decimal
+    strings in ``currency``)."""
+
+    code = "return-mismatch"
+    fields = ("amount", "lines_amount", "currency")
+
+    def __init__(self, message: str, *, amount: str, lines_amount: str, currency: str,
+                 hint: str | None = None) -> None:
+        self.amount = amount
+        self.lines_amount = lines_amount
+        self.currency = currency
+        super().__init__(message, hint=hint)
 
 
 class NotAwaitingApproval(RefusedEvent):

@@ -47,7 +47,7 @@ from ..events import (
     ReturnedLine,
 )
 from ..gifts.order_rules import CategoryGift
-from ..money import Money, currency_exponent
+from ..money import Money, Rounding, currency_exponent
 from ..points.rules import CategoryMultiplier, PointsPerAmount
 from ..points.scheme import PointsAsCurrency
 from ._core import (
@@ -218,9 +218,12 @@ def _draw_return(draw: st.DrawFn, eid: str, member_id: str, at: datetime, pid: s
             order.lines[sku][1] = left - quantity
             value += price * quantity
             back.append(ReturnedLine(sku=sku, quantity=quantity))
-        order.left -= min(value, order.left)
+        worth = min(value, order.left)
+        rounded = Money(worth, vocab.currency).quantize(Rounding.HALF_UP)
+        both = None if rounded.amount <= 0 or draw(st.booleans()) else rounded  # as real data
+        order.left -= worth if both is None else min(both.amount, order.left)
         return Return(id=eid, member_id=member_id, at=at, purchase_id=pid, lines=tuple(back),
-                      metadata=draw(METADATA))
+                      amount=both, metadata=draw(METADATA))
     amount = None
     if draw(_PARTIAL):
         units = int(order.left.scaleb(exponent))
