@@ -84,6 +84,8 @@ def test_demo_outstanding_debt_and_liability_agree(capsys: pytest.CaptureFixture
 @pytest.mark.parametrize(("argv", "mentions"), [
     (["check", "p.json", "--spend", "-5"], "'-5' is not an amount of 0 or more"),
     (["check", "p.json", "--spend", "abc"], "'abc' is not an amount"),
+    (["check", "p.json", "--spend", "1E+40"], "'1E+40' is more than the supported maximum"),
+    (["check", "p.json", "--points", "10" * 9], "is more than the supported maximum"),
     (["check", "p.json", "--orders", "-1"], "'-1' is not a whole number of 0 or more"),
     (["check", "p.json", "--points", "many"], "'many' is not a whole number"),
     (["check", "p.json", "--max-first-share", "2"], "'2' is not a share between 0 and 1"),

@@ -156,7 +156,7 @@ class TestStatus:
         (change,) = [e for e in decision.effects if isinstance(e, TierChanged)]
         assert (change.change, change.to_tier) == ("upgrade", "ftl")
         assert change.valid_until == berlin(2028, 3, 1)  # 29 February 2028 is its last day
-        assert "valid until 29 Feb 2028" in change.reason
+        assert "valid until 2028-02-29" in change.reason
         review = PROGRAM.advance(decision.state, berlin(2028, 3, 1))
         assert [(e.change, e.to_tier) for e in review.effects
                 if isinstance(e, TierChanged)] == [("downgrade", None)]

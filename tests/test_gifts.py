@@ -20,6 +20,7 @@ from reciprocity import (
     CategoryGift,
     CategorySample,
     ChannelIs,
+    ConditionNeverApplies,
     DriftRule,
     Effect,
     Event,
@@ -1048,3 +1049,43 @@ class TestEligibility:
         [option] = gift_eligibility(prog, None, at(2026, 3, 3))
         assert option.missing == ("sign up",)
         assert gift_eligibility(Program(name="plain"), None, at(2026, 3, 3)) == ()
+
+
+CAKE = {"id": "cake", "name": "Cake", "kind": "sample", "value": "5.00 EUR"}
+
+
+class TestConditionsMeetTheRulesEvents:
+    """A gift rule's ``when`` may only read what the events it is decided on carry."""
+
+    @pytest.mark.parametrize(("rule", "says"), [
+        ({"type": "birthday"}, "is given on a schedule, not on an event"),
+        ({"type": "anniversary"}, "is given on a schedule, not on an event"),
+        ({"type": "welcome"}, "only meets signup or profile_update events"),
+        ({"type": "drift", "quiet_days": 30,
+          "message": {"id": "m", "channel": "email", "text": "Hello"}},
+         "is given on a schedule, not on an event"),
+    ])
+    def test_an_order_condition_on_a_rule_without_orders_is_refused(
+            self, rule: dict[str, object], says: str) -> None:
+        """Refused when the program is built, naming the rule, the condition and the fix."""
+        declared = {"id": "r", "gift": CAKE, **rule,
+                    "when": {"type": "not", "condition": {"type": "amount_over",
+                                                          "amount": "50.00 EUR"}}}
+        with pytest.raises(ConditionNeverApplies) as info:
+            Program.model_validate({"name": "x", "gifts": {"rules": [declared]}})
+        assert "gift rule 'r' when: 'order amount over 50.00 EUR' needs purchase" in str(
+            info.value)
+        assert says in str(info.value)
+
+    @pytest.mark.parametrize("rule", [
+        {"type": "birthday", "min_order": "10.00 EUR"},
+        {"type": "first_order"},
+        {"type": "tier_reached", "reached": ["gold"]},
+        {"type": "seasonal", "start": "12-01", "end": "12-24", "evaluate": "while_open"},
+    ])
+    def test_rules_decided_on_orders_may_read_them(self, rule: dict[str, object]) -> None:
+        """A birthday gift with a minimum order, order gifts, tier and open-season gifts."""
+        declared = {"id": "r", "gift": CAKE, **rule,
+                    "when": {"type": "amount_over", "amount": "50.00 EUR"}}
+        program = Program.model_validate({"name": "x", "gifts": {"rules": [declared]}})
+        assert program.gifts is not None

@@ -502,6 +502,10 @@ class TestPointsThroughTheScheme:
         assert earned.expires_at is not None
         assert earned.reason == ("25 points of goodwill for your complaint C-1 about order "
                                  "A-1 (late delivery)")
+        assert earned.reason_key == "reason.goodwill.points"
+        if importlib.util.find_spec("babel") is not None:
+            assert earned.render("de") == ("25 Punkte als Kulanz für Ihre Reklamation C-1 zu "
+                                           "Bestellung A-1 (Verspätete Lieferung)")
         assert granted(d).points == 25
         assert granted(d).value == eur("25.00")
         assert granted(d).points_delta == 0  # the PointsEarned effect carries the balance

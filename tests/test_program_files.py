@@ -147,3 +147,20 @@ def test_events_file_with_blank_lines_and_crlf(tmp_path: Path,
     events.write_bytes((GOOD_EVENT + "\r\n\r\n").encode())
     assert main(["replay", str(program), str(events), "--json"]) == 0
     assert '"purchases": 1' in capsys.readouterr().out
+
+
+def test_a_bad_item_is_one_problem_not_two(tmp_path: Path) -> None:
+    """A tier whose amount is unreadable is that one problem; pydantic's echo ("the tuple is
+    now too short") is not repeated to the user. An empty ladder is still refused."""
+    tier = '{"id": "b", "name": "B", "requires": {"type": "min_spend", "amount": "abc EUR"}}'
+    path = make(tmp_path, "p.json", '{"name": "x", "currency": "EUR", "timezone": "UTC", '
+                f'"tiers": {{"tiers": [{tier}]}}}}')
+    with pytest.raises(InvalidProgram) as info:
+        Program.load(path)
+    assert "amount='abc' is not a number" in str(info.value)
+    assert "problems" not in str(info.value)
+    assert "at least 1 item" not in str(info.value)
+    path.write_text('{"name": "x", "currency": "EUR", "timezone": "UTC", '
+                    '"tiers": {"tiers": []}}', encoding="utf-8")
+    with pytest.raises(InvalidProgram, match="at least 1 item"):
+        Program.load(path)

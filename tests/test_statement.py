@@ -21,6 +21,7 @@ from reciprocity import (
     NaiveDatetime,
     NthOrderGift,
     PointScheme,
+    PointsEarned,
     PointsPerPurchase,
     Program,
     Purchase,
@@ -76,7 +77,8 @@ class TestPoints:
         state = buy(program, None, "A-1", "10.00", at(3, 1)).state
         statement = program.statement(state, at(4, 2), "en")
         assert statement.to_dict()["points"]["available"] == 0
-        assert "- Apr 1, 2026: One point expired\n" in statement.to_text()
+        assert ("- Apr 1, 2026: 1 point earned on 2026-03-01 expired (at the end of the month "
+                "they were earned in)\n") in statement.to_text()
         assert state.available_points == 1
 
     def test_debt_and_redemption(self) -> None:
@@ -91,7 +93,7 @@ class TestPoints:
                                                    reward_id="voucher-10"))
         effects += decision.effects
         text = program.statement(decision.state, at(3, 11), "de", effects=effects).to_text()
-        assert "10 Punkte eingelöst für „10 EUR fuel voucher“ (R-1)" in text
+        assert "10 Punkte eingelöst für „10 EUR fuel voucher“\n" in text
         assert "Gutscheine\n- " in text
         assert "Gutschein über 10,00 EUR („10 EUR fuel voucher“). Ohne Ablaufdatum." in text
 
@@ -120,7 +122,8 @@ class TestTier:
                                       effects=decision.effects)
         text = statement.to_text()
         assert "- Ihre Stufe: Silber. Gültig bis 31.12.2027.\n" in text
-        assert "- 01.05.2026: Aufstieg in die Stufe Silber (A-1)\n" in text
+        assert ("- 01.05.2026: Silber erreicht mit 400,00 EUR Umsatz im Jahr 2026: kostenloser "
+                "Versand, gültig bis 31.12.2027\n") in text
         assert statement.to_dict()["tier"]["tier_id"] == "silver"
 
 
@@ -183,11 +186,26 @@ class TestShape:
 
 class TestRenderEffect:
     @pytest.mark.parametrize(("locale", "text"), [
-        ("en", "One point earned (A-17)"), ("de", "Ein Punkt gesammelt (A-17)")])
+        ("en", "1 point for order A-17 over 50.00 EUR"),
+        ("de", "Ein Punkt für Bestellung A-17 über 50,00 EUR")])
     def test_an_effect_in_each_locale(self, locale: str, text: str) -> None:
-        """Program.render_effect says an effect in the locale, from its data; its English
-        ``reason`` is unchanged."""
+        """Program.render_effect says an effect's reason in the locale (``effect.render``);
+        in English that is its ``reason``."""
         program = seed_program()
         effect = buy(program, None, "A-17", "59.90", at(3, 1)).effects[0]
-        assert program.render_effect(effect, locale) == text
+        assert program.render_effect(effect, locale) == text == effect.render(locale)
         assert effect.reason == "1 point for order A-17 over 50.00 EUR"
+
+    @pytest.mark.parametrize(("locale", "text"), [
+        ("en", "1 point for order A-17 over 50.00 EUR"),
+        ("de", "Ein Punkt gesammelt (A-17)")])
+    def test_an_effect_stored_before_reasons_were_data(self, locale: str, text: str) -> None:
+        """An effect with only its English ``reason`` (no key) still loads; in English it is
+        that reason, in another locale it is said from its fields."""
+        program = seed_program()
+        effect = buy(program, None, "A-17", "59.90", at(3, 1)).effects[0]
+        data = effect.model_dump(mode="json")
+        del data["reason_key"], data["reason_args"]
+        old = PointsEarned.model_validate(data)
+        assert old.reason_key is None
+        assert program.render_effect(old, locale) == text == old.render(locale)

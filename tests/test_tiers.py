@@ -1,5 +1,6 @@
 """Tier ladders: qualification, validity, reviews, grace, soft landing, progress, checks."""
 
+import importlib.util
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -128,7 +129,7 @@ class TestCalendarYearLadder:
         assert effect.benefits == BRONZE.benefits
         assert effect.valid_until == datetime(2028, 1, 1, tzinfo=BERLIN)
         assert effect.reason == ("Bronze reached with 12.00 EUR spent in 2026: welcome-sample, "
-                                 "valid until 31 Dec 2027")
+                                 "valid until 2027-12-31")
         assert decision.state.tier is not None
         assert decision.state.tier.tier_id == "bronze"
 
@@ -142,7 +143,11 @@ class TestCalendarYearLadder:
         assert isinstance(effect, TierChanged)
         assert effect.reason == ("Silver reached with 360.00 EUR spent in 2026: 1.5x points, "
                                  "free shipping, welcome-sample and birthday-gift, valid until "
-                                 "31 Dec 2027")
+                                 "2027-12-31")
+        if importlib.util.find_spec("babel") is not None:
+            assert effect.render("de") == (
+                "Silver erreicht mit 360,00 EUR Umsatz im Jahr 2026: Punkte ×1,5, "
+                "kostenloser Versand, welcome-sample und birthday-gift, gültig bis 31.12.2027")
         state = decision.state
         assert tier_at(prog, state, at(2027, 12, 31, 23, 59)) == "silver"
         assert tier_at(prog, state, at(2028, 1, 1, 0, 0)) is None
@@ -162,7 +167,7 @@ class TestCalendarYearLadder:
         decision = prog.apply(state, buy("A-3", "200.00", at(2027, 5, 1)))
         assert changes(decision.effects) == [("renewal", "silver", "silver")]
         assert decision.effects[-1].reason == ("Silver renewed with 400.00 EUR spent in 2027, "
-                                               "valid until 31 Dec 2028")
+                                               "valid until 2028-12-31")
         state = decision.state
         assert changes(prog.apply(state, buy("A-4", "10.00", at(2027, 6, 1))).effects) == []
         assert tier_at(prog, state, at(2028, 12, 31)) == "silver"
@@ -178,8 +183,8 @@ class TestCalendarYearLadder:
         assert isinstance(effect, TierChanged)
         assert effect.at == datetime(2028, 1, 1, tzinfo=BERLIN)
         assert effect.event_id is None
-        assert effect.reason == ("Gold ended on 31 Dec 2027 as it was not earned again; now "
-                                 "Silver, valid until 31 Dec 2028")
+        assert effect.reason == ("Gold ended on 2027-12-31 as it was not earned again; now "
+                                 "Silver, valid until 2028-12-31")
         assert decision.state.tier is not None
         assert decision.state.tier.valid_until == datetime(2029, 1, 1, tzinfo=BERLIN)
 
@@ -251,8 +256,8 @@ class TestRollingMonths:
         decision = prog.apply(state, buy("P-2", "250.00", at(2026, 6, 10)))
         assert changes(decision.effects) == [("upgrade", "silver", "gold")]
         assert decision.effects[-1].reason == (
-            "Gold reached with 550.00 EUR spent in the last 12 months to 10 Jun 2026, valid "
-            "until 10 Jun 2027")
+            "Gold reached with 550.00 EUR spent in the last 12 months to 2026-06-10, valid "
+            "until 2027-06-10")
         progress = tier_progress(prog, decision.state, at(2027, 2, 1))
         assert progress.keep_missing[0][0].have == eur("250.00")
 
@@ -366,8 +371,12 @@ class TestDowngradeAtReview:
         (grace,) = decision.effects
         assert isinstance(grace, TierGraceStarted)
         assert grace.grace_until == datetime(2028, 3, 1, tzinfo=BERLIN)
-        assert grace.reason == ("Gold ran out on 31 Dec 2027 and is kept until 29 Feb 2028 "
+        assert grace.reason == ("Gold ran out on 2027-12-31 and is kept until 2028-02-29 "
                                 "(grace period): 1000.00 EUR more keeps it")
+        if importlib.util.find_spec("babel") is not None:
+            assert grace.render("de") == (
+                "Gold ist am 31.12.2027 abgelaufen und bleibt bis zum 29.02.2028 erhalten "
+                "(Kulanzfrist): Mit 1.000,00 EUR mehr bleibt die Stufe erhalten")
         in_grace = decision.state
         assert in_grace.tier is not None
         assert in_grace.tier.tier_id == "gold"
@@ -399,8 +408,8 @@ class TestDowngradeAtReview:
                                              ("downgrade", "silver", "bronze"),
                                              ("downgrade", "bronze", None)]
         reasons = [e.reason for e in replay.effects()]
-        assert reasons[0] == ("Gold ended on 31 Dec 2027 as it was not earned again; now "
-                              "Silver (one step down), valid until 31 Dec 2028")
+        assert reasons[0] == ("Gold ended on 2027-12-31 as it was not earned again; now "
+                              "Silver (one step down), valid until 2028-12-31")
 
     def test_floor(self) -> None:
         """A floor keeps members who reached it at least there, review after review."""
@@ -411,7 +420,7 @@ class TestDowngradeAtReview:
                                              ("renewal", "silver", "silver"),
                                              ("renewal", "silver", "silver")]
         assert [e.reason for e in replay.effects()][1] == (
-            "Silver kept: a downgrade never goes below Silver, valid until 31 Dec 2029")
+            "Silver kept: a downgrade never goes below Silver, valid until 2029-12-31")
         assert replay.states["m-1"].tier is not None
         assert replay.states["m-1"].tier.tier_id == "silver"
         bronze_only = run(prog, [buy("B-1", "10.00", at(2026, 3, 1))])
@@ -439,7 +448,7 @@ class TestDowngradeAtReview:
         assert changes(decision.effects) == [("downgrade", "gold", "silver")]
         assert decision.effects[-1].reason == (
             "Gold ended: return X-1 of order A-2 took away the qualification it stood on; now "
-            "Silver, valid until 31 Dec 2027")
+            "Silver, valid until 2027-12-31")
         kept = prog.apply(state, give_back("X-2", "A-2", at(2026, 3, 5), "100.00"))
         assert changes(kept.effects) == []
 
@@ -451,7 +460,7 @@ class TestDowngradeAtReview:
         decision = prog.apply(state, give_back("X-1", "A-1", at(2026, 3, 5), "1100.00"))
         assert changes(decision.effects) == [("downgrade", "gold", "silver")]
         assert decision.effects[-1].reason.endswith(
-            "now Silver (the lowest tier a downgrade reaches), valid until 31 Dec 2026")
+            "now Silver (the lowest tier a downgrade reaches), valid until 2026-12-31")
         silver = run(prog, [buy("B-1", "400.00", at(2026, 3, 1))])
         kept = prog.apply(silver, give_back("X-2", "B-1", at(2026, 3, 5)))
         assert changes(kept.effects) == []
@@ -544,7 +553,7 @@ class TestLifetimeAndNoExpiry:
         decision = prog.apply(None, SignUp(id="S-1", member_id="m-1", at=at(2026, 1, 5)))
         assert changes(decision.effects) == [("upgrade", None, "member")]
         assert decision.effects[0].reason == ("Member reached with 0 orders in 2026, valid "
-                                              "until 31 Dec 2027")
+                                              "until 2027-12-31")
         assert tier_at(prog, decision.state, at(2030, 1, 5)) == "member"
 
 
@@ -817,3 +826,15 @@ class TestDeclarations:
         assert isinstance(ladder.period, CalendarYear)
         assert isinstance(ladder.validity, RestOfPeriodAndNext)
 
+
+
+@pytest.mark.parametrize(("spend", "mentions"), [
+    ("1E+40", "larger than the supported maximum"),
+    ("-1", "is negative"),
+    ("0.001", "finer than the minor unit"),
+])
+def test_typical_activity_refuses_amounts_out_of_range(spend: str, mentions: str) -> None:
+    """The typical member's spend is bounded like every amount, and named in the error."""
+    with pytest.raises(InvalidEvent, match=mentions) as info:
+        TypicalActivity(spend=eur(spend))
+    assert "spend=" in str(info.value)

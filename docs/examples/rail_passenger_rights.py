@@ -16,7 +16,10 @@ What the rules say, and how each part is declared here:
 - **Season tickets** (Article 19(2) leaves them to the operator's scheme): a flat 1.50 EUR
   (2nd class) or 2.25 EUR (1st class) per delay of 60 minutes or more in the ticket's
   validity, added up over the month's delays (an ``items`` fact), at most 25 % of the season
-  ticket's price, and paid when the sum reaches 4 EUR.
+  ticket's price, and paid when the sum reaches 4 EUR. These are Deutsche Bahn's figures
+  for local-transport season tickets; long-distance season tickets get 5.00 / 7.50 EUR and
+  the BahnCard 100 10 / 15 EUR per delay, under the same 25 % cap and 4 EUR threshold,
+  which an operator declares the same way with a further fact and rule (left out here).
 - **Article 19(10)**, extraordinary circumstances (severe weather, natural disasters,
   persons on the track, police action; not strikes of the operator's own staff): no
   compensation (``extraordinary``, set by the operator from its incident records).

@@ -68,12 +68,13 @@ class CompileContext:
                 raise type(exc)(f"{where}: {exc.message}", hint=exc.hint) from None
             if can is not None and not can & kinds:
                 needs = " or ".join(KIND_NAMES[k] for k in sorted(can))
-                meets = " or ".join(KIND_NAMES[k] for k in sorted(kinds))
+                meets = (f"only meets {' or '.join(KIND_NAMES[k] for k in sorted(kinds))} "
+                         "events" if kinds else "is given on a schedule, not on an event")
                 raise ConditionNeverApplies(
-                    f"{where}: {leaf.describe()!r} needs {needs} events, but this rule only "
-                    f"meets {meets} events, so it could never hold",
-                    hint="read a fact the rule's events carry (a complaint's own fields or "
-                    "its metadata), or move the condition to a rule of the right family",
+                    f"{where}: {leaf.describe()!r} needs {needs} events, but this rule "
+                    f"{meets}, so it could never hold",
+                    hint="read a fact the rule's events carry (their own fields or their "
+                    "metadata), or move the condition to a rule that meets the events it reads",
                 )
         return condition.compile(self)
 

@@ -8,8 +8,8 @@ when someone reads them, so a replay that only wants totals builds no model per 
 Invariant kept by every function here: ``available`` and ``pending`` equal the sums of
 ``remaining`` over the lots of that status; lots are ordered by ``(earned_at, id)``.
 
-Imports: ``state`` and ``shared`` only; every stage imports it, so it imports no stage and no
-family.
+Imports: ``state``, ``shared`` and ``_reason`` (English reasons) only; every stage imports it, so
+it imports no stage and no family.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from ._fingerprint import row_fingerprint
+from ._reason import Msg, english
 from ._trusted import built
 from .shared import Shared
 from .state import FoldedOrders, MemberState, PointLot, PurchaseRecord, RecordLine, Voucher
@@ -33,16 +34,20 @@ Log = list[LogEntry]
 Trace = list[tuple[str, str, str]] | None
 """(rule id, outcome, detail) tuples, or ``None`` when nobody asked for a trace."""
 Text = str | tuple[Any, ...]
-"""A customer-readable text, or ``(builder, *args)`` whose call returns it: a log entry may
-carry the recipe, so the text is written only when the effect (or a trace) is built."""
+"""A customer-readable text, a message (``Msg``), or ``(builder, *args)`` whose call returns
+one of those: a log entry may carry the recipe, so the text is written only when the effect
+(or a trace) is built."""
 
 
 def text(value: Text) -> str:
-    """The text of a :data:`Text`."""
+    """The English text of a :data:`Text` (a message, ``reciprocity._reason.Msg``, is
+    rendered through the catalogue's English)."""
     if isinstance(value, str):
         return value
-    built: str = value[0](*value[1:])
-    return built
+    if isinstance(value, Msg):
+        return english(value.key, value.args)
+    built: str | Msg = value[0](*value[1:])
+    return built if isinstance(built, str) else english(built.key, built.args)
 
 # -- Hot records: plain lists, addressed by the slot names below --------------------------
 # A member's point lots, purchase records and their lines are plain lists. Every position

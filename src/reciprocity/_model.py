@@ -329,6 +329,16 @@ def _describe_loc(loc: tuple[int | str, ...]) -> str:
     return "".join(parts)
 
 
+def _without_echoes(errors: list[Any]) -> list[Any]:
+    """The errors without pydantic's echoes: a list or tuple whose item failed is also "too
+    short" after validation; only the item's own problem is worth reading."""
+    failed = [tuple(err["loc"]) for err in errors]
+    return [err for err in errors
+            if err["type"] != "too_short"
+            or not any(len(loc) > len(err["loc"]) and loc[:len(err["loc"])] == tuple(err["loc"])
+                       for loc in failed)]
+
+
 def error_from_validation(
     owner: str, exc: ValidationError, default: type[ReciprocityError],
     hint: str | None = None,
@@ -339,7 +349,7 @@ def error_from_validation(
     mismatch), its class is kept so callers can catch it precisely. ``hint`` is the fix of
     the owner's problems in general, given when no problem of ours brought its own.
     """
-    errors = exc.errors(include_url=False)
+    errors = _without_echoes(exc.errors(include_url=False))
     first = errors[0]["loc"][:1] if errors and errors[0]["loc"] else ()
     tag = None
     if (owner == "event" and first and isinstance(first[0], str)

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from ._bounds import MAX_AMOUNT, MAX_POINTS
 from ._eventfile import read_event_file
 from .cli_terms import register as register_terms
 from .errors import ReciprocityError
@@ -126,6 +127,10 @@ def _spend(text: str) -> str:
         value = Decimal(-1)
     if not value.is_finite() or value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not an amount of 0 or more, e.g. 240.00")
+    if value > MAX_AMOUNT:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is more than the supported maximum {MAX_AMOUNT:,}; give the amount in "
+            "major units, e.g. 240.00")
     return text
 
 
@@ -136,6 +141,9 @@ def _count(text: str) -> int:
         value = -1
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    if value > MAX_POINTS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is more than the supported maximum {MAX_POINTS:,}")
     return value
 
 

@@ -10,17 +10,24 @@ their effects (see ``tests/test_program.py``).
 >>> e.points_delta
 1
 
-Imports: the core's data modules (``_model``, ``money``, ``state``, ``shared``, ``benefits``);
-never a family or a stage.
+Every reason is data: ``reason_key`` names a message of the catalogue and ``reason_args``
+holds its values (see ``reciprocity._reason``); ``reason`` is its English text and
+:meth:`~PointsEarned.render` says it in any catalogue locale. An effect stored before reasons
+were data has only ``reason``; it still loads, and renders in another locale from its fields.
+
+Imports: the core's data modules (``_model``, ``_reason``, ``money``, ``state``, ``shared``,
+``benefits``); never a family or a stage; the ``terms`` renderer lazily, for an effect
+without a reason key.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, PlainSerializer
 
 from ._model import Frozen, Instant, NonEmptyStr
+from ._reason import decode_args, encode_args, render
 from .benefits import TierBenefits
 from .money import Money
 from .shared import SharedState
@@ -48,11 +55,24 @@ __all__ = [
 ]
 
 
+ReasonArgs = Annotated[
+    dict[str, Any], BeforeValidator(decode_args), PlainSerializer(encode_args),
+]
+"""A reason's arguments: typed values in Python, ``[tag, value]`` pairs in JSON."""
+
+
 class _EffectBase(Frozen):
     rule_id: NonEmptyStr
     """The rule that produced the effect."""
     reason: str
-    """Why, in words a customer can read."""
+    """Why, in English words a customer can read (``reason_key`` rendered with
+    ``reason_args``)."""
+    reason_key: str | None = None
+    """The catalogue message of the reason; ``None`` for an effect stored before reasons
+    were data."""
+    reason_args: ReasonArgs | None = None
+    """The values of the reason's message: ids and names, counts, money, dates, nested
+    messages."""
     member_id: NonEmptyStr
     event_id: str | None = None
     """The event that caused it; ``None`` for time-driven effects (expiry, release)."""
@@ -62,6 +82,29 @@ class _EffectBase(Frozen):
     def points_delta(self) -> int:
         """Change of the available balance caused by this effect."""
         return 0
+
+    def render(self, locale: str = "en") -> str:
+        """The reason in ``locale`` (a catalogue locale: ``"en"``, ``"de"``); in English it
+        is :attr:`reason`.
+
+        An effect without a ``reason_key`` (stored before reasons were data) is said from its
+        fields instead, as :meth:`reciprocity.Program.render_effect` says it.
+
+        Raises:
+            UnknownLocale: there is no catalogue for ``locale``.
+            MissingDependency: a locale other than English needs Babel (``reciprocity[i18n]``).
+        """
+        if self.reason_key is None:
+            if locale == "en":
+                return self.reason
+            from zoneinfo import ZoneInfo
+
+            from .terms.catalog import catalogue
+            from .terms.effects import render_effect
+            from .terms.phrases import Ctx
+
+            return render_effect(Ctx(catalogue(locale), ZoneInfo("UTC"), {}), self)
+        return render(self.reason_key, self.reason_args or {}, locale)
 
 
 class PointsEarned(_EffectBase):

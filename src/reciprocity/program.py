@@ -215,7 +215,11 @@ class Program(Frozen):
         return member_statement(self, state, at, locale, effects=effects, shared=shared)
 
     def render_effect(self, effect: Effect, locale: str = "en") -> str:
-        """An effect in ``locale``, from its data (tier and reward names from this program)."""
+        """An effect's reason in ``locale``: ``effect.render(locale)``. An effect stored
+        before reasons were data (no ``reason_key``) is said from its fields, with tier and
+        reward names from this program."""
+        if effect.reason_key is not None or locale == "en":
+            return effect.render(locale)
         from .terms.effects import render_effect
         from .terms.render import context
 
@@ -263,8 +267,12 @@ class Program(Frozen):
         >>> seed_program().check()
         []
         """
+        from .terms.check import check_terms
+
         findings = check_program(self, typical=typical, max_first_share=max_first_share)
-        return findings + check_tables(self)
+        findings += check_tables(self) + check_terms(self)
+        rank = {"error": 0, "warning": 1, "info": 2}
+        return sorted(findings, key=lambda finding: rank[finding.severity])
 
     # -- the engine ---------------------------------------------------------------------
     def _state_for(self, state: MemberState | None, event: Event) -> MemberState:

@@ -22,8 +22,10 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator
 
 from .._model import Frozen, NonEmptyStr
+from .._reason import Msg
 from ..conditions import Condition
 from ..errors import InvalidProgram
+from ..events import PURCHASE
 from ..limits import Cap
 from ..money import Money
 from ..state import GiftKind
@@ -101,6 +103,14 @@ class Gift(_Policy):
         """The gift in words, with its value."""
         return self.name if self.value.amount == 0 else f"{self.name} worth {self.value}"
 
+    def message(self, value: Money | None = None) -> Msg:
+        """The gift as a part of a reason: its name and value (``value`` when the grant is
+        worth another amount than declared)."""
+        worth = self.value if value is None else value
+        if worth.amount == 0:
+            return Msg("reason.gift.item.free", {"name": self.name})
+        return Msg("reason.gift.item", {"name": self.name, "value": worth})
+
 
 class Stock(_Policy):
     """Units of a physical gift the program can give in all ("200 Christmas baskets").
@@ -174,6 +184,12 @@ class _Rule(_Policy):
     def _trigger(self) -> str:
         raise NotImplementedError
 
+    def events_met(self) -> frozenset[int]:
+        """The kinds of event (``reciprocity.events.PURCHASE``...) the rule is decided on;
+        empty for a rule given on a schedule (birthdays, anniversaries, a season's start, a
+        quiet spell). Its ``when`` may only read facts those events carry."""
+        return frozenset()
+
     def describe(self) -> str:
         """The rule in plain words, as a customer could read it."""
         parts = [self._trigger()]
@@ -203,6 +219,9 @@ class _OrderRule(_Rule):
     """Whether a revoked or charged-back gift gives its share of the budget back."""
     return_stock: bool = False
     """Whether a revoked gift goes back into stock (``True`` when it is sent back)."""
+
+    def events_met(self) -> frozenset[int]:
+        return frozenset({PURCHASE})
 
     def still_qualifies(self, kept: Decimal) -> bool:
         """Whether an order whose kept amount is ``kept`` still earns the gift."""

@@ -37,6 +37,7 @@ from .._engine import (
     Trace,
     text,
 )
+from .._reason import Msg, built, english, local_day
 from .._stage import Stage
 from ..conditions import CompileContext
 from ..limits import Period
@@ -278,7 +279,8 @@ class GiftGrants(Stage):
         if gift.valid_days is not None:
             valid_until = (at.astimezone(self.zone)
                            + relativedelta(days=gift.valid_days)).astimezone(UTC)
-            reason = f"{text(reason)}, valid until {fmt_date(valid_until, self.zone)}"
+            reason = Msg("reason.valid_until", {"text": built(reason),
+                                                "date": local_day(valid_until, self.zone)})
         grant = Grant(rid, gift.id, gift.name, gift.kind, worth, at, occurrence, source,
                        valid_until)
         h.add(grant)
@@ -307,20 +309,18 @@ class GiftGrants(Stage):
             assert shared is not None
             shared.stock_used[stock] = max(0, shared.stock_used.get(stock, 0) - 1)
         if isinstance(rule, OrderOverGift) and kept > 0:
-            why = (f"the kept amount {self.show(kept)} is no longer "
-                   f"{c.threshold}")
+            why = Msg("reason.gift.why.at_least" if rule.inclusive else "reason.gift.why.over",
+                      {"kept": Money(kept, self.currency), "amount": rule.amount})
         else:
-            why = "the order was returned in full"
+            why = Msg("reason.why.full", {})
         value = Money(grant.value, self.currency)
-        if charge:
-            reason = (f"{grant.name} from order {purchase_id} charged back: {value} is deducted "
-                      f"from the refund because {why}")
-        else:
-            reason = f"{grant.name} from order {purchase_id} taken back: {why}"
+        args = {"name": grant.name, "order": purchase_id, "why": why}
+        reason = (Msg("reason.gift.charged_back", {**args, "value": value}) if charge
+                  else Msg("reason.gift.revoked", args))
         log.append((build_revoked, m.member_id, rule.id, row[1], at, grant.id, grant.gift_id,
                     grant.name, value, purchase_id, charge, reason))
         if trace is not None:
-            trace.append((rule.id, "applied", reason))
+            trace.append((rule.id, "applied", english(reason.key, reason.args)))
 
     def changed_recently(self, c: Compiled, h: Hot, at: datetime) -> str | None:
         """Anti-gaming: a birthday set or changed too recently does not trigger."""
@@ -366,7 +366,7 @@ class GiftGrants(Stage):
                               f"not under {rule.probability}"))
             return
         self.grant(c, m, h, rule.gift, row[3], eid, eid,
-                   f"Surprise gift with order {eid}: {c.phrase}", log, trace)
+                   Msg("reason.gift.surprise", {"order": eid, "gift": c.phrase}), log, trace)
 
     def _birthday_order(self, c: Compiled, m: Member, h: Hot, row: Row, log: Log,
                         trace: Trace) -> None:
@@ -393,6 +393,6 @@ class GiftGrants(Stage):
             self._skip(trace, rule.id, why)
             return
         self.grant(c, m, h, rule.gift, at, str(year), eid,
-                   f"Birthday gift with order {eid}: {c.phrase}, once a year",
+                   Msg("reason.gift.birthday.order", {"order": eid, "gift": c.phrase}),
                    log, trace)
 

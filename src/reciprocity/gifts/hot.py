@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from .._engine import Text, text
+from .._engine import Text
+from .._reason import Msg, fields
 from ..effects import GiftGranted, GiftRevoked, MessageSuggested
 from ..limits import Budget, Period
 from ..money import Money
@@ -182,8 +183,8 @@ class Compiled:
         self.tiers = frozenset(rule.tiers)
         self.when_text = "" if rule.when is None else rule.when.describe()
         gift = getattr(rule, "gift", None)
-        self.phrase = "" if gift is None else gift.phrase()
-        """The rule's gift in words, rendered once."""
+        self.phrase = None if gift is None else gift.message()
+        """The rule's gift as a part of a reason (a message), built once."""
         threshold = getattr(rule, "threshold_text", None)
         self.threshold = "" if threshold is None else threshold()
         self.limited = (rule.cap is not None or rule.cooldown_days is not None
@@ -198,7 +199,7 @@ def build_granted(mid: str, rule_id: str, grant_id: str, gift: Gift, value: Deci
                   currency: str, at: datetime, source: str | None, valid_until: datetime | None,
                   reason: Text) -> GiftGranted:
     return GiftGranted.model_construct(
-        rule_id=rule_id, reason=text(reason), member_id=mid, event_id=source, at=at,
+        rule_id=rule_id, **fields(reason), member_id=mid, event_id=source, at=at,
         grant_id=grant_id, gift_id=gift.id, name=gift.name, kind=gift.kind,
         value=value_money(gift, value, currency), valid_until=valid_until,
     )
@@ -211,18 +212,18 @@ def value_money(gift: Gift, value: Decimal, currency: str) -> Money:
 
 def build_revoked(mid: str, rule_id: str, eid: str, at: datetime, grant_id: str,
                    gift_id: str, name: str, value: Money, purchase_id: str, charged_back: bool,
-                   reason: str) -> GiftRevoked:
+                   reason: Msg) -> GiftRevoked:
     return GiftRevoked.model_construct(
-        rule_id=rule_id, reason=reason, member_id=mid, event_id=eid, at=at, grant_id=grant_id,
+        rule_id=rule_id, **fields(reason), member_id=mid, event_id=eid, at=at, grant_id=grant_id,
         gift_id=gift_id, name=name, value=value, purchase_id=purchase_id,
         charged_back=charged_back,
     )
 
 
 def build_message(mid: str, rule_id: str, at: datetime, message_id: str, channel: str,
-                   text: str, reason: str) -> MessageSuggested:
+                   text: str, reason: Msg) -> MessageSuggested:
     return MessageSuggested.model_construct(
-        rule_id=rule_id, reason=reason, member_id=mid, event_id=None, at=at,
+        rule_id=rule_id, **fields(reason), member_id=mid, event_id=None, at=at,
         message_id=message_id, channel=channel, text=text,
     )
 

@@ -17,6 +17,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from .._engine import Log, Member, Row, Trace
+from .._reason import Msg, english
+from .._reason import ordinal as ordinal_msg
 from ..limits import Period
 from ..money import Money
 from .gift import ordinal
@@ -34,33 +36,37 @@ Step = Callable[[Compiled, Member, Hot, Row, Log, Trace], None]
 _ZERO = Decimal(0)
 
 
-def _first_reason(eid: str, phrase: str) -> str:
-    return f"First-order gift with order {eid}: {phrase}"
+def _first_reason(eid: str, phrase: Msg) -> Msg:
+    return Msg("reason.gift.first", {"order": eid, "gift": phrase})
 
 
-def _nth_reason(count: int, eid: str, phrase: str) -> str:
-    return f"Gift for your {ordinal(count)} order ({eid}): {phrase}"
+def _nth_reason(count: int, eid: str, phrase: Msg) -> Msg:
+    return Msg("reason.gift.nth", {"nth": ordinal_msg(count), "order": eid, "gift": phrase})
 
 
-def _over_reason(eid: str, threshold: str, phrase: str) -> str:
-    return f"Gift for order {eid} {threshold}: {phrase}"
+def _over_reason(eid: str, rule: OrderOverGift, phrase: Msg) -> Msg:
+    return Msg("reason.gift.at_least" if rule.inclusive else "reason.gift.over",
+               {"order": eid, "amount": rule.amount, "gift": phrase})
 
 
-def _sample_reason(eid: str, category: str, phrase: str) -> str:
-    return f"Sample for order {eid}, matching your {category} purchases: {phrase}"
+def _sample_reason(eid: str, category: str, phrase: Msg) -> Msg:
+    return Msg("reason.gift.sample", {"order": eid, "category": category, "gift": phrase})
 
 
 def so_far(stage: CompiledGifts, rule: ThankYouGift, key: str, orders: int,
-           spend: Decimal) -> str:
+           spend: Decimal) -> Msg:
     """``3 orders and 120.00 EUR in 2026``: what a thank-you rule counted."""
-    when = "so far" if rule.per is Period.LIFETIME else f"in {key}"
-    return f"{orders} {'order' if orders == 1 else 'orders'} and {stage.show(spend)} {when}"
+    args = {"n": orders, "spend": Money(spend, stage.currency)}
+    if rule.per is Period.LIFETIME:
+        return Msg("reason.gift.so_far", args)
+    return Msg("reason.gift.so_far.in", {**args, "period": key})
 
 
 def _thanks_reason(stage: CompiledGifts, rule: ThankYouGift, key: str, orders: int,
-                   spend: Decimal, value: Decimal) -> str:
-    return (f"Thank you for {so_far(stage, rule, key, orders, spend)}: {rule.gift.name} "
-            f"worth {Money(value, stage.currency)}")
+                   spend: Decimal, value: Decimal) -> Msg:
+    return Msg("reason.gift.thanks", {
+        "so_far": so_far(stage, rule, key, orders, spend),
+        "gift": rule.gift.message(Money(value, stage.currency))})
 
 
 def order_step(stage: CompiledGifts, c: Compiled) -> Step | None:
@@ -153,7 +159,7 @@ def _order_over(stage: CompiledGifts, c: Compiled, rule: OrderOverGift) -> Step:
                 if trace is not None:
                     trace.append((rid, "skipped", why))
                 return
-        grant(c, m, h, gift, row[3], eid, eid, (_over_reason, eid, threshold, phrase), log,
+        grant(c, m, h, gift, row[3], eid, eid, (_over_reason, eid, rule, phrase), log,
               trace)
 
     return step
@@ -162,7 +168,7 @@ def _order_over(stage: CompiledGifts, c: Compiled, rule: OrderOverGift) -> Step:
 def _category(stage: CompiledGifts, c: Compiled, rule: CategoryGift) -> Step:
     rid, samples = rule.id, rule.samples
     rank = {s.category: n for n, s in enumerate(samples)}
-    phrases = {s.category: s.gift.phrase() for s in samples}
+    phrases = {s.category: s.gift.message() for s in samples}
     nothing = "has nothing of " + ", ".join(s.category for s in samples)
     blocked = None if _open(c) else stage.blocked
     grant = stage.grant
@@ -225,7 +231,8 @@ def _thank_you(stage: CompiledGifts, c: Compiled, rule: ThankYouGift) -> Step:
             return
         if not done:
             assert trace is not None
-            trace.append((rid, "skipped", f"{so_far(stage, rule, key, orders, spend)}; the "
+            counted = so_far(stage, rule, key, orders, spend)
+            trace.append((rid, "skipped", f"{english(counted.key, counted.args)}; the "
                           f"thank-you needs {rule.needs_text()}"))
             return
         if blocked is not None:

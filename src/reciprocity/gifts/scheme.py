@@ -29,6 +29,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .._model import NonEmptyStr
+from ..events import KINDS, PROFILE, PURCHASE, SIGNUP
 from ..limits import Budget, Period
 from ..money import Money, Rounding
 from .gift import (
@@ -63,6 +64,10 @@ __all__ = [
 ]
 
 
+ANY_EVENT = frozenset(range(KINDS))
+"""Every kind of event."""
+
+
 class WelcomeGift(_Rule):
     """A welcome gift when the member signs up, e.g. an e-book for leaving an email address.
 
@@ -84,6 +89,9 @@ class WelcomeGift(_Rule):
 
     def gifts(self) -> tuple[Gift, ...]:
         return (self.gift,)
+
+    def events_met(self) -> frozenset[int]:
+        return frozenset({SIGNUP, PROFILE})
 
     def _trigger(self) -> str:
         text = f"{self.gift.phrase()} when you sign up"
@@ -123,6 +131,9 @@ class BirthdayGift(_Rule):
 
     def gifts(self) -> tuple[Gift, ...]:
         return (self.gift,)
+
+    def events_met(self) -> frozenset[int]:
+        return frozenset({PURCHASE}) if self.min_order is not None else frozenset()
 
     def _trigger(self) -> str:
         where = "on your birthday" if self.window == "day" else "in your birthday month"
@@ -187,6 +198,9 @@ class TierGift(_Rule):
 
     def gifts(self) -> tuple[Gift, ...]:
         return (self.gift,)
+
+    def events_met(self) -> frozenset[int]:
+        return ANY_EVENT  # a tier changes on any event
 
     def _trigger(self) -> str:
         return f"{self.gift.phrase()} when you first reach tier " + " or ".join(self.reached)
@@ -272,6 +286,9 @@ class SeasonalGift(_Rule):
     def gifts(self) -> tuple[Gift, ...]:
         return (self.gift,)
 
+    def events_met(self) -> frozenset[int]:
+        return ANY_EVENT if self.evaluate == "while_open" else frozenset()
+
     def _trigger(self) -> str:
         text = (f"{self.gift.phrase()} from {_day_text(self.start_day)} to "
                 f"{_day_text(self.end_day)}")
@@ -333,6 +350,9 @@ class ThankYouGift(_Rule):
             needs.append(f"{self.spend} spend")
         joined = (" or " if self.match == "any" else " and ").join(needs)
         return f"{joined} {self.period_text()}"
+
+    def events_met(self) -> frozenset[int]:
+        return frozenset({PURCHASE})
 
     def _trigger(self) -> str:
         if self.percent_of_spend is None:

@@ -35,6 +35,7 @@ from .._engine import (
     Row,
     Trace,
 )
+from .._reason import Msg
 from .._stage import Handler
 from ..conditions import CompileContext
 from ..events import APPROVAL, COMPLAINT, CUSTOM, PROFILE, PURCHASE, REDEMPTION, RETURN, SIGNUP
@@ -42,7 +43,7 @@ from ..limits import Period
 from ..money import Money, currency_exponent
 from ..state import GiftGrant, GiftHistory, MemberState
 from .calendar import SeasonCalendar
-from .gift import _OrderRule, _Rule, percent
+from .gift import _OrderRule, _Rule
 from .grants import GiftGrants
 from .hot import (
     K_ORDERS,
@@ -79,8 +80,8 @@ _ZERO = Decimal(0)
 
 
 
-def _tier_reason(tier: str, phrase: str) -> str:
-    return f"Gift for reaching tier {tier}: {phrase}"
+def _tier_reason(tier: str, phrase: Msg) -> Msg:
+    return Msg("reason.gift.tier", {"tier": tier, "gift": phrase})
 
 class CompiledGifts(GiftGrants):
     """The gift scheme as functions over a hot :class:`~reciprocity._engine.Member`."""
@@ -131,7 +132,8 @@ class CompiledGifts(GiftGrants):
                 self.gift_stock[(rule.id, gift.id)] = gift.stock
         if rule.cap is not None and rule.cap.amount is not None:
             ctx.check_money(rule.cap.amount, f"{where} cap amount")
-        pred = None if rule.when is None else rule.when.compile(ctx)
+        pred = None if rule.when is None else ctx.compile_for(rule.when, rule.events_met(),
+                                                              f"{where} when")
         budget = None if rule.budget is None else self.budgets[rule.budget]
         c = Compiled(rule, index, pred, budget)
         self.rules[rule.id] = c
@@ -400,7 +402,7 @@ class CompiledGifts(GiftGrants):
             self._skip(trace, rule.id, why)
             return
         self.grant(c, m, h, rule.gift, at, "welcome", row[1],
-                   f"Welcome gift: {c.phrase}", log, trace)
+                   Msg("reason.gift.welcome", {"gift": c.phrase}), log, trace)
 
     def _tier(self, c: Compiled, m: Member, h: Hot, row: Row, log: Log,
               trace: Trace) -> None:
@@ -438,8 +440,8 @@ class CompiledGifts(GiftGrants):
             if trace is not None:
                 self._skip(trace, rule.id, f"season {year}: {why}")
             return
-        reason = f"Seasonal gift for {year}: {c.phrase}"
-        if rule.top_percent is not None:
-            reason += (f", for the top {percent(rule.top_percent)} of members by spend in "
-                       f"{year}")
+        reason = (Msg("reason.gift.season", {"year": str(year), "gift": c.phrase})
+                  if rule.top_percent is None else
+                  Msg("reason.gift.season.top", {"year": str(year), "gift": c.phrase,
+                                                 "percent": rule.top_percent}))
         self.grant(c, m, h, rule.gift, row[3], str(year), row[1] or None, reason, log, trace)

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 from dateutil.relativedelta import relativedelta
 
 from .._engine import P_AT, Log, Member, Row, Trace
+from .._reason import Msg, english, local_day
 from .calendar import anniversary, birthday_window, local_midnight
-from .hot import TIME, Compiled, Hot, build_message, days, fmt_date
+from .hot import TIME, Compiled, Hot, build_message, fmt_date
 from .scheme import AnniversaryGift, BirthdayGift, DriftRule
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ class BirthdayTimer(Timer):
                 stage._skip(trace, self.rid, f"birthday {year}: {why}")
             else:
                 stage.grant(c, m, h, rule.gift, at, str(year), None,
-                            f"Birthday gift: {self.c.phrase}, once a year", log, trace)
+                            Msg("reason.gift.birthday", {"gift": self.c.phrase}), log, trace)
         return self._next(h, birthday, due)
 
 
@@ -137,9 +138,8 @@ class AnniversaryTimer(Timer):
             if why is not None:
                 stage._skip(trace, self.rid, f"anniversary {k}: {why}")
             else:
-                years = "1 year" if k == 1 else f"{k} years"
                 stage.grant(self.c, m, h, rule.gift, at, occurrence, None,
-                            f"Thank you for {years} of membership: {self.c.phrase}",
+                            Msg("reason.gift.anniversary", {"n": k, "gift": self.c.phrase}),
                             log, trace)
         return self._next(h, joined, k, lambda when: when > due)
 
@@ -209,14 +209,17 @@ class DriftTimer(Timer):
             stage._skip(trace, self.rid, f"quiet since {fmt_date(last, self.zone)}: {why}")
             return None
         message = rule.message
-        reason = (f"No order for {days(rule.quiet_days)} since {fmt_date(last, self.zone)}: "
-                  f"ask for feedback by {message.channel}")
+        reason = Msg("reason.message.feedback", {
+            "days": Msg("reason.days", {"n": rule.quiet_days}),
+            "date": local_day(last, self.zone), "channel": message.channel})
         log.append((build_message, m.member_id, self.rid, due.astimezone(UTC), message.id,
                     message.channel, message.text, reason))
         if trace is not None:
-            trace.append((self.rid, "applied", reason))
+            trace.append((self.rid, "applied", english(reason.key, reason.args)))
         if rule.gift is not None:
-            stage.grant(self.c, m, h, rule.gift, at, last.astimezone(UTC).isoformat(), None,
-                        f"We miss you: {self.c.phrase}", log, trace)
+            # the occasion is the start of the quiet spell, in UTC as every stored instant
+            occasion = last.astimezone(UTC).isoformat().replace("+00:00", "Z")
+            stage.grant(self.c, m, h, rule.gift, at, occasion, None,
+                        Msg("reason.gift.winback", {"gift": self.c.phrase}), log, trace)
         return None
 

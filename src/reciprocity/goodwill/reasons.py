@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .._reason import Msg
 from ..effects import GoodwillDeclined, GoodwillGranted, GoodwillPending
 from ..money import Money
 from .hot import (
@@ -45,7 +46,7 @@ from .policy import CATEGORY_WORDS
 if TYPE_CHECKING:
     from .stage import CompiledGoodwill
 
-__all__: list[str] = []
+__all__ = ["about_message"]
 
 
 def _hours(delay: timedelta) -> str:
@@ -60,6 +61,20 @@ def _about(cid: str, order_id: str | None, category: str) -> str:
     if order_id is None:
         return f" {cid} ({words})"
     return f" {cid} about order {order_id} ({words})"
+
+
+def about_message(cid: str, order_id: str | None, category: str) -> Msg:
+    """Which complaint, as a part of a reason: ``C-1 about order A-1 (late delivery)``."""
+    words: Msg | str = (Msg(f"complaint.{category}", {}) if category in _BUILT_IN
+                        else CATEGORY_WORDS[category])
+    if order_id is None:
+        return Msg("reason.goodwill.about", {"complaint": cid, "category": words})
+    return Msg("reason.goodwill.about.order",
+               {"complaint": cid, "order": order_id, "category": words})
+
+
+_BUILT_IN = frozenset(("late_delivery", "missing_item", "partial_delivery", "damaged",
+                       "not_as_described", "quality", "service", "other"))
 
 
 def _what(stage: CompiledGoodwill, kind: str, value: Decimal, points: int | None,

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from .._engine import P_AMOUNT, P_RETURNED, Log, Member, Row, Trace
+from .._reason import Msg
 from .._stage import Check, Handler
 from ..conditions import CompileContext
 from ..errors import (
@@ -90,18 +91,17 @@ from .hot import (
     GoodwillState,
     _Facts,
     _Offer,
-    _plural,
     _Rule,
 )
 from .policy import CATEGORY_WORDS, GoodwillPolicy
 from .reasons import (
-    _about,
     _build_declined,
     _build_granted,
     _build_pending,
     _declined_reason,
     _granted_reason,
     _pending_reason,
+    about_message,
 )
 
 if TYPE_CHECKING:
@@ -410,10 +410,10 @@ class CompiledGoodwill(GoodwillAssessment):
             trace.append((rule_id, "applied", _granted_reason(self, grant, category, notes,
                                                               approval_required)))
         if kind == "points" and points:
-            about = _about(cid, order_id, category)
             # the goodwill trace line above explains it; the scheme adds the balance effect
             self.points.grant(m, points, rule_id, eid, granted_at,
-                              f"{_plural(points)} of goodwill for your complaint{about}",
+                              Msg("reason.goodwill.points", {
+                                  "n": points, "about": about_message(cid, order_id, category)}),
                               log, None)
 
     def _close(self, m: Member, hot: GoodwillState, record: list[Any], outcome: str,

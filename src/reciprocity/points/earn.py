@@ -20,15 +20,14 @@ from decimal import Decimal
 from typing import Any
 
 from .._engine import Member, Row, Text, Trace, text
+from .._reason import Msg, english
 from ..conditions import CompileContext, Predicate
-from ..money import Money
 from .rules import (
     CampaignMultiplier,
     CategoryMultiplier,
     PointsPerAmount,
     PointsPerPurchase,
     TierMultiplier,
-    plural,
 )
 
 __all__ = ["PurchaseEarner", "Reason", "compile_purchase_rule", "reason_text", "stack"]
@@ -37,7 +36,7 @@ Reason = Text | None
 """An effect's reason: its text or ``(builder, *args)`` (see :data:`~reciprocity._engine.Text`),
 or ``None`` for the rule's default reason."""
 PurchaseEarner = Callable[[Member, Row, Trace], tuple[int, Reason]]
-Capper = Callable[[Member, Any, int, datetime], tuple[int, str]]
+Capper = Callable[[Member, Any, int, datetime], tuple[int, Msg | None]]
 """``(m, rule, points, at) -> (points allowed, note when capped)``: the rule's caps."""
 
 _ZERO = Decimal(0)
@@ -63,23 +62,31 @@ def reason_text(reason: Reason) -> str | None:
     return None if reason is None else text(reason)
 
 
-def _per_order_reason(points: int, eid: str, threshold: str, notes: tuple[str, ...] | list[str],
-                      capped: str) -> str:
-    reason = f"{plural(points)} for order {eid}{threshold}"
+def noted(reason: Msg, notes: tuple[Msg, ...] | list[Msg], capped: Msg | None) -> Msg:
+    """``reason`` with its notes (multipliers) and its cap, when there are any."""
     if notes:
-        reason += " (" + ", ".join(notes) + ")"
-    return reason + capped
+        reason = Msg("reason.notes", {"text": reason, "notes": tuple(notes)})
+    if capped is not None:
+        reason = Msg("reason.capped", {"text": reason, "cap": capped})
+    return reason
 
 
-def _per_amount_reason(points: int, eid: str, eligible: Decimal, currency: str, rate: str,
-                       notes: list[str], capped: str) -> str:
-    reason = f"{plural(points)} for order {eid}: {Money(eligible, currency)} at {rate}"
-    if notes:
-        reason += " (" + ", ".join(notes) + ")"
-    return reason + capped
+def cap_note(capped: Msg | None) -> str:
+    """A cap as the end of a trace line: `` (capped: at most 5 points per day)``."""
+    return "" if capped is None else f" (capped: {english(capped.key, capped.args)})"
 
 
-_TierEntry = tuple[Any, Any, Decimal | None, str, int]
+def _per_order_reason(rule: PointsPerPurchase, points: int, eid: str,
+                      notes: tuple[Msg, ...] | list[Msg], capped: Msg | None) -> Msg:
+    return noted(rule.reason(points, eid), notes, capped)
+
+
+def _per_amount_reason(rule: PointsPerAmount, points: int, eid: str, eligible: Decimal,
+                       notes: list[Msg], capped: Msg | None) -> Msg:
+    return noted(rule.reason(points, eid, eligible), notes, capped)
+
+
+_TierEntry = tuple[Any, Any, Decimal | None, Msg | None, int]
 """(benefits, tier id, factor or None when it is 1, note, points of a per-order rule)."""
 
 
@@ -92,7 +99,7 @@ def compile_purchase_rule(rule: PointsPerPurchase | PointsPerAmount, ctx: Compil
     multipliers whose category the order has, a per-amount rule applies them per line.
     """
     pred: Predicate | None = None if rule.when is None else rule.when.compile(ctx)
-    campaigns = tuple((m.factor, m.when.compile(ctx), m.describe()) for m in rule.multipliers
+    campaigns = tuple((m.factor, m.when.compile(ctx), m.note()) for m in rule.multipliers
                       if isinstance(m, CampaignMultiplier))
     tier = any(isinstance(m, TierMultiplier) for m in rule.multipliers)
     how = rule.stacking
@@ -104,9 +111,10 @@ def compile_purchase_rule(rule: PointsPerPurchase | PointsPerAmount, ctx: Compil
     def tier_entry(benefits: Any, tier_id: Any) -> _TierEntry:
         factor = Decimal(benefits.points_multiplier)
         if factor == _ONE:
-            entry: _TierEntry = (benefits, tier_id, None, "", base_points)
+            entry: _TierEntry = (benefits, tier_id, None, None, base_points)
         else:
-            entry = (benefits, tier_id, factor, f"x{factor.normalize()} for tier {tier_id}",
+            entry = (benefits, tier_id, factor,
+                     Msg("reason.note.tier", {"factor": factor, "tier": str(tier_id)}),
                      to_int(rule.points * stack([factor], how)) if per_order else 0)
         tiers[id(benefits)] = entry
         return entry
@@ -128,11 +136,12 @@ def compile_purchase_rule(rule: PointsPerPurchase | PointsPerAmount, ctx: Compil
 
 
 def _per_order(rule: PointsPerPurchase, pred: Predicate | None,
-               campaigns: tuple[tuple[Decimal, Predicate, str], ...], tier: bool,
+               campaigns: tuple[tuple[Decimal, Predicate, Msg], ...], tier: bool,
                order_factors: Callable[[Member], _TierEntry | None], capped: Capper,
                base_points: int, currency: str) -> PurchaseEarner:
-    categories = tuple((m.categories, m.factor, f"x{m.factor.normalize()} for "
-                        f"{', '.join(m.categories)}")
+    categories = tuple((m.categories, m.factor,
+                        Msg("reason.note.categories", {"factor": m.factor,
+                                                       "categories": tuple(m.categories)}))
                        for m in rule.multipliers if isinstance(m, CategoryMultiplier))
     extra = bool(campaigns or categories)
     how = rule.stacking
@@ -142,8 +151,6 @@ def _per_order(rule: PointsPerPurchase, pred: Predicate | None,
     limit = None if rule.min_amount is None else rule.min_amount.amount
     inclusive = rule.inclusive
     word = "at least" if inclusive else "over"
-    # "0 points for order X over 50.00 EUR" -> " over 50.00 EUR": the text after the id
-    threshold = rule.reason(0, "").split(" for ", 1)[1].removeprefix("order ")
 
     def earn(m: Member, row: Row, trace: Trace) -> tuple[int, Reason]:
         eid, amount = row[1], row[4]
@@ -159,11 +166,12 @@ def _per_order(rule: PointsPerPurchase, pred: Predicate | None,
             return 0, None
         points = base_points
         factors: tuple[Decimal, ...] | list[Decimal] = ()
-        notes: tuple[str, ...] | list[str] = ()
+        notes: tuple[Msg, ...] | list[Msg] = ()
         if tier:
             entry = order_factors(m)
             if entry is not None:
                 assert entry[2] is not None
+                assert entry[3] is not None
                 points, factors, notes = entry[4], (entry[2],), (entry[3],)
         if extra:
             found, said = list(factors), list(notes)
@@ -181,33 +189,33 @@ def _per_order(rule: PointsPerPurchase, pred: Predicate | None,
             if len(found) != len(factors):
                 points = to_int(rule.points * stack(found, how))
             factors, notes = found, said
-        note = ""
+        note: Msg | None = None
         if caps:
             points, note = capped(m, rule, points, row[3])
         if points <= 0:
             if trace is not None:
                 exact = rule.points * stack(list(factors), how)
                 trace.append((rule_id, "skipped", f"no points for order {eid}"
-                              + (note or f": {exact.normalize()} rounds to 0")))
+                              + (cap_note(note) or f": {exact.normalize()} rounds to 0")))
             return 0, None
-        return points, (_per_order_reason, points, eid, threshold, notes, note)
+        return points, (_per_order_reason, rule, points, eid, notes, note)
 
     return earn
 
 
 def _per_amount(rule: PointsPerAmount, pred: Predicate | None,
-                campaigns: tuple[tuple[Decimal, Predicate, str], ...], tier: bool,
+                campaigns: tuple[tuple[Decimal, Predicate, Msg], ...], tier: bool,
                 order_factors: Callable[[Member], _TierEntry | None], capped: Capper,
                 currency: str) -> PurchaseEarner:
     categories = [(m.categories, m.factor) for m in rule.multipliers
                   if isinstance(m, CategoryMultiplier)]
-    bonus_note = "category bonus on " + ", ".join(c for cats, _ in categories for c in cats)
+    bonus_note = Msg("reason.note.category_bonus",
+                     {"categories": tuple(c for cats, _ in categories for c in cats)})
     how = rule.stacking
     rule_id = rule.id
     caps = bool(rule.caps)
     by_line = rule.filters_lines or bool(categories)
     per = rule.per.amount
-    rate = f"{plural(rule.points)} per {rule.per}"
     rate_points = Decimal(rule.points)
     once = rule.rounding_order == "once"
 
@@ -219,11 +227,12 @@ def _per_amount(rule: PointsPerAmount, pred: Predicate | None,
                 trace.append((rule_id, "skipped", f"condition not met: {rule.when}"))
             return 0, None
         found: list[Decimal] = []
-        notes: list[str] = []
+        notes: list[Msg] = []
         if tier:
             entry = order_factors(m)
             if entry is not None:
                 assert entry[2] is not None
+                assert entry[3] is not None
                 found.append(entry[2])
                 notes.append(entry[3])
         for factor, when, label in campaigns:
@@ -256,14 +265,14 @@ def _per_amount(rule: PointsPerAmount, pred: Predicate | None,
             units = rule.rounding.apply(eligible / per)
             exact = units * rate_points * (weighted / eligible if eligible else _ONE)
         points = rule.rounding.to_int(exact)
-        note = ""
+        note: Msg | None = None
         if caps:
             points, note = capped(m, rule, points, row[3])
         if points <= 0:
             if trace is not None:
                 trace.append((rule_id, "skipped", f"no points for order {eid}"
-                              + (note or f": {exact.normalize()} rounds to 0")))
+                              + (cap_note(note) or f": {exact.normalize()} rounds to 0")))
             return 0, None
-        return points, (_per_amount_reason, points, eid, eligible, currency, rate, notes, note)
+        return points, (_per_amount_reason, rule, points, eid, eligible, notes, note)
 
     return earn

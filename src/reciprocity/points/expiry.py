@@ -9,7 +9,7 @@ Imports: :mod:`reciprocity.points.redeem` and what it imports; never a later lay
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,14 +26,39 @@ from .._engine import (
     Row,
     Trace,
 )
+from .._reason import MonthDay, Msg, english, ordinal
 from .lots import _build_expired, _build_released
 from .redeem import RedeemStage
 from .rules import (
-    fmt_date,
+    local_day,
     plural,
 )
+from .scheme import CalendarCutoff, EndOfMonthAfter, EndOfQuarterAfter, Expiry, FixedLifetime
 
-__all__ = ["ExpiryStage"]
+__all__ = ["ExpiryStage", "expiry_note"]
+
+
+def expiry_note(expiry: Expiry | None) -> Msg:
+    """A lot expiry rule as a part of a reason: ``12 months after they are earned``."""
+    if isinstance(expiry, FixedLifetime):
+        months = Msg("reason.months", {"n": expiry.months})
+        days = Msg("reason.days", {"n": expiry.days})
+        period = (Msg("reason.months_days", {"months": months, "days": days})
+                  if expiry.months and expiry.days else months if expiry.months else days)
+        return Msg("reason.expiry.lifetime", {"period": period})
+    if isinstance(expiry, EndOfMonthAfter) and not expiry.months:
+        return Msg("reason.expiry.end_of_same_month", {})
+    if isinstance(expiry, EndOfMonthAfter):
+        return Msg("reason.expiry.end_of_month", {"ordinal": ordinal(expiry.months)})
+    if isinstance(expiry, EndOfQuarterAfter):
+        return Msg("reason.expiry.end_of_quarter",
+                   {"months": Msg("reason.months", {"n": expiry.months})})
+    if isinstance(expiry, CalendarCutoff):
+        start = date(2001, expiry.month, expiry.day) + timedelta(days=1)
+        return Msg("reason.expiry.cutoff", {
+            "n": expiry.years, "cutoff": MonthDay(expiry.month, expiry.day),
+            "start": MonthDay(start.month, start.day)})
+    return Msg("reason.expiry.none", {})
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
@@ -69,7 +94,7 @@ class ExpiryStage(RedeemStage):
                 m.schedule(lot[L_EXPIRES])
                 if points:
                     log.append((_build_released, m.member_id, row[3], points, lot[L_ID],
-                                f"the order is {self.scheme.release_on}", row[1]))
+                                self.scheme.release_on, row[1]))
         if trace is not None:
             trace.append(("pending", "applied" if released else "note",
                           f"{plural(released)} of order {order} released" if released
@@ -94,17 +119,17 @@ class ExpiryStage(RedeemStage):
                 lot[L_PENDING] = False
                 if points:
                     log.append((_build_released, m.member_id, when, points, lot[L_ID],
-                                "the return window has closed", None))
+                                None, None))
                     if self.auto_rewards:  # "as soon as the balance reaches" includes now
                         self._auto_issue(m, lot[L_SOURCE], when, log, trace)
             elif points:
                 from_pending = points if lot[L_PENDING] else 0
                 m.take_from_lot(lot, points)
                 m.expired += points
-                rule = self.lot_expiry.describe() if self.lot_expiry is not None else "expiry"
                 log.append((_build_expired, m.member_id, when, points, lot[L_ID],
-                            f"{plural(points)} earned on {fmt_date(lot[L_AT], self.zone)} "
-                            f"expired ({rule})", from_pending))
+                            Msg("reason.expired.lot", {
+                                "n": points, "date": local_day(lot[L_AT], self.zone),
+                                "rule": expiry_note(self.lot_expiry)}), from_pending))
                 if trace is not None:
                     trace.append(("expiry", "applied", f"{plural(points)} of lot {lot[L_ID]} "
                                   "expired"))
@@ -124,10 +149,10 @@ class ExpiryStage(RedeemStage):
         m.available -= m.pooled
         m.pooled = 0
         m.expired += points
-        reason = (f"{plural(points)} expired: no activity for "
-                  f"{plural(self.inactivity.months, 'month')}")
+        reason = Msg("reason.expired.inactive", {
+            "n": points, "months": Msg("reason.inactive_months", {"n": self.inactivity.months})})
         log.append((_build_expired, m.member_id, when, points, None, reason, from_pending))
         if trace is not None:
-            trace.append(("expiry", "applied", reason))
+            trace.append(("expiry", "applied", english(reason.key, reason.args)))
 
 

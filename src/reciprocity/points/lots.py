@@ -10,7 +10,7 @@ the points declarations and ``earn``; never a later points layer or another fami
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,7 +30,9 @@ from .._engine import (
     Log,
     Member,
     Trace,
+    text,
 )
+from .._reason import Msg, fields
 from .._stage import Stage
 from ..conditions import CompileContext
 from ..effects import (
@@ -41,13 +43,13 @@ from ..effects import (
 )
 from ..limits import Period
 from ..state import MemberState
-from .earn import Reason, reason_text
+from .earn import Reason
 from .rules import (
     PointsForEvent,
     PointsPerAmount,
     PointsPerPurchase,
-    fmt_date,
-    plural,
+    last_day,
+    local_day,
 )
 from .scheme import (
     CalendarCutoff,
@@ -107,27 +109,31 @@ class LotStage(Stage):
     def _earned_effect(self, mid: str, lot_id: str | None, rule_id: str, eid: str,
                        at: datetime, points: int, pending: bool, available_at: datetime | None,
                        expires_at: datetime | None, reason: Reason) -> PointsEarned:
-        reason = reason_text(reason)
         if reason is None:
             rule = self.rules[rule_id]
             assert isinstance(rule, PointsPerPurchase)
-            reason = rule.reason(points, eid)
+            msg = rule.reason(points, eid)
+        else:
+            built = reason if isinstance(reason, str | Msg) else reason[0](*reason[1:])
+            assert isinstance(built, Msg), "earning rules give their reasons as messages"
+            msg = built
         if available_at is not None:
-            reason += f", available from {fmt_date(available_at, self.zone)}"
+            msg = Msg("reason.available_from",
+                      {"text": msg, "date": local_day(available_at, self.zone)})
         elif pending:
-            reason += f", available once the order is {self.scheme.release_on}"
+            msg = Msg("reason.available_once", {"text": msg, "state": self.scheme.release_on})
         if expires_at is not None:
-            reason += f", valid until {fmt_date(expires_at - timedelta(seconds=1), self.zone)}"
+            msg = Msg("reason.valid_until", {"text": msg, "date": last_day(expires_at, self.zone)})
         return PointsEarned.model_construct(
-            rule_id=rule_id, reason=reason, member_id=mid, event_id=eid, at=at, points=points,
+            rule_id=rule_id, **fields(msg), member_id=mid, event_id=eid, at=at, points=points,
             lot_id=lot_id, status="pending" if pending else "available",
             available_at=available_at, expires_at=expires_at,
         )
 
     def _capped(self, m: Member, rule: PointsPerPurchase | PointsPerAmount | PointsForEvent,
-                points: int, at: datetime) -> tuple[int, str]:
-        """Apply the rule's caps; return the points allowed and a note when capped."""
-        note = ""
+                points: int, at: datetime) -> tuple[int, Msg | None]:
+        """Apply the rule's caps; return the points allowed and the cap when capped."""
+        note: Msg | None = None
         for cap in rule.caps:
             period = cap.period
             if period is None:
@@ -137,7 +143,7 @@ class LotStage(Stage):
                 allowed = cap.points - m.earn_counters.get(key, 0)
             if points > allowed:
                 points = max(allowed, 0)
-                note = f" (capped: {cap.describe()})"
+                note = cap.note()
         return points, note
 
     def _count(self, m: Member, rule: PointsPerPurchase | PointsPerAmount | PointsForEvent,
@@ -159,7 +165,7 @@ class LotStage(Stage):
                 m.earn_counters[key] = max(0, m.earn_counters[key] - points)
 
     def grant(self, m: Member, points: int, rule_id: str, event_id: str, at: datetime,
-              reason: str, log: Log, trace: Trace) -> None:
+              reason: Msg | str, log: Log, trace: Trace) -> None:
         """Credit ``points`` on behalf of another family (goodwill, a points gift) or a
         non-purchase rule.
 
@@ -187,7 +193,7 @@ class LotStage(Stage):
         log.append((_build_granted, rule_id, m.member_id, event_id, at, points, held,
                     expires_at, reason))
         if trace is not None:
-            trace.append((rule_id, "applied", reason))
+            trace.append((rule_id, "applied", text(reason)))
         if m.debt:
             self._repay_debt(m, lot_id, event_id, at, log)
 
@@ -216,41 +222,42 @@ class LotStage(Stage):
         m.debt -= pay
         m.revoked += pay
         log.append((_build_revoked, "clawback", m.member_id, eid, at, pay, from_pending, 0,
-                    None, f"{plural(pay)} of {eid} repay points owed after a return"))
+                    None, Msg("reason.repaid", {"n": pay, "event": eid})))
 
 
 def _build_granted(rule_id: str, mid: str, eid: str, at: datetime, points: int,
                    lot_id: str | None, expires_at: datetime | None,
-                   reason: str) -> PointsEarned:
+                   reason: Msg | str) -> PointsEarned:
     return PointsEarned.model_construct(
-        rule_id=rule_id, reason=reason, member_id=mid, event_id=eid, at=at, points=points,
+        rule_id=rule_id, **fields(reason), member_id=mid, event_id=eid, at=at, points=points,
         lot_id=lot_id, status="available", available_at=None, expires_at=expires_at,
     )
 
 
-def _build_released(mid: str, at: datetime, points: int, lot_id: str, why: str,
+def _build_released(mid: str, at: datetime, points: int, lot_id: str, state: str | None,
                     event_id: str | None) -> PointsReleased:
+    """``state``: the release event's name, or ``None`` when the return window closed."""
     order = lot_id.rsplit("/", 1)[0]
+    msg = (Msg("reason.released.window", {"n": points, "order": order}) if state is None
+           else Msg("reason.released.order", {"n": points, "order": order, "state": state}))
     return PointsReleased.model_construct(
-        rule_id="pending",
-        reason=f"{plural(points)} from order {order} {'is' if points == 1 else 'are'} now "
-        f"available: {why}",
+        rule_id="pending", **fields(msg),
         member_id=mid, event_id=event_id, at=at, points=points, lot_id=lot_id,
     )
 
 
 def _build_expired(mid: str, at: datetime, points: int, lot_id: str | None,
-                   reason: str, from_pending: int) -> PointsExpired:
+                   reason: Msg, from_pending: int) -> PointsExpired:
     return PointsExpired.model_construct(
-        rule_id="expiry", reason=reason, member_id=mid, event_id=None, at=at, points=points,
+        rule_id="expiry", **fields(reason), member_id=mid, event_id=None, at=at, points=points,
         lot_id=lot_id, from_pending=from_pending,
     )
 
 
 def _build_revoked(rule_id: str, mid: str, eid: str, at: datetime, points: int,
                    from_pending: int, debt: int, purchase_id: str | None,
-                   reason: str) -> PointsRevoked:
+                   reason: Msg) -> PointsRevoked:
     return PointsRevoked.model_construct(
-        rule_id=rule_id, reason=reason, member_id=mid, event_id=eid, at=at, points=points,
+        rule_id=rule_id, **fields(reason), member_id=mid, event_id=eid, at=at, points=points,
         from_pending=from_pending, debt_added=debt, purchase_id=purchase_id,
     )

@@ -8,7 +8,7 @@ Imports: :mod:`reciprocity.points.lots` and what it imports; never a later layer
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from .._engine import (
     Row,
     Trace,
 )
+from .._reason import Msg, fields
 from ..effects import (
     PointsRedeemed,
     VoucherIssued,
@@ -35,7 +36,8 @@ from ..money import Money
 from ..state import Voucher
 from .lots import LotStage
 from .rules import (
-    fmt_date,
+    last_day,
+    local_day,
     plural,
 )
 from .scheme import (
@@ -144,21 +146,26 @@ class RedeemStage(LotStage):
 def _build_redeemed(reward_id: str, name: str, points: int, mid: str, eid: str,
                     at: datetime) -> PointsRedeemed:
     return PointsRedeemed.model_construct(
-        rule_id=reward_id, reason=f"{plural(points)} redeemed for {name}", member_id=mid,
+        rule_id=reward_id, **fields(Msg("reason.redeemed", {"n": points, "reward": name})),
+        member_id=mid,
         event_id=eid, at=at, points=points, reward_id=reward_id,
     )
 
 
 def _build_voucher(reward_id: str, name: str, mid: str, eid: str, at: datetime,
                    voucher: Voucher, zone: ZoneInfo) -> VoucherIssued:
-    reason = name if voucher.value is None else f"{name} worth {voucher.value}"
-    if voucher.valid_from is not None:
-        reason += f", valid from {fmt_date(voucher.valid_from, zone)}"
-    if voucher.expires_at is not None:
-        last = fmt_date(voucher.expires_at - timedelta(seconds=1), zone)
-        reason += f" until {last}" if voucher.valid_from is not None else f", valid until {last}"
+    reason = (Msg("reason.voucher", {"name": name}) if voucher.value is None
+              else Msg("reason.voucher.worth", {"name": name, "value": voucher.value}))
+    start = None if voucher.valid_from is None else local_day(voucher.valid_from, zone)
+    end = None if voucher.expires_at is None else last_day(voucher.expires_at, zone)
+    if start is not None and end is not None:
+        reason = Msg("reason.valid_from_until", {"text": reason, "start": start, "end": end})
+    elif start is not None:
+        reason = Msg("reason.valid_from", {"text": reason, "date": start})
+    elif end is not None:
+        reason = Msg("reason.valid_until", {"text": reason, "date": end})
     return VoucherIssued.model_construct(
-        rule_id=reward_id, reason=reason, member_id=mid, event_id=eid, at=at, voucher=voucher,
+        rule_id=reward_id, **fields(reason), member_id=mid, event_id=eid, at=at, voucher=voucher,
     )
 
 

@@ -32,6 +32,7 @@ from .._engine import (
     Row,
     Trace,
 )
+from .._reason import Msg, english, fields
 from ..effects import (
     VoucherCancelled,
 )
@@ -52,7 +53,6 @@ from .lots import _build_revoked
 from .rules import (
     PointsPerAmount,
     PointsPerPurchase,
-    plural,
 )
 from .scheme import (
     Reward,
@@ -128,14 +128,14 @@ class ReturnStage(ExpiryStage):
             rule = self.rules.get(rule_id)
             revoked = record[P_REVOKED].get(rule_id, 0)
             if kept <= 0:
-                target, why = points, "the order was returned in full"
+                target, why = points, Msg("reason.why.full", {})
             elif isinstance(rule, PointsPerPurchase):
                 if rule.qualifies(kept):
                     if trace is not None:
                         trace.append((rule_id, "skipped", f"kept amount {kept} {m.currency} "
                                       "still earns these points"))
                     continue
-                target, why = points, f"the kept amount {kept} {m.currency} no longer qualifies"
+                target, why = points, Msg("reason.why.kept", {"kept": Money(kept, m.currency)})
             elif (isinstance(rule, PointsPerAmount) and rule.filters_lines and event.lines
                   and record[P_LINES] is not None):
                 # Returned lines: the share of the amount that earned points goes back.
@@ -146,13 +146,14 @@ class ReturnStage(ExpiryStage):
                         back += price * returned
                 share = back / earning if earning else _ZERO
                 target = min(points, rule.clawback_rounding.to_int(points * share))
-                why = (f"{Money(back, m.currency)} of the {Money(earning, m.currency)} "
-                       "that earned points returned")
+                why = Msg("reason.why.lines", {"back": Money(back, m.currency),
+                                               "earning": Money(earning, m.currency)})
             else:
                 mode = rule.clawback_rounding if isinstance(rule, PointsPerAmount) \
                     else Rounding.HALF_UP
                 target = min(points, mode.to_int(points * gone / amount))
-                why = f"{Money(gone, m.currency)} of {Money(amount, m.currency)} returned"
+                why = Msg("reason.why.share", {"gone": Money(gone, m.currency),
+                                              "amount": Money(amount, m.currency)})
             if target <= revoked:
                 continue
             record[P_REVOKED][rule_id] = target
@@ -160,7 +161,7 @@ class ReturnStage(ExpiryStage):
                 self._uncount(m, rule, target - revoked, record[P_AT])
             self._revoke(m, event, rule_id, target - revoked, why, log, trace)
 
-    def _revoke(self, m: Member, event: Return, rule_id: str, points: int, why: str,
+    def _revoke(self, m: Member, event: Return, rule_id: str, points: int, why: Msg,
                 log: Log, trace: Trace) -> None:
         lot_id = f"{event.purchase_id}/{rule_id}"
         taken = from_pending = 0
@@ -178,14 +179,14 @@ class ReturnStage(ExpiryStage):
         debt = short if self.scheme.clawback == "debt" else 0
         m.debt += debt
         m.revoked += taken
-        reason = f"{plural(points)} of order {event.purchase_id} taken back: {why}"
+        reason = Msg("reason.revoked", {"n": points, "order": event.purchase_id, "why": why})
         if short:
-            reason += (f"; {short} already spent, owed from future points" if debt
-                       else f"; {short} already spent, absorbed by the shop")
+            reason = Msg("reason.revoked.owed" if debt else "reason.revoked.absorbed",
+                         {"text": reason, "n": short})
         log.append((_build_revoked, rule_id, m.member_id, event.id, event.at, taken,
                     from_pending, debt, event.purchase_id, reason))
         if trace is not None:
-            trace.append((rule_id, "applied", reason))
+            trace.append((rule_id, "applied", english(reason.key, reason.args)))
 
     def _cancel_auto_vouchers(self, m: Member, event: Return, needed: int, log: Log,
                               trace: Trace) -> None:
@@ -210,13 +211,13 @@ class ReturnStage(ExpiryStage):
                            voucher.reward_id, event.purchase_id,
                            voucher.issued_at, points, points, False, None, expires])
             m.schedule(self.next_due(m))  # restored points may be due at once (inactivity)
-            what = "" if voucher.value is None else f"{voucher.value} "
-            reason = (f"{what}voucher {voucher.code} cancelled: order "
-                      f"{event.purchase_id} was returned; its {plural(points)} come back")
+            args = {"n": points, "code": voucher.code, "order": event.purchase_id}
+            reason = (Msg("reason.voucher.cancelled", args) if voucher.value is None else
+                      Msg("reason.voucher.cancelled.worth", {**args, "value": voucher.value}))
             log.append((_build_cancelled, voucher.reward_id, m.member_id, event.id, event.at,
                         voucher, points, reason))
             if trace is not None:
-                trace.append((voucher.reward_id, "applied", reason))
+                trace.append((voucher.reward_id, "applied", english(reason.key, reason.args)))
 
 
 def line_record(event: Purchase) -> dict[str, list[Any]]:
@@ -267,8 +268,8 @@ def _agree(event: Return, value: Decimal, currency: str) -> None:
 
 
 def _build_cancelled(rule_id: str, mid: str, eid: str, at: datetime, voucher: Voucher,
-                     points: int, reason: str) -> VoucherCancelled:
+                     points: int, reason: Msg) -> VoucherCancelled:
     return VoucherCancelled.model_construct(
-        rule_id=rule_id, reason=reason, member_id=mid, event_id=eid, at=at, voucher=voucher,
+        rule_id=rule_id, **fields(reason), member_id=mid, event_id=eid, at=at, voucher=voucher,
         points=points,
     )

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, model_validator
 
 from .._model import Frozen, NonEmptyStr, RuleId, fixed_point
+from .._reason import Msg, last_day, local_day
 from ..conditions import Condition
 from ..errors import InvalidProgram, PointsOutOfBounds
 from ..limits import Period
@@ -36,6 +37,8 @@ __all__ = [
     "PointsPerPurchase",
     "TierMultiplier",
     "fmt_date",
+    "last_day",
+    "local_day",
     "plural",
 ]
 
@@ -90,6 +93,10 @@ class CampaignMultiplier(_Policy):
     def describe(self) -> str:
         return f"x{self.factor.normalize()} ({self.name})"
 
+    def note(self) -> Msg:
+        """The campaign as a note of a reason: ``x2 (Double points week)``."""
+        return Msg("reason.note.campaign", {"factor": self.factor, "name": self.name})
+
 
 class CategoryMultiplier(_Policy):
     """A bonus factor on order lines in ``categories`` (for a per-order rule: on orders that
@@ -118,6 +125,10 @@ class PointsCap(_Policy):
 
     points: int = Field(ge=0)
     per: Literal["order", "day", "week", "month", "quarter", "year", "lifetime"] = "order"
+
+    def note(self) -> Msg:
+        """The cap as a part of a reason: ``at most 500 points per month``."""
+        return Msg(f"reason.cap.{self.per}", {"n": self.points})
 
     def describe(self) -> str:
         if self.per == "lifetime":
@@ -186,11 +197,12 @@ class PointsPerPurchase(_EarnBase):
         limit = self.min_amount.amount
         return amount >= limit if self.inclusive else amount > limit
 
-    def reason(self, points: int, event_id: str) -> str:
-        text = f"{plural(points)} for order {event_id}"
-        if self.min_amount is not None:
-            text += (" of at least " if self.inclusive else " over ") + str(self.min_amount)
-        return text
+    def reason(self, points: int, event_id: str) -> Msg:
+        """The reason of ``points`` earned on order ``event_id`` (a catalogue message)."""
+        if self.min_amount is None:
+            return Msg("reason.earned.order", {"n": points, "order": event_id})
+        key = "reason.earned.order.at_least" if self.inclusive else "reason.earned.order.over"
+        return Msg(key, {"n": points, "order": event_id, "amount": self.min_amount})
 
 
 class PointsPerAmount(_EarnBase):
@@ -263,9 +275,15 @@ class PointsPerAmount(_EarnBase):
             text += ", except " + ", ".join(excluded)
         return text + self._suffix()
 
-    def reason(self, points: int, event_id: str, eligible: Decimal) -> str:
-        return (f"{plural(points)} for order {event_id}: {Money(eligible, self.per.currency)} "
-                f"at {plural(self.points)} per {self.per}")
+    def reason(self, points: int, event_id: str, eligible: Decimal) -> Msg:
+        """The reason of ``points`` earned on ``eligible`` of order ``event_id``."""
+        return Msg("reason.earned.amount", {
+            "n": points, "order": event_id, "eligible": Money(eligible, self.per.currency),
+            "rate": self.rate()})
+
+    def rate(self) -> Msg:
+        """The rate as a message: ``1.5 points per 1.00 EUR``."""
+        return Msg("reason.rate", {"n": self.points, "per": self.per})
 
 
 EarnRule = Annotated[PointsPerPurchase | PointsPerAmount, Field(discriminator="type")]
@@ -387,12 +405,14 @@ class PointsForEvent(_EarnBase):
                 "custom": f"for each {self.name!r} event"}[self.on]
         return f"{plural(self.points or 0)} {what}{self._suffix()}"
 
-    def reason(self, points: int, event_id: str) -> str:
+    def reason(self, points: int, event_id: str) -> Msg:
+        """The reason of ``points`` earned by event ``event_id``."""
         if self.on == "signup":
-            return f"{plural(points)} for signing up"
+            return Msg("reason.earned.signup", {"n": points})
         if self.on == "profile_completed":
-            return f"{plural(points)} for completing your profile"
-        return f"{plural(points)} for {self.name} {event_id}"
+            return Msg("reason.earned.profile", {"n": points})
+        return Msg("reason.earned.custom", {"n": points, "event": event_id,
+                                            "name": self.name or ""})
 
 
 EventRule = Annotated[PointsForEvent, Field(discriminator="type")]

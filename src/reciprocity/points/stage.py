@@ -27,6 +27,7 @@ from .._engine import (
     Row,
     Trace,
 )
+from .._reason import Msg, english
 from .._stage import Check, Handler
 from ..conditions import CompileContext
 from ..errors import (
@@ -41,7 +42,7 @@ from ..events import (
     SIGNUP,
     Purchase,
 )
-from .earn import Reason, compile_purchase_rule, reason_text, stack
+from .earn import Reason, cap_note, compile_purchase_rule, noted, reason_text, stack
 from .returns import ReturnStage, line_record
 from .rules import (
     CampaignMultiplier,
@@ -59,7 +60,7 @@ from .scheme import (
 __all__ = ["CompiledPoints", "check_purchase_currency"]
 
 DueRunner = Callable[[Member, datetime, Log, Trace], None]
-Earner = Callable[[Member, Row, Trace], tuple[int, str | None]]
+Earner = Callable[[Member, Row, Trace], tuple[int, Msg | None]]
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 
@@ -146,24 +147,25 @@ class CompiledPoints(ReturnStage):
 
     # -- earning helpers -------------------------------------------------------------------
     def _factors(self, rule: PointsPerPurchase | PointsPerAmount | PointsForEvent,
-                 ) -> Callable[[Member, Row], tuple[list[Decimal], list[str]]]:
+                 ) -> Callable[[Member, Row], tuple[list[Decimal], list[Msg]]]:
         """Order-level multipliers (tier, campaign) of a rule, compiled."""
         campaigns = [(m, m.when.compile(self.ctx)) for m in rule.multipliers
                      if isinstance(m, CampaignMultiplier)]
         tier = any(isinstance(m, TierMultiplier) for m in rule.multipliers)
 
-        def factors(m: Member, row: Row) -> tuple[list[Decimal], list[str]]:
+        def factors(m: Member, row: Row) -> tuple[list[Decimal], list[Msg]]:
             found: list[Decimal] = []
-            notes: list[str] = []
+            notes: list[Msg] = []
             if tier and m.tier_benefits is not None:
                 factor = Decimal(m.tier_benefits.points_multiplier)
                 if factor != _ONE:
                     found.append(factor)
-                    notes.append(f"x{factor.normalize()} for tier {m.tier_id}")
+                    notes.append(Msg("reason.note.tier",
+                                     {"factor": factor, "tier": str(m.tier_id)}))
             for campaign, when in campaigns:
                 if when(m, row):
                     found.append(campaign.factor)
-                    notes.append(campaign.describe())
+                    notes.append(campaign.note())
             return found, notes
 
         return factors
@@ -237,7 +239,8 @@ class CompiledPoints(ReturnStage):
                     m.earned += points
                     record[P_EARNED] = rule_points.copy()
                     if trace is not None:
-                        trace.append((rule_id, "applied", rule.reason(points, eid)))
+                        reason = rule.reason(points, eid)
+                        trace.append((rule_id, "applied", english(reason.key, reason.args)))
                     if m.debt:
                         repay(m, eid + suffix, eid, at, log)
                 elif trace is not None:
@@ -334,7 +337,7 @@ class CompiledPoints(ReturnStage):
         once_key = f"{rule.id}@once"
         fixed = rule.points  # None when the event names its points (checked before)
 
-        def earn(m: Member, row: Row, trace: Trace) -> tuple[int, str | None]:
+        def earn(m: Member, row: Row, trace: Trace) -> tuple[int, Msg | None]:
             event = row[5]
             if rule.on == "custom" and event.name != rule.name:
                 return 0, None
@@ -359,12 +362,9 @@ class CompiledPoints(ReturnStage):
             points, capped = self._capped(m, rule, points, row[3])
             if points <= 0:
                 if trace is not None:
-                    trace.append((rule.id, "skipped", "no points" + capped))
+                    trace.append((rule.id, "skipped", "no points" + cap_note(capped)))
                 return 0, None
-            reason = rule.reason(points, row[1])
-            if notes:
-                reason += " (" + ", ".join(notes) + ")"
-            return points, reason + capped
+            return points, noted(rule.reason(points, row[1]), notes, capped)
 
         return earn
 

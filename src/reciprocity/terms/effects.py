@@ -1,50 +1,44 @@
 """Effects in the customer's language, from their data (never from their English ``reason``).
 
-Imports: ``effects``, ``terms.phrases`` and the gifts declarations (for a gift's phrase).
+Imports: ``effects`` only for typing, ``terms.phrases`` and the gifts declarations (for a
+gift's phrase).
 """
 
 from __future__ import annotations
 
-from ..effects import (
-    GiftGranted,
-    GiftRevoked,
-    GoodwillDeclined,
-    GoodwillGranted,
-    GoodwillPending,
-    MessageSuggested,
-    PointsEarned,
-    PointsExpired,
-    PointsRedeemed,
-    PointsReleased,
-    PointsRevoked,
-    TierChanged,
-    TierGraceStarted,
-    VoucherCancelled,
-    VoucherIssued,
-    _EffectBase,
-)
+from typing import TYPE_CHECKING, Any
+
 from ..gifts.gift import Gift
 from .phrases import Ctx
+
+if TYPE_CHECKING:
+    from ..effects import _EffectBase
 
 __all__ = ["render_effect"]
 
 
 def render_effect(x: Ctx, effect: _EffectBase, rewards: dict[str, str] | None = None) -> str:
-    """One effect as a short sentence in the catalogue's locale.
+    """One effect in the catalogue's locale: its reason (:meth:`Effect.render`), or, for an
+    effect stored before reasons were data, a short sentence from its fields.
 
     ``rewards`` maps reward ids to names (for redemptions).
     """
     c = x.c
+    if effect.reason_key is not None or c.locale == "en":
+        return effect.render(c.locale)
     text = _text(x, effect, rewards or {})
-    if effect.event_id is not None and not isinstance(effect, GoodwillGranted | GoodwillPending
-                                                        | GoodwillDeclined):
+    if effect.event_id is not None and not getattr(effect, "type", "").startswith("goodwill_"):
         text = c.t("effect.with_event", text=text, event=effect.event_id)
     return text
 
 
-def _text(x: Ctx, e: _EffectBase, rewards: dict[str, str]) -> str:
+def _text(x: Ctx, effect: _EffectBase, rewards: dict[str, str]) -> str:
+    # Dispatched on the ``type`` tag: ``effects`` imports this module (for effects stored
+    # before reasons were data), so it cannot import ``effects`` back.
     c = x.c
-    if isinstance(e, PointsEarned):
+    e: Any = effect
+    kind = e.type
+    if kind == "points_earned":
         if e.status == "pending" and e.available_at is not None:
             text = c.t("effect.earned.pending", n=e.points,
                        date=c.date(e.available_at, x.zone))
@@ -53,50 +47,50 @@ def _text(x: Ctx, e: _EffectBase, rewards: dict[str, str]) -> str:
         if e.expires_at is not None:
             text = c.t("effect.valid_until", text=text, date=x.last_day(e.expires_at))
         return text
-    if isinstance(e, PointsReleased):
+    if kind == "points_released":
         return c.t("effect.released", n=e.points)
-    if isinstance(e, PointsRedeemed):
+    if kind == "points_redeemed":
         return c.t("effect.redeemed", n=e.points,
                    reward=c.quote(rewards.get(e.reward_id, e.reward_id)))
-    if isinstance(e, PointsRevoked):
+    if kind == "points_revoked":
         text = c.t("effect.revoked", n=e.points)
         if e.debt_added:
             text = c.t("effect.revoked.debt", text=text, n=e.debt_added)
         return text
-    if isinstance(e, PointsExpired):
+    if kind == "points_expired":
         return c.t("effect.expired", n=e.points)
-    if isinstance(e, VoucherIssued):
+    if kind == "voucher_issued":
         return c.t("effect.voucher", code=c.quote(e.voucher.code),
                    value=(c.quote(e.voucher.reward_id) if e.voucher.value is None
                           else c.money(e.voucher.value)))
-    if isinstance(e, VoucherCancelled):
+    if kind == "voucher_cancelled":
         return c.t("effect.voucher.cancelled", code=c.quote(e.voucher.code), n=e.points)
-    if isinstance(e, GoodwillGranted):
+    if kind == "goodwill_granted":
         what = (c.t("req.points", n=e.points) if e.points is not None
                 else c.money(e.value))
         return c.t("effect.goodwill", complaint=e.complaint_id, what=what)
-    if isinstance(e, GoodwillPending):
+    if kind == "goodwill_pending":
         return c.t("effect.goodwill.pending", complaint=e.complaint_id)
-    if isinstance(e, GoodwillDeclined):
+    if kind == "goodwill_declined":
         return c.t(f"effect.goodwill.{e.outcome}", complaint=e.complaint_id)
-    if isinstance(e, GiftGranted):
+    if kind == "gift_granted":
         gift = Gift(id=e.gift_id, name=e.name, kind=e.kind, value=e.value)
         text = c.t("effect.gift", gift=x.gift(gift))
         if e.valid_until is not None:
             text = c.t("effect.valid_until", text=text, date=x.last_day(e.valid_until))
         return text
-    if isinstance(e, GiftRevoked):
+    if kind == "gift_revoked":
         if e.charged_back:
             return c.t("effect.gift.charged_back", name=c.quote(e.name),
                        value=c.money(e.value))
         return c.t("effect.gift.revoked", name=c.quote(e.name))
-    if isinstance(e, MessageSuggested):
+    if kind == "message_suggested":
         return c.t("effect.message", channel=c.quote(e.channel))
-    if isinstance(e, TierChanged):
+    if kind == "tier_changed":
         if e.to_tier is None:
             return c.t("effect.tier.ended", tier=x.tiers((e.from_tier or "",)))
         return c.t(f"effect.tier.{e.change}", tier=x.tiers((e.to_tier,)))
-    if isinstance(e, TierGraceStarted):
+    if kind == "tier_grace_started":
         return c.t("effect.tier.grace", tier=x.tiers((e.tier_id,)),
                    date=x.last_day(e.grace_until))
     raise KeyError(f"no phrase for effect {type(e).__name__}")

@@ -75,9 +75,9 @@ from ._families import (
     GIFT_RULE_TYPES,
     TIER_IDS,
     gift_schemes,
-    goodwill_policies,
     tier_ladders,
 )
+from ._goodwill import goodwill_policies
 from ._points import (
     earn_rules,
     event_rules,

@@ -23,11 +23,12 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from .._bounds import MAX_POINTS
 from .._model import Frozen, require_aware
 from ..errors import InvalidEvent, InvalidProgram
-from ..money import Money
+from ..money import Money, check_amount
 from ..shared import Shared
 from ..state import MemberState
 from .ladder import Lifetime, RollingMonths, TierLadder, TierProgress
@@ -60,9 +61,12 @@ class Finding(Frozen):
     code: str
     message: str
     tier_id: str | None = None
+    rule_id: str | None = None
+    """The rule (an earning rule, a reward, a gift or goodwill rule) the finding is about."""
 
     def __str__(self) -> str:
-        where = f" {self.tier_id}" if self.tier_id is not None else ""
+        named = self.tier_id if self.tier_id is not None else self.rule_id
+        where = f" {named}" if named is not None else ""
         return f"{self.severity} [{self.code}]{where}: {self.message}"
 
 
@@ -77,8 +81,14 @@ class TypicalActivity(Frozen):
     """
 
     spend: Money | None = None
-    orders: int | None = Field(default=None, ge=0)
-    points: int | None = Field(default=None, ge=0)
+    orders: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+    points: int | None = Field(default=None, ge=0, le=MAX_POINTS)
+
+    @field_validator("spend")
+    @classmethod
+    def _bounded(cls, value: Money | None) -> Money | None:
+        return None if value is None else check_amount(value, "spend",
+                                                         negative=False)
 
     def describe(self) -> str:
         """The figures in words."""

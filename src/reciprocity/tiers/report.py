@@ -3,7 +3,8 @@
 Split from :mod:`reciprocity.tiers.stage`, which logs the builders here and calls
 :func:`progress` for :func:`~reciprocity.tier_progress`.
 
-Imports: ``_engine``, ``effects``, ``money`` and ``tiers.ladder``; ``periods`` and ``stage``
+Imports: ``_engine``, ``_reason``, ``benefits``, ``effects``, ``money`` and ``tiers.ladder``;
+``periods`` and ``stage``
 only for typing.
 """
 
@@ -11,12 +12,16 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from datetime import datetime, timedelta
+from decimal import Decimal
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from .._engine import Member
 from .._model import utc
+from .._reason import Msg, fields, local_day
+from .._reason import last_day as reason_last_day
+from ..benefits import TierBenefits
 from ..effects import TierChanged, TierGraceStarted
 from ..money import Money, Rounding
 from .ladder import MetricGap, MetricValue, RollingMonths, TierProgress
@@ -203,32 +208,83 @@ def to_keep(c: CompiledTiers, m: Member, h: _Hot, level: int, metrics: Metrics,
     return gaps, review
 
 
-def window_words(c: CompiledTiers, window: Window) -> str:
+def _and(parts: list[Any]) -> Any:
+    """Parts as one list: ``a, b and c``."""
+    return parts[0] if len(parts) == 1 else Msg("reason.and", {"head": tuple(parts[:-1]),
+                                                                "last": parts[-1]})
+
+
+def _units(unit: str, n: int) -> Msg:
+    """``n`` of a points metric: ``30 points``, ``1 point from r1, r2``, ``5 stamps``."""
+    if unit == "points":
+        return Msg("reason.tier.points", {"n": n})
+    if unit.startswith(_FROM):
+        return Msg("reason.tier.points_from",
+                   {"n": n, "rules": tuple(unit.removeprefix(_FROM).split(", "))})
+    one = unit[:-1] if unit.endswith("s") else unit
+    return Msg("reason.tier.units", {"count": n, "unit": one if n == 1 else unit})
+
+
+_FROM = "points from "
+
+
+def alternatives_message(alternatives: tuple[tuple[MetricGap, ...], ...]) -> Any:
+    """Alternatives of gaps as a part of a reason: ``12.40 EUR or 2 orders``."""
+    parts: list[Any] = []
+    for gaps in alternatives:
+        each = _and([gap.missing if isinstance(gap.missing, Money)
+                     else Msg("reason.tier.orders", {"n": gap.missing})
+                     if gap.metric == "orders" else _units(gap.unit, gap.missing)
+                     for gap in gaps])
+        parts.append(Msg("reason.group", {"text": each})
+                     if len(gaps) > 1 and len(alternatives) > 1 else each)
+    return parts[0] if len(parts) == 1 else Msg("reason.or", {"head": tuple(parts[:-1]),
+                                                              "last": parts[-1]})
+
+
+def window_message(c: CompiledTiers, window: Window) -> Msg:
+    """The qualifying window of a reach: ``in 2026``, ``in the last 12 months to ...``."""
     if window[0] == "year":
-        return f"in {window[1]}"
+        return Msg("reason.tier.window.year", {"year": str(window[1])})
     if window[0] == "member":
-        return f"in the membership year from {day(window[1], c.zone)}"
+        return Msg("reason.tier.window.member", {"date": local_day(window[1], c.zone)})
     if window[0] == "rolling":
-        return f"in the {rolling_words(c)} to {day(window[1], c.zone)}"
-    return "in total"
+        period = c.ladder.period
+        months = period.months if isinstance(period, RollingMonths) else 0
+        return Msg("reason.tier.window.rolling",
+                   {"n": months, "date": local_day(window[1], c.zone)})
+    return Msg("reason.tier.window.life", {})
 
 
-def achievement(c: CompiledTiers, level: int, metrics: Metrics) -> str:
-    """What the member has of the metrics tier ``level`` asks for, in words."""
+def achievement(c: CompiledTiers, level: int, metrics: Metrics) -> Any:
+    """What the member has of the metrics tier ``level`` asks for, as a part of a reason."""
     keys = sorted({key for alternative in c.dnfs[level] for key in alternative})
-    parts = []
+    parts: list[Any] = []
     for key in keys:
         have = metrics[key]
         if key == 0:
-            parts.append(f"{Money(have, c.currency)} spent")
+            parts.append(Msg("reason.tier.spent", {"amount": Money(have, c.currency)}))
         elif key == 1:
-            parts.append(f"{have} order" + ("" if have == 1 else "s"))
+            parts.append(Msg("reason.tier.orders", {"n": have}))
         else:
-            unit = c.units[key - 2]
-            parts.append(f"{have} {unit[:-1] if have == 1 and unit.endswith('s') else unit}")
-    if not parts:
-        return "joining"
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+            parts.append(_units(c.units[key - 2], have))
+    return _and(parts) if parts else Msg("reason.tier.joining", {})
+
+
+def benefits_message(benefits: TierBenefits) -> Any:
+    """A tier's benefits as a part of a reason; ``None`` for no extra benefits."""
+    parts: list[Any] = []
+    if benefits.points_multiplier != 1:
+        parts.append(Msg("reason.benefit.multiplier",
+                         {"factor": Decimal(benefits.points_multiplier)}))
+    if benefits.free_shipping:
+        parts.append(Msg("reason.benefit.free_shipping", {}))
+    if benefits.early_access_days:
+        parts.append(Msg("reason.benefit.early_access", {"n": benefits.early_access_days}))
+    if benefits.goodwill_factor != 1:
+        parts.append(Msg("reason.benefit.goodwill", {"factor": Decimal(benefits.goodwill_factor)}))
+    parts.extend(benefits.perks)
+    return _and(parts) if parts else None
 
 
 def rolling_words(compiled: CompiledTiers) -> str:
@@ -237,44 +293,52 @@ def rolling_words(compiled: CompiledTiers) -> str:
     return "last month" if months == 1 else f"last {months} months"
 
 
-def until_words(until: datetime | None, zone: ZoneInfo) -> str:
-    return "for good" if until is None else f"valid until {last_day(until, zone)}"
+def until_message(until: datetime | None, zone: ZoneInfo) -> Msg:
+    if until is None:
+        return Msg("reason.tier.for_good", {})
+    return Msg("reason.tier.until", {"date": reason_last_day(until, zone)})
 
 
 def build_changed(c: CompiledTiers, mid: str, eid: str | None, at: datetime, change: Change,
                    old: int | None, new: int | None, until: datetime | None,
                    why: tuple[Any, ...]) -> TierChanged:
     zone = c.zone
+    until_text = until_message(until, zone)
     if why[0] == "reach":
         assert new is not None
         _, metrics, window = why
-        name = c.names[new]
-        verb = {"upgrade": "reached", "renewal": "renewed"}[change]
-        reason = f"{name} {verb} with {achievement(c, new, metrics)} {window_words(c, window)}"
-        if change == "upgrade" and c.benefits[new].describe() != "no extra benefits":
-            reason += f": {c.benefits[new].describe()}"
-        reason += f", {until_words(until, zone)}"
+        args = {"tier": c.names[new], "achievement": achievement(c, new, metrics),
+                "window": window_message(c, window), "until": until_text}
+        benefits = benefits_message(c.benefits[new]) if change == "upgrade" else None
+        if change == "renewal":
+            reason = Msg("reason.tier.renewed", args)
+        elif benefits is not None:
+            reason = Msg("reason.tier.reached.benefits", {**args, "benefits": benefits})
+        else:
+            reason = Msg("reason.tier.reached", args)
     else:
         _, soft, cause = why
         assert old is not None
         old_name = c.names[old]
         if change == "renewal":
-            reason = (f"{old_name} kept: a downgrade never goes below "
-                      f"{c.names[c.floor]}, {until_words(until, zone)}")
+            reason = Msg("reason.tier.kept", {"tier": old_name, "floor": c.names[c.floor],
+                                              "until": until_text})
         else:
             if cause[0] == "return":
-                reason = (f"{old_name} ended: return {cause[1]} of order {cause[2]} took away "
-                          "the qualification it stood on")
+                reason = Msg("reason.tier.ended.return",
+                             {"tier": old_name, "ret": cause[1], "order": cause[2]})
             else:
-                reason = f"{old_name} ended on {last_day(at, zone)} as it was not earned again"
+                reason = Msg("reason.tier.ended",
+                             {"tier": old_name, "date": reason_last_day(at, zone)})
             if new is None:
-                reason += "; no tier now"
+                reason = Msg("reason.tier.none", {"text": reason})
             else:
-                note = {"one_step": " (one step down)",
-                        "floor": " (the lowest tier a downgrade reaches)"}.get(soft, "")
-                reason += f"; now {c.names[new]}{note}, {until_words(until, zone)}"
+                key = {"one_step": "reason.tier.now.one_step",
+                       "floor": "reason.tier.now.floor"}.get(soft, "reason.tier.now")
+                reason = Msg(key, {"text": reason, "tier": c.names[new], "until": until_text})
     return TierChanged.model_construct(
-        rule_id=c.rule_id, reason=reason, member_id=mid, event_id=eid, at=utc(at), change=change,
+        rule_id=c.rule_id, **fields(reason), member_id=mid, event_id=eid, at=utc(at),
+        change=change,
         from_tier=None if old is None else c.ids[old],
         to_tier=None if new is None else c.ids[new],
         benefits=None if new is None else c.benefits[new], valid_until=utc(until),
@@ -284,13 +348,12 @@ def build_changed(c: CompiledTiers, mid: str, eid: str | None, at: datetime, cha
 def build_grace(c: CompiledTiers, mid: str, at: datetime, index: int, grace_until: datetime,
                  metrics: Metrics) -> TierGraceStarted:
     zone = c.zone
-    name = c.names[index]
-    reason = (f"{name} ran out on {last_day(at, zone)} and is kept until "
-              f"{last_day(grace_until, zone)} (grace period)")
+    args = {"tier": c.names[index], "date": reason_last_day(at, zone),
+            "until": reason_last_day(grace_until, zone)}
     gaps = find_gaps(c, index, metrics)
-    if gaps:
-        reason += f": {describe_alternatives(gaps)} more keeps it"
+    reason = (Msg("reason.tier.grace.gaps", {**args, "gaps": alternatives_message(gaps)})
+              if gaps else Msg("reason.tier.grace", args))
     return TierGraceStarted.model_construct(
-        rule_id=c.rule_id, reason=reason, member_id=mid, event_id=None, at=utc(at),
+        rule_id=c.rule_id, **fields(reason), member_id=mid, event_id=None, at=utc(at),
         tier_id=c.ids[index], expired_at=utc(at), grace_until=utc(grace_until),
     )
