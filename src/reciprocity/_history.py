@@ -28,7 +28,14 @@ from .events import COMPLAINT, RETURN
 from .gifts.order_rules import CategoryGift
 from .gifts.scheme import DriftRule, GiftScheme, SeasonalGift, ThankYouGift
 from .limits import Period
-from .tiers.ladder import Lifetime, MonthsFromQualifying, NoExpiry, RollingMonths, TierLadder
+from .tiers.ladder import (
+    Lifetime,
+    MonthsFromQualifying,
+    NoExpiry,
+    RollingMonths,
+    TierLadder,
+    UntilEndOfMonth,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -55,6 +62,8 @@ def tier_days(ladder: TierLadder) -> int | None:
     months = period.months if isinstance(period, RollingMonths) else 12
     if isinstance(validity, MonthsFromQualifying):
         months += validity.months
+    elif isinstance(validity, UntilEndOfMonth):  # the periods a reach may still be valid from
+        months *= validity.years + 1
     else:
         months *= 2
     grace = ladder.downgrade.grace_months * _MONTH + ladder.downgrade.grace_days

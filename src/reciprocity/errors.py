@@ -16,10 +16,12 @@ working in code that does not know reciprocity::
      +-- RefusedEvent (ValueError)            a valid event that the member's state cannot take
      |    +-- InsufficientPoints                a redemption costs more than the balance
      |    +-- BelowMinimumBalance               a redemption before the minimum balance
+     |    +-- PointsOutOfBounds                 an event names points outside the rule's bounds
      |    +-- UnknownReward                     a redemption names a reward not in the catalogue
      |    +-- UnknownPurchase                   a return references a purchase never seen
      |    |    +-- OrderFolded                    ... or one folded out of the member's state
      |    +-- ReturnExceedsPurchase             more is returned than was bought
+     |    +-- ReturnMismatch                    a return's amount and lines disagree
      |    +-- NotAwaitingApproval               an approval for nothing that waits for one
      |    +-- EventConflict                     an applied event's id reused with other content
      |    +-- EventTooOld                       an event older than the state's history horizon
@@ -61,9 +63,11 @@ __all__ = [
     "NaiveDatetime",
     "NotAwaitingApproval",
     "OrderFolded",
+    "PointsOutOfBounds",
     "ReciprocityError",
     "RefusedEvent",
     "ReturnExceedsPurchase",
+    "ReturnMismatch",
     "StoreContention",
     "StoreError",
     "UnknownCategory",
@@ -191,6 +195,24 @@ class BelowMinimumBalance(RefusedEvent):
         super().__init__(message, hint=hint)
 
 
+class PointsOutOfBounds(RefusedEvent):
+    """A custom event names the points it gives (``PointsForEvent.points_from``) and the
+    value is missing, not a whole number, or outside the rule's ``min_points`` and
+    ``max_points``. ``field`` is the payload path (``payload.miles``); ``points`` is the
+    value when it is a whole number, else ``None``."""
+
+    code = "points-out-of-bounds"
+    fields = ("field", "points", "minimum", "maximum")
+
+    def __init__(self, message: str, *, field: str, points: int | None, minimum: int,
+                 maximum: int, hint: str | None = None) -> None:
+        self.field = field
+        self.points = points
+        self.minimum = minimum
+        self.maximum = maximum
+        super().__init__(message, hint=hint)
+
+
 class UnknownReward(RefusedEvent):
     """A redemption names a reward that the program's catalogue does not have."""
 
@@ -219,6 +241,22 @@ class ReturnExceedsPurchase(RefusedEvent):
 
     code = "return-exceeds-purchase"
 
+
+
+class ReturnMismatch(RefusedEvent):
+    """A return gives both ``amount`` and ``lines`` and they disagree: the lines, priced at
+    the purchase's unit prices, are worth ``lines_amount``, not ``amount`` (both decimal
+    strings in ``currency``)."""
+
+    code = "return-mismatch"
+    fields = ("amount", "lines_amount", "currency")
+
+    def __init__(self, message: str, *, amount: str, lines_amount: str, currency: str,
+                 hint: str | None = None) -> None:
+        self.amount = amount
+        self.lines_amount = lines_amount
+        self.currency = currency
+        super().__init__(message, hint=hint)
 
 
 class NotAwaitingApproval(RefusedEvent):

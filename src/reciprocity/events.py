@@ -185,7 +185,9 @@ class Return(_EventBase):
     """Goods sent back. Leave ``amount`` and ``lines`` out for a full return.
 
     ``amount`` is the refunded value; ``lines`` name returned SKUs, priced at the purchase's
-    unit prices. Give one or the other, not both.
+    unit prices. Give either, or both as real return data has them: then the lines' value
+    (rounded half up to the currency's minor unit) must equal ``amount``, or the return is
+    refused (:class:`~reciprocity.ReturnMismatch`) and nothing changes.
     """
 
     type: Literal["return"] = "return"
@@ -197,8 +199,6 @@ class Return(_EventBase):
 
     @model_validator(mode="after")
     def _one_way(self) -> Return:
-        if self.amount is not None and self.lines:
-            raise ValueError("give either amount or lines, not both")
         if self.amount is not None and self.amount.amount <= 0:
             raise ValueError("a returned amount must be positive; leave it out for a full return")
         if self.amount is not None:

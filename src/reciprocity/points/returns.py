@@ -39,6 +39,7 @@ from ..effects import (
 from ..errors import (
     CurrencyMismatch,
     ReturnExceedsPurchase,
+    ReturnMismatch,
     UnknownPurchase,
 )
 from ..events import (
@@ -85,15 +86,19 @@ class ReturnStage(ExpiryStage):
                 f"Return {event.id}: purchase {event.purchase_id} was already returned in "
                 "full", hint="drop this return",
             )
-        if event.lines:
-            return _lines_amount(event, record, m.currency)
-        if event.amount is None:
-            return left
-        if event.amount.currency != m.currency:
+        if event.amount is not None and event.amount.currency != m.currency:
             raise CurrencyMismatch(
                 f"Return.amount={event.amount} is in {event.amount.currency} but the program "
                 f"uses {m.currency}", hint=f"send the amount in {m.currency}",
             )
+        if event.lines:
+            value = _lines_amount(event, record, m.currency)
+            if event.amount is not None:
+                _agree(event, value, m.currency)
+                return event.amount.amount
+            return value
+        if event.amount is None:
+            return left
         if event.amount.amount > left:
             raise ReturnExceedsPurchase(
                 f"Return {event.id}: amount={event.amount} is more than the "
@@ -248,6 +253,18 @@ def _lines_amount(event: Return, record: list[Any], currency: str) -> Decimal:
         total += entry[LN_PRICE] * returned.quantity
     left_amount: Decimal = record[P_AMOUNT] - record[P_RETURNED]
     return min(total, left_amount)
+
+
+def _agree(event: Return, value: Decimal, currency: str) -> None:
+    """Refuse a return whose amount is not what its lines are worth (to the minor unit)."""
+    assert event.amount is not None
+    worth = Money(value, currency).quantize(Rounding.HALF_UP)
+    if worth.amount != event.amount.amount:
+        raise ReturnMismatch(
+            f"Return {event.id}: amount={event.amount} but its lines are worth {worth} at the "
+            f"prices of purchase {event.purchase_id}", amount=str(event.amount.amount),
+            lines_amount=str(worth.amount), currency=currency,
+            hint="send the amount the lines are worth, or only one of amount and lines")
 
 
 def _build_cancelled(rule_id: str, mid: str, eid: str, at: datetime, voucher: Voucher,

@@ -10,6 +10,7 @@ never a compiled stage.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
@@ -20,7 +21,7 @@ from pydantic import Field, model_validator
 from .._model import Frozen, NonEmptyStr, RuleId, fixed_point
 from .._reason import Msg, last_day, local_day
 from ..conditions import Condition
-from ..errors import InvalidProgram
+from ..errors import InvalidProgram, PointsOutOfBounds
 from ..limits import Period
 from ..money import Money, Rounding
 
@@ -302,16 +303,35 @@ class PointsForEvent(_EarnBase):
     A referral reaches the referrer as a ``Custom`` event your shop sends when the
     referred customer qualifies (each member's state is separate).
 
+    Points named by the event (airline partner credits: "1,250 miles for a hotel stay"):
+    with ``points_from`` instead of ``points``, a custom event gives the whole number in its
+    ``payload[points_from]``, which must lie within ``min_points`` and ``max_points``
+    (both inclusive). An event without that number, with a value that is not a whole
+    number, or one out of bounds is refused (:class:`~reciprocity.PointsOutOfBounds`,
+    naming the field) before anything changes, whether or not ``when`` holds. Multipliers,
+    rounding and caps then apply as for fixed points: a cap shortens a credit, it does not
+    refuse it.
+
     >>> PointsForEvent(id="review", on="custom", name="review_written", points=20,
     ...                caps=(PointsCap(points=40, per="month"),)).describe()
     "20 points for each 'review_written' event, at most 40 points per month"
+    >>> PointsForEvent(id="partner", on="custom", name="partner_credit", points_from="miles",
+    ...                max_points=50000).describe()
+    "the points each 'partner_credit' event names in payload.miles (1 to 50000 points)"
     """
 
     type: Literal["points_for_event"] = "points_for_event"
     on: Literal["signup", "profile_completed", "custom"]
     name: str | None = None
     required_fields: tuple[NonEmptyStr, ...] = ()
-    points: int = Field(ge=1)
+    points: int | None = Field(default=None, ge=1)
+    """Fixed points per event; leave it out when the event names them (``points_from``)."""
+    points_from: NonEmptyStr | None = None
+    """The key of a custom event's ``payload`` that holds the points it gives."""
+    min_points: int = Field(default=1, ge=0)
+    """The least points an event may name (``points_from`` only)."""
+    max_points: int | None = Field(default=None, ge=1)
+    """The most points an event may name (``points_from`` only, and then required)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> PointsForEvent:
@@ -319,14 +339,71 @@ class PointsForEvent(_EarnBase):
             raise ValueError('on="custom" needs the custom event name, e.g. name="review_written"')
         if self.on == "profile_completed" and not self.required_fields:
             raise ValueError('on="profile_completed" needs required_fields, e.g. ("birthday",)')
+        if self.points_from is None:
+            if self.points is None:
+                raise ValueError("points is required, e.g. points=20 (or, for a custom event "
+                                 'that names its points, points_from="miles")')
+            if self.max_points is not None or self.min_points != 1:
+                raise ValueError("min_points and max_points bound the points an event names; "
+                                 "use them with points_from, or leave them out")
+            return self
+        if self.points is not None:
+            raise ValueError("give points (fixed) or points_from (named by the event), "
+                             "not both")
+        if self.on != "custom":
+            raise ValueError('points_from needs on="custom": only a custom event carries '
+                             "a payload")
+        if self.max_points is None:
+            raise ValueError("points_from needs max_points, the most one event may give, "
+                             "e.g. max_points=50000")
+        if self.min_points > self.max_points:
+            raise ValueError(f"min_points={self.min_points} is over "
+                             f"max_points={self.max_points}; lower min_points")
         return self
 
+    @property
+    def named(self) -> bool:
+        """Whether the event names the points (``points_from``)."""
+        return self.points_from is not None
+
+    def named_points(self, event_id: str, payload: Mapping[str, object]) -> int:
+        """The points a custom event names in ``payload[points_from]``, within bounds.
+
+        Raises:
+            PointsOutOfBounds: the value is missing, not a whole number, or out of bounds.
+        """
+        assert self.points_from is not None
+        assert self.max_points is not None
+        field = f"payload.{self.points_from}"
+        low, high = self.min_points, self.max_points
+        value = payload.get(self.points_from)
+        fix = f"send a whole number from {low} to {high} in {field}"
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise PointsOutOfBounds(
+                f"Custom {event_id} ({self.name}): {field}={value!r} is not a whole number of "
+                f"points for rule {self.id!r}", field=field, points=None, minimum=low,
+                maximum=high, hint=fix)
+        if not low <= value <= high:
+            side = f"under the minimum {low}" if value < low else f"over the maximum {high}"
+            raise PointsOutOfBounds(
+                f"Custom {event_id} ({self.name}): {field}={value} is {side} of rule "
+                f"{self.id!r}", field=field, points=value, minimum=low, maximum=high,
+                hint=fix)
+        return value
+
+    def bounds(self) -> str:
+        """``"1 to 50000 points"``: the range an event may name."""
+        return f"{self.min_points} to {plural(self.max_points or 0)}"
+
     def describe(self) -> str:
+        if self.points_from is not None:
+            return (f"the points each {self.name!r} event names in payload.{self.points_from} "
+                    f"({self.bounds()}){self._suffix()}")
         what = {"signup": "for signing up",
                 "profile_completed": "for completing the profile ("
                 + ", ".join(self.required_fields) + ")",
                 "custom": f"for each {self.name!r} event"}[self.on]
-        return f"{plural(self.points)} {what}{self._suffix()}"
+        return f"{plural(self.points or 0)} {what}{self._suffix()}"
 
     def reason(self, points: int, event_id: str) -> Msg:
         """The reason of ``points`` earned by event ``event_id``."""

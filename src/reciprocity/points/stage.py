@@ -114,11 +114,23 @@ class CompiledPoints(ReturnStage):
             for kind, on in ((SIGNUP, "signup"), (PROFILE, "profile_completed"),
                              (CUSTOM, "custom"))
         }
+        self.named_rules = tuple(rule for rule in scheme.events if rule.named)
         self.on_purchase = self.compile_purchase()
 
     # -- the Stage protocol ----------------------------------------------------------------
     def checks(self) -> dict[int, Check]:
-        return {RETURN: self._check_return_row, REDEMPTION: self._check_redemption_row}
+        checks: dict[int, Check] = {RETURN: self._check_return_row,
+                                    REDEMPTION: self._check_redemption_row}
+        if self.named_rules:
+            checks[CUSTOM] = self._check_named_points
+        return checks
+
+    def _check_named_points(self, m: Member, row: Row) -> None:
+        """Refuse a custom event whose named points are missing or out of a rule's bounds."""
+        event = row[5]
+        for rule in self.named_rules:
+            if rule.name == event.name:
+                rule.named_points(event.id, event.payload)
 
     def handlers(self) -> dict[int, Handler]:
         handlers: dict[int, Handler] = {
@@ -323,6 +335,7 @@ class CompiledPoints(ReturnStage):
         pred = None if rule.when is None else rule.when.compile(self.ctx)
         factors = self._factors(rule)
         once_key = f"{rule.id}@once"
+        fixed = rule.points  # None when the event names its points (checked before)
 
         def earn(m: Member, row: Row, trace: Trace) -> tuple[int, Msg | None]:
             event = row[5]
@@ -344,7 +357,8 @@ class CompiledPoints(ReturnStage):
                     trace.append((rule.id, "skipped", f"condition not met: {rule.when}"))
                 return 0, None
             found, notes = factors(m, row)
-            points = rule.rounding.to_int(rule.points * stack(found, rule.stacking))
+            base = fixed if fixed is not None else rule.named_points(row[1], event.payload)
+            points = rule.rounding.to_int(base * stack(found, rule.stacking))
             points, capped = self._capped(m, rule, points, row[3])
             if points <= 0:
                 if trace is not None:

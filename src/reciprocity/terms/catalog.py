@@ -202,6 +202,12 @@ class Catalogue:
         return format_skeleton("MMMMd", datetime(2001, month, day), locale=self._babel
                                ).translate(_SPACES)
 
+    def month(self, month: int) -> str:
+        """A month's name: ``März`` (``de``), ``March`` (``en``)."""
+        from babel.dates import get_month_names
+
+        return str(get_month_names("wide", locale=self._babel)[month])
+
     def join(self, items: Sequence[str], style: str = "and") -> str:
         """``a, b und c`` / ``a oder b``, as the locale writes a list."""
         from babel.lists import format_list

@@ -35,6 +35,7 @@ from ..tiers.ladder import (
     RestOfPeriodAndNext,
     RollingMonths,
     TierLadder,
+    UntilEndOfMonth,
 )
 from .document import Item, Section
 from .phrases import Ctx
@@ -56,10 +57,25 @@ def tier_section(x: Ctx, ladder: TierLadder) -> Section:
     for tier in ladder.tiers:
         items.append(Item(c.t("tiers.tier", requirement=x.requirement(tier.requires),
                               benefits=x.benefits(tier.benefits)), label=tier.display_name))
+    spend = []
+    if ladder.include_categories:
+        spend.append(c.t("tiers.spend.only_categories",
+                         categories=x.names(ladder.include_categories)))
+    if ladder.exclude_categories:
+        spend.append(c.t("tiers.spend.except_categories",
+                         categories=x.names(ladder.exclude_categories)))
+    if ladder.exclude_skus:
+        spend.append(c.t("tiers.spend.except_skus", skus=x.names(ladder.exclude_skus)))
+    if spend:
+        items.append(Item(" ".join(spend)))
     validity = ladder.validity
     if isinstance(validity, RestOfPeriodAndNext):
         year = "membership" if isinstance(period, MembershipYear) else "calendar"
         items.append(Item(c.t(f"tiers.validity.rest_and_next.{year}")))
+    elif isinstance(validity, UntilEndOfMonth):
+        which = "next" if validity.years == 1 else "after_next"
+        items.append(Item(c.t(f"tiers.validity.month_end.{which}",
+                              month=c.month(validity.month))))
     elif isinstance(validity, MonthsFromQualifying):
         items.append(Item(c.t("tiers.validity.months", n=validity.months)))
     else:

@@ -85,6 +85,11 @@ def _event(x: Ctx, rule: PointsForEvent) -> Item:
         sentence = c.t("earn.signup", n=rule.points)
     elif rule.on == "profile_completed":
         sentence = c.t("earn.profile", n=rule.points, fields=x.names(rule.required_fields))
+    elif rule.max_points is not None:  # the event names its points, within bounds
+        sentence = " ".join((
+            c.t("earn.custom.named", n=rule.max_points, name=c.quote(rule.name or ""),
+                low=c.number(rule.min_points)),
+            c.t("earn.custom.named.refused")))
     else:
         sentence = c.t("earn.custom", n=rule.points, name=c.quote(rule.name or ""))
     return Item(" ".join([sentence, *_qualifiers(x, rule)]))

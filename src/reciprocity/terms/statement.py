@@ -21,6 +21,7 @@ from ..effects import _EffectBase
 from ..errors import InvalidEvent
 from ..gifts.eligibility import GiftNeed, gift_eligibility
 from ..gifts.gift import Gift
+from ..money import Money
 from ..points.scheme import Inactivity
 from ..shared import SharedState
 from ..state import MemberState
@@ -188,7 +189,32 @@ def _tier(x: Ctx, p: TierProgress) -> Section:
         items.append(Item(c.t("statement.tier.keep_by", gaps=gaps, tier=tier,
                               date=x.last_day(p.keep_by)) if p.keep_by is not None
                           else c.t("statement.tier.keep", gaps=gaps, tier=tier)))
+    if p.metrics:
+        items.append(Item(c.t("statement.tier.metrics", values=_values(x, p, False))))
+        if any(value.previous for value in p.metrics):  # a last period that counted
+            items.append(Item(c.t("statement.tier.metrics.previous",
+                                  values=_values(x, p, True))))
     return Section(c.t("heading.tier"), tuple(items))
+
+
+def _values(x: Ctx, p: TierProgress, previous: bool) -> str:
+    """Every qualification metric, now or in the last period, as a list in words."""
+    c = x.c
+    out = []
+    for value in p.metrics:
+        v = value.previous if previous else value.current
+        if isinstance(v, Money):
+            out.append(c.t("req.spend", amount=c.money(v)))
+            continue
+        count = v or 0
+        if value.metric == "orders":
+            out.append(c.t("req.orders", n=count))
+        elif value.unit == "points":
+            out.append(c.t("req.points", n=count))
+        else:
+            out.append(c.t("req.points_labelled", points=c.number(count),
+                           label=c.quote(value.unit)))
+    return c.join(out)
 
 
 def _gift_option(x: Ctx, gift: Gift, needs: tuple[GiftNeed, ...],

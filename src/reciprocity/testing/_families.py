@@ -61,6 +61,7 @@ from ..tiers.ladder import (
     Tier,
     TierLadder,
     TierValidity,
+    UntilEndOfMonth,
 )
 from ..tiers.requirements import MinOrders, MinPoints, MinSpend, Requirement
 from ._core import CATEGORIES, CONSENTS, conditions, money, thresholds
@@ -72,16 +73,15 @@ TIER_IDS: tuple[str, ...] = ("bronze", "silver", "gold", "platinum")
 
 GIFT_RULE_TYPES: tuple[str, ...] = (
     "first_order", "nth_order", "order_over", "order_category", "surprise", "welcome",
-    "birthday", "anniversary", "tier_reached", "seasonal", "thank_you", "drift",
-)
+    "birthday", "anniversary", "tier_reached", "seasonal", "thank_you", "drift")
 """The ``type`` tags of every gift rule :func:`gift_schemes` can draw."""
 
 ROUNDINGS = st.sampled_from(list(Rounding))
 _PERIODS = st.sampled_from(list(Period))
 
 
-def _subset(items: Sequence[str], min_size: int = 0,
-            max_size: int = 2) -> st.SearchStrategy[tuple[str, ...]]:
+def _subset(items: Sequence[str], min_size: int = 0, max_size: int = 2,
+            ) -> st.SearchStrategy[tuple[str, ...]]:
     return st.lists(st.sampled_from(tuple(items)), min_size=min_size, max_size=max_size,
                     unique=True).map(tuple)
 
@@ -99,8 +99,7 @@ def _positive(currency: str, high: int) -> st.SearchStrategy[Money]:
 
 def _requirement(level: int, shape: int, order: list[int], currency: str, spend: int,
                  orders: int, points: MinPoints) -> Requirement:
-    """What tier ``level`` (1 = the second tier) asks for: every tier of a ladder has the
-    same ``shape`` over the metrics in ``order``; thresholds grow with the level."""
+    """What tier ``level`` (1 = the second tier) asks for: one ``shape`` over ``order``."""
     by_points = points.model_copy(update={"points": points.points * level})
     leaves: list[Requirement] = [MinSpend(amount=_whole(spend * level, currency)),
                                  MinOrders(count=orders * level + 1), by_points]
@@ -155,6 +154,9 @@ def _ladder(draw: st.DrawFn, currency: str, max_tiers: int,
         st.builds(MonthsFromQualifying, months=st.integers(1, 24)), st.just(NoExpiry())]
     if isinstance(period, CalendarYear | MembershipYear):
         lasting.append(st.just(RestOfPeriodAndNext()))
+    if isinstance(period, CalendarYear):
+        lasting.append(st.builds(UntilEndOfMonth, month=st.integers(1, 12),
+                                 years=st.integers(1, 2)))
     return TierLadder(
         tiers=tuple(tiers), period=period, validity=draw(st.one_of(lasting)),
         downgrade=Downgrade(
@@ -163,6 +165,7 @@ def _ladder(draw: st.DrawFn, currency: str, max_tiers: int,
             grace_days=draw(st.just(0) | st.integers(1, 30)),
             floor=draw(st.none() | st.sampled_from(TIER_IDS[:count])),
             on_return=draw(st.booleans())),
+        exclude_categories=draw(st.just(()) | _subset(CATEGORIES, 1, 2)),
     )
 
 
@@ -170,8 +173,8 @@ def tier_ladders(currency: str = "EUR", *, max_tiers: int = 4,
                  rule_ids: Sequence[str] = ()) -> st.SearchStrategy[TierLadder]:
     """Tier ladders with a first tier reached almost at once (1.00 spent, one order, one
     point) and up to three more, each asking more (spend, orders, points, combined with
-    ``&`` and ``|``) and giving at least as much (multiplier, goodwill factor, shipping,
-    perks, early access); every qualification period, validity and downgrade rule.
+    ``&`` and ``|``) and giving at least as much; every period, validity, downgrade and
+    qualifying-spend line filter.
 
     Args:
         currency: currency of spend thresholds.

@@ -224,6 +224,10 @@ def _event_rules(rule_id: str, currency: str, names: tuple[str, ...], fields: tu
                   **extras),
         st.builds(PointsForEvent, id=st.just(rule_id), on=st.just("custom"),
                   name=st.sampled_from(names), points=points, **extras),
+        st.integers(0, 20).flatmap(lambda low: st.builds(
+            PointsForEvent, id=st.just(rule_id), on=st.just("custom"),
+            name=st.sampled_from(names), points_from=st.sampled_from(("points", "miles")),
+            min_points=st.just(low), max_points=st.integers(max(low, 1), 5000), **extras)),
     ]
     if fields:
         options.append(st.builds(PointsForEvent, id=st.just(rule_id),

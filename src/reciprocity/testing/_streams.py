@@ -47,7 +47,7 @@ from ..events import (
     ReturnedLine,
 )
 from ..gifts.order_rules import CategoryGift
-from ..money import Money, currency_exponent
+from ..money import Money, Rounding, currency_exponent
 from ..points.rules import CategoryMultiplier, PointsPerAmount
 from ..points.scheme import PointsAsCurrency
 from ._core import (
@@ -122,6 +122,8 @@ class _Vocabulary:
     """Orders cost what their lines add up to, returns go by lines too, one sign-up."""
     goodwill: bool = True
     """Whether complaints matter: without goodwill, fewer complaints and no approvals."""
+    named: tuple[tuple[str, str, int, int], ...] = ()
+    """Custom events that name their points: (name, payload key, min_points, max_points)."""
 
 
 def _reward_ids(rewards: Sequence[_CatalogueItem | str]) -> tuple[str, ...]:
@@ -166,6 +168,8 @@ def _vocabulary(program: Program, rewards: Sequence[_CatalogueItem | str] | None
         order_names=order_names, fields=_merge(fields, PROFILE_FIELDS),
         categories=_merge(categories, CATEGORIES), consents=_merge(consents, CONSENTS),
         detailed=True, goodwill=program.goodwill is not None,
+        named=tuple((r.name or "", r.points_from, r.min_points, r.max_points or 0)
+                    for r in scheme.events if r.points_from is not None),
     )
 
 
@@ -214,9 +218,12 @@ def _draw_return(draw: st.DrawFn, eid: str, member_id: str, at: datetime, pid: s
             order.lines[sku][1] = left - quantity
             value += price * quantity
             back.append(ReturnedLine(sku=sku, quantity=quantity))
-        order.left -= min(value, order.left)
+        worth = min(value, order.left)
+        rounded = Money(worth, vocab.currency).quantize(Rounding.HALF_UP)
+        both = None if rounded.amount <= 0 or draw(st.booleans()) else rounded  # as real data
+        order.left -= worth if both is None else min(both.amount, order.left)
         return Return(id=eid, member_id=member_id, at=at, purchase_id=pid, lines=tuple(back),
-                      metadata=draw(METADATA))
+                      amount=both, metadata=draw(METADATA))
     amount = None
     if draw(_PARTIAL):
         units = int(order.left.scaleb(exponent))
@@ -271,6 +278,12 @@ def _draw_custom(draw: st.DrawFn, eid: str, member_id: str, at: datetime,
                       name=draw(st.sampled_from(vocab.order_names)),
                       payload={"order_id": draw(st.sampled_from(sorted(orders)))},
                       metadata=draw(METADATA))
+    if len(vocab.named) > 0 and draw(st.booleans()):  # named points, mostly in bounds
+        name = draw(st.sampled_from(vocab.named))[0]
+        payload: dict[str, Any] = {
+            key: draw(st.integers(low, high) | st.sampled_from((low - 1, high + 1)))
+            for named, key, low, high in vocab.named if named == name}
+        return Custom(id=eid, member_id=member_id, at=at, name=name, payload=payload)
     drawn = draw(customs(member_id=member_id, names=vocab.custom_names))
     return _revalidated(drawn, id=eid, at=at)
 

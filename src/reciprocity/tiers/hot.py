@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from .._engine import P_AMOUNT, P_CLOSED, P_RETURNED, Log, Member, Row, Trace
 from .._stage import Handler
-from .report import _REST, _ROLLING, M_ORDERS, M_SPEND, Alternative, Metrics
+from .report import _MONTH_END, _REST, _ROLLING, M_ORDERS, M_SPEND, Alternative, Metrics
 
 if TYPE_CHECKING:
     from .periods import _Hot
@@ -63,8 +63,8 @@ def purchase_handler(stage: CompiledTiers) -> Handler:
     general = stage._on_purchase
     if stage.kind == _ROLLING:
         return general
-    periodic, rest = stage.periodic, stage.valid_kind == _REST
-    simple = stage.width == 2
+    periodic, rest = stage.periodic, stage.valid_kind in (_REST, _MONTH_END)
+    simple = stage.width == 2 and not stage.filters_spend
     key_of, level_of, validity = stage.key, stage.level_of, stage.validity
     add, zero, reach = stage.add, stage.zero, stage._reach
 

@@ -17,15 +17,17 @@ A ladder with a first tier reached almost at once and ever more attractive highe
 '1.5x points and free shipping'
 
 Holds the public models of qualification periods, tier validity, downgrades, :class:`Tier`,
-:class:`TierLadder`, and the progress report models :class:`MetricGap` and
-:class:`TierProgress`; requirements are in :mod:`reciprocity.tiers.requirements`, benefits in
-:mod:`reciprocity.benefits`. The ladder is data (JSON, YAML, TOML); ``reciprocity._pipeline``
-compiles it once per program into ``reciprocity.tiers.stage.CompiledTiers``. The pre-launch
+:class:`TierLadder`; it re-exports the progress report models :class:`MetricGap`,
+:class:`MetricValue` and :class:`TierProgress` (from :mod:`reciprocity.tiers.progress`);
+requirements are in :mod:`reciprocity.tiers.requirements`, benefits in
+:mod:`reciprocity.benefits`. The ladder
+is data (JSON, YAML, TOML); ``reciprocity._pipeline`` compiles it once per program into
+``reciprocity.tiers.stage.CompiledTiers``. The pre-launch
 checks (``check_ladder``) and the progress report (``tier_progress``) live in
 :mod:`reciprocity.tiers.check`.
 
-Imports: the core's models, :mod:`reciprocity.benefits` and ``requirements``; never a
-compiled stage.
+Imports: the core's models, :mod:`reciprocity.benefits`, ``requirements`` and
+``progress``; never a compiled stage.
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .._model import Frozen, Instant, NonEmptyStr
+from .._model import NonEmptyStr
 from ..benefits import TierBenefits
-from ..money import Money
+from .progress import MetricGap, MetricValue, TierProgress
 from .requirements import (
     _MAX_ALTERNATIVES,
     MinOrders,  # noqa: F401  (the class examples use it)
@@ -54,6 +56,7 @@ __all__ = [
     "Lifetime",
     "MembershipYear",
     "MetricGap",
+    "MetricValue",
     "MonthsFromQualifying",
     "NoExpiry",
     "QualificationPeriod",
@@ -63,6 +66,7 @@ __all__ = [
     "TierLadder",
     "TierProgress",
     "TierValidity",
+    "UntilEndOfMonth",
 ]
 
 
@@ -178,8 +182,35 @@ class NoExpiry(_Policy):
         return "for good"
 
 
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")
+
+
+class UntilEndOfMonth(_Policy):
+    """A tier earned in a calendar year lasts until the end of ``month`` of the ``years``-th
+    year after it: ``UntilEndOfMonth(month=3, years=2)`` is "until the end of March of the
+    year after next" (a tier reached in 2026 lasts to 31 March 2028), in the program's zone.
+    Needs a calendar year. Reaching the tier again in a later year moves the end out.
+
+    >>> UntilEndOfMonth(month=2, years=2).describe(CalendarYear())
+    'until the end of February of the year after next'
+    >>> UntilEndOfMonth(month=3, years=1).describe(CalendarYear())
+    'until the end of March of the following year'
+    """
+
+    type: Literal["until_end_of_month"] = "until_end_of_month"
+    month: int = Field(ge=1, le=12)
+    years: int = Field(default=1, ge=1, le=2)
+    """1: the year after the qualification year; 2: the year after next."""
+
+    def describe(self, period: QualificationPeriod) -> str:
+        which = "following year" if self.years == 1 else "year after next"
+        return f"until the end of {_MONTH_NAMES[self.month - 1]} of the {which}"
+
+
 TierValidity = Annotated[
-    RestOfPeriodAndNext | MonthsFromQualifying | NoExpiry, Field(discriminator="type")
+    RestOfPeriodAndNext | MonthsFromQualifying | NoExpiry | UntilEndOfMonth,
+    Field(discriminator="type"),
 ]
 """How long a tier lasts once reached; the ``type`` field picks the class."""
 
@@ -263,8 +294,21 @@ class TierLadder(_Policy):
         period: what activity counts: :class:`CalendarYear` (default),
             :class:`MembershipYear`, :class:`RollingMonths` or :class:`Lifetime`.
         validity: how long a tier lasts once reached: :class:`RestOfPeriodAndNext`
-            (default), :class:`MonthsFromQualifying` or :class:`NoExpiry`.
+            (default), :class:`MonthsFromQualifying`, :class:`UntilEndOfMonth` or
+            :class:`NoExpiry`.
         downgrade: what happens when it runs out (:class:`Downgrade`).
+        include_categories: when given, only order lines in these categories count towards
+            qualifying spend (:class:`MinSpend`).
+        exclude_categories: order lines in these categories never count towards qualifying
+            spend: gift cards, shipping, tax, deposits, as earning rules leave them out
+            (:class:`~reciprocity.PointsPerAmount` takes the same three fields).
+        exclude_skus: order lines with these SKUs never count towards qualifying spend.
+
+    Qualifying spend with these filters is the kept value of the lines that pass (unit
+    price times quantity not returned); an order without lines cannot be filtered and
+    counts its whole net amount, as it earns on it. A return given as an amount (not as
+    lines) lowers every kept line of its order in proportion, rounded half up to the
+    currency's minor unit. Orders still count in full towards :class:`MinOrders`.
 
     >>> from reciprocity import Money
     >>> TierLadder(tiers=(Tier(id="a", requires=MinOrders(count=1)),),
@@ -279,6 +323,35 @@ class TierLadder(_Policy):
     period: QualificationPeriod = Field(default_factory=CalendarYear)
     validity: TierValidity = Field(default_factory=RestOfPeriodAndNext)
     downgrade: Downgrade = Field(default_factory=Downgrade)
+    include_categories: tuple[NonEmptyStr, ...] = ()
+    exclude_categories: tuple[NonEmptyStr, ...] = ()
+    exclude_skus: tuple[NonEmptyStr, ...] = ()
+
+    @property
+    def filters_spend(self) -> bool:
+        """Whether qualifying spend leaves some order lines out."""
+        return bool(self.include_categories or self.exclude_categories or self.exclude_skus)
+
+    def counts_line(self, sku: str, category: str | None) -> bool:
+        """Whether an order line with this SKU and category counts towards qualifying spend.
+
+        >>> TierLadder(tiers=(Tier(id="a", requires=MinOrders(count=1)),),
+        ...            exclude_categories=("gift_card",)).counts_line("GC-50", "gift_card")
+        False
+        """
+        if self.include_categories and category not in self.include_categories:
+            return False
+        return category not in self.exclude_categories and sku not in self.exclude_skus
+
+    def spend_filter(self) -> str:
+        """Which lines qualifying spend leaves out, in words (``""`` when none)."""
+        parts = []
+        if self.include_categories:
+            parts.append("only " + ", ".join(self.include_categories))
+        excluded = self.exclude_categories + self.exclude_skus
+        if excluded:
+            parts.append("not " + ", ".join(excluded))
+        return "; ".join(parts)
 
     @model_validator(mode="after")
     def _consistent(self) -> TierLadder:
@@ -296,6 +369,11 @@ class TierLadder(_Policy):
         if floor is not None and floor not in seen:
             raise ValueError(f"downgrade.floor={floor!r} is not a tier id; use one of "
                              + ", ".join(repr(t.id) for t in self.tiers))
+        if isinstance(self.validity, UntilEndOfMonth) and not isinstance(
+                self.period, CalendarYear):
+            raise ValueError(
+                f"validity until_end_of_month needs a calendar year, not period "
+                f"{self.period.type}; use period=CalendarYear()")
         if isinstance(self.validity, RestOfPeriodAndNext) and not isinstance(
                 self.period, CalendarYear | MembershipYear):
             raise ValueError(
@@ -315,6 +393,8 @@ class TierLadder(_Policy):
         names = {tier.id: tier.display_name for tier in self.tiers}
         lines = [f"Tiers (qualifying per {self.period.describe()}):"]
         lines += [f"- {tier.describe()}" for tier in self.tiers]
+        if self.filters_spend:
+            lines.append(f"Qualifying spend counts order lines: {self.spend_filter()}.")
         lines.append(f"A tier is reached at once and lasts "
                      f"{self.validity.describe(self.period)}.")
         if not isinstance(self.validity, NoExpiry):
@@ -337,61 +417,3 @@ def _count_alternatives(requirement: _RequirementBase) -> int:
                 return total
         return total
     return 1
-
-
-# ---------------------------------------------------------------------------------------
-# Progress, as reported to a member
-# ---------------------------------------------------------------------------------------
-
-
-class MetricGap(Frozen):
-    """How far a member is from one threshold: ``have`` of ``need``, ``missing`` to go.
-
-    Money gaps are rounded up (:attr:`~reciprocity.Rounding.UP`) to the currency's minor
-    unit, so spending the amount shown is always enough.
-
-    >>> MetricGap(metric="spend", unit="spend", have=Money("337.60", "EUR"),
-    ...           need=Money("350.00", "EUR"), missing=Money("12.40", "EUR")).describe()
-    '12.40 EUR'
-    """
-
-    metric: Literal["spend", "orders", "points"]
-    unit: str
-    """What is counted: ``"spend"``, ``"orders"``, ``"points"``, ``"qualifying points"``."""
-    have: Money | int
-    need: Money | int
-    missing: Money | int
-
-    def describe(self) -> str:
-        """The gap in plain words: ``"12.40 EUR"``, ``"2 orders"``, ``"30 points"``."""
-        if isinstance(self.missing, Money):
-            return str(self.missing)
-        if self.metric == "orders":
-            return _plural(self.missing, "order")
-        unit = self.unit
-        if self.missing == 1 and unit.endswith("points"):
-            unit = unit[:-1]
-        return f"{self.missing} {unit}"
-
-
-class TierProgress(Frozen):
-    """Where a member stands on the ladder at a time: see :func:`tier_progress`.
-
-    ``missing`` lists the ways to reach ``next_tier_id`` (each a tuple of gaps that must all
-    be closed) within the current qualification window, ``by`` its end (``None`` for
-    rolling and lifetime windows). ``keep_missing`` does the same for keeping the current
-    tier at its review (``keep_by``); it is empty when the tier is secured already.
-    """
-
-    member_id: str
-    at: Instant
-    tier_id: str | None = None
-    valid_until: Instant | None = None
-    grace_until: Instant | None = None
-    next_tier_id: str | None = None
-    missing: tuple[tuple[MetricGap, ...], ...] = ()
-    by: Instant | None = None
-    keep_missing: tuple[tuple[MetricGap, ...], ...] = ()
-    keep_by: Instant | None = None
-    message: str = ""
-    """All of it in words: ``"12.40 EUR to Silver by 31 Dec 2026"``."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import product
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,9 +22,14 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from .._engine import (
+    LN_CATEGORY,
+    LN_PRICE,
+    LN_QUANTITY,
+    LN_RETURNED,
     P_AMOUNT,
     P_CLOSED,
     P_EARNED,
+    P_LINES,
     P_RETURNED,
     P_REVOKED,
     Member,
@@ -35,6 +40,7 @@ from .report import (
     _CAL,
     _LIFE,
     _MEMBER,
+    _MONTH_END,
     _MONTHS_VALID,
     _REST,
     _ROLLING,
@@ -100,9 +106,18 @@ class TierPeriods(Stage):
     kind: int
     window: relativedelta | None
     valid_kind: int
+    span: int
+    """How many past periods a reach stays valid into (rest of period and next: 1)."""
+    month_end: tuple[int, int] | None
+    """(month, years) of :class:`~reciprocity.UntilEndOfMonth`, else ``None``."""
     lasts: relativedelta | None
     periodic: bool
     level_of: Callable[[Metrics], int]
+    filters_spend: bool
+    """Whether qualifying spend counts only some order lines (the ladder's line filter)."""
+    counts_line: Callable[[str, str | None], bool]
+    minor: Decimal
+    """The currency's minor unit (``0.01``), for an amount-only return's share."""
     _years: dict[int, datetime]
     _years_utc: dict[int, datetime]
     _year_bounds: dict[int, tuple[int, datetime, datetime, datetime, datetime, datetime | None]]
@@ -166,7 +181,10 @@ class TierPeriods(Stage):
 
     def add(self, metrics: Metrics, record: list[Any], sign: int = 1) -> None:
         """Add (``sign=-1``: take away) one purchase record's contribution, net of returns."""
-        metrics[M_SPEND] += (record[P_AMOUNT] - record[P_RETURNED]) * sign
+        if self.filters_spend and record[P_LINES]:
+            metrics[M_SPEND] += self.kept_spend(record) * sign
+        else:
+            metrics[M_SPEND] += (record[P_AMOUNT] - record[P_RETURNED]) * sign
         if not record[P_CLOSED]:
             metrics[M_ORDERS] += sign
         earned = record[P_EARNED]
@@ -178,6 +196,24 @@ class TierPeriods(Stage):
                     if bucket is None or rule in bucket:
                         total += points - revoked.get(rule, 0)
                 metrics[index] += total * sign
+
+    def kept_spend(self, record: list[Any]) -> Decimal:
+        """The qualifying spend of an order with lines under the ladder's line filter: the
+        kept value of the lines that count, less an amount-only return's share of it."""
+        left = record[P_AMOUNT] - record[P_RETURNED]
+        if left <= 0:
+            return _ZERO
+        counts = self.counts_line
+        eligible = by_lines = _ZERO
+        for sku, line in record[P_LINES].items():
+            price = line[LN_PRICE]
+            by_lines += price * line[LN_RETURNED]
+            if counts(sku, line[LN_CATEGORY]):
+                eligible += price * (line[LN_QUANTITY] - line[LN_RETURNED])
+        if record[P_RETURNED] > by_lines and eligible:  # an amount-only return: its share
+            share = eligible * left / (record[P_AMOUNT] - by_lines)
+            eligible = share.quantize(self.minor, ROUND_HALF_UP)
+        return eligible
 
     def total(self, m: Member, entries: list[tuple[datetime, str]]) -> Metrics:
         metrics = self.zero()
@@ -237,21 +273,34 @@ class TierPeriods(Stage):
                                                   datetime | None]:
         start, end = self.start(h, key), self.start(h, key + 1)
         return (key, start, end, start.astimezone(UTC), end.astimezone(UTC),
-                self.start(h, key + 2) if self.valid_kind == _REST else None)
+                self.rest_end(h, key) if self.valid_kind in (_REST, _MONTH_END) else None)
+
+    def rest_end(self, h: _Hot, key: int) -> datetime:
+        """Until when a reach in period ``key`` lasts, when that depends on the period only:
+        the start of the period after next, or the end of a named month (local midnight)."""
+        if self.month_end is None:
+            return self.start(h, key + 2)
+        month, years = self.month_end
+        year = key + years + month // 12
+        return datetime(year, month % 12 + 1, 1, tzinfo=self.zone)
 
     def validity(self, h: _Hot, at: datetime, key: int) -> datetime | None:
         """Until when a reach at ``at`` (in period ``key``) is valid."""
-        if self.valid_kind == _REST:
-            return self.start(h, key + 2)
+        if self.valid_kind in (_REST, _MONTH_END):
+            return self.rest_end(h, key)
         if self.valid_kind == _MONTHS_VALID:
             assert self.lasts is not None
             return at.astimezone(self.zone) + self.lasts
         return None
 
     def soft_validity(self, h: _Hot, at: datetime) -> datetime | None:
-        """Until when a tier given by the soft landing at a review at ``at`` lasts."""
-        if self.valid_kind == _REST:
-            return self.start(h, self.key(h, at) + 1)
+        """Until when a tier given by the soft landing at a review at ``at`` lasts: to the
+        next moment a period's reach would run out (the next period's start, or the named
+        month's end)."""
+        if self.valid_kind in (_REST, _MONTH_END):
+            key = self.key(h, at) - self.span
+            until = self.rest_end(h, key)
+            return until if until > at else self.rest_end(h, key + 1)
         return self.validity(h, at, 0)
 
     def window_start(self, at: datetime) -> datetime:
@@ -293,20 +342,24 @@ class TierPeriods(Stage):
         """
         order = h.order
         high = (bisect_right if inclusive else bisect_left)(order, at, key=_AT)
-        if self.valid_kind == _REST:
+        if self.valid_kind in (_REST, _MONTH_END):
+            # the period so far, then each past period whose reach may still be valid
             key = self.key(h, at)
-            low_cur = bisect_left(order, self.start_utc(h, key), key=_AT)
-            low_prev = bisect_left(order, self.start_utc(h, key - 1), key=_AT)
-            current = self.total(m, order[low_cur:high])
-            previous = self.total(m, order[low_prev:low_cur])
-            level_cur, level_prev = self.level(current), self.level(previous)
-            if level_cur >= 0 and level_cur >= level_prev:
-                return (level_cur, self.start(h, key + 2), current,
-                        self._window_of(h, at, key))
-            if level_prev >= 0:
-                return (level_prev, self.start(h, key + 1), previous,
-                        self._window_of(h, at, key - 1))
-            return (-1, None, current, self._window_of(h, at, key))
+            low = bisect_left(order, self.start_utc(h, key), key=_AT)
+            current = self.total(m, order[low:high])
+            level = self.level(current)
+            found: Earned = (level, self.rest_end(h, key) if level >= 0 else None, current,
+                             self._window_of(h, at, key))
+            for back in range(1, self.span + 1):
+                ends = self.rest_end(h, key - back)
+                top, low = low, bisect_left(order, self.start_utc(h, key - back), key=_AT)
+                if ends <= at:
+                    break
+                past = self.total(m, order[low:top])
+                level = self.level(past)
+                if level >= 0 and level > found[0]:
+                    found = (level, ends, past, self._window_of(h, at, key - back))
+            return found
         best: Earned = (-1, None, self.zero(), self._window_of(h, at, self.key(h, at)))
         lasts = self.lasts
         cut = None

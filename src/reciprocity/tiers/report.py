@@ -10,6 +10,7 @@ only for typing.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import datetime, timedelta
 from decimal import Decimal
 from operator import itemgetter
@@ -23,14 +24,14 @@ from .._reason import last_day as reason_last_day
 from ..benefits import TierBenefits
 from ..effects import TierChanged, TierGraceStarted
 from ..money import Money, Rounding
-from .ladder import MetricGap, RollingMonths, TierProgress
+from .ladder import MetricGap, MetricValue, RollingMonths, TierProgress
 
 if TYPE_CHECKING:
     from .periods import _Hot
     from .stage import CompiledTiers
 
 __all__ = ["build_changed", "build_grace", "day", "describe_alternatives", "find_gaps",
-           "last_day", "progress"]
+           "last_day", "metric_values", "progress"]
 
 _TICK = timedelta(microseconds=1)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -38,7 +39,7 @@ _AT = itemgetter(0)
 
 # period kinds and validity kinds
 _CAL, _MEMBER, _ROLLING, _LIFE = range(4)
-_REST, _MONTHS_VALID, _NONE = range(3)
+_REST, _MONTHS_VALID, _NONE, _MONTH_END = range(4)
 
 Metrics = list[Any]
 """[net spend (Decimal), orders (int), points of bucket 0 (int), points of bucket 1, ...]:
@@ -146,21 +147,54 @@ def progress(c: CompiledTiers, m: Member, at: datetime) -> TierProgress:
             parts.append(f"{c.names[current]} until {last_day(review, zone)}")
     elif current >= 0:
         parts.append(f"{c.names[current]} for good")
+    values, since, before = metric_values(c, m, h, at, metrics)
     return TierProgress.model_construct(
         member_id=m.member_id, at=at, tier_id=None if current < 0 else c.ids[current],
         valid_until=h.valid_until, grace_until=h.grace_until,
         next_tier_id=None if nxt is None else c.ids[nxt], missing=missing,
         by=end if nxt is not None else None, keep_missing=keep, keep_by=keep_by,
-        message="; ".join(parts))
+        message="; ".join(parts), metrics=values, period_start=since,
+        previous_start=before)
+
+
+def metric_values(c: CompiledTiers, m: Member, h: _Hot, at: datetime, metrics: Metrics,
+                  ) -> tuple[tuple[MetricValue, ...], datetime | None, datetime | None]:
+    """Every metric now (``metrics``, the open window) and in the last complete period,
+    with the starts of the current window and of that period."""
+    previous: Metrics | None = None
+    since = before = None
+    if c.periodic:
+        key = c.key(h, at)
+        since, before = utc(c.start(h, key)), utc(c.start(h, key - 1))
+        order = h.order
+        low = bisect_left(order, c.start_utc(h, key - 1), key=_AT)
+        high = bisect_left(order, c.start_utc(h, key), key=_AT)
+        previous = c.total(m, order[low:high])
+    elif c.kind == _ROLLING:
+        since = utc(c.window_start(at))
+
+    def value(key: int, metric: Literal["spend", "orders", "points"], unit: str,
+              ) -> MetricValue:
+        now = metrics[key]
+        last = None if previous is None else previous[key]
+        if key == M_SPEND:
+            now = Money(now, c.currency)
+            last = None if last is None else Money(last, c.currency)
+        return MetricValue.model_construct(metric=metric, unit=unit, current=now,
+                                           previous=last)
+
+    values = [value(M_SPEND, "spend", "spend"), value(M_ORDERS, "orders", "orders")]
+    values += [value(M_BUCKETS + index, "points", unit) for index, unit in enumerate(c.units)]
+    return tuple(values), since, before
 
 
 def to_keep(c: CompiledTiers, m: Member, h: _Hot, level: int, metrics: Metrics,
             review: datetime, at: datetime, end: datetime | None,
             ) -> tuple[tuple[tuple[MetricGap, ...], ...], datetime | None]:
     """What keeps tier ``level`` at its review, and by when; nothing when secured."""
-    if c.valid_kind == _REST:
+    if c.valid_kind in (_REST, _MONTH_END):
         assert end is not None
-        if h.valid_until is not None and h.valid_until > end:
+        if h.valid_until is not None and h.valid_until >= c.rest_end(h, c.key(h, at)):
             return (), None  # earned again in this period already
         return find_gaps(c, level, metrics), min(review, end)
     # Only a new order that reaches the tier moves its end out.

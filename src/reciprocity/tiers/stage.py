@@ -42,6 +42,7 @@ from .._stage import Check, Handler
 from ..conditions import CompileContext
 from ..errors import InvalidEvent
 from ..events import PURCHASE, RETURN, SIGNUP
+from ..money import currency_exponent
 from ..state import MemberState, TierStatus
 from .hot import level_function, purchase_handler
 from .ladder import (
@@ -51,6 +52,7 @@ from .ladder import (
     RestOfPeriodAndNext,
     RollingMonths,
     TierLadder,
+    UntilEndOfMonth,
 )
 from .periods import TierPeriods, _Hot
 from .report import (
@@ -58,6 +60,7 @@ from .report import (
     _CAL,
     _LIFE,
     _MEMBER,
+    _MONTH_END,
     _MONTHS_VALID,
     _NONE,
     _REST,
@@ -111,7 +114,10 @@ class CompiledTiers(TierPeriods):
         validity = ladder.validity
         self.valid_kind = (_REST if isinstance(validity, RestOfPeriodAndNext) else
                            _MONTHS_VALID if isinstance(validity, MonthsFromQualifying) else
-                           _NONE)
+                           _MONTH_END if isinstance(validity, UntilEndOfMonth) else _NONE)
+        self.month_end = ((validity.month, validity.years)
+                          if isinstance(validity, UntilEndOfMonth) else None)
+        self.span = validity.years if isinstance(validity, UntilEndOfMonth) else 1
         self.lasts = relativedelta(months=validity.months) if isinstance(
             validity, MonthsFromQualifying) else None
         rule = ladder.downgrade
@@ -129,6 +135,9 @@ class CompiledTiers(TierPeriods):
         self._year_bounds: dict[int, tuple[int, datetime, datetime, datetime, datetime,
                                            datetime | None]] = {}
         """:attr:`_Hot.bounds` of each calendar year, shared by every member."""
+        self.filters_spend = ladder.filters_spend
+        self.counts_line = ladder.counts_line
+        self.minor = Decimal(1).scaleb(-currency_exponent(ctx.currency))
         self.level_of = level_function(self.dnfs, self.preds)
         """:meth:`level`, compiled for the ladder's requirements."""
         self.on_purchase = purchase_handler(self)
@@ -333,7 +342,7 @@ class CompiledTiers(TierPeriods):
             record = m.purchases[pid]
             order = h.order
             if h.left < len(order) and (record[P_AT], pid) >= order[h.left]:
-                if self.width == M_BUCKETS:
+                if self.width == M_BUCKETS and not self.filters_spend:
                     h.window[M_SPEND] -= amount
                     if record[P_CLOSED]:
                         h.window[M_ORDERS] -= 1
@@ -343,7 +352,8 @@ class CompiledTiers(TierPeriods):
             record = m.purchases[pid]
             key = self.key(h, record[P_AT])
             metrics = h.acc.get(key)
-            if metrics is not None and self.width == M_BUCKETS:  # spend and orders: adjust in place
+            if metrics is not None and self.width == M_BUCKETS and not self.filters_spend:
+                # spend and orders: adjust in place
                 metrics[M_SPEND] -= amount
                 if record[P_CLOSED]:
                     metrics[M_ORDERS] -= 1

@@ -1,0 +1,103 @@
+"""A Miles & More-like award-miles account: partner credits that name their own miles.
+
+What the published terms of Lufthansa's Miles & More programme say about award miles, and how
+each part is declared here:
+
+- **Partners name the miles.** A hotel stay, a car rental, a credit-card statement or a flight
+  on a partner airline is credited with the award miles the partner reports: the programme
+  does not compute them from an amount. Each partner sends a ``Custom`` event
+  (``partner_credit`` or ``flight_credit``) whose payload says how many miles it gives
+  (``payload.miles``); ``PointsForEvent(points_from="miles")`` credits exactly that number.
+- **Within bounds.** A shop's own plausibility limit, not a published term: a partner credit
+  names 1 to 100,000 miles, a flight credit 1 to 60,000 (the most a long-haul First Class
+  return earns in the published award chart, rounded up). A credit with no miles, a
+  non-whole number, 0 or more than the bound is refused (``PointsOutOfBounds``, naming
+  ``payload.miles``) and credits nothing, so a partner's faulty file is noticed, not paid.
+- **Expiry.** Award miles expire 36 months after they were credited, at the end of that
+  quarter ("Prämienmeilen verfallen nach 36 Monaten zum Quartalsende"), in the programme's
+  zone (Europe/Berlin): ``EndOfQuarterAfter(months=36)``.
+- **Flights earn by ticket price.** Lufthansa Group flights bought as orders earn 4 award
+  miles per euro of the fare and the carrier surcharge, not of taxes and fees (order lines
+  ``fare``, ``surcharge``, ``tax``); Frequent Travellers earn 6 and Senators 7 per euro
+  (tier multipliers x1.5 and x1.75).
+- **Status.** Frequent Traveller from 35,000 and Senator from 100,000 status miles in a
+  calendar year, which only flights earn (partner miles never count towards status: event
+  rules do not qualify). Status is valid until the end of February of the year after next
+  (``UntilEndOfMonth(month=2, years=2)``): reached in 2026, it lasts to 29 February 2028.
+- **Redemption.** Miles buy awards; the 7,000-mile upgrade below is illustrative (award
+  prices change with the route and the season).
+
+Simplified: status miles are counted here from the award miles of flights (with the tier's
+multiplier), not by distance and booking class (this library has one point balance per
+program); HON Circle, qualifying points and the 2024 points system; the expiry protection for
+status holders and co-branded credit-card holders; the six-month window for claiming missing
+miles; and partner airlines' flights, which are credited as partner credits.
+
+Run it to print the programme in words::
+
+    python docs/examples/miles_and_more.py
+
+``tests/test_example_miles.py`` checks the published edge cases against it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from reciprocity import (
+    CalendarYear,
+    EndOfQuarterAfter,
+    MinPoints,
+    Money,
+    PointScheme,
+    PointsForEvent,
+    PointsPerAmount,
+    Program,
+    Reward,
+    Tier,
+    TierBenefits,
+    TierLadder,
+    TierMultiplier,
+    UntilEndOfMonth,
+)
+
+PARTNER = "partner_credit"
+FLIGHT = "flight_credit"
+
+PROGRAM = Program(
+    name="Miles",
+    currency="EUR",
+    timezone="Europe/Berlin",
+    points=PointScheme(
+        earn=[PointsPerAmount(id="flights", points=4, per=Money("1.00", "EUR"),
+                              include_categories=("fare", "surcharge"),
+                              multipliers=(TierMultiplier(),))],
+        events=[
+            PointsForEvent(id="partner-miles", on="custom", name=PARTNER,
+                           points_from="miles", min_points=1, max_points=100_000),
+            PointsForEvent(id="flight-miles", on="custom", name=FLIGHT,
+                           points_from="miles", min_points=1, max_points=60_000),
+        ],
+        expiry=EndOfQuarterAfter(months=36),
+        rewards=[Reward(id="upgrade-eu", name="Upgrade voucher, Europe", points=7_000)],
+    ),
+    tiers=TierLadder(
+        tiers=(
+            Tier(id="ftl", name="Frequent Traveller",
+                 requires=MinPoints(points=35_000, rules=("flights",), label="status miles"),
+                 benefits=TierBenefits(points_multiplier=Decimal("1.5"))),
+            Tier(id="sen", name="Senator",
+                 requires=MinPoints(points=100_000, rules=("flights",), label="status miles"),
+                 benefits=TierBenefits(points_multiplier=Decimal("1.75"))),
+        ),
+        period=CalendarYear(),
+        validity=UntilEndOfMonth(month=2, years=2),
+    ),
+)
+"""The award-miles account and the status ladder as declared policy."""
+
+
+if __name__ == "__main__":  # pragma: no cover - run by hand
+    print(PROGRAM.terms("en"))
+    print()
+    print(PROGRAM.terms("de"))
