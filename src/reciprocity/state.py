@@ -22,12 +22,14 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import (
     BeforeValidator,
     Field,
+    PlainSerializer,
     StringConstraints,
     ValidationError,
     model_validator,
 )
 
 from ._model import Frozen, Instant, NonEmptyStr, error_from_validation
+from ._reason import Msg, decode_text, encode_text
 from ._state_check import REBUILD, state_problem
 from ._trusted import TrustedLoader
 from .errors import InvalidState, ReciprocityError
@@ -205,6 +207,13 @@ class GoodwillGrant(_StateModel):
     """Who approved it, when it waited for approval."""
 
 
+StoredText = Annotated[
+    Msg | str, BeforeValidator(decode_text), PlainSerializer(encode_text),
+]
+"""A part of a reason kept in the state: a message (``["msg", [key, args]]`` in JSON) or a
+plain text."""
+
+
 class PendingGoodwill(_StateModel):
     """Compensation decided for a complaint, waiting for a person to approve it."""
 
@@ -222,10 +231,11 @@ class PendingGoodwill(_StateModel):
     """Days a voucher stays valid after it is granted."""
     budget_reserved: bool = False
     """Whether the program budget already counts it (given back if it is declined)."""
-    notes: tuple[str, ...] = ()
-    """How the value came about, for the reason of the eventual grant."""
-    why: str = ""
-    """Why it waits for approval."""
+    notes: tuple[StoredText, ...] = ()
+    """How the value came about, for the reason of the eventual grant: messages (a state
+    saved before reasons were data holds English texts, said as they are)."""
+    why: StoredText = ""
+    """Why it waits for approval (a message, or an English text in an older state)."""
 
 
 class GoodwillHistory(_StateModel):
