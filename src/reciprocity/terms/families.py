@@ -37,6 +37,7 @@ from ..tiers.ladder import (
     TierLadder,
 )
 from .document import Item, Section
+from .facts import category, reductions
 from .phrases import Ctx
 
 __all__ = ["gift_section", "goodwill_section", "tier_section"]
@@ -244,7 +245,7 @@ def goodwill_section(x: Ctx, policy: GoodwillPolicy) -> Section:
 
 def _goodwill_rule(x: Ctx, rule: GoodwillRule) -> Item:
     c = x.c
-    label = (c.join([c.t(f"complaint.{cat}") for cat in rule.categories], "or")
+    label = (c.join([category(c, cat) for cat in rule.categories], "or")
              if rule.categories else c.t("complaint.any"))
     conditions = []
     if rule.min_severity > 1:
@@ -263,6 +264,9 @@ def _goodwill_rule(x: Ctx, rule: GoodwillRule) -> Item:
         label = c.t("goodwill.label", label=label, conditions=", ".join(conditions))
     label = label[:1].upper() + label[1:]  # an English category starts the line
     sentences = [c.t("goodwill.rule", compensation=x.compensation(rule.compensation))]
+    reduced = reductions(x, rule.compensation)
+    if reduced is not None:
+        sentences.append(reduced)
     if rule.by_severity is not None:
         sentences.append(c.t("goodwill.by_severity", factors=c.join(
             [x.factor(f) for f in rule.by_severity])))

@@ -30,12 +30,14 @@ from ..conditions import (
     Not,
     PurchaseCountAtLeast,
 )
+from ..fact_conditions import FactIs, HasFact
 from ..gifts.gift import Gift
 from ..goodwill.compensation import GiftCompensation, PointsCompensation, _Amount
 from ..limits import Period, _Limit
 from ..money import Money
 from ..tiers.requirements import MinOrders, MinPoints, MinSpend, RequireAll, RequireAny
 from .catalog import Catalogue
+from .facts import amount_parts, base_words, bounds, fact_condition
 
 __all__ = ["Ctx"]
 
@@ -96,6 +98,8 @@ class Ctx:
             return c.t("cond.category", categories=self.names(cond.categories, "or"))
         if isinstance(cond, InTier):
             return c.t("cond.tier", tiers=self.tiers(cond.tiers))
+        if isinstance(cond, FactIs | HasFact):
+            return fact_condition(self, cond)
         if isinstance(cond, AllOf | AnyOf):
             parts = [self._nested(inner, AnyOf if isinstance(cond, AllOf) else AllOf)
                      for inner in cond.conditions]
@@ -106,6 +110,8 @@ class Ctx:
                 return self.condition(inner.condition)
             if isinstance(inner, Always):
                 return c.t("cond.never")
+            if isinstance(inner, FactIs | HasFact):  # "not x is 1" reads "x is not 1"
+                return fact_condition(self, inner, negated=True)
             if isinstance(inner, During) and (inner.start is None) != (inner.end is None):
                 # not before E is "from E"; not from S is "until S"
                 return self._during(During(start=inner.end) if inner.start is None
@@ -214,11 +220,15 @@ class Ctx:
             if comp.value is not None:
                 text = c.t(f"comp.{noun}", value=c.money(comp.value))
             else:
-                assert comp.percent is not None
-                text = c.t(f"comp.{noun}.percent", percent=c.percent(comp.percent),
-                           base=c.t(f"comp.base.{comp.of}"))
+                if comp.table is not None:
+                    text = amount_parts(self, comp, noun)
+                else:
+                    assert comp.percent is not None
+                    text = c.t(f"comp.{noun}.percent", percent=c.percent(comp.percent),
+                               base=base_words(c, comp.of))
                 if comp.max is not None:
                     text = c.t("comp.at_most", text=text, max=c.money(comp.max))
+            text = bounds(self, comp, text)
             valid_days = getattr(comp, "valid_days", None)
             if valid_days is not None:
                 text = c.t("comp.valid", text=text, n=valid_days)
