@@ -346,7 +346,7 @@ class TestGoodwillReasons:
             "24 hours; cut to 60.00 EUR: at most 60.00 EUR per complaint), confirmed by our "
             "team",
             "Kulanz für Ihre Reklamation C-1 zu Bestellung A-1 (Verspätete Lieferung): ein "
-            "Gutschein über 60,00 EUR, gültig bis 05.04.2026 (x1,5: Unsere erste Antwort "
+            "Gutschein über 60,00 EUR, gültig bis 05.04.2026 (×1,5: Unsere erste Antwort "
             "dauerte 30 Stunden, wir versprechen 24 Stunden; gekürzt auf 60,00 EUR: höchstens "
             "60,00 EUR pro Reklamation), von unserem Team bestätigt")
 
@@ -375,8 +375,8 @@ class TestGoodwillReasons:
             "No goodwill for your complaint C-3 about order A-1 (late delivery): it repeats "
             "complaint C-1 of 2026-03-05 about the same order and problem (pending)",
             "Keine Kulanz für Ihre Reklamation C-3 zu Bestellung A-1 (Verspätete Lieferung): "
-            "Sie wiederholt die Reklamation C-1 vom 05.03.2026 zur selben Bestellung und zum "
-            "selben Problem (wartet auf Bestätigung)")
+            "Diese Reklamation wiederholt die Reklamation C-1 vom 05.03.2026 zur selben "
+            "Bestellung und zum selben Problem (wartet auf Bestätigung)")
         decision = GOODWILL.apply(decision.state, complaint("C-4", "A-9", "damaged"))
         assert said(decision, "goodwill_declined") == (
             "Your complaint C-4 about order A-9 (damaged item) goes to our service team: order "

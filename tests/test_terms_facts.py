@@ -135,3 +135,25 @@ def test_reductions_are_a_sentence() -> None:
     assert reductions(ctx("de"), comp) == (
         "Kürzungen: ×0,5, wenn „ticket“ „return“ ist; ×0,8, wenn „voucher“ angegeben ist.")
     assert reductions(ctx("de"), VoucherCompensation(value=Money("5.00", "EUR"))) is None
+
+
+def test_facts_together_say_if_once() -> None:
+    """Conditions on facts joined by & or | are one clause with one "if" ("wenn" and the
+    verbs at the end); beside another condition they stay one clause where the first of
+    them stood."""
+    from reciprocity import AmountOver
+
+    season = FactIs(fact="ticket", value="season") & ~FactIs(fact="extraordinary", value=True)
+    assert ctx("en").condition(season) == (
+        "if “ticket” is “season” and “extraordinary” does not apply")
+    assert ctx("de").condition(season) == (
+        "wenn „ticket“ „season“ ist und „extraordinary“ nicht zutrifft")
+    nested = FactIs(fact="a", value=1) | (FactIs(fact="b", value=2) & HasFact(fact="c"))
+    assert ctx("de").condition(nested) == (
+        "wenn „a“ 1 ist oder („b“ 2 ist und „c“ angegeben ist)")
+    mixed = AmountOver(amount=Money("50.00", "EUR")) & FactIs(fact="a", value=1) \
+        & HasFact(fact="c")
+    assert ctx("en").condition(mixed) == (
+        "to orders over 50.00 EUR and if “a” is 1 and “c” is given")
+    assert ctx("de").condition(mixed) == (
+        "für Einkäufe über 50,00 EUR und wenn „a“ 1 ist und „c“ angegeben ist")

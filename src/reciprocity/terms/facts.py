@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from ..conditions import AllOf, AnyOf, Not
 from ..events import BUILTIN_CATEGORIES
 from ..fact_conditions import Elapsed, FactIs, FactRef, HasFact
 from ..goodwill.tables import Band, BandTable, Range
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from ..goodwill.compensation import _Amount
     from .phrases import Ctx
 
-__all__ = ["amount_parts", "bounds", "category", "fact_condition", "reductions"]
+__all__ = ["amount_parts", "bounds", "category", "clause", "fact_clause", "reductions"]
 
 # a comparison and the one that holds when it does not (a missing fact aside)
 _OPS = {"==": "is", "!=": "is_not", ">=": "at_least", ">": "over", "<=": "at_most",
@@ -96,8 +97,28 @@ def _value(x: Ctx, value: Any) -> str:
         return c.quote(text)
 
 
-def fact_condition(x: Ctx, cond: FactIs | HasFact, negated: bool = False) -> str:
-    """A condition on a fact, as a phrase after "Applies" / "Gilt" (or its negation)."""
+def clause(x: Ctx, cond: object) -> str | None:
+    """A condition on facts only (``FactIs``, ``HasFact``, their negations, and ``&`` / ``|``
+    of those) as one clause without its "if", so a compound says "if" once: ``„a“ zutrifft
+    und „b“ höchstens 3 beträgt``; ``None`` for any other condition."""
+    if isinstance(cond, FactIs | HasFact):
+        return fact_clause(x, cond)
+    if isinstance(cond, Not) and isinstance(cond.condition, FactIs | HasFact):
+        return fact_clause(x, cond.condition, negated=True)
+    if isinstance(cond, AllOf | AnyOf):
+        parts = []
+        for inner in cond.conditions:
+            body = clause(x, inner)
+            if body is None:
+                return None
+            parts.append(x.c.t("format.group", text=body)
+                         if isinstance(inner, AllOf | AnyOf) else body)
+        return x.c.join(parts, "and" if isinstance(cond, AllOf) else "or")
+    return None
+
+
+def fact_clause(x: Ctx, cond: FactIs | HasFact, negated: bool = False) -> str:
+    """A condition on a fact (or its negation) as a clause: ``„a“ zutrifft``."""
     c = x.c
     if isinstance(cond, HasFact):
         return c.t("cond.fact.not_given" if negated else "cond.fact.given",

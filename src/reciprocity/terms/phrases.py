@@ -30,14 +30,13 @@ from ..conditions import (
     Not,
     PurchaseCountAtLeast,
 )
-from ..fact_conditions import FactIs, HasFact
 from ..gifts.gift import Gift
 from ..goodwill.compensation import GiftCompensation, PointsCompensation, _Amount
 from ..limits import Period, _Limit
 from ..money import Money
 from ..tiers.requirements import MinOrders, MinPoints, MinSpend, RequireAll, RequireAny
 from .catalog import Catalogue
-from .facts import amount_parts, base_words, bounds, fact_condition
+from .facts import amount_parts, base_words, bounds, clause
 
 __all__ = ["Ctx"]
 
@@ -98,26 +97,42 @@ class Ctx:
             return c.t("cond.category", categories=self.names(cond.categories, "or"))
         if isinstance(cond, InTier):
             return c.t("cond.tier", tiers=self.tiers(cond.tiers))
-        if isinstance(cond, FactIs | HasFact):
-            return fact_condition(self, cond)
+        facts_only = clause(self, cond)
+        if facts_only is not None:
+            return c.t("cond.if", clause=facts_only)
         if isinstance(cond, AllOf | AnyOf):
-            parts = [self._nested(inner, AnyOf if isinstance(cond, AllOf) else AllOf)
-                     for inner in cond.conditions]
-            return c.join(parts, "and" if isinstance(cond, AllOf) else "or")
+            return self._compound(cond)
         if isinstance(cond, Not):
             inner = cond.condition
             if isinstance(inner, Not):  # "not not x" reads as x
                 return self.condition(inner.condition)
             if isinstance(inner, Always):
                 return c.t("cond.never")
-            if isinstance(inner, FactIs | HasFact):  # "not x is 1" reads "x is not 1"
-                return fact_condition(self, inner, negated=True)
             if isinstance(inner, During) and (inner.start is None) != (inner.end is None):
                 # not before E is "from E"; not from S is "until S"
                 return self._during(During(start=inner.end) if inner.start is None
                                     else During(end=inner.start))
             return c.t("cond.not", condition=self._nested(inner, AllOf | AnyOf))
         raise KeyError(f"no phrase for condition {type(cond).__name__}")
+
+    def _compound(self, cond: AllOf | AnyOf) -> str:
+        """``a and b`` / ``a or b``; the parts on facts alone are one clause with one "if",
+        where the first of them stands."""
+        c, style = self.c, "and" if isinstance(cond, AllOf) else "or"
+        parts: list[str | None] = []
+        facts: list[str] = []
+        for inner in cond.conditions:
+            body = clause(self, inner)
+            if body is None:
+                parts.append(self._nested(inner, AnyOf if isinstance(cond, AllOf) else AllOf))
+                continue
+            if not facts:
+                parts.append(None)
+            facts.append(c.t("format.group", text=body) if isinstance(inner, AllOf | AnyOf)
+                         else body)
+        said = [c.t("cond.if", clause=c.join(facts, style)) if part is None else part
+                for part in parts]
+        return c.join(said, style)
 
     def _nested(self, cond: _ConditionBase, wrap: type | object) -> str:
         text = self.condition(cond)
