@@ -382,7 +382,7 @@ class TestGoodwillReasons:
             "Your complaint C-4 about order A-9 (damaged item) goes to our service team: order "
             "A-9 is not known to us",
             "Ihre Reklamation C-4 zu Bestellung A-9 (Beschädigte Ware) geht an unser "
-            "Serviceteam: Die Bestellung A-9 ist uns nicht bekannt")
+            "Service-Team: Die Bestellung A-9 ist uns nicht bekannt")
 
 
 class TestPendingGoodwillInTheState:

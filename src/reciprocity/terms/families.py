@@ -239,8 +239,17 @@ def goodwill_section(x: Ctx, policy: GoodwillPolicy) -> Section:
     items += [Item(text) for text in bounds]
     items.append(Item(" ".join([c.t(f"goodwill.unknown.{policy.on_unknown_order}"),
                                 c.t(f"goodwill.returned.{policy.on_returned_order}"),
-                                c.t(f"goodwill.duplicate.{policy.on_duplicate}")])))
+                                _duplicate(x, policy)])))
     return Section(c.t("heading.goodwill"), tuple(items))
+
+
+def _duplicate(x: Ctx, policy: GoodwillPolicy) -> str:
+    """What a second complaint gets: about the same order and issue, or with the same
+    values of the declared ``duplicate_key`` facts."""
+    if not policy.duplicate_key:
+        return x.c.t(f"goodwill.duplicate.{policy.on_duplicate}")
+    facts = x.c.join([x.c.quote(f.replace("_", " ")) for f in policy.duplicate_key])
+    return x.c.t(f"goodwill.duplicate_key.{policy.on_duplicate}", facts=facts)
 
 
 def _goodwill_rule(x: Ctx, rule: GoodwillRule) -> Item:
