@@ -46,7 +46,7 @@ from .policy import CATEGORY_WORDS
 if TYPE_CHECKING:
     from .stage import CompiledGoodwill
 
-__all__ = ["about_message", "category_words", "factor_note", "hours", "limit_words",
+__all__ = ["about_message", "and_words", "category_words", "factor_note", "hours", "limit_words",
            "notes_message", "period_words", "worth"]
 
 
@@ -100,6 +100,13 @@ def limit_words(count: int | None, amount: Money | None, per: str) -> Msg:
 def factor_note(key: str, factor: Decimal, **args: Any) -> Msg:
     """A step that multiplies the value: ``x1.5 for Gold members``."""
     return Msg(key, {"factor": factor, **args})
+
+
+def and_words(names: tuple[str, ...]) -> Msg | str:
+    """Shop words as a list in the locale: ``passenger id and flight``."""
+    if len(names) == 1:
+        return names[0]
+    return Msg("reason.goodwill.and", {"head": names[:-1], "last": names[-1]})
 
 
 def notes_message(notes: tuple[Msg | str, ...]) -> Msg | str:

@@ -102,6 +102,7 @@ from .reasons import (
     _granted_reason,
     _pending_reason,
     about_message,
+    and_words,
     category_words,
     notes_message,
 )
@@ -130,8 +131,8 @@ class CompiledGoodwill(GoodwillAssessment):
         self.rounding: Rounding = policy.rounding
         self.uses_shared = policy.budget is not None
         self.dup_key = [self._key_fact(ctx, name) for name in policy.duplicate_key]
-        self.dup_words = None if not policy.duplicate_key else " and ".join(
-            name.replace("_", " ") for name in policy.duplicate_key)
+        self.dup_words = None if not policy.duplicate_key else and_words(tuple(
+            name.replace("_", " ") for name in policy.duplicate_key))
 
     @staticmethod
     def _key_fact(ctx: CompileContext, name: str) -> Any:
