@@ -29,6 +29,7 @@ from reciprocity import (
     GoodwillPolicy,
     GoodwillRule,
     InvalidEvent,
+    InvalidState,
     LateResponseStep,
     MemberState,
     Money,
@@ -46,7 +47,15 @@ from reciprocity import (
     VoucherCompensation,
     seed_program,
 )
-from reciprocity._reason import MonthDay, Msg, decode_args, encode_args, english, render
+from reciprocity._reason import (
+    MonthDay,
+    Msg,
+    decode_args,
+    decode_text,
+    encode_args,
+    english,
+    render,
+)
 from reciprocity.testing import full_programs, member_streams
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "reciprocity"
@@ -391,11 +400,22 @@ class TestPendingGoodwillInTheState:
         state = pending_state()
         assert state.goodwill is not None
         [pending] = state.goodwill.pending
-        assert pending.why == Msg("reason.goodwill.wait.above",
-                                  {"limit": Money("40.00", "EUR")})
-        assert [note.key for note in pending.notes] == [  # type: ignore[union-attr]
+        assert pending.why == ["msg", ["reason.goodwill.wait.above",
+                                       {"limit": ["money", ["40.00", "EUR"]]}]]
+        assert decode_text(pending.why) == Msg("reason.goodwill.wait.above",
+                                               {"limit": Money("40.00", "EUR")})
+        assert [decode_text(note).key for note in pending.notes] == [  # type: ignore[union-attr]
             "reason.goodwill.note.response", "reason.goodwill.note.cut"]
-        assert MemberState.model_validate_json(state.model_dump_json()) == state
+        text = state.model_dump_json()
+        assert MemberState.model_validate_json(text) == state
+        assert MemberState.load_trusted(text) == state
+
+    def test_a_stored_message_that_does_not_read_back_is_refused(self) -> None:
+        """A pending record whose message pair is malformed is an invalid state."""
+        data = json.loads(pending_state().model_dump_json())
+        data["goodwill"]["pending"][0]["why"] = ["msg", "no args"]
+        with pytest.raises(InvalidState):
+            MemberState.model_validate(data)
 
     def test_a_state_saved_with_english_texts_still_loads_and_says_them(self) -> None:
         """A pending record written before reasons were data (plain English) loads, and the

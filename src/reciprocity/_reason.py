@@ -152,7 +152,7 @@ def _decode(value: Any) -> Any:
                      "number, money, date, month_day, msg, list")
 
 
-def encode_text(value: Msg | str) -> Any:
+def encode_text(value: Msg | str) -> str | list[Any]:
     """A stored text: a plain string as it is, a message as its ``["msg", ...]`` pair."""
     return value if isinstance(value, str) else _encode(value)
 

@@ -20,16 +20,16 @@ from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
-    PlainSerializer,
     StringConstraints,
     ValidationError,
     model_validator,
 )
 
 from ._model import Frozen, Instant, NonEmptyStr, error_from_validation
-from ._reason import Msg, decode_text, encode_text
+from ._reason import decode_text
 from ._state_check import REBUILD, state_problem
 from ._trusted import TrustedLoader
 from .errors import InvalidState, ReciprocityError
@@ -207,11 +207,17 @@ class GoodwillGrant(_StateModel):
     """Who approved it, when it waited for approval."""
 
 
-StoredText = Annotated[
-    Msg | str, BeforeValidator(decode_text), PlainSerializer(encode_text),
-]
-"""A part of a reason kept in the state: a message (``["msg", [key, args]]`` in JSON) or a
-plain text."""
+def _stored_text(value: str | list[Any]) -> str | list[Any]:
+    if isinstance(value, list):
+        decode_text(value)  # a message's pair must read back
+    return value
+
+
+StoredText = Annotated[str | list[Any], AfterValidator(_stored_text)]
+"""A part of a reason kept in the state: a message as its JSON pair ``["msg", [key, args]]``
+(:func:`reciprocity._reason.encode_text`; :func:`~reciprocity._reason.decode_text` reads it
+back), or a plain text, said as it is in every locale (a state saved before reasons were
+data holds English texts)."""
 
 
 class PendingGoodwill(_StateModel):
@@ -235,7 +241,7 @@ class PendingGoodwill(_StateModel):
     """How the value came about, for the reason of the eventual grant: messages (a state
     saved before reasons were data holds English texts, said as they are)."""
     why: StoredText = ""
-    """Why it waits for approval (a message, or an English text in an older state)."""
+    """Why it waits for approval: a message, or an English text in an older state."""
 
 
 class GoodwillHistory(_StateModel):

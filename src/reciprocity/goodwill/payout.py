@@ -139,7 +139,7 @@ class Payout:
                 if value is not MISSING:
                     event_values[key] = Decimal(value)
         if self.each_get is None:
-            return self._band(event_values, base, words, notes, "")
+            return self._band(event_values, base, words, notes)
         listed = self.each_get(row)
         each_words = self.each.replace("_", " ") if self.each else ""
         if listed is MISSING or not listed:
@@ -150,7 +150,7 @@ class Payout:
             for key, name, _ in self.keys:
                 if name is not None and item.get(name) is not None:
                     values[key] = Decimal(item[name])
-            found, _, why = self._band(values, base, words, [], "")
+            found, _, why = self._band(values, base, words, [])
             if why is None and found is not None:
                 covered += 1
                 total += found
@@ -164,8 +164,7 @@ class Payout:
         return total, notes, None
 
     def _band(self, values: dict[str, Decimal], base: Decimal | None, words: str,
-              notes: list[Msg | str], prefix: str
-              ) -> tuple[Decimal | None, list[Msg | str], str | None]:
+              notes: list[Msg | str]) -> tuple[Decimal | None, list[Msg | str], str | None]:
         table = self.comp.table
         assert table is not None
         band = table.lookup(values)

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from .._engine import P_AMOUNT, P_RETURNED, Log, Member, Row, Trace, text
-from .._reason import Msg, local_day
+from .._reason import Msg, decode_text, encode_text, local_day
 from .._stage import Check, Handler
 from ..conditions import CompileContext
 from ..errors import (
@@ -198,7 +198,7 @@ class CompiledGoodwill(GoodwillAssessment):
         hot.pending = {
             q.complaint_id: (q.complaint_id, q.rule_id, q.kind, q.value.amount, q.points, q.at,
                              q.order_id, q.category, q.gift, q.valid_days, q.budget_reserved,
-                             q.notes, q.why)
+                             tuple(decode_text(note) for note in q.notes), decode_text(q.why))
             for q in history.pending
         }
         m.goodwill = hot
@@ -229,7 +229,8 @@ class CompiledGoodwill(GoodwillAssessment):
                         value=Money(q[Q_VALUE], cur), points=q[Q_POINTS], at=q[Q_AT],
                         order_id=q[Q_ORDER], category=q[Q_CATEGORY], gift=q[Q_GIFT],
                         valid_days=q[Q_VALID], budget_reserved=q[Q_RESERVED],
-                        notes=q[Q_NOTES], why=q[Q_WHY])
+                        notes=tuple(encode_text(note) for note in q[Q_NOTES]),
+                        why=encode_text(q[Q_WHY]))
                 for q in hot.pending.values()),
         )}
 
