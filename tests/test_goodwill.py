@@ -372,7 +372,7 @@ class TestFrequentComplainer:
                    for n, day in enumerate(days, start=1)]
         decisions = list(prog.replay(events))
         fourth = declined(decisions[8])
-        assert fourth.reason.endswith("goodwill is at most 3 per month, and you received 3 "
+        assert fourth.reason.endswith("goodwill is at most 3 times per month, and you received 3 "
                                       "compensations this month")
         assert decisions[8].state.goodwill is not None
         assert decisions[8].state.goodwill.complaints[-1].cause == "cap_reached"

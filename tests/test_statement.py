@@ -147,7 +147,7 @@ class TestGifts:
 
 class TestGoodwill:
     def test_compensation_is_listed(self) -> None:
-        """A goodwill voucher for a complaint reads in German."""
+        """A goodwill voucher for a complaint reads in German, in its reason's words."""
         program = Program(name="P", timezone="Europe/Berlin", goodwill=GoodwillPolicy(rules=(
             GoodwillRule(id="any", compensation=VoucherCompensation(value=eur("5.00"))),)))
         state = buy(program, None, "A-1", "30.00", at(3, 2)).state
@@ -155,7 +155,8 @@ class TestGoodwill:
                                                   order_id="A-1", category="late_delivery"))
         text = program.statement(decision.state, at(3, 3), "de",
                                  effects=decision.effects).to_text()
-        assert "- 03.03.2026: Entschädigung für Reklamation C-1: 5,00 EUR\n" in text
+        assert ("- 03.03.2026: Kulanz für Ihre Reklamation C-1 zu Bestellung A-1 (Verspätete "
+                "Lieferung): ein Gutschein über 5,00 EUR\n") in text
 
 
 class TestShape:

@@ -9,8 +9,10 @@ read the diff.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
+import sys
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -228,8 +230,26 @@ def goodwill_program() -> Program:
             on_unknown_order="no_compensation", on_duplicate="refer_to_service"))
 
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+
+
+def example_program(name: str) -> Program:
+    """The program of ``docs/examples/<name>.py`` (the passenger-rights examples: a shop's
+    own complaint categories, fact conditions, Elapsed times and band tables)."""
+    spec = importlib.util.spec_from_file_location(f"terms_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    program: Program = module.program()
+    return program
+
+
 PROGRAMS = {"seed": seed_program, "points": points_program, "tiers": tiers_program,
-            "gifts": gifts_program, "goodwill": goodwill_program}
+            "gifts": gifts_program, "goodwill": goodwill_program,
+            "eu261": lambda: example_program("eu261_air_passengers"),
+            "rail": lambda: example_program("rail_passenger_rights")}
 DOUBLED = re.compile(r"\b(\w+) \1\b")  # case matters: "Sie sie" is German
 
 

@@ -41,7 +41,8 @@ from zoneinfo import ZoneInfo
 from ._model import fixed_point
 from .money import Money
 
-__all__ = ["MonthDay", "Msg", "built", "decode_args", "encode_args", "english", "fields",
+__all__ = ["MonthDay", "Msg", "built", "decode_args", "decode_text", "encode_args",
+           "encode_text", "english", "fields",
            "last_day", "local_day", "ordinal", "render", "unformatted"]
 
 TEMPLATE = Path(__file__).resolve().parent / "locales" / "reciprocity.pot"
@@ -149,6 +150,23 @@ def _decode(value: Any) -> Any:
         return tuple(_decode(item) for item in raw)
     raise ValueError(f"unknown reason argument {value!r}: the tag is one of str, int, "
                      "number, money, date, month_day, msg, list")
+
+
+def encode_text(value: Msg | str) -> str | list[Any]:
+    """A stored text: a plain string as it is, a message as its ``["msg", ...]`` pair."""
+    return value if isinstance(value, str) else _encode(value)
+
+
+def decode_text(value: Any) -> Msg | str:
+    """The inverse of :func:`encode_text`; a string (stored before reasons were data, or a
+    shop's own words) stays a string and is said as it is in every locale."""
+    if isinstance(value, str | Msg):
+        return value
+    decoded = _decode(value)
+    if not isinstance(decoded, Msg):
+        raise ValueError(f"a stored text is a string or a ['msg', [key, args]] pair, not "
+                         f"{value!r}")
+    return decoded
 
 
 def decode_args(args: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     StringConstraints,
@@ -28,6 +29,7 @@ from pydantic import (
 )
 
 from ._model import Frozen, Instant, NonEmptyStr, error_from_validation
+from ._reason import decode_text
 from ._state_check import REBUILD, state_problem
 from ._trusted import TrustedLoader
 from .errors import InvalidState, ReciprocityError
@@ -205,6 +207,19 @@ class GoodwillGrant(_StateModel):
     """Who approved it, when it waited for approval."""
 
 
+def _stored_text(value: str | list[Any]) -> str | list[Any]:
+    if isinstance(value, list):
+        decode_text(value)  # a message's pair must read back
+    return value
+
+
+StoredText = Annotated[str | list[Any], AfterValidator(_stored_text)]
+"""A part of a reason kept in the state: a message as its JSON pair ``["msg", [key, args]]``
+(:func:`reciprocity._reason.encode_text`; :func:`~reciprocity._reason.decode_text` reads it
+back), or a plain text, said as it is in every locale (a state saved before reasons were
+data holds English texts)."""
+
+
 class PendingGoodwill(_StateModel):
     """Compensation decided for a complaint, waiting for a person to approve it."""
 
@@ -222,10 +237,11 @@ class PendingGoodwill(_StateModel):
     """Days a voucher stays valid after it is granted."""
     budget_reserved: bool = False
     """Whether the program budget already counts it (given back if it is declined)."""
-    notes: tuple[str, ...] = ()
-    """How the value came about, for the reason of the eventual grant."""
-    why: str = ""
-    """Why it waits for approval."""
+    notes: tuple[StoredText, ...] = ()
+    """How the value came about, for the reason of the eventual grant: messages (a state
+    saved before reasons were data holds English texts, said as they are)."""
+    why: StoredText = ""
+    """Why it waits for approval: a message, or an English text in an older state."""
 
 
 class GoodwillHistory(_StateModel):

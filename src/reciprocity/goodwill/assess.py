@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from .._engine import P_AMOUNT, P_AT, P_RETURNED, Member, Row
+from .._reason import Msg, ordinal
 from .._stage import Stage
 from ..events import Complaint
 from ..money import Money, Rounding
-from .compensation import num
 from .hot import (
     _HUNDRED,
     _ONE,
@@ -38,10 +38,8 @@ from .hot import (
     _plural,
     _Rule,
 )
-from .policy import CATEGORY_WORDS, GoodwillPolicy, ordinal
-from .reasons import (
-    _hours,
-)
+from .policy import CATEGORY_WORDS, GoodwillPolicy
+from .reasons import factor_note, hours, limit_words, period_words, worth
 
 __all__ = ["GoodwillAssessment"]
 
@@ -85,8 +83,9 @@ class GoodwillAssessment(Stage):
                     step = candidate
             if step is not None and step.factor != 1:
                 factor *= step.factor
-                notes.append(f"x{num(step.factor)}: our first reply took "
-                             f"{_hours(delay)}, we promise {promise.promised_hours} hours")
+                notes.append(factor_note("reason.goodwill.note.response", step.factor,
+                                         took=hours(delay),
+                                         promised=hours(promised)))
         elif promise is not None:
             facts.late = None
         benefits = m.tier_benefits
@@ -94,7 +93,8 @@ class GoodwillAssessment(Stage):
             tier_factor = Decimal(benefits.goodwill_factor)
             if tier_factor != 1:
                 factor *= tier_factor
-                notes.append(f"x{num(tier_factor)} for {m.tier_id} members")
+                notes.append(factor_note("reason.goodwill.note.tier", tier_factor,
+                                         tier=m.tier_id or ""))
         curve = policy.diminishing
         if curve is not None:
             start = at.astimezone(self.zone) - relativedelta(days=curve.window_days)
@@ -103,13 +103,13 @@ class GoodwillAssessment(Stage):
             curve_factor = curve.factor(nth)
             if curve_factor != 1:
                 factor *= curve_factor
-                notes.append(f"x{num(curve_factor)}: your {ordinal(nth)} complaint in "
-                             f"{curve.window_days} days")
+                notes.append(factor_note("reason.goodwill.note.diminishing", curve_factor,
+                                         nth=ordinal(nth), n=curve.window_days))
         facts.factor = factor
         return facts
 
     def _limits(self, m: Member, hot: GoodwillState,
-                facts: _Facts) -> tuple[tuple[str, str] | None, Decimal | None]:
+                facts: _Facts) -> tuple[tuple[str, Msg] | None, Decimal | None]:
         """Fill ``facts.limits``; return (cause, why) if a count limit blocks, and what is left
         of an ``"approval"`` budget (``None`` if there is none)."""
         policy = self.policy
@@ -117,7 +117,8 @@ class GoodwillAssessment(Stage):
         limits = facts.limits
         if policy.max_per_complaint is not None:
             limits.append((policy.max_per_complaint.amount,
-                           f"at most {policy.max_per_complaint} per complaint"))
+                           Msg("reason.goodwill.limit.complaint",
+                               {"max": policy.max_per_complaint})))
         committed = hot.committed() if policy.caps or facts.kept is not None else []
         for cap in policy.caps:
             key = cap.per.key(at, zone)
@@ -126,38 +127,41 @@ class GoodwillAssessment(Stage):
                 if cap.per.key(when, zone) == key:
                     count += 1
                     used += value
-            period = "in all" if cap.per.value == "lifetime" else f"this {cap.per.noun}"
+            per = cap.per.value
+            declared = limit_words(cap.count, cap.amount, per)
             if cap.count is not None and count >= cap.count:
-                return ("cap_reached", f"goodwill is {cap.describe()}, and you received "
-                        f"{_plural(count, 'compensation')} {period}"), None
+                return ("cap_reached", Msg("reason.goodwill.limit.cap.count", {
+                    "limit": declared, "n": count, "period": period_words(per)})), None
             if cap.amount is not None:
                 left = max(_ZERO, cap.amount.amount - used)
-                limits.append((left, f"goodwill is {cap.describe()}, and you received "
-                               f"{Money(used, cur)} {period}"))
+                limits.append((left, Msg("reason.goodwill.limit.cap.amount", {
+                    "limit": declared, "used": Money(used, cur),
+                    "period": period_words(per)})))
         budget = policy.budget
         over_budget: Decimal | None = None
         if budget is not None:
             assert m.shared is not None, "a program with a budget runs with shared state"
             use = m.shared.budgets.get(budget.key(at, zone))
             count, used = (0, _ZERO) if use is None else (int(use[0]), Decimal(use[1]))
-            period = ("the program's" if budget.per.value == "lifetime"
-                      else f"this {budget.per.noun}'s")
+            period = period_words(budget.per.value, "reason.goodwill.budget_of")
             full = budget.count is not None and count >= budget.count
             room = None if budget.amount is None else max(_ZERO, budget.amount.amount - used)
             if budget.when_exhausted == "skip":
                 if full or room == 0:
-                    return ("budget_used_up", f"{period} goodwill budget is used up"), None
+                    return ("budget_used_up", Msg("reason.goodwill.limit.budget.used_up",
+                                                  {"period": period})), None
                 if room is not None:
-                    limits.append((room, f"{period} goodwill budget is nearly used up"))
+                    limits.append((room, Msg("reason.goodwill.limit.budget.nearly",
+                                             {"period": period})))
             else:
                 over_budget = _ZERO if full else room
         if facts.kept is not None and not policy.may_exceed_order_value:
             given = sum((v for _, v, order in committed if order == facts.order_id), _ZERO)
             left = max(_ZERO, facts.kept - given)
-            note = f"no more than what is left of order {facts.order_id}'s value"
-            if given:
-                note += f" ({Money(given, cur)} given for it already)"
-            limits.append((left, note))
+            order = facts.order_id or ""
+            limits.append((left, Msg("reason.goodwill.limit.order.given", {
+                "order": order, "given": Money(given, cur)}) if given else
+                Msg("reason.goodwill.limit.order", {"order": order})))
         return None, over_budget
 
     def _matches(self, m: Member, row: Row, rule: _Rule, facts: _Facts) -> str | None:
@@ -201,15 +205,15 @@ class GoodwillAssessment(Stage):
         """The rule's value for this complaint after every step and bound, or why it has
         none (a percentage without a base, no band that covers the case). Every step is
         monotone in the value it is given."""
-        notes: list[str] = []
+        notes: list[Msg | str] = []
         if rule.past_window is not None:
-            notes.append(f"goodwill return {_plural(facts.days_past or 0, 'day')} after the "
-                         f"{self.policy.return_window_days}-day return window")
+            notes.append(Msg("reason.goodwill.note.past_window", {
+                "n": facts.days_past or 0, "window": self.policy.return_window_days}))
         pv = self.point_value
         amount = _ZERO
         base: Decimal | None = None
         factor = facts.factor
-        reductions: list[str] = []
+        reductions: list[Msg | str] = []
         payout = rule.payout
         if payout is not None:
             base, words = payout.base(row, facts.kept, facts.affected)
@@ -229,7 +233,8 @@ class GoodwillAssessment(Stage):
         if rule.factors is not None:
             severity_factor = rule.factors[facts.severity - 1]
             if severity_factor != 1:
-                notes.append(f"x{num(severity_factor)} for severity {facts.severity}")
+                notes.append(factor_note("reason.goodwill.note.severity", severity_factor,
+                                         severity=facts.severity))
             factor = factor * severity_factor
         notes += reductions
         notes += facts.notes
@@ -242,15 +247,15 @@ class GoodwillAssessment(Stage):
             value = self.rounding.apply(amount * factor, self.exp)
             if rule.max is not None and value > rule.max.amount:
                 value = rule.max.amount
-                notes.append(f"at most {rule.max} by this rule")
+                notes.append(Msg("reason.goodwill.note.max", {"max": rule.max}))
             if rule.max_percent is not None:
                 if base is None:
                     return "is bounded by a share of its base, and the complaint gives no base"
                 cap = Rounding.DOWN.apply(base * rule.max_percent / _HUNDRED, self.exp)
                 if value > cap:
                     value = cap
-                    notes.append(f"at most {num(rule.max_percent)} % of the base "
-                                 f"{Money(base, self.currency)} by this rule")
+                    notes.append(Msg("reason.goodwill.note.max_percent", {
+                        "percent": rule.max_percent, "base": Money(base, self.currency)}))
         for left, note in facts.limits:
             if value > left:
                 if points is not None:
@@ -259,21 +264,23 @@ class GoodwillAssessment(Stage):
                     value = points * pv
                 else:
                     value = Rounding.DOWN.apply(left, self.exp)
-                notes.append(f"cut to {self._worth_of(rule.kind, value, points)}: {note}")
+                notes.append(Msg("reason.goodwill.note.cut", {
+                    "worth": worth(rule.kind, Money(value, self.currency), points),
+                    "limit": note}))
         if rule.minimum is not None and 0 < value < rule.minimum.amount:
-            notes.append(f"{Money(value, self.currency)} is below the minimum payout of "
-                         f"{rule.minimum}")
+            notes.append(Msg("reason.goodwill.note.minimum", {
+                "value": Money(value, self.currency), "minimum": rule.minimum}))
             value = _ZERO
         return _Offer(rule, value, points, notes, steps)
 
-    def _needs_approval(self, offer: _Offer, over_budget: Decimal | None) -> str | None:
+    def _needs_approval(self, offer: _Offer, over_budget: Decimal | None) -> Msg | None:
         limit = self.policy.approval_above
         if offer.rule.approval:
-            return "this kind of goodwill is always confirmed by a person"
+            return Msg("reason.goodwill.wait.always", {})
         if limit is not None and offer.value > limit.amount:
-            return f"worth more than {limit}"
+            return Msg("reason.goodwill.wait.above", {"limit": limit})
         if over_budget is not None and offer.value > over_budget:
-            return "over the program's goodwill budget"
+            return Msg("reason.goodwill.wait.budget", {})
         return None
 
     def _history(self, m: Member, hot: GoodwillState) -> str:

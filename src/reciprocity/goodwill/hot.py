@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from .._reason import Msg
 from ..conditions import CompileContext
 from ..events import COMPLAINT
 from ..money import Money, Rounding
@@ -133,14 +134,15 @@ class _Facts:
         self.days_past: int | None = None
         self.late: bool | None = None
         self.factor = _ONE
-        self.notes: list[str] = []
-        self.limits: list[tuple[Decimal, str]] = []
+        self.notes: list[Msg | str] = []
+        self.limits: list[tuple[Decimal, Msg]] = []
 
 
 class _Offer:
     __slots__ = ("gift", "kind", "notes", "points", "rule", "steps", "valid_days", "value")
 
-    def __init__(self, rule: _Rule, value: Decimal, points: int | None, notes: list[str],
+    def __init__(self, rule: _Rule, value: Decimal, points: int | None,
+                 notes: list[Msg | str],
                  steps: int) -> None:
         self.rule = rule
         self.steps = steps

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .._reason import Msg
 from ..conditions import CompileContext, Predicate
 from ..errors import ConditionNeverApplies, FactTypeMismatch, UnknownFact
 from ..events import COMPLAINT
@@ -82,9 +83,9 @@ class Payout:
                     hint="key a table by a whole number, a decimal, money or an Elapsed time")
         for value in comp.money():
             ctx.check_money(value, where)
-        self.reductions: list[tuple[Predicate, Decimal, str]] = [
+        self.reductions: list[tuple[Predicate, Decimal, Msg | str]] = [
             (ctx.compile_for(r.when, _COMPLAINTS, f"{where} reductions[{i}]"), r.factor,
-             r.reason or f"when {r.when.describe()}")
+             r.reason or Msg("reason.goodwill.when", {"condition": r.when.describe()}))
             for i, r in enumerate(comp.reductions)]
 
     @staticmethod
@@ -108,17 +109,28 @@ class Payout:
         value = self.base_get(row)
         return (None if value is MISSING else value), f"the {of.replace('_', ' ')}"
 
+    @staticmethod
+    def base_message(words: str) -> Msg:
+        """The words of :meth:`base` as a part of a reason."""
+        if words == "the order value":
+            return Msg("reason.goodwill.base.order", {})
+        if words == "the amount affected":
+            return Msg("reason.goodwill.base.affected", {})
+        return Msg("reason.goodwill.base.fact", {"fact": words.removeprefix("the ")})
+
     def amount(self, row: Row, base: Decimal | None, words: str
-               ) -> tuple[Decimal | None, list[str], str | None]:
+               ) -> tuple[Decimal | None, list[Msg | str], str | None]:
         """(amount before the steps, notes, why nothing applies) for one complaint."""
-        comp, notes = self.comp, list[str]()
+        comp, notes = self.comp, list[Msg | str]()
         if comp.value is not None:
             return comp.value.amount, notes, None
         if comp.percent is not None:
             if base is None:
                 return None, notes, f"needs {words}, and the complaint does not give it"
             amount = comp.rounding.apply(base * comp.percent / _HUNDRED, self.exp)
-            notes.append(f"{num(comp.percent)} % of {words} {Money(base, self.cur)}")
+            notes.append(Msg("reason.goodwill.note.percent", {
+                "percent": comp.percent, "of": self.base_message(words),
+                "base": Money(base, self.cur)}))
             return amount, notes, None
         event_values = {}
         for key, _, get in self.keys:
@@ -127,7 +139,7 @@ class Payout:
                 if value is not MISSING:
                     event_values[key] = Decimal(value)
         if self.each_get is None:
-            return self._band(event_values, base, words, notes, "")
+            return self._band(event_values, base, words, notes)
         listed = self.each_get(row)
         each_words = self.each.replace("_", " ") if self.each else ""
         if listed is MISSING or not listed:
@@ -138,7 +150,7 @@ class Payout:
             for key, name, _ in self.keys:
                 if name is not None and item.get(name) is not None:
                     values[key] = Decimal(item[name])
-            found, _, why = self._band(values, base, words, [], "")
+            found, _, why = self._band(values, base, words, [])
             if why is None and found is not None:
                 covered += 1
                 total += found
@@ -146,12 +158,13 @@ class Payout:
                 return None, notes, f"item {index + 1} of the {each_words}: {why}"
         if not covered:
             return None, notes, f"no band of the table covers any of the {each_words}"
-        notes.append(f"{covered} of {len(listed)} {each_words} covered: "
-                     f"{Money(total, self.cur)} together")
+        notes.append(Msg("reason.goodwill.note.items", {
+            "covered": covered, "total": len(listed), "items": each_words,
+            "sum": Money(total, self.cur)}))
         return total, notes, None
 
     def _band(self, values: dict[str, Decimal], base: Decimal | None, words: str,
-              notes: list[str], prefix: str) -> tuple[Decimal | None, list[str], str | None]:
+              notes: list[Msg | str]) -> tuple[Decimal | None, list[Msg | str], str | None]:
         table = self.comp.table
         assert table is not None
         band = table.lookup(values)
@@ -159,21 +172,29 @@ class Payout:
         if band is None:
             return None, notes, f"no band of the table covers {shown or 'the case'}"
         if band.value is not None:
-            notes.append(f"{prefix}{shown}: {band.value}")
+            notes.append(Msg("reason.goodwill.note.band", {
+                "case": self._case(values), "value": band.value}))
             return band.value.amount, notes, None
         assert band.percent is not None
         if base is None:
             return None, notes, f"needs {words}, and the complaint does not give it"
         amount = self.comp.rounding.apply(base * band.percent / _HUNDRED, self.exp)
-        notes.append(f"{prefix}{shown}: {num(band.percent)} % of {words} "
-                     f"{Money(base, self.cur)}")
+        notes.append(Msg("reason.goodwill.note.band.percent", {
+            "case": self._case(values), "percent": band.percent,
+            "of": self.base_message(words), "base": Money(base, self.cur)}))
         return amount, notes, None
 
-    def reduce(self, m: Member, row: Row) -> tuple[Decimal, list[str]]:
+    @staticmethod
+    def _case(values: dict[str, Decimal]) -> tuple[Msg, ...]:
+        """The values a band was looked up by: ``delay minutes 190, distance km 1200``."""
+        return tuple(Msg("reason.goodwill.band.key", {"name": k.replace("_", " "), "value": v})
+                     for k, v in values.items())
+
+    def reduce(self, m: Member, row: Row) -> tuple[Decimal, list[Msg | str]]:
         """The product of the reductions that hold, and a note for each."""
-        factor, notes = Decimal(1), []
+        factor, notes = Decimal(1), list[Msg | str]()
         for pred, each, why in self.reductions:
             if pred(m, row):
                 factor *= each
-                notes.append(f"x{num(each)}: {why}")
+                notes.append(Msg("reason.goodwill.note.reduction", {"factor": each, "why": why}))
         return factor, notes

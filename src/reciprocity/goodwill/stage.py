@@ -30,8 +30,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from .._engine import P_AMOUNT, P_RETURNED, Log, Member, Row, Trace
-from .._reason import Msg
+from .._engine import P_AMOUNT, P_RETURNED, Log, Member, Row, Trace, text
+from .._reason import Msg, decode_text, encode_text, local_day
 from .._stage import Check, Handler
 from ..conditions import CompileContext
 from ..errors import (
@@ -93,7 +93,7 @@ from .hot import (
     _Offer,
     _Rule,
 )
-from .policy import CATEGORY_WORDS, GoodwillPolicy
+from .policy import GoodwillPolicy
 from .reasons import (
     _build_declined,
     _build_granted,
@@ -102,6 +102,9 @@ from .reasons import (
     _granted_reason,
     _pending_reason,
     about_message,
+    and_words,
+    category_words,
+    notes_message,
 )
 
 if TYPE_CHECKING:
@@ -128,8 +131,8 @@ class CompiledGoodwill(GoodwillAssessment):
         self.rounding: Rounding = policy.rounding
         self.uses_shared = policy.budget is not None
         self.dup_key = [self._key_fact(ctx, name) for name in policy.duplicate_key]
-        self.dup_words = None if not policy.duplicate_key else " and ".join(
-            name.replace("_", " ") for name in policy.duplicate_key)
+        self.dup_words = None if not policy.duplicate_key else and_words(tuple(
+            name.replace("_", " ") for name in policy.duplicate_key))
 
     @staticmethod
     def _key_fact(ctx: CompileContext, name: str) -> Any:
@@ -195,7 +198,7 @@ class CompiledGoodwill(GoodwillAssessment):
         hot.pending = {
             q.complaint_id: (q.complaint_id, q.rule_id, q.kind, q.value.amount, q.points, q.at,
                              q.order_id, q.category, q.gift, q.valid_days, q.budget_reserved,
-                             q.notes, q.why)
+                             tuple(decode_text(note) for note in q.notes), decode_text(q.why))
             for q in history.pending
         }
         m.goodwill = hot
@@ -226,7 +229,8 @@ class CompiledGoodwill(GoodwillAssessment):
                         value=Money(q[Q_VALUE], cur), points=q[Q_POINTS], at=q[Q_AT],
                         order_id=q[Q_ORDER], category=q[Q_CATEGORY], gift=q[Q_GIFT],
                         valid_days=q[Q_VALID], budget_reserved=q[Q_RESERVED],
-                        notes=q[Q_NOTES], why=q[Q_WHY])
+                        notes=tuple(encode_text(note) for note in q[Q_NOTES]),
+                        why=encode_text(q[Q_WHY]))
                 for q in hot.pending.values()),
         )}
 
@@ -288,7 +292,8 @@ class CompiledGoodwill(GoodwillAssessment):
             if policy.on_unknown_order != "ignore_order":
                 record[C_CAUSE] = "unknown_order"
                 self._close(m, hot, record, policy.on_unknown_order,
-                            f"order {order_id} is not known to us", log, trace)
+                            Msg("reason.goodwill.why.unknown_order", {"order": order_id}),
+                            log, trace)
                 return
             if trace is not None:
                 trace.append(("goodwill", "note", f"order {order_id} is unknown; handled as a "
@@ -297,22 +302,25 @@ class CompiledGoodwill(GoodwillAssessment):
                 purchase[P_RETURNED] >= purchase[P_AMOUNT]:
             record[C_CAUSE] = "returned_order"
             self._close(m, hot, record, policy.on_returned_order,
-                        f"order {order_id} was returned in full", log, trace)
+                        Msg("reason.goodwill.why.returned", {"order": order_id or ""}),
+                        log, trace)
             return
         if self.dup_words is not None:
             first = None if record[C_KEY] is None else hot.keys.get(record[C_KEY])
-            same = f"with the same {self.dup_words}"
+            same = Msg("reason.goodwill.same.facts", {"facts": self.dup_words})
         else:
             first = None if order_id is None else hot.topics.get((order_id, category))
-            same = "about the same order and problem"
+            same = Msg("reason.goodwill.same.topic", {})
         if first is not None:
             record[C_DUP] = first
             record[C_CAUSE] = "duplicate"
             earlier = hot.by_id[first]
-            when = earlier[C_AT].astimezone(self.zone).strftime("%Y-%m-%d")
             self._close(m, hot, record, policy.on_duplicate,
-                        f"it repeats complaint {first} of {when} {same} "
-                        f"({earlier[C_OUTCOME].replace('_', ' ')})", log, trace)
+                        Msg("reason.goodwill.why.duplicate", {
+                            "first": first, "date": local_day(earlier[C_AT], self.zone),
+                            "same": same,
+                            "outcome": Msg(f"reason.goodwill.outcome.{earlier[C_OUTCOME]}", {})}),
+                        log, trace)
             return
         facts = self._facts(m, hot, event, at, purchase)
         blocked, over_budget = self._limits(m, hot, facts)
@@ -338,9 +346,10 @@ class CompiledGoodwill(GoodwillAssessment):
                 best = offer
         if best is None:
             record[C_CAUSE] = "no_rule"
-            self._close(m, hot, record, "no_compensation", "no goodwill rule covers a "
-                        f"{CATEGORY_WORDS[category]} complaint of severity {event.severity}"
-                        + ("" if order_id is None else " on this order"), log, trace)
+            self._close(m, hot, record, "no_compensation", Msg(
+                "reason.goodwill.why.no_rule" + ("" if order_id is None else ".order"),
+                {"category": category_words(category), "severity": event.severity}),
+                log, trace)
             return
         if trace is not None:
             for offer in offers:
@@ -350,9 +359,10 @@ class CompiledGoodwill(GoodwillAssessment):
         record[C_RULE] = best.rule.id
         if best.value <= 0:
             record[C_CAUSE] = "nothing_left"
-            why = "; ".join(note.split(": ", 1)[1] if note.startswith("cut to ") else note
-                            for note in best.notes[best.steps:])
-            why = why or "the compensation rounds to nothing"
+            said = tuple(note.args["limit"] if isinstance(note, Msg)
+                         and note.key == "reason.goodwill.note.cut" else note
+                         for note in best.notes[best.steps:])
+            why = notes_message(said) if said else Msg("reason.goodwill.why.nothing", {})
             self._close(m, hot, record, "no_compensation", why, log, trace)
             return
         why_wait = self._needs_approval(best, over_budget)
@@ -370,7 +380,7 @@ class CompiledGoodwill(GoodwillAssessment):
                     False, log, trace)
 
     def _pend(self, m: Member, hot: GoodwillState, record: list[Any], facts: _Facts,
-              offer: _Offer, over_budget: Decimal | None, why: str, log: Log,
+              offer: _Offer, over_budget: Decimal | None, why: Msg, log: Log,
               trace: Trace) -> None:
         budget = self.policy.budget
         reserved = False
@@ -387,12 +397,12 @@ class CompiledGoodwill(GoodwillAssessment):
         hot.pending[cid] = pending
         log.append((_build_pending, self, m.member_id, pending))
         if trace is not None:
-            trace.append((offer.rule.id, "applied", _pending_reason(self, pending)))
+            trace.append((offer.rule.id, "applied", text(_pending_reason(self, pending))))
 
     def _grant(self, m: Member, hot: GoodwillState, eid: str, cid: str, rule_id: str,
                kind: str, value: Decimal, points: int | None, decided_at: datetime,
                granted_at: datetime, order_id: str | None, category: str, gift: str | None,
-               valid_days: int | None, notes: tuple[str, ...], approved_by: str | None,
+               valid_days: int | None, notes: tuple[Msg | str, ...], approved_by: str | None,
                approval_required: bool, log: Log, trace: Trace) -> None:
         code = expires = None
         if kind == "voucher":
@@ -407,8 +417,8 @@ class CompiledGoodwill(GoodwillAssessment):
                  approval_required)
         log.append(entry)
         if trace is not None:
-            trace.append((rule_id, "applied", _granted_reason(self, grant, category, notes,
-                                                              approval_required)))
+            trace.append((rule_id, "applied", text(_granted_reason(self, grant, category, notes,
+                                                                   approval_required))))
         if kind == "points" and points:
             # the goodwill trace line above explains it; the scheme adds the balance effect
             self.points.grant(m, points, rule_id, eid, granted_at,
@@ -417,7 +427,7 @@ class CompiledGoodwill(GoodwillAssessment):
                               log, None)
 
     def _close(self, m: Member, hot: GoodwillState, record: list[Any], outcome: str,
-               why: str, log: Log, trace: Trace) -> None:
+               why: Msg | str, log: Log, trace: Trace) -> None:
         """Record a complaint that gets no compensation, with its declared outcome."""
         record[C_OUTCOME] = outcome
         hot.add(record)
@@ -426,7 +436,7 @@ class CompiledGoodwill(GoodwillAssessment):
                     *args))
         if trace is not None:
             kind = "duplicate" if record[C_CAUSE] == "duplicate" else "note"
-            trace.append((record[C_RULE] or "goodwill", kind, _declined_reason(*args)))
+            trace.append((record[C_RULE] or "goodwill", kind, text(_declined_reason(*args))))
 
     # -- approvals -------------------------------------------------------------------------
     def on_approval(self, m: Member, row: Row, log: Log, trace: Trace) -> None:
@@ -441,12 +451,13 @@ class CompiledGoodwill(GoodwillAssessment):
             if pending[Q_RESERVED] and budget is not None:
                 assert m.shared is not None
                 budget.give_back(m.shared, pending[Q_AT], self.zone, pending[Q_VALUE])
-            why = "a person reviewed it and declined" + (f": {event.note}" if event.note else "")
+            why = Msg("reason.goodwill.why.person.note", {"note": event.note}) if event.note \
+                else Msg("reason.goodwill.why.person", {})
             args = (pending[Q_CID], pending[Q_ORDER], pending[Q_CATEGORY], "declined", why)
             log.append((_build_declined, m.member_id, event.id, event.at, pending[Q_RULE],
                         *args))
             if trace is not None:
-                trace.append((pending[Q_RULE], "applied", _declined_reason(*args)))
+                trace.append((pending[Q_RULE], "applied", text(_declined_reason(*args))))
             return
         if not pending[Q_RESERVED] and budget is not None:
             assert m.shared is not None

@@ -102,18 +102,6 @@ def _conditions(program: Program) -> Iterator[Finding]:
                       "(pip install 'reciprocity[i18n]') to check that the terms can state "
                       "every condition")
         return
-    if program.goodwill is not None:
-        known = contexts[0][1].c.keys()  # every locale has the template's keys
-        for rule in program.goodwill.rules:
-            unknown = [category for category in rule.categories
-                       if f"complaint.{category}" not in known]
-            if unknown:
-                yield Finding(
-                    severity="warning", code="condition-not-stated", rule_id=rule.id,
-                    message=f"rule {rule.id!r}: the terms cannot state its complaint "
-                    f"categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}: no "
-                    "phrase in the message catalogue; add complaint.<category> to "
-                    "reciprocity.pot and every translation")
     for rule_id, when in whens:
         missing = []
         for locale, x in contexts:

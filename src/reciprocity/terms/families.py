@@ -38,6 +38,7 @@ from ..tiers.ladder import (
     UntilEndOfMonth,
 )
 from .document import Item, Section
+from .facts import category, reductions
 from .phrases import Ctx
 
 __all__ = ["gift_section", "goodwill_section", "tier_section"]
@@ -254,13 +255,22 @@ def goodwill_section(x: Ctx, policy: GoodwillPolicy) -> Section:
     items += [Item(text) for text in bounds]
     items.append(Item(" ".join([c.t(f"goodwill.unknown.{policy.on_unknown_order}"),
                                 c.t(f"goodwill.returned.{policy.on_returned_order}"),
-                                c.t(f"goodwill.duplicate.{policy.on_duplicate}")])))
+                                _duplicate(x, policy)])))
     return Section(c.t("heading.goodwill"), tuple(items))
+
+
+def _duplicate(x: Ctx, policy: GoodwillPolicy) -> str:
+    """What a second complaint gets: about the same order and issue, or with the same
+    values of the declared ``duplicate_key`` facts."""
+    if not policy.duplicate_key:
+        return x.c.t(f"goodwill.duplicate.{policy.on_duplicate}")
+    facts = x.c.join([x.c.quote(f.replace("_", " ")) for f in policy.duplicate_key])
+    return x.c.t(f"goodwill.duplicate_key.{policy.on_duplicate}", facts=facts)
 
 
 def _goodwill_rule(x: Ctx, rule: GoodwillRule) -> Item:
     c = x.c
-    label = (c.join([c.t(f"complaint.{cat}") for cat in rule.categories], "or")
+    label = (c.join([category(c, cat) for cat in rule.categories], "or")
              if rule.categories else c.t("complaint.any"))
     conditions = []
     if rule.min_severity > 1:
@@ -279,6 +289,9 @@ def _goodwill_rule(x: Ctx, rule: GoodwillRule) -> Item:
         label = c.t("goodwill.label", label=label, conditions=", ".join(conditions))
     label = label[:1].upper() + label[1:]  # an English category starts the line
     sentences = [c.t("goodwill.rule", compensation=x.compensation(rule.compensation))]
+    reduced = reductions(x, rule.compensation)
+    if reduced is not None:
+        sentences.append(reduced)
     if rule.by_severity is not None:
         sentences.append(c.t("goodwill.by_severity", factors=c.join(
             [x.factor(f) for f in rule.by_severity])))

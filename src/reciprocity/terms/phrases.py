@@ -36,6 +36,7 @@ from ..limits import Period, _Limit
 from ..money import Money
 from ..tiers.requirements import MinOrders, MinPoints, MinSpend, RequireAll, RequireAny
 from .catalog import Catalogue
+from .facts import amount_parts, base_words, bounds, clause
 
 __all__ = ["Ctx"]
 
@@ -96,10 +97,11 @@ class Ctx:
             return c.t("cond.category", categories=self.names(cond.categories, "or"))
         if isinstance(cond, InTier):
             return c.t("cond.tier", tiers=self.tiers(cond.tiers))
+        facts_only = clause(self, cond)
+        if facts_only is not None:
+            return c.t("cond.if", clause=facts_only)
         if isinstance(cond, AllOf | AnyOf):
-            parts = [self._nested(inner, AnyOf if isinstance(cond, AllOf) else AllOf)
-                     for inner in cond.conditions]
-            return c.join(parts, "and" if isinstance(cond, AllOf) else "or")
+            return self._compound(cond)
         if isinstance(cond, Not):
             inner = cond.condition
             if isinstance(inner, Not):  # "not not x" reads as x
@@ -112,6 +114,25 @@ class Ctx:
                                     else During(end=inner.start))
             return c.t("cond.not", condition=self._nested(inner, AllOf | AnyOf))
         raise KeyError(f"no phrase for condition {type(cond).__name__}")
+
+    def _compound(self, cond: AllOf | AnyOf) -> str:
+        """``a and b`` / ``a or b``; the parts on facts alone are one clause with one "if",
+        where the first of them stands."""
+        c, style = self.c, "and" if isinstance(cond, AllOf) else "or"
+        parts: list[str | None] = []
+        facts: list[str] = []
+        for inner in cond.conditions:
+            body = clause(self, inner)
+            if body is None:
+                parts.append(self._nested(inner, AnyOf if isinstance(cond, AllOf) else AllOf))
+                continue
+            if not facts:
+                parts.append(None)
+            facts.append(c.t("format.group", text=body) if isinstance(inner, AllOf | AnyOf)
+                         else body)
+        said = [c.t("cond.if", clause=c.join(facts, style)) if part is None else part
+                for part in parts]
+        return c.join(said, style)
 
     def _nested(self, cond: _ConditionBase, wrap: type | object) -> str:
         text = self.condition(cond)
@@ -214,11 +235,15 @@ class Ctx:
             if comp.value is not None:
                 text = c.t(f"comp.{noun}", value=c.money(comp.value))
             else:
-                assert comp.percent is not None
-                text = c.t(f"comp.{noun}.percent", percent=c.percent(comp.percent),
-                           base=c.t(f"comp.base.{comp.of}"))
+                if comp.table is not None:
+                    text = amount_parts(self, comp, noun)
+                else:
+                    assert comp.percent is not None
+                    text = c.t(f"comp.{noun}.percent", percent=c.percent(comp.percent),
+                               base=base_words(c, comp.of))
                 if comp.max is not None:
                     text = c.t("comp.at_most", text=text, max=c.money(comp.max))
+            text = bounds(self, comp, text)
             valid_days = getattr(comp, "valid_days", None)
             if valid_days is not None:
                 text = c.t("comp.valid", text=text, n=valid_days)
