@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,9 +15,14 @@ from reciprocity import (
     Band,
     BandTable,
     Elapsed,
+    Fact,
     FactIs,
+    GoodwillPolicy,
+    GoodwillRule,
     HasFact,
+    InvalidProgram,
     Money,
+    Program,
     Range,
     Reduction,
     RefundShare,
@@ -157,3 +163,46 @@ def test_facts_together_say_if_once() -> None:
         "to orders over 50.00 EUR and if “a” is 1 and “c” is given")
     assert ctx("de").condition(mixed) == (
         "für Einkäufe über 50,00 EUR und wenn „a“ 1 ist und „c“ angegeben ist")
+
+
+class TestLabels:
+    """A shop names its facts and categories in each locale's words; the terms use them."""
+
+    def program(self) -> Program:
+        return Program(
+            name="Air", facts=(
+                Fact(name="actual_arrival", type="datetime",
+                     labels={"en": "actual arrival", "de": "tatsächliche Ankunft"}),
+                Fact(name="scheduled_arrival", type="datetime",
+                     labels={"de": "planmäßige Ankunft"}),
+            ),
+            goodwill=GoodwillPolicy(
+                categories=("flight_delayed",),
+                category_labels={"flight_delayed": {"de": "Flugverspätung"}},
+                rules=(GoodwillRule(id="late", categories=("flight_delayed",),
+                                    when=FactIs(fact=WAIT, op=">=", value=180),
+                                    compensation=VoucherCompensation(
+                                        value=Money("10.00", "EUR"))),)))
+
+    def test_labels_in_the_locale_and_names_elsewhere(self) -> None:
+        """German says every label; English has one label, and the name where none is
+        given."""
+        program = self.program()
+        german = str(program.terms(locale="de"))
+        assert "„Flugverspätung“" in german
+        assert "„tatsächliche Ankunft“ mindestens 3 Stunden nach „planmäßige Ankunft“" in german
+        english = str(program.terms(locale="en"))
+        assert "“actual arrival” is at least 3 hours after “scheduled arrival”" in english
+        assert "flight delayed" in english
+
+    @pytest.mark.parametrize(("build", "mentions"), [
+        (lambda: Fact(name="x", type="int", labels={"German": "x"}), "labels"),
+        (lambda: Fact(name="x", type="int", labels={"de": ""}), "labels"),
+        (lambda: GoodwillPolicy(rules=(GoodwillRule(id="a", compensation=VoucherCompensation(
+            value=Money("1.00", "EUR"))),), category_labels={"flight": {"de": "Flug"}}),
+         "category_labels names 'flight'"),
+    ])
+    def test_bad_labels_are_refused(self, build: Any, mentions: str) -> None:
+        """A locale that is no locale tag, an empty label, a label for an unknown category."""
+        with pytest.raises(InvalidProgram, match=mentions):
+            build()

@@ -57,19 +57,48 @@ from reciprocity import (
 DELAYED, CANCELLED, DENIED = "flight_delayed", "flight_cancelled", "denied_boarding"
 
 FACTS = (
-    Fact(name="passenger_id", type="str"),
-    Fact(name="flight", type="str"),
-    Fact(name="distance_km", type="int"),
-    Fact(name="intra_eu", type="bool"),
-    Fact(name="scheduled_departure", type="datetime"),
-    Fact(name="scheduled_arrival", type="datetime"),
-    Fact(name="actual_arrival", type="datetime"),
-    Fact(name="informed_at", type="datetime"),
-    Fact(name="rerouted_departure", type="datetime"),
-    Fact(name="rerouted_arrival", type="datetime"),
-    Fact(name="extraordinary", type="bool"),
-    Fact(name="refused_for_cause", type="bool"),
+    Fact(name="passenger_id", type="str",
+         labels={"en": "passenger",
+                 "de": "Fluggast"}),
+    Fact(name="flight", type="str",
+         labels={"en": "flight",
+                 "de": "Flug"}),
+    Fact(name="distance_km", type="int",
+         labels={"en": "flight distance in km",
+                 "de": "Flugstrecke in km"}),
+    Fact(name="intra_eu", type="bool",
+         labels={"en": "flight within the EU",
+                 "de": "Flug innerhalb der EU"}),
+    Fact(name="scheduled_departure", type="datetime",
+         labels={"en": "scheduled departure",
+                 "de": "planmäßiger Abflug"}),
+    Fact(name="scheduled_arrival", type="datetime",
+         labels={"en": "scheduled arrival",
+                 "de": "planmäßige Ankunft"}),
+    Fact(name="actual_arrival", type="datetime",
+         labels={"en": "actual arrival",
+                 "de": "tatsächliche Ankunft"}),
+    Fact(name="informed_at", type="datetime",
+         labels={"en": "notice of the cancellation",
+                 "de": "Mitteilung der Annullierung"}),
+    Fact(name="rerouted_departure", type="datetime",
+         labels={"en": "departure of the alternative flight",
+                 "de": "Abflug des Ersatzflugs"}),
+    Fact(name="rerouted_arrival", type="datetime",
+         labels={"en": "arrival of the alternative flight",
+                 "de": "Ankunft des Ersatzflugs"}),
+    Fact(name="extraordinary", type="bool",
+         labels={"en": "extraordinary circumstances",
+                 "de": "außergewöhnliche Umstände"}),
+    Fact(name="refused_for_cause", type="bool",
+         labels={"en": "boarding refused for reasonable grounds",
+                 "de": "Beförderung aus triftigem Grund verweigert"}),
 )
+CATEGORY_LABELS = {
+    DELAYED: {"en": "flight delayed", "de": "Flugverspätung"},
+    CANCELLED: {"en": "flight cancelled", "de": "Annullierung"},
+    DENIED: {"en": "denied boarding", "de": "Nichtbeförderung"},
+}
 
 
 def eur(amount: str) -> Money:
@@ -149,6 +178,7 @@ def program() -> Program:
         facts=FACTS,
         goodwill=GoodwillPolicy(
             rules=(others, intra), categories=(DELAYED, CANCELLED, DENIED),
+            category_labels=CATEGORY_LABELS,
             duplicate_key=("passenger_id", "flight"), may_exceed_order_value=True,
             on_unknown_order="ignore_order"))
 

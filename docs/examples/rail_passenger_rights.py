@@ -54,15 +54,24 @@ from reciprocity import (
 DELAYED = "train_delayed"
 
 FACTS = (
-    Fact(name="passenger_id", type="str"),
-    Fact(name="journey", type="str"),
-    Fact(name="ticket", type="str", values=("single", "return", "season")),
-    Fact(name="travel_class", type="int"),
-    Fact(name="fare", type="money"),
-    Fact(name="scheduled_arrival", type="datetime"),
-    Fact(name="actual_arrival", type="datetime"),
-    Fact(name="extraordinary", type="bool"),
-    Fact(name="delays", type="items", items=(Fact(name="delay_minutes", type="int"),)),
+    Fact(name="passenger_id", type="str",
+         labels={"en": "passenger", "de": "Fahrgast"}),
+    Fact(name="journey", type="str",
+         labels={"en": "journey", "de": "Fahrt"}),
+    Fact(name="ticket", type="str", values=("single", "return", "season"),
+         labels={"en": "ticket", "de": "Fahrkarte"}),
+    Fact(name="travel_class", type="int",
+         labels={"en": "travel class", "de": "Wagenklasse"}),
+    Fact(name="fare", type="money",
+         labels={"en": "fare paid", "de": "gezahlter Fahrpreis"}),
+    Fact(name="scheduled_arrival", type="datetime",
+         labels={"en": "scheduled arrival", "de": "planmäßige Ankunft"}),
+    Fact(name="actual_arrival", type="datetime",
+         labels={"en": "actual arrival", "de": "tatsächliche Ankunft"}),
+    Fact(name="extraordinary", type="bool",
+         labels={"en": "extraordinary circumstances", "de": "außergewöhnliche Umstände"}),
+    Fact(name="delays", type="items", items=(Fact(name="delay_minutes", type="int"),),
+         labels={"en": "delays", "de": "Verspätungen"}),
 )
 
 FOUR_EUROS = Money("4.00", "EUR")
@@ -103,6 +112,7 @@ def program() -> Program:
         facts=FACTS,
         goodwill=GoodwillPolicy(
             rules=(single, second, first), categories=(DELAYED,),
+            category_labels={DELAYED: {"en": "train delayed", "de": "Zugverspätung"}},
             duplicate_key=("passenger_id", "journey"), may_exceed_order_value=True,
             on_unknown_order="ignore_order"))
 

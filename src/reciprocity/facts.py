@@ -30,7 +30,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import StringConstraints, TypeAdapter, ValidationError, model_validator
+from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
 from ._model import Frozen, require_in_range
 from .errors import InvalidFact, InvalidProgram, ReciprocityError, UnknownFact
@@ -45,7 +45,8 @@ from .events import (
 )
 from .money import Money
 
-__all__ = ["EVENT_FIELDS", "Fact", "FactType", "Resolved", "check_event_facts", "resolve"]
+__all__ = ["EVENT_FIELDS", "Fact", "FactType", "Labels", "Resolved", "check_event_facts",
+           "label_in", "resolve"]
 
 FactType = Literal["int", "decimal", "bool", "str", "datetime", "money", "items"]
 """The type of a fact: a whole number, an exact decimal, yes/no, a text, an aware time, an
@@ -53,6 +54,22 @@ amount of money in the program's currency, or a list of items, each a mapping of
 declared in ``items`` (the delays of a season ticket's month)."""
 
 FactName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+Labels = dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")],
+              Annotated[str, StringConstraints(min_length=1, max_length=200)]]
+"""A name in the words of each locale, for the terms: ``{"de": "tatsächliche Ankunft"}``."""
+
+
+def label_in(labels: Mapping[str, str], locale: str) -> str | None:
+    """The label for ``locale`` (``de_AT`` falls back to ``de``), or ``None``.
+
+    >>> label_in({"de": "Flugstrecke"}, "de_AT"), label_in({"de": "Flugstrecke"}, "en")
+    ('Flugstrecke', None)
+    """
+    found = labels.get(locale)
+    if found is None:
+        found = labels.get(locale.replace("-", "_").split("_")[0])
+    return found
 
 TYPE_WORDS: dict[str, str] = {
     "int": "a whole number", "decimal": "a decimal number", "bool": "true or false",
@@ -100,6 +117,8 @@ class Fact(Frozen):
         values: for a ``str`` fact, the only values it may take (empty: any text).
         on: ``"event"`` (the event's metadata) or ``"line"`` (an order line's metadata).
         items: for an ``items`` fact, the facts each item may carry.
+        labels: the fact in the words of each locale, for the terms (``{"en": "actual
+            arrival", "de": "tatsächliche Ankunft"}``); without one, its name is said.
 
     >>> Fact(name="severity", type="int")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -114,6 +133,7 @@ class Fact(Frozen):
     values: tuple[Annotated[str, StringConstraints(min_length=1)], ...] = ()
     on: Literal["event", "line"] = "event"
     items: tuple[Fact, ...] = ()
+    labels: Labels = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> Fact:

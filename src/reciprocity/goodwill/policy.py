@@ -52,6 +52,7 @@ from pydantic import Field, model_validator
 from .._model import NonEmptyStr
 from ..conditions import Condition
 from ..events import BUILTIN_CATEGORIES, CategoryName
+from ..facts import Labels
 from ..limits import Budget, Cap
 from ..money import Money, Rounding
 from .compensation import (
@@ -329,6 +330,9 @@ class GoodwillPolicy(_Policy):
             same ``duplicate_key``).
         categories: complaint categories of the shop's own, beside the built-in ones
             (``flight_cancelled``); a complaint or a rule naming another is refused.
+        category_labels: the categories in the words of each locale, for the terms
+            (``{"flight_delayed": {"de": "Flugverspätung"}}``); without one, a built-in
+            category is said in the catalogue's words and a shop's own by its name.
         duplicate_key: facts of a complaint that identify one claim (``passenger_id``,
             ``flight``): a complaint with the same values as an earlier one is a duplicate,
             whatever its category or order. Empty: the order and the category.
@@ -364,6 +368,7 @@ class GoodwillPolicy(_Policy):
     on_returned_order: Outcome = "no_compensation"
     on_duplicate: Outcome = "no_compensation"
     categories: tuple[CategoryName, ...] = ()
+    category_labels: dict[CategoryName, Labels] = Field(default_factory=dict)
     duplicate_key: tuple[NonEmptyStr, ...] = ()
 
     @property
@@ -383,6 +388,10 @@ class GoodwillPolicy(_Policy):
                         f"rule {rule.id!r} covers category {category!r}, which is neither "
                         "built in nor declared in categories"
                         + (f" (did you mean {near[0]!r}?)" if near else ""))
+        for category in self.category_labels:
+            if category not in known:
+                raise ValueError(f"category_labels names {category!r}, which is neither built "
+                                 "in nor declared in categories")
         if len(set(self.duplicate_key)) != len(self.duplicate_key):
             raise ValueError(f"duplicate_key={self.duplicate_key} names a fact twice")
         seen: set[str] = set()

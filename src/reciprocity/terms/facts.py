@@ -2,10 +2,10 @@
 a shop's own complaint categories, and the parts of a money compensation that read facts
 (band tables, ``each``, reductions, ``max_percent``, ``minimum``).
 
-A fact is shop data: its declared name is said as it is, quoted (``„distance km“``), in
-every locale; a time between two facts is said as one after the other (``wenn „actual
-arrival“ mindestens 3 Stunden nach „scheduled arrival“ liegt``). No English is written
-here; every word comes from the catalogue.
+A fact is shop data: its declared label in the locale (``Fact.labels``), else its name, is
+said quoted (``„distance km“``); a time between two facts is said as one after the other
+(``wenn „actual arrival“ mindestens 3 Stunden nach „scheduled arrival“ liegt``). No English
+is written here; every word comes from the catalogue.
 
 Imports: the core's fact conditions, the goodwill declarations and ``terms.catalog``;
 ``terms.phrases`` only for typing.
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..goodwill.compensation import _Amount
     from .phrases import Ctx
 
-__all__ = ["amount_parts", "bounds", "category", "clause", "fact_clause", "reductions"]
+__all__ = ["amount_parts", "bounds", "category", "clause", "fact_clause", "fact_name", "reductions"]
 
 # a comparison and the one that holds when it does not (a missing fact aside)
 _OPS = {"==": "is", "!=": "is_not", ">=": "at_least", ">": "over", "<=": "at_most",
@@ -37,27 +37,34 @@ _NEGATED = {"is": "is_not", "is_not": "is", "at_least": "under", "under": "at_le
             "over": "at_most", "at_most": "over"}
 
 
-def category(c: Catalogue, name: str) -> str:
-    """A complaint category: the catalogue's words for a built-in one, the declared name
-    (quoted) for a shop's own."""
+def category(x: Ctx, name: str) -> str:
+    """A complaint category: its declared label in the locale (quoted), else the
+    catalogue's words for a built-in one, else the declared name (quoted)."""
+    label = x.category_labels.get(name)
+    if label is not None:
+        return x.c.quote(label)
     if name in BUILTIN_CATEGORIES:
-        return c.t(f"complaint.{name}")
-    return c.quote(name.replace("_", " "))
+        return x.c.t(f"complaint.{name}")
+    return x.c.quote(name.replace("_", " "))
 
 
-def fact_name(c: Catalogue, fact: str) -> str:
-    """A declared fact's name, quoted: ``„distance km“``; an order line's says so."""
+def fact_name(x: Ctx, fact: str) -> str:
+    """A declared fact's label in the locale, or its name, quoted: ``„distance km“``; an
+    order line's says so."""
+    c = x.c
     if fact.startswith("line."):
-        return c.t("cond.fact.line", fact=c.quote(fact[5:].replace("_", " ")))
-    return c.quote(fact.replace("_", " "))
+        name = fact[5:]
+        return c.t("cond.fact.line", fact=c.quote(
+            x.fact_labels.get(fact) or name.replace("_", " ")))
+    return c.quote(x.fact_labels.get(fact) or fact.replace("_", " "))
 
 
-def fact_ref(c: Catalogue, ref: FactRef) -> str:
+def fact_ref(x: Ctx, ref: FactRef) -> str:
     """A fact, or a time between two (``der Zeit von „a“ bis „b“``), after "by" / "nach"."""
     if isinstance(ref, Elapsed):
-        return c.t("cond.elapsed.noun", start=fact_name(c, ref.start),
-                   end=fact_name(c, ref.end))
-    return fact_name(c, ref)
+        return x.c.t("cond.elapsed.noun", start=fact_name(x, ref.start),
+                     end=fact_name(x, ref.end))
+    return fact_name(x, ref)
 
 
 def duration(c: Catalogue, value: Decimal, unit: str) -> str:
@@ -122,31 +129,32 @@ def fact_clause(x: Ctx, cond: FactIs | HasFact, negated: bool = False) -> str:
     c = x.c
     if isinstance(cond, HasFact):
         return c.t("cond.fact.not_given" if negated else "cond.fact.given",
-                   fact=fact_ref(c, cond.fact))
+                   fact=fact_ref(x, cond.fact))
     if cond.fact == "category":
         names = cond.value if isinstance(cond.value, tuple) else (cond.value,)
         out = negated != (cond.op == "!=")
         return c.t("cond.fact.category.not" if out else "cond.fact.category",
-                   categories=c.join([c.quote(category(c, str(n))) if n in BUILTIN_CATEGORIES
-                                      else category(c, str(n)) for n in names], "or"))
+                   categories=c.join([c.quote(category(x, str(n)))
+                                      if n in BUILTIN_CATEGORIES and n not in x.category_labels
+                                      else category(x, str(n)) for n in names], "or"))
     if isinstance(cond.value, bool) and cond.op in ("==", "!="):
         holds = cond.value != (cond.op == "!=")
         return c.t("cond.fact.true" if holds != negated else "cond.fact.false",
-                   fact=fact_ref(c, cond.fact))
+                   fact=fact_ref(x, cond.fact))
     if isinstance(cond.value, tuple):
         return c.t("cond.fact.none_of" if negated else "cond.fact.one_of",
-                   fact=fact_ref(c, cond.fact),
+                   fact=fact_ref(x, cond.fact),
                    values=c.join([_value(x, v) for v in cond.value],
                                  "and" if negated else "or"))
     word = _OPS[cond.op]
     if negated:
         word = _NEGATED[word]
     if isinstance(cond.fact, Elapsed):
-        return c.t(f"cond.elapsed.{word}", start=fact_name(c, cond.fact.start),
-                   end=fact_name(c, cond.fact.end),
+        return c.t(f"cond.elapsed.{word}", start=fact_name(x, cond.fact.start),
+                   end=fact_name(x, cond.fact.end),
                    time=duration(c, Decimal(str(cond.value)), cond.fact.unit))
     kind = "cond.fact.time" if _time(cond.value) is not None else "cond.fact"
-    return c.t(f"{kind}.{word}", fact=fact_ref(c, cond.fact), value=_value(x, cond.value))
+    return c.t(f"{kind}.{word}", fact=fact_ref(x, cond.fact), value=_value(x, cond.value))
 
 
 # -- a compensation that reads facts ------------------------------------------------------------
@@ -161,7 +169,8 @@ def _range(c: Catalogue, r: Range, unit: str | None) -> str:
     return c.t("range.both", low=parts[0], high=parts[1]) if len(parts) == 2 else parts[0]
 
 
-def _band(c: Catalogue, table: BandTable, band: Band, base: str) -> str:
+def _band(x: Ctx, table: BandTable, band: Band, base: str) -> str:
+    c = x.c
     gives = c.money(band.value) if band.value is not None else c.t(
         "comp.band.percent", percent=c.percent(band.percent or Decimal(0)), base=base)
     cases = []
@@ -169,18 +178,18 @@ def _band(c: Catalogue, table: BandTable, band: Band, base: str) -> str:
         ref = table.keys[key]
         shown = _range(c, r, ref.unit if isinstance(ref, Elapsed) else None)
         cases.append(shown if len(table.keys) == 1 else
-                     c.t("comp.band.key", fact=fact_ref(c, ref), range=shown))
+                     c.t("comp.band.key", fact=fact_ref(x, ref), range=shown))
     if not cases:
         return c.t("comp.band.any", gives=gives)
     return c.t("comp.band" if len(table.keys) == 1 else "comp.band.keys", gives=gives,
                when=c.join(cases))
 
 
-def base_words(c: Catalogue, of: str) -> str:
+def base_words(x: Ctx, of: str) -> str:
     """What a percentage is of: ``des Bestellwerts``, ``des Werts „fare“``."""
     if of in ("order", "affected"):
-        return c.t(f"comp.base.{of}")
-    return c.t("comp.base.fact", fact=fact_name(c, of))
+        return x.c.t(f"comp.base.{of}")
+    return x.c.t("comp.base.fact", fact=fact_name(x, of))
 
 
 def amount_parts(x: Ctx, comp: _Amount, noun: str) -> str:
@@ -189,14 +198,14 @@ def amount_parts(x: Ctx, comp: _Amount, noun: str) -> str:
     c = x.c
     table = comp.table
     assert table is not None
-    base = base_words(c, comp.of)
-    keys = c.join([fact_ref(c, ref) for ref in table.keys.values()])
-    bands = c.join([_band(c, table, band, base) for band in table.bands])
+    base = base_words(x, comp.of)
+    keys = c.join([fact_ref(x, ref) for ref in table.keys.values()])
+    bands = c.join([_band(x, table, band, base) for band in table.bands])
     if table.match == "most_generous":
         bands = c.t("comp.table.most_generous", bands=bands)
     text = c.t(f"comp.{noun}.table", keys=keys, bands=bands)
     if comp.each is not None:
-        text = c.t("comp.each", text=text, items=fact_name(c, comp.each))
+        text = c.t("comp.each", text=text, items=fact_name(x, comp.each))
     return text
 
 
@@ -205,7 +214,7 @@ def bounds(x: Ctx, comp: _Amount, text: str) -> str:
     c = x.c
     if comp.max_percent is not None:
         text = c.t("comp.max_percent", text=text, percent=c.percent(comp.max_percent),
-                   base=base_words(c, comp.of))
+                   base=base_words(x, comp.of))
     if comp.minimum is not None:
         text = c.t("comp.minimum", text=text, minimum=c.money(comp.minimum))
     return text

@@ -38,7 +38,7 @@ from ..tiers.ladder import (
     UntilEndOfMonth,
 )
 from .document import Item, Section
-from .facts import category, reductions
+from .facts import category, fact_name, reductions
 from .phrases import Ctx
 
 __all__ = ["gift_section", "goodwill_section", "tier_section"]
@@ -264,13 +264,13 @@ def _duplicate(x: Ctx, policy: GoodwillPolicy) -> str:
     values of the declared ``duplicate_key`` facts."""
     if not policy.duplicate_key:
         return x.c.t(f"goodwill.duplicate.{policy.on_duplicate}")
-    facts = x.c.join([x.c.quote(f.replace("_", " ")) for f in policy.duplicate_key])
+    facts = x.c.join([fact_name(x, f) for f in policy.duplicate_key])
     return x.c.t(f"goodwill.duplicate_key.{policy.on_duplicate}", facts=facts)
 
 
 def _goodwill_rule(x: Ctx, rule: GoodwillRule) -> Item:
     c = x.c
-    label = (c.join([category(c, cat) for cat in rule.categories], "or")
+    label = (c.join([category(x, cat) for cat in rule.categories], "or")
              if rule.categories else c.t("complaint.any"))
     conditions = []
     if rule.min_severity > 1:

@@ -48,6 +48,10 @@ class Ctx:
     c: Catalogue
     zone: ZoneInfo
     tier_names: dict[str, str] = field(default_factory=dict)
+    fact_labels: dict[str, str] = field(default_factory=dict)
+    """The declared facts' labels in this locale, by fact name (``line.x`` for a line's)."""
+    category_labels: dict[str, str] = field(default_factory=dict)
+    """The complaint categories' declared labels in this locale, by category."""
 
     # -- small values ---------------------------------------------------------------------
     def tiers(self, ids: tuple[str, ...], style: str = "or") -> str:
@@ -240,7 +244,7 @@ class Ctx:
                 else:
                     assert comp.percent is not None
                     text = c.t(f"comp.{noun}.percent", percent=c.percent(comp.percent),
-                               base=base_words(c, comp.of))
+                               base=base_words(self, comp.of))
                 if comp.max is not None:
                     text = c.t("comp.at_most", text=text, max=c.money(comp.max))
             text = bounds(self, comp, text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from ..facts import label_in
 from ..goodwill.compensation import PointsCompensation
 from .catalog import catalogue
 from .document import Document, Section, check_format
@@ -25,7 +26,15 @@ def context(program: Program, locale: str) -> Ctx:
     """The phrase context of ``program`` in ``locale``."""
     names = {} if program.tiers is None else {
         tier.id: tier.display_name for tier in program.tiers.tiers}
-    return Ctx(catalogue(locale), ZoneInfo(program.timezone), names)
+    facts: dict[str, str] = {}
+    for fact in program.facts:
+        label = label_in(fact.labels, locale)
+        if label is not None:
+            facts[f"line.{fact.name}" if fact.on == "line" else fact.name] = label
+    categories = {} if program.goodwill is None else {
+        name: label for name, labels in program.goodwill.category_labels.items()
+        if (label := label_in(labels, locale)) is not None}
+    return Ctx(catalogue(locale), ZoneInfo(program.timezone), names, facts, categories)
 
 
 def terms_document(program: Program, locale: str = "en") -> Document:
