@@ -36,6 +36,8 @@ from .money import Money, validate_currency
 __all__ = [
     "CompensationKind",
     "ComplaintRecord",
+    "CreditBalance",
+    "CreditLot",
     "FoldedOrders",
     "GiftGrant",
     "GiftHistory",
@@ -319,6 +321,32 @@ class TierStatus(_StateModel):
     """Start of the first membership year (membership-year ladders only)."""
 
 
+class CreditLot(_StateModel):
+    """Store credit issued by one event (its ``id``); spent oldest first."""
+
+    id: NonEmptyStr
+    issued_at: Instant
+    amount: Amount
+    remaining: Amount
+    """Credit of it not yet spent or expired."""
+    expires_at: Instant | None = None
+
+
+class CreditBalance(_StateModel):
+    """A member's store credit: ``issued == spent + expired + balance``, never negative."""
+
+    lots: tuple[CreditLot, ...] = ()
+    """Lots with credit left, oldest first."""
+    issued: Amount = Decimal(0)
+    spent: Amount = Decimal(0)
+    expired: Amount = Decimal(0)
+
+    @property
+    def balance(self) -> Decimal:
+        """Credit the member can spend now."""
+        return sum((lot.remaining for lot in self.lots), Decimal(0))
+
+
 class MemberState(_StateModel):
     """Everything a program knows about one member.
 
@@ -377,6 +405,8 @@ class MemberState(_StateModel):
     member."""
     tier: TierStatus | None = None
     """The member's tier; ``None`` until the tier ladder first looks at the member."""
+    credit: CreditBalance | None = None
+    """Store credit (``Program.credit``); ``None`` until credit is first issued."""
 
     def model_post_init(self, context: object, /) -> None:
         validate_currency(self.currency, field="MemberState.currency")
