@@ -10,7 +10,7 @@
 3. the member's facts: an order's count and net spend, a return's amount, sign-up time,
    birthday and consents;
 4. point schemes: earn on purchases, claw back on returns, redeem rewards;
-5. the other families, in this order: tier ladder, gift triggers, goodwill.
+5. the other families, in this order: tier ladder, gift triggers, goodwill, store credit.
 
 The engine is pure: no clock (time comes from events or :meth:`Program.advance`), no I/O,
 no global state. An event whose id the state has seen is a no-op with a note in the trace;
