@@ -47,6 +47,7 @@ from .conditions import (
     any_of,
     not_,
 )
+from .credit.scheme import StoreCredit
 from .datasets import (
     OnlineRetail,
     OnlineRetailReport,
@@ -54,6 +55,9 @@ from .datasets import (
     load_online_retail,
 )
 from .effects import (
+    CreditExpired,
+    CreditIssued,
+    CreditSpent,
     Decision,
     Effect,
     GiftGranted,
@@ -80,6 +84,7 @@ from .errors import (
     EventConflict,
     EventTooOld,
     FactTypeMismatch,
+    InsufficientCredit,
     InsufficientPoints,
     InvalidEvent,
     InvalidFact,
@@ -282,6 +287,9 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "Condition",
     "ConditionNeverApplies",
     "CreditCompensation",
+    "CreditExpired",
+    "CreditIssued",
+    "CreditSpent",
     "CurrencyMismatch",
     "Custom",
     "Decision",
@@ -331,6 +339,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "InCategory",
     "InTier",
     "Inactivity",
+    "InsufficientCredit",
     "InsufficientPoints",
     "InvalidEvent",
     "InvalidFact",
@@ -427,6 +436,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "Simulation",
     "Statement",
     "Stock",
+    "StoreCredit",
     "SurpriseGift",
     "SyntheticShop",
     "ThankYouGift",

@@ -84,7 +84,8 @@ class Member:
     """A member's state while a program works on it. Mutable; never escapes the package."""
 
     __slots__ = (
-        "applied", "applied_at", "as_of", "available", "birthday", "consents", "currency",
+        "applied", "applied_at", "as_of", "available", "birthday", "consents", "credit",
+        "currency",
         "debt", "earn_counters", "earned", "empty_lots", "expired", "folded", "frozen",
         "gifts", "goodwill", "joined_at", "last_activity", "last_return", "lot_due", "lots",
         "member_id", "next_due", "pending", "pooled", "profile_fields",
@@ -154,6 +155,7 @@ class Member:
         self.tier: Any = None
         self.gifts: Any = None
         self.goodwill: Any = None
+        self.credit: Any = None
 
     def schedule(self, when: datetime | None) -> None:
         """Make sure the engine looks at this member again at ``when``.

@@ -26,6 +26,7 @@ from ._history import bounded, settle, windows
 from ._stage import Check, Handler, Stage, run_due
 from ._trusted import built
 from .conditions import CompileContext
+from .credit.stage import CompiledCredit
 from .errors import NotAwaitingApproval
 from .events import (
     APPROVAL,
@@ -103,7 +104,7 @@ _FACTS = {PURCHASE: _purchase_facts, RETURN: _return_facts, SIGNUP: _profile_fac
 
 def family_stages(program: Program, ctx: CompileContext,
                   points: CompiledPoints) -> list[Stage]:
-    """The stages after points, in the documented order: tiers, gifts, goodwill.
+    """The stages after points, in the documented order: tiers, gifts, goodwill, credit.
 
     Each family compiles its declared policy here; ``points`` lets a family grant points
     through the point scheme's own lots (``points.grant``).
@@ -116,6 +117,8 @@ def family_stages(program: Program, ctx: CompileContext,
                                     seed=f"{program.name}\x1f{program.version}"))
     if program.goodwill is not None:
         stages.append(CompiledGoodwill(program.goodwill, ctx, points))
+    if program.credit is not None:
+        stages.append(CompiledCredit(program.credit, ctx))
     return stages
 
 

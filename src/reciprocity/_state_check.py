@@ -118,4 +118,20 @@ def state_problem(state: MemberState) -> tuple[str, str] | None:
             if grant.value.currency != currency:
                 return (f"MemberState.gifts.grants[{index}].value is in {grant.value.currency} "
                         f"but the state is in {currency}", REBUILD)
+    return None if state.credit is None else _credit_problem(state)
+
+
+def _credit_problem(state: MemberState) -> tuple[str, str] | None:
+    """Store credit: no lot holds more than it was issued with, and what was issued is what
+    was spent, expired and is left (conservation)."""
+    credit = state.credit
+    assert credit is not None
+    for index, lot in enumerate(credit.lots):
+        if lot.remaining > lot.amount:
+            return (f"MemberState.credit.lots[{index}].remaining={lot.remaining} is more than "
+                    f"its amount={lot.amount}", REBUILD)
+    left = credit.balance
+    if credit.issued != credit.spent + credit.expired + left:
+        return (f"MemberState.credit: issued={credit.issued} is not spent={credit.spent} + "
+                f"expired={credit.expired} + balance={left}", REBUILD)
     return None

@@ -34,6 +34,9 @@ from .shared import SharedState
 from .state import CompensationKind, GiftKind, MemberState, Voucher
 
 __all__ = [
+    "CreditExpired",
+    "CreditIssued",
+    "CreditSpent",
     "Decision",
     "Effect",
     "GiftGranted",
@@ -329,12 +332,40 @@ class TierGraceStarted(_EffectBase):
     grace_until: Instant
 
 
+class CreditIssued(_EffectBase):
+    """Store credit issued to a new lot (``lot_id`` is the issuing event's id)."""
+
+    type: Literal["credit_issued"] = "credit_issued"
+    amount: Money
+    lot_id: NonEmptyStr
+    expires_at: Instant | None = None
+
+
+class CreditSpent(_EffectBase):
+    """Store credit spent, oldest lots first; ``taken`` says how much came from each lot."""
+
+    type: Literal["credit_spent"] = "credit_spent"
+    amount: Money
+    taken: tuple[tuple[str, Money], ...] = ()
+    balance: Money
+    """The credit left after the spend."""
+
+
+class CreditExpired(_EffectBase):
+    """The rest of a store credit lot expired unspent."""
+
+    type: Literal["credit_expired"] = "credit_expired"
+    amount: Money
+    lot_id: NonEmptyStr
+
+
 Effect = Annotated[
     PointsEarned | PointsReleased | PointsRedeemed | PointsRevoked | PointsExpired
     | VoucherIssued | VoucherCancelled
     | GoodwillGranted | GoodwillPending | GoodwillDeclined
     | GiftGranted | GiftRevoked | MessageSuggested
-    | TierChanged | TierGraceStarted,
+    | TierChanged | TierGraceStarted
+    | CreditIssued | CreditSpent | CreditExpired,
     Field(discriminator="type"),
 ]
 """Any effect; the ``type`` field picks the class."""

@@ -17,6 +17,7 @@ working in code that does not know reciprocity::
      |    +-- InsufficientPoints                a redemption costs more than the balance
      |    +-- BelowMinimumBalance               a redemption before the minimum balance
      |    +-- PointsOutOfBounds                 an event names points outside the rule's bounds
+     |    +-- InsufficientCredit                a store credit spend over the credit balance
      |    +-- UnknownReward                     a redemption names a reward not in the catalogue
      |    +-- UnknownPurchase                   a return references a purchase never seen
      |    |    +-- OrderFolded                    ... or one folded out of the member's state
@@ -46,6 +47,8 @@ Imports: nothing from the package (every module may import it).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 __all__ = [
     "BelowMinimumBalance",
     "ConditionNeverApplies",
@@ -53,6 +56,7 @@ __all__ = [
     "EventConflict",
     "EventTooOld",
     "FactTypeMismatch",
+    "InsufficientCredit",
     "InsufficientPoints",
     "InvalidEvent",
     "InvalidFact",
@@ -210,6 +214,21 @@ class PointsOutOfBounds(RefusedEvent):
         self.points = points
         self.minimum = minimum
         self.maximum = maximum
+        super().__init__(message, hint=hint)
+
+
+class InsufficientCredit(RefusedEvent):
+    """A store credit spend (``StoreCredit.spend_event``) asks for more than the member's
+    credit balance; ``balance`` and ``amount`` are the two amounts (``Decimal``, in the
+    program's currency)."""
+
+    code = "insufficient-credit"
+    fields = ("balance", "amount")
+
+    def __init__(self, message: str, *, balance: Decimal, amount: Decimal,
+                 hint: str | None = None) -> None:
+        self.balance = balance
+        self.amount = amount
         super().__init__(message, hint=hint)
 
 

@@ -10,7 +10,7 @@
 3. the member's facts: an order's count and net spend, a return's amount, sign-up time,
    birthday and consents;
 4. point schemes: earn on purchases, claw back on returns, redeem rewards;
-5. the other families, in this order: tier ladder, gift triggers, goodwill.
+5. the other families, in this order: tier ladder, gift triggers, goodwill, store credit.
 
 The engine is pure: no clock (time comes from events or :meth:`Program.advance`), no I/O,
 no global state. An event whose id the state has seen is a no-op with a note in the trace;
@@ -52,6 +52,7 @@ from ._fingerprint import event_fingerprint
 from ._model import Frozen, NonEmptyStr, require_in_range
 from ._pipeline import Pipeline
 from ._program_file import read_program_file
+from .credit.scheme import StoreCredit
 from .effects import Decision, TraceEntry
 from .errors import (
     CurrencyMismatch,
@@ -114,6 +115,8 @@ class Program(Frozen):
     history: History | None = None
     """How long member states keep orders and event ids (:class:`~reciprocity.History`);
     ``None`` keeps everything."""
+    credit: StoreCredit | None = None
+    """Store credit (:class:`~reciprocity.StoreCredit`): a money balance, spent oldest first."""
 
     _pipeline: Pipeline = PrivateAttr()
 
@@ -128,9 +131,8 @@ class Program(Frozen):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"{value!r} is not an IANA time zone; use a name such as 'Europe/Berlin'"
-            ) from None
+            raise ValueError(f"{value!r} is not an IANA time zone; use a name such as "
+                             "'Europe/Berlin'") from None
         return value
 
     def model_post_init(self, context: object, /) -> None:
@@ -192,6 +194,7 @@ class Program(Frozen):
         if self.goodwill is not None:
             lines.append("Goodwill after a complaint (the most generous matching rule applies):")
             lines += self.goodwill.explain_lines()
+        lines += [] if self.credit is None else [f"Store credit: {self.credit.describe()}."]
         return "\n".join(lines)
 
     def terms(self, locale: str = "en", format: str = "text") -> str:
@@ -279,10 +282,8 @@ class Program(Frozen):
         if state is None:
             return MemberState.new(event.member_id, currency=self.currency)
         if not isinstance(state, MemberState):
-            raise InvalidEvent(
-                f"state has type {type(state).__name__}",
-                hint="pass a MemberState (MemberState.model_validate_json(saved)) or None",
-            )
+            raise InvalidEvent(f"state has type {type(state).__name__}", hint="pass a MemberState "
+                               "(MemberState.model_validate_json(saved)) or None")
         if state.member_id != event.member_id:
             raise InvalidEvent(
                 f"{type(event).__name__}.member_id={event.member_id!r} but the state is of "
@@ -480,9 +481,8 @@ class Program(Frozen):
             try:
                 import yaml
             except ImportError:
-                raise MissingDependency(
-                    "writing YAML needs PyYAML", hint="pip install 'reciprocity[yaml]'"
-                ) from None
+                raise MissingDependency("writing YAML needs PyYAML",
+                                        hint="pip install 'reciprocity[yaml]'") from None
             path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
         elif path.suffix.lower() == ".json":
             path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -10,34 +10,37 @@ the next :meth:`~reciprocity.Program.apply`. A new state comes only from ``apply
 >>> MemberState.model_validate_json(state.model_dump_json()) == state
 True
 
-Imports: ``_model``, ``_state_check``, ``_trusted`` and ``money``.
+Imports: ``_model``, ``_state_base``, ``_credit_state``, ``_state_check``, ``_trusted`` and
+``money``.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     Field,
-    StringConstraints,
     ValidationError,
     model_validator,
 )
 
-from ._model import Frozen, Instant, NonEmptyStr, error_from_validation
+from ._credit_state import CreditBalance, CreditLot
+from ._model import Instant, NonEmptyStr, error_from_validation
 from ._reason import decode_text
+from ._state_base import Amount, Count, Fingerprint, _StateModel
 from ._state_check import REBUILD, state_problem
 from ._trusted import TrustedLoader
-from .errors import InvalidState, ReciprocityError
+from .errors import InvalidState
 from .money import Money, validate_currency
 
 __all__ = [
     "CompensationKind",
     "ComplaintRecord",
+    "CreditBalance",
+    "CreditLot",
     "FoldedOrders",
     "GiftGrant",
     "GiftHistory",
@@ -54,33 +57,8 @@ __all__ = [
 ]
 
 
-def _no_float(value: Any) -> Any:
-    if isinstance(value, float):
-        raise ValueError(
-            f"{value!r} is a float, which cannot hold an exact amount; write the amount as a "
-            "string, e.g. \"12.50\""
-        )
-    return value
-
-
-Count = Annotated[int, Field(ge=0, strict=True)]
-"""A count or a number of points in a saved state: an integer (never ``1.0`` or ``"1"``),
-never negative."""
-Amount = Annotated[Decimal, BeforeValidator(_no_float), Field(ge=0, allow_inf_nan=False)]
-"""An amount of money in a saved state: exact (never a JSON float), finite, never negative."""
-Fingerprint = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
-"""An applied event's fingerprint: 16 lower-case hex digits (see ``EventConflict``)."""
-
-
 _TRUSTED: TrustedLoader | None = None
 """The loader of :meth:`MemberState.load_trusted`, built on its first call."""
-
-
-class _StateModel(Frozen):
-    """A part of a member's state: invalid data is an :class:`~reciprocity.InvalidState`."""
-
-    _error_class: ClassVar[type[ReciprocityError]] = InvalidState
-    _error_hint: ClassVar[str | None] = REBUILD
 
 
 class PointLot(_StateModel):
@@ -393,6 +371,8 @@ class MemberState(_StateModel):
     member."""
     tier: TierStatus | None = None
     """The member's tier; ``None`` until the tier ladder first looks at the member."""
+    credit: CreditBalance | None = None
+    """Store credit (``Program.credit``); ``None`` until credit is first issued."""
 
     def model_post_init(self, context: object, /) -> None:
         validate_currency(self.currency, field="MemberState.currency")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from ..facts import label_in
 from ..goodwill.compensation import PointsCompensation
 from .catalog import catalogue
+from .credit import credit_section
 from .document import Document, Section, check_format
 from .families import gift_section, goodwill_section, tier_section
 from .phrases import Ctx
@@ -54,6 +55,8 @@ def terms_document(program: Program, locale: str = "en") -> Document:
             sections.append(gifts)
     if program.goodwill is not None:
         sections.append(goodwill_section(x, program.goodwill))
+    if program.credit is not None:
+        sections.append(credit_section(x, program.credit, program.currency))
     return Document(c.t("terms.title", name=program.name), tuple(sections), tuple(intro))
 
 

@@ -1,0 +1,83 @@
+"""The store credit declaration: :class:`StoreCredit`.
+
+Store credit is money the shop owes a member (a refund as credit, a dividend, a goodwill
+gesture), kept as a balance in the program's currency. The shop sends two custom events: one
+that issues credit and one that spends it, each naming its amount in the payload.
+
+>>> credit = StoreCredit(expires_after_years=3)
+>>> credit.describe().endswith("(oldest credit first), valid 3 years from issue")
+True
+
+Imports: the core only (``_model``, ``errors``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar, Literal
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from pydantic import Field, model_validator
+
+from .._model import Frozen, Id
+from ..errors import InvalidProgram
+
+__all__ = ["StoreCredit"]
+
+
+class StoreCredit(Frozen):
+    """A store credit balance, declared as data (``Program.credit``).
+
+    Attributes:
+        issue_event: the ``Custom`` event name that issues credit.
+        spend_event: the ``Custom`` event name that spends credit.
+        amount_field: the payload key that holds the amount, a decimal string in the
+            program's currency (``{"amount": "25.00"}``), greater than 0 and no finer than
+            the currency's minor unit.
+        expires_after_years: credit expires this many years after its issue (wall-clock
+            time in the program's zone; credit issued on 29 February expires on 28 February);
+            ``None``: it never expires.
+
+    A spend takes the oldest credit first. A spend over the balance is refused
+    (:class:`~reciprocity.InsufficientCredit`) and changes nothing: the balance is never
+    negative.
+    """
+
+    _error_class: ClassVar[type[InvalidProgram]] = InvalidProgram
+
+    type: Literal["store_credit"] = "store_credit"
+    issue_event: Id = "credit_issued"
+    spend_event: Id = "credit_spent"
+    amount_field: Id = "amount"
+    expires_after_years: int | None = Field(default=None, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _two_events(self) -> StoreCredit:
+        if self.issue_event == self.spend_event:
+            raise ValueError(
+                f"issue_event and spend_event are both {self.issue_event!r}; give the "
+                "spending event another name, e.g. spend_event=\"credit_spent\"")
+        return self
+
+    def expires_at(self, issued_at: datetime, zone: ZoneInfo) -> datetime | None:
+        """When credit issued at ``issued_at`` expires, or ``None`` for never.
+
+        >>> from zoneinfo import ZoneInfo
+        >>> zone = ZoneInfo("Europe/Berlin")
+        >>> StoreCredit(expires_after_years=1).expires_at(
+        ...     datetime(2028, 2, 29, 12, tzinfo=zone), zone).isoformat()
+        '2029-02-28T11:00:00+00:00'
+        """
+        if self.expires_after_years is None:
+            return None
+        local = issued_at.astimezone(zone) + relativedelta(years=self.expires_after_years)
+        return local.astimezone(UTC)
+
+    def describe(self) -> str:
+        """One line in English, for ``Program.explain``."""
+        validity = ("never expires" if self.expires_after_years is None else
+                    f"valid {self.expires_after_years} year"
+                    f"{'' if self.expires_after_years == 1 else 's'} from issue")
+        return (f"store credit from custom event {self.issue_event}, spent by custom event "
+                f"{self.spend_event} (oldest credit first), {validity}")
