@@ -41,6 +41,7 @@ from .conditions import (
     HasFact,
     InCategory,
     InTier,
+    LineFact,
     Not,
     PurchaseCountAtLeast,
     all_of,
@@ -136,6 +137,7 @@ from .gifts.eligibility import GiftNeed, GiftOption, gift_eligibility
 from .gifts.gift import CategorySample, FeedbackRequest, Gift, Stock
 from .gifts.order_rules import (
     CategoryGift,
+    ClaimGift,
     FirstOrderGift,
     NthOrderGift,
     OrderOverGift,
@@ -273,6 +275,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "CategoryMultiplier",
     "CategorySample",
     "ChannelIs",
+    "ClaimGift",
     "Comparison",
     "Compensation",
     "Complaint",
@@ -340,6 +343,7 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "LateResponseStep",
     "Lifetime",
     "Line",
+    "LineFact",
     "LoadReport",
     "LoadedEvents",
     "LoadedOrders",

@@ -67,7 +67,7 @@ KIND_NAMES = ("purchase", "return", "complaint", "signup", "profile_update", "re
 EVENT_FIELDS: dict[str, tuple[FactType, frozenset[int]]] = {
     "at": ("datetime", ALL_KINDS),
     "amount": ("money", frozenset({PURCHASE, RETURN})),
-    "channel": ("str", frozenset({PURCHASE})),
+    "channel": ("str", frozenset({PURCHASE, CUSTOM})),
     "severity": ("int", frozenset({COMPLAINT})),
     "category": ("str", frozenset({COMPLAINT})),
     "order_id": ("str", frozenset({COMPLAINT})),

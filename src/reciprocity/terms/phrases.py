@@ -27,6 +27,7 @@ from ..conditions import (
     HasConsent,
     InCategory,
     InTier,
+    LineFact,
     Not,
     PurchaseCountAtLeast,
 )
@@ -38,6 +39,8 @@ from ..tiers.requirements import MinOrders, MinPoints, MinSpend, RequireAll, Req
 from .catalog import Catalogue
 
 __all__ = ["Ctx"]
+
+_OP_KEYS = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "in": "in"}
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ class Ctx:
             return c.t("cond.category", categories=self.names(cond.categories, "or"))
         if isinstance(cond, InTier):
             return c.t("cond.tier", tiers=self.tiers(cond.tiers))
+        if isinstance(cond, LineFact):
+            return self._line_fact(cond)
         if isinstance(cond, AllOf | AnyOf):
             parts = [self._nested(inner, AnyOf if isinstance(cond, AllOf) else AllOf)
                      for inner in cond.conditions]
@@ -112,6 +117,21 @@ class Ctx:
                                     else During(end=inner.start))
             return c.t("cond.not", condition=self._nested(inner, AllOf | AnyOf))
         raise KeyError(f"no phrase for condition {type(cond).__name__}")
+
+    def _line_fact(self, cond: LineFact) -> str:
+        """``to orders with at least one line where "discounted" is yes``."""
+        c = self.c
+
+        def value(v: bool | int | str) -> str:
+            if isinstance(v, bool):
+                return c.t(f"cond.value.{str(v).lower()}")
+            return c.number(Decimal(v)) if isinstance(v, int) else c.quote(v)
+
+        shown = (c.join([value(v) for v in cond.value], "or") if isinstance(cond.value, tuple)
+                 else value(cond.value))
+        test = c.t(f"cond.test.{_OP_KEYS[cond.op]}", value=shown)
+        return c.t(f"cond.line.{cond.match}", fact=c.quote(cond.fact.replace("_", " ")),
+                   test=test)
 
     def _nested(self, cond: _ConditionBase, wrap: type | object) -> str:
         text = self.condition(cond)
