@@ -21,22 +21,30 @@ from reciprocity import (
     Custom,
     Event,
     Fact,
+    FactIs,
     FactTypeMismatch,
     Gift,
     GiftGranted,
     GiftScheme,
+    InCategory,
     InvalidFact,
     InvalidProgram,
     Line,
     LineFact,
     MemberState,
+    MinSpend,
     Money,
     OrderOverGift,
     Period,
     Program,
     Purchase,
+    Return,
+    ReturnedLine,
     SharedState,
     Stock,
+    Tier,
+    TierGift,
+    TierLadder,
     UnknownFact,
     gift_eligibility,
     program_json_schema,
@@ -374,3 +382,34 @@ class TestLineFact:
         with pytest.raises(InvalidFact, match=r"lines\[0\].metadata\['discounted'\]"):
             prog.apply(None, buy("o-1", "10.00", at(2026, 3, 1),
                                  lines=[line("a", "10.00", discounted="yes")]))
+
+
+class TestLineConditionsOnOtherEvents:
+    """A tier gift meets every event, so its line condition is asked on returns (whose lines
+    name SKUs only) and claims (no lines): false there, never an error."""
+
+    @pytest.mark.parametrize("when", [
+        InCategory(categories=("tea",)),
+        LineFact(fact="category", value="tea"),
+        LineFact(fact="discounted", value=True, match="all"),
+        FactIs(fact="line.category", value="tea"),
+    ], ids=["in-category", "line-fact", "line-fact-all", "fact-is-line"])
+    def test_return_with_lines_and_claim(self, when: Any) -> None:
+        """A purchase, a return with lines, a claim: the condition holds only on the
+        purchase with a tea line."""
+        prog = Program(name="T", currency="EUR", timezone="UTC", facts=(DISCOUNTED,),
+                       tiers=TierLadder(id="tiers", tiers=(Tier(
+                           id="bronze", name="Bronze", requires=MinSpend(amount=eur("1.00"))),)),
+                       gifts=GiftScheme(rules=(TierGift(id="t", reached=("bronze",), when=when,
+                                                        gift=SAMPLE.model_copy(
+                                                            update={"stock": None})),)))
+        when_at = at(2026, 3, 1)
+        coffee = (line("SKU-1", "1.00", category="coffee", discounted=False),)
+        granted, _, _, _ = run(prog, [
+            buy("P-1", "1.00", when_at, lines=coffee),
+            Return(id="R-1", member_id="m-1", at=when_at, purchase_id="P-1", amount=eur("1.00"),
+                   lines=(ReturnedLine(sku="SKU-1", quantity=1),)),
+            claim("C-1", when_at),
+            buy("P-2", "3.00", at(2026, 3, 2),
+                lines=(line("SKU-2", "3.00", category="tea", discounted=True),))])
+        assert [g.event_id for g in granted] == ["P-2"]

@@ -259,9 +259,10 @@ class InCategory(_ConditionBase):
         wanted = frozenset(self.categories)
 
         def check(member: Member, row: Row) -> bool:
-            event = row[5]
-            lines = getattr(event, "lines", ()) if event is not None else ()
-            return any(line.category in wanted for line in lines)
+            event = row[5]  # only a purchase's lines have categories (a return's name SKUs)
+            if row[0] != PURCHASE or event is None:
+                return False
+            return any(line.category in wanted for line in event.lines)
 
         return check
 

@@ -21,8 +21,8 @@ back from JSON unchanged; decimals, money and times are written as text
 (``Decimal("1.5")`` -> ``"1.5"``, ``Money("50.00", "EUR")`` -> ``"50.00 EUR"``) and read with
 the fact's type when the program is built.
 
-Imports: ``_condition_base``, ``_model``, ``errors``, ``facts`` and ``money``; ``_engine``
-only for typing.
+Imports: ``_condition_base``, ``_model``, ``errors``, ``events``, ``facts`` and ``money``;
+``_engine`` only for typing.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from pydantic import Field, StrictBool, StrictInt, field_validator, model_valida
 from ._condition_base import CompileContext, Predicate, _ConditionBase
 from ._model import Frozen, fixed_point
 from .errors import FactTypeMismatch
+from .events import PURCHASE
 from .facts import LINE_FIELDS, MISSING, TYPE_WORDS, Resolved, typed_value
 from .money import Money
 
@@ -310,14 +311,17 @@ class LineFact(_ConditionBase):
                 value = None if raw is None else declared.read(raw, currency)
             return value is not None and compare(value, target)
 
+        # Only a purchase's lines carry facts (a return's name SKUs); a rule that meets any
+        # event (a tier gift) asks on every one.
         if self.match == "any":
             def check(member: Member, row: Row) -> bool:
                 event = row[5]
-                return event is not None and any(meets(line) for line in event.lines)
+                return (row[0] == PURCHASE and event is not None
+                        and any(meets(line) for line in event.lines))
         else:
             def check(member: Member, row: Row) -> bool:
                 event = row[5]
-                lines = () if event is None else event.lines
+                lines = event.lines if row[0] == PURCHASE and event is not None else ()
                 return bool(lines) and all(meets(line) for line in lines)
 
         return check
