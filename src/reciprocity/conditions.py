@@ -30,8 +30,8 @@ from pydantic import AfterValidator, Field, field_validator
 
 from ._condition_base import CompileContext, Predicate, _ConditionBase
 from ._model import NonEmptyStr, require_aware, require_in_range
-from .events import PURCHASE
-from .fact_conditions import Elapsed, FactIs, HasFact
+from .events import CUSTOM, PURCHASE
+from .fact_conditions import Elapsed, FactIs, HasFact, LineFact
 from .money import Money
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ __all__ = [
     "HasFact",
     "InCategory",
     "InTier",
+    "LineFact",
     "Not",
     "Predicate",
     "PurchaseCountAtLeast",
@@ -104,7 +105,12 @@ class AmountOver(_ConditionBase):
 
 
 class ChannelIs(_ConditionBase):
-    """The purchase came through one of ``channels`` (e.g. ``"web"``, ``"store"``)."""
+    """The purchase, or the ``Custom`` event (a claim in store), came through one of
+    ``channels`` (e.g. ``"web"``, ``"store"``); an event without a channel does not.
+
+    >>> ChannelIs(channels=("store",)).describe()
+    'channel is store'
+    """
 
     type: Literal["channel_is"] = "channel_is"
     channels: tuple[NonEmptyStr, ...] = Field(min_length=1)
@@ -113,7 +119,7 @@ class ChannelIs(_ConditionBase):
         return "channel is " + " or ".join(self.channels)
 
     def meets(self, ctx: CompileContext) -> frozenset[int] | None:
-        return frozenset({PURCHASE})
+        return frozenset({PURCHASE, CUSTOM})
 
     def compile(self, ctx: CompileContext) -> Predicate:
         allowed = frozenset(self.channels)
@@ -253,9 +259,10 @@ class InCategory(_ConditionBase):
         wanted = frozenset(self.categories)
 
         def check(member: Member, row: Row) -> bool:
-            event = row[5]
-            lines = getattr(event, "lines", ()) if event is not None else ()
-            return any(line.category in wanted for line in lines)
+            event = row[5]  # only a purchase's lines have categories (a return's name SKUs)
+            if row[0] != PURCHASE or event is None:
+                return False
+            return any(line.category in wanted for line in event.lines)
 
         return check
 
@@ -326,7 +333,7 @@ def _wrap(condition: _ConditionBase, other: type) -> str:
 
 Condition = Annotated[
     Always | AmountOver | ChannelIs | During | PurchaseCountAtLeast | HasConsent | InCategory
-    | InTier | FactIs | HasFact | AllOf | AnyOf | Not,
+    | InTier | FactIs | HasFact | LineFact | AllOf | AnyOf | Not,
     Field(discriminator="type"),
 ]
 """Any condition; the ``type`` field picks the class."""

@@ -313,11 +313,16 @@ class Redemption(_EventBase):
 
 
 class Custom(_EventBase):
-    """Anything else a shop wants a policy to react to: ``name`` plus a JSON ``payload``."""
+    """Anything else a shop wants a policy to react to: ``name`` plus a JSON ``payload``.
+
+    ``channel`` is where it happened (``"store"``, ``"web"``...), optional, as on a
+    :class:`Purchase`: :class:`~reciprocity.ChannelIs` reads it (a sample claimed in store).
+    """
 
     type: Literal["custom"] = "custom"
     name: Id
     payload: dict[str, JsonValue] = Field(default_factory=dict)
+    channel: str | None = None
 
     _kind: ClassVar[int] = CUSTOM
 

@@ -5,7 +5,8 @@
 ``>=`` or ``in``. :class:`HasFact` holds when the event carries the fact. :class:`Elapsed`
 is the time between two datetime facts (actual minus scheduled arrival, in minutes), usable
 wherever a fact is named. A comparison with a fact the event does not carry is false (so
-``~FactIs(...)`` is then true); test for presence with :class:`HasFact`.
+``~FactIs(...)`` is then true); test for presence with :class:`HasFact`. :class:`LineFact`
+compares a fact of each order line, holding when ``any`` line or ``all`` lines meet it.
 
 >>> late = FactIs(fact=Elapsed(start="scheduled_arrival", end="actual_arrival"), op=">=",
 ...               value=180)
@@ -20,8 +21,8 @@ back from JSON unchanged; decimals, money and times are written as text
 (``Decimal("1.5")`` -> ``"1.5"``, ``Money("50.00", "EUR")`` -> ``"50.00 EUR"``) and read with
 the fact's type when the program is built.
 
-Imports: ``_condition_base``, ``_model``, ``errors``, ``facts`` and ``money``; ``_engine``
-only for typing.
+Imports: ``_condition_base``, ``_model``, ``errors``, ``events``, ``facts`` and ``money``;
+``_engine`` only for typing.
 """
 
 from __future__ import annotations
@@ -37,13 +38,14 @@ from pydantic import Field, StrictBool, StrictInt, field_validator, model_valida
 from ._condition_base import CompileContext, Predicate, _ConditionBase
 from ._model import Frozen, fixed_point
 from .errors import FactTypeMismatch
-from .facts import MISSING, TYPE_WORDS, Resolved, typed_value
+from .events import PURCHASE
+from .facts import LINE_FIELDS, MISSING, TYPE_WORDS, Resolved, typed_value
 from .money import Money
 
 if TYPE_CHECKING:
     from ._engine import Member, Row
 
-__all__ = ["Elapsed", "FactIs", "FactRef", "HasFact", "fact_words"]
+__all__ = ["Elapsed", "FactIs", "FactRef", "HasFact", "LineFact", "fact_words"]
 
 Scalar = StrictBool | StrictInt | str
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in"]
@@ -150,6 +152,33 @@ def typed_target(fact: Resolved, value: Any, ctx: CompileContext, where: str) ->
         ) from None
 
 
+def _check_op_value(op: str, value: Any) -> None:
+    if (op == "in") != isinstance(value, tuple):
+        raise ValueError("op 'in' takes a list of values; every other op takes one value"
+                         if op == "in" else
+                         f"op {op!r} takes one value, not a list; use op='in'")
+    if isinstance(value, tuple) and not value:
+        raise ValueError("op 'in' needs at least one value")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(_shown(v) for v in value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _target(op: str, value: Any, fact: Resolved, ctx: CompileContext, where: str) -> Any:
+    """The value to compare with, typed as ``fact``; sizes only for ordered facts."""
+    if op in ("<", "<=", ">", ">=") and fact.type not in _ORDERED:
+        raise FactTypeMismatch(
+            f"{where}: {op} compares sizes, but {fact.name!r} is {TYPE_WORDS[fact.type]}",
+            hint="use ==, != or in",
+        )
+    if isinstance(value, tuple):
+        return frozenset(typed_target(fact, v, ctx, where) for v in value)
+    return typed_target(fact, value, ctx, where)
+
+
 class FactIs(_ConditionBase):
     """A fact compared with a value: ``op`` is ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``
     or ``in`` (``value`` then lists the allowed values). False when the event does not carry
@@ -173,19 +202,11 @@ class FactIs(_ConditionBase):
 
     @model_validator(mode="after")
     def _value_fits_op(self) -> FactIs:
-        if (self.op == "in") != isinstance(self.value, tuple):
-            raise ValueError("op 'in' takes a list of values; every other op takes one value"
-                             if self.op == "in" else
-                             f"op {self.op!r} takes one value, not a list; use op='in'")
-        if isinstance(self.value, tuple) and not self.value:
-            raise ValueError("op 'in' needs at least one value")
+        _check_op_value(self.op, self.value)
         return self
 
     def describe(self) -> str:
-        shown = (", ".join(str(v).lower() if isinstance(v, bool) else str(v) for v in self.value)
-                 if isinstance(self.value, tuple) else
-                 str(self.value).lower() if isinstance(self.value, bool) else str(self.value))
-        return f"{fact_words(self.fact)} {_OP_WORDS[self.op]} {shown}"
+        return f"{fact_words(self.fact)} {_OP_WORDS[self.op]} {_shown(self.value)}"
 
     def meets(self, ctx: CompileContext) -> frozenset[int] | None:
         return resolve_ref(self.fact, ctx, "FactIs").kinds
@@ -193,15 +214,7 @@ class FactIs(_ConditionBase):
     def compile(self, ctx: CompileContext) -> Predicate:
         where = f"FactIs({self.describe()!r})"
         fact = resolve_ref(self.fact, ctx, where)
-        if self.op in ("<", "<=", ">", ">=") and fact.type not in _ORDERED:
-            raise FactTypeMismatch(
-                f"{where}: {self.op} compares sizes, but {fact.name!r} is "
-                f"{TYPE_WORDS[fact.type]}", hint="use ==, != or in",
-            )
-        if isinstance(self.value, tuple):
-            target: Any = frozenset(typed_target(fact, v, ctx, where) for v in self.value)
-        else:
-            target = typed_target(fact, self.value, ctx, where)
+        target = _target(self.op, self.value, fact, ctx, where)
         compare, get = _OPS[self.op], fact.get
         if fact.on_lines:
             return lambda member, row: any(compare(v, target) for v in get(row))
@@ -236,3 +249,79 @@ class HasFact(_ConditionBase):
             return lambda member, row: bool(get(row))
         return lambda member, row: get(row) is not MISSING
 
+
+
+class LineFact(_ConditionBase):
+    """A fact of each order line compared with a value: with ``match="any"`` it holds when
+    some line meets it, with ``"all"`` when the order has lines and every one of them does.
+
+    ``fact`` names a field of a line (``category``, ``sku``, ``quantity``, ``unit_price``)
+    or a fact the program declares with ``on="line"`` (``discounted``), read from the line's
+    ``metadata``. A line that does not carry the fact does not meet it (so "all lines
+    discounted" is false for an order with one line not marked), and an order without lines
+    meets neither. Only events with lines can meet it: a rule that meets no order (a claim,
+    a complaint) refuses it when the program is built.
+
+    >>> LineFact(fact="discounted", value=True).describe()
+    "some order line's discounted is true"
+    >>> LineFact(fact="category", op="in", value=("tea", "coffee"), match="all").describe()
+    "every order line's category is one of tea, coffee"
+    """
+
+    type: Literal["line_fact"] = "line_fact"
+    fact: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    """The line's fact, without ``line.``."""
+    op: Op = "=="
+    value: Scalar | tuple[Scalar, ...]
+    match: Literal["any", "all"] = "any"
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _json_value(cls, value: Any) -> Any:
+        return _as_json_value(value)
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> LineFact:
+        _check_op_value(self.op, self.value)
+        return self
+
+    def describe(self) -> str:
+        which = "some" if self.match == "any" else "every"
+        return (f"{which} order line's {self.fact.replace('_', ' ')} {_OP_WORDS[self.op]} "
+                f"{_shown(self.value)}")
+
+    def meets(self, ctx: CompileContext) -> frozenset[int] | None:
+        return ctx.fact(f"line.{self.fact}", "LineFact").kinds
+
+    def compile(self, ctx: CompileContext) -> Predicate:
+        where = f"LineFact({self.describe()!r})"
+        name = self.fact
+        fact = ctx.fact(f"line.{name}", where)
+        target = _target(self.op, self.value, fact, ctx, where)
+        compare, declared, currency = _OPS[self.op], ctx.facts.get(f"line.{name}"), ctx.currency
+
+        def meets(line: Any) -> bool:
+            if name in LINE_FIELDS:
+                value = getattr(line, name)
+                if isinstance(value, Money):
+                    value = value.amount
+            else:
+                assert declared is not None  # resolved above
+                raw = line.metadata.get(name)
+                value = None if raw is None else declared.read(raw, currency)
+            return value is not None and compare(value, target)
+
+        # Only a purchase's lines carry facts (a return's name SKUs); a rule that meets any
+        # event (a tier gift) asks on every one.
+        if self.match == "any":
+            def check(member: Member, row: Row) -> bool:
+                event = row[5]
+                return (row[0] == PURCHASE and event is not None
+                        and any(meets(line) for line in event.lines))
+        else:
+            def check(member: Member, row: Row) -> bool:
+                event = row[5]
+                lines = event.lines if row[0] == PURCHASE and event is not None else ()
+                return bool(lines) and all(meets(line) for line in lines)
+
+        return check

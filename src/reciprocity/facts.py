@@ -84,7 +84,7 @@ KIND_NAMES = ("purchase", "return", "complaint", "signup", "profile_update", "re
 EVENT_FIELDS: dict[str, tuple[FactType, frozenset[int]]] = {
     "at": ("datetime", ALL_KINDS),
     "amount": ("money", frozenset({PURCHASE, RETURN})),
-    "channel": ("str", frozenset({PURCHASE})),
+    "channel": ("str", frozenset({PURCHASE, CUSTOM})),
     "severity": ("int", frozenset({COMPLAINT})),
     "category": ("str", frozenset({COMPLAINT})),
     "order_id": ("str", frozenset({COMPLAINT})),
@@ -320,8 +320,8 @@ def _declared(fact: Fact, currency: str) -> Getter:
 
 def _line_getter(name: str, fact: Fact | None, currency: str) -> Getter:
     def get(row: Any) -> list[Any]:
-        event = row[5]
-        lines = getattr(event, "lines", ()) if event is not None else ()
+        event = row[5]  # only a purchase's lines carry facts (a return's name SKUs)
+        lines = event.lines if event is not None and row[0] == PURCHASE else ()
         found = []
         for line in lines:
             if fact is None:
@@ -406,7 +406,8 @@ def check_event_facts(event: Any, declared: Mapping[str, Fact], currency: str) -
             if fact is not None and raw is not None:
                 _check_one(kind, f"{source}[{name!r}]", fact, raw, currency)
     for index, line in enumerate(getattr(event, "lines", ())):
-        for name, raw in line.metadata.items():
+        # a return's lines (ReturnedLine) name SKUs and carry no metadata
+        for name, raw in getattr(line, "metadata", {}).items():
             fact = declared.get(f"line.{name}")
             if fact is not None and raw is not None:
                 _check_one(kind, f"lines[{index}].metadata[{name!r}]", fact, raw, currency)

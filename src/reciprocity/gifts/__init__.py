@@ -3,9 +3,9 @@
 Modules, each with one concern:
 
 - ``gift`` (what a rule gives, the rule bases), ``order_rules`` (rules triggered by an
-  order), ``scheme`` (member and calendar rules, ``GiftScheme``): public models.
+  order or a claim), ``scheme`` (member and calendar rules, ``GiftScheme``): public models.
 - ``eligibility``: what a member can still get (``gift_eligibility``).
-- ``calendar``, ``hot``, ``ranking``, ``timers``, ``orders``: compiled helpers;
+- ``calendar``, ``hot``, ``ranking``, ``timers``, ``orders``, ``claims``: compiled helpers;
   ``grants`` -> ``stage``: the compiled stage (``CompiledGifts``), in two layers.
 
 Declarations never import the compiled modules; ``reciprocity._pipeline`` builds the stage.

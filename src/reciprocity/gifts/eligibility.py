@@ -28,7 +28,7 @@ from ..state import MemberState
 from .calendar import birthday_window
 from .gift import Gift, _OrderRule, percent
 from .hot import TIME, Compiled, Hot, days, fmt_date, period_key
-from .order_rules import CategoryGift, FirstOrderGift, NthOrderGift, OrderOverGift
+from .order_rules import CategoryGift, ClaimGift, FirstOrderGift, NthOrderGift, OrderOverGift
 from .scheme import AnniversaryGift, BirthdayGift, SeasonalGift, ThankYouGift, TierGift, WelcomeGift
 from .stage import CompiledGifts
 
@@ -52,7 +52,7 @@ class GiftNeed(Frozen):
     ``orders_more`` (``n``), ``order_over`` (``amount``, ``inclusive``), ``order_with``
     (``category``), ``sign_up``, ``birthday``, ``birthday_order`` (``amount``, ``window``),
     ``tier`` (``tiers``), ``consent`` (``consent``), ``condition``, ``wait`` (``until``),
-    ``budget`` (``renews``), ``stock``, ``top_spend`` (``percent``, ``year``, ``spend``),
+    ``budget`` (``renews``), ``stock``, ``claim``, ``top_spend`` (``percent``, ``year``, ``spend``),
     ``thank_you`` (``orders``, ``spend``, ``match``, ``when``, ``per``). ``condition`` is a
     further condition the need comes with (an order rule's ``when``).
     """
@@ -160,7 +160,8 @@ def _common(stage: CompiledGifts, c: Compiled, m: Member, when: datetime) -> lis
     if c.tiers and m.tier_id not in c.tiers:
         missing.append(_need("tier", "reach tier " + " or ".join(rule.tiers),
                              tiers=tuple(rule.tiers)))
-    if (rule.when is not None and not isinstance(rule, _OrderRule) and c.pred is not None
+    if (rule.when is not None and not isinstance(rule, _OrderRule | ClaimGift)
+            and c.pred is not None
             and not c.pred(m, _row(m, when))):
         missing.append(_need("condition", rule.when.describe(), rule.when))
     return missing
@@ -245,6 +246,11 @@ def _options(stage: CompiledGifts, c: Compiled, m: Member, h: Hot,
                                                    f"an order with {sample.category}",
                                                    category=sample.category)],
                                       at, None)]
+    if isinstance(rule, ClaimGift):
+        text = f"a claim ({rule.on})"
+        if rule.when is not None:
+            text = f"{text} where {rule.when.describe()}"
+        return _option(stage, c, m, h, rule.gift, [_need("claim", text, rule.when)], at, None)
     if isinstance(rule, WelcomeGift):
         if (rid, "welcome") in occurred:
             return []

@@ -1,7 +1,8 @@
-"""Gift rules triggered by an order, declared: first, n-th, over an amount, category, surprise.
+"""Gift rules triggered by an order, declared: first, n-th, over an amount, category, surprise;
+and by a claim (a ``Custom`` event, no purchase needed).
 
 Holds the public models :class:`FirstOrderGift`, :class:`NthOrderGift`,
-:class:`OrderOverGift`, :class:`CategoryGift` and :class:`SurpriseGift`.
+:class:`OrderOverGift`, :class:`CategoryGift`, :class:`SurpriseGift` and :class:`ClaimGift`.
 
 Imports: the core's models and :mod:`reciprocity.gifts.gift`; never a compiled stage.
 """
@@ -13,11 +14,14 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
+from .._model import Id
+from ..events import CUSTOM
 from ..money import Money
-from .gift import CategorySample, Gift, OnReturn, _OrderRule, ordinal, percent
+from .gift import CategorySample, Gift, OnReturn, _OrderRule, _Rule, ordinal, percent
 
 __all__ = [
     "CategoryGift",
+    "ClaimGift",
     "FirstOrderGift",
     "NthOrderGift",
     "OrderOverGift",
@@ -165,3 +169,38 @@ class SurpriseGift(_OrderRule):
         if self.min_amount is not None:
             text += f" over {self.min_amount}"
         return text
+
+
+class ClaimGift(_Rule):
+    """A gift the member claims: a ``Custom`` event named ``on`` (a sample claimed at the
+    till, a code entered in the app), no purchase needed.
+
+    Each claim is its own occurrence, so ``cap``, ``cooldown_days``, ``budget`` and the
+    gift's ``stock`` decide how often it is given, as for every other gift; a claim the
+    limits refuse gives nothing and says why. ``when`` may read what a ``Custom`` event
+    carries: its ``channel`` (:class:`~reciprocity.ChannelIs`), ``name``, ``at`` and the
+    declared facts of its ``payload`` or ``metadata``; a condition on an order (its amount,
+    its lines) is refused when the program is built. To let an online claim need an order,
+    declare an :class:`OrderOverGift` beside it with the same gift (see ``docs/gifts.md``).
+
+    >>> from reciprocity import Cap, ChannelIs, Money, Period
+    >>> print(ClaimGift(id="sample", on="sample_claimed", when=ChannelIs(channels=("store",)),
+    ...                 cap=Cap(count=1, per=Period.MONTH), gift=Gift(id="s", name="sample",
+    ...                 kind="sample", value=Money("3.00", "EUR"))).describe())
+    sample worth 3.00 EUR when you claim it (sample_claimed); when channel is store;
+    at most 1 per month
+    """
+
+    type: Literal["claim"] = "claim"
+    on: Id
+    """The ``name`` of the ``Custom`` event that claims the gift."""
+    gift: Gift
+
+    def gifts(self) -> tuple[Gift, ...]:
+        return (self.gift,)
+
+    def events_met(self) -> frozenset[int]:
+        return frozenset({CUSTOM})
+
+    def _trigger(self) -> str:
+        return f"{self.gift.phrase()} when you claim it ({self.on})"

@@ -45,6 +45,7 @@ from .gift import (
 )
 from .order_rules import (
     CategoryGift,
+    ClaimGift,
     FirstOrderGift,
     NthOrderGift,
     OrderOverGift,
@@ -405,7 +406,8 @@ class DriftRule(_Rule):
 
 GiftRule = Annotated[
     FirstOrderGift | NthOrderGift | OrderOverGift | CategoryGift | SurpriseGift | WelcomeGift
-    | BirthdayGift | AnniversaryGift | TierGift | SeasonalGift | ThankYouGift | DriftRule,
+    | BirthdayGift | AnniversaryGift | TierGift | SeasonalGift | ThankYouGift | DriftRule
+    | ClaimGift,
     Field(discriminator="type"),
 ]
 """Any gift rule; the ``type`` field picks the class."""

@@ -43,6 +43,7 @@ from ..limits import Period
 from ..money import Money, currency_exponent
 from ..state import GiftGrant, GiftHistory, MemberState
 from .calendar import SeasonCalendar
+from .claims import claim_handler, claim_step
 from .gift import _OrderRule, _Rule
 from .grants import GiftGrants
 from .hot import (
@@ -56,7 +57,7 @@ from .hot import (
     fmt_date,
     period_key,
 )
-from .order_rules import CategoryGift, FirstOrderGift, OrderOverGift, SurpriseGift
+from .order_rules import CategoryGift, ClaimGift, FirstOrderGift, OrderOverGift, SurpriseGift
 from .orders import Step, order_step
 from .ranking import SpendRanking
 from .scheme import (
@@ -80,7 +81,6 @@ _ZERO = Decimal(0)
 FOLD_MARGIN = timedelta(days=366)
 """How much older than the newest folded order a grant must be to fold (a year: the
 longest period a cap, a thank-you or a calendar gift counts in)."""
-
 
 
 def _tier_reason(tier: str, phrase: Msg) -> Msg:
@@ -110,6 +110,7 @@ class CompiledGifts(GiftGrants):
         self.purchase_steps: list[tuple[Step, Compiled]] = []
         self.profile_steps: list[tuple[Step, Compiled]] = []
         self.any_steps: list[tuple[Step, Compiled]] = []
+        self.claim_steps: list[tuple[Step, Compiled]] = []
         self.tier_rules: list[Compiled] = []
         self.timers: dict[str, Timer] = {}
         self.periods: set[Period] = set()
@@ -156,6 +157,8 @@ class CompiledGifts(GiftGrants):
                 ctx.check_money(rule.min_amount, f"{where} min_amount")
             self.probabilities[rule.id] = Fraction(rule.probability)
             self.purchase_steps.append((self._surprise, c))
+        elif isinstance(rule, ClaimGift):
+            self.claim_steps.append((claim_step(self, c, rule), c))
         elif isinstance(rule, WelcomeGift):
             self.profile_steps.append((self._welcome, c))
         elif isinstance(rule, BirthdayGift):
@@ -193,6 +196,8 @@ class CompiledGifts(GiftGrants):
         if every:
             for kind in (COMPLAINT, REDEMPTION, CUSTOM, APPROVAL):
                 found[kind] = self.on_other
+        if self.claim_steps:
+            found[CUSTOM] = claim_handler(self, tuple(self.claim_steps))
         return found
 
     def next_due(self, m: Member) -> datetime | None:

@@ -9,6 +9,7 @@ from ..conditions import Always
 from ..gifts.gift import _OrderRule, _Rule
 from ..gifts.order_rules import (
     CategoryGift,
+    ClaimGift,
     FirstOrderGift,
     NthOrderGift,
     OrderOverGift,
@@ -152,6 +153,8 @@ def _trigger(x: Ctx, rule: _Rule) -> str:
         return _thank_you(x, rule)
     if isinstance(rule, DriftRule):
         return _drift(x, rule)
+    if isinstance(rule, ClaimGift):
+        return c.t("gift.claim", name=c.quote(rule.on), gift=x.gift(rule.gift))
     raise KeyError(f"no phrase for gift rule {type(rule).__name__}")
 
 

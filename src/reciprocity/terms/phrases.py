@@ -27,6 +27,7 @@ from ..conditions import (
     HasConsent,
     InCategory,
     InTier,
+    LineFact,
     Not,
     PurchaseCountAtLeast,
 )
@@ -39,6 +40,8 @@ from .catalog import Catalogue
 from .facts import amount_parts, base_words, bounds, clause
 
 __all__ = ["Ctx"]
+
+_OP_KEYS = {"==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "in": "in"}
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ class Ctx:
             return c.t("cond.category", categories=self.names(cond.categories, "or"))
         if isinstance(cond, InTier):
             return c.t("cond.tier", tiers=self.tiers(cond.tiers))
+        if isinstance(cond, LineFact):
+            return self._line_fact(cond)
         facts_only = clause(self, cond)
         if facts_only is not None:
             return c.t("cond.if", clause=facts_only)
@@ -137,6 +142,21 @@ class Ctx:
         said = [c.t("cond.if", clause=c.join(facts, style)) if part is None else part
                 for part in parts]
         return c.join(said, style)
+
+    def _line_fact(self, cond: LineFact) -> str:
+        """``to orders with at least one line where "discounted" is yes``."""
+        c = self.c
+
+        def value(v: bool | int | str) -> str:
+            if isinstance(v, bool):
+                return c.t(f"cond.value.{str(v).lower()}")
+            return c.number(Decimal(v)) if isinstance(v, int) else c.quote(v)
+
+        shown = (c.join([value(v) for v in cond.value], "or") if isinstance(cond.value, tuple)
+                 else value(cond.value))
+        test = c.t(f"cond.test.{_OP_KEYS[cond.op]}", value=shown)
+        name = self.fact_labels.get(f"line.{cond.fact}") or cond.fact.replace("_", " ")
+        return c.t(f"cond.line.{cond.match}", fact=c.quote(name), test=test)
 
     def _nested(self, cond: _ConditionBase, wrap: type | object) -> str:
         text = self.condition(cond)

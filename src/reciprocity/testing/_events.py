@@ -315,7 +315,7 @@ def customs(
     *, member_id: str | None = None, start: datetime = DEFAULT_START, end: datetime = DEFAULT_END,
     names: Sequence[str] = CUSTOM_NAMES,
 ) -> st.SearchStrategy[Custom]:
-    """Custom events: a name from ``names`` and a JSON payload.
+    """Custom events: a name from ``names``, a JSON payload and, often, a channel.
 
     Args:
         member_id: the member; drawn when ``None``.
@@ -330,6 +330,7 @@ def customs(
         id=id_strategy(None, "X-"), member_id=id_strategy(member_id, "m-"),
         at=aware_datetimes(start, end), name=st.sampled_from(tuple(names)),
         payload=st.dictionaries(SHORT_TEXT, JSON_VALUES, max_size=3), metadata=METADATA,
+        channel=st.none() | st.sampled_from(CHANNELS),
     )
 
 

@@ -31,6 +31,7 @@ from ..benefits import TierBenefits
 from ..gifts.gift import CategorySample, FeedbackRequest, Gift, Stock
 from ..gifts.order_rules import (
     CategoryGift,
+    ClaimGift,
     FirstOrderGift,
     NthOrderGift,
     OrderOverGift,
@@ -65,6 +66,7 @@ from ..tiers.ladder import (
 )
 from ..tiers.requirements import MinOrders, MinPoints, MinSpend, Requirement
 from ._core import CATEGORIES, CONSENTS, conditions, money, thresholds
+from ._events import CUSTOM_NAMES
 
 __all__ = ["GIFT_RULE_TYPES", "TIER_IDS", "gift_schemes", "tier_ladders"]
 
@@ -73,7 +75,7 @@ TIER_IDS: tuple[str, ...] = ("bronze", "silver", "gold", "platinum")
 
 GIFT_RULE_TYPES: tuple[str, ...] = (
     "first_order", "nth_order", "order_over", "order_category", "surprise", "welcome",
-    "birthday", "anniversary", "tier_reached", "seasonal", "thank_you", "drift")
+    "birthday", "anniversary", "tier_reached", "seasonal", "thank_you", "drift", "claim")
 """The ``type`` tags of every gift rule :func:`gift_schemes` can draw."""
 
 ROUNDINGS = st.sampled_from(list(Rounding))
@@ -298,6 +300,9 @@ def _gift_rule(draw: st.DrawFn, kind: str, rule_id: str, currency: str, tiers: t
             spend=spend, per=draw(_PERIODS), match=draw(st.sampled_from(("all", "any"))),
             percent_of_spend=draw(st.none() | st.sampled_from(("2.5", "5", "10")).map(Decimal)),
             rounding=draw(ROUNDINGS))
+    if kind == "claim":
+        return ClaimGift(id=rule_id, on=draw(st.sampled_from(CUSTOM_NAMES)), gift=gift(),
+                         **common)
     return DriftRule(
         id=rule_id, **common, quiet_days=draw(st.integers(10, 120)),
         min_orders=draw(st.integers(1, 3)),
