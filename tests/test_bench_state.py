@@ -64,3 +64,24 @@ def test_command_line_sizes(bench: ModuleType) -> None:
     assert full.replay_events == (100_000, 1_000_000)
     assert full.rounds == 2
     assert seed == 7
+
+
+def test_memory_profile_runs_and_sees_the_effects_dropped(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``benchmarks/profile_replay_memory.py`` keeps running on tiny sizes; a replay that
+    keeps its effects holds more at the end of its pass than one that drops them."""
+    path = BENCH.parent / "profile_replay_memory.py"
+    spec = importlib.util.spec_from_file_location("profile_replay_memory", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--events", "200", "--members", "20", "--top", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "peak per member" in out
+    assert "growth" in out
+    # Enough events that the effects (over a thousand log entries, each a tuple of 5 to 11
+    # items) stand far above the allocator's noise.
+    dropped, _ = module.holders(1500, 20, 2026)
+    kept, _ = module.holders(1500, 20, 2026, keep_effects=True)
+    assert sum(kept.values()) > sum(dropped.values()) + 100_000

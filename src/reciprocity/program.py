@@ -71,7 +71,7 @@ from .history import History
 from .money import Money, validate_currency
 from .points.scheme import PointsAsCurrency, PointScheme
 from .points.stage import check_purchase_currency
-from .replay import Replay, conflict, decision, event_rows
+from .replay import Replay, conflict, decision
 from .shared import Shared, SharedState
 from .state import MemberState
 from .tiers.check import Finding, TypicalActivity, check_program
@@ -430,6 +430,7 @@ class Program(Frozen):
         shared: SharedState | None = None,
         until: datetime | None = None,
         errors: str = "raise",
+        keep_effects: bool = False,
     ) -> Replay:
         """Apply a stream of events of many members, sorted by ``(at, id)``.
 
@@ -441,18 +442,17 @@ class Program(Frozen):
             until: after the last event, advance every member to this time.
             errors: ``"raise"`` stops at the first refused event; ``"skip"`` leaves it out,
                 records it in :attr:`Replay.rejected` and goes on.
+            keep_effects: keep every effect during any pass; by default only a pass that
+                ``effects()`` starts keeps them (memory grows with members, not events).
 
         Returns:
-            A :class:`Replay`. Iterating it yields a :class:`~reciprocity.Decision` per event
-            (each with its state, so it builds one per event); reading ``states``,
-            ``effects()`` or ``summary()`` runs one fast pass that builds nothing per event.
+            A :class:`Replay`: iterating it builds a ``Decision`` (and a state) per event;
+            ``states``, ``effects()`` or ``summary()`` run one fast pass building nothing per event.
         """
         if errors not in ("raise", "skip"):
             raise InvalidEvent(f"errors={errors!r}", hint='use "raise" or "skip"')
-        if until is not None:
-            until = require_in_range(until)
-        return Replay(self, event_rows(self, events), dict(states or {}), shared, until,
-                      errors == "skip")
+        until = None if until is None else require_in_range(until)
+        return Replay.of(self, events, states, shared, until, errors == "skip", keep_effects)
 
     # -- loading and saving ---------------------------------------------------------------
     @classmethod

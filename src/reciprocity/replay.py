@@ -11,7 +11,7 @@ global time order across members, because another member's gift may use up a bud
 firing is ``Program.advance(state, Program.next_due(state))``, as a backend's scheduler does,
 so the replay's states equal ``apply`` and ``advance`` called one by one.
 
-Imports: the core (``_engine``, ``_model``, ``effects``, ``errors``, ``events``, ``money``,
+Imports: the core (``_engine``, ``_model``, ``_replay_rows``, ``effects``, ``errors``, ``money``,
 ``shared``, ``state``); ``program`` and ``_pipeline`` only for typing.
 """
 
@@ -19,18 +19,19 @@ from __future__ import annotations
 
 import gc
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ._engine import Log, Member, Row
-from ._fingerprint import row_canonical, row_fingerprint
 from ._model import Frozen
+from ._replay_rows import conflict, event_rows, row_conflict
 from ._trusted import construct
 from .effects import Decision, Effect, TraceEntry
-from .errors import CurrencyMismatch, EventConflict, InvalidEvent, ReciprocityError
-from .events import PurchaseColumns, _in_order, parse_event
+from .errors import ReciprocityError
+from .events import PurchaseColumns
 from .money import Money
 from .shared import Shared, SharedState
 from .state import MemberState
@@ -39,7 +40,11 @@ if TYPE_CHECKING:
     from ._pipeline import Pipeline
     from .program import Program
 
-__all__ = ["Replay", "ReplaySummary"]
+__all__ = ["Replay", "ReplaySummary", "conflict", "event_rows", "row_conflict"]
+
+LOG_SPAN = 1024
+"""A pass that keeps no effects empties its log once it holds more entries than this (between
+events: a refused event's housekeeping is undone by cutting the log back within its step)."""
 
 
 def materialize(log: Log) -> tuple[Effect, ...]:
@@ -58,75 +63,12 @@ def decision(pipeline: Pipeline, m: Member, log: Log, trace: list[tuple[str, str
     )
 
 
-def conflict(event_id: str, kind: str, member_id: str,
-             differs: list[str] | None = None) -> EventConflict:
-    """The error for an event that reuses an applied event's id with other content."""
-    what = ("its fingerprint differs (the state keeps a fingerprint of each applied event, not "
-            "the event)" if differs is None else "it differs in " + ", ".join(differs))
-    return EventConflict(
-        f"{kind}.id={event_id!r} was applied to member {member_id!r} before, as another "
-        f"event: {what}",
-        event_id=event_id,
-        hint="give a new event an id of its own; send an event again only unchanged",
-    )
-
-
-def row_conflict(m: Member, row: Row) -> EventConflict | None:
-    """``None`` if ``row`` repeats the event applied under its id, else the error."""
-    prior = m.applied[row[1]]
-    currency = m.currency
-    if type(prior) is str:
-        if prior == row_fingerprint(row, currency):
-            return None
-        differs = None
-    else:
-        before, now = row_canonical(prior, currency), row_canonical(row, currency)
-        if before == now:
-            return None
-        differs = sorted(key for key in before.keys() | now.keys()
-                         if before.get(key) != now.get(key))
-    kind = "Purchase" if row[5] is None else type(row[5]).__name__
-    return conflict(row[1], kind, m.member_id, differs)
-
-
-def event_rows(program: Program, events: Iterable[Any] | PurchaseColumns) -> Iterable[Row]:
-    """Validate once at the edge and sort by (at, id) unless already sorted."""
-    if isinstance(events, PurchaseColumns):
-        if events.currency != program.currency:
-            raise CurrencyMismatch(
-                f"PurchaseColumns.currency={events.currency!r} but the program uses "
-                f"{program.currency}", hint=f"send amounts in {program.currency}",
-            )
-        if events.in_order:
-            return events._rows()
-        return sorted(events._rows(), key=_row_key)
-    rows: list[Row] = []
-    ats: list[datetime] = []
-    ids: list[str] = []
-    for position, item in enumerate(events):
-        try:
-            event = parse_event(item)
-            program._check(event)
-        except InvalidEvent as exc:
-            raise type(exc)(f"event #{position}: {exc.message}", hint=exc.hint) from None
-        rows.append(event._row())
-        ats.append(event.at)
-        ids.append(event.id)
-    if not _in_order(ats, ids):
-        rows.sort(key=_row_key)
-    return rows
-
-
 def caught_up(m: Member, due: datetime) -> None:
     """After firing ``m``'s effects due at ``due`` (program-wide state): the member's time
     moves there and its revision counts one change, as ``Program.advance(state, due)``."""
     if m.as_of is None or due > m.as_of:
         m.as_of = due
         m.revision += 1
-
-
-def _row_key(row: Row) -> tuple[datetime, str]:
-    return (row[3], row[1])
 
 
 class ReplaySummary(Frozen):
@@ -158,13 +100,29 @@ class Replay:
     program-wide state also one per member's due time reached between events, as
     ``advance`` returns it); or read :attr:`states`, :attr:`shared`, :meth:`effects`,
     :meth:`summary` or the counts, which run one fast pass that builds nothing per event.
+
+    Effects are kept only when someone asks for them: with ``keep_effects=True``, or when
+    :meth:`effects` starts the pass. Otherwise the pass drops them as it goes (its memory grows
+    with members, not events), and a later :meth:`effects` replays the same input again to
+    produce them. ``rows_again`` makes the input's rows once more for that; without it, rows
+    given as a list or tuple are read again, and any other iterable keeps every effect.
     """
 
     def __init__(self, program: Program, rows: Iterable[Row], states: dict[str, MemberState],
-                 shared: SharedState | None, until: datetime | None, skip: bool) -> None:
+                 shared: SharedState | None, until: datetime | None, skip: bool, *,
+                 keep_effects: bool = False,
+                 rows_again: Callable[[], Iterable[Row]] | None = None) -> None:
         self.program = program
         self._pipeline: Pipeline = program._pipeline
         self._rows = rows
+        if rows_again is None and isinstance(rows, (list, tuple)):
+            rows_again = rows.__iter__
+        self._again = rows_again
+        self._keep = keep_effects or rows_again is None
+        """Whether a pass keeps its effects in ``_log`` (else ``effects()`` replays again)."""
+        self._kept = False
+        """Whether ``_log`` holds every effect of a finished pass."""
+        self._shared_start = shared
         self._start = states
         self._until = until
         self._skip = skip
@@ -180,6 +138,17 @@ class Replay:
         self._rejected: list[tuple[str, ReciprocityError]] = []
         self._started = False
         """Whether a pass or an iteration has begun: counts then say what it has done."""
+
+    @classmethod
+    def of(cls, program: Program, events: Iterable[Any] | PurchaseColumns,
+           states: Mapping[str, MemberState] | None, shared: SharedState | None,
+           until: datetime | None, skip: bool, keep_effects: bool) -> Replay:
+        """What ``Program.replay`` returns (its arguments checked): columns are read again
+        for a later ``effects()``, events are validated once and their rows kept for it."""
+        columns = isinstance(events, PurchaseColumns)
+        again = partial(event_rows, program, events) if columns else None
+        return cls(program, event_rows(program, events), dict(states or {}), shared, until,
+                   skip, keep_effects=keep_effects, rows_again=again)
 
     def _counted(self) -> None:
         """Run the replay before a count is read, unless a pass or an iteration has begun
@@ -225,6 +194,7 @@ class Replay:
             return
         members: dict[str, Member] = {}
         log = self._log
+        keep = self._keep
         dispatch = self._pipeline.dispatch
         get = members.get
         skip = self._skip
@@ -245,6 +215,8 @@ class Replay:
                 else:
                     dispatch[row[0]](m, row, log, None)
                     applied += 1
+                if not keep and len(log) > LOG_SPAN:
+                    log.clear()
         finally:
             if collecting:
                 gc.enable()
@@ -258,6 +230,7 @@ class Replay:
         members: dict[str, Member] = {}
         pipeline = self._pipeline
         log = self._log
+        keep = self._keep
         dispatch = pipeline.dispatch
         due, reschedule = pipeline.due, pipeline.reschedule
         get = members.get
@@ -304,6 +277,8 @@ class Replay:
                 reschedule(m)
                 if m.next_due is not None and m.next_due != before:
                     push(heap, (m.next_due, mid))
+                if not keep and len(log) > LOG_SPAN:
+                    log.clear()
             if self._until is not None:
                 fire_until(self._until)
         finally:
@@ -383,7 +358,8 @@ class Replay:
                 notes: list[tuple[str, str, str]] = []
                 pipeline.due(m, due, log, notes if trace else None)
                 caught_up(m, due)
-                self._log.extend(log)
+                if self._keep:
+                    self._log.extend(log)
                 if m.next_due is not None:
                     heapq.heappush(heap, (m.next_due, mid))
                 if trace:
@@ -403,7 +379,8 @@ class Replay:
                                   f"event {row[1]} was applied before; nothing changed"))
             else:
                 m = self._step_or_refuse(members, m, row, log, notes if trace else None)
-            self._log.extend(log)
+            if self._keep:
+                self._log.extend(log)
             if shared is not None:
                 pipeline.reschedule(m)
             if shared is not None and m.next_due is not None and m.next_due != before:
@@ -424,6 +401,10 @@ class Replay:
                     self._pipeline.due(m, self._until, self._log, None)
                     m.as_of = self._until
                     m.revision += 1  # as Program.advance counts it
+        if self._keep:
+            self._kept = True
+        else:
+            self._log.clear()
         self._members = members
         self._rows = ()
 
@@ -458,8 +439,22 @@ class Replay:
         return None if self._shared is None else self._shared.freeze()
 
     def effects(self) -> Iterator[Effect]:
-        """Every effect, in the order the engine produced them."""
+        """Every effect, in the order the engine produced them.
+
+        Read first (or with ``keep_effects=True``), the pass keeps them as it goes. Read after
+        a pass that did not keep them (``states``, ``summary()``, the counts, an iteration),
+        the same input is replayed once more from the same starting states to produce them:
+        the same effects, at the cost of a second pass.
+        """
+        if not self._started:
+            self._keep = True
         self._consume()
+        if not self._kept:
+            assert self._again is not None  # without it, every pass keeps its effects
+            again = Replay(self.program, self._again(), self._start, self._shared_start,
+                           self._until, self._skip, keep_effects=True)
+            again._consume()
+            self._log, self._kept = again._log, True
         for entry in self._log:
             yield entry[0](*entry[1:])
 

@@ -96,11 +96,14 @@ class Prepared:
         return self._rows
 
     def replay(self, program: Program, *, until: datetime | None = None,
-               errors: str = "raise", extra: Sequence[Event] = ()) -> Replay:
-        """``program.replay(events + extra, states, until=..., errors=...)``, over the rows
-        prepared once: only the program's edge checks run per program."""
+               errors: str = "raise", extra: Sequence[Event] = (),
+               keep_effects: bool = False) -> Replay:
+        """``program.replay(events + extra, states, until=..., errors=...,
+        keep_effects=...)``, over the rows prepared once: only the program's edge checks run
+        per program."""
         if self.columns is not None and not extra:
-            return program.replay(self.columns, self.start, until=until, errors=errors)
+            return program.replay(self.columns, self.start, until=until, errors=errors,
+                                  keep_effects=keep_effects)
         if errors not in ("raise", "skip"):
             raise InvalidEvent(f"errors={errors!r}", hint='use "raise" or "skip"')
         events = self.events
@@ -115,7 +118,8 @@ class Prepared:
             rows = list(heapq.merge(rows, sorted((e._row() for e in extra), key=_key),
                                     key=_key))
         return Replay(program, rows, dict(self.start), None,
-                      None if until is None else require_in_range(until), errors == "skip")
+                      None if until is None else require_in_range(until), errors == "skip",
+                      keep_effects=keep_effects)
 
     def facts(self, refused: Iterable[str], *, as_events: bool = False) -> list[Fact]:
         """The orders applied when the events ``refused`` were left out (each set once)."""

@@ -137,10 +137,12 @@ class RedemptionModel(Frozen):
             # housekeeping precedes (to restore it on a refusal): costly on long histories.
             # A pass runs without it, and again with it only if something was refused.
             try:
-                replay = prepared.replay(program, until=stop, extra=drawn)
+                replay = prepared.replay(program, until=stop, extra=drawn,
+                                         keep_effects=True)
                 summary = replay.summary()
             except ReciprocityError:
-                replay = prepared.replay(program, until=stop, errors="skip", extra=drawn)
+                replay = prepared.replay(program, until=stop, errors="skip", extra=drawn,
+                                         keep_effects=True)
                 summary = replay.summary()
                 ours = {r.id for r in drawn}
                 theirs = [error for eid, error in replay.rejected if eid not in ours]

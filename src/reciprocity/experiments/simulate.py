@@ -204,7 +204,7 @@ def run_simulation(program: Program, prepared: Prepared, *, until: datetime | No
     replay: Replay | None
     with Progress(steps, "simulate", enabled=progress) as bar:
         if redemption is None:
-            replay = prepared.replay(program, until=until, errors=errors)
+            replay = prepared.replay(program, until=until, errors=errors, keep_effects=True)
             summary = replay.summary()
             bar.step("effects")
             effects: list[Effect] = list(replay.effects())
