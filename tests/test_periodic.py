@@ -4,6 +4,7 @@ or above a minimum; time-driven through ``advance`` and ``next_due``."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from reciprocity import (
     CreditIssued,
     Custom,
     InvalidProgram,
+    InvalidState,
     Line,
     MemberState,
     Money,
@@ -240,6 +242,21 @@ class TestExamples:
                 coop(**bad)
         with pytest.raises(InvalidProgram, match="give the minimum in EUR"):
             coop(minimum=Money("5.00", "USD"))
+
+    @pytest.mark.parametrize(("change", "match"), [
+        (lambda d: d["orders"][0].update(left="120.00"), "orders"),
+        (lambda d: d["orders"][0].update(year=2025), "orders"),
+        (lambda d: d.update(closed_through=2026), "closed_through"),
+        (lambda d: d.update(periods=d["periods"] * 2), "periods"),
+    ])
+    def test_broken_periods_are_refused_on_load(self, change: Any, match: str) -> None:
+        program = coop()
+        state = run(program, buy("P-1", "100.00", datetime(2026, 6, 1, tzinfo=BERLIN)))
+        data = json.loads(state.model_dump_json())
+        MemberState.model_validate(data)
+        change(data["credit"])
+        with pytest.raises(InvalidState, match=match):
+            MemberState.model_validate(data)
 
     def test_terms_in_en_and_de(self) -> None:
         program = coop()

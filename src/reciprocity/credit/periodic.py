@@ -76,14 +76,16 @@ class PeriodicReward(Frozen):
     @field_validator("issue_on")
     @classmethod
     def _month_day(cls, value: str) -> str:
+        if value == "02-29":
+            raise ValueError("issue_on='02-29' is not a day of every year; give a day every "
+                             "year has, e.g. \"02-28\" or \"03-01\"")
         try:
-            day = datetime.strptime(f"2001-{value}", "%Y-%m-%d")
+            datetime.strptime(f"2001-{value}", "%Y-%m-%d")
         except ValueError:
             raise ValueError(f"issue_on={value!r} is not a day of the year written MM-DD; "
                              "write e.g. \"03-15\"") from None
         if len(value) != 5:
             raise ValueError(f"issue_on={value!r}: write the day as MM-DD, e.g. \"03-15\"")
-        del day
         return value
 
     @field_validator("minimum")
