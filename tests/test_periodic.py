@@ -30,6 +30,7 @@ from reciprocity import (
     ReturnedLine,
     Rounding,
     StoreCredit,
+    program_json_schema,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -258,7 +259,19 @@ class TestExamples:
         with pytest.raises(InvalidState, match=match):
             MemberState.model_validate(data)
 
+    def test_effect_program_and_schema_round_trip(self) -> None:
+        jsonschema = pytest.importorskip("jsonschema")
+        program = coop(years=3)
+        _, (effect,) = settle(program, run(program, buy(
+            "P-1", "100.00", datetime(2026, 6, 1, tzinfo=BERLIN))))
+        assert CreditIssued.model_validate_json(effect.model_dump_json()) == effect
+        data = program.model_dump(mode="json")
+        assert Program.model_validate(data) == program
+        assert data["credit"]["periodic"]["share"] == "10"
+        jsonschema.validate(data, program_json_schema())
+
     def test_terms_in_en_and_de(self) -> None:
+        pytest.importorskip("babel")
         program = coop()
         assert ("Each calendar year, 10% of your eligible spend is paid to you as store "
                 "credit on March 15 of the following year. Purchases in “gift-cards” are not "
