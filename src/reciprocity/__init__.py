@@ -48,6 +48,7 @@ from .conditions import (
     any_of,
     not_,
 )
+from .credit.periodic import PeriodicReward
 from .credit.scheme import StoreCredit
 from .datasets import (
     OnlineRetail,
@@ -282,7 +283,8 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "MinSpend", "MissingDependency", "Money", "MonthsFromQualifying", "Multiplier",
     "NaiveDatetime", "NoExpiry", "Not", "NotAwaitingApproval", "NthOrderGift", "OnlineRetail",
     "OnlineRetailReport", "OrderColumns", "OrderFolded", "OrderOverGift", "PRICE_EXTRA_PLACES",
-    "PendingGoodwill", "Period", "PointLot", "PointScheme", "PointsAsCurrency", "PointsCap",
+    "PendingGoodwill", "Period", "PeriodicReward", "PointLot", "PointScheme", "PointsAsCurrency",
+    "PointsCap",
     "PointsCompensation", "PointsEarned", "PointsExpired", "PointsForEvent", "PointsOutOfBounds",
     "PointsPerAmount", "PointsPerPurchase", "PointsRedeemed", "PointsReleased", "PointsRevoked",
     "ProfileUpdate", "Program", "Purchase", "PurchaseColumns", "PurchaseCountAtLeast",

@@ -134,4 +134,22 @@ def _credit_problem(state: MemberState) -> tuple[str, str] | None:
     if credit.issued != credit.spent + credit.expired + left:
         return (f"MemberState.credit: issued={credit.issued} is not spent={credit.spent} + "
                 f"expired={credit.expired} + balance={left}", REBUILD)
+    return _periods_problem(state)
+
+
+def _periods_problem(state: MemberState) -> tuple[str, str] | None:
+    """The periodic reward: open years after the last settled one, each once; every order in
+    an open year, with what is left of it no more than it was."""
+    credit = state.credit
+    assert credit is not None
+    years = [p.year for p in credit.periods]
+    closed = credit.closed_through
+    if years != sorted(set(years)) or (closed is not None and years and years[0] <= closed):
+        return (f"MemberState.credit.periods: years {years} are not each once, in order and "
+                f"after closed_through={closed}", REBUILD)
+    for index, order in enumerate(credit.orders):
+        if order.year not in years or not order.left <= order.eligible <= order.amount:
+            return (f"MemberState.credit.orders[{index}] (year {order.year}, amount "
+                    f"{order.amount}, eligible {order.eligible}, left {order.left}) is not in "
+                    "an open year or has left <= eligible <= amount broken", REBUILD)
     return None

@@ -8,7 +8,7 @@ that issues credit and one that spends it, each naming its amount in the payload
 >>> credit.describe().endswith("(oldest credit first), valid 3 years from issue")
 True
 
-Imports: the core only (``_model``, ``errors``).
+Imports: the core only (``_model``, ``errors``) and ``credit.periodic``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pydantic import Field, model_validator
 
 from .._model import Frozen, Id
 from ..errors import InvalidProgram
+from .periodic import PeriodicReward
 
 __all__ = ["StoreCredit"]
 
@@ -38,6 +39,8 @@ class StoreCredit(Frozen):
         expires_after_years: credit expires this many years after its issue (wall-clock
             time in the program's zone; credit issued on 29 February expires on 28 February);
             ``None``: it never expires.
+        periodic: a reward paid as store credit per calendar year
+            (:class:`~reciprocity.PeriodicReward`, e.g. an annual member dividend).
 
     A spend takes the oldest credit first. A spend over the balance is refused
     (:class:`~reciprocity.InsufficientCredit`) and changes nothing: the balance is never
@@ -51,6 +54,7 @@ class StoreCredit(Frozen):
     spend_event: Id = "credit_spent"
     amount_field: Id = "amount"
     expires_after_years: int | None = Field(default=None, ge=1, le=100)
+    periodic: PeriodicReward | None = None
 
     @model_validator(mode="after")
     def _two_events(self) -> StoreCredit:
@@ -79,5 +83,6 @@ class StoreCredit(Frozen):
         validity = ("never expires" if self.expires_after_years is None else
                     f"valid {self.expires_after_years} year"
                     f"{'' if self.expires_after_years == 1 else 's'} from issue")
+        periodic = "" if self.periodic is None else f"; {self.periodic.describe()}"
         return (f"store credit from custom event {self.issue_event}, spent by custom event "
-                f"{self.spend_event} (oldest credit first), {validity}")
+                f"{self.spend_event} (oldest credit first), {validity}{periodic}")

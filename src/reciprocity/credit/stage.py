@@ -18,13 +18,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .._condition_base import CompileContext
-from .._engine import Log, Member, Row, Trace
+from .._credit_state import PeriodOrder, PeriodSpend
+from .._engine import LN_PRICE, P_LINES, Log, Member, Row, Trace
 from .._reason import Msg, fields, last_day, local_day
 from .._stage import Check, Handler, Stage
 from ..effects import CreditExpired, CreditIssued, CreditSpent
 from ..errors import CurrencyMismatch, InsufficientCredit, InvalidEvent, ReciprocityError
-from ..events import CUSTOM
-from ..money import Money, check_amount, currency_exponent
+from ..events import CUSTOM, PURCHASE, RETURN
+from ..money import Money, Rounding, check_amount, currency_exponent
 from ..state import CreditBalance, CreditLot, MemberState
 from .scheme import StoreCredit
 
@@ -32,19 +33,26 @@ __all__ = ["CompiledCredit"]
 
 _ZERO = Decimal(0)
 C_ID, C_AT, C_AMOUNT, C_REMAINING, C_EXPIRES = range(5)
+O_YEAR, O_AMOUNT, O_ELIGIBLE, O_LEFT, O_EXCLUDED = range(5)
 _RULE = "store_credit"
 
 
 class _Hot:
     """A member's store credit while a program works on it."""
 
-    __slots__ = ("expired", "issued", "lots", "spent")
+    __slots__ = ("closed", "expired", "issued", "lots", "orders", "periods", "spent")
 
     def __init__(self) -> None:
         self.lots: list[list[Any]] = []
         self.issued = _ZERO
         self.spent = _ZERO
         self.expired = _ZERO
+        self.periods: dict[int, Decimal] = {}
+        """Year -> eligible spend, for years whose periodic reward is not issued yet."""
+        self.orders: dict[str, list[Any]] = {}
+        """Purchase id -> ``[year, amount, eligible, left, excluded SKUs]`` (``O_*``)."""
+        self.closed: int | None = None
+        """The last year whose periodic reward was settled."""
 
     def balance(self) -> Decimal:
         return sum((lot[C_REMAINING] for lot in self.lots), _ZERO)
@@ -64,6 +72,13 @@ def _spent(mid: str, eid: str, at: datetime, amount: Money,
         taken=taken, balance=balance)
 
 
+def _periodic(mid: str, at: datetime, amount: Money, lot_id: str, expires: datetime | None,
+              reason: Msg) -> CreditIssued:
+    return CreditIssued.model_construct(
+        rule_id=lot_id.rsplit("/", 1)[0], **fields(reason), member_id=mid, event_id=None, at=at,
+        amount=amount, lot_id=lot_id, expires_at=expires)
+
+
 def _expired(mid: str, at: datetime, amount: Money, lot_id: str,
              reason: Msg) -> CreditExpired:
     return CreditExpired.model_construct(
@@ -81,6 +96,12 @@ class CompiledCredit(Stage):
         self.currency = ctx.currency
         self.zone = ZoneInfo(ctx.timezone)
         self.unit = Decimal(1).scaleb(-currency_exponent(ctx.currency))
+        self.periodic = credit.periodic
+        minimum = None if self.periodic is None else self.periodic.minimum
+        if minimum is not None and minimum.currency != self.currency:
+            raise CurrencyMismatch(
+                f"StoreCredit.periodic.minimum={minimum} is in {minimum.currency} but the "
+                f"program uses {self.currency}", hint=f"give the minimum in {self.currency}")
 
     # -- the amount an event names -----------------------------------------------------
     def amount(self, event: Any) -> Decimal:
@@ -110,7 +131,9 @@ class CompiledCredit(Stage):
         return {CUSTOM: self._check}
 
     def handlers(self) -> dict[int, Handler]:
-        return {CUSTOM: self._handle}
+        if self.periodic is None:
+            return {CUSTOM: self._handle}
+        return {CUSTOM: self._handle, PURCHASE: self._purchase, RETURN: self._return}
 
     def _check(self, m: Member, row: Row) -> None:
         event = row[5]
@@ -178,18 +201,111 @@ class CompiledCredit(Stage):
         if trace is not None:
             trace.append((_RULE, "applied", f"{money} store credit spent, {balance} left"))
 
+    # -- periodic reward ------------------------------------------------------------------
+    def _purchase(self, m: Member, row: Row, log: Log, trace: Trace) -> None:
+        """Count a purchase's eligible spend in its year (in the program's zone)."""
+        reward = self.periodic
+        assert reward is not None
+        eid, at, event = row[1], row[3], row[5]
+        amount: Decimal = row[4]  # type: ignore[assignment]  # a purchase's row has it
+        year = at.astimezone(self.zone).year
+        h: _Hot | None = m.credit
+        if h is not None and h.closed is not None and year <= h.closed:
+            if trace is not None:
+                trace.append((reward.id, "skipped", f"the {reward.id} of {year} was settled"))
+            return
+        eligible: Decimal = amount
+        excluded: set[str] = set()
+        if event is not None and event.lines:
+            eligible = _ZERO
+            for line in event.lines:
+                if reward.eligible_line(line.category, line.metadata):
+                    eligible += line.unit_price.amount * line.quantity
+                else:
+                    excluded.add(line.sku)
+            eligible = min(eligible, amount)
+        if h is None:
+            h = m.credit = _Hot()
+        h.periods[year] = h.periods.get(year, _ZERO) + eligible
+        h.orders[eid] = [year, amount, eligible, eligible, frozenset(excluded)]
+        m.schedule(reward.issue_at(year, self.zone))
+        if trace is not None:
+            trace.append((reward.id, "applied",
+                          f"{Money(eligible, self.currency)} eligible spend in {year}"))
+
+    def _return(self, m: Member, row: Row, log: Log, trace: Trace) -> None:
+        """Take a return's eligible part off its purchase's year, if not yet settled."""
+        h: _Hot | None = m.credit
+        assert m.last_return is not None  # set by the points stage's check
+        pid, returned = m.last_return
+        order = None if h is None else h.orders.get(pid)
+        if h is None or order is None or not order[O_LEFT]:
+            return
+        event = row[5]
+        record = m.purchases.get(pid)
+        lines = None if record is None else record[P_LINES]
+        if event.lines and lines is not None:
+            back = sum((lines[r.sku][LN_PRICE] * r.quantity for r in event.lines
+                        if r.sku not in order[O_EXCLUDED]), _ZERO)
+        else:  # the eligible share of the returned amount, to the minor unit
+            back = Rounding.HALF_EVEN.apply(returned * order[O_ELIGIBLE] / order[O_AMOUNT],
+                                            self.unit) if order[O_AMOUNT] else _ZERO
+        back = min(back, order[O_LEFT])
+        order[O_LEFT] -= back
+        year = order[O_YEAR]
+        h.periods[year] -= back
+        if trace is not None:
+            assert self.periodic is not None
+            trace.append((self.periodic.id, "applied",
+                          f"{Money(back, self.currency)} less eligible spend in {year}"))
+
+    def _settle(self, m: Member, h: _Hot, until: datetime, log: Log, trace: Trace) -> None:
+        """Issue the periodic reward of every year whose issue day is at or before ``until``."""
+        reward = self.periodic
+        assert reward is not None
+        for year in sorted(h.periods):
+            at = reward.issue_at(year, self.zone)
+            if at > until:
+                break
+            eligible = h.periods.pop(year)
+            h.orders = {k: o for k, o in h.orders.items() if o[O_YEAR] != year}
+            h.closed = year if h.closed is None else max(h.closed, year)
+            value = reward.amount(eligible, self.currency)
+            spend = Money(eligible, self.currency)
+            if value is None:
+                if trace is not None:
+                    trace.append((reward.id, "skipped", f"{reward.share} % of {spend} spent "
+                                  f"in {year} is below the minimum"))
+                continue
+            lot_id = f"{reward.id}/{year}"
+            expires = self.credit.expires_at(at, self.zone)
+            insort(h.lots, [lot_id, at, value, value, expires],
+                   key=lambda lot: (lot[C_AT], lot[C_ID]))
+            h.issued += value
+            m.schedule(expires)
+            money = Money(value, self.currency)
+            reason = Msg("reason.credit.periodic", {
+                "share": reward.share, "year": str(year), "spend": spend, "amount": money})
+            log.append((_periodic, m.member_id, at, money, lot_id, expires, reason))
+            if trace is not None:
+                trace.append((reward.id, "applied", f"{money} store credit for {year}"))
+
     # -- time ----------------------------------------------------------------------------
     def next_due(self, m: Member) -> datetime | None:
         h: _Hot | None = m.credit
         if h is None:
             return None
         dates = [lot[C_EXPIRES] for lot in h.lots if lot[C_EXPIRES] is not None]
+        if self.periodic is not None:
+            dates += [self.periodic.issue_at(year, self.zone) for year in h.periods]
         return min(dates) if dates else None
 
     def housekeeping(self, m: Member, until: datetime, log: Log, trace: Trace) -> None:
         h: _Hot | None = m.credit
         if h is None:
             return
+        if self.periodic is not None and h.periods:
+            self._settle(m, h, until, log, trace)
         due = sorted((lot for lot in h.lots
                       if lot[C_EXPIRES] is not None and lot[C_EXPIRES] <= until),
                      key=lambda lot: (lot[C_EXPIRES], lot[C_AT], lot[C_ID]))
@@ -215,6 +331,10 @@ class CompiledCredit(Stage):
         h.lots = [[lot.id, lot.issued_at, lot.amount, lot.remaining, lot.expires_at]
                   for lot in credit.lots]
         h.issued, h.spent, h.expired = credit.issued, credit.spent, credit.expired
+        h.periods = {p.year: p.eligible for p in credit.periods}
+        h.orders = {o.id: [o.year, o.amount, o.eligible, o.left, frozenset(o.excluded)]
+                    for o in credit.orders}
+        h.closed = credit.closed_through
 
     def freeze(self, m: Member) -> dict[str, Any]:
         h: _Hot | None = m.credit
@@ -223,5 +343,11 @@ class CompiledCredit(Stage):
         lots = tuple(CreditLot.model_construct(
             id=lot[C_ID], issued_at=lot[C_AT], amount=lot[C_AMOUNT],
             remaining=lot[C_REMAINING], expires_at=lot[C_EXPIRES]) for lot in h.lots)
+        periods = tuple(PeriodSpend.model_construct(year=year, eligible=eligible)
+                        for year, eligible in sorted(h.periods.items()))
+        orders = tuple(PeriodOrder.model_construct(
+            id=oid, year=o[O_YEAR], amount=o[O_AMOUNT], eligible=o[O_ELIGIBLE], left=o[O_LEFT],
+            excluded=tuple(sorted(o[O_EXCLUDED]))) for oid, o in sorted(h.orders.items()))
         return {"credit": CreditBalance.model_construct(
-            lots=lots, issued=h.issued, spent=h.spent, expired=h.expired)}
+            lots=lots, issued=h.issued, spent=h.spent, expired=h.expired, periods=periods,
+            orders=orders, closed_through=h.closed)}

@@ -1,11 +1,14 @@
-"""The store credit section of the terms: currency, oldest first, validity, refusal.
+"""The store credit section of the terms: currency, oldest first, validity, refusal, and
+the periodic reward.
 
-Imports: ``credit.scheme`` and the ``terms`` modules.
+Imports: ``credit.scheme``, ``credit.periodic``, ``money`` and the ``terms`` modules.
 """
 
 from __future__ import annotations
 
+from ..credit.periodic import PeriodicReward
 from ..credit.scheme import StoreCredit
+from ..money import Rounding
 from .document import Item, Section
 from .phrases import Ctx
 
@@ -17,6 +20,28 @@ def credit_section(x: Ctx, credit: StoreCredit, currency: str) -> Section:
     c = x.c
     years = credit.expires_after_years
     validity = c.t("credit.forever") if years is None else c.t("credit.valid", n=years)
-    items = (Item(c.t("credit.intro", currency=currency)), Item(validity),
-             Item(c.t("credit.refused")))
+    items: tuple[Item, ...] = (Item(c.t("credit.intro", currency=currency)), Item(validity),
+                               Item(c.t("credit.refused")))
+    if credit.periodic is not None:
+        items += (periodic_item(x, credit.periodic),)
     return Section(c.t("heading.credit"), items)
+
+
+def periodic_item(x: Ctx, reward: PeriodicReward) -> Item:
+    """The periodic reward: share, issue day, what is left out, minimum, rounding, returns."""
+    c = x.c
+    month, day = int(reward.issue_on[:2]), int(reward.issue_on[3:])
+    sentences = [c.t("credit.periodic", share=c.percent(reward.share),
+                     day=c.month_day(month, day))]
+    if reward.exclude_categories:
+        sentences.append(c.t("credit.periodic.except_categories",
+                             categories=x.names(reward.exclude_categories)))
+    if reward.exclude_discounted:
+        sentences.append(c.t("credit.periodic.except_discounted"))
+    sentences.append(c.t("credit.periodic.returns"))
+    rounding = {Rounding.DOWN: "down", Rounding.FLOOR: "down", Rounding.UP: "up",
+                Rounding.CEILING: "up"}.get(reward.rounding, "half")
+    sentences.append(c.t(f"credit.periodic.rounded.{rounding}"))
+    if reward.minimum is not None and reward.minimum.amount > 0:
+        sentences.append(c.t("credit.periodic.minimum", amount=c.money(reward.minimum)))
+    return Item(" ".join(sentences))
