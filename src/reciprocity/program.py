@@ -200,7 +200,7 @@ class Program(Frozen):
     def terms(self, locale: str = "en", format: str = "text") -> str:
         """The program's conditions for customers, built from its declared policies, in
         ``locale`` (``"en"``, ``"de"``, or any catalogue in ``reciprocity/locales``) as
-        ``"text"`` or ``"markdown"``; needs ``reciprocity[i18n]``. See docs/terms.md.
+        ``"text"`` or ``"markdown"``; needs ``reciprocity[i18n]``. See docs/transparency.md.
         """
         from .terms.render import program_terms
 
