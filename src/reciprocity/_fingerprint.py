@@ -227,11 +227,28 @@ _LINES: dict[tuple[Any, ...], str] = {}
 _LINES_KEPT = 100_000
 
 
+_LINE_OBJECTS: dict[int, tuple[Any, str]] = {}
+"""id(line) -> (the line, its text): a loader that makes each distinct line once (as
+``OrderLines`` does) has its lines found by identity, without building a key. The entry holds
+the line, so its id is not reused while the entry lives; lines are frozen models."""
+
+
 def _line(value: Any) -> str:
     """An order line, most of a purchase's text: kept by its values, since real orders repeat
     the same SKU, quantity and price (the Online Retail year: 40,594 distinct of 392,692
     lines). The key holds each value's exact type and the amount as written, so two lines
     share a text only when the general form writes them alike."""
+    seen = _LINE_OBJECTS.get(id(value))
+    if seen is not None and seen[0] is value:
+        return seen[1]
+    text = _line_by_value(value)
+    if len(_LINE_OBJECTS) >= _LINES_KEPT:
+        _LINE_OBJECTS.clear()
+    _LINE_OBJECTS[id(value)] = (value, text)
+    return text
+
+
+def _line_by_value(value: Any) -> str:
     d = value.__dict__
     price = d["unit_price"]
     sku, quantity, category = d["sku"], d["quantity"], d["category"]
