@@ -416,12 +416,25 @@ def _record_line(sku: Any, line: list[Any]) -> RecordLine:
 def _frozen_record(pid: str, rec: list[Any]) -> PurchaseRecord:
     """The frozen model of a hot purchase record."""
     lines = rec[P_LINES]
+    frozen_lines: list[RecordLine] = []
+    if lines:
+        shared = _RECORD_LINES
+        for sku in sorted(lines):
+            line = lines[sku]
+            price, category, quantity, returned = line  # LN_* order
+            hit = shared.get((sku, category, quantity, price, returned))
+            # The common case inline: the very same price, every value of its exact type.
+            if (hit is not None and hit.__dict__["unit_price"] is price and type(sku) is str
+                    and type(quantity) is int and type(returned) is int
+                    and (category is None or type(category) is str)):
+                frozen_lines.append(hit)
+            else:
+                frozen_lines.append(_record_line(sku, line))
     return built(PurchaseRecord, {
         "id": pid, "at": rec[P_AT], "amount": rec[P_AMOUNT], "returned": rec[P_RETURNED],
         "earned": tuple(sorted(rec[P_EARNED].items())) if rec[P_EARNED] else (),
         "revoked": tuple(sorted(rec[P_REVOKED].items())) if rec[P_REVOKED] else (),
-        "lines": tuple([_record_line(sku, lines[sku]) for sku in sorted(lines)])
-        if lines else (),
+        "lines": tuple(frozen_lines),
         "fully_returned": rec[P_CLOSED],
     })
 

@@ -160,6 +160,11 @@ def row_fingerprint(row: tuple[Any, ...], currency: str) -> str:
 
 _Writer = Any
 _FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
+_LINE_OBJECTS: dict[int, tuple[Any, str]] = {}
+"""id(line) -> (the line, its text): a loader that makes each distinct line once (as the
+order-lines loader of ``experiments`` does) has its lines found by identity, without building
+a key. The entry holds the line, so its id is not reused while the entry lives; lines are
+frozen models."""
 
 
 def _general(value: Any) -> str:
@@ -200,6 +205,15 @@ def _sequence(value: Any) -> str:
     if not value:
         return "[]"
     writers = _WRITERS
+    if type(value[0]) is Line:  # a purchase's lines: most of its text, found by identity
+        seen = _LINE_OBJECTS
+        parts = []
+        for item in value:
+            hit = seen.get(id(item))
+            parts.append(hit[1] if hit is not None and hit[0] is item
+                         else (writers.get(type(item)) or _general)(item))
+        return "[" + ",".join(parts) + "]"
+    return "[" + ",".join([(writers.get(type(item)) or _general)(item) for item in value]) + "]"
     return "[" + ",".join([(writers.get(type(item)) or _general)(item) for item in value]) + "]"
 
 
@@ -225,12 +239,6 @@ _WRITERS: dict[type, _Writer] = {
 
 _LINES: dict[tuple[Any, ...], str] = {}
 _LINES_KEPT = 100_000
-
-
-_LINE_OBJECTS: dict[int, tuple[Any, str]] = {}
-"""id(line) -> (the line, its text): a loader that makes each distinct line once (as
-``OrderLines`` does) has its lines found by identity, without building a key. The entry holds
-the line, so its id is not reused while the entry lives; lines are frozen models."""
 
 
 def _line(value: Any) -> str:
