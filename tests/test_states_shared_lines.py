@@ -14,6 +14,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,3 +126,24 @@ def test_lines_found_by_identity() -> None:
     assert _LINE_OBJECTS[id(tea)][0] is tea
     _LINES.clear()
     assert _text(event) == strict_text(event)
+
+
+def test_full_caches_start_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Caches bounded to two entries empty themselves when full; every text and every record
+    line is still the strict path's."""
+    from reciprocity import _engine, _fingerprint
+
+    monkeypatch.setattr(_fingerprint, "_LINE_OBJECTS_KEPT", 2)
+    monkeypatch.setattr(_engine, "_RECORD_LINES_KEPT", 2)
+    lines = [Line(sku=f"S-{i}", quantity=1 + i % 2, unit_price=Money(f"{i}.50", "GBP"))
+             for i in range(7)]
+    events = [order(f"A-{i}", "m-1", i, (lines[i], lines[(i + 3) % 7])) for i in range(7)]
+    states = seed_program(currency="GBP").replay(events).states
+    assert len(_fingerprint._LINE_OBJECTS) <= 2
+    assert len(_engine._RECORD_LINES) <= 2
+    by_id = {event.id: event for event in events}
+    for record in states["m-1"].purchases:
+        got = [(rl.sku, rl.category, rl.quantity, str(rl.unit_price)) for rl in record.lines]
+        assert got == expected_lines(by_id[record.id])
+    for event in events:
+        assert _text(event) == strict_text(event)

@@ -164,7 +164,8 @@ _LINE_OBJECTS: dict[int, tuple[Any, str]] = {}
 """id(line) -> (the line, its text): a loader that makes each distinct line once (as the
 order-lines loader of ``experiments`` does) has its lines found by identity, without building
 a key. The entry holds the line, so its id is not reused while the entry lives; lines are
-frozen models."""
+frozen models. It keeps the lines alive, so it holds fewer than the cache of texts."""
+_LINE_OBJECTS_KEPT = 50_000
 
 
 def _general(value: Any) -> str:
@@ -250,7 +251,7 @@ def _line(value: Any) -> str:
     if seen is not None and seen[0] is value:
         return seen[1]
     text = _line_by_value(value)
-    if len(_LINE_OBJECTS) >= _LINES_KEPT:
+    if len(_LINE_OBJECTS) >= _LINE_OBJECTS_KEPT:
         _LINE_OBJECTS.clear()
     _LINE_OBJECTS[id(value)] = (value, text)
     return text
