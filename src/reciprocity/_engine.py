@@ -419,17 +419,17 @@ def _frozen_record(pid: str, rec: list[Any]) -> PurchaseRecord:
     frozen_lines: list[RecordLine] = []
     if lines:
         shared = _RECORD_LINES
-        for sku in sorted(lines):
-            line = lines[sku]
+        append = frozen_lines.append
+        for sku, line in sorted(lines.items()):  # SKUs are unique: sorted by SKU
             price, category, quantity, returned = line  # LN_* order
             hit = shared.get((sku, category, quantity, price, returned))
             # The common case inline: the very same price, every value of its exact type.
             if (hit is not None and hit.__dict__["unit_price"] is price and type(sku) is str
                     and type(quantity) is int and type(returned) is int
                     and (category is None or type(category) is str)):
-                frozen_lines.append(hit)
+                append(hit)
             else:
-                frozen_lines.append(_record_line(sku, line))
+                append(_record_line(sku, line))
     return built(PurchaseRecord, {
         "id": pid, "at": rec[P_AT], "amount": rec[P_AMOUNT], "returned": rec[P_RETURNED],
         "earned": tuple(sorted(rec[P_EARNED].items())) if rec[P_EARNED] else (),
