@@ -1,5 +1,6 @@
 """The experiment commands of the CLI: ``reciprocity simulate`` and ``reciprocity compare``,
-and the event-file reader ``reciprocity replay`` shares with them.
+and how they read their events (JSON Lines through ``_eventfile``, the reader every verb
+shares; CSV or Parquet through a column mapping).
 
 EVENTS is a JSON Lines file (one event per line), or order lines as CSV or Parquet read
 through a column mapping (``--mapping FILE``, an :class:`OrderColumns` as JSON; without it
@@ -7,7 +8,7 @@ the columns are named ``order_id``, ``member_id``, ``at``, ``sku``, ``quantity``
 ``unit_price``). The tables go to ``--out DIR`` as CSV (or Parquet with ``--format``), and a
 summary is printed.
 
-Imports: ``errors``, ``events``, ``program``, ``experiments.columns``, ``.sources``,
+Imports: ``_eventfile``, ``errors``, ``program``, ``experiments.columns``, ``.sources``,
 ``.simulate``, ``.compare``, ``.redemption``.
 """
 
@@ -22,7 +23,6 @@ from typing import Any
 
 from .._eventfile import read_event_file
 from ..errors import InvalidEvent
-from ..events import Event
 from ..program import Program
 from .columns import OrderColumns
 from .compare import compare
@@ -30,16 +30,7 @@ from .redemption import RedemptionModel
 from .simulate import simulate
 from .sources import load_orders
 
-__all__ = ["add_commands", "read_event_lines", "read_events"]
-
-
-def read_event_lines(path: Path, *, skip: bool) -> tuple[list[Event], list[str]]:
-    """Events of a JSON Lines file; with ``skip``, unreadable lines are left out and listed.
-
-    Raises:
-        InvalidEvent: naming the file and line of the first bad line (without ``skip``).
-    """
-    return read_event_file(path, skip=skip)
+__all__ = ["add_commands", "read_events"]
 
 
 def read_events(path: Path, program: Program, mapping: Path | None,
@@ -47,7 +38,7 @@ def read_events(path: Path, program: Program, mapping: Path | None,
     """Events from JSON Lines, or order lines from CSV or Parquet through a mapping."""
     suffixes = "".join(path.suffixes).lower()
     if suffixes.endswith((".jsonl", ".ndjson", ".json")):
-        return read_event_lines(path, skip=skip)
+        return read_event_file(path, skip=skip)
     columns = (OrderColumns.model_validate_json(mapping.read_text(encoding="utf-8"))
                if mapping is not None else OrderColumns(timezone=program.timezone))
     loaded = load_orders(path, columns, currency=program.currency)
