@@ -39,8 +39,8 @@ class StoreCredit(Frozen):
         expires_after_years: credit expires this many years after its issue (wall-clock
             time in the program's zone; credit issued on 29 February expires on 28 February);
             ``None``: it never expires.
-        periodic: a reward paid as store credit per calendar year
-            (:class:`~reciprocity.PeriodicReward`, e.g. an annual member dividend).
+        periodic: a reward paid as store credit per period, a year, half-year, quarter or
+            month (:class:`~reciprocity.PeriodicReward`, e.g. an annual member dividend).
 
     A spend takes the oldest credit first. A spend over the balance is refused
     (:class:`~reciprocity.InsufficientCredit`) and changes nothing: the balance is never
