@@ -2,7 +2,7 @@
 cases of its published terms: 10 % of the year's eligible full-price purchases, the year
 boundary in Pacific time, discounted lines and excluded categories, returns before and after
 the issue day, the issue day just after the DST change, a leap day, the share rounded down to
-the cent, and the reward spent in part and expiring two years later."""
+the cent, and the reward spent in part and expiring at the end of the year after."""
 
 from __future__ import annotations
 
@@ -133,7 +133,9 @@ class TestTheRewardAsCredit:
         return PROGRAM.apply(state, Custom(id=eid, member_id="rei-1", at=at, name=REI.SPEND,
                                            payload={"amount": amount}))
 
-    def test_spent_in_part_and_the_rest_expires_two_years_later(self) -> None:
+    def test_spent_in_part_and_the_rest_expires_at_the_end_of_the_next_year(self) -> None:
+        """The reward of 15 March 2027 is valid to the end of 2028: it expires at midnight
+        Pacific time on 1 January 2029 (08:00 UTC, winter time)."""
         state = buy(None, "P-1", pacific(2026, 6, 1), line("tent", "400.00")).state
         _, state = reward_of(state, pacific(2027, 3, 15))
         state = self.spend(state, "S-1", "25.00", pacific(2027, 4, 1)).state
@@ -141,8 +143,12 @@ class TestTheRewardAsCredit:
         assert state.credit.balance == Decimal("15.00")
         with pytest.raises(InsufficientCredit):
             self.spend(state, "S-2", "15.01", pacific(2027, 4, 2))
-        assert PROGRAM.next_due(state) == pacific(2029, 3, 15)
-        decision = PROGRAM.advance(state, pacific(2029, 3, 15))
+        due = PROGRAM.next_due(state)
+        assert due == pacific(2029, 1, 1)
+        assert due is not None
+        assert due.astimezone(UTC).hour == 8
+        assert PROGRAM.advance(state, due - timedelta(seconds=1)).effects == ()
+        decision = PROGRAM.advance(state, due)
         (expired,) = [e for e in decision.effects if isinstance(e, CreditExpired)]
         assert expired.amount == usd("15.00")
         assert decision.state.credit is not None

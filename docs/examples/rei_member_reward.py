@@ -1,6 +1,6 @@
 """An REI Co-op-like annual member reward (US): 10 % of the year's eligible full-price
-purchases, paid as store credit in March of the next year, spent in part and expiring about
-two years later.
+purchases, paid as store credit in March of the next year, spent in part and expiring at the
+end of the year after.
 
 What REI's published pages and member guides say, and how each part is declared here
 (figures marked *illustrative* are this example's, not REI's):
@@ -20,10 +20,11 @@ What REI's published pages and member guides say, and how each part is declared 
 - **Issued in March.** The reward arrives in March of the next year (*illustrative* day:
   15 March, at midnight Pacific time; ``issue_on="03-15"``).
 - **Store credit, spent in part.** The reward is a balance to spend at REI, in part, oldest
-  first (``StoreCredit``: the till sends ``credit_spent`` with the amount); it expires about
-  two years after it is issued (``expires_after_years=2``: the reward of 15 March 2027
-  expires on 15 March 2029; a third-party guide says "in early January, two years after it
-  was issued", a calendar date that store credit cannot declare yet).
+  first (``StoreCredit``: the till sends ``credit_spent`` with the amount); it expires "in
+  early January, two years after it was issued" (a member guide; *illustrative* day:
+  1 January): valid one year, to the end of that calendar year
+  (``expires_after_years=1, until_end_of="year"``), so the reward of 15 March 2027 can be
+  spent until 31 December 2028.
 
 Not modelled: the REI Co-op Mastercard's 5 % back (paid with the reward; a second periodic
 reward on card purchases would need a second ``PeriodicReward``, and a credit scheme has
@@ -54,7 +55,8 @@ PROGRAM = Program(
     credit=StoreCredit(
         issue_event="credit_issued",
         spend_event=SPEND,
-        expires_after_years=2,
+        expires_after_years=1,
+        until_end_of="year",
         periodic=PeriodicReward(
             id="member-reward", share="10", period="year", issue_on="03-15",
             exclude_categories=EXCLUDED, exclude_discounted=True),

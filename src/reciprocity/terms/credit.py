@@ -19,7 +19,12 @@ def credit_section(x: Ctx, credit: StoreCredit, currency: str) -> Section:
     """What store credit is worth, how it is used, how long it is valid."""
     c = x.c
     years = credit.expires_after_years
-    validity = c.t("credit.forever") if years is None else c.t("credit.valid", n=years)
+    if years is None:
+        validity = c.t("credit.forever")
+    elif credit.until_end_of is None:
+        validity = c.t("credit.valid", n=years)
+    else:
+        validity = c.t(f"credit.valid.end_of_{credit.until_end_of}", n=years)
     items: tuple[Item, ...] = (Item(c.t("credit.intro", currency=currency)), Item(validity),
                                Item(c.t("credit.refused")))
     if credit.periodic is not None:
