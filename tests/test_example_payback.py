@@ -165,3 +165,7 @@ def test_terms_say_the_rules_in_german() -> None:
     assert "Aktion „10fach-Coupon“: Punkte ×10" in terms
     assert "Jedes Jahr mit Ablauf des 30. September verfallen die Punkte" in terms
     assert "Jeder Punkt ist 0,01 EUR wert. Einlösbar ab 200 Punkten." in terms
+    assert "Sie können Punkte einlösen, sobald Ihr Punktestand mindestens 200 Punkte " \
+        "beträgt." in terms
+    assert "You can redeem points once your balance is at least 200 points." in \
+        PROGRAM.terms("en")

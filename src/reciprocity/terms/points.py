@@ -47,6 +47,8 @@ def point_sections(x: Ctx, scheme: PointScheme, gives_points: bool = False) -> l
         sections.append(Section(x.c.t("heading.expiry"), _expiry(x, scheme)))
     if scheme.rewards:
         rewards = [_reward(x, item) for item in scheme.rewards]
+        if scheme.min_balance:
+            rewards.append(Item(x.c.t("redeem.min_balance", n=scheme.min_balance)))
         rewards.append(Item(x.c.t(f"redeem.order.{scheme.redemption_order}")))
         sections.append(Section(x.c.t("heading.rewards"), tuple(rewards)))
     return sections
