@@ -176,3 +176,11 @@ class TestExpiry:
         gold = member_at("500.00")
         assert tier_of(gold) == "gold"
         assert PROGRAM.next_due(gold) == pacific(2026, 11, 1)
+
+
+def test_terms_name_item_rewards_and_value_the_2_dollar_one() -> None:
+    pytest.importorskip("babel")
+    terms = PROGRAM.terms("en")
+    assert "For 25 points you get “drink customization”." in terms
+    assert "For 60 points you get a voucher worth 2.00 USD." in terms
+    assert "Für 400 Punkte erhalten Sie „select merchandise (up to $20)“." in PROGRAM.terms("de")

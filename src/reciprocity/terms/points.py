@@ -173,8 +173,9 @@ def _reward(x: Ctx, item: Reward | PointsAsCurrency) -> Item:
     c = x.c
     if isinstance(item, Reward):
         # A reward without a money value (a free drink) is named instead of valued.
-        worth = c.quote(item.name) if item.value is None else c.money(item.value)
-        sentences = [c.t("reward.voucher", n=item.points, value=worth)]
+        sentences = [c.t("reward.item", n=item.points, item=c.quote(item.name))
+                     if item.value is None else
+                     c.t("reward.voucher", n=item.points, value=c.money(item.value))]
         if item.valid_days is not None:
             sentences.append(c.t("voucher.valid_for",
                                  duration=c.t("unit.days", n=item.valid_days)))
