@@ -195,7 +195,8 @@ class TestDeclarations:
         p = program(period="quarter", start_month=2, issue_after_days=14,
                     minimum=eur("1.00"))
         assert Program.model_validate_json(p.model_dump_json()) == p
-        assert "bonus: 10 % of each quarter (years from month 2)'s spend" in p.explain()
+        assert ("bonus: 10 % of each quarter's spend (years start in month 2), less returns"
+                in p.explain())
         assert "14 days after the quarter ends" in p.explain()
 
     def test_terms_in_en_and_de(self) -> None:

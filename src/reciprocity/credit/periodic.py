@@ -213,13 +213,13 @@ class PeriodicReward(Frozen):
         minimum = "" if self.minimum is None else f", at least {self.minimum}"
         without = f" without {' and '.join(left_out)}" if left_out else ""
         word = _WORDS[self.period]
-        if self.start_month != 1:
-            word += f" (years from month {self.start_month})"
+        counted = "" if self.start_month == 1 else f" (years start in month {self.start_month})"
         if self.issue_on is not None:
-            when = f"on {self.issue_on} after the {_WORDS[self.period]} ends"
+            when = f"on {self.issue_on} after the {word} ends"
         elif self.issue_after_days:
-            when = f"{self.issue_after_days} days after the {_WORDS[self.period]} ends"
+            when = f"{self.issue_after_days} days after the {word} ends"
         else:
-            when = f"when the {_WORDS[self.period]} ends"
-        return (f"{self.id}: {self.share} % of each {word}'s spend{without}, less returns, "
-                f"rounded {self.rounding.value}, issued as store credit {when}{minimum}")
+            when = f"when the {word} ends"
+        return (f"{self.id}: {self.share} % of each {word}'s spend{counted}{without}, less "
+                f"returns, rounded {self.rounding.value}, issued as store credit {when}"
+                f"{minimum}")
