@@ -2,9 +2,11 @@
 
 What stays: gifts given once in a lifetime (welcome, first order, a tier reached), grants
 under a lifetime cap, the grant a cooldown counts from, grants of orders still kept, and
-every grant of the last year before the newest folded order. The property that folding
-never changes a decision runs in ``test_history.py`` (``test_folding_never_changes_a_decision``)
-on random programs and streams; here, one long example.
+the grants of the last year before the newest folded order, or for an order gift (n-th
+order, order over an amount) those of its cap's period (``reciprocity.gifts.folding``).
+The property that folding never changes a decision runs in ``test_history.py``
+(``test_folding_never_changes_a_decision``) on random programs and streams; here, one long
+example.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from reciprocity import (
     SignUp,
     WelcomeGift,
 )
-from reciprocity.gifts.stage import FOLD_MARGIN
+from reciprocity.gifts.folding import margin
 
 T0 = datetime(2024, 1, 3, 10, tzinfo=UTC)
 
@@ -98,6 +100,8 @@ def test_grants_fold_and_decisions_stay() -> None:
     kept = {g.id for g in fstate.gifts.grants}
     gone = [g for g in kstate.gifts.grants if g.id not in kept]
     assert gone
-    assert all(g.at < fstate.folded.through - FOLD_MARGIN for g in gone)
+    assert folding.gifts is not None
+    margins = {rule.id: margin(rule) for rule in folding.gifts.rules}
+    assert all(g.at < fstate.folded.through - margins[g.rule_id] for g in gone)
     assert MemberState.model_validate_json(fstate.model_dump_json()) == fstate
     assert folding.replay(events).states["m-1"] == fstate
