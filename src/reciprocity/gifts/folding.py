@@ -80,4 +80,4 @@ def fold_grants(rules: dict[str, Compiled], margins: dict[str, timedelta], m: Me
         return (rule.cooldown_days is not None
                 and g.at + timedelta(days=rule.cooldown_days + 1) >= through)
 
-    h.fold(through - max(margins.values(), default=FOLD_MARGIN), keep)
+    h.fold(through - min(margins.values(), default=FOLD_MARGIN), keep)
