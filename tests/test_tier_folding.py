@@ -110,7 +110,7 @@ def test_a_calendar_year_ladder_folds_its_orders_into_year_totals() -> None:
     """Two years of weekly orders: the state keeps the return window's orders and one
     total per year; every tier decision is the keeping program's."""
     folding, keeping = program(ladder()), program(ladder(), None)
-    assert folding.history_window() == (45, 14)  # was 804 days before totals per period
+    assert folding.history_window() == (45, 14)  # 790 days before totals per period
     events = weekly(104)
     fstate, feffects = run(folding, events)
     kstate, keffects = run(keeping, events)
