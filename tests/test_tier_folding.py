@@ -206,6 +206,15 @@ def test_folded_periods_round_trip_and_are_checked_on_load() -> None:
     bad = dict(data["tier"]["folded"][0], spend="-1.00")
     with pytest.raises(InvalidState, match="spend"):
         MemberState.model_validate({**data, "tier": {**data["tier"], "folded": [bad]}})
+    twice = [data["tier"]["folded"][0]] * 2
+    with pytest.raises(InvalidState, match="one entry per period"):
+        MemberState.model_validate({**data, "tier": {**data["tier"], "folded": twice}})
+    many = dict(data["tier"]["folded"][0], orders=data["folded"]["count"] + 1)
+    with pytest.raises(InvalidState, match="orders, more than"):
+        MemberState.model_validate({**data, "tier": {**data["tier"], "folded": [many]}})
+    later = dict(data["tier"]["folded"][0], through="2999-01-01T00:00:00Z")
+    with pytest.raises(InvalidState, match="newest folded order"):
+        MemberState.model_validate({**data, "tier": {**data["tier"], "folded": [later]}})
     other = dict(data["tier"]["folded"][0], points=[3])
     wrong = MemberState.model_validate({**data, "tier": {**data["tier"], "folded": [other]}})
     with pytest.raises(InvalidEvent, match="points totals"):
