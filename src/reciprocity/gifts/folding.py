@@ -17,14 +17,15 @@ these can read it any more:
 Every decision after a fold is at or after the newest folded order (see
 ``reciprocity._history``), so a grant past its margin is in a period that is over.
 
-Imports: the core (``_engine``, ``limits``), the gift declarations and ``hot``; ``stage``
-only for typing.
+A fold looks only at the grants older than the newest folded order (``Hot.fold``), and
+updates the occurrences and indexes for the grants that go, not for all.
+
+Imports: the core (``_engine``, ``limits``), the gift declarations and ``hot``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from .._engine import Member
 from ..limits import Period
@@ -33,10 +34,7 @@ from .hot import Grant, Hot
 from .order_rules import FirstOrderGift, NthOrderGift, OrderOverGift
 from .scheme import TierGift, WelcomeGift
 
-if TYPE_CHECKING:
-    from .hot import Compiled
-
-__all__ = ["FOLD_MARGIN", "margin"]
+__all__ = ["FOLD_MARGIN", "fold_grants", "holds", "margin"]
 
 FOLD_MARGIN = timedelta(days=366)
 """How much older than the newest folded order a grant of a rule whose occurrence may come
@@ -58,26 +56,33 @@ def margin(rule: _Rule) -> timedelta:
     return own
 
 
-def fold_grants(rules: dict[str, Compiled], margins: dict[str, timedelta], m: Member) -> None:
-    """Fold the member's grants that no later decision reads (see the module)."""
+def holds(rule: _Rule | None, margin: timedelta) -> timedelta | None:
+    """How long after it a grant of ``rule`` is read at least (its margin, or its cooldown
+    and a day); ``None`` for always (a gift once in a lifetime, a lifetime cap, an unknown
+    rule)."""
+    if rule is None or isinstance(rule, WelcomeGift | TierGift | FirstOrderGift):
+        return None
+    if rule.cap is not None and rule.cap.per is Period.LIFETIME:
+        return None
+    if rule.cooldown_days is not None:
+        return max(margin, timedelta(days=rule.cooldown_days + 1))
+    return margin
+
+
+def fold_grants(held: dict[str, timedelta | None], shortest: timedelta | None,
+                m: Member) -> None:
+    """Fold the member's grants that no later decision reads (see the module); ``held``
+    is :func:`holds` per rule id, ``shortest`` the shortest of them (``None``: every grant
+    is kept)."""
     h: Hot | None = m.gifts
-    if h is None or not h.grants or m.folded is None:
+    if h is None or not h.grants or m.folded is None or shortest is None:
         return
     through: datetime = m.folded[3]
     purchases = m.purchases
 
     def keep(g: Grant) -> bool:
-        c = rules.get(g.rule_id)
-        if c is None or isinstance(c.rule, WelcomeGift | TierGift | FirstOrderGift):
-            return True
-        rule = c.rule
-        if g.source is not None and g.source in purchases:
-            return True
-        if rule.cap is not None and rule.cap.per is Period.LIFETIME:
-            return True
-        if g.at >= through - margins[g.rule_id]:
-            return True
-        return (rule.cooldown_days is not None
-                and g.at + timedelta(days=rule.cooldown_days + 1) >= through)
+        span = held.get(g.rule_id)
+        return (span is None or g.at >= through - span
+                or (g.source is not None and g.source in purchases))
 
-    h.fold(through - min(margins.values(), default=FOLD_MARGIN), keep)
+    h.fold(through - shortest, keep)

@@ -44,7 +44,7 @@ from ..money import Money, currency_exponent
 from ..state import GiftGrant, GiftHistory, MemberState
 from .calendar import SeasonCalendar
 from .claims import claim_handler, claim_step
-from .folding import fold_grants, margin
+from .folding import fold_grants, holds, margin
 from .gift import _OrderRule, _Rule
 from .grants import GiftGrants
 from .hot import (
@@ -104,8 +104,9 @@ class CompiledGifts(GiftGrants):
             if budget.amount is not None:
                 ctx.check_money(budget.amount, f"budget {budget.id!r} amount")
         self.rules: dict[str, Compiled] = {}
-        self._margins: dict[str, timedelta] | None = None
-        """Each rule's fold margin (see :mod:`reciprocity.gifts.folding`), on first use."""
+        self._held: dict[str, timedelta | None] | None = None
+        """How long each rule's grants are read (``gifts.folding.holds``), on first use."""
+        self._shortest: timedelta | None = None
         self.gift_stock: dict[tuple[str, str], str] = {}
         self.purchase_steps: list[tuple[Step, Compiled]] = []
         self.profile_steps: list[tuple[Step, Compiled]] = []
@@ -220,10 +221,13 @@ class CompiledGifts(GiftGrants):
     def forget_folded(self, m: Member) -> None:
         """Orders folded: grants that no later decision reads fold with them (see
         :mod:`reciprocity.gifts.folding`)."""
-        margins = self._margins
-        if margins is None:
-            margins = self._margins = {rid: margin(c.rule) for rid, c in self.rules.items()}
-        fold_grants(self.rules, margins, m)
+        held = self._held
+        if held is None:
+            held = self._held = {rid: holds(c.rule, margin(c.rule))
+                                 for rid, c in self.rules.items()}
+            self._shortest = min((span for span in held.values() if span is not None),
+                                 default=None)
+        fold_grants(held, self._shortest, m)
 
     def thaw(self, state: MemberState, m: Member) -> None:
         saved = state.gifts

@@ -18,7 +18,8 @@ newest of them. That entry is exact for every question the ladder asks later:
   later) counts without the folded orders before it, but its moment never beats the
   entry's, which is later and counts more.
 
-Periods that no later decision or progress report reads are dropped: under
+Periods that no later decision or progress report reads are dropped when a new period
+begins to fold (so at most one more than are read is kept): under
 :class:`~reciprocity.RestOfPeriodAndNext` (or :class:`~reciprocity.UntilEndOfMonth`) those
 before the periods a reach may still be valid from, and before the last complete one; under
 :class:`~reciprocity.MonthsFromQualifying` those that ended longer than the validity before
@@ -32,6 +33,7 @@ typing.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -55,8 +57,15 @@ _MARGIN = timedelta(days=4)
 """The margin ``TierPeriods.earned`` looks back beyond a validity."""
 
 
+_IDS: dict[int, str] = {}
+"""Period key -> its id in ``_Hot.order`` (a cache)."""
+
+
 def _id(key: int) -> str:
-    return f"{FOLDED}{key}"
+    fid = _IDS.get(key)
+    if fid is None:
+        fid = _IDS[key] = f"{FOLDED}{key}"
+    return fid
 
 
 def fold_orders(c: CompiledTiers, m: Member, gone: list[tuple[str, list[Any]]],
@@ -66,26 +75,38 @@ def fold_orders(c: CompiledTiers, m: Member, gone: list[tuple[str, list[Any]]],
     if h is None or c.kind == _ROLLING:
         return  # a rolling ladder reads orders one by one; forget_folded drops them
     folded = h.folded
+    bounds = h.bounds  # the period of the latest order: put back for the purchase handler
+    drop: set[str] = set()
     changed: set[str] = set()
-    for _, record in gone:
-        key = c.key(h, record[P_AT])
+    new = False
+    for pid, record in gone:
+        at = record[P_AT]
+        key = c.key(h, at)
         fid = _id(key)
         slot = folded.get(fid)
         if slot is None:
-            slot = folded[fid] = [record[P_AT], c.zero(), key]
-        elif record[P_AT] > slot[0]:
-            slot[0] = record[P_AT]
+            slot = folded[fid] = [at, c.zero(), key]
+            new = True
+        elif at > slot[0]:
+            slot[0] = at
         c.add(slot[1], record)
+        drop.add(pid)
         changed.add(fid)
-    drop = {pid for pid, _ in gone} | changed
-    for fid in _stale(c, h, cutoff):
-        del folded[fid]
-        drop.add(fid)
-        changed.discard(fid)
-    order = [entry for entry in h.order if entry[1] not in drop]
-    order.extend((folded[fid][0], fid) for fid in changed)
-    order.sort()
-    h.order = order
+    if new:  # a period began to fold: those no question reads any more go
+        for fid in _stale(c, h, cutoff):
+            del folded[fid]
+            changed.discard(fid)
+            drop.add(fid)
+    h.bounds = bounds
+    drop |= changed
+    # Everything that goes or moves is before the cutoff, at the front of the order list:
+    # rebuild that head only (O(folded), not O(kept)).
+    order = h.order
+    cut = bisect_left(order, (cutoff,))
+    head = [entry for entry in order[:cut] if entry[1] not in drop]
+    head.extend((folded[fid][0], fid) for fid in changed)
+    head.sort()
+    order[:cut] = head
     # h.acc keeps its running totals: the folded orders still count in their periods.
 
 
