@@ -2,9 +2,11 @@
 
 What stays: gifts given once in a lifetime (welcome, first order, a tier reached), grants
 under a lifetime cap, the grant a cooldown counts from, grants of orders still kept, and
-every grant of the last year before the newest folded order. The property that folding
-never changes a decision runs in ``test_history.py`` (``test_folding_never_changes_a_decision``)
-on random programs and streams; here, one long example.
+the grants of the last year before the newest folded order, or for an order gift (n-th
+order, order over an amount) those of its cap's period (``reciprocity.gifts.folding``).
+The property that folding never changes a decision runs in ``test_history.py``
+(``test_folding_never_changes_a_decision``) on random programs and streams; here, one long
+example.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from reciprocity import (
     SignUp,
     WelcomeGift,
 )
-from reciprocity.gifts.stage import FOLD_MARGIN
+from reciprocity.gifts.folding import margin
 
 T0 = datetime(2024, 1, 3, 10, tzinfo=UTC)
 
@@ -98,6 +100,32 @@ def test_grants_fold_and_decisions_stay() -> None:
     kept = {g.id for g in fstate.gifts.grants}
     gone = [g for g in kstate.gifts.grants if g.id not in kept]
     assert gone
-    assert all(g.at < fstate.folded.through - FOLD_MARGIN for g in gone)
+    assert folding.gifts is not None
+    margins = {rule.id: margin(rule) for rule in folding.gifts.rules}
+    assert all(g.at < fstate.folded.through - margins[g.rule_id] for g in gone)
     assert MemberState.model_validate_json(fstate.model_dump_json()) == fstate
     assert folding.replay(events).states["m-1"] == fstate
+
+
+def test_order_gifts_fold_with_their_orders_and_a_monthly_cap_after_its_month() -> None:
+    """An n-th-order grant goes with its order; a grant under a monthly cap a month after
+    the newest folded order; a first-order gift, one under a lifetime cap and the one a
+    cooldown counts from stay."""
+    folding = program(History(return_days=30, event_days=14))
+    assert folding.gifts is not None
+    margins = {rule.id: margin(rule) for rule in folding.gifts.rules}
+    assert margins["every-3rd"] == timedelta(0)
+    assert margins["over-60"] == timedelta(days=32)
+    state = folding.replay(stream(20)).states["m-1"]
+    assert state.gifts is not None
+    assert state.folded is not None
+    kept = {(g.rule_id, g.occurrence) for g in state.gifts.grants}
+    kept_orders = {p.id for p in state.purchases}
+    nth = [g for g in state.gifts.grants if g.rule_id == "every-3rd"]
+    assert nth
+    assert all(g.source_event_id in kept_orders for g in nth)
+    assert all(g.at >= state.folded.through - timedelta(days=32)
+               for g in state.gifts.grants if g.rule_id == "over-60")
+    assert {("first", "first"), ("welcome", "welcome")} <= kept
+    assert any(rule == "slow" for rule, _ in kept)
+    assert any(rule == "big-ever" for rule, _ in kept)

@@ -32,6 +32,7 @@ from reciprocity import (
     InvalidProgram,
     InvalidState,
     Lifetime,
+    MembershipYear,
     MemberState,
     MinOrders,
     Money,
@@ -53,7 +54,7 @@ from reciprocity import (
     VoucherCompensation,
     seed_program,
 )
-from reciprocity.gifts.stage import FOLD_MARGIN
+from reciprocity.gifts.folding import margin
 from reciprocity.testing import full_programs, member_streams
 
 T0 = datetime(2026, 1, 5, 10, tzinfo=UTC)
@@ -122,19 +123,23 @@ def ladder(period: Any, validity: Any = None) -> TierLadder:
                       validity=validity or MonthsFromQualifying(months=2))
 
 
-def test_a_tier_ladder_widens_the_window_and_a_lifetime_ladder_keeps_every_order() -> None:
+def test_a_rolling_ladder_widens_the_window_and_a_period_ladder_keeps_totals() -> None:
+    """A rolling ladder reads its orders one by one; a calendar-year, membership-year or
+    lifetime ladder keeps totals per period, so its orders fold with the return window."""
     rolling = with_history(seed_program().model_copy(update={"tiers": ladder(
         RollingMonths(months=3))}), History(return_days=30))
     assert rolling.history_window() == (2 * (6 * 31 + 1), 6 * 31 + 1)
-    yearly = with_history(seed_program().model_copy(update={"tiers": TierLadder(
-        tiers=ladder(Lifetime()).tiers)}), History(return_days=30))
-    assert yearly.history_window()[1] == 25 * 31 + 1  # this year and the last
     forever = with_history(seed_program().model_copy(update={"tiers": ladder(
         RollingMonths(months=3), NoExpiry())}), History(return_days=30))
     assert forever.history_window() == (None, None)
-    lifetime = with_history(seed_program().model_copy(update={"tiers": ladder(Lifetime())}),
-                            History(return_days=30))
-    assert lifetime.history_window() == (None, None)
+    yearly = with_history(seed_program().model_copy(update={"tiers": TierLadder(
+        tiers=ladder(Lifetime()).tiers)}), History(return_days=30))
+    assert yearly.history_window() == (62, 31)
+    for period, validity in ((Lifetime(), None), (Lifetime(), NoExpiry()),
+                             (MembershipYear(), NoExpiry())):
+        program = with_history(seed_program().model_copy(update={"tiers": ladder(
+            period, validity)}), History(return_days=30))
+        assert program.history_window() == (62, 31)
 
 
 def gifts(*rules: Any) -> GiftScheme:
@@ -349,9 +354,10 @@ def test_folding_under_a_tier_ladder_over_years(case: tuple[Program, Program, li
     check_folding(case)
 
 
-def assert_gifts_folded(fstate: MemberState, kstate: MemberState) -> None:
+def assert_gifts_folded(fstate: MemberState, kstate: MemberState, program: Program) -> None:
     """The folding state's gift history is the keeping one's without the grants that
-    folded, each a year older than the newest folded order (``FOLD_MARGIN``)."""
+    folded, each older than the newest folded order by its rule's margin (a year, or for
+    an order gift only its cap's period)."""
     if fstate.gifts is None or kstate.gifts is None:
         assert fstate.gifts == kstate.gifts
         return
@@ -362,7 +368,26 @@ def assert_gifts_folded(fstate: MemberState, kstate: MemberState) -> None:
     gone = [g for g in kstate.gifts.grants if g.id not in kept]
     if gone:
         assert fstate.folded is not None
-        assert all(g.at < fstate.folded.through - FOLD_MARGIN for g in gone)
+        assert program.gifts is not None
+        margins = {rule.id: margin(rule) for rule in program.gifts.rules}
+        assert all(g.at < fstate.folded.through - margins[g.rule_id] for g in gone)
+
+
+def assert_tier_folded(fstate: MemberState, kstate: MemberState) -> None:
+    """The folding state's tier is the keeping one's; its folded periods hold the totals of
+    folded orders only, each period at most once, oldest first."""
+    if fstate.tier is None or kstate.tier is None:
+        assert fstate.tier == kstate.tier
+        return
+    assert fstate.tier.model_dump(exclude={"folded"}) == \
+        kstate.tier.model_dump(exclude={"folded"})
+    assert kstate.tier.folded == ()
+    periods = [period.period for period in fstate.tier.folded]
+    assert periods == sorted(set(periods))
+    if fstate.tier.folded:
+        assert fstate.folded is not None
+        assert sum(period.orders for period in fstate.tier.folded) <= fstate.folded.count
+        assert all(period.through <= fstate.folded.through for period in fstate.tier.folded)
 
 
 def check_folding(case: tuple[Program, Program, list[Any]]) -> None:
@@ -385,9 +410,10 @@ def check_folding(case: tuple[Program, Program, list[Any]]) -> None:
         assert [t.outcome for t in fdecision.trace] == [t.outcome for t in kdecision.trace]
         fstate, kstate = roundtrip(fdecision.state), kdecision.state
         fshared, kshared = fdecision.shared, kdecision.shared
-        assert fstate.model_dump(exclude=STATE_ONLY | {"gifts"}) == \
-            kstate.model_dump(exclude=STATE_ONLY | {"gifts"})
-        assert_gifts_folded(fstate, kstate)
+        assert fstate.model_dump(exclude=STATE_ONLY | {"gifts", "tier"}) == \
+            kstate.model_dump(exclude=STATE_ONLY | {"gifts", "tier"})
+        assert_tier_folded(fstate, kstate)
+        assert_gifts_folded(fstate, kstate, folding)
         kept = len(fstate.purchases) + (0 if fstate.folded is None else fstate.folded.count)
         assert kept == fstate.purchase_count
     if fstate is not None and not folding.uses_shared_state:

@@ -211,6 +211,7 @@ from .shared import BudgetUse, SharedState
 from .state import (
     ComplaintRecord,
     FoldedOrders,
+    FoldedTierPeriod,
     GiftGrant,
     GiftHistory,
     GoodwillGrant,
@@ -270,7 +271,8 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "Custom", "Decision", "Diminishing", "Downgrade", "DriftRule", "During", "EARLIEST_INSTANT",
     "EarnRule", "Effect", "Elapsed", "EndOfMonthAfter", "EndOfQuarterAfter", "Event",
     "EventConflict", "EventRule", "EventTooOld", "Expiry", "Fact", "FactIs", "FactTypeMismatch",
-    "FeedbackRequest", "Finding", "FirstOrderGift", "FixedLifetime", "FoldedOrders", "Gift",
+    "FeedbackRequest", "Finding", "FirstOrderGift", "FixedLifetime", "FoldedOrders",
+    "FoldedTierPeriod", "Gift",
     "GiftCompensation", "GiftGrant", "GiftGranted", "GiftHistory", "GiftNeed", "GiftOption",
     "GiftRevoked", "GiftRule", "GiftScheme", "GoodwillDeclined", "GoodwillGrant",
     "GoodwillGranted", "GoodwillHistory", "GoodwillPending", "GoodwillPolicy", "GoodwillRule",

@@ -29,12 +29,10 @@ from .gifts.order_rules import CategoryGift
 from .gifts.scheme import DriftRule, GiftScheme, SeasonalGift, ThankYouGift
 from .limits import Period
 from .tiers.ladder import (
-    Lifetime,
     MonthsFromQualifying,
     NoExpiry,
     RollingMonths,
     TierLadder,
-    UntilEndOfMonth,
 )
 
 if TYPE_CHECKING:
@@ -50,22 +48,22 @@ _MONTH = 31
 
 
 def tier_days(ladder: TierLadder) -> int | None:
-    """Days behind an event that the ladder reads orders, or ``None`` for all of them.
+    """Days behind an event that the ladder reads orders one by one, or ``None`` for all.
 
-    A tier earned in a period lasts the rest of it and the next (so two periods are read);
-    one lasting ``months`` from the order that reached it reads those months and the period
-    before that order; a tier that never runs out, or a lifetime period, reads every order.
+    A calendar-year, membership-year or lifetime ladder reads none: it keeps the qualifying
+    totals of folded orders per period (``TierStatus.folded``, see
+    :mod:`reciprocity.tiers.folding`), so its orders fold with the return window. A rolling
+    ladder reads its window at every order that may still hold a tier: the window and the
+    validity (a tier that never runs out reads every order), and the downgrade's grace.
     """
     period, validity = ladder.period, ladder.validity
-    if isinstance(period, Lifetime) or isinstance(validity, NoExpiry):
+    if not isinstance(period, RollingMonths):
+        return 0
+    if isinstance(validity, NoExpiry):
         return None
-    months = period.months if isinstance(period, RollingMonths) else 12
+    months = period.months
     if isinstance(validity, MonthsFromQualifying):
         months += validity.months
-    elif isinstance(validity, UntilEndOfMonth):  # the periods a reach may still be valid from
-        months *= validity.years + 1
-    else:
-        months *= 2
     grace = ladder.downgrade.grace_months * _MONTH + ladder.downgrade.grace_days
     return (months + 1) * _MONTH + grace
 
@@ -159,8 +157,10 @@ def fold(m: Member, window: timedelta, stages: Sequence[Stage] = ()) -> None:
     if totals is None:
         totals = m.folded = [0, 0, 0, None]
     frozen = m.frozen
-    for pid in gone:
-        record = purchases.pop(pid)
+    records = [(pid, purchases.pop(pid)) for pid in gone]
+    for stage in stages:
+        stage.fold_orders(m, records, cutoff)
+    for pid, record in records:
         if frozen:
             frozen.pop(pid, None)
         totals[0] += 1

@@ -64,6 +64,12 @@ class Stage:
     def thaw(self, state: MemberState, m: Member) -> None:
         """Copy this family's part of a frozen state into the hot member."""
 
+    def fold_orders(self, m: Member, gone: list[tuple[str, list[Any]]],
+                    cutoff: datetime) -> None:
+        """Orders ``gone`` (id, record), all before ``cutoff``, are being folded out of
+        ``m.purchases``: keep what later decisions read of them (called before
+        :meth:`forget_folded`; no later event reads the state before ``cutoff``)."""
+
     def forget_folded(self, m: Member) -> None:
         """Orders were folded out of ``m.purchases`` (see ``_history``): drop any reference
         to them, as a thaw of the folded state would have none."""

@@ -113,12 +113,42 @@ def state_problem(state: MemberState) -> tuple[str, str] | None:
             if value.currency != currency:
                 return (f"MemberState.goodwill.{field}[{index}].value is in "
                         f"{value.currency} but the state is in {currency}", REBUILD)
+    tier_problem = _tier_problem(state)
+    if tier_problem is not None:
+        return tier_problem
     if state.gifts is not None:
         for index, grant in enumerate(state.gifts.grants):
             if grant.value.currency != currency:
                 return (f"MemberState.gifts.grants[{index}].value is in {grant.value.currency} "
                         f"but the state is in {currency}", REBUILD)
     return None if state.credit is None else _credit_problem(state)
+
+
+def _tier_problem(state: MemberState) -> tuple[str, str] | None:
+    """The tier's folded periods: once each, oldest first, within the folded orders."""
+    if state.tier is None or not state.tier.folded:
+        return None
+    folded = state.folded
+    if folded is None:
+        return ("MemberState.tier.folded holds qualifying totals but MemberState.folded is "
+                "null: totals come only from folded orders", REBUILD)
+    last = None
+    orders = 0
+    for index, period in enumerate(state.tier.folded):
+        where = f"MemberState.tier.folded[{index}]"
+        if last is not None and period.period <= last:
+            return (f"{where}.period={period.period} is not after the period before it "
+                    f"({last}): one entry per period, oldest first", REBUILD)
+        last = period.period
+        if period.through > folded.through:
+            return (f"{where}.through={period.through.isoformat()} is after the newest "
+                    f"folded order (MemberState.folded.through={folded.through.isoformat()})",
+                    REBUILD)
+        orders += period.orders
+    if orders > folded.count:
+        return (f"MemberState.tier.folded counts {orders} orders, more than the "
+                f"{folded.count} of MemberState.folded", REBUILD)
+    return None
 
 
 def _credit_problem(state: MemberState) -> tuple[str, str] | None:

@@ -42,6 +42,7 @@ __all__ = [
     "CreditBalance",
     "CreditLot",
     "FoldedOrders",
+    "FoldedTierPeriod",
     "GiftGrant",
     "GiftHistory",
     "GiftKind",
@@ -293,12 +294,35 @@ class GiftHistory(_StateModel):
         return max(kept, key=lambda g: g.at) if kept else None
 
 
+class FoldedTierPeriod(_StateModel):
+    """What the tier ladder counts of the orders folded out of one qualification period.
+
+    Under a ``History`` a calendar-year, membership-year or lifetime ladder keeps, per
+    period, the qualifying totals of its folded orders instead of the orders: net of every
+    return made before they folded, with the ladder's line filter already applied.
+    """
+
+    period: Annotated[int, Field(strict=True)]
+    """The period: the calendar year, the membership year (0 for the first), or 0 for a
+    lifetime ladder."""
+    through: Instant
+    """The newest folded order of the period (its qualification moment)."""
+    spend: Amount = Decimal(0)
+    """Qualifying net spend."""
+    orders: Count = 0
+    """Orders not fully returned."""
+    points: tuple[Count, ...] = ()
+    """Net points per points requirement of the ladder (one per distinct ``MinPoints.rules``,
+    in the ladder's order); empty when the ladder has none."""
+
+
 class TierStatus(_StateModel):
     """A member's place on the tier ladder.
 
     Only decisions are stored here; the qualification itself (spend, orders, points per
     period) is derived from ``MemberState.purchases`` whenever it is needed, so it can never
-    disagree with the order history.
+    disagree with the order history; orders folded out of ``purchases`` leave their totals
+    per period in ``folded``.
     """
 
     tier_id: str | None = None
@@ -311,6 +335,9 @@ class TierStatus(_StateModel):
     """Set while the tier ran out and is kept for a grace period: the next review."""
     anchor: Instant | None = None
     """Start of the first membership year (membership-year ladders only)."""
+    folded: tuple[FoldedTierPeriod, ...] = ()
+    """Qualifying totals of folded orders, per period, oldest first; periods no decision
+    reads any more are dropped."""
 
 
 class MemberState(_StateModel):

@@ -169,20 +169,37 @@ class Hot:
 
     def fold(self, before: datetime, keep: Callable[[Grant], bool]) -> None:
         """Drop the grants older than ``before`` that ``keep`` lets go (oldest first, up to
-        the first grant at or after ``before``); the indexes and occurrences follow."""
+        the first grant at or after ``before``); the indexes and occurrences follow, in
+        O(grants looked at): a rule grants once per occurrence, so an occurrence goes with
+        its grant."""
         grants = self.grants
-        gone = []
-        for index, g in enumerate(grants):
+        gone: list[Grant] = []
+        seen = 0
+        for g in grants:
             if g.at >= before:
                 break
+            seen += 1
             if not keep(g):
-                gone.append(index)
+                gone.append(g)
         if not gone:
             return
-        for index in reversed(gone):
-            del grants[index]
-        self._by_rule = self._by_order = None
-        self.occurrences = {(g.rule_id, g.occurrence) for g in grants}
+        dropped = {id(g) for g in gone}
+        grants[:seen] = [g for g in grants[:seen] if id(g) not in dropped]
+        occurrences = self.occurrences
+        by_rule, by_order = self._by_rule, self._by_order
+        for g in gone:
+            occurrences.discard((g.rule_id, g.occurrence))
+            if by_order is not None and g.source is not None:
+                same = by_order.get(g.source)
+                if same is not None:
+                    same[:] = [other for other in same if other is not g]
+                    if not same:
+                        del by_order[g.source]
+        if by_rule is not None:
+            for rule_id in {g.rule_id for g in gone}:
+                same_rule = by_rule.get(rule_id)
+                if same_rule is not None:
+                    same_rule[:] = [other for other in same_rule if id(other) not in dropped]
 
     def kept(self, rule_id: str) -> list[Grant]:
         """The rule's grants that were not revoked, oldest first."""

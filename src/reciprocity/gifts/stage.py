@@ -44,6 +44,7 @@ from ..money import Money, currency_exponent
 from ..state import GiftGrant, GiftHistory, MemberState
 from .calendar import SeasonCalendar
 from .claims import claim_handler, claim_step
+from .folding import fold_grants, holds, margin
 from .gift import _OrderRule, _Rule
 from .grants import GiftGrants
 from .hot import (
@@ -57,7 +58,7 @@ from .hot import (
     fmt_date,
     period_key,
 )
-from .order_rules import CategoryGift, ClaimGift, FirstOrderGift, OrderOverGift, SurpriseGift
+from .order_rules import CategoryGift, ClaimGift, OrderOverGift, SurpriseGift
 from .orders import Step, order_step
 from .ranking import SpendRanking
 from .scheme import (
@@ -78,9 +79,6 @@ if TYPE_CHECKING:
 __all__ = ["CompiledGifts"]
 
 _ZERO = Decimal(0)
-FOLD_MARGIN = timedelta(days=366)
-"""How much older than the newest folded order a grant must be to fold (a year: the
-longest period a cap, a thank-you or a calendar gift counts in)."""
 
 
 def _tier_reason(tier: str, phrase: Msg) -> Msg:
@@ -106,6 +104,9 @@ class CompiledGifts(GiftGrants):
             if budget.amount is not None:
                 ctx.check_money(budget.amount, f"budget {budget.id!r} amount")
         self.rules: dict[str, Compiled] = {}
+        self._held: dict[str, timedelta | None] | None = None
+        """How long each rule's grants are read (``gifts.folding.holds``), on first use."""
+        self._shortest: timedelta | None = None
         self.gift_stock: dict[tuple[str, str], str] = {}
         self.purchase_steps: list[tuple[Step, Compiled]] = []
         self.profile_steps: list[tuple[Step, Compiled]] = []
@@ -218,35 +219,15 @@ class CompiledGifts(GiftGrants):
                 self._tier(c, m, h, row, log, trace)
 
     def forget_folded(self, m: Member) -> None:
-        """Orders folded: grants that no later decision reads fold with them.
-
-        A grant goes once it is a year (:data:`FOLD_MARGIN`) older than the newest folded
-        order, its order (if any) has folded (no return can revoke it) and no limit reads
-        it: not a gift given once in a lifetime (welcome, first order, a tier reached),
-        not under a lifetime cap, not the one a cooldown still counts from. Every period a
-        cap, a thank-you or a calendar gift (birthday, anniversary, season) counts in is at
-        most a year long, so its occurrence is over. Budgets and stock are program-wide.
-        """
-        h: Hot | None = m.gifts
-        if h is None or not h.grants or m.folded is None:
-            return
-        through: datetime = m.folded[3]
-        purchases = m.purchases
-        rules = self.rules
-
-        def keep(g: Grant) -> bool:
-            c = rules.get(g.rule_id)
-            if c is None or isinstance(c.rule, WelcomeGift | TierGift | FirstOrderGift):
-                return True
-            rule = c.rule
-            if g.source is not None and g.source in purchases:
-                return True
-            if rule.cap is not None and rule.cap.per is Period.LIFETIME:
-                return True
-            return (rule.cooldown_days is not None
-                    and g.at + timedelta(days=rule.cooldown_days + 1) >= through)
-
-        h.fold(through - FOLD_MARGIN, keep)
+        """Orders folded: grants that no later decision reads fold with them (see
+        :mod:`reciprocity.gifts.folding`)."""
+        held = self._held
+        if held is None:
+            held = self._held = {rid: holds(c.rule, margin(c.rule))
+                                 for rid, c in self.rules.items()}
+            self._shortest = min((span for span in held.values() if span is not None),
+                                 default=None)
+        fold_grants(held, self._shortest, m)
 
     def thaw(self, state: MemberState, m: Member) -> None:
         saved = state.gifts

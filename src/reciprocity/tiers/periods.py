@@ -62,8 +62,8 @@ _ZERO = Decimal(0)
 class _Hot:
     """A member's tier state while a program works on it."""
 
-    __slots__ = ("acc", "anchor", "anchor_date", "before", "bounds", "grace_until", "index",
-                 "left", "order", "since", "valid_until", "window")
+    __slots__ = ("acc", "anchor", "anchor_date", "before", "bounds", "folded", "grace_until",
+                 "index", "left", "order", "since", "valid_until", "window")
 
     def __init__(self) -> None:
         self.index = -1
@@ -73,7 +73,11 @@ class _Hot:
         self.anchor: datetime | None = None
         self.anchor_date: date | None = None
         self.order: list[tuple[datetime, str]] = []
-        """Every purchase as (at, id), in (at, id) order."""
+        """Every kept purchase as (at, id), and every folded period as (its newest folded
+        order's time, its id in ``folded``), in (at, id) order."""
+        self.folded: dict[str, list[Any]] = {}
+        """Folded periods by id (see :mod:`reciprocity.tiers.folding`): [newest folded
+        order's time, their qualifying metrics, period key]."""
         self.acc: dict[int, Metrics] = {}
         """Running totals per period key (period and lifetime ladders)."""
         self.bounds: tuple[int, datetime, datetime, datetime, datetime,
@@ -219,8 +223,26 @@ class TierPeriods(Stage):
         metrics = self.zero()
         purchases = m.purchases
         for _, pid in entries:
-            self.add(metrics, purchases[pid])
+            record = purchases.get(pid)
+            if record is None:
+                self.merge(metrics, m.tier.folded[pid][1])
+            else:
+                self.add(metrics, record)
         return metrics
+
+    @staticmethod
+    def merge(metrics: Metrics, other: Metrics) -> None:
+        """Add ``other`` (a folded period's totals) to ``metrics``."""
+        for index, value in enumerate(other):
+            metrics[index] += value
+
+    def add_entry(self, metrics: Metrics, m: Member, pid: str) -> None:
+        """Add an order, or a folded period's totals, of ``m`` by its id in ``_Hot.order``."""
+        record = m.purchases.get(pid)
+        if record is None:
+            self.merge(metrics, m.tier.folded[pid][1])
+        else:
+            self.add(metrics, record)
 
     # -- periods -------------------------------------------------------------------------
     def start(self, h: _Hot, key: int) -> datetime:
@@ -404,7 +426,7 @@ class TierPeriods(Stage):
         if self.kind == _LIFE:
             metrics = self.total(m, order[:first])
             for index in range(first, high):
-                self.add(metrics, purchases[order[index][1]])
+                self.add_entry(metrics, m, order[index][1])
                 yield order[index][0], metrics, ("life",)
             return
         key = None
@@ -416,6 +438,6 @@ class TierPeriods(Stage):
                 key = moment_key
                 low = bisect_left(order, self.start_utc(h, key), key=_AT)
                 metrics = self.total(m, order[low:index])
-            self.add(metrics, purchases[pid])
+            self.add_entry(metrics, m, pid)
             yield at, metrics, self._window_of(h, at, key)
 

@@ -43,7 +43,8 @@ from ..conditions import CompileContext
 from ..errors import InvalidEvent
 from ..events import PURCHASE, RETURN, SIGNUP
 from ..money import currency_exponent
-from ..state import MemberState, TierStatus
+from ..state import FoldedTierPeriod, MemberState, TierStatus
+from .folding import fold_orders, freeze_periods, thaw_periods
 from .hot import level_function, purchase_handler
 from .ladder import (
     CalendarYear,
@@ -144,7 +145,8 @@ class CompiledTiers(TierPeriods):
         """The purchase handler: :meth:`_on_purchase`, with the usual case compiled."""
 
     # -- the hot member --------------------------------------------------------------------
-    def _create(self, m: Member, at: datetime | None, anchor: datetime | None = None) -> _Hot:
+    def _create(self, m: Member, at: datetime | None, anchor: datetime | None = None,
+                folded: tuple[FoldedTierPeriod, ...] = ()) -> _Hot:
         h = _Hot()
         if self.kind == _MEMBER:
             if anchor is None:
@@ -159,14 +161,15 @@ class CompiledTiers(TierPeriods):
             local = anchor.astimezone(self.zone)
             h.anchor_date = date(local.year, local.month, local.day)
         h.order = sorted((record[P_AT], pid) for pid, record in m.purchases.items())
+        m.tier = h
+        thaw_periods(self, h, folded)
         if self.kind != _ROLLING:
             for at_, pid in h.order:
                 key = self.key(h, at_)
                 metrics = h.acc.get(key)
                 if metrics is None:
                     metrics = h.acc[key] = self.zero()
-                self.add(metrics, m.purchases[pid])
-        m.tier = h
+                self.add_entry(metrics, m, pid)
         return h
 
     def _set(self, m: Member, h: _Hot, index: int) -> None:
@@ -192,12 +195,16 @@ class CompiledTiers(TierPeriods):
             return None
         return h.grace_until if h.grace_until is not None else h.valid_until
 
+    def fold_orders(self, m: Member, gone: list[tuple[str, list[Any]]],
+                    cutoff: datetime) -> None:
+        fold_orders(self, m, gone, cutoff)
+
     def forget_folded(self, m: Member) -> None:
         """Drop folded orders from the order list; a rolling window is counted again from
         the kept orders when next needed (it holds none older than the window)."""
         h: _Hot | None = m.tier
-        if h is None:
-            return
+        if h is None or self.kind != _ROLLING:
+            return  # a period or lifetime ladder moved them into its periods (fold_orders)
         purchases = m.purchases
         order = h.order
         # Folded orders are the oldest: drop them from the front (O(folded), not O(kept));
@@ -216,7 +223,7 @@ class CompiledTiers(TierPeriods):
         status = state.tier
         if status is None:
             return
-        h = self._create(m, state.as_of, status.anchor)
+        h = self._create(m, state.as_of, status.anchor, status.folded)
         index = -1
         if status.tier_id is not None:
             if status.tier_id not in self.ids:
@@ -239,7 +246,7 @@ class CompiledTiers(TierPeriods):
         return {"tier": TierStatus.model_construct(
             tier_id=None if h.index < 0 else self.ids[h.index], since=utc(h.since),
             valid_until=utc(h.valid_until), grace_until=utc(h.grace_until),
-            anchor=utc(h.anchor))}
+            anchor=utc(h.anchor), folded=freeze_periods(h))}
 
     # -- events ------------------------------------------------------------------------------
     def _on_purchase(self, m: Member, row: Row, log: Log, trace: Trace) -> None:

@@ -1,0 +1,155 @@
+"""The tier ladder's part of folding: qualifying totals per period instead of folded orders.
+
+A calendar-year, membership-year or lifetime ladder reads its orders through totals over a
+period (the period so far, a past period) and through *qualification moments*, one per
+order, whose window is the period up to that order. When orders fold out of the member's
+state (see ``reciprocity._history``) the ladder keeps, per period, one entry instead of
+them: the qualifying totals of the folded orders of that period (net of every return made
+before they folded, line filter applied), standing in ``_Hot.order`` at the time of the
+newest of them. That entry is exact for every question the ladder asks later:
+
+- a total over a period (or over everything) covers either all of a period's folded
+  orders or none of them, because every later question is about a time after the fold's
+  cutoff, and every folded order is before it;
+- the moments of a period grow with every order (net amounts, order counts and net points
+  never go below zero), so among the folded orders' moments the last one reaches the
+  highest tier and lasts longest: it is the only one that can be the best reach, and the
+  entry is that moment. A kept order older than a folded one (a late order, which folds
+  later) counts without the folded orders before it, but its moment never beats the
+  entry's, which is later and counts more.
+
+Periods that no later decision or progress report reads are dropped when a new period
+begins to fold (so at most one more than are read is kept): under
+:class:`~reciprocity.RestOfPeriodAndNext` (or :class:`~reciprocity.UntilEndOfMonth`) those
+before the periods a reach may still be valid from, and before the last complete one; under
+:class:`~reciprocity.MonthsFromQualifying` those that ended longer than the validity before
+the cutoff; none under :class:`~reciprocity.NoExpiry` or for a lifetime ladder. A rolling
+ladder keeps reading orders one by one (its window ends anywhere in a day): its order
+window is the rolling window and the validity.
+
+Imports: the core (``_engine``, ``errors``, ``state``), ``report``; ``stage`` only for
+typing.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from .._engine import P_AT, Member
+from .._model import utc
+from ..errors import InvalidEvent
+from ..state import FoldedTierPeriod
+from .report import _MONTH_END, _MONTHS_VALID, _REST, _ROLLING, M_BUCKETS, M_ORDERS, M_SPEND
+
+if TYPE_CHECKING:
+    from .periods import _Hot
+    from .stage import CompiledTiers
+
+__all__ = ["FOLDED", "fold_orders", "freeze_periods", "thaw_periods"]
+
+FOLDED = "\x00folded "
+"""Prefix of a folded period's id in ``_Hot.order`` (no order id starts with a NUL)."""
+
+_MARGIN = timedelta(days=4)
+"""The margin ``TierPeriods.earned`` looks back beyond a validity."""
+
+
+_IDS: dict[int, str] = {}
+"""Period key -> its id in ``_Hot.order`` (a cache)."""
+
+
+def _id(key: int) -> str:
+    fid = _IDS.get(key)
+    if fid is None:
+        fid = _IDS[key] = f"{FOLDED}{key}"
+    return fid
+
+
+def fold_orders(c: CompiledTiers, m: Member, gone: list[tuple[str, list[Any]]],
+                cutoff: datetime) -> None:
+    """Move the qualifying totals of the orders ``gone`` into their periods' entries."""
+    h: _Hot | None = m.tier
+    if h is None or c.kind == _ROLLING:
+        return  # a rolling ladder reads orders one by one; forget_folded drops them
+    folded = h.folded
+    bounds = h.bounds  # the period of the latest order: put back for the purchase handler
+    drop: set[str] = set()
+    changed: set[str] = set()
+    new = False
+    for pid, record in gone:
+        at = record[P_AT]
+        key = c.key(h, at)
+        fid = _id(key)
+        slot = folded.get(fid)
+        if slot is None:
+            slot = folded[fid] = [at, c.zero(), key]
+            new = True
+        elif at > slot[0]:
+            slot[0] = at
+        c.add(slot[1], record)
+        drop.add(pid)
+        changed.add(fid)
+    if new:  # a period began to fold: those no question reads any more go
+        for fid in _stale(c, h, cutoff):
+            del folded[fid]
+            changed.discard(fid)
+            drop.add(fid)
+    h.bounds = bounds
+    drop |= changed
+    # Everything that goes or moves is before the cutoff, at the front of the order list:
+    # rebuild that head only (O(folded), not O(kept)).
+    order = h.order
+    cut = bisect_left(order, (cutoff,))
+    head = [entry for entry in order[:cut] if entry[1] not in drop]
+    head.extend((folded[fid][0], fid) for fid in changed)
+    head.sort()
+    order[:cut] = head
+    # h.acc keeps its running totals: the folded orders still count in their periods.
+
+
+def _stale(c: CompiledTiers, h: _Hot, cutoff: datetime) -> list[str]:
+    """The folded periods no question asked after ``cutoff`` reads."""
+    if not c.periodic or c.valid_kind not in (_REST, _MONTH_END, _MONTHS_VALID):
+        return []
+    now = c.key(h, cutoff)
+    if c.valid_kind == _MONTHS_VALID:
+        assert c.lasts is not None
+        cut = cutoff.astimezone(c.zone) - c.lasts - _MARGIN
+        return [fid for fid, slot in h.folded.items()
+                if slot[2] < now - 1 and c.start(h, slot[2] + 1) <= cut]
+    oldest = now - max(c.span, 1)
+    return [fid for fid, slot in h.folded.items() if slot[2] < oldest]
+
+
+def thaw_periods(c: CompiledTiers, h: _Hot, saved: tuple[FoldedTierPeriod, ...]) -> None:
+    """Put a saved state's folded periods into ``h`` (before its totals are counted)."""
+    points = c.width - M_BUCKETS
+    for period in saved:
+        if len(period.points) != points:
+            raise InvalidEvent(
+                f"MemberState.tier.folded period {period.period} has "
+                f"{len(period.points)} points totals, but this program's ladder counts "
+                f"{points} (one per points requirement)",
+                hint="load the state with the program that wrote it, or migrate it to the "
+                "new ladder (set tier to null to let the ladder qualify the member again "
+                "from the orders it keeps)")
+        fid = _id(period.period)
+        h.folded[fid] = [period.through, [period.spend, period.orders, *period.points],
+                         period.period]
+        h.order.append((period.through, fid))
+    if saved:
+        h.order.sort()
+
+
+def freeze_periods(h: _Hot) -> tuple[FoldedTierPeriod, ...]:
+    """The folded periods of ``h`` as saved state, oldest first."""
+    if not h.folded:
+        return ()
+    return tuple(
+        FoldedTierPeriod.model_construct(
+            period=key, through=utc(through), spend=Decimal(metrics[M_SPEND]),
+            orders=metrics[M_ORDERS], points=tuple(metrics[M_BUCKETS:]))
+        for through, metrics, key in sorted(h.folded.values(), key=lambda slot: slot[2]))
