@@ -21,7 +21,7 @@ from heapq import heappop, heappush
 from typing import Any
 
 from ._fingerprint import row_fingerprint
-from ._reason import Msg, english
+from ._reason import LazyText, Msg, english
 from ._trusted import built
 from .shared import Shared
 from .state import FoldedOrders, MemberState, PointLot, PurchaseRecord, RecordLine, Voucher
@@ -32,12 +32,15 @@ Row = tuple[int, str, str, datetime, Decimal | None, Any]
 LogEntry = tuple[Any, ...]
 """(builder, *args): ``builder(*args)`` returns the effect model."""
 Log = list[LogEntry]
-Trace = list[tuple[str, str, str]] | None
-"""(rule id, outcome, detail) tuples, or ``None`` when nobody asked for a trace."""
-Text = str | tuple[Any, ...]
-"""A customer-readable text, a message (``Msg``), or ``(builder, *args)`` whose call returns
-one of those: a log entry may carry the recipe, so the text is written only when the effect
-(or a trace) is built."""
+TraceLine = tuple[str, str, str | LazyText]
+"""(rule id, outcome, detail): the detail is a text, or a message's text rendered when read
+(shared with the effect that says the same)."""
+Trace = list[TraceLine] | None
+"""Trace lines, or ``None`` when nobody asked for a trace."""
+Text = str | tuple[Any, ...] | LazyText
+"""A customer-readable text, a message (``Msg``), a message's lazily rendered text
+(``LazyText``), or ``(builder, *args)`` whose call returns one of those: a log entry may
+carry the recipe, so the text is written only when the effect (or a trace) is built."""
 
 
 def text(value: Text) -> str:
@@ -45,6 +48,8 @@ def text(value: Text) -> str:
     rendered through the catalogue's English)."""
     if isinstance(value, str):
         return value
+    if isinstance(value, LazyText):
+        return value.text
     if isinstance(value, Msg):
         return english(value.key, value.args)
     built: str | Msg = value[0](*value[1:])

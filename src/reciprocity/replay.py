@@ -25,7 +25,7 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ._engine import Log, Member, Row
+from ._engine import Log, Member, Row, TraceLine
 from ._model import Frozen
 from ._replay_rows import conflict, event_rows, row_conflict
 from ._trusted import construct
@@ -52,7 +52,7 @@ def materialize(log: Log) -> tuple[Effect, ...]:
     return tuple(entry[0](*entry[1:]) for entry in log)
 
 
-def decision(pipeline: Pipeline, m: Member, log: Log, trace: list[tuple[str, str, str]],
+def decision(pipeline: Pipeline, m: Member, log: Log, trace: list[TraceLine],
              shared: Shared | None) -> Decision:
     """A Decision from a hot member, its effect log and trace."""
     entries = tuple(construct(TraceEntry, rule_id=r, outcome=o, detail=d)
@@ -289,7 +289,7 @@ class Replay:
         self._finish(members)
 
     def _repeated(self, m: Member, row: Row,
-                  trace: list[tuple[str, str, str]] | None) -> bool:
+                  trace: list[TraceLine] | None) -> bool:
         """For a row whose id ``m`` applied before: ``True`` if it is the same event (a
         duplicate); else refuse it as ``apply`` would (raise, or record it with "skip")."""
         error = row_conflict(m, row)
@@ -303,7 +303,7 @@ class Replay:
         return False
 
     def _step_or_refuse(self, members: dict[str, Member], m: Member, row: Row, log: Log,
-                        trace: list[tuple[str, str, str]] | None) -> Member:
+                        trace: list[TraceLine] | None) -> Member:
         """Apply a row; on refusal, restore the member as it was. Returns the member.
 
         Stages refuse before they change anything, but the time housekeeping that runs first
@@ -355,7 +355,7 @@ class Replay:
                 if m.next_due is None or m.next_due != due:
                     continue  # stale entry
                 log: Log = []
-                notes: list[tuple[str, str, str]] = []
+                notes: list[TraceLine] = []
                 pipeline.due(m, due, log, notes if trace else None)
                 caught_up(m, due)
                 if self._keep:
@@ -370,7 +370,7 @@ class Replay:
             if shared is not None:
                 yield from fire_until(row[3])
             log: Log = []
-            notes: list[tuple[str, str, str]] = []
+            notes: list[TraceLine] = []
             before = m.next_due
             if row[1] in m.applied:
                 if self._repeated(m, row, notes):
