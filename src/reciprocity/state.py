@@ -92,6 +92,12 @@ class RecordLine(_StateModel):
 class PurchaseRecord(_StateModel):
     """What the state remembers of a purchase, so a later return is handled exactly."""
 
+    __slots__ = ("_hot",)
+    # The engine's hot form of this record (a list, see ``reciprocity._engine``), kept here
+    # once made so every thaw of a state holding this record shares it instead of building
+    # it again. Not a field: not dumped, compared, copied or pickled. The engine never
+    # changes a shared hot record in place (it copies one before a return changes it).
+
     id: NonEmptyStr
     at: Instant
     amount: Amount

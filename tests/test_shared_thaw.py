@@ -1,0 +1,89 @@
+"""Thawing shares what did not change: a state's purchase records keep their hot form once made,
+every later thaw reuses it, and a return copies a record before changing it. Whatever a later
+decision does, an earlier state thaws and decides exactly as the same state loaded from its
+JSON (which has no hot form yet) does."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reciprocity import (
+    Decision,
+    MemberState,
+    Money,
+    Program,
+    Purchase,
+    RefusedEvent,
+    Return,
+    seed_program,
+)
+from reciprocity.testing import full_programs, member_streams
+
+PROPERTY = settings(max_examples=20, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+AT = datetime(2026, 3, 1, 10, tzinfo=UTC)
+
+
+def fresh(state: MemberState) -> MemberState:
+    """The same state read from its JSON: no hot form kept on any record."""
+    return MemberState.model_validate_json(state.model_dump_json())
+
+
+def same(a: Decision, b: Decision) -> None:
+    assert a.model_dump_json() == b.model_dump_json()
+
+
+def hot(program: Program, state: MemberState) -> dict[str, list[object]]:
+    """The hot records of a thaw of ``state``; an empty mapping (a step's ``{}``) and none
+    (a thaw's ``None``) are the same record: every reader takes them alike."""
+    return {pid: [None if value == {} else value for value in record]
+            for pid, record in program._pipeline.thaw(state).purchases.items()}
+
+
+def test_a_return_does_not_change_the_state_it_came_from() -> None:
+    """Two returns of the same order applied to the same state each see the order as that
+    state holds it: the first one's change is its own copy."""
+    program = seed_program()
+    state = program.apply(None, Purchase(id="A-1", member_id="m-1", at=AT,
+                                         amount=Money("80.00", "EUR"))).state
+    later = program.apply(state, Purchase(id="A-2", member_id="m-1", at=AT + timedelta(hours=1),
+                                          amount=Money("20.00", "EUR"))).state
+    back = Return(id="R-1", member_id="m-1", at=AT + timedelta(hours=2), purchase_id="A-1",
+                  amount=Money("40.00", "EUR"))
+    first = program.apply(later, back)
+    again = program.apply(later, back.model_copy(update={"id": "R-2"}))
+    assert first.state.purchases[0].returned == again.state.purchases[0].returned
+    assert later.purchases[0].returned == 0
+    assert program._pipeline.thaw(later).purchases["A-1"][2] == 0  # P_RETURNED
+    same(program.apply(later, back), program.apply(fresh(later), back))
+
+
+@PROPERTY
+@given(full_programs().flatmap(
+    lambda p: st.tuples(st.just(p), member_streams(program=p, max_size=12))))
+def test_shared_thaw_equals_a_fresh_thaw(case: tuple[Program, list]) -> None:  # type: ignore[type-arg]
+    """On random streams of every program of ``reciprocity.testing``: after the whole stream
+    (returns included) has been applied, every state of the chain thaws to the same hot
+    records as its JSON copy, and the next event and a year's advance decide alike on both."""
+    program, events = case
+    chain: list[tuple[MemberState, object]] = []
+    state, shared = None, None
+    for event in events:
+        try:
+            decision = program.apply(state, event, shared=shared)
+        except RefusedEvent:
+            continue
+        if state is not None:
+            chain.append((state, event))
+        state, shared = decision.state, decision.shared
+    for before, event in chain:
+        copy = fresh(before)
+        assert hot(program, before) == hot(program, copy)
+        if not program.uses_shared_state:
+            same(program.apply(before, event), program.apply(copy, event))
+            if before.as_of is not None:
+                until = before.as_of + timedelta(days=365)
+                same(program.advance(before, until), program.advance(copy, until))
