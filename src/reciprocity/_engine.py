@@ -100,7 +100,8 @@ class Member:
     """A member's state while a program works on it. Mutable; never escapes the package."""
 
     __slots__ = (
-        "applied", "applied_at", "as_of", "available", "birthday", "consents", "credit",
+        "applied", "applied_at", "as_of", "available", "base", "birthday", "consents",
+        "credit",
         "currency",
         "debt", "earn_counters", "earned", "empty_lots", "expired", "folded", "frozen",
         "gifts", "goodwill", "joined_at", "last_activity", "last_return", "lot_due", "lots",
@@ -153,6 +154,12 @@ class Member:
         """The frozen record of each purchase as thawed or last frozen, reused by the next
         freeze: a record changes only when a return names it (which drops it from here; so
         does folding), so most of a state is not rebuilt on every apply."""
+        self.base: tuple[PurchaseRecord, ...] | None = None
+        """The frozen records of the state this member was thawed from or last frozen to,
+        while none of them changed (``_frozen.own_record`` drops it) and they are in the
+        order of ``purchases`` (a freeze that sorts a late order drops it): ``purchases`` is
+        then these less the ones folded from the front, then the orders added since, and a
+        freeze looks at the added ones only."""
         self.folded: list[Any] | None = None
         """Totals of folded orders, ``[count, amount, returned, through]``, or ``None``."""
         self.revision = 0

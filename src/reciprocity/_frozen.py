@@ -11,7 +11,10 @@ Imports: ``_engine`` (the hot member and its records), ``_fingerprint``, ``_trus
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from ._engine import (
@@ -66,6 +69,7 @@ def thaw(state: MemberState) -> Member:
     m.revoked = state.points_revoked
     m.purchase_count = state.purchase_count
     m.spend = state.spend
+    m.base = state.purchases
     frozen = m.frozen = {}
     purchases = m.purchases
     for p in state.purchases:
@@ -108,9 +112,13 @@ def own_record(m: Member, pid: str) -> list[Any]:
             None if lines is None else {sku: list(line) for sku, line in lines.items()},
             record[P_CLOSED]]
     m.purchases[pid] = copy
+    m.base = None  # a record of it changes: the next freeze looks at every record
     if m.frozen is not None:
         m.frozen.pop(pid, None)
     return copy
+
+
+_at = itemgetter(1)
 
 
 def thaw_applied_times(m: Member, state: MemberState) -> None:
@@ -118,8 +126,11 @@ def thaw_applied_times(m: Member, state: MemberState) -> None:
     for a state written without them, the state's time (so they are forgotten no sooner)."""
     times = state.applied_event_times
     if times:
-        pairs = sorted(zip(times, state.applied_event_ids, strict=True))
-        m.applied_at = {eid: at for at, eid in pairs}
+        ids = state.applied_event_ids
+        if list(times) == sorted(times):  # the ids are sorted: already by (time, id)
+            m.applied_at = dict(zip(ids, times, strict=True))
+        else:  # by (time, id): the ids are sorted and the sort is stable
+            m.applied_at = dict(sorted(zip(ids, times, strict=True), key=_at))
     else:
         when = state.as_of
         m.applied_at = {} if when is None else dict.fromkeys(state.applied_event_ids, when)
@@ -148,14 +159,14 @@ def applied_fingerprints(m: Member) -> tuple[tuple[str, ...], tuple[str, ...]]:
     since the thaw (once: they are kept) and counts each in ``m.revision``."""
     applied = m.applied
     ids = tuple(sorted(applied))
-    fingerprints = []
-    for eid in ids:
-        value = applied[eid]
-        if type(value) is not str:
-            value = applied[eid] = row_fingerprint(value, m.currency)
-            m.revision += 1
-        fingerprints.append(value)
-    return ids, tuple(fingerprints)
+    # Rows are the newest entries: a thaw puts fingerprints first, steps add rows after them
+    # and this turns every row into its fingerprint in place, so they end at the first one.
+    for eid, value in reversed(applied.items()):
+        if type(value) is str:
+            break
+        applied[eid] = row_fingerprint(value, m.currency)
+        m.revision += 1
+    return ids, tuple(map(applied.__getitem__, ids))
 
 
 _STATE_TEMPLATE: dict[str, Any] = {
@@ -168,25 +179,39 @@ _STATE_FACTORIES = tuple((name, field.default_factory)
                          if field.default_factory is not None)
 
 
-def freeze_fields(m: Member) -> dict[str, Any]:
-    """Every field of ``m``'s frozen state, in declared order: the core's, and defaults
-    where each stage adds its own."""
-    lots = tuple(
-        built(PointLot, {
-            "id": lot[L_ID], "rule_id": lot[L_RULE], "source_event_id": lot[L_SOURCE],
-            "earned_at": lot[L_AT], "points": lot[L_POINTS], "remaining": lot[L_REMAINING],
-            "status": "pending" if lot[L_PENDING] else "available",
-            "available_at": lot[L_AVAILABLE_AT], "expires_at": lot[L_EXPIRES],
-        })
-        for lot in m.lots
-    )
+def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
+    """The frozen purchase records of ``m``, oldest first, reusing every one no step changed.
+
+    While ``m.base`` (the records of the state ``m`` was thawed from or last frozen to, in
+    the hot dict's order) is intact, ``m.purchases`` is that tuple less the orders folded
+    from its front, then the orders added since: the new tuple is the base's rest and the
+    new records, and only these are looked at. Otherwise (a return changed a record, or the
+    last freeze had to sort a late order into place) every record is looked at.
+    """
     frozen = m.frozen
     if frozen is None:
         frozen = m.frozen = {}
+    purchases = m.purchases
+    base = m.base
     records: list[PurchaseRecord] = []
-    ordered = True
     last: tuple[datetime, str] | None = None
-    for pid, rec in m.purchases.items():
+    added: Iterable[tuple[str, list[Any]]] = purchases.items()
+    if base is not None:
+        kept = len(base)
+        if purchases:  # how many orders folded from the base's front
+            first = next(iter(purchases))
+            start = 0
+            while start < kept and base[start].id != first:
+                start += 1
+        else:
+            start = kept
+        if start < kept:
+            newest = base[-1]
+            last = (newest.at, newest.id)
+        added = islice(added, kept - start, None)
+        base = base[start:]
+    ordered = True
+    for pid, rec in added:
         record = frozen.get(pid)
         if record is None:
             record = frozen[pid] = _frozen_record(pid, rec)
@@ -195,9 +220,33 @@ def freeze_fields(m: Member) -> dict[str, Any]:
             ordered = False
         last = key
         records.append(record)
-    if not ordered:  # a late order sits behind newer ones in the hot dict
-        records.sort(key=lambda record: (record.at, record.id))
-    purchases = tuple(records)
+    if base is None:
+        result = tuple(records)
+    elif records:
+        result = base + tuple(records)
+    else:
+        result = base
+    if ordered:  # in the hot dict's order: the base of the next freeze
+        m.base = result
+    else:  # a late order sits behind newer ones in the hot dict
+        m.base = None
+        result = tuple(sorted(result, key=lambda record: (record.at, record.id)))
+    return result
+
+
+def freeze_fields(m: Member) -> dict[str, Any]:
+    """Every field of ``m``'s frozen state, in declared order: the core's, and defaults
+    where each stage adds its own."""
+    lots = () if not m.lots else tuple(
+        built(PointLot, {
+            "id": lot[L_ID], "rule_id": lot[L_RULE], "source_event_id": lot[L_SOURCE],
+            "earned_at": lot[L_AT], "points": lot[L_POINTS], "remaining": lot[L_REMAINING],
+            "status": "pending" if lot[L_PENDING] else "available",
+            "available_at": lot[L_AVAILABLE_AT], "expires_at": lot[L_EXPIRES],
+        })
+        for lot in m.lots
+    )
+    purchases = _frozen_records(m)
     ids, fingerprints = applied_fingerprints(m)
     folded = m.folded
     times = m.applied_at
@@ -217,6 +266,6 @@ def freeze_fields(m: Member) -> dict[str, Any]:
             "count": folded[0], "amount": folded[1], "returned": folded[2],
             "through": folded[3]}),
         applied_event_ids=ids, applied_event_fingerprints=fingerprints,
-        applied_event_times=() if times is None else tuple(times[eid] for eid in ids),
+        applied_event_times=() if times is None else tuple(map(times.__getitem__, ids)),
     )
     return fields

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ._engine import Log, Member, Row, TraceLine
 from ._model import Frozen
 from ._replay_rows import conflict, event_rows, row_conflict
-from ._trusted import construct
+from ._trusted import built
 from .effects import Decision, Effect, TraceEntry
 from .errors import ReciprocityError
 from .events import PurchaseColumns
@@ -55,12 +55,13 @@ def materialize(log: Log) -> tuple[Effect, ...]:
 def decision(pipeline: Pipeline, m: Member, log: Log, trace: list[TraceLine],
              shared: Shared | None) -> Decision:
     """A Decision from a hot member, its effect log and trace."""
-    entries = tuple(construct(TraceEntry, rule_id=r, outcome=o, detail=d)
-                    for r, o, d in trace)
-    return construct(
-        Decision, state=pipeline.freeze(m), effects=materialize(log), trace=entries,
-        shared=None if shared is None else shared.freeze(),
-    )
+    # Every field given: built as construct would build them, without its defaults pass.
+    entries = tuple([built(TraceEntry, {"rule_id": r, "outcome": o, "detail": d})
+                     for r, o, d in trace])
+    return built(Decision, {
+        "state": pipeline.freeze(m), "effects": materialize(log), "trace": entries,
+        "shared": None if shared is None else shared.freeze(),
+    })
 
 
 def caught_up(m: Member, due: datetime) -> None:

@@ -16,6 +16,7 @@ Imports: ``_model``, ``_state_base``, ``_credit_state``, ``_state_check``, ``_tr
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -455,8 +456,6 @@ class MemberState(_StateModel):
         >>> MemberState.new("m-1", currency="EUR").applied_fingerprint("A-1") is None
         True
         """
-        from bisect import bisect_left
-
         ids = self.applied_event_ids
         index = bisect_left(ids, event_id)
         if index < len(ids) and ids[index] == event_id:
