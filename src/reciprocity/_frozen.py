@@ -69,12 +69,11 @@ def thaw(state: MemberState) -> Member:
     m.revoked = state.points_revoked
     m.purchase_count = state.purchase_count
     m.spend = state.spend
-    m.base = state.purchases
-    frozen = m.frozen = {}
+    m.base = state.purchases  # their frozen records: ``m.frozen`` gets them if base goes
+    m.frozen = {}
     purchases = m.purchases
     for p in state.purchases:
         pid = p.id
-        frozen[pid] = p
         try:
             purchases[pid] = _hot_of(p)  # shared, never changed in place (own_record)
         except AttributeError:
@@ -112,10 +111,26 @@ def own_record(m: Member, pid: str) -> list[Any]:
             None if lines is None else {sku: list(line) for sku, line in lines.items()},
             record[P_CLOSED]]
     m.purchases[pid] = copy
-    m.base = None  # a record of it changes: the next freeze looks at every record
+    _drop_base(m)  # a record of it changes: the next freeze looks at every record
     if m.frozen is not None:
         m.frozen.pop(pid, None)
     return copy
+
+
+def _drop_base(m: Member, records: tuple[PurchaseRecord, ...] | None = None) -> None:
+    """Stop freezing from ``m.base``: its records (or ``records``) that ``m`` still holds
+    go into ``m.frozen``, where a freeze that looks at every record finds them."""
+    records = m.base if records is None else records
+    m.base = None
+    if records:
+        frozen = m.frozen
+        if frozen is None:
+            frozen = m.frozen = {}
+        purchases = m.purchases
+        for record in records:
+            pid = record.id
+            if pid in purchases:
+                frozen.setdefault(pid, record)
 
 
 _at = itemgetter(1)
@@ -208,7 +223,8 @@ def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
         if start < kept:
             newest = base[-1]
             last = (newest.at, newest.id)
-        added = islice(added, kept - start, None)
+        new = len(purchases) - (kept - start)  # the last ``new`` entries, newest last
+        added = () if not new else reversed(list(islice(reversed(purchases.items()), new)))
         base = base[start:]
     ordered = True
     for pid, rec in added:
@@ -229,7 +245,7 @@ def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
     if ordered:  # in the hot dict's order: the base of the next freeze
         m.base = result
     else:  # a late order sits behind newer ones in the hot dict
-        m.base = None
+        _drop_base(m, result)
         result = tuple(sorted(result, key=lambda record: (record.at, record.id)))
     return result
 
