@@ -5,6 +5,7 @@ JSON (which has no hot form yet) does."""
 
 from __future__ import annotations
 
+import heapq
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -22,6 +23,7 @@ from reciprocity import (
     Return,
     seed_program,
 )
+from reciprocity._engine import Member, lots_due
 from reciprocity.testing import full_programs, member_streams
 
 PROPERTY = settings(max_examples=20, deadline=None, database=None,
@@ -133,7 +135,8 @@ def folding_streams(draw: st.DrawFn) -> tuple[Program, list[object]]:
 def test_freezing_only_what_was_added_equals_freezing_all(
         case: tuple[Program, list]) -> None:  # type: ignore[type-arg]
     """On random streams (orders folding, ids forgotten, orders arriving late), states frozen
-    by looking at the added records only equal states frozen by looking at every record."""
+    by looking at the added records only and reusing unchanged lots equal states frozen by
+    building every record and lot anew."""
     import reciprocity._pipeline as pipeline_module
 
     program, events = case
@@ -143,6 +146,7 @@ def test_freezing_only_what_was_added_equals_freezing_all(
     def thaw_without_base(state: MemberState) -> object:
         m = thaw(state)
         m.base = None
+        m.lot_models = None
         return m
 
     pipeline_module.thaw = thaw_without_base  # type: ignore[assignment]
@@ -151,3 +155,45 @@ def test_freezing_only_what_was_added_equals_freezing_all(
     finally:
         pipeline_module.thaw = thaw
     assert fast == slow
+
+
+def thawed_one_by_one(state: MemberState) -> Member:
+    """A hot member whose lots are added one by one (``Member.add_lot``), as before lots
+    were thawed at once."""
+    m = Member(state.member_id, state.currency)
+    for lot in state.lots:
+        m.add_lot([lot.id, lot.rule_id, lot.source_event_id, lot.earned_at, lot.points,
+                   lot.remaining, lot.status == "pending", lot.available_at, lot.expires_at])
+    m.available += state.pooled_points
+    return m
+
+
+def due_order(m: Member) -> list[tuple[object, ...]]:
+    """Every entry of the due heap in the order it is popped (without the lot itself)."""
+    heap = list(m.lot_due)
+    return [entry[:4] for entry in (heapq.heappop(heap) for _ in range(len(heap)))]
+
+
+@PROPERTY
+@given(st.one_of(folding_streams(), full_programs().flatmap(lambda p: st.tuples(
+    st.just(p), member_streams(program=p, max_size=14)))))
+def test_lots_thawed_at_once_equal_lots_added_one_by_one(
+        case: tuple[Program, list]) -> None:  # type: ignore[type-arg]
+    """Every state of random streams thaws to the lots, balances, empty count and due heap
+    (popped in the same order, hence the same next due time) that adding its lots one by one
+    gives."""
+    program, events = case
+    state, shared = None, None
+    for event in events:
+        try:
+            decision = program.apply(state, event, shared=shared)
+        except ReciprocityError:
+            continue
+        state, shared = decision.state, decision.shared
+        at_once, one_by_one = program._pipeline.thaw(state), thawed_one_by_one(state)
+        assert at_once.lots == one_by_one.lots
+        assert (at_once.available - at_once.pooled, at_once.pending, at_once.empty_lots) == (
+            one_by_one.available - state.pooled_points, one_by_one.pending,
+            one_by_one.empty_lots)
+        assert due_order(at_once) == due_order(one_by_one)
+        assert lots_due(at_once) == lots_due(one_by_one)

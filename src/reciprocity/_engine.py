@@ -24,7 +24,7 @@ from typing import Any
 from ._reason import LazyText, Msg, english
 from ._trusted import built
 from .shared import Shared
-from .state import PurchaseRecord, RecordLine, Voucher
+from .state import PointLot, PurchaseRecord, RecordLine, Voucher
 
 Row = tuple[int, str, str, datetime, Decimal | None, Any]
 """(kind, event id, member id, at, purchase amount or None, event model or None)."""
@@ -104,7 +104,8 @@ class Member:
         "credit",
         "currency",
         "debt", "earn_counters", "earned", "empty_lots", "expired", "folded", "frozen",
-        "gifts", "goodwill", "joined_at", "last_activity", "last_return", "lot_due", "lots",
+        "gifts", "goodwill", "joined_at", "last_activity", "last_return", "lot_due",
+        "lot_models", "lots",
         "member_id", "next_due", "pending", "pooled", "profile_fields",
         "purchase_count", "purchases", "redeemed", "revision", "revoked",
         "shared", "spend", "tier", "tier_benefits", "tier_id", "vouchers",
@@ -130,6 +131,9 @@ class Member:
         lot)``: one entry per pending lot's release and per lot's expiry, pushed when the
         lot is added. Entries of lots gone or released are dropped when they reach the top
         (:func:`lots_due`), so the next due time is found without walking every lot."""
+        self.lot_models: dict[str, PointLot] | None = None
+        """The frozen lots of the state this member was thawed from, by id: a freeze reuses
+        each one whose lot kept its points and status."""
         self.available = 0
         """Available points: ``pooled`` plus the remaining points of available lots."""
         self.pooled = 0

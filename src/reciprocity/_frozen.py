@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from heapq import heapify
 from itertools import islice
 from operator import itemgetter
 from typing import Any
 
 from ._engine import (
+    DUE_EXPIRY,
+    DUE_RELEASE,
     L_AT,
     L_AVAILABLE_AT,
     L_EXPIRES,
@@ -55,11 +58,8 @@ def thaw(state: MemberState) -> Member:
     m.birthday = state.birthday
     m.consents = set(state.consents)
     m.profile_fields = set(state.profile_fields)
-    for lot in state.lots:
-        m.add_lot([  # a lot, in L_* order
-            lot.id, lot.rule_id, lot.source_event_id, lot.earned_at, lot.points, lot.remaining,
-            lot.status == "pending", lot.available_at, lot.expires_at,
-        ])
+    if state.lots:
+        _thaw_lots(m, state.lots)
     m.pooled = state.pooled_points
     m.available += state.pooled_points
     m.debt = state.debt
@@ -86,6 +86,66 @@ def thaw(state: MemberState) -> Member:
         m.folded = [folded.count, folded.amount, folded.returned, folded.through]
     m.revision = state.revision
     return m
+
+
+def _thaw_lots(m: Member, frozen: tuple[PointLot, ...]) -> None:
+    """``m``'s lots from a state's (oldest first, as a state keeps them): what adding them
+    one by one (``Member.add_lot``) makes, with the due heap built at once. The frozen
+    lots are kept by id in ``m.lot_models``, for a freeze to reuse the unchanged ones.
+    (``Pipeline.thaw`` sets ``next_due`` afterwards, so nothing is scheduled here.)"""
+    lots = m.lots
+    due = m.lot_due
+    models = m.lot_models = {}
+    available = pending = empty = 0
+    in_order = True
+    last: tuple[datetime, str] | None = None
+    for model in frozen:
+        values = model.__dict__
+        lid, at, remaining = values["id"], values["earned_at"], values["remaining"]
+        is_pending = values["status"] == "pending"
+        available_at, expires_at = values["available_at"], values["expires_at"]
+        lot = [lid, values["rule_id"], values["source_event_id"], at, values["points"],
+               remaining, is_pending, available_at, expires_at]  # L_* order
+        lots.append(lot)
+        models[lid] = model
+        key = (at, lid)
+        if last is not None and key < last:
+            in_order = False
+        last = key
+        if not remaining:
+            empty += 1
+        if is_pending:
+            pending += remaining
+            if available_at is not None:
+                due.append((available_at, DUE_RELEASE, lid, len(due), lot))
+        else:
+            available += remaining
+        if expires_at is not None:
+            due.append((expires_at, DUE_EXPIRY, lid, len(due), lot))
+    if not in_order:  # not as a state keeps them: sorted as add_lot would insert them
+        lots.sort(key=lambda lot: (lot[L_AT], lot[L_ID]))
+    heapify(due)
+    m.available += available
+    m.pending += pending
+    m.empty_lots += empty
+
+
+def _frozen_lot(models: dict[str, PointLot] | None, lot: list[Any]) -> PointLot:
+    """The frozen model of a hot lot: the one it was thawed from while its points and
+    status are as they were (nothing else of a lot ever changes), else a new one."""
+    if models is not None:
+        model = models.get(lot[L_ID])
+        if model is not None:
+            values = model.__dict__
+            if (values["remaining"] == lot[L_REMAINING]
+                    and (values["status"] == "pending") == lot[L_PENDING]):
+                return model
+    return built(PointLot, {
+        "id": lot[L_ID], "rule_id": lot[L_RULE], "source_event_id": lot[L_SOURCE],
+        "earned_at": lot[L_AT], "points": lot[L_POINTS], "remaining": lot[L_REMAINING],
+        "status": "pending" if lot[L_PENDING] else "available",
+        "available_at": lot[L_AVAILABLE_AT], "expires_at": lot[L_EXPIRES],
+    })
 
 
 def _thawed_record(p: PurchaseRecord) -> list[Any]:
@@ -253,15 +313,8 @@ def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
 def freeze_fields(m: Member) -> dict[str, Any]:
     """Every field of ``m``'s frozen state, in declared order: the core's, and defaults
     where each stage adds its own."""
-    lots = () if not m.lots else tuple(
-        built(PointLot, {
-            "id": lot[L_ID], "rule_id": lot[L_RULE], "source_event_id": lot[L_SOURCE],
-            "earned_at": lot[L_AT], "points": lot[L_POINTS], "remaining": lot[L_REMAINING],
-            "status": "pending" if lot[L_PENDING] else "available",
-            "available_at": lot[L_AVAILABLE_AT], "expires_at": lot[L_EXPIRES],
-        })
-        for lot in m.lots
-    )
+    models = m.lot_models
+    lots = () if not m.lots else tuple([_frozen_lot(models, lot) for lot in m.lots])
     purchases = _frozen_records(m)
     ids, fingerprints = applied_fingerprints(m)
     folded = m.folded
