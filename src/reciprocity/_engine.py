@@ -2,8 +2,9 @@
 
 Nothing here is public. ``Program`` thaws a frozen :class:`~reciprocity.MemberState` into a
 :class:`Member`, lets compiled policy functions change it, and freezes it back when a caller
-asks for a state. Effects are logged as ``(builder, *args)`` tuples and built into models only
-when someone reads them, so a replay that only wants totals builds no model per event.
+asks for a state (``_frozen`` does both). Effects are logged as ``(builder, *args)`` tuples
+and built into models only when someone reads them, so a replay that only wants totals builds
+no model per event.
 
 Invariant kept by every function here: ``available`` and ``pending`` equal the sums of
 ``remaining`` over the lots of that status; lots are ordered by ``(earned_at, id)``.
@@ -20,11 +21,10 @@ from decimal import Decimal
 from heapq import heappop, heappush
 from typing import Any
 
-from ._fingerprint import row_fingerprint
-from ._reason import Msg, english
+from ._reason import LazyText, Msg, english
 from ._trusted import built
 from .shared import Shared
-from .state import FoldedOrders, MemberState, PointLot, PurchaseRecord, RecordLine, Voucher
+from .state import PointLot, PurchaseRecord, RecordLine, Voucher
 
 Row = tuple[int, str, str, datetime, Decimal | None, Any]
 """(kind, event id, member id, at, purchase amount or None, event model or None)."""
@@ -32,12 +32,15 @@ Row = tuple[int, str, str, datetime, Decimal | None, Any]
 LogEntry = tuple[Any, ...]
 """(builder, *args): ``builder(*args)`` returns the effect model."""
 Log = list[LogEntry]
-Trace = list[tuple[str, str, str]] | None
-"""(rule id, outcome, detail) tuples, or ``None`` when nobody asked for a trace."""
-Text = str | tuple[Any, ...]
-"""A customer-readable text, a message (``Msg``), or ``(builder, *args)`` whose call returns
-one of those: a log entry may carry the recipe, so the text is written only when the effect
-(or a trace) is built."""
+TraceLine = tuple[str, str, str | LazyText]
+"""(rule id, outcome, detail): the detail is a text, or a message's text rendered when read
+(shared with the effect that says the same)."""
+Trace = list[TraceLine] | None
+"""Trace lines, or ``None`` when nobody asked for a trace."""
+Text = str | tuple[Any, ...] | LazyText
+"""A customer-readable text, a message (``Msg``), a message's lazily rendered text
+(``LazyText``), or ``(builder, *args)`` whose call returns one of those: a log entry may
+carry the recipe, so the text is written only when the effect (or a trace) is built."""
 
 
 def text(value: Text) -> str:
@@ -45,6 +48,8 @@ def text(value: Text) -> str:
     rendered through the catalogue's English)."""
     if isinstance(value, str):
         return value
+    if isinstance(value, LazyText):
+        return value.text
     if isinstance(value, Msg):
         return english(value.key, value.args)
     built: str | Msg = value[0](*value[1:])
@@ -73,7 +78,18 @@ LN_PRICE, LN_CATEGORY, LN_QUANTITY, LN_RETURNED = range(4)
 """Line record slots (the values of ``record[P_LINES]``, by SKU): unit price, category,
 quantity bought, quantity returned."""
 
+#
+# Hot purchase records are shared, copy on write: a record made by a step, or thawed from a
+# frozen ``PurchaseRecord``, is kept as that model's hot form (its ``_hot`` slot) once the
+# model exists, and every later thaw of a state holding the model puts that very list in
+# its member's ``purchases``, so thawing costs nothing per kept order. So no code changes a
+# record in place once the step that made it has ended: a step that changes an older order
+# (a return) first puts a private copy in its place (:func:`own_record`).
+
 _ZERO = Decimal(0)
+_hot_of = PurchaseRecord.__dict__["_hot"].__get__
+"""The hot form kept on a frozen record (``AttributeError`` if none is yet)."""
+_keep_hot = PurchaseRecord.__dict__["_hot"].__set__
 
 
 def _lot_key(lot: list[Any]) -> tuple[datetime, str]:
@@ -84,10 +100,12 @@ class Member:
     """A member's state while a program works on it. Mutable; never escapes the package."""
 
     __slots__ = (
-        "applied", "applied_at", "as_of", "available", "birthday", "consents", "credit",
+        "applied", "applied_at", "as_of", "available", "base", "birthday", "consents",
+        "credit",
         "currency",
         "debt", "earn_counters", "earned", "empty_lots", "expired", "folded", "frozen",
-        "gifts", "goodwill", "joined_at", "last_activity", "last_return", "lot_due", "lots",
+        "gifts", "goodwill", "joined_at", "last_activity", "last_return", "lot_due",
+        "lot_models", "lots",
         "member_id", "next_due", "pending", "pooled", "profile_fields",
         "purchase_count", "purchases", "redeemed", "revision", "revoked",
         "shared", "spend", "tier", "tier_benefits", "tier_id", "vouchers",
@@ -113,6 +131,9 @@ class Member:
         lot)``: one entry per pending lot's release and per lot's expiry, pushed when the
         lot is added. Entries of lots gone or released are dropped when they reach the top
         (:func:`lots_due`), so the next due time is found without walking every lot."""
+        self.lot_models: dict[str, PointLot] | None = None
+        """The frozen lots of the state this member was thawed from, by id: a freeze reuses
+        each one whose lot kept its points and status."""
         self.available = 0
         """Available points: ``pooled`` plus the remaining points of available lots."""
         self.pooled = 0
@@ -137,6 +158,12 @@ class Member:
         """The frozen record of each purchase as thawed or last frozen, reused by the next
         freeze: a record changes only when a return names it (which drops it from here; so
         does folding), so most of a state is not rebuilt on every apply."""
+        self.base: tuple[PurchaseRecord, ...] | None = None
+        """The frozen records of the state this member was thawed from or last frozen to,
+        while none of them changed (``_frozen.own_record`` drops it) and they are in the
+        order of ``purchases`` (a freeze that sorts a late order drops it): ``purchases`` is
+        then these less the ones folded from the front, then the orders added since, and a
+        freeze looks at the added ones only."""
         self.folded: list[Any] | None = None
         """Totals of folded orders, ``[count, amount, returned, through]``, or ``None``."""
         self.revision = 0
@@ -282,103 +309,6 @@ def lots_due_until(m: Member, until: datetime) -> list[tuple[datetime, int, list
     return due
 
 
-def thaw(state: MemberState) -> Member:
-    """A mutable copy of a frozen state."""
-    m = Member(state.member_id, state.currency)
-    m.as_of = state.as_of
-    m.joined_at = state.joined_at
-    m.birthday = state.birthday
-    m.consents = set(state.consents)
-    m.profile_fields = set(state.profile_fields)
-    for lot in state.lots:
-        m.add_lot([  # a lot, in L_* order
-            lot.id, lot.rule_id, lot.source_event_id, lot.earned_at, lot.points, lot.remaining,
-            lot.status == "pending", lot.available_at, lot.expires_at,
-        ])
-    m.pooled = state.pooled_points
-    m.available += state.pooled_points
-    m.debt = state.debt
-    m.earned = state.points_earned
-    m.redeemed = state.points_redeemed
-    m.expired = state.points_expired
-    m.revoked = state.points_revoked
-    m.purchase_count = state.purchase_count
-    m.spend = state.spend
-    frozen = m.frozen = {}
-    purchases = m.purchases
-    for p in state.purchases:
-        frozen[p.id] = p
-        earned, revoked, lines = p.earned, p.revoked, p.lines
-        purchases[p.id] = [  # a purchase record in P_* order, its lines in LN_* order
-            p.at, p.amount, p.returned, dict(earned) if earned else None,
-            dict(revoked) if revoked else None,
-            {line.sku: [line.unit_price, line.category, line.quantity, line.returned]
-             for line in lines} if lines else None, p.fully_returned]
-    m.vouchers = list(state.vouchers)
-    m.applied = dict(zip(state.applied_event_ids, state.applied_event_fingerprints,
-                         strict=True))
-    folded = state.folded
-    if folded is not None:
-        m.folded = [folded.count, folded.amount, folded.returned, folded.through]
-    m.revision = state.revision
-    return m
-
-
-def thaw_applied_times(m: Member, state: MemberState) -> None:
-    """Track applied events' times (programs with an event horizon): from the state, or,
-    for a state written without them, the state's time (so they are forgotten no sooner)."""
-    times = state.applied_event_times
-    if times:
-        pairs = sorted(zip(times, state.applied_event_ids, strict=True))
-        m.applied_at = {eid: at for at, eid in pairs}
-    else:
-        when = state.as_of
-        m.applied_at = {} if when is None else dict.fromkeys(state.applied_event_ids, when)
-
-
-def forget_applied(m: Member, cutoff: datetime) -> None:
-    """Forget applied ids of events before ``cutoff`` (oldest first; a late event that sits
-    behind a newer one is forgotten when the ones before it are: later, never sooner)."""
-    times = m.applied_at
-    if not times:
-        return
-    applied = m.applied
-    gone = []
-    for eid, at in times.items():
-        if at >= cutoff:
-            break
-        gone.append(eid)
-    for eid in gone:
-        del times[eid]
-        if type(applied.pop(eid)) is not str:
-            m.revision += 1  # an event applied since the thaw, not yet counted
-
-
-def applied_fingerprints(m: Member) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The applied ids, sorted, and their fingerprints; fingerprints the events applied
-    since the thaw (once: they are kept) and counts each in ``m.revision``."""
-    applied = m.applied
-    ids = tuple(sorted(applied))
-    fingerprints = []
-    for eid in ids:
-        value = applied[eid]
-        if type(value) is not str:
-            value = applied[eid] = row_fingerprint(value, m.currency)
-            m.revision += 1
-        fingerprints.append(value)
-    return ids, tuple(fingerprints)
-
-
-_STATE_TEMPLATE: dict[str, Any] = {
-    name: None if field.is_required() or field.default_factory is not None else field.default
-    for name, field in MemberState.model_fields.items()}
-"""Every field of a state in declared order (a built model's ``__dict__`` keeps that order,
-as a validated one does, so both dump alike), with its default: stages fill in theirs."""
-_STATE_FACTORIES = tuple((name, field.default_factory)
-                         for name, field in MemberState.model_fields.items()
-                         if field.default_factory is not None)
-
-
 _RECORD_LINES: dict[tuple[Any, ...], RecordLine] = {}
 _RECORD_LINES_KEPT = 100_000
 
@@ -430,65 +360,12 @@ def _frozen_record(pid: str, rec: list[Any]) -> PurchaseRecord:
                 append(hit)
             else:
                 append(_record_line(sku, line))
-    return built(PurchaseRecord, {
+    record = built(PurchaseRecord, {
         "id": pid, "at": rec[P_AT], "amount": rec[P_AMOUNT], "returned": rec[P_RETURNED],
         "earned": tuple(sorted(rec[P_EARNED].items())) if rec[P_EARNED] else (),
         "revoked": tuple(sorted(rec[P_REVOKED].items())) if rec[P_REVOKED] else (),
         "lines": tuple(frozen_lines),
         "fully_returned": rec[P_CLOSED],
     })
-
-
-def freeze_fields(m: Member) -> dict[str, Any]:
-    """Every field of ``m``'s frozen state, in declared order: the core's, and defaults
-    where each stage adds its own."""
-    lots = tuple(
-        built(PointLot, {
-            "id": lot[L_ID], "rule_id": lot[L_RULE], "source_event_id": lot[L_SOURCE],
-            "earned_at": lot[L_AT], "points": lot[L_POINTS], "remaining": lot[L_REMAINING],
-            "status": "pending" if lot[L_PENDING] else "available",
-            "available_at": lot[L_AVAILABLE_AT], "expires_at": lot[L_EXPIRES],
-        })
-        for lot in m.lots
-    )
-    frozen = m.frozen
-    if frozen is None:
-        frozen = m.frozen = {}
-    records: list[PurchaseRecord] = []
-    ordered = True
-    last: tuple[datetime, str] | None = None
-    for pid, rec in m.purchases.items():
-        record = frozen.get(pid)
-        if record is None:
-            record = frozen[pid] = _frozen_record(pid, rec)
-        key = (rec[P_AT], pid)
-        if last is not None and key < last:
-            ordered = False
-        last = key
-        records.append(record)
-    if not ordered:  # a late order sits behind newer ones in the hot dict
-        records.sort(key=lambda record: (record.at, record.id))
-    purchases = tuple(records)
-    ids, fingerprints = applied_fingerprints(m)
-    folded = m.folded
-    times = m.applied_at
-    fields = _STATE_TEMPLATE.copy()
-    for name, factory in _STATE_FACTORIES:
-        fields[name] = factory()  # type: ignore[call-arg]
-    fields.update(
-        member_id=m.member_id, currency=m.currency, revision=m.revision, as_of=m.as_of,
-        joined_at=m.joined_at,
-        birthday=m.birthday, consents=tuple(sorted(m.consents)),
-        profile_fields=tuple(sorted(m.profile_fields)), lots=lots,
-        pooled_points=m.pooled, debt=m.debt,
-        points_earned=m.earned, points_redeemed=m.redeemed, points_expired=m.expired,
-        points_revoked=m.revoked, purchase_count=m.purchase_count, spend=m.spend,
-        purchases=purchases, vouchers=tuple(m.vouchers),
-        folded=None if folded is None else built(FoldedOrders, {
-            "count": folded[0], "amount": folded[1], "returned": folded[2],
-            "through": folded[3]}),
-        applied_event_ids=ids, applied_event_fingerprints=fingerprints,
-        applied_event_times=() if times is None else tuple(times[eid] for eid in ids),
-    )
-    return fields
-
+    _keep_hot(record, rec)  # the step that made ``rec`` has ended: shared from now on
+    return record

@@ -13,8 +13,8 @@ whose decisions read every order ever placed (gift rules; a ladder qualifying ov
 whole membership, a gift by favourite category or per lifetime, a quiet-spell rule without a
 lookback) gets no order window and keeps every order.
 
-Imports: the core (``_engine``, ``errors``, ``events``, ``limits``), the tier ladder's and
-the gift scheme's declarations; ``program`` and ``_stage`` only for typing.
+Imports: the core (``_engine``, ``_frozen``, ``errors``, ``events``, ``limits``), the tier
+ladder's and the gift scheme's declarations; ``program`` and ``_stage`` only for typing.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ._engine import P_AMOUNT, P_AT, P_RETURNED, Log, Member, Row, Trace, forget_applied
+from ._engine import P_AMOUNT, P_AT, P_RETURNED, Log, Member, Row, Trace
+from ._frozen import forget_applied
 from .errors import EventTooOld, OrderFolded
 from .events import COMPLAINT, RETURN
 from .gifts.order_rules import CategoryGift

@@ -18,10 +18,8 @@ from ._engine import (
     Member,
     Row,
     Trace,
-    freeze_fields,
-    thaw,
-    thaw_applied_times,
 )
+from ._frozen import freeze_fields, own_record, thaw, thaw_applied_times
 from ._history import bounded, settle, windows
 from ._stage import Check, Handler, Stage, run_due
 from ._trusted import built
@@ -65,9 +63,7 @@ def _purchase_facts(m: Member, row: Row) -> None:
 def _return_facts(m: Member, row: Row) -> None:
     assert m.last_return is not None  # set by the points stage's check
     purchase_id, amount = m.last_return
-    record = m.purchases[purchase_id]
-    if m.frozen is not None:
-        m.frozen.pop(purchase_id, None)  # the record changes: freeze builds it anew
+    record = own_record(m, purchase_id)  # the record changes: a copy, frozen anew
     record[P_RETURNED] += amount
     record[P_CLOSED] = record[P_RETURNED] >= record[P_AMOUNT]
     m.spend -= amount

@@ -41,8 +41,8 @@ from zoneinfo import ZoneInfo
 from ._model import fixed_point
 from .money import Money
 
-__all__ = ["MonthDay", "Msg", "built", "decode_args", "decode_text", "encode_args",
-           "encode_text", "english", "fields",
+__all__ = ["LazyField", "LazyText", "MonthDay", "Msg", "as_text", "built", "decode_args",
+           "decode_text", "encode_args", "encode_text", "english", "fields",
            "last_day", "local_day", "ordinal", "render", "unformatted"]
 
 TEMPLATE = Path(__file__).resolve().parent / "locales" / "reciprocity.pot"
@@ -89,12 +89,97 @@ def built(reason: Any) -> Msg | str:
 
 def fields(reason: Any) -> dict[str, Any]:
     """An effect's ``reason``, ``reason_key`` and ``reason_args`` from a :class:`Msg`, a
-    ``(builder, *args)`` recipe that returns one, or a text (no key: said in English only)."""
+    ``(builder, *args)`` recipe that returns one, a :class:`LazyText` (shared with a trace
+    entry) or a text (no key: said in English only). The English text is not written here:
+    ``reason`` is a :class:`LazyText`, rendered when first read."""
+    if type(reason) is LazyText:
+        msg = reason.msg
+        return {"reason": reason, "reason_key": msg.key, "reason_args": msg.args}
     reason = built(reason)
     if isinstance(reason, str):
         return {"reason": reason}
-    return {"reason": english(reason.key, reason.args), "reason_key": reason.key,
-            "reason_args": reason.args}
+    return {"reason": LazyText(reason), "reason_key": reason.key, "reason_args": reason.args}
+
+
+class LazyText:
+    """The English text of a message, rendered the first time someone reads it.
+
+    An effect's ``reason`` and a trace entry's ``detail`` hold one until read: most decisions
+    are persisted or counted, not read aloud, and rendering a reason through the catalogue
+    costs more than building the effect. The effect's fields are declared ``str`` and read
+    as ``str``: :class:`LazyField` renders on attribute access (and keeps the text), and
+    :func:`as_text` is the field's serializer, so dumps are the text, byte for byte. Equal
+    and hashing alike to its text (so a model holding one equals the same model loaded from
+    JSON), and it pickles as the text. One may be shared by an effect and the trace entry
+    that says the same thing, so the text is written at most once.
+
+    >>> text = LazyText(Msg("reason.earned.order", {"n": 1, "order": "A-17"}))
+    >>> text == "1 point for order A-17", str(text)
+    (True, '1 point for order A-17')
+    """
+
+    __slots__ = ("_text", "msg")
+
+    def __init__(self, msg: Msg) -> None:
+        self.msg = msg
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The English text (rendered once)."""
+        text = self._text
+        if text is None:
+            text = self._text = english(self.msg.key, self.msg.args)
+        return text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is LazyText:
+            return self.text == other.text
+        if isinstance(other, str):
+            return self.text == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return repr(self.text)
+
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        return (str, (self.text,))
+
+
+def as_text(value: Any) -> Any:
+    """A text field's value as it is dumped: a :class:`LazyText` rendered, anything else as
+    it is (the serializer of effects' ``reason`` and trace entries' ``detail``)."""
+    return value.text if type(value) is LazyText else value
+
+
+class LazyField:
+    """A model's text field that may hold a :class:`LazyText`: reading it renders the text
+    and keeps it in the model's ``__dict__`` (a data descriptor, so it is consulted before
+    the instance's ``__dict__``). Set on the class after pydantic built it; reading it on
+    the class raises ``AttributeError``, as for any field without a default."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            raise AttributeError(self.name)
+        values = obj.__dict__
+        value = values[self.name]
+        if type(value) is LazyText:
+            value = values[self.name] = value.text
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        raise AttributeError(f"{type(obj).__name__} is immutable: {self.name} cannot be set")
 
 
 # -- JSON: every argument as a [tag, value] pair ------------------------------------------

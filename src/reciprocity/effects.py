@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, PlainSerializer
 
 from ._model import Frozen, Instant, NonEmptyStr
-from ._reason import decode_args, encode_args, render
+from ._reason import LazyField, as_text, decode_args, encode_args, render
 from .benefits import TierBenefits
 from .money import Money
 from .shared import SharedState
@@ -63,11 +63,16 @@ ReasonArgs = Annotated[
 ]
 """A reason's arguments: typed values in Python, ``[tag, value]`` pairs in JSON."""
 
+Text = Annotated[str, PlainSerializer(as_text, return_type=str)]
+"""A text field that the engine may fill with a ``reciprocity._reason.LazyText`` (the
+English text of a message, rendered when first read): read as ``str`` through a
+``LazyField`` set on the class, dumped as the text."""
+
 
 class _EffectBase(Frozen):
     rule_id: NonEmptyStr
     """The rule that produced the effect."""
-    reason: str
+    reason: Text
     """Why, in English words a customer can read (``reason_key`` rendered with
     ``reason_args``)."""
     reason_key: str | None = None
@@ -108,6 +113,9 @@ class _EffectBase(Frozen):
 
             return render_effect(Ctx(catalogue(locale), ZoneInfo("UTC"), {}), self)
         return render(self.reason_key, self.reason_args or {}, locale)
+
+
+setattr(_EffectBase, "reason", LazyField("reason"))  # noqa: B010  (after pydantic built it)
 
 
 class PointsEarned(_EffectBase):
@@ -376,7 +384,10 @@ class TraceEntry(Frozen):
 
     rule_id: str
     outcome: Literal["applied", "skipped", "duplicate", "refused", "note"]
-    detail: str
+    detail: Text
+
+
+setattr(TraceEntry, "detail", LazyField("detail"))  # noqa: B010  (after pydantic built it)
 
 
 class Decision(Frozen):

@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, PrivateAttr, field_validator
 
 from ._declared_bounds import check_bounds
-from ._engine import Log
+from ._engine import Log, TraceLine
 from ._fingerprint import event_fingerprint
 from ._model import Frozen, NonEmptyStr, require_in_range
 from ._pipeline import Pipeline
@@ -362,7 +362,7 @@ class Program(Frozen):
         m = pipeline.thaw(state)
         m.shared = hot_shared
         log: Log = []
-        trace: list[tuple[str, str, str]] = []
+        trace: list[TraceLine] = []
         if state.as_of is not None and event.at < state.as_of:
             trace.append(("program", "note", f"late event: at {self._local(event.at)} is "
                           f"before the state's time {self._local(state.as_of)}"))
@@ -384,7 +384,7 @@ class Program(Frozen):
         m = pipeline.thaw(state)
         m.shared = hot_shared
         log: Log = []
-        trace: list[tuple[str, str, str]] = []
+        trace: list[TraceLine] = []
         if state.as_of is not None and until <= state.as_of:
             trace.append(("program", "note", f"state is already at {self._local(state.as_of)}"))
         else:

@@ -25,10 +25,10 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from ._engine import Log, Member, Row
+from ._engine import Log, Member, Row, TraceLine
 from ._model import Frozen
 from ._replay_rows import conflict, event_rows, row_conflict
-from ._trusted import construct
+from ._trusted import built
 from .effects import Decision, Effect, TraceEntry
 from .errors import ReciprocityError
 from .events import PurchaseColumns
@@ -52,15 +52,16 @@ def materialize(log: Log) -> tuple[Effect, ...]:
     return tuple(entry[0](*entry[1:]) for entry in log)
 
 
-def decision(pipeline: Pipeline, m: Member, log: Log, trace: list[tuple[str, str, str]],
+def decision(pipeline: Pipeline, m: Member, log: Log, trace: list[TraceLine],
              shared: Shared | None) -> Decision:
     """A Decision from a hot member, its effect log and trace."""
-    entries = tuple(construct(TraceEntry, rule_id=r, outcome=o, detail=d)
-                    for r, o, d in trace)
-    return construct(
-        Decision, state=pipeline.freeze(m), effects=materialize(log), trace=entries,
-        shared=None if shared is None else shared.freeze(),
-    )
+    # Every field given: built as construct would build them, without its defaults pass.
+    entries = tuple([built(TraceEntry, {"rule_id": r, "outcome": o, "detail": d})
+                     for r, o, d in trace])
+    return built(Decision, {
+        "state": pipeline.freeze(m), "effects": materialize(log), "trace": entries,
+        "shared": None if shared is None else shared.freeze(),
+    })
 
 
 def caught_up(m: Member, due: datetime) -> None:
@@ -289,7 +290,7 @@ class Replay:
         self._finish(members)
 
     def _repeated(self, m: Member, row: Row,
-                  trace: list[tuple[str, str, str]] | None) -> bool:
+                  trace: list[TraceLine] | None) -> bool:
         """For a row whose id ``m`` applied before: ``True`` if it is the same event (a
         duplicate); else refuse it as ``apply`` would (raise, or record it with "skip")."""
         error = row_conflict(m, row)
@@ -303,7 +304,7 @@ class Replay:
         return False
 
     def _step_or_refuse(self, members: dict[str, Member], m: Member, row: Row, log: Log,
-                        trace: list[tuple[str, str, str]] | None) -> Member:
+                        trace: list[TraceLine] | None) -> Member:
         """Apply a row; on refusal, restore the member as it was. Returns the member.
 
         Stages refuse before they change anything, but the time housekeeping that runs first
@@ -355,7 +356,7 @@ class Replay:
                 if m.next_due is None or m.next_due != due:
                     continue  # stale entry
                 log: Log = []
-                notes: list[tuple[str, str, str]] = []
+                notes: list[TraceLine] = []
                 pipeline.due(m, due, log, notes if trace else None)
                 caught_up(m, due)
                 if self._keep:
@@ -370,7 +371,7 @@ class Replay:
             if shared is not None:
                 yield from fire_until(row[3])
             log: Log = []
-            notes: list[tuple[str, str, str]] = []
+            notes: list[TraceLine] = []
             before = m.next_due
             if row[1] in m.applied:
                 if self._repeated(m, row, notes):

@@ -16,6 +16,7 @@ Imports: ``_model``, ``_state_base``, ``_credit_state``, ``_state_check``, ``_tr
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -92,6 +93,12 @@ class RecordLine(_StateModel):
 
 class PurchaseRecord(_StateModel):
     """What the state remembers of a purchase, so a later return is handled exactly."""
+
+    __slots__ = ("_hot",)
+    # The engine's hot form of this record (a list, see ``reciprocity._engine``), kept here
+    # once made so every thaw of a state holding this record shares it instead of building
+    # it again. Not a field: not dumped, compared, copied or pickled. The engine never
+    # changes a shared hot record in place (it copies one before a return changes it).
 
     id: NonEmptyStr
     at: Instant
@@ -476,8 +483,6 @@ class MemberState(_StateModel):
         >>> MemberState.new("m-1", currency="EUR").applied_fingerprint("A-1") is None
         True
         """
-        from bisect import bisect_left
-
         ids = self.applied_event_ids
         index = bisect_left(ids, event_id)
         if index < len(ids) and ids[index] == event_id:

@@ -32,7 +32,7 @@ from .._engine import (
     Trace,
     text,
 )
-from .._reason import Msg, fields
+from .._reason import LazyText, Msg, fields
 from .._stage import Stage
 from .._trusted import construct
 from ..conditions import CompileContext
@@ -114,6 +114,14 @@ class LotStage(Stage):
             rule = self.rules[rule_id]
             assert isinstance(rule, PointsPerPurchase)
             msg = rule.reason(points, eid)
+        elif isinstance(reason, LazyText):  # shared with the trace entry that says it
+            if available_at is None and not pending and expires_at is None:
+                return construct(
+                    PointsEarned, rule_id=rule_id, reason=reason, reason_key=reason.msg.key,
+                    reason_args=reason.msg.args, member_id=mid, event_id=eid, at=at,
+                    points=points, lot_id=lot_id, status="available", available_at=None,
+                    expires_at=None)
+            msg = reason.msg
         else:
             built = reason if isinstance(reason, str | Msg) else reason[0](*reason[1:])
             assert isinstance(built, Msg), "earning rules give their reasons as messages"

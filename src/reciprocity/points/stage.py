@@ -27,7 +27,7 @@ from .._engine import (
     Row,
     Trace,
 )
-from .._reason import Msg, english
+from .._reason import LazyText, Msg, built
 from .._stage import Check, Handler
 from ..conditions import CompileContext
 from ..errors import (
@@ -42,7 +42,7 @@ from ..events import (
     SIGNUP,
     Purchase,
 )
-from .earn import Reason, cap_note, compile_purchase_rule, noted, reason_text, stack
+from .earn import Reason, cap_note, compile_purchase_rule, noted, stack
 from .returns import ReturnStage, line_record
 from .rules import (
     CampaignMultiplier,
@@ -235,12 +235,14 @@ class CompiledPoints(ReturnStage):
                 if limit is None or (amount >= limit if inclusive else amount > limit):  # type: ignore[operator]
                     m.pooled += points
                     m.available += points
-                    log.append((pooled_earned, mid, rule_id, eid, at, points, None))
+                    if trace is not None:  # one text, rendered when read, for both
+                        said = LazyText(rule.reason(points, eid))
+                        log.append((pooled_earned, mid, rule_id, eid, at, points, said))
+                        trace.append((rule_id, "applied", said))
+                    else:
+                        log.append((pooled_earned, mid, rule_id, eid, at, points, None))
                     m.earned += points
                     record[P_EARNED] = rule_points.copy()
-                    if trace is not None:
-                        reason = rule.reason(points, eid)
-                        trace.append((rule_id, "applied", english(reason.key, reason.args)))
                     if m.debt:
                         repay(m, eid + suffix, eid, at, log)
                 elif trace is not None:
@@ -288,6 +290,15 @@ class CompiledPoints(ReturnStage):
                         if trace is not None:
                             trace.append((rule_id, "skipped", f"condition not met: {rule.when}"))
                         continue
+                if trace is not None:
+                    # The effect and the trace entry share one message, rendered when read
+                    # (the effect decorates it with its dates).
+                    if reason is None:
+                        assert isinstance(rule, PointsPerPurchase)
+                        made: Msg | str = rule.reason(points, eid)
+                    else:
+                        made = built(reason)
+                    reason = LazyText(made) if isinstance(made, Msg) else made
                 if pool:
                     m.pooled += points
                     m.available += points
@@ -308,10 +319,8 @@ class CompiledPoints(ReturnStage):
                 if rule.caps:
                     count(m, rule, points, at)
                 if trace is not None:
-                    trace.append((rule_id, "applied",
-                                  reason_text(reason)
-                                  or self._earned_effect(mid, None, rule_id, eid, at, points,
-                                                         False, None, None, None).reason))
+                    assert isinstance(reason, str | LazyText)  # made above
+                    trace.append((rule_id, "applied", reason))
                 if m.debt:
                     repay(m, eid + suffix, eid, at, log)
             if auto is not None:

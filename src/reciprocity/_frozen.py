@@ -1,0 +1,340 @@
+"""Between frozen states and hot members: thawing a :class:`~reciprocity.MemberState` into a
+:class:`~reciprocity._engine.Member` and freezing one back, and the applied event ids kept
+between the two.
+
+Thawing shares what it can: a frozen purchase record keeps its hot form once made (see the
+copy-on-write note in ``_engine``), and freezing reuses every frozen record no step changed.
+
+Imports: ``_engine`` (the hot member and its records), ``_fingerprint``, ``_trusted`` and
+``state``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from heapq import heapify
+from itertools import islice
+from operator import itemgetter
+from typing import Any
+
+from ._engine import (
+    DUE_EXPIRY,
+    DUE_RELEASE,
+    L_AT,
+    L_AVAILABLE_AT,
+    L_EXPIRES,
+    L_ID,
+    L_PENDING,
+    L_POINTS,
+    L_REMAINING,
+    L_RULE,
+    L_SOURCE,
+    P_AMOUNT,
+    P_AT,
+    P_CLOSED,
+    P_EARNED,
+    P_LINES,
+    P_RETURNED,
+    P_REVOKED,
+    Member,
+    _frozen_record,
+    _hot_of,
+    _keep_hot,
+)
+from ._fingerprint import row_fingerprint
+from ._trusted import built
+from .state import FoldedOrders, MemberState, PointLot, PurchaseRecord
+
+__all__ = ["applied_fingerprints", "forget_applied", "freeze_fields", "own_record", "thaw",
+           "thaw_applied_times"]
+
+
+def thaw(state: MemberState) -> Member:
+    """A mutable copy of a frozen state."""
+    m = Member(state.member_id, state.currency)
+    m.as_of = state.as_of
+    m.joined_at = state.joined_at
+    m.birthday = state.birthday
+    m.consents = set(state.consents)
+    m.profile_fields = set(state.profile_fields)
+    if state.lots:
+        _thaw_lots(m, state.lots)
+    m.pooled = state.pooled_points
+    m.available += state.pooled_points
+    m.debt = state.debt
+    m.earned = state.points_earned
+    m.redeemed = state.points_redeemed
+    m.expired = state.points_expired
+    m.revoked = state.points_revoked
+    m.purchase_count = state.purchase_count
+    m.spend = state.spend
+    m.base = state.purchases  # their frozen records: ``m.frozen`` gets them if base goes
+    m.frozen = {}
+    purchases = m.purchases
+    for p in state.purchases:
+        pid = p.id
+        try:
+            purchases[pid] = _hot_of(p)  # shared, never changed in place (own_record)
+        except AttributeError:
+            purchases[pid] = _thawed_record(p)
+    m.vouchers = list(state.vouchers)
+    m.applied = dict(zip(state.applied_event_ids, state.applied_event_fingerprints,
+                         strict=True))
+    folded = state.folded
+    if folded is not None:
+        m.folded = [folded.count, folded.amount, folded.returned, folded.through]
+    m.revision = state.revision
+    return m
+
+
+def _thaw_lots(m: Member, frozen: tuple[PointLot, ...]) -> None:
+    """``m``'s lots from a state's (oldest first, as a state keeps them): what adding them
+    one by one (``Member.add_lot``) makes, with the due heap built at once. The frozen
+    lots are kept by id in ``m.lot_models``, for a freeze to reuse the unchanged ones.
+    (``Pipeline.thaw`` sets ``next_due`` afterwards, so nothing is scheduled here.)"""
+    lots = m.lots
+    due = m.lot_due
+    models = m.lot_models = {}
+    available = pending = empty = 0
+    in_order = True
+    last: tuple[datetime, str] | None = None
+    for model in frozen:
+        values = model.__dict__
+        lid, at, remaining = values["id"], values["earned_at"], values["remaining"]
+        is_pending = values["status"] == "pending"
+        available_at, expires_at = values["available_at"], values["expires_at"]
+        lot = [lid, values["rule_id"], values["source_event_id"], at, values["points"],
+               remaining, is_pending, available_at, expires_at]  # L_* order
+        lots.append(lot)
+        models[lid] = model
+        key = (at, lid)
+        if last is not None and key < last:
+            in_order = False
+        last = key
+        if not remaining:
+            empty += 1
+        if is_pending:
+            pending += remaining
+            if available_at is not None:
+                due.append((available_at, DUE_RELEASE, lid, len(due), lot))
+        else:
+            available += remaining
+        if expires_at is not None:
+            due.append((expires_at, DUE_EXPIRY, lid, len(due), lot))
+    if not in_order:  # not as a state keeps them: sorted as add_lot would insert them
+        lots.sort(key=lambda lot: (lot[L_AT], lot[L_ID]))
+    heapify(due)
+    m.available += available
+    m.pending += pending
+    m.empty_lots += empty
+
+
+def _frozen_lot(models: dict[str, PointLot] | None, lot: list[Any]) -> PointLot:
+    """The frozen model of a hot lot: the one it was thawed from while its points and
+    status are as they were (nothing else of a lot ever changes), else a new one."""
+    if models is not None:
+        model = models.get(lot[L_ID])
+        if model is not None:
+            values = model.__dict__
+            if (values["remaining"] == lot[L_REMAINING]
+                    and (values["status"] == "pending") == lot[L_PENDING]):
+                return model
+    return built(PointLot, {
+        "id": lot[L_ID], "rule_id": lot[L_RULE], "source_event_id": lot[L_SOURCE],
+        "earned_at": lot[L_AT], "points": lot[L_POINTS], "remaining": lot[L_REMAINING],
+        "status": "pending" if lot[L_PENDING] else "available",
+        "available_at": lot[L_AVAILABLE_AT], "expires_at": lot[L_EXPIRES],
+    })
+
+
+def _thawed_record(p: PurchaseRecord) -> list[Any]:
+    """The hot form of a frozen record, made once and kept on it."""
+    earned, revoked, lines = p.earned, p.revoked, p.lines
+    record = [  # a purchase record in P_* order, its lines in LN_* order
+        p.at, p.amount, p.returned, dict(earned) if earned else None,
+        dict(revoked) if revoked else None,
+        {line.sku: [line.unit_price, line.category, line.quantity, line.returned]
+         for line in lines} if lines else None, p.fully_returned]
+    _keep_hot(p, record)
+    return record
+
+
+def own_record(m: Member, pid: str) -> list[Any]:
+    """``m``'s record of purchase ``pid``, made its own to change: a copy (lines too) put in
+    the shared one's place, which stays as the frozen records that hold it say. The frozen
+    record is dropped from ``m.frozen``: the next freeze builds it anew."""
+    record = m.purchases[pid]
+    earned, revoked, lines = record[P_EARNED], record[P_REVOKED], record[P_LINES]
+    copy = [record[P_AT], record[P_AMOUNT], record[P_RETURNED],
+            None if earned is None else dict(earned), None if revoked is None else dict(revoked),
+            None if lines is None else {sku: list(line) for sku, line in lines.items()},
+            record[P_CLOSED]]
+    m.purchases[pid] = copy
+    _drop_base(m)  # a record of it changes: the next freeze looks at every record
+    if m.frozen is not None:
+        m.frozen.pop(pid, None)
+    return copy
+
+
+def _drop_base(m: Member, records: tuple[PurchaseRecord, ...] | None = None) -> None:
+    """Stop freezing from ``m.base``: its records (or ``records``) that ``m`` still holds
+    go into ``m.frozen``, where a freeze that looks at every record finds them."""
+    records = m.base if records is None else records
+    m.base = None
+    if records:
+        frozen = m.frozen
+        if frozen is None:
+            frozen = m.frozen = {}
+        purchases = m.purchases
+        for record in records:
+            pid = record.id
+            if pid in purchases:
+                frozen.setdefault(pid, record)
+
+
+_at = itemgetter(1)
+
+
+def thaw_applied_times(m: Member, state: MemberState) -> None:
+    """Track applied events' times (programs with an event horizon): from the state, or,
+    for a state written without them, the state's time (so they are forgotten no sooner)."""
+    times = state.applied_event_times
+    if times:
+        ids = state.applied_event_ids
+        if list(times) == sorted(times):  # the ids are sorted: already by (time, id)
+            m.applied_at = dict(zip(ids, times, strict=True))
+        else:  # by (time, id): the ids are sorted and the sort is stable
+            m.applied_at = dict(sorted(zip(ids, times, strict=True), key=_at))
+    else:
+        when = state.as_of
+        m.applied_at = {} if when is None else dict.fromkeys(state.applied_event_ids, when)
+
+
+def forget_applied(m: Member, cutoff: datetime) -> None:
+    """Forget applied ids of events before ``cutoff`` (oldest first; a late event that sits
+    behind a newer one is forgotten when the ones before it are: later, never sooner)."""
+    times = m.applied_at
+    if not times:
+        return
+    applied = m.applied
+    gone = []
+    for eid, at in times.items():
+        if at >= cutoff:
+            break
+        gone.append(eid)
+    for eid in gone:
+        del times[eid]
+        if type(applied.pop(eid)) is not str:
+            m.revision += 1  # an event applied since the thaw, not yet counted
+
+
+def applied_fingerprints(m: Member) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The applied ids, sorted, and their fingerprints; fingerprints the events applied
+    since the thaw (once: they are kept) and counts each in ``m.revision``."""
+    applied = m.applied
+    ids = tuple(sorted(applied))
+    # Rows are the newest entries: a thaw puts fingerprints first, steps add rows after them
+    # and this turns every row into its fingerprint in place, so they end at the first one.
+    for eid, value in reversed(applied.items()):
+        if type(value) is str:
+            break
+        applied[eid] = row_fingerprint(value, m.currency)
+        m.revision += 1
+    return ids, tuple(map(applied.__getitem__, ids))
+
+
+_STATE_TEMPLATE: dict[str, Any] = {
+    name: None if field.is_required() or field.default_factory is not None else field.default
+    for name, field in MemberState.model_fields.items()}
+"""Every field of a state in declared order (a built model's ``__dict__`` keeps that order,
+as a validated one does, so both dump alike), with its default: stages fill in theirs."""
+_STATE_FACTORIES = tuple((name, field.default_factory)
+                         for name, field in MemberState.model_fields.items()
+                         if field.default_factory is not None)
+
+
+def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
+    """The frozen purchase records of ``m``, oldest first, reusing every one no step changed.
+
+    While ``m.base`` (the records of the state ``m`` was thawed from or last frozen to, in
+    the hot dict's order) is intact, ``m.purchases`` is that tuple less the orders folded
+    from its front, then the orders added since: the new tuple is the base's rest and the
+    new records, and only these are looked at. Otherwise (a return changed a record, or the
+    last freeze had to sort a late order into place) every record is looked at.
+    """
+    frozen = m.frozen
+    if frozen is None:
+        frozen = m.frozen = {}
+    purchases = m.purchases
+    base = m.base
+    records: list[PurchaseRecord] = []
+    last: tuple[datetime, str] | None = None
+    added: Iterable[tuple[str, list[Any]]] = purchases.items()
+    if base is not None:
+        kept = len(base)
+        if purchases:  # how many orders folded from the base's front
+            first = next(iter(purchases))
+            start = 0
+            while start < kept and base[start].id != first:
+                start += 1
+        else:
+            start = kept
+        if start < kept:
+            newest = base[-1]
+            last = (newest.at, newest.id)
+        new = len(purchases) - (kept - start)  # the last ``new`` entries, newest last
+        added = () if not new else reversed(list(islice(reversed(purchases.items()), new)))
+        base = base[start:]
+    ordered = True
+    for pid, rec in added:
+        record = frozen.get(pid)
+        if record is None:
+            record = frozen[pid] = _frozen_record(pid, rec)
+        key = (rec[P_AT], pid)
+        if last is not None and key < last:
+            ordered = False
+        last = key
+        records.append(record)
+    if base is None:
+        result = tuple(records)
+    elif records:
+        result = base + tuple(records)
+    else:
+        result = base
+    if ordered:  # in the hot dict's order: the base of the next freeze
+        m.base = result
+    else:  # a late order sits behind newer ones in the hot dict
+        _drop_base(m, result)
+        result = tuple(sorted(result, key=lambda record: (record.at, record.id)))
+    return result
+
+
+def freeze_fields(m: Member) -> dict[str, Any]:
+    """Every field of ``m``'s frozen state, in declared order: the core's, and defaults
+    where each stage adds its own."""
+    models = m.lot_models
+    lots = () if not m.lots else tuple([_frozen_lot(models, lot) for lot in m.lots])
+    purchases = _frozen_records(m)
+    ids, fingerprints = applied_fingerprints(m)
+    folded = m.folded
+    times = m.applied_at
+    fields = _STATE_TEMPLATE.copy()
+    for name, factory in _STATE_FACTORIES:
+        fields[name] = factory()  # type: ignore[call-arg]
+    fields.update(
+        member_id=m.member_id, currency=m.currency, revision=m.revision, as_of=m.as_of,
+        joined_at=m.joined_at,
+        birthday=m.birthday, consents=tuple(sorted(m.consents)),
+        profile_fields=tuple(sorted(m.profile_fields)), lots=lots,
+        pooled_points=m.pooled, debt=m.debt,
+        points_earned=m.earned, points_redeemed=m.redeemed, points_expired=m.expired,
+        points_revoked=m.revoked, purchase_count=m.purchase_count, spend=m.spend,
+        purchases=purchases, vouchers=tuple(m.vouchers),
+        folded=None if folded is None else built(FoldedOrders, {
+            "count": folded[0], "amount": folded[1], "returned": folded[2],
+            "through": folded[3]}),
+        applied_event_ids=ids, applied_event_fingerprints=fingerprints,
+        applied_event_times=() if times is None else tuple(map(times.__getitem__, ids)),
+    )
+    return fields
