@@ -147,8 +147,7 @@ def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fa
         if m[FIRST_AT] is None:
             m[FIRST_AT] = at
 
-    listed = effects if isinstance(effects, list) else list(effects)
-    passed = effect_pass(listed, members, new_members, periods)
+    passed = effect_pass(effects, members, new_members, periods)
     effects_table = Table({
         "at": passed.ats, "period": passed.periods, "member_id": passed.members,
         "family": [FAMILIES.get(kind, "other") for kind in passed.kinds],

@@ -20,7 +20,7 @@ Imports: ``effects`` (typing), ``experiments.periods``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -86,7 +86,7 @@ def _flow(flows: dict[str, dict[str, Any]], period: str) -> dict[str, Any]:
     return found
 
 
-def effect_pass(effects: Sequence[Effect], members: dict[str, list[Any]],
+def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
                 new_members: dict[str, int], periods: Periods) -> Passed:
     """Apply every effect to the members' slots (a member first seen here is added, and
     counted in ``new_members`` under the period of that effect); return the columns and the
