@@ -2,7 +2,9 @@
 pass (one effect at a time, every column appended per effect), and the applied orders as
 ``reciprocity.experiments.prepared.applied_facts`` made them (a price map per order): a
 verbatim copy of that code, kept as the reference the package's faster path must equal
-(``tests/test_experiments_tables.py``). Not used by the package.
+(``tests/test_experiments_tables.py``). Not used by the package. It includes branch
+``balances``' change to the old code (points of another balance move no points column), which
+does nothing before that branch gives effects a ``balance``.
 """
 
 # ruff: noqa
@@ -107,7 +109,10 @@ def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fa
         points: int | None = e.points if kind.startswith(("points_", "voucher_c")) else None
         moved = 0
         value: Decimal | None = None
-        if kind == "points_earned":
+        other = points is not None and getattr(e, "balance", None) is not None
+        if other:
+            pass  # points of another of Program.balances (status miles): never liability
+        elif kind == "points_earned":
             moved = e.points
             m[PENDING if e.status == "pending" else AVAILABLE] += moved
             m[EARNED] += moved
@@ -188,10 +193,10 @@ def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fa
         c_member.append(mid)
         c_family.append(FAMILIES.get(kind, "other"))
         c_effect.append(kind)
-        c_rule.append(effect.rule_id)
+        c_rule.append(f"{e.balance}/{effect.rule_id}" if other else effect.rule_id)
         c_event.append(effect.event_id)
         c_points.append(points)
-        c_delta.append(e.points_delta)
+        c_delta.append(0 if other else e.points_delta)
         c_outstanding.append(moved)
         c_value.append(value)
         c_reason.append(effect.reason)

@@ -7,7 +7,9 @@ the days members took to a first tier. It also gives the effects table's columns
 per effect: those an effect carries (instant, member, type, rule, event, change of the
 available points, reason) and those worked out here (period, points, change of outstanding
 points, money value). The rules, effect type by effect type, are those of
-:mod:`reciprocity.experiments.metrics`.
+:mod:`reciprocity.experiments.metrics`; an effect of points that names a ``balance`` of its
+own (another of the program's balances, such as status miles) moves none of the program's
+points and lists its rule as ``<balance>/<rule id>``.
 
 The pass is the part of ``simulate`` that grows with the effects (tens of thousands in a
 year of a shop), so it works on locals: the member and the period's flows are looked up again
@@ -43,6 +45,8 @@ FLOWS = ("points_earned", "points_redeemed", "points_expired", "points_revoked",
          "first_tier_reached")
 """The flows of a period, in the metrics table's order."""
 _MONEY_FLOWS = ("voucher_value", "gift_cost", "goodwill_paid")
+_POINTS_KINDS = ("points_", "voucher_c")
+"""The effect types that carry points (by the start of their name)."""
 
 
 def new_member() -> list[Any]:
@@ -118,9 +122,7 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
         add_at(at)
         add_kind(kind)
         add_mid(mid)
-        add_rule(e.rule_id)
         add_event(e.event_id)
-        add_delta(e.points_delta)
         add_reason(e.reason)
         if low is None or not low <= at < high:  # type: ignore[operator]
             period = label(at)
@@ -133,6 +135,18 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
                 found = members[mid] = new_member()
                 new_members[period] = new_members.get(period, 0) + 1
             m, last_mid = found, mid
+        balance = e.__dict__.get("balance")
+        if balance is not None and kind.startswith(_POINTS_KINDS):
+            # Points of another of Program.balances (status miles): never liability, and no
+            # column of the program's own points moves.
+            add_rule(f"{balance}/{e.rule_id}")
+            add_delta(0)
+            add_points(e.points)
+            add_moved(0)
+            add_value(None)
+            continue
+        add_rule(e.rule_id)
+        add_delta(e.points_delta)
         moved = 0
         value: Decimal | None = None
         if kind == "points_earned":
@@ -218,7 +232,7 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
                 m[GOODWILL] += value
                 f["goodwill_paid"] += value
         else:  # moves nothing the tables count; its points, if it is a points effect
-            points = e.points if kind.startswith(("points_", "voucher_c")) else None
+            points = e.points if kind.startswith(_POINTS_KINDS) else None
         if moved:
             outstanding[period] = outstanding.get(period, 0) + moved
         add_points(points)
