@@ -1,9 +1,10 @@
 """The tables of a simulation, built from its effects and the orders it applied.
 
-One pass over the effects (in the order the engine produced them) keeps, per member, the
-points available, pending and owed, the tier, vouchers, gifts and goodwill, and per period
-the flows; a second pass over the orders gives revenue. How each effect moves the points
-(``e.points_delta`` is the available balance; the others follow the engine's
+One pass over the effects (in the order the engine produced them;
+:func:`reciprocity.experiments.moves.effect_pass`) keeps, per member, the points available,
+pending and owed, the tier, vouchers, gifts and goodwill, and per period the flows, and gives
+the effects table's columns; a second pass over the orders gives revenue. How each effect
+moves the points (``e.points_delta`` is the available balance; the others follow the engine's
 definitions in :mod:`reciprocity.effects`):
 
 - earned: pending or available, by status; released: pending -> available;
@@ -19,7 +20,7 @@ cost (net of gifts charged back), goodwill paid other than in points, plus the c
 liability. Points are a cost when earned (liability), not again when turned into a voucher.
 
 Imports: ``effects``, ``money``, ``program`` (typing), ``state``, ``_model`` and
-``experiments.periods``, ``experiments.table``.
+``experiments.moves``, ``experiments.periods``, ``experiments.table``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,28 @@ from .._model import Frozen
 from ..effects import Effect
 from ..money import Money
 from ..state import MemberState
+from .moves import (
+    AVAILABLE,
+    DEBT,
+    EARNED,
+    EXPIRED,
+    FIRST_AT,
+    FLOWS,
+    GIFT_VALUE,
+    GIFTS,
+    GOODWILL,
+    ORDERS,
+    PENDING,
+    REDEEMED,
+    REVOKED,
+    SPEND,
+    TIER,
+    TIER_AT,
+    VOUCHER_VALUE,
+    VOUCHERS,
+    effect_pass,
+    new_member,
+)
 from .periods import Periods
 from .table import Table
 
@@ -55,14 +78,6 @@ FAMILIES = {
     "goodwill_declined": "goodwill",
 }
 """The policy family of each effect type."""
-
-# member slots
-AVAILABLE, PENDING, DEBT, TIER, EARNED, REDEEMED, EXPIRED, REVOKED = range(8)
-ORDERS, SPEND, VOUCHERS, VOUCHER_VALUE, GIFTS, GIFT_VALUE, GOODWILL, FIRST_AT, TIER_AT = (
-    range(8, 17))
-_FLOWS = ("points_earned", "points_redeemed", "points_expired", "points_revoked",
-          "vouchers", "voucher_value", "gifts", "gift_cost", "goodwill_grants", "goodwill_paid",
-          "first_tier_reached")
 
 
 class Totals(Frozen):
@@ -102,7 +117,7 @@ class Totals(Frozen):
 
 def _member(state: MemberState | None) -> list[Any]:
     if state is None:
-        return [0, 0, 0, None, 0, 0, 0, 0, 0, _ZERO, 0, _ZERO, 0, _ZERO, _ZERO, None, None]
+        return new_member()
     return [state.available_points, state.pending_points, state.debt,
             None if state.tier is None else state.tier.tier_id, 0, 0, 0, 0, 0, _ZERO,
             0, _ZERO, 0, _ZERO, _ZERO, None, None]
@@ -121,16 +136,7 @@ def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fa
     label = periods.label
     members: dict[str, list[Any]] = {mid: _member(state) for mid, state in start.items()}
     outstanding_start = sum(m[AVAILABLE] + m[PENDING] - m[DEBT] for m in members.values())
-    flows: dict[str, dict[str, Any]] = {}
-    outstanding_moves: dict[str, int] = {}
-    tier_moves: dict[str, dict[str | None, int]] = {}
     new_members: dict[str, int] = {}
-    first_tier_days: dict[str, list[float]] = {}
-    cols: dict[str, list[Any]] = {name: [] for name in (
-        "at", "period", "member_id", "family", "effect", "rule_id", "event_id", "points",
-        "points_delta", "outstanding_delta", "value", "reason")}
-    c_at, c_period, c_member, c_family, c_effect, c_rule, c_event, c_points, c_delta, \
-        c_outstanding, c_value, c_reason = cols.values()
 
     # First appearance of each member (by their first order), for "days to the first tier".
     for at, mid, _, _ in facts:
@@ -141,116 +147,16 @@ def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fa
         if m[FIRST_AT] is None:
             m[FIRST_AT] = at
 
-    def flow(period: str) -> dict[str, Any]:
-        found = flows.get(period)
-        if found is None:
-            found = flows[period] = dict.fromkeys(_FLOWS, 0)
-            for name in ("voucher_value", "gift_cost", "goodwill_paid"):
-                found[name] = _ZERO
-        return found
-
-    for effect in effects:
-        e: Any = effect  # each branch reads the fields of its own effect type
-        kind: str = e.type
-        mid = effect.member_id
-        m = members.get(mid)
-        if m is None:
-            m = members[mid] = _member(None)
-            new_members[label(effect.at)] = new_members.get(label(effect.at), 0) + 1
-        period = label(effect.at)
-        f = flow(period)
-        points: int | None = e.points if kind.startswith(("points_", "voucher_c")) else None
-        moved = 0
-        value: Decimal | None = None
-        if kind == "points_earned":
-            moved = e.points
-            m[PENDING if e.status == "pending" else AVAILABLE] += moved
-            m[EARNED] += moved
-            f["points_earned"] += moved
-        elif kind == "points_released":
-            m[PENDING] -= e.points
-            m[AVAILABLE] += e.points
-        elif kind in ("points_expired", "points_revoked"):
-            taken, from_pending = e.points, e.from_pending
-            m[PENDING] -= from_pending
-            m[AVAILABLE] -= taken - from_pending
-            moved = -taken
-            if kind == "points_expired":
-                m[EXPIRED] += taken
-                f["points_expired"] += taken
-            else:
-                debt = e.debt_added
-                if effect.rule_id == "clawback":
-                    debt = -taken
-                m[DEBT] += debt
-                moved -= debt
-                m[REVOKED] += taken
-                f["points_revoked"] += taken
-        elif kind == "points_redeemed":
-            moved = -e.points
-            m[AVAILABLE] += moved
-            m[REDEEMED] -= moved
-            f["points_redeemed"] -= moved
-        elif kind == "voucher_cancelled":
-            moved = e.points
-            m[AVAILABLE] += moved
-            m[REDEEMED] -= moved
-            f["points_redeemed"] -= moved
-            value = -e.voucher.value.amount
-            m[VOUCHERS] -= 1
-            m[VOUCHER_VALUE] += value
-            f["vouchers"] -= 1
-            f["voucher_value"] += value
-        elif kind == "voucher_issued":
-            value = e.voucher.value.amount
-            m[VOUCHERS] += 1
-            m[VOUCHER_VALUE] += value
-            f["vouchers"] += 1
-            f["voucher_value"] += value
-        elif kind == "gift_granted":
-            value = e.value.amount
-            m[GIFTS] += 1
-            m[GIFT_VALUE] += value
-            f["gifts"] += 1
-            f["gift_cost"] += value
-        elif kind == "gift_revoked":
-            if e.charged_back:
-                value = -e.value.amount
-                m[GIFT_VALUE] += value
-                f["gift_cost"] += value
-        elif kind == "goodwill_granted":
-            value = e.value.amount
-            f["goodwill_grants"] += 1
-            if e.kind != "points":
-                m[GOODWILL] += value
-                f["goodwill_paid"] += value
-        elif kind == "tier_changed":
-            before, after = m[TIER], e.to_tier
-            moves = tier_moves.setdefault(period, {})
-            moves[before] = moves.get(before, 0) - 1
-            moves[after] = moves.get(after, 0) + 1
-            m[TIER] = after
-            if before is None and after is not None and m[TIER_AT] is None:
-                m[TIER_AT] = effect.at
-                f["first_tier_reached"] += 1
-                if m[FIRST_AT] is not None:
-                    days = (effect.at - m[FIRST_AT]).total_seconds() / 86400
-                    first_tier_days.setdefault(period, []).append(days)
-        if moved:
-            outstanding_moves[period] = outstanding_moves.get(period, 0) + moved
-        c_at.append(effect.at)
-        c_period.append(period)
-        c_member.append(mid)
-        c_family.append(FAMILIES.get(kind, "other"))
-        c_effect.append(kind)
-        c_rule.append(effect.rule_id)
-        c_event.append(effect.event_id)
-        c_points.append(points)
-        c_delta.append(e.points_delta)
-        c_outstanding.append(moved)
-        c_value.append(value)
-        c_reason.append(effect.reason)
-    effects_table = Table(cols, money=("value",), currency=currency, title="Effects")
+    passed = effect_pass(effects, members, new_members, periods)
+    effects_table = Table({
+        "at": passed.ats, "period": passed.periods, "member_id": passed.members,
+        "family": [FAMILIES.get(kind, "other") for kind in passed.kinds],
+        "effect": passed.kinds, "rule_id": passed.rules, "event_id": passed.events,
+        "points": passed.points, "points_delta": passed.deltas,
+        "outstanding_delta": passed.moved, "value": passed.values, "reason": passed.reasons,
+    }, money=("value",), currency=currency, title="Effects")
+    flows, outstanding_moves = passed.flows, passed.outstanding
+    tier_moves, first_tier_days = passed.tier_moves, passed.first_tier_days
 
     revenue: dict[str, Decimal] = {}
     orders: dict[str, int] = {}
@@ -325,11 +231,11 @@ def _metrics(program: Program, periods: Periods, flows: dict[str, dict[str, Any]
     count = len(start)
     liability_before = Money(rate * outstanding, currency).quantize().amount
     cols: dict[str, list[Any]] = {name: [] for name in (
-        "period", "start", "end", "orders", "revenue", *_FLOWS[:-1], "points_outstanding",
+        "period", "start", "end", "orders", "revenue", *FLOWS[:-1], "points_outstanding",
         "liability", "members", *(f"tier_{t}" for t in tiers), "first_tier_reached",
         "median_days_to_first_tier", "cost", "cost_pct")}
     for period in labels:
-        f = flows.get(period) or dict.fromkeys(_FLOWS, 0)
+        f = flows.get(period) or dict.fromkeys(FLOWS, 0)
         outstanding += moves.get(period, 0)
         count += new_members.get(period, 0)
         for tier, change in tier_moves.get(period, {}).items():
@@ -344,7 +250,7 @@ def _metrics(program: Program, periods: Periods, flows: dict[str, dict[str, Any]
                "orders": orders.get(period, 0), "revenue": income,
                **{name: f[name] or (0 if name in ("vouchers", "gifts", "goodwill_grants")
                                     or name.startswith("points") else _ZERO)
-                  for name in _FLOWS[:-1]},
+                  for name in FLOWS[:-1]},
                "points_outstanding": outstanding, "liability": liability, "members": count,
                **{f"tier_{t}": mix.get(t, 0) for t in tiers},
                "first_tier_reached": f["first_tier_reached"],

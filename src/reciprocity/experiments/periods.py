@@ -85,12 +85,17 @@ class Periods:
             start = self._start_of(day)
             found = self._labels[day] = self._name(start)
             self._starts[found] = start
-        bounds = self._bounds.get(found)
-        if bounds is None:
-            bounds = self._bounds[found] = (self.start(found), self.end(found))
-        self._low, self._high = bounds
+        self._low, self._high = self.bounds(found)
         self._last = found
         return found
+
+    def bounds(self, label: str) -> tuple[datetime, datetime]:
+        """:meth:`start` and :meth:`end` of a period :meth:`label` gave, worked out once:
+        a caller bucketing many instants checks them before it asks for a label again."""
+        bounds = self._bounds.get(label)
+        if bounds is None:
+            bounds = self._bounds[label] = (self.start(label), self.end(label))
+        return bounds
 
     def start(self, label: str) -> datetime:
         """When the period starts: local midnight of its first day, in UTC."""

@@ -157,12 +157,17 @@ def applied_facts(events: Iterable[Any] | PurchaseColumns, start: Mapping[str, M
             seen.add((mid, eid))
             facts.append((at, mid, "purchase", amount))
         return facts
-    ordered = sorted(events, key=lambda e: (e.at, e.id))
+    listed = events if isinstance(events, list) else list(events)
+    if _in_order([e.at for e in listed], [e.id for e in listed]):
+        ordered = listed
+    else:
+        ordered = sorted(listed, key=lambda e: (e.at, e.id))
+    # Per order: amount, returned so far, and its lines; a return by lines reads their unit
+    # prices (a map by SKU made then, once per order: most orders are never returned).
     bought: dict[tuple[str, str], list[Any]] = {}
     for state in start.values():
         for prior in state.purchases:
-            bought[(state.member_id, prior.id)] = [
-                prior.amount, prior.returned, {ln.sku: ln.unit_price for ln in prior.lines}]
+            bought[(state.member_id, prior.id)] = [prior.amount, prior.returned, prior.lines]
     seen = set()
     facts = []
     for event in ordered:
@@ -173,8 +178,7 @@ def applied_facts(events: Iterable[Any] | PurchaseColumns, start: Mapping[str, M
         seen.add(key)
         if isinstance(event, Purchase):
             amount = event.amount.amount
-            bought[(event.member_id, event.id)] = [
-                amount, _ZERO, {ln.sku: ln.unit_price.amount for ln in event.lines}]
+            bought[(event.member_id, event.id)] = [amount, _ZERO, event.lines]
             facts.append((event.at, event.member_id, "purchase", amount))
         elif isinstance(event, Return):
             record = bought.get((event.member_id, event.purchase_id))
@@ -183,7 +187,10 @@ def applied_facts(events: Iterable[Any] | PurchaseColumns, start: Mapping[str, M
             if event.amount is not None:
                 value = event.amount.amount
             elif event.lines:
-                value = sum((record[2].get(ln.sku, _ZERO) * ln.quantity for ln in event.lines),
+                prices = record[2]
+                if not isinstance(prices, dict):
+                    prices = record[2] = _unit_prices(prices)
+                value = sum((prices.get(ln.sku, _ZERO) * ln.quantity for ln in event.lines),
                             _ZERO)
             else:
                 value = record[0] - record[1]
@@ -191,3 +198,13 @@ def applied_facts(events: Iterable[Any] | PurchaseColumns, start: Mapping[str, M
             record[1] += value
             facts.append((event.at, event.member_id, "return", value))
     return facts
+
+
+def _unit_prices(lines: Iterable[Any]) -> dict[str, Decimal]:
+    """An order's unit price by SKU (the last line of a SKU wins), from an event's lines
+    (``Money``) or a kept record's (``Decimal``)."""
+    prices: dict[str, Decimal] = {}
+    for line in lines:
+        price = line.unit_price
+        prices[line.sku] = price.amount if isinstance(price, Money) else price
+    return prices

@@ -13,7 +13,7 @@ Imports: ``effects``, ``errors``, ``program`` (typing), ``replay``, ``state``,
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from os import PathLike
@@ -207,7 +207,8 @@ def run_simulation(program: Program, prepared: Prepared, *, until: datetime | No
             replay = prepared.replay(program, until=until, errors=errors, keep_effects=True)
             summary = replay.summary()
             bar.step("effects")
-            effects: list[Effect] = list(replay.effects())
+            # Each effect model is built, read into the tables and dropped, one at a time.
+            effects: Iterable[Effect] = replay.effects()
             rejected = list(replay.rejected)
         else:
             run = redemption.run(program, prepared, start, until, errors, periods, bar)

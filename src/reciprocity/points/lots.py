@@ -237,7 +237,8 @@ class LotStage(Stage):
 def _build_granted(rule_id: str, mid: str, eid: str, at: datetime, points: int,
                    lot_id: str | None, expires_at: datetime | None,
                    reason: Msg | str) -> PointsEarned:
-    return PointsEarned.model_construct(
+    return construct(  # model_construct's result, without its per-field loop
+        PointsEarned,
         rule_id=rule_id, **fields(reason), member_id=mid, event_id=eid, at=at, points=points,
         lot_id=lot_id, status="available", available_at=None, expires_at=expires_at,
     )
@@ -249,7 +250,8 @@ def _build_released(mid: str, at: datetime, points: int, lot_id: str, state: str
     order = lot_id.rsplit("/", 1)[0]
     msg = (Msg("reason.released.window", {"n": points, "order": order}) if state is None
            else Msg("reason.released.order", {"n": points, "order": order, "state": state}))
-    return PointsReleased.model_construct(
+    return construct(  # model_construct's result, without its per-field loop
+        PointsReleased,
         rule_id="pending", **fields(msg),
         member_id=mid, event_id=event_id, at=at, points=points, lot_id=lot_id,
     )
@@ -257,7 +259,8 @@ def _build_released(mid: str, at: datetime, points: int, lot_id: str, state: str
 
 def _build_expired(mid: str, at: datetime, points: int, lot_id: str | None,
                    reason: Msg, from_pending: int) -> PointsExpired:
-    return PointsExpired.model_construct(
+    return construct(  # model_construct's result, without its per-field loop
+        PointsExpired,
         rule_id="expiry", **fields(reason), member_id=mid, event_id=None, at=at, points=points,
         lot_id=lot_id, from_pending=from_pending,
     )
@@ -266,7 +269,8 @@ def _build_expired(mid: str, at: datetime, points: int, lot_id: str | None,
 def _build_revoked(rule_id: str, mid: str, eid: str, at: datetime, points: int,
                    from_pending: int, debt: int, purchase_id: str | None,
                    reason: Msg) -> PointsRevoked:
-    return PointsRevoked.model_construct(
+    return construct(  # model_construct's result, without its per-field loop
+        PointsRevoked,
         rule_id=rule_id, **fields(reason), member_id=mid, event_id=eid, at=at, points=points,
         from_pending=from_pending, debt_added=debt, purchase_id=purchase_id,
     )

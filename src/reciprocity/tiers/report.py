@@ -21,6 +21,7 @@ from .._engine import Member
 from .._model import utc
 from .._reason import Msg, fields, local_day
 from .._reason import last_day as reason_last_day
+from .._trusted import construct
 from ..benefits import TierBenefits
 from ..effects import TierChanged, TierGraceStarted
 from ..money import Money, Rounding
@@ -336,7 +337,8 @@ def build_changed(c: CompiledTiers, mid: str, eid: str | None, at: datetime, cha
                 key = {"one_step": "reason.tier.now.one_step",
                        "floor": "reason.tier.now.floor"}.get(soft, "reason.tier.now")
                 reason = Msg(key, {"text": reason, "tier": c.names[new], "until": until_text})
-    return TierChanged.model_construct(
+    return construct(  # model_construct's result, without its per-field loop
+        TierChanged,
         rule_id=c.rule_id, **fields(reason), member_id=mid, event_id=eid, at=utc(at),
         change=change,
         from_tier=None if old is None else c.ids[old],
@@ -353,7 +355,8 @@ def build_grace(c: CompiledTiers, mid: str, at: datetime, index: int, grace_unti
     gaps = find_gaps(c, index, metrics)
     reason = (Msg("reason.tier.grace.gaps", {**args, "gaps": alternatives_message(gaps)})
               if gaps else Msg("reason.tier.grace", args))
-    return TierGraceStarted.model_construct(
+    return construct(  # model_construct's result, without its per-field loop
+        TierGraceStarted,
         rule_id=c.rule_id, **fields(reason), member_id=mid, event_id=None, at=utc(at),
         tier_id=c.ids[index], expired_at=utc(at), grace_until=utc(grace_until),
     )
