@@ -24,7 +24,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, PlainSerializer
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from ._model import Frozen, Instant, NonEmptyStr
 from ._reason import decode_args, encode_args, render
@@ -110,7 +116,20 @@ class _EffectBase(Frozen):
         return render(self.reason_key, self.reason_args or {}, locale)
 
 
-class PointsEarned(_EffectBase):
+class _PointsEffect(_EffectBase):
+    balance: str | None = None
+    """The one of ``Program.balances`` whose points these are (or which paid the voucher);
+    ``None`` (and left out of the JSON) for the program's own points."""
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if self.balance is None and isinstance(data, dict):
+            data.pop("balance", None)
+        return data
+
+
+class PointsEarned(_PointsEffect):
     """Points credited to a new lot (pending or available)."""
 
     type: Literal["points_earned"] = "points_earned"
@@ -126,7 +145,7 @@ class PointsEarned(_EffectBase):
         return self.points if self.status == "available" else 0
 
 
-class PointsReleased(_EffectBase):
+class PointsReleased(_PointsEffect):
     """Pending points became available (the return window closed)."""
 
     type: Literal["points_released"] = "points_released"
@@ -138,7 +157,7 @@ class PointsReleased(_EffectBase):
         return self.points
 
 
-class PointsRedeemed(_EffectBase):
+class PointsRedeemed(_PointsEffect):
     """Points spent on a reward."""
 
     type: Literal["points_redeemed"] = "points_redeemed"
@@ -150,7 +169,7 @@ class PointsRedeemed(_EffectBase):
         return -self.points
 
 
-class PointsRevoked(_EffectBase):
+class PointsRevoked(_PointsEffect):
     """Points taken back (a return) or withheld to repay debt.
 
     ``points`` left the balance now (available or pending, per ``from_pending``);
@@ -168,7 +187,7 @@ class PointsRevoked(_EffectBase):
         return -(self.points - self.from_pending)
 
 
-class PointsExpired(_EffectBase):
+class PointsExpired(_PointsEffect):
     """Points of a lot expired unused."""
 
     type: Literal["points_expired"] = "points_expired"
@@ -183,14 +202,14 @@ class PointsExpired(_EffectBase):
         return -(self.points - self.from_pending)
 
 
-class VoucherIssued(_EffectBase):
+class VoucherIssued(_PointsEffect):
     """A voucher, with its value and validity, issued for a redemption."""
 
     type: Literal["voucher_issued"] = "voucher_issued"
     voucher: Voucher
 
 
-class VoucherCancelled(_EffectBase):
+class VoucherCancelled(_PointsEffect):
     """A voucher that an order issued automatically is cancelled because the order was
     returned; its points come back to the balance (and are then taken back with the order's
     points). Void the voucher in the shop, or deduct its value from the refund if it was used.

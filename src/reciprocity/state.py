@@ -23,7 +23,9 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
+    model_serializer,
     model_validator,
 )
 
@@ -49,6 +51,7 @@ __all__ = [
     "GoodwillHistory",
     "MemberState",
     "PendingGoodwill",
+    "PointBalance",
     "PointLot",
     "PurchaseRecord",
     "RecordLine",
@@ -77,6 +80,34 @@ class PointLot(_StateModel):
     available_at: Instant | None = None
     """When a pending lot becomes available."""
     expires_at: Instant | None = None
+
+
+class PointBalance(_StateModel):
+    """A member's points in one of ``Program.balances`` (status miles, say), kept as the
+    program's own: available and pending points (``balance``: available minus debt)."""
+
+    lots: tuple[PointLot, ...] = ()
+    pooled_points: Count = 0
+    debt: Count = 0
+    earn_counters: dict[str, Count] = Field(default_factory=dict)
+    last_activity_at: Instant | None = None
+    points_earned: Count = 0
+    points_redeemed: Count = 0
+    points_expired: Count = 0
+    points_revoked: Count = 0
+
+    @property
+    def available_points(self) -> int:
+        return self.pooled_points + sum(lot.remaining for lot in self.lots
+                                        if lot.status == "available")
+
+    @property
+    def pending_points(self) -> int:
+        return sum(lot.remaining for lot in self.lots if lot.status == "pending")
+
+    @property
+    def balance(self) -> int:
+        return self.available_points - self.debt
 
 
 class RecordLine(_StateModel):
@@ -373,6 +404,17 @@ class MemberState(_StateModel):
     """The member's tier; ``None`` until the tier ladder first looks at the member."""
     credit: CreditBalance | None = None
     """Store credit (``Program.credit``); ``None`` until credit is first issued."""
+    balances: dict[str, PointBalance] | None = None
+    """The member's points in each of ``Program.balances``, by name; ``None`` (and left out
+    of the JSON) for a program with one balance."""
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Without ``balances``: a state of a program with one balance dumps as before."""
+        data = handler(self)
+        if self.balances is None and isinstance(data, dict):
+            data.pop("balances", None)
+        return data
 
     def model_post_init(self, context: object, /) -> None:
         validate_currency(self.currency, field="MemberState.currency")
