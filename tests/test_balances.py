@@ -58,7 +58,8 @@ def airline(**status: object) -> Program:
         name="Air", currency="EUR", timezone="Europe/Berlin",
         points=PointScheme(
             earn=[PointsPerAmount(id="award", points=4, per=eur("1.00"))],
-            rewards=[Reward(id="upgrade", name="Upgrade", points=1_000)]),
+            rewards=[Reward(id="upgrade", name="Upgrade", points=1_000,
+                            value=eur("50.00"))]),
         balances={"status": PointScheme(
             earn=[PointsPerAmount(id="flown", points=1, per=eur("1.00"))],
             redeemable=False, **status)},  # type: ignore[arg-type]
@@ -339,3 +340,53 @@ class TestReplay:
         assert program.replay(events).states["m"] == state
         assert isinstance(state.balances["status"], PointBalance)  # type: ignore[index]
 
+
+class TestSimulate:
+    def test_status_points_are_never_points_liability(self) -> None:
+        """``simulate`` totals and metrics count the program's own points only; a balance's
+        effects are listed under ``<balance>/<rule>`` and move no points column."""
+        from reciprocity import simulate
+
+        program = airline()
+        events = [buy("F1", "300.00"), buy("F2", "200.00", T0 + timedelta(days=3))]
+        totals = simulate(program, events, progress=False).totals
+        alone = simulate(Program(name="Air", currency="EUR", timezone="Europe/Berlin",
+                                 points=program.points), events, progress=False).totals
+        assert (totals.points_earned, totals.points_outstanding, totals.liability) == (
+            alone.points_earned, alone.points_outstanding, alone.liability)
+        assert totals.points_earned == 2_000
+        table = simulate(program, events, progress=False).effects.columns
+        status = [i for i, rule in enumerate(table["rule_id"]) if rule == "status/flown"]
+        assert [table["points"][i] for i in status] == [300, 200]
+        assert [table["outstanding_delta"][i] for i in status] == [0, 0]
+
+    def test_a_redemption_model_redeems_from_the_programs_own_points(self) -> None:
+        """The model draws redemptions of the program's own rewards from the program's own
+        balance: status points never make a member look richer."""
+        from decimal import Decimal
+
+        from reciprocity import RedemptionModel, simulate
+
+        program = airline().model_copy(update={"balances": {"status": PointScheme(
+            earn=[PointsPerAmount(id="flown", points=10, per=eur("1.00"))],
+            redeemable=False)}})
+        program = Program.model_validate(program.model_dump())
+        events = [buy(f"F{i}", "100.00", T0 + timedelta(days=i)) for i in range(5)]
+        model = RedemptionModel(probability=Decimal("1"), breakage=Decimal("0"),
+                                max_per_period=10)
+        run = simulate(program, events, redemption=model, until=T0 + timedelta(days=70),
+                       progress=False)
+        alone = simulate(Program(name="Air", currency="EUR", timezone="Europe/Berlin",
+                                 points=program.points), events, redemption=model,
+                         until=T0 + timedelta(days=70), progress=False)
+        assert run.rejected == alone.rejected == []
+        from reciprocity.experiments.periods import Periods
+        from reciprocity.experiments.progress import Progress
+
+        with Progress(9, "test", enabled=False) as bar:
+            passes = model.run(program, events, {}, T0 + timedelta(days=70), "raise",
+                               Periods("M", "Europe/Berlin"), bar)
+        assert passes.refused_redemptions == 0  # drawn from the award points alone
+        assert (run.totals.points_redeemed, run.totals.vouchers) == (
+            alone.totals.points_redeemed, alone.totals.vouchers)
+        assert run.totals.points_redeemed == 2_000

@@ -162,7 +162,10 @@ def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fa
         points: int | None = e.points if kind.startswith(("points_", "voucher_c")) else None
         moved = 0
         value: Decimal | None = None
-        if kind == "points_earned":
+        other = points is not None and getattr(e, "balance", None) is not None
+        if other:
+            pass  # points of another of Program.balances (status miles): never liability
+        elif kind == "points_earned":
             moved = e.points
             m[PENDING if e.status == "pending" else AVAILABLE] += moved
             m[EARNED] += moved
@@ -243,10 +246,10 @@ def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fa
         c_member.append(mid)
         c_family.append(FAMILIES.get(kind, "other"))
         c_effect.append(kind)
-        c_rule.append(effect.rule_id)
+        c_rule.append(f"{e.balance}/{effect.rule_id}" if other else effect.rule_id)
         c_event.append(effect.event_id)
         c_points.append(points)
-        c_delta.append(e.points_delta)
+        c_delta.append(0 if other else e.points_delta)
         c_outstanding.append(moved)
         c_value.append(value)
         c_reason.append(effect.reason)
