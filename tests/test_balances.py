@@ -390,3 +390,17 @@ class TestSimulate:
         assert (run.totals.points_redeemed, run.totals.vouchers) == (
             alone.totals.points_redeemed, alone.totals.vouchers)
         assert run.totals.points_redeemed == 2_000
+
+
+def test_the_terms_show_each_balance_in_en_and_de() -> None:
+    """Each balance's sections are headed by its name; status points say they buy nothing."""
+    pytest.importorskip("babel", reason="terms need Babel: pip install 'reciprocity[i18n]'")
+    program = airline(expiry=FixedLifetime(days=30))
+    english = program.terms("en")
+    assert "Earning points: “status”" in english
+    assert "These points cannot be redeemed; they only count towards tiers." in english
+    assert "Expiry of points: “status”" in english
+    german = program.terms("de")
+    assert "Punkte sammeln: „status“" in german
+    assert "Diese Punkte können nicht eingelöst werden; sie zählen nur für Stufen." in german
+    assert "„status“" not in seed_program().terms("de")
