@@ -24,13 +24,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-    PlainSerializer,
-    SerializerFunctionWrapHandler,
-    model_serializer,
-)
+from pydantic import BeforeValidator, Field, PlainSerializer
 
 from ._model import Frozen, Instant, NonEmptyStr
 from ._reason import decode_args, encode_args, render
@@ -116,17 +110,14 @@ class _EffectBase(Frozen):
         return render(self.reason_key, self.reason_args or {}, locale)
 
 
+def _is_none(value: object) -> bool:
+    return value is None
+
+
 class _PointsEffect(_EffectBase):
-    balance: str | None = None
+    balance: str | None = Field(default=None, exclude_if=_is_none)
     """The one of ``Program.balances`` whose points these are (or which paid the voucher);
     ``None`` (and left out of the JSON) for the program's own points."""
-
-    @model_serializer(mode="wrap")
-    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        data = handler(self)
-        if self.balance is None and isinstance(data, dict):
-            data.pop("balance", None)
-        return data
 
 
 class PointsEarned(_PointsEffect):

@@ -23,9 +23,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     Field,
-    SerializerFunctionWrapHandler,
     ValidationError,
-    model_serializer,
     model_validator,
 )
 
@@ -58,6 +56,10 @@ __all__ = [
     "TierStatus",
     "Voucher",
 ]
+
+
+def _is_none(value: object) -> bool:
+    return value is None
 
 
 _TRUSTED: TrustedLoader | None = None
@@ -404,17 +406,9 @@ class MemberState(_StateModel):
     """The member's tier; ``None`` until the tier ladder first looks at the member."""
     credit: CreditBalance | None = None
     """Store credit (``Program.credit``); ``None`` until credit is first issued."""
-    balances: dict[str, PointBalance] | None = None
+    balances: dict[str, PointBalance] | None = Field(default=None, exclude_if=_is_none)
     """The member's points in each of ``Program.balances``, by name; ``None`` (and left out
-    of the JSON) for a program with one balance."""
-
-    @model_serializer(mode="wrap")
-    def _dump(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """Without ``balances``: a state of a program with one balance dumps as before."""
-        data = handler(self)
-        if self.balances is None and isinstance(data, dict):
-            data.pop("balances", None)
-        return data
+    of the JSON, so a state of a program with one balance dumps as before) without them."""
 
     def model_post_init(self, context: object, /) -> None:
         validate_currency(self.currency, field="MemberState.currency")
