@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -404,3 +405,22 @@ def test_the_terms_show_each_balance_in_en_and_de() -> None:
     assert "Punkte sammeln: „status“" in german
     assert "Diese Punkte können nicht eingelöst werden; sie zählen nur für Stufen." in german
     assert "„status“" not in seed_program().terms("de")
+
+
+def test_the_ledger_store_keeps_status_points_out_of_the_points_liability(
+        tmp_path: Path) -> None:
+    """The store's liability sums ``points_delta``: a balance's effects change only their own
+    balance (``balance_delta``), never the program's points."""
+    from reciprocity.store import Store
+
+    with Store(str(tmp_path / "ledger.db"), airline()) as store:
+        store.apply(buy("F1", "300.00"))
+        result = store.apply(Return(id="R1", member_id="m", at=T0 + timedelta(days=1),
+                                    purchase_id="F1", amount=eur("100.00")))
+        owed = store.liability(T0 + timedelta(days=2))
+        state = store.states()["m"]
+    assert owed.points == state.available_points == 800
+    assert state.balances["status"].available_points == 200  # type: ignore[index]
+    assert result.points_delta == -400
+    status = [e for e in result.effects if e.balance == "status"]  # type: ignore[union-attr]
+    assert [(e.points_delta, e.balance_delta) for e in status] == [(0, -100)]

@@ -146,8 +146,9 @@ def check(state: MemberState, effects: list[Any]) -> None:
         assert part.available_points >= 0, name
         assert part.debt >= 0, name
         assert all(lot.remaining >= 0 for lot in part.lots), name
-        delta = sum(e.points_delta for e in effects if getattr(e, "balance", None) == name)
+        delta = sum(e.balance_delta for e in effects if getattr(e, "balance", None) == name)
         assert delta == part.available_points, name
+    assert sum(e.points_delta for e in effects) == state.available_points  # the program's own
     status = (state.balances or {}).get("status")
     assert status is None or status.points_redeemed == 0
     assert not [e for e in effects if e.type in ("points_redeemed", "voucher_issued")

@@ -119,6 +119,18 @@ class _PointsEffect(_EffectBase):
     """The one of ``Program.balances`` whose points these are (or which paid the voucher);
     ``None`` (and left out of the JSON) for the program's own points."""
 
+    @property
+    def points_delta(self) -> int:
+        """Change of the program's own available points: :attr:`balance_delta`, or 0 for an
+        effect of another balance (status miles are never the points a member can spend,
+        nor points liability)."""
+        return self.balance_delta if self.balance is None else 0
+
+    @property
+    def balance_delta(self) -> int:
+        """Change of the available points of the effect's own balance (``balance``)."""
+        return 0
+
 
 class PointsEarned(_PointsEffect):
     """Points credited to a new lot (pending or available)."""
@@ -132,7 +144,7 @@ class PointsEarned(_PointsEffect):
     expires_at: Instant | None = None
 
     @property
-    def points_delta(self) -> int:
+    def balance_delta(self) -> int:
         return self.points if self.status == "available" else 0
 
 
@@ -144,7 +156,7 @@ class PointsReleased(_PointsEffect):
     lot_id: NonEmptyStr
 
     @property
-    def points_delta(self) -> int:
+    def balance_delta(self) -> int:
         return self.points
 
 
@@ -156,7 +168,7 @@ class PointsRedeemed(_PointsEffect):
     reward_id: NonEmptyStr
 
     @property
-    def points_delta(self) -> int:
+    def balance_delta(self) -> int:
         return -self.points
 
 
@@ -174,7 +186,7 @@ class PointsRevoked(_PointsEffect):
     purchase_id: str | None = None
 
     @property
-    def points_delta(self) -> int:
+    def balance_delta(self) -> int:
         return -(self.points - self.from_pending)
 
 
@@ -189,7 +201,7 @@ class PointsExpired(_PointsEffect):
     """How many of the expired points were still pending (never available)."""
 
     @property
-    def points_delta(self) -> int:
+    def balance_delta(self) -> int:
         return -(self.points - self.from_pending)
 
 
@@ -211,7 +223,7 @@ class VoucherCancelled(_PointsEffect):
     points: int
 
     @property
-    def points_delta(self) -> int:
+    def balance_delta(self) -> int:
         return self.points
 
 

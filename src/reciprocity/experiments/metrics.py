@@ -249,7 +249,7 @@ def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fa
         c_rule.append(f"{e.balance}/{effect.rule_id}" if other else effect.rule_id)
         c_event.append(effect.event_id)
         c_points.append(points)
-        c_delta.append(0 if other else e.points_delta)
+        c_delta.append(e.points_delta)  # 0 for another balance's effect
         c_outstanding.append(moved)
         c_value.append(value)
         c_reason.append(effect.reason)
