@@ -424,3 +424,19 @@ def test_the_ledger_store_keeps_status_points_out_of_the_points_liability(
     assert result.points_delta == -400
     status = [e for e in result.effects if e.balance == "status"]  # type: ignore[union-attr]
     assert [(e.points_delta, e.balance_delta) for e in status] == [(0, -100)]
+
+
+def test_the_statement_shows_each_balance() -> None:
+    """The member statement has a section per balance, and its figures in ``to_dict``; a
+    program without balances has neither."""
+    pytest.importorskip("babel", reason="statements need Babel: pip install 'reciprocity[i18n]'")
+    program = airline(pending_days=14)
+    state = program.apply(None, buy("F1", "300.00")).state
+    statement = program.statement(state, T0 + timedelta(days=1))
+    assert "Points: “status”" in statement.to_text()
+    assert "300 points from" in statement.to_text()
+    assert statement.to_dict()["balances"]["status"]["pending"] == 300
+    assert "Punkte: „status“" in program.statement(state, T0 + timedelta(days=1), "de").to_text()
+    seed = seed_program()
+    plain = seed.statement(seed.apply(None, buy("A", "60.00")).state, T0 + timedelta(days=1))
+    assert "balances" not in plain.to_dict()
