@@ -440,3 +440,23 @@ def test_the_statement_shows_each_balance() -> None:
     seed = seed_program()
     plain = seed.statement(seed.apply(None, buy("A", "60.00")).state, T0 + timedelta(days=1))
     assert "balances" not in plain.to_dict()
+
+
+def test_the_pre_launch_checks_read_a_balance_apart() -> None:
+    """A tier on status points is reachable when only the status balance earns; a higher
+    tier on more status points increases; one on another balance's points does not cover it."""
+    from reciprocity import TypicalActivity
+
+    def ladder(*tiers: Tier) -> Program:
+        return Program(name="P", currency="EUR", balances={
+            "status": PointScheme(redeemable=False, earn=[PointsPerPurchase(
+                id="flown", points=100)]),
+            "award": PointScheme(earn=[PointsPerPurchase(id="miles", points=10)])},
+            tiers=TierLadder(tiers=tiers))
+
+    low = Tier(id="a", name="A", requires=MinPoints(points=100, balance="status"))
+    high = Tier(id="b", name="B", requires=MinPoints(points=1_000, balance="status"))
+    other = Tier(id="c", name="C", requires=MinPoints(points=5_000, balance="award"))
+    typical = TypicalActivity(orders=4, points=10)
+    assert [f.code for f in ladder(low, high).check(typical=typical)] == []
+    assert "thresholds-not-increasing" in [f.code for f in ladder(low, other).check()]
