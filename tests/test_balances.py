@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -460,3 +461,21 @@ def test_the_pre_launch_checks_read_a_balance_apart() -> None:
     typical = TypicalActivity(orders=4, points=10)
     assert [f.code for f in ladder(low, high).check(typical=typical)] == []
     assert "thresholds-not-increasing" in [f.code for f in ladder(low, other).check()]
+
+
+@pytest.mark.parametrize(("edit", "match"), [
+    (lambda b: b["lots"][0].update(remaining=b["lots"][0]["points"] + 1),
+     r"MemberState.balances\['status'\].lots\[0\].remaining=301 is above"),
+    (lambda b: b.update(points_earned=b["points_earned"] + 5),
+     r"MemberState.balances\['status'\].points_earned=305 but the lots and totals"),
+])
+def test_a_hand_edited_balance_is_refused_on_load(edit: Any, match: str) -> None:
+    """A saved state's balances are checked as the program's own points are: no lot above
+    its points, points conserved; the error names the balance."""
+    from reciprocity import InvalidState
+
+    state = airline(pending_days=14).apply(None, buy("F1", "300.00")).state
+    data = json.loads(state.model_dump_json())
+    edit(data["balances"]["status"])
+    with pytest.raises(InvalidState, match=match):
+        MemberState.model_validate_json(json.dumps(data))
