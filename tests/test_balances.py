@@ -479,3 +479,19 @@ def test_a_hand_edited_balance_is_refused_on_load(edit: Any, match: str) -> None
     edit(data["balances"]["status"])
     with pytest.raises(InvalidState, match=match):
         MemberState.model_validate_json(json.dumps(data))
+
+
+def test_a_return_lowers_the_status_points_a_tier_counts() -> None:
+    """Status points taken back by a return no longer count towards the tier."""
+    program = airline()
+    state = program.apply(None, buy("F1", "400.00")).state
+    state = program.apply(state, Return(id="R1", member_id="m", at=T0 + timedelta(days=1),
+                                        purchase_id="F1", amount=eur("100.00"))).state
+    values = {v.unit: v.current for v in tier_progress(program, state,
+                                                       T0 + timedelta(days=2)).metrics}
+    assert values["status miles"] == 300
+    state = program.apply(state, buy("F2", "199.00", T0 + timedelta(days=3))).state
+    assert state.tier is None or state.tier.tier_id is None
+    state = program.apply(state, buy("F3", "1.00", T0 + timedelta(days=4))).state
+    assert state.tier is not None
+    assert state.tier.tier_id == "ftl"
