@@ -146,9 +146,10 @@ def check(state: MemberState, effects: list[Any]) -> None:
         assert part.available_points >= 0, name
         assert part.debt >= 0, name
         assert all(lot.remaining >= 0 for lot in part.lots), name
-        delta = sum(e.balance_delta for e in effects if getattr(e, "balance", None) == name)
+        delta = (sum(e.points_delta for e in effects) if name is None  # the program's own
+                 else sum(e.balance_delta for e in effects
+                          if getattr(e, "balance", None) == name))
         assert delta == part.available_points, name
-    assert sum(e.points_delta for e in effects) == state.available_points  # the program's own
     status = (state.balances or {}).get("status")
     assert status is None or status.points_redeemed == 0
     assert not [e for e in effects if e.type in ("points_redeemed", "voucher_issued")
@@ -191,6 +192,13 @@ def test_a_balance_never_changes_the_programs_own_points(program: Program,
         assert state is None
         assert single is None
         return
+    # A redemption of the award balance's reward is refused without it, so the state's time
+    # may differ: bring both to the same time (what falls due is the same either way).
+    until = max(e.at for e in events) + timedelta(seconds=1)
+    later, alone_later = program.advance(state, until), alone.advance(single, until)
+    state, single = later.state, alone_later.state
+    effects += later.effects
+    single_effects += alone_later.effects
     own = ("lots", "pooled_points", "debt", "points_earned", "points_redeemed",
            "points_expired", "points_revoked", "earn_counters", "last_activity_at")
     assert {k: getattr(state, k) for k in own} == {k: getattr(single, k) for k in own}
