@@ -4,6 +4,7 @@ Run from the repository root, in the project's virtual environment::
 
     python benchmarks/bench_store.py                       # 3,000 events, 300 members
     python benchmarks/bench_store.py --events 600 --rounds 1
+    python benchmarks/bench_store.py --growth 1000      # also: cost per event at 10x the ledger
     RECIPROCITY_TEST_POSTGRES_URL=$(bash tools/postgres.sh) python benchmarks/bench_store.py
 
 Rows, each in events per second and as a ratio to ``memory`` measured in the same run:
@@ -22,6 +23,13 @@ Rows, each in events per second and as a ratio to ``memory`` measured in the sam
   gift with every order over 80 EUR from a monthly budget of 50, program-wide state that every
   decision locks (``reciprocity_program_state``). With four workers, events reach the store a
   little out of order across members, and each late one re-runs the rows after it.
+
+``--growth N`` adds a row on how the cost per event grows with the ledger (every event and
+effect the store ever wrote: a ledger keeps the full log, so it grows; what it costs per event
+must not): one SQLite store applies ``N`` events, then the next ``--slice`` events are timed,
+then it applies up to ``10 N`` and the next ``--slice`` are timed. ``growth`` is the events per
+second of the second slice over the first's, same members and the same shape of purchases
+(the target, this benchmark's own: at least 0.8).
 
 The events are the seed program's purchases, in ``(at, id)`` order, validated once before
 timing. Workers open their store and wait at a barrier before the clock starts. Each round
@@ -157,6 +165,26 @@ def run_store(url: str, events: list[Purchase], workers: int,
     return elapsed, points
 
 
+def run_growth(path: str, small: int, size: int) -> tuple[float, float]:
+    """Seconds for ``size`` events applied once the SQLite ledger holds ``small`` events,
+    and for ``size`` more once it holds ``10 * small`` (untimed applies fill it up)."""
+    events = purchases(10 * small + size, max(small // 10, 1))
+    slices = []
+    with Store(path, seed_program()) as store:
+        done = 0
+        for filled in (small, 10 * small):
+            for event in events[done:filled]:
+                store.apply(event)
+            start = time.perf_counter()
+            for event in events[filled:filled + size]:
+                store.apply(event)
+            slices.append(time.perf_counter() - start)
+            done = filled + size
+        if store.count("events") != 10 * small + size:
+            raise SystemExit("the store lost or doubled events")
+    return slices[0], slices[1]
+
+
 def _drop(url: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -176,6 +204,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--postgres", default=os.environ.get("RECIPROCITY_TEST_POSTGRES_URL"))
+    parser.add_argument("--growth", type=int, default=0, metavar="N",
+                        help="also time a slice of events at a ledger of N and of 10 N events")
+    parser.add_argument("--slice", type=int, default=300,
+                        help="events timed at each ledger size of --growth (default 300)")
     args = parser.parse_args(argv)
     events = purchases(args.events, args.members)
     rows = ["memory", "sqlite-1", f"sqlite-{args.workers}", "sqlite-budget-1",
@@ -224,7 +256,24 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         print("postgresql: skipped (set RECIPROCITY_TEST_POSTGRES_URL or pass --postgres URL)")
     if ratios["sqlite-1"] < 0.1:
         print("sqlite-1 costs more than 10x in-memory apply per event: see benchmarks/README.md")
+    if args.growth:
+        ratios["growth"] = _growth(args.growth, args.slice, args.rounds)
     return ratios
+
+
+def _growth(small: int, size: int, rounds: int) -> float:
+    """Print and return events/s at a ledger of ``10 * small`` events over that at ``small``."""
+    best = [float("inf"), float("inf")]
+    with tempfile.TemporaryDirectory() as folder:
+        for round_ in range(rounds):
+            times = run_growth(str(Path(folder) / f"growth-{round_}.db"), small, size)
+            best = [min(b, t) for b, t in zip(best, times, strict=True)]
+    ratio = best[0] / best[1]
+    verdict = "PASS" if ratio >= 0.8 else "FAIL"
+    print(f"growth: sqlite-1 events/s over {size:,} events at a ledger of {10 * small:,} "
+          f"events / at {small:,}: {ratio:.2f} (target >= 0.8: {verdict}; "
+          f"{size / best[0]:,.0f} and {size / best[1]:,.0f} events/s)")
+    return ratio
 
 
 if __name__ == "__main__":

@@ -8,28 +8,20 @@ of issue 12's rows with a verdict.
 from __future__ import annotations
 
 import importlib.util
-import sys
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from _load import load_file
+
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_state.py"
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_state", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_state"] = module  # dataclasses look their module up while defined
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules["bench_state"]
-    return module
+    return load_file(BENCH, keep=False)  # dataclasses look their module up while defined
 
 
 def test_prints_every_row_with_a_verdict(bench: ModuleType,

@@ -27,9 +27,11 @@ def test_bench_store_runs(capsys: pytest.CaptureFixture[str],
     monkeypatch.syspath_prepend(str(BENCH.parent))  # worker processes import it by name
     spec.loader.exec_module(module)
     ratios = module.main(["--events", "40", "--members", "5", "--rounds", "1",
-                          "--workers", "2", "--postgres", ""])
-    assert set(ratios) == {"memory", "sqlite-1", "sqlite-2", "sqlite-budget-1", "sqlite-budget-2"}
+                          "--workers", "2", "--postgres", "", "--growth", "10", "--slice", "5"])
+    assert set(ratios) == {"memory", "sqlite-1", "sqlite-2", "sqlite-budget-1", "sqlite-budget-2",
+                           "growth"}
     assert ratios["memory"] == 1.0
     out = capsys.readouterr().out
-    for row in ("memory", "sqlite-1", "sqlite-2", "sqlite-budget-2", "postgresql: skipped"):
+    for row in ("memory", "sqlite-1", "sqlite-2", "sqlite-budget-2", "postgresql: skipped",
+                "growth: sqlite-1 events/s over 5 events at a ledger of 100 events / at 10"):
         assert row in out

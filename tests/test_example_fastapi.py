@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from _load import load_example
 from reciprocity import seed_program
 from reciprocity.store import Store
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / "fastapi_shop.py"
-
-
-def load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fastapi_shop", EXAMPLE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fastapi_shop"] = module  # FastAPI resolves the models' annotations by module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    example = load_example()
+    example = load_example("fastapi_shop")  # FastAPI resolves annotations by module
     with Store(tmp_path / "ledger.db", seed_program()) as store, \
             TestClient(example.create_app(store)) as client:
         yield client

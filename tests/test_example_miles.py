@@ -5,16 +5,13 @@ leap day)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from _load import load_example
 from reciprocity import (
     Custom,
     MemberState,
@@ -25,21 +22,10 @@ from reciprocity import (
     Redemption,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-MILES = load("miles_and_more")
+MILES = load_example("miles_and_more")
 PROGRAM: Program = MILES.PROGRAM
 
 

@@ -4,17 +4,14 @@ exactly, the channel of a claim, the shared stock, lines at full price, and a re
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from _load import load_example
 from reciprocity import (
     Custom,
     Event,
@@ -29,21 +26,10 @@ from reciprocity import (
     Stock,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-EXAMPLE = load("perfumery_sample_claim")
+EXAMPLE = load_example("perfumery_sample_claim")
 PROGRAM: Program = EXAMPLE.PROGRAM
 
 

@@ -5,16 +5,13 @@ points and tiers, and the review two years on."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from _load import load_example
 from reciprocity import (
     Line,
     Money,
@@ -26,21 +23,10 @@ from reciprocity import (
     tier_progress,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
 
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-PROGRAM: Program = load("sephora_beauty_insider").PROGRAM
+PROGRAM: Program = load_example("sephora_beauty_insider").PROGRAM
 
 
 def usd(amount: str) -> Money:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from _load import load_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "docs" / "examples" / "experiment_online_retail.py"
@@ -16,12 +17,7 @@ FILE = DATA / "online-retail" / "online_retail_2010-12_2011-12.csv.gz"
 
 @pytest.fixture(scope="module")
 def example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("experiment_online_retail", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file(SCRIPT, keep=False)
 
 
 def test_without_data_it_says_so(example: ModuleType, tmp_path: Path,

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from _load import load_file
 from reciprocity import (
     Approval,
     Budget,
@@ -983,11 +984,7 @@ class TestOlistExample:
     @pytest.mark.skipif(not OLIST.is_dir(), reason=f"real data folder {OLIST} is absent")
     def test_example_totals(self) -> None:
         """Every complaint is decided once; the generous policy costs more than the lean one."""
-        spec = importlib.util.spec_from_file_location("goodwill_olist", self.SCRIPT)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        module = load_file(self.SCRIPT, keep=False)
         events, classes = module.load(OLIST)
         complaints = [e for e in events if isinstance(e, Complaint)]
         assert 1400 < len(complaints) < 1700

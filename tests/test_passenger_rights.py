@@ -4,17 +4,14 @@ cases of the published rules, and the property that a fact no rule reads changes
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _load import load_example
 from reciprocity import (
     Complaint,
     Fact,
@@ -24,23 +21,12 @@ from reciprocity import (
     Program,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 CET = timezone(timedelta(hours=1))
 DEPARTURE = datetime(2026, 6, 1, 8, tzinfo=CET)
 
 
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-AIR = load("eu261_air_passengers").program()
-RAIL = load("rail_passenger_rights").program()
+AIR = load_example("eu261_air_passengers").program()
+RAIL = load_example("rail_passenger_rights").program()
 
 
 def iso(when: datetime) -> str:

@@ -9,10 +9,8 @@ read the diff.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
-import sys
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from _load import EXAMPLES, load_file
 from reciprocity import (
     AnniversaryGift,
     BirthdayGift,
@@ -230,19 +229,10 @@ def goodwill_program() -> Program:
             on_unknown_order="no_compensation", on_duplicate="refer_to_service"))
 
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
-
-
 def example_program(name: str) -> Program:
     """The program of ``docs/examples/<name>.py`` (the passenger-rights examples: a shop's
     own complaint categories, fact conditions, Elapsed times and band tables)."""
-    spec = importlib.util.spec_from_file_location(f"terms_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    program: Program = module.program()
+    program: Program = load_file(EXAMPLES / f"{name}.py", f"terms_{name}").program()
     return program
 
 

@@ -6,13 +6,14 @@ Imports: ``_model`` and ``_state_base``.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import StringConstraints
 
 from ._model import Instant, NonEmptyStr
 from ._state_base import Amount, _StateModel
 
-__all__ = ["CreditBalance", "CreditLot", "PeriodOrder", "PeriodSpend"]
+__all__ = ["CreditBalance", "CreditLot", "PeriodKey", "PeriodOrder", "PeriodSpend"]
 
 
 class CreditLot(_StateModel):
@@ -26,18 +27,23 @@ class CreditLot(_StateModel):
     expires_at: Instant | None = None
 
 
-class PeriodSpend(_StateModel):
-    """A member's eligible spend in one year not yet issued (``StoreCredit.periodic``)."""
+PeriodKey = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+"""A period of a periodic reward, named by its first month: ``"2026-04"``."""
 
-    year: int = Field(ge=1, le=9998)
+
+class PeriodSpend(_StateModel):
+    """A member's eligible spend in one period not yet issued (``StoreCredit.periodic``)."""
+
+    period: PeriodKey
+    """The period's first month, ``"YYYY-MM"`` (``"2026-01"`` for the calendar year 2026)."""
     eligible: Amount
 
 
 class PeriodOrder(_StateModel):
-    """A purchase counted in a year not yet issued, so a return can take its share off."""
+    """A purchase counted in a period not yet issued, so a return can take its share off."""
 
     id: NonEmptyStr
-    year: int = Field(ge=1, le=9998)
+    period: PeriodKey
     amount: Amount
     """The purchase's amount."""
     eligible: Amount
@@ -57,11 +63,12 @@ class CreditBalance(_StateModel):
     spent: Amount = Decimal(0)
     expired: Amount = Decimal(0)
     periods: tuple[PeriodSpend, ...] = ()
-    """Eligible spend of the years whose periodic reward is not issued yet, oldest first."""
+    """Eligible spend of the periods whose periodic reward is not issued yet, oldest first."""
     orders: tuple[PeriodOrder, ...] = ()
-    """Purchases of those years, for returns."""
-    closed_through: int | None = None
-    """The last year whose periodic reward was issued (or found below the minimum)."""
+    """Purchases of those periods, for returns."""
+    closed_through: PeriodKey | None = None
+    """The first month of the last period whose periodic reward was issued (or found below
+    the minimum)."""
 
     @property
     def balance(self) -> Decimal:

@@ -148,18 +148,19 @@ def _credit_problem(state: MemberState) -> tuple[str, str] | None:
 
 
 def _periods_problem(state: MemberState) -> tuple[str, str] | None:
-    """The periodic reward: open years after the last settled one, each once; every order in
-    an open year, with what is left of it no more than it was."""
+    """The periodic reward: open periods after the last settled one, each once; every order
+    in an open period, with what is left of it no more than it was."""
     credit = state.credit
     assert credit is not None
-    years = [p.year for p in credit.periods]
+    periods = [p.period for p in credit.periods]  # "YYYY-MM": they sort as they come
     closed = credit.closed_through
-    if years != sorted(set(years)) or (closed is not None and years and years[0] <= closed):
-        return (f"MemberState.credit.periods: years {years} are not each once, in order and "
-                f"after closed_through={closed}", REBUILD)
+    if periods != sorted(set(periods)) or (closed is not None and periods
+                                           and periods[0] <= closed):
+        return (f"MemberState.credit.periods: periods {periods} are not each once, in order "
+                f"and after closed_through={closed}", REBUILD)
     for index, order in enumerate(credit.orders):
-        if order.year not in years or not order.left <= order.eligible <= order.amount:
-            return (f"MemberState.credit.orders[{index}] (year {order.year}, amount "
+        if order.period not in periods or not order.left <= order.eligible <= order.amount:
+            return (f"MemberState.credit.orders[{index}] (period {order.period}, amount "
                     f"{order.amount}, eligible {order.eligible}, left {order.left}) is not in "
-                    "an open year or has left <= eligible <= amount broken", REBUILD)
+                    "an open period or has left <= eligible <= amount broken", REBUILD)
     return None

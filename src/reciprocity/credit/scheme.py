@@ -7,6 +7,9 @@ that issues credit and one that spends it, each naming its amount in the payload
 >>> credit = StoreCredit(expires_after_years=3)
 >>> credit.describe().endswith("(oldest credit first), valid 3 years from issue")
 True
+>>> StoreCredit(expires_after_years=1, until_end_of="year").describe().endswith(
+...     "valid 1 year from issue, to the end of that calendar year")
+True
 
 Imports: the core only (``_model``, ``errors``) and ``credit.periodic``.
 """
@@ -39,8 +42,13 @@ class StoreCredit(Frozen):
         expires_after_years: credit expires this many years after its issue (wall-clock
             time in the program's zone; credit issued on 29 February expires on 28 February);
             ``None``: it never expires.
-        periodic: a reward paid as store credit per calendar year
-            (:class:`~reciprocity.PeriodicReward`, e.g. an annual member dividend).
+        until_end_of: ``"month"`` or ``"year"``: credit stays valid to the end of the
+            calendar month or year in which its ``expires_after_years`` end ("valid one year,
+            to the end of that year": credit of 15 March 2027 expires at the start of
+            1 January 2029; credit of 00:00 on 1 January 2027 at the start of 1 January 2028,
+            already the end of a year); ``None``: it expires when the years end.
+        periodic: a reward paid as store credit per period, a year, half-year, quarter or
+            month (:class:`~reciprocity.PeriodicReward`, e.g. an annual member dividend).
 
     A spend takes the oldest credit first. A spend over the balance is refused
     (:class:`~reciprocity.InsufficientCredit`) and changes nothing: the balance is never
@@ -54,6 +62,7 @@ class StoreCredit(Frozen):
     spend_event: Id = "credit_spent"
     amount_field: Id = "amount"
     expires_after_years: int | None = Field(default=None, ge=1, le=100)
+    until_end_of: Literal["month", "year"] | None = None
     periodic: PeriodicReward | None = None
 
     @model_validator(mode="after")
@@ -62,6 +71,10 @@ class StoreCredit(Frozen):
             raise ValueError(
                 f"issue_event and spend_event are both {self.issue_event!r}; give the "
                 "spending event another name, e.g. spend_event=\"credit_spent\"")
+        if self.until_end_of is not None and self.expires_after_years is None:
+            raise ValueError(
+                f"until_end_of={self.until_end_of!r} rounds an expiry up, but credit never "
+                "expires without expires_after_years; give e.g. expires_after_years=1")
         return self
 
     def expires_at(self, issued_at: datetime, zone: ZoneInfo) -> datetime | None:
@@ -72,10 +85,20 @@ class StoreCredit(Frozen):
         >>> StoreCredit(expires_after_years=1).expires_at(
         ...     datetime(2028, 2, 29, 12, tzinfo=zone), zone).isoformat()
         '2029-02-28T11:00:00+00:00'
+        >>> StoreCredit(expires_after_years=1, until_end_of="month").expires_at(
+        ...     datetime(2028, 2, 29, 12, tzinfo=zone), zone).astimezone(zone).isoformat()
+        '2029-03-01T00:00:00+01:00'
         """
         if self.expires_after_years is None:
             return None
         local = issued_at.astimezone(zone) + relativedelta(years=self.expires_after_years)
+        if self.until_end_of is not None:  # up to the next month's (year's) start, if not on it
+            month = datetime(local.year, local.month, 1, tzinfo=zone)
+            if self.until_end_of == "year":
+                month = datetime(local.year, 1, 1, tzinfo=zone)
+            if month != local:
+                step = relativedelta(months=1 if self.until_end_of == "month" else 12)
+                local = month + step
         return local.astimezone(UTC)
 
     def describe(self) -> str:
@@ -83,6 +106,8 @@ class StoreCredit(Frozen):
         validity = ("never expires" if self.expires_after_years is None else
                     f"valid {self.expires_after_years} year"
                     f"{'' if self.expires_after_years == 1 else 's'} from issue")
+        if self.until_end_of is not None:
+            validity += f", to the end of that calendar {self.until_end_of}"
         periodic = "" if self.periodic is None else f"; {self.periodic.describe()}"
         return (f"store credit from custom event {self.issue_event}, spent by custom event "
                 f"{self.spend_event} (oldest credit first), {validity}{periodic}")

@@ -27,13 +27,14 @@ from ..errors import CurrencyMismatch, InsufficientCredit, InvalidEvent, Recipro
 from ..events import CUSTOM, PURCHASE, RETURN
 from ..money import Money, Rounding, check_amount, currency_exponent
 from ..state import CreditBalance, CreditLot, MemberState
+from .periodic import month_key, month_of_key
 from .scheme import StoreCredit
 
 __all__ = ["CompiledCredit"]
 
 _ZERO = Decimal(0)
 C_ID, C_AT, C_AMOUNT, C_REMAINING, C_EXPIRES = range(5)
-O_YEAR, O_AMOUNT, O_ELIGIBLE, O_LEFT, O_EXCLUDED = range(5)
+O_PERIOD, O_AMOUNT, O_ELIGIBLE, O_LEFT, O_EXCLUDED = range(5)
 _RULE = "store_credit"
 
 
@@ -48,11 +49,12 @@ class _Hot:
         self.spent = _ZERO
         self.expired = _ZERO
         self.periods: dict[int, Decimal] = {}
-        """Year -> eligible spend, for years whose periodic reward is not issued yet."""
+        """Period (the month index of its first month) -> eligible spend, for periods whose
+        periodic reward is not issued yet."""
         self.orders: dict[str, list[Any]] = {}
-        """Purchase id -> ``[year, amount, eligible, left, excluded SKUs]`` (``O_*``)."""
+        """Purchase id -> ``[period, amount, eligible, left, excluded SKUs]`` (``O_*``)."""
         self.closed: int | None = None
-        """The last year whose periodic reward was settled."""
+        """The last period whose periodic reward was settled."""
 
     def balance(self) -> Decimal:
         return sum((lot[C_REMAINING] for lot in self.lots), _ZERO)
@@ -72,10 +74,10 @@ def _spent(mid: str, eid: str, at: datetime, amount: Money,
         taken=taken, balance=balance)
 
 
-def _periodic(mid: str, at: datetime, amount: Money, lot_id: str, expires: datetime | None,
-              reason: Msg) -> CreditIssued:
+def _periodic(mid: str, rule: str, at: datetime, amount: Money, lot_id: str,
+              expires: datetime | None, reason: Msg) -> CreditIssued:
     return CreditIssued.model_construct(
-        rule_id=lot_id.rsplit("/", 1)[0], **fields(reason), member_id=mid, event_id=None, at=at,
+        rule_id=rule, **fields(reason), member_id=mid, event_id=None, at=at,
         amount=amount, lot_id=lot_id, expires_at=expires)
 
 
@@ -203,16 +205,17 @@ class CompiledCredit(Stage):
 
     # -- periodic reward ------------------------------------------------------------------
     def _purchase(self, m: Member, row: Row, log: Log, trace: Trace) -> None:
-        """Count a purchase's eligible spend in its year (in the program's zone)."""
+        """Count a purchase's eligible spend in its period (in the program's zone)."""
         reward = self.periodic
         assert reward is not None
         eid, at, event = row[1], row[3], row[5]
         amount: Decimal = row[4]  # type: ignore[assignment]  # a purchase's row has it
-        year = at.astimezone(self.zone).year
+        period = reward.period_of(at, self.zone)
         h: _Hot | None = m.credit
-        if h is not None and h.closed is not None and year <= h.closed:
+        if h is not None and h.closed is not None and period <= h.closed:
             if trace is not None:
-                trace.append((reward.id, "skipped", f"the {reward.id} of {year} was settled"))
+                trace.append((reward.id, "skipped",
+                              f"the {reward.id} of {reward.label(period)} was settled"))
             return
         eligible: Decimal = amount
         excluded: set[str] = set()
@@ -226,15 +229,15 @@ class CompiledCredit(Stage):
             eligible = min(eligible, amount)
         if h is None:
             h = m.credit = _Hot()
-        h.periods[year] = h.periods.get(year, _ZERO) + eligible
-        h.orders[eid] = [year, amount, eligible, eligible, frozenset(excluded)]
-        m.schedule(reward.issue_at(year, self.zone))
+        h.periods[period] = h.periods.get(period, _ZERO) + eligible
+        h.orders[eid] = [period, amount, eligible, eligible, frozenset(excluded)]
+        m.schedule(reward.issue_at(period, self.zone))
         if trace is not None:
-            trace.append((reward.id, "applied",
-                          f"{Money(eligible, self.currency)} eligible spend in {year}"))
+            trace.append((reward.id, "applied", f"{Money(eligible, self.currency)} eligible "
+                          f"spend in {reward.label(period)}"))
 
     def _return(self, m: Member, row: Row, log: Log, trace: Trace) -> None:
-        """Take a return's eligible part off its purchase's year, if not yet settled."""
+        """Take a return's eligible part off its purchase's period, if not yet settled."""
         h: _Hot | None = m.credit
         assert m.last_return is not None  # set by the points stage's check
         pid, returned = m.last_return
@@ -252,32 +255,34 @@ class CompiledCredit(Stage):
                                             self.unit) if order[O_AMOUNT] else _ZERO
         back = min(back, order[O_LEFT])
         order[O_LEFT] -= back
-        year = order[O_YEAR]
-        h.periods[year] -= back
+        period = order[O_PERIOD]
+        h.periods[period] -= back
         if trace is not None:
             assert self.periodic is not None
-            trace.append((self.periodic.id, "applied",
-                          f"{Money(back, self.currency)} less eligible spend in {year}"))
+            trace.append((self.periodic.id, "applied", f"{Money(back, self.currency)} less "
+                          f"eligible spend in {self.periodic.label(period)}"))
 
     def _settle(self, m: Member, h: _Hot, until: datetime, log: Log, trace: Trace) -> None:
-        """Issue the periodic reward of every year whose issue day is at or before ``until``."""
+        """Issue the periodic reward of every period whose issue day is at or before
+        ``until``."""
         reward = self.periodic
         assert reward is not None
-        for year in sorted(h.periods):
-            at = reward.issue_at(year, self.zone)
+        for period in sorted(h.periods):
+            at = reward.issue_at(period, self.zone)
             if at > until:
                 break
-            eligible = h.periods.pop(year)
-            h.orders = {k: o for k, o in h.orders.items() if o[O_YEAR] != year}
-            h.closed = year if h.closed is None else max(h.closed, year)
+            eligible = h.periods.pop(period)
+            h.orders = {k: o for k, o in h.orders.items() if o[O_PERIOD] != period}
+            h.closed = period if h.closed is None else max(h.closed, period)
             value = reward.amount(eligible, self.currency)
             spend = Money(eligible, self.currency)
+            label = reward.label(period)
             if value is None:
                 if trace is not None:
                     trace.append((reward.id, "skipped", f"{reward.share} % of {spend} spent "
-                                  f"in {year} is below the minimum"))
+                                  f"in {label} is below the minimum"))
                 continue
-            lot_id = f"{reward.id}/{year}"
+            lot_id = f"{reward.id}/{label}"
             expires = self.credit.expires_at(at, self.zone)
             insort(h.lots, [lot_id, at, value, value, expires],
                    key=lambda lot: (lot[C_AT], lot[C_ID]))
@@ -285,10 +290,10 @@ class CompiledCredit(Stage):
             m.schedule(expires)
             money = Money(value, self.currency)
             reason = Msg("reason.credit.periodic", {
-                "share": reward.share, "year": str(year), "spend": spend, "amount": money})
-            log.append((_periodic, m.member_id, at, money, lot_id, expires, reason))
+                "share": reward.share, "period": label, "spend": spend, "amount": money})
+            log.append((_periodic, m.member_id, reward.id, at, money, lot_id, expires, reason))
             if trace is not None:
-                trace.append((reward.id, "applied", f"{money} store credit for {year}"))
+                trace.append((reward.id, "applied", f"{money} store credit for {label}"))
 
     # -- time ----------------------------------------------------------------------------
     def next_due(self, m: Member) -> datetime | None:
@@ -297,7 +302,7 @@ class CompiledCredit(Stage):
             return None
         dates = [lot[C_EXPIRES] for lot in h.lots if lot[C_EXPIRES] is not None]
         if self.periodic is not None:
-            dates += [self.periodic.issue_at(year, self.zone) for year in h.periods]
+            dates += [self.periodic.issue_at(period, self.zone) for period in h.periods]
         return min(dates) if dates else None
 
     def housekeeping(self, m: Member, until: datetime, log: Log, trace: Trace) -> None:
@@ -331,10 +336,11 @@ class CompiledCredit(Stage):
         h.lots = [[lot.id, lot.issued_at, lot.amount, lot.remaining, lot.expires_at]
                   for lot in credit.lots]
         h.issued, h.spent, h.expired = credit.issued, credit.spent, credit.expired
-        h.periods = {p.year: p.eligible for p in credit.periods}
-        h.orders = {o.id: [o.year, o.amount, o.eligible, o.left, frozenset(o.excluded)]
-                    for o in credit.orders}
-        h.closed = credit.closed_through
+        h.periods = {month_of_key(p.period): p.eligible for p in credit.periods}
+        h.orders = {o.id: [month_of_key(o.period), o.amount, o.eligible, o.left,
+                           frozenset(o.excluded)] for o in credit.orders}
+        closed = credit.closed_through
+        h.closed = None if closed is None else month_of_key(closed)
 
     def freeze(self, m: Member) -> dict[str, Any]:
         h: _Hot | None = m.credit
@@ -343,11 +349,13 @@ class CompiledCredit(Stage):
         lots = tuple(CreditLot.model_construct(
             id=lot[C_ID], issued_at=lot[C_AT], amount=lot[C_AMOUNT],
             remaining=lot[C_REMAINING], expires_at=lot[C_EXPIRES]) for lot in h.lots)
-        periods = tuple(PeriodSpend.model_construct(year=year, eligible=eligible)
-                        for year, eligible in sorted(h.periods.items()))
+        periods = tuple(PeriodSpend.model_construct(period=month_key(period), eligible=eligible)
+                        for period, eligible in sorted(h.periods.items()))
         orders = tuple(PeriodOrder.model_construct(
-            id=oid, year=o[O_YEAR], amount=o[O_AMOUNT], eligible=o[O_ELIGIBLE], left=o[O_LEFT],
-            excluded=tuple(sorted(o[O_EXCLUDED]))) for oid, o in sorted(h.orders.items()))
+            id=oid, period=month_key(o[O_PERIOD]), amount=o[O_AMOUNT], eligible=o[O_ELIGIBLE],
+            left=o[O_LEFT], excluded=tuple(sorted(o[O_EXCLUDED])))
+            for oid, o in sorted(h.orders.items()))
+        closed = None if h.closed is None else month_key(h.closed)
         return {"credit": CreditBalance.model_construct(
             lots=lots, issued=h.issued, spent=h.spent, expired=h.expired, periods=periods,
-            orders=orders, closed_through=h.closed)}
+            orders=orders, closed_through=closed)}

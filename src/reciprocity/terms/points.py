@@ -47,6 +47,8 @@ def point_sections(x: Ctx, scheme: PointScheme, gives_points: bool = False) -> l
         sections.append(Section(x.c.t("heading.expiry"), _expiry(x, scheme)))
     if scheme.rewards:
         rewards = [_reward(x, item) for item in scheme.rewards]
+        if scheme.min_balance:
+            rewards.append(Item(x.c.t("redeem.min_balance", n=scheme.min_balance)))
         rewards.append(Item(x.c.t(f"redeem.order.{scheme.redemption_order}")))
         sections.append(Section(x.c.t("heading.rewards"), tuple(rewards)))
     return sections
@@ -171,8 +173,9 @@ def _reward(x: Ctx, item: Reward | PointsAsCurrency) -> Item:
     c = x.c
     if isinstance(item, Reward):
         # A reward without a money value (a free drink) is named instead of valued.
-        worth = c.quote(item.name) if item.value is None else c.money(item.value)
-        sentences = [c.t("reward.voucher", n=item.points, value=worth)]
+        sentences = [c.t("reward.item", n=item.points, item=c.quote(item.name))
+                     if item.value is None else
+                     c.t("reward.voucher", n=item.points, value=c.money(item.value))]
         if item.valid_days is not None:
             sentences.append(c.t("voucher.valid_for",
                                  duration=c.t("unit.days", n=item.valid_days)))
