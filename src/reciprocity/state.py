@@ -29,7 +29,7 @@ from pydantic import (
 
 from ._credit_state import CreditBalance, CreditLot
 from ._model import Instant, NonEmptyStr, error_from_validation
-from ._reason import decode_text
+from ._reason import decode_text, encode_text
 from ._state_base import Amount, Count, Fingerprint, _StateModel
 from ._state_check import REBUILD, state_problem
 from ._trusted import TrustedLoader
@@ -220,7 +220,10 @@ class GoodwillGrant(_StateModel):
 
 def _stored_text(value: str | list[Any]) -> str | list[Any]:
     if isinstance(value, list):
-        decode_text(value)  # a message's pair must read back
+        try:  # a message's pair must read back, and write again (no null argument)
+            encode_text(decode_text(value))
+        except (TypeError, ArithmeticError) as exc:  # a null or a bad number in it
+            raise ValueError(f"{value!r} is not a stored message: {exc!r}") from None
     return value
 
 
