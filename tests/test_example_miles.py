@@ -5,7 +5,7 @@ leap day)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -112,10 +112,14 @@ def test_the_terms_read_as_the_programme_publishes_them() -> None:
     assert "from 1 up to 100,000 points" in english
     assert "36 months after you earn them, at the end of that calendar quarter" in english
     assert "von 1 bis zu 60.000 Punkten" in PROGRAM.terms("de")
+    assert "These points cannot be redeemed; they only count towards tiers." in english
+    assert "Earning points: “status”" in english
 
 
 def ticket(state: MemberState | None, oid: str, at: datetime, fare: str, surcharge: str = "0",
-           tax: str = "0") -> Any:
+           tax: str = "0", zone: str = "continental", cabin: str = "economy") -> Any:
+    """A flight segment bought as an order: fare, surcharge and tax lines, and the zone and
+    cabin that decide its status miles."""
     from reciprocity import Line, Money, Purchase
 
     lines = [Line(sku=f"{oid}-{kind}", category=kind, quantity=1, unit_price=Money(v, "EUR"))
@@ -123,22 +127,61 @@ def ticket(state: MemberState | None, oid: str, at: datetime, fare: str, surchar
              if Money(v, "EUR").amount]
     total = sum((line.unit_price.amount for line in lines), start=Money("0", "EUR").amount)
     return PROGRAM.apply(state, Purchase(id=oid, member_id="m-1", at=at,
-                                         amount=Money(total, "EUR"), lines=lines))
+                                         amount=Money(total, "EUR"), lines=lines,
+                                         metadata={"zone": zone, "cabin": cabin}))
+
+
+def status_miles(state: MemberState) -> int:
+    assert state.balances is not None
+    return state.balances["status"].available_points
+
+
+def flights(state: MemberState | None, prefix: str, start: datetime, n: int,
+            zone: str = "intercontinental", cabin: str = "economy") -> MemberState:
+    for index in range(n):
+        state = ticket(state, f"{prefix}-{index}", start + timedelta(days=index), "100.00",
+                       zone=zone, cabin=cabin).state
+    assert state is not None
+    return state
+
+
+def tier(state: MemberState) -> str | None:
+    return None if state.tier is None else state.tier.tier_id
 
 
 class TestStatus:
     def test_flights_earn_four_miles_per_euro_of_fare_and_surcharge_not_tax(self) -> None:
         decision = ticket(None, "LH-1", berlin(2026, 3, 1, 9), "300.00", "120.00", "85.37")
-        (earned,) = [e for e in decision.effects if isinstance(e, PointsEarned)]
-        assert earned.points == 1_680
+        earned = [(e.rule_id, e.balance, e.points) for e in decision.effects
+                  if isinstance(e, PointsEarned)]
+        assert earned == [("flights", None, 1_680), ("continental-economy", "status", 750)]
+
+    @pytest.mark.parametrize(("zone", "cabin", "miles"), sorted(
+        (zone, cabin, miles) for (zone, cabin), miles in MILES.STATUS_MILES.items()))
+    def test_status_miles_go_by_zone_and_cabin_not_by_price(self, zone: str, cabin: str,
+                                                            miles: int) -> None:
+        for fare in ("49.00", "2400.00"):
+            state = ticket(None, "LH-1", berlin(2026, 3, 1, 9), fare, zone=zone,
+                           cabin=cabin).state
+            assert status_miles(state) == miles
+
+    def test_a_flight_of_no_declared_cabin_earns_award_miles_only(self) -> None:
+        state = ticket(None, "LH-1", berlin(2026, 3, 1, 9), "100.00", zone="domestic",
+                       cabin="first").state
+        assert (state.available_points, status_miles(state)) == (400, 0)
 
     def test_status_at_exactly_35000_status_miles_lasts_to_february_of_the_year_after_next(
             self) -> None:
         from reciprocity import TierChanged
 
-        state = ticket(None, "LH-1", berlin(2026, 3, 1, 9), "8749.75").state  # 34,999 miles
-        assert state.tier is None or state.tier.tier_id is None
-        decision = ticket(state, "LH-2", berlin(2026, 6, 1, 9), "0.25")  # 1 mile more
+        # 11 long-haul economy segments, a domestic and a continental one: 34,250 miles
+        state = flights(None, "LH", berlin(2026, 3, 1, 9), 11)
+        state = flights(state, "DE", berlin(2026, 4, 1, 9), 1, zone="domestic")
+        state = flights(state, "EU", berlin(2026, 4, 2, 9), 1, zone="continental")
+        assert (status_miles(state), tier(state)) == (34_250, None)
+        decision = ticket(state, "LH-X", berlin(2026, 6, 1, 9), "89.00",
+                          zone="continental")  # 750 more: 35,000 exactly
+        assert status_miles(decision.state) == 35_000
         (change,) = [e for e in decision.effects if isinstance(e, TierChanged)]
         assert (change.change, change.to_tier) == ("upgrade", "ftl")
         assert change.valid_until == berlin(2028, 3, 1)  # 29 February 2028 is its last day
@@ -147,18 +190,69 @@ class TestStatus:
         assert [(e.change, e.to_tier) for e in review.effects
                 if isinstance(e, TierChanged)] == [("downgrade", None)]
 
+    def test_senator_from_100000_status_miles(self) -> None:
+        state = flights(None, "F", berlin(2026, 1, 10, 9), 11, cabin="first")  # 99,000
+        assert tier(state) == "ftl"
+        state = ticket(state, "D-1", berlin(2026, 2, 1, 9), "90.00", zone="domestic",
+                       cabin="business").state
+        assert (status_miles(state), tier(state)) == (100_000, "sen")
+
+    def test_the_year_of_a_flight_is_the_year_in_berlin(self) -> None:
+        """A segment on 31 December at 23:30 in Berlin (22:30 UTC) counts for that year; one
+        at 00:30 on 1 January for the next."""
+        from datetime import UTC
+
+        from reciprocity import tier_progress
+
+        state = flights(None, "LH", berlin(2026, 12, 20, 9), 11)  # 33,000 in 2026
+        late = ticket(state, "NYE", datetime(2026, 12, 31, 22, 30, tzinfo=UTC), "100.00",
+                      cabin="business", zone="continental").state  # 1,500: 34,500
+        assert tier(late) is None
+        metric = [v for v in tier_progress(PROGRAM, late, berlin(2027, 1, 2)).metrics
+                  if v.unit == "status miles"]
+        assert [(v.current, v.previous) for v in metric] == [(0, 34_500)]
+        early = ticket(state, "NY", berlin(2027, 1, 1, 0, 30), "100.00", cabin="business",
+                       zone="continental").state
+        metric = [v for v in tier_progress(PROGRAM, early, berlin(2027, 1, 2)).metrics
+                  if v.unit == "status miles"]
+        assert [(v.current, v.previous) for v in metric] == [(1_500, 33_000)]
+
     def test_partner_miles_never_count_towards_status(self) -> None:
         state = credit("H-1", 90_000, berlin(2026, 3, 1, 9)).state
         state = ticket(state, "LH-1", berlin(2026, 3, 2, 9), "100.00").state
-        assert state.tier is None or state.tier.tier_id is None
+        assert tier(state) is None
+        assert (state.available_points, status_miles(state)) == (90_400, 750)
         from reciprocity import tier_progress
 
         progress = tier_progress(PROGRAM, state, berlin(2026, 3, 3))
         status = [v for v in progress.metrics if v.unit == "status miles"]
-        assert [(v.current, v.previous) for v in status] == [(400, 0)]
+        assert [(v.current, v.previous) for v in status] == [(750, 0)]
 
-    def test_frequent_travellers_earn_six_miles_per_euro(self) -> None:
-        state = ticket(None, "LH-1", berlin(2026, 3, 1, 9), "9000.00").state
-        decision = ticket(state, "LH-2", berlin(2026, 4, 1, 9), "100.00")
-        (earned,) = [e for e in decision.effects if isinstance(e, PointsEarned)]
-        assert earned.points == 600
+    def test_status_miles_buy_nothing_and_redeeming_award_miles_keeps_them(self) -> None:
+        state = flights(None, "LH", berlin(2026, 3, 1, 9), 3)  # 1,200 award, 9,000 status
+        state = credit("H-1", 6_000, berlin(2026, 4, 1, 9), state=state).state
+        decision = PROGRAM.apply(state, Redemption(id="R-1", member_id="m-1",
+                                                   at=berlin(2026, 4, 2), reward_id="upgrade-eu"))
+        assert (decision.state.available_points, status_miles(decision.state)) == (200, 9_000)
+        assert [e.balance for e in decision.effects] == [None, None]  # redeemed, voucher
+
+    def test_a_returned_ticket_takes_back_award_and_status_miles(self) -> None:
+        from reciprocity import Return
+
+        state = ticket(None, "LH-1", berlin(2026, 3, 1, 9), "500.00", "100.00", "50.00",
+                       zone="intercontinental", cabin="business").state
+        assert (state.available_points, status_miles(state)) == (2_400, 6_000)
+        decision = PROGRAM.apply(state, Return(id="R-1", member_id="m-1",
+                                               at=berlin(2026, 3, 2), purchase_id="LH-1"))
+        assert [(e.rule_id, e.balance, e.points) for e in decision.effects] == [
+            ("flights", None, 2_400), ("intercontinental-business", "status", 6_000)]
+        assert (decision.state.available_points, status_miles(decision.state)) == (0, 0)
+
+    def test_frequent_travellers_earn_six_award_miles_per_euro_and_the_same_status_miles(
+            self) -> None:
+        state = flights(None, "LH", berlin(2026, 3, 1, 9), 12)  # 36,000: ftl
+        assert tier(state) == "ftl"
+        decision = ticket(state, "NEXT", berlin(2026, 4, 1, 9), "100.00")
+        earned = [(e.balance, e.points) for e in decision.effects
+                  if isinstance(e, PointsEarned)]
+        assert earned == [(None, 600), ("status", 750)]

@@ -380,3 +380,20 @@ def test_column_rows_fingerprint_like_purchases(eid: str, mid: str, cents: int, 
     row = (0, eid, mid, at, amount, None)
     assert row_fingerprint(row, "EUR") == event_fingerprint(purchase)
     assert row_fingerprint(purchase._row(), "EUR") == event_fingerprint(purchase)
+
+
+@pytest.mark.parametrize("text", [
+    ["msg", ["reason.goodwill.note.cut", {"worth": None}]],
+    ["msg", ["limit.amount", {"amount": ["money", [None, "EUR"]]}]],
+    ["msg", ["limit.amount", {"amount": ["number", "x"]}]],
+])
+def test_a_stored_message_that_cannot_be_written_again_is_refused(text: object) -> None:
+    """A stored reason with a null or a bad number in it (a hand-edited state) is refused
+    when loaded (a ValueError, so the state's InvalidState), not a TypeError at the next
+    freeze."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from reciprocity.state import StoredText
+
+    with pytest.raises(ValidationError, match="is not a stored message"):
+        TypeAdapter(StoredText).validate_python(text)

@@ -1,4 +1,4 @@
-"""A Miles & More-like award-miles account: partner credits that name their own miles.
+"""A Miles & More-like programme: award miles and status miles, two balances of one account.
 
 What the published terms of Lufthansa's Miles & More programme say about award miles, and how
 each part is declared here:
@@ -20,18 +20,27 @@ each part is declared here:
   miles per euro of the fare and the carrier surcharge, not of taxes and fees (order lines
   ``fare``, ``surcharge``, ``tax``); Frequent Travellers earn 6 and Senators 7 per euro
   (tier multipliers x1.5 and x1.75).
+- **Status miles are a balance of their own.** Since Lufthansa made award miles depend on the
+  ticket price, status miles are still credited per flight by distance and booking class.
+  They buy nothing and only count towards a status; award miles never count. Here they are
+  the balance ``Program.balances["status"]`` (``redeemable=False``), earned per flight
+  segment by the zone and cabin the order declares (facts ``zone`` and ``cabin``), one
+  earning rule per cell of ``STATUS_MILES``. Partner credits earn award miles only.
 - **Status.** Frequent Traveller from 35,000 and Senator from 100,000 status miles in a
-  calendar year, which only flights earn (partner miles never count towards status: event
-  rules do not qualify). Status is valid until the end of February of the year after next
-  (``UntilEndOfMonth(month=2, years=2)``): reached in 2026, it lasts to 29 February 2028.
-- **Redemption.** Miles buy awards; the 7,000-mile upgrade below is illustrative (award
-  prices change with the route and the season).
+  calendar year in the programme's zone (``MinPoints(balance="status")``). Status is valid
+  until the end of February of the year after next (``UntilEndOfMonth(month=2, years=2)``):
+  reached in 2026, it lasts to 29 February 2028. A returned ticket takes back its award and
+  its status miles.
+- **Redemption.** Award miles buy awards; the 7,000-mile upgrade below is illustrative (award
+  prices change with the route and the season). Status miles buy nothing.
 
-Simplified: status miles are counted here from the award miles of flights (with the tier's
-multiplier), not by distance and booking class (this library has one point balance per
-program); HON Circle, qualifying points and the 2024 points system; the expiry protection for
-status holders and co-branded credit-card holders; the six-month window for claiming missing
-miles; and partner airlines' flights, which are credited as partner credits.
+The status-mile figures of ``STATUS_MILES`` are illustrative, of the published chart's shape
+(more for a longer zone and a higher cabin), not its values: the published chart has more
+distance bands and counts booking classes within a cabin. Also simplified: HON Circle, the
+30-segment route to Frequent Traveller, qualifying points and the 2024 points system; the
+expiry protection for status holders and co-branded credit-card holders; the six-month window
+for claiming missing miles; and partner airlines' flights, which are credited as partner
+credits.
 
 Run it to print the programme in words::
 
@@ -47,11 +56,14 @@ from decimal import Decimal
 from reciprocity import (
     CalendarYear,
     EndOfQuarterAfter,
+    Fact,
+    FactIs,
     MinPoints,
     Money,
     PointScheme,
     PointsForEvent,
     PointsPerAmount,
+    PointsPerPurchase,
     Program,
     Reward,
     Tier,
@@ -63,11 +75,22 @@ from reciprocity import (
 
 PARTNER = "partner_credit"
 FLIGHT = "flight_credit"
+ZONES = ("domestic", "continental", "intercontinental")
+CABINS = ("economy", "premium_economy", "business", "first")
+STATUS_MILES = {
+    ("domestic", "economy"): 500, ("domestic", "business"): 1_000,
+    ("continental", "economy"): 750, ("continental", "business"): 1_500,
+    ("intercontinental", "economy"): 3_000, ("intercontinental", "premium_economy"): 4_500,
+    ("intercontinental", "business"): 6_000, ("intercontinental", "first"): 9_000,
+}
+"""Status miles per flight segment by zone and cabin (illustrative figures, see above)."""
 
 PROGRAM = Program(
     name="Miles",
     currency="EUR",
     timezone="Europe/Berlin",
+    facts=(Fact(name="zone", type="str", values=ZONES),
+           Fact(name="cabin", type="str", values=CABINS)),
     points=PointScheme(
         earn=[PointsPerAmount(id="flights", points=4, per=Money("1.00", "EUR"),
                               include_categories=("fare", "surcharge"),
@@ -81,20 +104,27 @@ PROGRAM = Program(
         expiry=EndOfQuarterAfter(months=36),
         rewards=[Reward(id="upgrade-eu", name="Upgrade voucher, Europe", points=7_000)],
     ),
+    balances={"status": PointScheme(
+        earn=[PointsPerPurchase(id=f"{zone}-{cabin}", points=miles,
+                                when=FactIs(fact="zone", value=zone)
+                                & FactIs(fact="cabin", value=cabin))
+              for (zone, cabin), miles in STATUS_MILES.items()],
+        redeemable=False,
+    )},
     tiers=TierLadder(
         tiers=(
             Tier(id="ftl", name="Frequent Traveller",
-                 requires=MinPoints(points=35_000, rules=("flights",), label="status miles"),
+                 requires=MinPoints(points=35_000, balance="status", label="status miles"),
                  benefits=TierBenefits(points_multiplier=Decimal("1.5"))),
             Tier(id="sen", name="Senator",
-                 requires=MinPoints(points=100_000, rules=("flights",), label="status miles"),
+                 requires=MinPoints(points=100_000, balance="status", label="status miles"),
                  benefits=TierBenefits(points_multiplier=Decimal("1.75"))),
         ),
         period=CalendarYear(),
         validity=UntilEndOfMonth(month=2, years=2),
     ),
 )
-"""The award-miles account and the status ladder as declared policy."""
+"""Award miles, status miles and the status ladder as declared policy."""
 
 
 if __name__ == "__main__":  # pragma: no cover - run by hand

@@ -179,6 +179,7 @@ from .goodwill.tables import Band, BandTable, Range, Reduction
 from .history import History
 from .limits import Budget, Cap, Period
 from .money import Money, Rounding, currency_exponent
+from .points.balances import BalanceTotals
 from .points.rules import (
     CampaignMultiplier,
     CategoryMultiplier,
@@ -218,6 +219,7 @@ from .state import (
     GoodwillHistory,
     MemberState,
     PendingGoodwill,
+    PointBalance,
     PointLot,
     PurchaseRecord,
     RecordLine,
@@ -262,7 +264,8 @@ except _metadata.PackageNotFoundError:  # pragma: no cover - running from a sour
     __version__ = "0.0.0"
 
 __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py checks it)
-    "AllOf", "Always", "AmountOver", "AnniversaryGift", "AnyOf", "Approval", "Band", "BandTable",
+    "AllOf", "Always", "AmountOver", "AnniversaryGift", "AnyOf", "Approval", "BalanceTotals",
+    "Band", "BandTable",
     "BelowMinimumBalance", "BirthdayGift", "Budget", "BudgetUse", "CalendarCutoff", "CalendarYear",
     "CampaignMultiplier", "Cap", "CategoryGift", "CategoryMultiplier", "CategorySample",
     "ChannelIs", "ClaimGift", "Comparison", "Compensation", "Complaint", "ComplaintCategory",
@@ -285,8 +288,8 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "MinSpend", "MissingDependency", "Money", "MonthsFromQualifying", "Multiplier",
     "NaiveDatetime", "NoExpiry", "Not", "NotAwaitingApproval", "NthOrderGift", "OnlineRetail",
     "OnlineRetailReport", "OrderColumns", "OrderFolded", "OrderOverGift", "PRICE_EXTRA_PLACES",
-    "PendingGoodwill", "Period", "PeriodicReward", "PointLot", "PointScheme", "PointsAsCurrency",
-    "PointsCap",
+    "PendingGoodwill", "Period", "PeriodicReward", "PointBalance", "PointLot", "PointScheme",
+    "PointsAsCurrency", "PointsCap",
     "PointsCompensation", "PointsEarned", "PointsExpired", "PointsForEvent", "PointsOutOfBounds",
     "PointsPerAmount", "PointsPerPurchase", "PointsRedeemed", "PointsReleased", "PointsRevoked",
     "ProfileUpdate", "Program", "Purchase", "PurchaseColumns", "PurchaseCountAtLeast",

@@ -100,7 +100,7 @@ class Member:
     """A member's state while a program works on it. Mutable; never escapes the package."""
 
     __slots__ = (
-        "applied", "applied_at", "as_of", "available", "base", "birthday", "consents",
+        "applied", "applied_at", "as_of", "available", "balances", "base", "birthday", "consents",
         "credit",
         "currency",
         "debt", "earn_counters", "earned", "empty_lots", "expired", "folded", "frozen",
@@ -183,6 +183,9 @@ class Member:
         self.gifts: Any = None
         self.goodwill: Any = None
         self.credit: Any = None
+        self.balances: Any = None
+        """The point slots of each of ``Program.balances`` while the program's own points
+        are in the member's slots (see ``points.balances``), by balance name."""
 
     def schedule(self, when: datetime | None) -> None:
         """Make sure the engine looks at this member again at ``when``.

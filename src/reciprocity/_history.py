@@ -105,7 +105,8 @@ def order_days(program: Program) -> int | None:
     history = program.history
     if history is None or history.return_days is None or not history.fold_orders:
         return None
-    days = max(history.return_days, program.points.pending_days)
+    days = max(history.return_days, program.points.pending_days,
+               *(scheme.pending_days for scheme in program.balances.values()))
     if program.gifts is not None and program.gifts.rules:
         gifts = gift_days(program.gifts)
         if gifts is None:

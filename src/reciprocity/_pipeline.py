@@ -39,6 +39,7 @@ from .events import (
 )
 from .gifts.stage import CompiledGifts
 from .goodwill.stage import CompiledGoodwill
+from .points.balances import CompiledBalances, check_balances
 from .points.returns import line_record
 from .points.stage import CompiledPoints
 from .state import MemberState
@@ -129,9 +130,13 @@ class Pipeline:
         self.facts = ctx.facts
         self.categories = frozenset(BUILTIN_CATEGORIES if program.goodwill is None
                                     else program.goodwill.known_categories)
+        check_balances(program.points, program.balances, [] if program.tiers is None else [
+            leaf for tier in program.tiers.tiers for leaf in tier.requires.leaves()])
         self.points = CompiledPoints(program.points, ctx)
+        balances: tuple[Stage, ...] = () if not program.balances else (
+            CompiledBalances(program.balances, ctx, self.points),)
         self.stages: tuple[Stage, ...] = (
-            self.points, *family_stages(program, ctx, self.points))
+            self.points, *balances, *family_stages(program, ctx, self.points))
         self.uses_shared = any(stage.uses_shared for stage in self.stages)
         self.window, self.horizon = windows(program)
         """The order window and the event horizon (``None``: unbounded), see ``_history``."""

@@ -9,7 +9,7 @@ from operator import lt
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .state import MemberState
+    from .state import MemberState, PointBalance
 
 __all__ = ["REBUILD", "state_problem"]
 
@@ -49,28 +49,11 @@ def state_problem(state: MemberState) -> tuple[str, str] | None:
         return (f"MemberState.applied_event_times has {len(times)} entries but "
                 f"applied_event_ids has {len(ids)}: give each applied id its event's time, "
                 "or none at all", REBUILD)
-    available = state.pooled_points
-    pending = 0
-    lot_ids: set[str] = set()
-    for index, lot in enumerate(state.lots):
-        where = f"MemberState.lots[{index}]"
-        if lot.id in lot_ids:
-            return f"{where}.id={lot.id!r} is the id of an earlier lot: lot ids are unique", REBUILD
-        lot_ids.add(lot.id)
-        if lot.remaining > lot.points:
-            return (f"{where}.remaining={lot.remaining} is above the lot's points={lot.points}: "
-                    "a lot never holds more than it was created with", REBUILD)
-        if lot.status == "pending":  # released at available_at, or by a release event
-            pending += lot.remaining
-        else:
-            available += lot.remaining
-    accounted = (available + pending + state.points_redeemed + state.points_expired
-                 + state.points_revoked)
-    if state.points_earned != accounted:
-        return (f"MemberState.points_earned={state.points_earned} but the lots and totals "
-                f"account for {accounted} (available {available} + pending {pending} + "
-                f"redeemed {state.points_redeemed} + expired {state.points_expired} + revoked "
-                f"{state.points_revoked}): points are conserved", REBUILD)
+    problem = _lots_problem(state, "MemberState")
+    for name, part in (state.balances or {}).items():  # Program.balances: each alike
+        problem = problem or _lots_problem(part, f"MemberState.balances[{name!r}]")
+    if problem is not None:
+        return problem, REBUILD
     purchases = state.purchases
     folded = 0 if state.folded is None else state.folded.count
     if state.purchase_count < len(purchases) + folded:
@@ -148,6 +131,33 @@ def _tier_problem(state: MemberState) -> tuple[str, str] | None:
     if orders > folded.count:
         return (f"MemberState.tier.folded counts {orders} orders, more than the "
                 f"{folded.count} of MemberState.folded", REBUILD)
+    return None
+
+
+def _lots_problem(state: MemberState | PointBalance, prefix: str) -> str | None:
+    """A balance's lots: unique ids, none above its points, and points conserved."""
+    available = state.pooled_points
+    pending = 0
+    lot_ids: set[str] = set()
+    for index, lot in enumerate(state.lots):
+        where = f"{prefix}.lots[{index}]"
+        if lot.id in lot_ids:
+            return f"{where}.id={lot.id!r} is the id of an earlier lot: lot ids are unique"
+        lot_ids.add(lot.id)
+        if lot.remaining > lot.points:
+            return (f"{where}.remaining={lot.remaining} is above the lot's points={lot.points}: "
+                    "a lot never holds more than it was created with")
+        if lot.status == "pending":  # released at available_at, or by a release event
+            pending += lot.remaining
+        else:
+            available += lot.remaining
+    accounted = (available + pending + state.points_redeemed + state.points_expired
+                 + state.points_revoked)
+    if state.points_earned != accounted:
+        return (f"{prefix}.points_earned={state.points_earned} but the lots and totals "
+                f"account for {accounted} (available {available} + pending {pending} + "
+                f"redeemed {state.points_redeemed} + expired {state.points_expired} + revoked "
+                f"{state.points_revoked}): points are conserved")
     return None
 
 

@@ -186,4 +186,6 @@ class TrustedLoader:
             return built(real, values)
         if kind is tuple and value and type(value[0]) in self._reals:
             return tuple(self._real(item) for item in value)
-        return value  # plain values; a state's dicts and pairs hold no models
+        if kind is dict and value and type(next(iter(value.values()))) in self._reals:
+            return {key: self._real(item) for key, item in value.items()}  # balances
+        return value  # plain values; a state's other dicts and pairs hold no models

@@ -118,7 +118,29 @@ class _EffectBase(Frozen):
 setattr(_EffectBase, "reason", LazyField("reason"))  # noqa: B010  (after pydantic built it)
 
 
-class PointsEarned(_EffectBase):
+def _is_none(value: object) -> bool:
+    return value is None
+
+
+class _PointsEffect(_EffectBase):
+    balance: str | None = Field(default=None, exclude_if=_is_none)
+    """The one of ``Program.balances`` whose points these are (or which paid the voucher);
+    ``None`` (and left out of the JSON) for the program's own points."""
+
+    @property
+    def points_delta(self) -> int:
+        """Change of the program's own available points: :attr:`balance_delta`, or 0 for an
+        effect of another balance (status miles are never the points a member can spend,
+        nor points liability)."""
+        return self.balance_delta if self.balance is None else 0
+
+    @property
+    def balance_delta(self) -> int:
+        """Change of the available points of the effect's own balance (``balance``)."""
+        return 0
+
+
+class PointsEarned(_PointsEffect):
     """Points credited to a new lot (pending or available)."""
 
     type: Literal["points_earned"] = "points_earned"
@@ -130,11 +152,11 @@ class PointsEarned(_EffectBase):
     expires_at: Instant | None = None
 
     @property
-    def points_delta(self) -> int:
+    def balance_delta(self) -> int:
         return self.points if self.status == "available" else 0
 
 
-class PointsReleased(_EffectBase):
+class PointsReleased(_PointsEffect):
     """Pending points became available (the return window closed)."""
 
     type: Literal["points_released"] = "points_released"
@@ -142,11 +164,11 @@ class PointsReleased(_EffectBase):
     lot_id: NonEmptyStr
 
     @property
-    def points_delta(self) -> int:
+    def balance_delta(self) -> int:
         return self.points
 
 
-class PointsRedeemed(_EffectBase):
+class PointsRedeemed(_PointsEffect):
     """Points spent on a reward."""
 
     type: Literal["points_redeemed"] = "points_redeemed"
@@ -154,11 +176,11 @@ class PointsRedeemed(_EffectBase):
     reward_id: NonEmptyStr
 
     @property
-    def points_delta(self) -> int:
+    def balance_delta(self) -> int:
         return -self.points
 
 
-class PointsRevoked(_EffectBase):
+class PointsRevoked(_PointsEffect):
     """Points taken back (a return) or withheld to repay debt.
 
     ``points`` left the balance now (available or pending, per ``from_pending``);
@@ -172,11 +194,11 @@ class PointsRevoked(_EffectBase):
     purchase_id: str | None = None
 
     @property
-    def points_delta(self) -> int:
+    def balance_delta(self) -> int:
         return -(self.points - self.from_pending)
 
 
-class PointsExpired(_EffectBase):
+class PointsExpired(_PointsEffect):
     """Points of a lot expired unused."""
 
     type: Literal["points_expired"] = "points_expired"
@@ -187,18 +209,18 @@ class PointsExpired(_EffectBase):
     """How many of the expired points were still pending (never available)."""
 
     @property
-    def points_delta(self) -> int:
+    def balance_delta(self) -> int:
         return -(self.points - self.from_pending)
 
 
-class VoucherIssued(_EffectBase):
+class VoucherIssued(_PointsEffect):
     """A voucher, with its value and validity, issued for a redemption."""
 
     type: Literal["voucher_issued"] = "voucher_issued"
     voucher: Voucher
 
 
-class VoucherCancelled(_EffectBase):
+class VoucherCancelled(_PointsEffect):
     """A voucher that an order issued automatically is cancelled because the order was
     returned; its points come back to the balance (and are then taken back with the order's
     points). Void the voucher in the shop, or deduct its value from the refund if it was used.
@@ -209,7 +231,7 @@ class VoucherCancelled(_EffectBase):
     points: int
 
     @property
-    def points_delta(self) -> int:
+    def balance_delta(self) -> int:
         return self.points
 
 

@@ -93,6 +93,7 @@ class Program(Frozen):
         currency: ISO 4217 code of every amount the program handles.
         timezone: IANA zone for calendar rules (expiry dates, birthday months).
         points: the point scheme.
+        balances: more point balances by name (:class:`~reciprocity.PointScheme` each).
         tiers: the tier ladder (:class:`~reciprocity.TierLadder`), if any.
         gifts: gift triggers, budgets and stock (:class:`~reciprocity.GiftScheme`), if any.
         goodwill: compensation after a complaint (:class:`~reciprocity.GoodwillPolicy`).
@@ -117,6 +118,10 @@ class Program(Frozen):
     ``None`` keeps everything."""
     credit: StoreCredit | None = None
     """Store credit (:class:`~reciprocity.StoreCredit`): a money balance, spent oldest first."""
+    balances: dict[str, PointScheme] = Field(default_factory=dict)
+    """More point balances by name, each a scheme of its own (award and status miles): its
+    points never mix with ``points``; ``redeemable=False`` for points that only count for
+    tiers (``MinPoints(balance=...)``). See docs/points.md."""
 
     _pipeline: Pipeline = PrivateAttr()
 
@@ -172,21 +177,9 @@ class Program(Frozen):
                  f"calendar in {self.timezone}"]
         if self.description:
             lines.append(self.description)
-        if self.points.earn:
-            lines.append("Earning:")
-            lines += [f"- {rule.describe()}" for rule in self.points.earn]
-        if self.points.pending_days:
-            lines.append(f"Points become available {self.points.pending_days} days after the "
-                         "order (the return window).")
-        if self.points.rewards:
-            lines.append("Rewards:")
-            lines += [f"- {reward.describe()}" for reward in self.points.rewards]
-        if self.points.min_balance:
-            lines.append(f"Any redemption needs a balance of at least "
-                         f"{self.points.min_balance:,} points.")
-        expiry = self.points.expiry
-        lines.append("Points never expire." if expiry is None
-                     else f"Points expire {expiry.describe()}.")
+        lines += self.points.explain_lines()
+        for name, scheme in self.balances.items():
+            lines += scheme.explain_lines(name)
         if self.tiers is not None:
             lines += self.tiers.explain_lines()
         if self.gifts is not None:

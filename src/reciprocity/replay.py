@@ -25,6 +25,8 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from pydantic import Field
+
 from ._engine import Log, Member, Row, TraceLine
 from ._model import Frozen
 from ._replay_rows import conflict, event_rows, row_conflict
@@ -33,6 +35,7 @@ from .effects import Decision, Effect, TraceEntry
 from .errors import ReciprocityError
 from .events import PurchaseColumns
 from .money import Money
+from .points.balances import BalanceTotals, balance_totals
 from .shared import Shared, SharedState
 from .state import MemberState
 
@@ -92,6 +95,8 @@ class ReplaySummary(Frozen):
     voucher_value: Money
     liability: Money
     """Outstanding points (available + pending - debt) at the catalogue's best rate."""
+    balances: dict[str, BalanceTotals] = Field(default_factory=dict)
+    """Totals of each of ``Program.balances``, by name (not in the ``points_*`` above)."""
 
 
 class Replay:
@@ -489,4 +494,5 @@ class Replay:
             vouchers_issued=len(vouchers),
             voucher_value=Money(value, currency).quantize(),
             liability=(self.program.point_value() * outstanding).quantize(),
+            balances=balance_totals(self.program.balances, currency, members),
         )

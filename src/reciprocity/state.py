@@ -30,7 +30,7 @@ from pydantic import (
 
 from ._credit_state import CreditBalance, CreditLot
 from ._model import Instant, NonEmptyStr, error_from_validation
-from ._reason import decode_text
+from ._reason import decode_text, encode_text
 from ._state_base import Amount, Count, Fingerprint, _StateModel
 from ._state_check import REBUILD, state_problem
 from ._trusted import TrustedLoader
@@ -51,12 +51,17 @@ __all__ = [
     "GoodwillHistory",
     "MemberState",
     "PendingGoodwill",
+    "PointBalance",
     "PointLot",
     "PurchaseRecord",
     "RecordLine",
     "TierStatus",
     "Voucher",
 ]
+
+
+def _is_none(value: object) -> bool:
+    return value is None
 
 
 _TRUSTED: TrustedLoader | None = None
@@ -79,6 +84,34 @@ class PointLot(_StateModel):
     available_at: Instant | None = None
     """When a pending lot becomes available."""
     expires_at: Instant | None = None
+
+
+class PointBalance(_StateModel):
+    """A member's points in one of ``Program.balances`` (status miles, say), kept as the
+    program's own: available and pending points (``balance``: available minus debt)."""
+
+    lots: tuple[PointLot, ...] = ()
+    pooled_points: Count = 0
+    debt: Count = 0
+    earn_counters: dict[str, Count] = Field(default_factory=dict)
+    last_activity_at: Instant | None = None
+    points_earned: Count = 0
+    points_redeemed: Count = 0
+    points_expired: Count = 0
+    points_revoked: Count = 0
+
+    @property
+    def available_points(self) -> int:
+        return self.pooled_points + sum(lot.remaining for lot in self.lots
+                                        if lot.status == "available")
+
+    @property
+    def pending_points(self) -> int:
+        return sum(lot.remaining for lot in self.lots if lot.status == "pending")
+
+    @property
+    def balance(self) -> int:
+        return self.available_points - self.debt
 
 
 class RecordLine(_StateModel):
@@ -195,7 +228,10 @@ class GoodwillGrant(_StateModel):
 
 def _stored_text(value: str | list[Any]) -> str | list[Any]:
     if isinstance(value, list):
-        decode_text(value)  # a message's pair must read back
+        try:  # a message's pair must read back, and write again (no null argument)
+            encode_text(decode_text(value))
+        except (TypeError, ArithmeticError) as exc:  # a null or a bad number in it
+            raise ValueError(f"{value!r} is not a stored message: {exc!r}") from None
     return value
 
 
@@ -407,6 +443,9 @@ class MemberState(_StateModel):
     """The member's tier; ``None`` until the tier ladder first looks at the member."""
     credit: CreditBalance | None = None
     """Store credit (``Program.credit``); ``None`` until credit is first issued."""
+    balances: dict[str, PointBalance] | None = Field(default=None, exclude_if=_is_none)
+    """The member's points in each of ``Program.balances``, by name; ``None`` (and left out
+    of the JSON, so a state of a program with one balance dumps as before) without them."""
 
     def model_post_init(self, context: object, /) -> None:
         validate_currency(self.currency, field="MemberState.currency")

@@ -192,6 +192,8 @@ class RedemptionModel(Frozen):
 def _move(balance: dict[str, int], effect: Effect) -> None:
     """Apply an effect to a member's balance (available points minus debt)."""
     e: Any = effect
+    if getattr(e, "balance", None) is not None:
+        return  # points of another of Program.balances: the model redeems the program's own
     change = effect.points_delta
     if e.type == "points_revoked":
         change -= -e.points if e.rule_id == "clawback" else e.debt_added

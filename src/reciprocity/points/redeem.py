@@ -8,8 +8,10 @@ Imports: :mod:`reciprocity.points.lots` and what it imports; never a later layer
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from .._engine import (
@@ -53,15 +55,21 @@ _ONE = Decimal(1)
 class RedeemStage(LotStage):
     """Redemptions and vouchers: refusals, spending points, issuing (also automatically)."""
 
+    balance_rules: Mapping[str | None, frozenset[str]] = MappingProxyType({})
+    """Set with ``Program.balances``: see ``points.balances`` (empty otherwise)."""
+    foreign_rewards: frozenset[str] = frozenset()
+    """Rewards of the program's other balances (``Program.balances``): theirs to redeem."""
+
     def _check_redemption_row(self, m: Member, row: Row) -> None:
-        self.check_redemption(m, row[5])
+        if row[5].reward_id not in self.foreign_rewards:
+            self.check_redemption(m, row[5])
 
     # -- redemption ----------------------------------------------------------------------
     def check_redemption(self, m: Member, event: Redemption) -> Reward | PointsAsCurrency:
         """Refuse an unknown reward, a malformed request or a shortfall; change nothing."""
         reward = self.rewards.get(event.reward_id)
         if reward is None:
-            known = ", ".join(sorted(self.rewards)) or "none"
+            known = ", ".join(sorted({*self.rewards, *self.foreign_rewards})) or "none"
             raise UnknownReward(
                 f"Redemption.reward_id={event.reward_id!r} is not in the catalogue",
                 hint=f"use one of: {known}",
@@ -135,7 +143,8 @@ class RedeemStage(LotStage):
                           f"{value}"))
 
     def _auto_issue(self, m: Member, eid: str, at: datetime, log: Log, trace: Trace) -> None:
-        index = sum(1 for v in m.vouchers if v.source_event_id == eid)
+        index = sum(1 for v in m.vouchers  # this scheme's: Program.balances share the list
+                    if v.source_event_id == eid and v.reward_id in self.rewards)
         for reward in self.auto_rewards:
             while m.available >= reward.points:
                 self._issue(m, reward, reward.points, reward.value, eid, at, index, log,

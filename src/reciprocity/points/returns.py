@@ -107,15 +107,18 @@ class ReturnStage(ExpiryStage):
             )
         return event.amount.amount
 
-    def on_return(self, m: Member, event: Return, log: Log, trace: Trace) -> None:
+    def on_return(self, m: Member, event: Return, log: Log, trace: Trace,
+                  count_lines: bool = True) -> None:
         """Take back the points the order earned, as stored when it earned them.
 
         A per-order rule takes all back once the kept amount no longer qualifies; a
         per-amount rule takes back in proportion to what was returned. The engine has
-        checked the return and recorded it on the order already.
+        checked the return and recorded it on the order already. Points of another balance
+        (``<balance>/<rule>``, see ``points.balances``) are that balance's to take back;
+        its call passes ``count_lines=False``, the lines being counted returned already.
         """
         record = m.purchases[event.purchase_id]
-        if event.lines and record[P_LINES] is not None:
+        if count_lines and event.lines and record[P_LINES] is not None:
             for returned in event.lines:
                 record[P_LINES][returned.sku][LN_RETURNED] += returned.quantity
         if record[P_EARNED] is None:
@@ -125,6 +128,8 @@ class ReturnStage(ExpiryStage):
         amount, gone = record[P_AMOUNT], record[P_RETURNED]
         kept = _ZERO if record[P_CLOSED] else amount - gone
         for rule_id, points in sorted(record[P_EARNED].items()):
+            if "/" in rule_id:  # another balance's points (rule ids have no "/")
+                continue
             rule = self.rules.get(rule_id)
             revoked = record[P_REVOKED].get(rule_id, 0)
             if kept <= 0:
@@ -195,7 +200,8 @@ class ReturnStage(ExpiryStage):
         for voucher in reversed(list(m.vouchers)):
             if m.available >= needed:
                 break
-            if voucher.source_event_id != event.purchase_id:
+            if (voucher.source_event_id != event.purchase_id
+                    or voucher.reward_id not in self.rewards):  # another balance's voucher
                 continue
             reward = self.rewards.get(voucher.reward_id)
             points = reward.points if isinstance(reward, Reward) else 0

@@ -392,6 +392,7 @@ class PointScheme(_Policy):
             ``"debt"`` (default) records the shortfall as debt, repaid from future points;
             ``"absorb"`` lets the shop absorb it. The available balance never goes negative;
             ``MemberState.balance`` shows available minus debt.
+        redeemable: whether the points buy rewards (see ``Program.balances``).
     """
 
     earn: tuple[EarnRule, ...] = ()
@@ -403,9 +404,16 @@ class PointScheme(_Policy):
     redemption_order: Literal["fifo", "lifo"] = "fifo"
     clawback: Literal["debt", "absorb"] = "debt"
     min_balance: int = Field(default=0, ge=0)
+    redeemable: bool = True
+    """Whether the points buy anything: ``False`` for a balance that only counts towards
+    tiers (an airline's status miles, in ``Program.balances``); it then has no rewards."""
 
     @model_validator(mode="after")
     def _unique_ids(self) -> PointScheme:
+        if not self.redeemable and self.rewards:
+            raise ValueError(
+                f"redeemable=False but rewards={[r.id for r in self.rewards]}: points that "
+                "only count towards tiers buy nothing; drop the rewards or the flag")
         for kind, items in (("earn", self.earn + self.events), ("rewards", self.rewards)):
             seen: set[str] = set()
             for item in items:
@@ -414,6 +422,30 @@ class PointScheme(_Policy):
                         f"{kind} has two entries with id {item.id!r}; ids must be unique")
                 seen.add(item.id)
         return self
+
+    def explain_lines(self, balance: str | None = None) -> list[str]:
+        """The scheme in plain words (``Program.explain``); ``balance`` names one of
+        ``Program.balances``, whose lines are headed by its name and list its event rules."""
+        unit = "Points" if balance is None else f"{balance} points"
+        lines = [] if balance is None else [
+            f"Balance {balance!r}" + ("" if self.redeemable else ", only counted for tiers")
+            + ":"]
+        rules = self.earn if balance is None else (*self.earn, *self.events)
+        if rules:
+            lines.append("Earning:")
+            lines += [f"- {rule.describe()}" for rule in rules]
+        if self.pending_days:
+            lines.append(f"{unit} become available {self.pending_days} days after the "
+                         "order (the return window).")
+        if self.rewards:
+            lines.append("Rewards:")
+            lines += [f"- {reward.describe()}" for reward in self.rewards]
+        if self.min_balance:
+            lines.append(f"Any redemption needs a balance of at least {self.min_balance:,} "
+                         "points.")
+        lines.append(f"{unit} never expire." if self.expiry is None
+                     else f"{unit} expire {self.expiry.describe()}.")
+        return lines
 
     @property
     def has_pending(self) -> bool:

@@ -136,7 +136,8 @@ class CompiledPoints(ReturnStage):
         handlers: dict[int, Handler] = {
             PURCHASE: self.on_purchase,
             RETURN: lambda m, row, log, trace: self.on_return(m, row[5], log, trace),
-            REDEMPTION: lambda m, row, log, trace: self.redeem(m, row[5], log, trace),
+            REDEMPTION: lambda m, row, log, trace: None if row[5].reward_id in (
+                self.foreign_rewards) else self.redeem(m, row[5], log, trace),
         }
         for kind in (SIGNUP, PROFILE):
             if self.event_rules[kind]:

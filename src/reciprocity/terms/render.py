@@ -12,7 +12,7 @@ from ..facts import label_in
 from ..goodwill.compensation import PointsCompensation
 from .catalog import catalogue
 from .credit import credit_section
-from .document import Document, Section, check_format
+from .document import Document, Item, Section, check_format
 from .families import gift_section, goodwill_section, tier_section
 from .phrases import Ctx
 from .points import point_sections
@@ -47,6 +47,13 @@ def terms_document(program: Program, locale: str = "en") -> Document:
     goodwill_points = program.goodwill is not None and any(
         isinstance(rule.compensation, PointsCompensation) for rule in program.goodwill.rules)
     sections: list[Section] = point_sections(x, program.points, goodwill_points)
+    for name, scheme in program.balances.items():  # each of Program.balances, by name
+        parts = point_sections(x, scheme)
+        for index, part in enumerate(parts):
+            items = part.items if index or scheme.redeemable else (
+                Item(c.t("balance.tiers_only")), *part.items)
+            sections.append(Section(c.t("heading.balance", heading=part.heading,
+                                        balance=name), items))
     if program.tiers is not None:
         sections.append(tier_section(x, program.tiers))
     if program.gifts is not None:

@@ -22,9 +22,9 @@ from ..errors import InvalidEvent
 from ..gifts.eligibility import GiftNeed, gift_eligibility
 from ..gifts.gift import Gift
 from ..money import Money
-from ..points.scheme import Inactivity
+from ..points.scheme import Inactivity, PointScheme
 from ..shared import SharedState
-from ..state import MemberState
+from ..state import MemberState, PointBalance
 from ..tiers.check import tier_progress
 from ..tiers.ladder import MetricGap, TierProgress
 from .document import Document, Item, Section, check_format
@@ -81,22 +81,24 @@ def member_statement(program: Program, state: MemberState, at: datetime, locale:
     if state.as_of is None or at > state.as_of:
         advanced = program.advance(state, at, shared=shared)
         state, recent = advanced.state, recent + list(advanced.effects)
-    sections = [_points(x, program, state)]
+    sections = [_points(x, program.points, state, c.t("heading.points"))]
     data: dict[str, Any] = {
         "member_id": state.member_id, "at": at.astimezone(x.zone).isoformat(), "locale": locale,
-        "currency": program.currency,
-        "points": {"available": state.available_points, "pending": state.pending_points,
-                   "debt": state.debt,
-                   "lots": [lot.model_dump(mode="json") for lot in state.lots
-                            if lot.remaining]},
+        "currency": program.currency, "points": _figures(state),
     }
+    for name, scheme in program.balances.items():  # each of Program.balances, by name
+        part = (state.balances or {}).get(name) or PointBalance()
+        sections.append(_points(x, scheme, part, c.t("heading.balance", balance=name,
+                                                     heading=c.t("heading.points"))))
+        data.setdefault("balances", {})[name] = _figures(part)
     if program.tiers is not None:
         progress = tier_progress(program, state, at)
         sections.append(_tier(x, progress))
         data["tier"] = progress.model_dump(mode="json")
     vouchers = [v for v in state.vouchers if v.expires_at is None or v.expires_at > at]
     if vouchers:
-        names = {r.id: r.name for r in program.points.rewards}
+        names = {r.id: r.name for scheme in (program.points, *program.balances.values())
+                 for r in scheme.rewards}
         items = []
         for v in vouchers:
             text = c.t("statement.voucher", value=(c.quote(names.get(v.reward_id, v.reward_id))
@@ -124,7 +126,14 @@ def member_statement(program: Program, state: MemberState, at: datetime, locale:
     return Statement(Document(title, tuple(sections)), data)
 
 
-def _points(x: Ctx, program: Program, state: MemberState) -> Section:
+def _figures(part: MemberState | PointBalance) -> dict[str, Any]:
+    return {"available": part.available_points, "pending": part.pending_points,
+            "debt": part.debt,
+            "lots": [lot.model_dump(mode="json") for lot in part.lots if lot.remaining]}
+
+
+def _points(x: Ctx, scheme: PointScheme, state: MemberState | PointBalance,
+            heading: str) -> Section:
     c = x.c
     items = [Item(c.t("statement.available", n=state.available_points))]
     if state.debt:
@@ -144,12 +153,12 @@ def _points(x: Ctx, program: Program, state: MemberState) -> Section:
         else:
             text = c.t("statement.lot.no_expiry", n=lot.remaining, earned=earned)
         items.append(Item(text))
-    expiry = program.points.expiry
+    expiry = scheme.expiry
     if (isinstance(expiry, Inactivity) and state.last_activity_at is not None
             and state.available_points):
         due = expiry.due(state.last_activity_at, x.zone)
         items.append(Item(c.t("statement.inactivity", date=x.last_day(due))))
-    return Section(c.t("heading.points"), tuple(items))
+    return Section(heading, tuple(items))
 
 
 def _gaps(x: Ctx, alternatives: tuple[tuple[MetricGap, ...], ...]) -> str:

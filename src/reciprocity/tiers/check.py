@@ -168,6 +168,8 @@ def _dnf(requirement: _RequirementBase) -> list[dict[_Key, Any]]:
         return [{("orders",): requirement.count}]
     if isinstance(requirement, MinPoints):
         rules = None if requirement.rules is None else frozenset(requirement.rules)
+        if requirement.balance is not None:  # another balance's points: checked when built
+            return [{("balance", rules, requirement.balance): requirement.points}]
         return [{("points", rules): requirement.points}]
     if isinstance(requirement, RequireAny):
         return [alt for part in requirement.requirements for alt in _dnf(part)]
@@ -183,8 +185,10 @@ def _covers(high: _Key, low: _Key) -> bool:
     """Whether meeting a threshold on ``high`` counts towards the same one on ``low``."""
     if high[0] != low[0]:
         return False
-    if high[0] != "points":
+    if high[0] not in ("points", "balance"):
         return True
+    if high[2:] != low[2:]:  # points of two balances (see MinPoints.balance)
+        return False
     return low[1] is None or (high[1] is not None and high[1] <= low[1])
 
 
@@ -209,6 +213,7 @@ def _share(alternatives: list[dict[_Key, Any]], typical: TypicalActivity,
             typical.orders * scale, f"{_num(typical.orders * scale)} orders"),
         "points": None if typical.points is None else (
             typical.points * scale, f"{_num(typical.points * scale)} points"),
+        "balance": None,  # a typical member's points of another balance are not known
     }
     orders = typical.orders
     per_order: dict[str, Decimal | None] = {
@@ -216,6 +221,7 @@ def _share(alternatives: list[dict[_Key, Any]], typical: TypicalActivity,
         "orders": Decimal(1),
         "points": None if typical.points is None or not orders else Decimal(typical.points)
         / orders,
+        "balance": None,
     }
     best: tuple[Decimal, str] | None = None
     for alternative in alternatives:
@@ -294,7 +300,8 @@ def check_ladder(
                 findings.append(Finding(
                     severity="error", code="currency-mismatch", tier_id=tier.id,
                     message=f"{name} needs {leaf.describe()} but the program uses {currency}"))
-            if isinstance(leaf, MinPoints) and known is not None and leaf.rules is not None:
+            if (isinstance(leaf, MinPoints) and known is not None and leaf.rules is not None
+                    and leaf.balance is None):
                 unknown = [rule for rule in leaf.rules if rule not in known]
                 if unknown and len(unknown) < len(leaf.rules):
                     findings.append(Finding(

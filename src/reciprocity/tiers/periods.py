@@ -105,6 +105,9 @@ class TierPeriods(Stage):
     name = "tiers"
     zone: ZoneInfo
     buckets: list[frozenset[str] | None]
+    balance_rules: dict[str | None, frozenset[str]]
+    """With ``Program.balances``: the keys of each balance's points in an order's earned
+    points (``None``: the program's own), so a bucket of all rules counts one balance."""
     units: list[str]
     width: int
     kind: int
@@ -129,6 +132,9 @@ class TierPeriods(Stage):
     # -- compiling requirements ----------------------------------------------------------
     def _bucket(self, leaf: MinPoints) -> int:
         key = None if leaf.rules is None else frozenset(leaf.rules)
+        if leaf.balance is not None or (key is None and self.balance_rules):
+            key = self.balance_rules[leaf.balance] if key is None else frozenset(
+                f"{leaf.balance}/{rule}" for rule in key)  # see points.balances
         if key not in self.buckets:
             self.buckets.append(key)
             self.units.append(leaf.unit)

@@ -142,6 +142,8 @@ class MinPoints(_RequirementBase):
     '325 qualifying points'
     >>> MinPoints(points=325, rules=("flights", "rail")).describe()
     '325 points from flights, rail'
+    >>> MinPoints(points=35_000, balance="status").describe()
+    '35000 status points'
     """
 
     type: Literal["min_points"] = "min_points"
@@ -149,12 +151,18 @@ class MinPoints(_RequirementBase):
     rules: tuple[NonEmptyStr, ...] | None = Field(default=None, min_length=1)
     """Earning rule ids whose points count; ``None`` counts every earning rule."""
     label: NonEmptyStr | None = None
+    balance: NonEmptyStr | None = None
+    """Count the points earned into this one of ``Program.balances`` (status miles), by
+    ``rules`` of that balance or all of its earning rules; ``None``: the program's own."""
 
     @property
     def unit(self) -> str:
         """What is counted, in words: ``"points"``, ``"qualifying points"``..."""
         if self.label is not None:
             return self.label
+        if self.balance is not None:
+            return f"{self.balance} points" + (
+                "" if self.rules is None else " from " + ", ".join(self.rules))
         if self.rules is None:
             return "points"
         return "points from " + ", ".join(self.rules)

@@ -102,6 +102,7 @@ class CompiledTiers(TierPeriods):
                 if isinstance(leaf, MinSpend):
                     ctx.check_money(leaf.amount, f"tier {tier.id!r} requires.amount")
         self.buckets: list[frozenset[str] | None] = []
+        self.balance_rules = getattr(points, "balance_rules", {})  # see points.balances
         self.units: list[str] = []
         self.dnfs = [self._dnf(tier.requires) for tier in tiers]
         self.preds = [self._predicate(dnf) for dnf in self.dnfs]
