@@ -146,17 +146,19 @@ def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fa
             m[AVAILABLE] += moved
             m[REDEEMED] -= moved
             f["points_redeemed"] -= moved
-            value = -e.voucher.value.amount
+            worth = e.voucher.value  # None: a reward that is not money (a drink)
+            value = None if worth is None else -worth.amount
             m[VOUCHERS] -= 1
-            m[VOUCHER_VALUE] += value
+            m[VOUCHER_VALUE] += value or 0
             f["vouchers"] -= 1
-            f["voucher_value"] += value
+            f["voucher_value"] += value or 0
         elif kind == "voucher_issued":
-            value = e.voucher.value.amount
+            worth = e.voucher.value  # None: a reward that is not money (a drink)
+            value = None if worth is None else worth.amount
             m[VOUCHERS] += 1
-            m[VOUCHER_VALUE] += value
+            m[VOUCHER_VALUE] += value or 0
             f["vouchers"] += 1
-            f["voucher_value"] += value
+            f["voucher_value"] += value or 0
         elif kind == "gift_granted":
             value = e.value.amount
             m[GIFTS] += 1
@@ -184,7 +186,7 @@ def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fa
                 m[TIER_AT] = effect.at
                 f["first_tier_reached"] += 1
                 if m[FIRST_AT] is not None:
-                    days = (effect.at - m[FIRST_AT]).total_seconds() / 86400
+                    days = max((effect.at - m[FIRST_AT]).total_seconds() / 86400, 0.0)
                     first_tier_days.setdefault(period, []).append(days)
         if moved:
             outstanding_moves[period] = outstanding_moves.get(period, 0) + moved

@@ -184,3 +184,24 @@ def test_terms_name_item_rewards_and_value_the_2_dollar_one() -> None:
     assert "For 25 points you get “drink customization”." in terms
     assert "For 60 points you get a voucher worth 2.00 USD." in terms
     assert "Für 400 Punkte erhalten Sie „select merchandise (up to $20)“." in PROGRAM.terms("de")
+
+
+def test_simulate_counts_item_rewards_without_a_money_value() -> None:
+    """An experiment on the program runs: a reward that is a drink is a voucher with no value
+    (the table says so, the money columns add nothing), and Green, reached at sign-up before
+    the first order, took 0 days (not a negative count)."""
+    from reciprocity import SignUp, simulate
+
+    events: list[Any] = [SignUp(id="s1", member_id="a", at=pacific(2026, 4, 1, 9))]
+    events += [Purchase(id=f"o{i}", member_id="a", at=pacific(2026, 4, 2 + i, 9),
+                        amount=usd("20.00")) for i in range(10)]
+    events.append(Redemption(id="r1", member_id="a", at=pacific(2026, 4, 20, 9),
+                             reward_id="stars-25"))
+    result = simulate(PROGRAM, events)
+    issued = [row for row in result.effects.rows() if row["effect"] == "voucher_issued"]
+    assert len(issued) == 1
+    assert issued[0]["value"] is None
+    assert result.totals.vouchers == 1
+    assert result.totals.voucher_value == 0
+    assert result.totals.points_redeemed == 25
+    assert result.totals.median_days_to_first_tier == 0.0

@@ -106,7 +106,8 @@ class Totals(Frozen):
     """Members who reached a tier for the first time (whichever tier: an order that
     qualifies for the second tier at once skips the first)."""
     median_days_to_first_tier: float | None
-    """Median days from a member's first order to that first tier."""
+    """Median days from a member's first order to that first tier (0 for a tier reached
+    before it, at sign-up)."""
     cost: Decimal
     """Accrued programme cost (see :mod:`reciprocity.experiments.metrics`)."""
     cost_pct: Decimal | None

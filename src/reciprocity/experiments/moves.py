@@ -169,7 +169,8 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
                 m[TIER_AT] = at
                 f["first_tier_reached"] += 1
                 if m[FIRST_AT] is not None:
-                    days = (at - m[FIRST_AT]).total_seconds() / 86400
+                    # a tier reached before the first order (at sign-up) took 0 days
+                    days = max((at - m[FIRST_AT]).total_seconds() / 86400, 0.0)
                     first_tier_days.setdefault(period, []).append(days)
         elif kind == "points_expired" or kind == "points_revoked":
             points = taken = e.points
@@ -199,18 +200,20 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
             m[AVAILABLE] += moved
             m[REDEEMED] -= moved
             f["points_redeemed"] -= moved
-            value = -e.voucher.value.amount
+            worth = e.voucher.value  # None: a reward that is not money (a drink)
+            value = None if worth is None else -worth.amount
             m[VOUCHERS] -= 1
-            m[VOUCHER_VALUE] += value
+            m[VOUCHER_VALUE] += value or 0
             f["vouchers"] -= 1
-            f["voucher_value"] += value
+            f["voucher_value"] += value or 0
         elif kind == "voucher_issued":
             points = None
-            value = e.voucher.value.amount
+            worth = e.voucher.value  # None: a reward that is not money (a drink)
+            value = None if worth is None else worth.amount
             m[VOUCHERS] += 1
-            m[VOUCHER_VALUE] += value
+            m[VOUCHER_VALUE] += value or 0
             f["vouchers"] += 1
-            f["voucher_value"] += value
+            f["voucher_value"] += value or 0
         elif kind == "gift_granted":
             points = None
             value = e.value.amount
