@@ -393,7 +393,7 @@ def test_a_stored_message_that_cannot_be_written_again_is_refused(text: object) 
     freeze."""
     from pydantic import TypeAdapter, ValidationError
 
-    from reciprocity.state import StoredText
+    from reciprocity._goodwill_state import StoredText
 
     with pytest.raises(ValidationError, match="is not a stored message"):
         TypeAdapter(StoredText).validate_python(text)
