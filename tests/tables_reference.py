@@ -1,7 +1,8 @@
 """The simulation tables as ``reciprocity.experiments.metrics`` built them before the faster
 pass (one effect at a time, every column appended per effect), and the applied orders as
 ``reciprocity.experiments.prepared.applied_facts`` made them (a price map per order): a
-verbatim copy of that code, kept as the reference the package's faster path must equal
+verbatim copy of that code (the members and metrics tables, which the faster pass did not
+change, are the package's own), kept as the reference the package's faster path must equal
 (``tests/test_experiments_tables.py``). Not used by the package. It includes branch
 ``balances``' change to the old code (points of another balance move no points column), which
 does nothing before that branch gives effects a ``balance``.
@@ -11,16 +12,20 @@ does nothing before that branch gives effects a ``balance``.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from reciprocity import MemberState, Money, Program
+from reciprocity import MemberState, Program
 from reciprocity.effects import Effect
 from reciprocity.events import Purchase, PurchaseColumns, Return
-from reciprocity.experiments.metrics import Totals
+from reciprocity.experiments.metrics import (  # unchanged by the faster pass: shared
+    Totals,
+    _member,
+    _members_table,
+    _metrics,
+)
 from reciprocity.experiments.periods import Periods
 from reciprocity.experiments.table import Table
 
@@ -45,18 +50,6 @@ ORDERS, SPEND, VOUCHERS, VOUCHER_VALUE, GIFTS, GIFT_VALUE, GOODWILL, FIRST_AT, T
 _FLOWS = ("points_earned", "points_redeemed", "points_expired", "points_revoked",
           "vouchers", "voucher_value", "gifts", "gift_cost", "goodwill_grants", "goodwill_paid",
           "first_tier_reached")
-
-
-def _member(state: MemberState | None) -> list[Any]:
-    if state is None:
-        return [0, 0, 0, None, 0, 0, 0, 0, 0, _ZERO, 0, _ZERO, 0, _ZERO, _ZERO, None, None]
-    return [state.available_points, state.pending_points, state.debt,
-            None if state.tier is None else state.tier.tier_id, 0, 0, 0, 0, 0, _ZERO,
-            0, _ZERO, 0, _ZERO, _ZERO, None, None]
-
-
-def _pct(part: Decimal, whole: Decimal) -> Decimal | None:
-    return None if not whole else (part * 100 / whole).quantize(Decimal("0.01"))
 
 
 def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fact],
@@ -225,114 +218,6 @@ def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fa
     return effects_table, members_table, metrics, totals
 
 
-def _members_table(members: dict[str, list[Any]], start: Mapping[str, MemberState],
-                   rate: Decimal, currency: str) -> Table:
-    ids = sorted(members)
-    rows = [members[mid] for mid in ids]
-    spend0 = {mid: state.spend for mid, state in start.items()}
-    orders0 = {mid: state.purchase_count for mid, state in start.items()}
-    outstanding = [m[AVAILABLE] + m[PENDING] - m[DEBT] for m in rows]
-    return Table({
-        "member_id": ids,
-        "tier": [m[TIER] for m in rows],
-        "available": [m[AVAILABLE] for m in rows],
-        "pending": [m[PENDING] for m in rows],
-        "debt": [m[DEBT] for m in rows],
-        "outstanding": outstanding,
-        "liability": [Money(rate * o, currency).quantize().amount for o in outstanding],
-        "points_earned": [m[EARNED] for m in rows],
-        "points_redeemed": [m[REDEEMED] for m in rows],
-        "points_expired": [m[EXPIRED] for m in rows],
-        "points_revoked": [m[REVOKED] for m in rows],
-        "orders": [orders0.get(mid, 0) + m[ORDERS] for mid, m in zip(ids, rows, strict=True)],
-        "spend": [spend0.get(mid, _ZERO) + m[SPEND] for mid, m in zip(ids, rows, strict=True)],
-        "vouchers": [m[VOUCHERS] for m in rows],
-        "voucher_value": [m[VOUCHER_VALUE] for m in rows],
-        "gifts": [m[GIFTS] for m in rows],
-        "gift_value": [m[GIFT_VALUE] for m in rows],
-        "goodwill_paid": [m[GOODWILL] for m in rows],
-        "first_tier_at": [m[TIER_AT] for m in rows],
-    }, money=("liability", "spend", "voucher_value", "gift_value", "goodwill_paid"),
-        currency=currency, title="Members")
-
-
-def _metrics(program: Program, periods: Periods, flows: dict[str, dict[str, Any]],
-             revenue: dict[str, Decimal], orders: dict[str, int], moves: dict[str, int],
-             outstanding: int, tier_moves: dict[str, dict[str | None, int]],
-             new_members: dict[str, int], start: Mapping[str, MemberState],
-             first_tier_days: dict[str, list[float]], members: dict[str, list[Any]],
-             rate: Decimal) -> tuple[Table, Totals]:
-    currency = program.currency
-    seen = [*flows, *revenue]
-    tiers = [t.id for t in program.tiers.tiers] if program.tiers is not None else []
-    if seen:
-        starts = sorted(periods.start(p) for p in set(seen))
-        labels = periods.span(starts[0], starts[-1])
-    else:
-        labels = []
-    mix: dict[str | None, int] = {}
-    for state in start.values():
-        key = None if state.tier is None else state.tier.tier_id
-        mix[key] = mix.get(key, 0) + 1
-    count = len(start)
-    liability_before = Money(rate * outstanding, currency).quantize().amount
-    cols: dict[str, list[Any]] = {name: [] for name in (
-        "period", "start", "end", "orders", "revenue", *_FLOWS[:-1], "points_outstanding",
-        "liability", "members", *(f"tier_{t}" for t in tiers), "first_tier_reached",
-        "median_days_to_first_tier", "cost", "cost_pct")}
-    for period in labels:
-        f = flows.get(period) or dict.fromkeys(_FLOWS, 0)
-        outstanding += moves.get(period, 0)
-        count += new_members.get(period, 0)
-        for tier, change in tier_moves.get(period, {}).items():
-            mix[tier] = mix.get(tier, 0) + change
-        liability = Money(rate * outstanding, currency).quantize().amount
-        income = revenue.get(period, _ZERO)
-        cost = (f["voucher_value"] or _ZERO) + (f["gift_cost"] or _ZERO) + (
-            f["goodwill_paid"] or _ZERO) + liability - liability_before
-        liability_before = liability
-        days = first_tier_days.get(period)
-        row = {"period": period, "start": periods.start(period), "end": periods.end(period),
-               "orders": orders.get(period, 0), "revenue": income,
-               **{name: f[name] or (0 if name in ("vouchers", "gifts", "goodwill_grants")
-                                    or name.startswith("points") else _ZERO)
-                  for name in _FLOWS[:-1]},
-               "points_outstanding": outstanding, "liability": liability, "members": count,
-               **{f"tier_{t}": mix.get(t, 0) for t in tiers},
-               "first_tier_reached": f["first_tier_reached"],
-               "median_days_to_first_tier": statistics.median(days) if days else None,
-               "cost": cost, "cost_pct": _pct(cost, income)}
-        for name, value in row.items():
-            cols[name].append(value)
-    table = Table(cols, money=("revenue", "voucher_value", "gift_cost", "goodwill_paid",
-                               "liability", "cost"), currency=currency,
-                  title=f"Metrics per period ({periods.freq})")
-    values = list(members.values())
-    all_days = [d for days in first_tier_days.values() for d in days]
-    total_revenue = sum(cols["revenue"], _ZERO)
-    final_outstanding = sum(m[AVAILABLE] + m[PENDING] - m[DEBT] for m in values)
-    total_cost = sum(cols["cost"], _ZERO)
-    earned = sum(cols["points_earned"])
-    expired = sum(cols["points_expired"])
-    totals = Totals(
-        currency=currency, members=len(members), orders=sum(cols["orders"]),
-        revenue=total_revenue, points_earned=earned,
-        points_redeemed=sum(cols["points_redeemed"]), points_expired=expired,
-        points_revoked=sum(cols["points_revoked"]),
-        points_available=sum(m[AVAILABLE] for m in values),
-        points_pending=sum(m[PENDING] for m in values),
-        points_debt=sum(m[DEBT] for m in values), points_outstanding=final_outstanding,
-        liability=Money(rate * final_outstanding, currency).quantize().amount,
-        vouchers=sum(cols["vouchers"]), voucher_value=sum(cols["voucher_value"], _ZERO),
-        gifts=sum(cols["gifts"]), gift_cost=sum(cols["gift_cost"], _ZERO),
-        goodwill_grants=sum(cols["goodwill_grants"]),
-        goodwill_paid=sum(cols["goodwill_paid"], _ZERO),
-        first_tier_reached=sum(cols["first_tier_reached"]),
-        median_days_to_first_tier=statistics.median(all_days) if all_days else None,
-        cost=total_cost, cost_pct=_pct(total_cost, total_revenue),
-        breakage_pct=_pct(Decimal(expired), Decimal(earned)),
-    )
-    return table, totals
 def applied_facts(events: Iterable[Any] | PurchaseColumns, start: Mapping[str, MemberState],
                   refused: Iterable[str]) -> list[Fact]:
     """The orders a replay applied, in time order, with each return's amount."""
