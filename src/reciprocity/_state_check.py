@@ -9,7 +9,7 @@ from operator import lt
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .state import MemberState, PointBalance, PurchaseRecord
+    from .state import MemberState, PointBalance, PointLot, PurchaseRecord
 
 __all__ = ["REBUILD", "state_problem"]
 
@@ -147,21 +147,16 @@ def _tier_problem(state: MemberState) -> tuple[str, str] | None:
 
 def _lots_problem(state: MemberState | PointBalance, prefix: str) -> str | None:
     """A balance's lots: unique ids, none above its points, and points conserved."""
+    lots = state.lots
     available = state.pooled_points
     pending = 0
-    lot_ids: set[str] = set()
-    for index, lot in enumerate(state.lots):
-        where = f"{prefix}.lots[{index}]"
-        if lot.id in lot_ids:
-            return f"{where}.id={lot.id!r} is the id of an earlier lot: lot ids are unique"
-        lot_ids.add(lot.id)
-        if lot.remaining > lot.points:
-            return (f"{where}.remaining={lot.remaining} is above the lot's points={lot.points}: "
-                    "a lot never holds more than it was created with")
-        if lot.status == "pending":  # released at available_at, or by a release event
-            pending += lot.remaining
-        else:
-            available += lot.remaining
+    if lots:
+        if len({lot.id for lot in lots}) != len(lots) or any(
+                lot.remaining > lot.points for lot in lots):  # a set and a scan, as purchases
+            return _each_lot_problem(lots, prefix)
+        # pending: released at available_at, or by a release event
+        pending = sum([lot.remaining for lot in lots if lot.status == "pending"])
+        available += sum([lot.remaining for lot in lots]) - pending
     accounted = (available + pending + state.points_redeemed + state.points_expired
                  + state.points_revoked)
     if state.points_earned != accounted:
@@ -170,6 +165,20 @@ def _lots_problem(state: MemberState | PointBalance, prefix: str) -> str | None:
                 f"redeemed {state.points_redeemed} + expired {state.points_expired} + revoked "
                 f"{state.points_revoked}): points are conserved")
     return None
+
+
+def _each_lot_problem(lots: tuple[PointLot, ...], prefix: str) -> str | None:
+    """The first repeated lot id or lot above its points, named."""
+    lot_ids: set[str] = set()
+    for index, lot in enumerate(lots):
+        where = f"{prefix}.lots[{index}]"
+        if lot.id in lot_ids:
+            return f"{where}.id={lot.id!r} is the id of an earlier lot: lot ids are unique"
+        lot_ids.add(lot.id)
+        if lot.remaining > lot.points:
+            return (f"{where}.remaining={lot.remaining} is above the lot's points={lot.points}: "
+                    "a lot never holds more than it was created with")
+    return None  # pragma: no cover - the scan said otherwise
 
 
 def _credit_problem(state: MemberState) -> tuple[str, str] | None:
