@@ -1,4 +1,4 @@
-"""The fast JSON paths of instants and amounts (``reciprocity._fastpath``) give what the
+"""The fast JSON paths of instants, amounts and money (``reciprocity._fastpath``) give what the
 checked paths they stand in front of give: the same values, the same errors.
 
 Each case is loaded twice, through a model whose fields have the fast path (the library's own
@@ -17,12 +17,13 @@ from typing import Annotated, Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, PlainValidator
 
-from reciprocity import InvalidState, MemberState
+from reciprocity import InvalidState, MemberState, Money
 from reciprocity._fastpath import FIXED_TEXT, UTC_TEXT
 from reciprocity._model import Instant, _not_a_number, require_aware
 from reciprocity._state_base import Amount, _no_float, _StateModel
+from reciprocity.money import _validate_money
 
 CheckedInstant = Annotated[datetime, BeforeValidator(_not_a_number),
                            AfterValidator(require_aware)]
@@ -167,3 +168,46 @@ def test_the_json_schema_is_the_checked_types() -> None:
     spend = schema["properties"]["spend"]
     assert spend["anyOf"] == [{"type": "number"}, {"type": "string"}]
     assert spend["ge"] == 0
+
+
+class MoneyDoc(_StateModel):
+    value: Money | None = None
+
+
+class _CheckedMoney:
+    class MoneyDoc(_StateModel):
+        value: Annotated[Any, PlainValidator(_validate_money)] | None = None
+
+
+def money_outcome(model: type[_StateModel], text: str) -> tuple[Any, ...]:
+    try:
+        doc = model.model_validate_json(text)
+    except Exception as exc:  # the class and message, compared between the paths
+        return ("error", type(exc).__name__, str(exc).replace("_CheckedMoney.", ""))
+    value = doc.value  # type: ignore[attr-defined]
+    return ("ok", repr(value), None if value is None else value.amount.as_tuple())
+
+
+MONIES = [
+    {"amount": "12.50", "currency": "EUR"}, {"amount": "-12.50", "currency": "EUR"},
+    {"amount": "12", "currency": "JPY"}, {"amount": "1E+2", "currency": "EUR"},
+    {"amount": 12.5, "currency": "EUR"}, {"amount": 12, "currency": "EUR"},
+    {"amount": "NaN", "currency": "EUR"}, {"amount": "12.50", "currency": "XYZ"},
+    {"amount": "12.50", "currency": "eur"}, {"amount": "12.50"}, {"currency": "EUR"},
+    {"amount": "12.50", "currency": "EUR", "x": 1}, {"amount": " 12.50", "currency": "EUR"},
+    {"amount": "12.50", "currency": "XAU"}, "12.50 EUR", "12.50", 12, None, [],
+]
+
+
+def test_edge_case_money_loads_as_before() -> None:
+    for value in MONIES:
+        text = json.dumps({"value": value})
+        assert money_outcome(MoneyDoc, text) == money_outcome(_CheckedMoney.MoneyDoc, text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=None),
+       st.sampled_from(["EUR", "JPY", "KWD", "USD", "ABC", "XAU"]))
+def test_written_money_loads_as_before(amount: Decimal, currency: str) -> None:
+    text = json.dumps({"value": {"amount": format(amount, "f"), "currency": currency}})
+    assert money_outcome(MoneyDoc, text) == money_outcome(_CheckedMoney.MoneyDoc, text)
