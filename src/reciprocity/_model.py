@@ -400,7 +400,7 @@ def error_from_validation(
     return error
 
 
-_FIXED = core_schema.plain_serializer_function_ser_schema(fixed_point, when_used="json")
+_FIXED = core_schema.format_ser_schema("f", when_used="json")  # format(value, "f"), in the core
 
 
 def _fixed_decimals(node: Any) -> None:
