@@ -103,6 +103,10 @@ def _duplicate_lot(doc: dict[str, Any]) -> None:
     doc["lots"][1]["id"] = doc["lots"][0]["id"]
 
 
+def _duplicate_purchase(doc: dict[str, Any]) -> None:
+    doc["purchases"][1]["id"] = doc["purchases"][0]["id"]
+
+
 def _counter(doc: dict[str, Any]) -> None:
     doc["earn_counters"] = {"base@month@2026-03": -3}
 
@@ -146,6 +150,8 @@ BROKEN = [
     ("points as a JSON float", _set("points_revoked", 5.0), "invalid-state", "points_revoked"),
     ("points as a string", _set("lots.0.points", "30"), "invalid-state", "lots[0].points"),
     ("negative revision", _set("revision", -1), "invalid-state", "revision=-1"),
+    ("duplicate purchase ids", _duplicate_purchase, "invalid-state",
+     "purchases[1].id='A-1' is the id of an earlier purchase"),
     ("line returned beyond its quantity", _set("purchases.0.lines.0.returned", 3),
      "invalid-state", "purchases[0].lines[0].returned=3 is above its quantity=2"),
     ("unknown lot status", _set("lots.1.status", "frozen"), "invalid-state",

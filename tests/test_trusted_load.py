@@ -73,3 +73,27 @@ def test_a_trusted_load_still_refuses_a_document_of_the_wrong_shape(
     change(data)
     with pytest.raises(InvalidState, match=where):
         MemberState.load_trusted(json.dumps(data))
+
+
+@pytest.mark.parametrize(("change", "where"), [
+    (lambda d: d.update(as_of="2026-03-02T12:00:00"), "is naive"),
+    (lambda d: d.update(spend=4.5), "is a float"),
+    (lambda d: d.update(currency="EURO"), "currency"),
+])
+def test_a_trusted_load_checks_instants_amounts_and_the_currency(
+        change: Callable[[dict[str, Any]], object], where: str) -> None:
+    """Since the checks of each instant and amount run in pydantic-core (``_fastpath``), a
+    trusted load makes them too; it leaves out only the cross-field invariants."""
+    data = json.loads(MemberState.new("m-1", currency="EUR").model_dump_json())
+    change(data)
+    with pytest.raises(InvalidState, match=where):
+        MemberState.load_trusted(json.dumps(data))
+
+
+def test_an_other_offset_loads_in_utc() -> None:
+    data = json.loads(MemberState.new("m-1", currency="EUR").model_dump_json())
+    data["as_of"] = "2026-03-02T13:00:00+01:00"
+    loaded = MemberState.load_trusted(json.dumps(data))
+    assert loaded.as_of == datetime(2026, 3, 2, 12, tzinfo=UTC)
+    assert loaded.as_of is not None
+    assert loaded.as_of.tzinfo is UTC

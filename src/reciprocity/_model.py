@@ -1,6 +1,6 @@
 """Shared base for reciprocity's immutable pydantic models and the edge-validation helpers.
 
-Imports: ``errors`` only.
+Imports: ``_bounds``, ``_fastpath`` and ``errors``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_core import CoreSchema, core_schema
 
 from ._bounds import EARLIEST_INSTANT, LATEST_INSTANT, MAX_ID_LENGTH
+from ._fastpath import FastPath, without_fast_branch
 from .errors import InvalidEvent, NaiveDatetime, ReciprocityError
 
 __all__ = ["Day", "EdgeInstant", "Frozen", "Id", "Instant", "NonEmptyStr", "RuleId",
@@ -131,9 +132,11 @@ def _not_a_number(value: Any) -> Any:
     return value
 
 
-Instant = Annotated[datetime, BeforeValidator(_not_a_number), AfterValidator(require_aware)]
+Instant = Annotated[datetime, FastPath("instant", Annotated[
+    datetime, BeforeValidator(_not_a_number), AfterValidator(require_aware)])]
 """An aware datetime, kept in UTC; naive ones are refused with
-:class:`~reciprocity.NaiveDatetime`, epoch numbers with :class:`~reciprocity.InvalidEvent`."""
+:class:`~reciprocity.NaiveDatetime`, epoch numbers with :class:`~reciprocity.InvalidEvent`.
+In JSON, a UTC text as the library writes it is read in pydantic-core alone (``_fastpath``)."""
 
 EdgeInstant = Annotated[datetime, BeforeValidator(_not_a_number),
                         AfterValidator(require_in_range)]
@@ -352,7 +355,7 @@ def error_from_validation(
     mismatch), its class is kept so callers can catch it precisely. ``hint`` is the fix of
     the owner's problems in general, given when no problem of ours brought its own.
     """
-    errors = _without_echoes(exc.errors(include_url=False))
+    errors = _without_echoes(without_fast_branch(exc.errors(include_url=False)))
     first = errors[0]["loc"][:1] if errors and errors[0]["loc"] else ()
     tag = None
     if (owner == "event" and first and isinstance(first[0], str)
@@ -397,7 +400,7 @@ def error_from_validation(
     return error
 
 
-_FIXED = core_schema.plain_serializer_function_ser_schema(fixed_point, when_used="json")
+_FIXED = core_schema.format_ser_schema("f", when_used="json")  # format(value, "f"), in the core
 
 
 def _fixed_decimals(node: Any) -> None:

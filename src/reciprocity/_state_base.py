@@ -1,7 +1,7 @@
 """What every part of a saved member state is built from: the base model (invalid data is an
 ``InvalidState``) and the field types of counts, amounts and fingerprints.
 
-Imports: ``_model``, ``_state_check`` and ``errors``.
+Imports: ``_fastpath``, ``_model``, ``_state_check`` and ``errors``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
+from ._fastpath import FastPath
 from ._model import Frozen
 from ._state_check import REBUILD
 from .errors import InvalidState, ReciprocityError
@@ -30,8 +31,11 @@ def _no_float(value: Any) -> Any:
 Count = Annotated[int, Field(ge=0, strict=True)]
 """A count or a number of points in a saved state: an integer (never ``1.0`` or ``"1"``),
 never negative."""
-Amount = Annotated[Decimal, BeforeValidator(_no_float), Field(ge=0, allow_inf_nan=False)]
-"""An amount of money in a saved state: exact (never a JSON float), finite, never negative."""
+Amount = Annotated[Decimal, FastPath("amount", Annotated[
+    Decimal, BeforeValidator(_no_float), Field(ge=0, allow_inf_nan=False)])]
+"""An amount of money in a saved state: exact (never a JSON float), finite, never negative.
+In JSON, a fixed-point text as the library writes it is read in pydantic-core alone
+(``_fastpath``)."""
 Fingerprint = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
 """An applied event's fingerprint: 16 lower-case hex digits (see ``EventConflict``)."""
 

@@ -9,7 +9,7 @@ from operator import lt
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .state import MemberState, PointBalance
+    from .state import MemberState, PointBalance, PointLot, PurchaseRecord
 
 __all__ = ["REBUILD", "state_problem"]
 
@@ -63,20 +63,12 @@ def state_problem(state: MemberState) -> tuple[str, str] | None:
     if state.folded is not None and state.folded.returned > state.folded.amount:
         return (f"MemberState.folded.returned={state.folded.returned} is above its "
                 f"amount={state.folded.amount}", REBUILD)
-    purchase_ids: set[str] = set()
-    for index, record in enumerate(purchases):
-        where = f"MemberState.purchases[{index}]"
-        if record.id in purchase_ids:
-            return (f"{where}.id={record.id!r} is the id of an earlier purchase: purchase ids "
-                    "are unique", REBUILD)
-        purchase_ids.add(record.id)
-        if record.returned > record.amount:
-            return (f"{where}.returned={record.returned} is above its amount={record.amount}: "
-                    "no more can be returned than was bought", REBUILD)
-        for number, line in enumerate(record.lines):
-            if line.returned > line.quantity:
-                return (f"{where}.lines[{number}].returned={line.returned} is above its "
-                        f"quantity={line.quantity}", REBUILD)
+    if len({record.id for record in purchases}) != len(purchases) or any(
+            (record.returned and record.returned > record.amount) or record.lines
+            for record in purchases):  # a set and one scan: most states have neither
+        problem = _purchases_problem(purchases)
+        if problem is not None:
+            return problem, REBUILD
     currency = state.currency
     for index, voucher in enumerate(state.vouchers):
         if voucher.value is not None and voucher.value.currency != currency:
@@ -105,6 +97,25 @@ def state_problem(state: MemberState) -> tuple[str, str] | None:
                 return (f"MemberState.gifts.grants[{index}].value is in {grant.value.currency} "
                         f"but the state is in {currency}", REBUILD)
     return None if state.credit is None else _credit_problem(state)
+
+
+def _purchases_problem(purchases: tuple[PurchaseRecord, ...]) -> str | None:
+    """Purchases: unique ids, none returned beyond its amount, no line beyond its quantity."""
+    purchase_ids: set[str] = set()
+    for index, record in enumerate(purchases):
+        where = f"MemberState.purchases[{index}]"
+        if record.id in purchase_ids:
+            return (f"{where}.id={record.id!r} is the id of an earlier purchase: purchase ids "
+                    "are unique")
+        purchase_ids.add(record.id)
+        if record.returned > record.amount:
+            return (f"{where}.returned={record.returned} is above its amount={record.amount}: "
+                    "no more can be returned than was bought")
+        for number, line in enumerate(record.lines):
+            if line.returned > line.quantity:
+                return (f"{where}.lines[{number}].returned={line.returned} is above its "
+                        f"quantity={line.quantity}")
+    return None
 
 
 def _tier_problem(state: MemberState) -> tuple[str, str] | None:
@@ -136,21 +147,16 @@ def _tier_problem(state: MemberState) -> tuple[str, str] | None:
 
 def _lots_problem(state: MemberState | PointBalance, prefix: str) -> str | None:
     """A balance's lots: unique ids, none above its points, and points conserved."""
+    lots = state.lots
     available = state.pooled_points
     pending = 0
-    lot_ids: set[str] = set()
-    for index, lot in enumerate(state.lots):
-        where = f"{prefix}.lots[{index}]"
-        if lot.id in lot_ids:
-            return f"{where}.id={lot.id!r} is the id of an earlier lot: lot ids are unique"
-        lot_ids.add(lot.id)
-        if lot.remaining > lot.points:
-            return (f"{where}.remaining={lot.remaining} is above the lot's points={lot.points}: "
-                    "a lot never holds more than it was created with")
-        if lot.status == "pending":  # released at available_at, or by a release event
-            pending += lot.remaining
-        else:
-            available += lot.remaining
+    if lots:
+        if len({lot.id for lot in lots}) != len(lots) or any(
+                lot.remaining > lot.points for lot in lots):  # a set and a scan, as purchases
+            return _each_lot_problem(lots, prefix)
+        # pending: released at available_at, or by a release event
+        pending = sum([lot.remaining for lot in lots if lot.status == "pending"])
+        available += sum([lot.remaining for lot in lots]) - pending
     accounted = (available + pending + state.points_redeemed + state.points_expired
                  + state.points_revoked)
     if state.points_earned != accounted:
@@ -159,6 +165,20 @@ def _lots_problem(state: MemberState | PointBalance, prefix: str) -> str | None:
                 f"redeemed {state.points_redeemed} + expired {state.points_expired} + revoked "
                 f"{state.points_revoked}): points are conserved")
     return None
+
+
+def _each_lot_problem(lots: tuple[PointLot, ...], prefix: str) -> str | None:
+    """The first repeated lot id or lot above its points, named."""
+    lot_ids: set[str] = set()
+    for index, lot in enumerate(lots):
+        where = f"{prefix}.lots[{index}]"
+        if lot.id in lot_ids:
+            return f"{where}.id={lot.id!r} is the id of an earlier lot: lot ids are unique"
+        lot_ids.add(lot.id)
+        if lot.remaining > lot.points:
+            return (f"{where}.remaining={lot.remaining} is above the lot's points={lot.points}: "
+                    "a lot never holds more than it was created with")
+    return None  # pragma: no cover - the scan said otherwise
 
 
 def _credit_problem(state: MemberState) -> tuple[str, str] | None:
