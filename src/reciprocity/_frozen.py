@@ -46,8 +46,8 @@ from ._fingerprint import row_fingerprint
 from ._trusted import built
 from .state import FoldedOrders, MemberState, PointLot, PurchaseRecord
 
-__all__ = ["applied_fingerprints", "forget_applied", "freeze_fields", "own_record", "thaw",
-           "thaw_applied_times"]
+__all__ = ["applied_fingerprints", "forget_applied", "freeze_fields", "keep_hot", "own_record",
+           "thaw", "thaw_applied_times"]
 
 
 def thaw(state: MemberState) -> Member:
@@ -71,16 +71,24 @@ def thaw(state: MemberState) -> Member:
     m.spend = state.spend
     m.base = state.purchases  # their frozen records: ``m.frozen`` gets them if base goes
     m.frozen = {}
-    purchases = m.purchases
-    for p in state.purchases:
-        pid = p.id
-        try:
-            purchases[pid] = _hot_of(p)  # shared, never changed in place (own_record)
-        except AttributeError:
-            purchases[pid] = _thawed_record(p)
+    try:
+        hot = _state_hot_of(state)
+    except AttributeError:
+        hot = None
+    if hot is not None:  # kept by the apply that made the state: copies of its dicts
+        m.purchases = hot[0].copy()
+        m.applied = hot[1].copy()
+    else:
+        purchases = m.purchases
+        for p in state.purchases:
+            pid = p.id
+            try:
+                purchases[pid] = _hot_of(p)  # shared, never changed in place (own_record)
+            except AttributeError:
+                purchases[pid] = _thawed_record(p)
+        m.applied = dict(zip(state.applied_event_ids, state.applied_event_fingerprints,
+                             strict=True))
     m.vouchers = list(state.vouchers)
-    m.applied = dict(zip(state.applied_event_ids, state.applied_event_fingerprints,
-                         strict=True))
     folded = state.folded
     if folded is not None:
         m.folded = [folded.count, folded.amount, folded.returned, folded.through]
@@ -194,11 +202,47 @@ def _drop_base(m: Member, records: tuple[PurchaseRecord, ...] | None = None) -> 
 
 
 _at = itemgetter(1)
+_state_hot_of = MemberState.__dict__["_hot"].__get__
+"""The hot form kept on a state by :func:`keep_hot` (``AttributeError`` if none)."""
+_keep_state_hot = MemberState.__dict__["_hot"].__set__
+
+
+def keep_hot(state: MemberState, m: Member) -> None:
+    """Keep on ``state``, just frozen from ``m``, what a thaw of it builds from its records
+    and applied ids: ``m``'s very dicts, so only for a member no one changes any more (the
+    one of an ``apply`` or ``advance``, not a replay's). A thaw copies them.
+
+    Kept only while they are what a thaw of the state's fields makes: the records in the
+    state's order (not after a late order, which the freeze sorted into place), every
+    applied id with its fingerprint, and their times, if tracked, oldest first (a thaw
+    sorts them by time; the order of equal times does not matter to
+    :func:`forget_applied`).
+    """
+    if m.base is not state.purchases:  # the freeze sorted a late order: not in order
+        return
+    times = m.applied_at
+    if times is not None:
+        if len(times) != len(m.applied):
+            return
+        last = None
+        for at in times.values():
+            if last is not None and at < last:
+                times = None  # a late event sits behind a newer one: a thaw sorts them
+                break
+            last = at
+    _keep_state_hot(state, (m.purchases, m.applied, times))
 
 
 def thaw_applied_times(m: Member, state: MemberState) -> None:
     """Track applied events' times (programs with an event horizon): from the state, or,
     for a state written without them, the state's time (so they are forgotten no sooner)."""
+    try:
+        hot = _state_hot_of(state)
+    except AttributeError:
+        hot = None
+    if hot is not None and hot[2] is not None:
+        m.applied_at = hot[2].copy()
+        return
     times = state.applied_event_times
     if times:
         ids = state.applied_event_ids
@@ -280,10 +324,22 @@ def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
                 start += 1
         else:
             start = kept
+        new = len(purchases) - (kept - start)  # the last ``new`` entries, newest last
+        if new == 1:  # one order added (the usual apply): the loop below, for one record
+            pid, rec = next(reversed(purchases.items()))
+            record = frozen.get(pid)
+            if record is None:
+                record = frozen[pid] = _frozen_record(pid, rec)
+            rest = base[start:]
+            result = (*rest, record)
+            if not rest or (rest[-1].at, rest[-1].id) <= (rec[P_AT], pid):
+                m.base = result
+                return result
+            _drop_base(m, result)
+            return tuple(sorted(result, key=lambda record: (record.at, record.id)))
         if start < kept:
             newest = base[-1]
             last = (newest.at, newest.id)
-        new = len(purchases) - (kept - start)  # the last ``new`` entries, newest last
         added = () if not new else reversed(list(islice(reversed(purchases.items()), new)))
         base = base[start:]
     ordered = True

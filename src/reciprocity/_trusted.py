@@ -75,6 +75,18 @@ def _plan(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[tuple[str, Any], 
     return plan
 
 
+_SHAPES: dict[tuple[Any, ...], tuple[tuple[str, Any], ...]] = {}
+"""Per model class and the names given to :func:`construct` (in order): the fields it
+fills from a default factory, and the required ones it leaves out (factory ``None``).
+The engine calls it with a handful of fixed shapes, so this stays small."""
+
+
+def _missing(factories: tuple[tuple[str, Any], ...], required: tuple[str, ...],
+             values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return (tuple((name, factory) for name, factory in factories if name not in values)
+            + tuple((name, None) for name in required if name not in values))
+
+
 def construct(cls: type[_M], **values: Any) -> _M:
     """What ``cls.model_construct(**values)`` makes (defaults filled in, the given fields
     as the fields set, ``__dict__`` in declared order), without its per-field machinery:
@@ -83,12 +95,16 @@ def construct(cls: type[_M], **values: Any) -> _M:
     template, factories, required = _PLANS.get(cls) or _plan(cls)
     fields = template.copy()
     fields.update(values)
-    for name, factory in factories:
-        if name not in values:
-            fields[name] = factory()
-    for name in required:
-        if fields[name] is _MISSING:
-            del fields[name]  # required and not given: left out, as model_construct does
+    shape = (cls, *values)
+    missing = _SHAPES.get(shape)
+    if missing is None:
+        missing = _SHAPES[shape] = _missing(factories, required, values)
+    if missing:
+        for name, factory in missing:
+            if factory is None:
+                del fields[name]  # required and not given: left out, as model_construct does
+            else:
+                fields[name] = factory()
     obj = _new(cls)
     _set(obj, "__dict__", fields)
     _set(obj, "__pydantic_fields_set__", set(values))

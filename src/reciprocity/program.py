@@ -360,7 +360,7 @@ class Program(Frozen):
             trace.append(("program", "note", f"late event: at {self._local(event.at)} is "
                           f"before the state's time {self._local(state.as_of)}"))
         pipeline.step(m, event._row(), log, trace)
-        return decision(pipeline, m, log, trace, hot_shared)
+        return decision(pipeline, m, log, trace, hot_shared, last=True)
 
     def advance(self, state: MemberState, until: datetime, *,
                 shared: SharedState | None = None) -> Decision:
@@ -385,7 +385,7 @@ class Program(Frozen):
             m.as_of = until
             m.revision += 1
             pipeline.settle(m)
-        return decision(pipeline, m, log, trace, hot_shared)
+        return decision(pipeline, m, log, trace, hot_shared, last=True)
 
     def next_due(self, state: MemberState) -> datetime | None:
         """When ``state`` next has something due (a release, an expiry, a gift's date, a
