@@ -280,3 +280,22 @@ def test_a_state_from_json_or_a_replay_keeps_no_hot_form() -> None:
         except AttributeError:
             continue
         raise AssertionError("a state that no apply made kept a hot form")
+
+
+def test_frozen_fields_are_in_declared_order() -> None:
+    """``_frozen.freeze_fields`` writes every field of a state in declared order (as a
+    validated state holds them, so both dump alike), with each field's default where the
+    families put theirs."""
+    from reciprocity._frozen import freeze_fields
+
+    program = seed_program()
+    m = program._pipeline.thaw(MemberState.new("m-1", currency="EUR"))
+    fields = freeze_fields(m)
+    assert list(fields) == list(MemberState.model_fields)
+    for name in ("earn_counters", "last_activity_at", "goodwill", "gifts", "tier", "credit",
+                 "balances"):
+        info = MemberState.model_fields[name]
+        assert fields[name] == info.get_default(call_default_factory=True)
+    assert MemberState.model_validate_json(MemberState.new("m-1", currency="EUR")
+                                           .model_dump_json()).__dict__ == {
+        **fields, **program._pipeline.stages[0].freeze(m)}

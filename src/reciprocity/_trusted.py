@@ -29,7 +29,7 @@ from pydantic import (
 
 from .money import Money
 
-__all__ = ["TrustedLoader", "built", "construct"]
+__all__ = ["TrustedLoader", "built", "built_given", "construct"]
 
 _M = TypeVar("_M", bound=BaseModel)
 _new = object.__new__
@@ -44,6 +44,18 @@ def built(cls: type[_M], values: dict[str, Any]) -> _M:
     obj = _new(cls)
     _set(obj, "__dict__", values)
     _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
+def built_given(cls: type[_M], values: dict[str, Any], given: frozenset[str]) -> _M:
+    """What ``construct(cls, **{name: values[name] for name in given})`` makes, when
+    ``values`` already holds every field in declared order (the others at their constant
+    defaults): for the few effects built on every apply, without a keyword call."""
+    obj = _new(cls)
+    _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_fields_set__", set(given))
     _set(obj, "__pydantic_extra__", None)
     _set(obj, "__pydantic_private__", None)
     return obj
