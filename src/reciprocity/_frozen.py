@@ -214,23 +214,17 @@ def keep_hot(state: MemberState, m: Member) -> None:
     one of an ``apply`` or ``advance``, not a replay's). A thaw copies them.
 
     Kept only while they are what a thaw of the state's fields makes: the records in the
-    state's order (not after a late order, which the freeze sorted into place), every
-    applied id with its fingerprint, and their times, if tracked, oldest first (a thaw
-    sorts them by time; the order of equal times does not matter to
-    :func:`forget_applied`).
+    state's order (not after a late order, which the freeze sorted into place), and every
+    applied id with its fingerprint and, if tracked, its time, oldest first. The caller
+    makes sure of the last: no event applied since the thaw was before the thawed state's
+    time (a thaw's times are oldest first, forgetting drops the oldest, and every step adds
+    the newest), so :func:`forget_applied` goes through them as after a thaw.
     """
     if m.base is not state.purchases:  # the freeze sorted a late order: not in order
         return
     times = m.applied_at
-    if times is not None:
-        if len(times) != len(m.applied):
-            return
-        last = None
-        for at in times.values():
-            if last is not None and at < last:
-                times = None  # a late event sits behind a newer one: a thaw sorts them
-                break
-            last = at
+    if times is not None and len(times) != len(m.applied):
+        return
     _keep_state_hot(state, (m.purchases, m.applied, times))
 
 

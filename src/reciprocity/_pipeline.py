@@ -51,6 +51,8 @@ if TYPE_CHECKING:
 __all__ = ["Pipeline"]
 
 _ZERO = Decimal(0)
+_STATE_NAMES = set(MemberState.model_fields)
+"""Every field of a state: the fields set of each state a freeze builds."""
 
 
 def _purchase_facts(m: Member, row: Row) -> None:
@@ -232,7 +234,7 @@ class Pipeline:
         fields: dict[str, Any] = freeze_fields(m)
         for stage in self.stages:
             fields.update(stage.freeze(m))
-        state = built(MemberState, fields)
+        state = built(MemberState, fields, _STATE_NAMES)
         if last:
             keep_hot(state, m)
         return state

@@ -37,13 +37,15 @@ _set = object.__setattr__
 _PYTHON_VALIDATORS = (AfterValidator, BeforeValidator, PlainValidator, WrapValidator)
 
 
-def built(cls: type[_M], values: dict[str, Any]) -> _M:
+def built(cls: type[_M], values: dict[str, Any], names: set[str] | None = None) -> _M:
     """A model of trusted ``values`` that name *every* field: what ``model_construct`` makes,
     without its per-field loop over defaults (measured: 1.8 us against 10 us for a purchase
-    record; a state has one per order, lot and line)."""
+    record; a state has one per order, lot and line). ``names``, if given, is
+    ``set(values)`` made before: its copy is the fields set (copying a set is cheaper than
+    building one from a large dict)."""
     obj = _new(cls)
     _set(obj, "__dict__", values)
-    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_fields_set__", set(values) if names is None else names.copy())
     _set(obj, "__pydantic_extra__", None)
     _set(obj, "__pydantic_private__", None)
     return obj
