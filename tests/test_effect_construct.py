@@ -34,3 +34,21 @@ def test_every_effect_is_its_model_construct(case: tuple[Program, list[Event]]) 
         assert list(effect.__dict__) == list(slow.__dict__)
         assert effect.model_fields_set == slow.model_fields_set
         assert effect.model_dump_json() == slow.model_dump_json()
+
+
+def test_an_available_earned_effect_is_its_model_construct() -> None:
+    """The earned effect spelt out field by field (``_trusted.built_given``, the seed
+    program's every order) is what ``model_construct`` makes of the fields it names."""
+    from datetime import UTC, datetime
+
+    from reciprocity import Money, Purchase, seed_program
+
+    effect = seed_program().apply(None, Purchase(
+        id="A-1", member_id="m-1", at=datetime(2026, 1, 2, tzinfo=UTC),
+        amount=Money("60.00", "EUR"))).effects[0]
+    given_fields = {name: effect.__dict__[name] for name in effect.model_fields_set}
+    slow = type(effect).model_construct(**given_fields)
+    assert effect == slow
+    assert list(effect.__dict__) == list(slow.__dict__)
+    assert effect.model_fields_set == slow.model_fields_set
+    assert effect.model_dump_json() == slow.model_dump_json()

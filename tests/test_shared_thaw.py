@@ -197,3 +197,105 @@ def test_lots_thawed_at_once_equal_lots_added_one_by_one(
             one_by_one.empty_lots)
         assert due_order(at_once) == due_order(one_by_one)
         assert lots_due(at_once) == lots_due(one_by_one)
+
+
+def _decide_from_json(program: Program, events: list[object]) -> list[str]:
+    """As :func:`_decide`, but every state is read back from its JSON before the next event:
+    no state or record carries a hot form kept by the decision that made it."""
+    said: list[str] = []
+    state, shared = None, None
+    for event in events:
+        try:
+            decision = program.apply(state, event, shared=shared)  # type: ignore[arg-type]
+        except ReciprocityError as exc:
+            said.append(type(exc).__name__)
+            continue
+        said.append(decision.model_dump_json())
+        state, shared = fresh(decision.state), decision.shared
+    return said
+
+
+@PROPERTY
+@given(st.one_of(
+    folding_streams(),
+    full_programs().flatmap(lambda p: st.tuples(
+        st.just(p), member_streams(program=p, max_size=12).flatmap(st.permutations)))))
+def test_a_state_kept_hot_decides_as_its_json_copy(
+        case: tuple[Program, list]) -> None:  # type: ignore[type-arg]
+    """A state made by ``apply`` keeps its records and applied ids in hot form for the next
+    thaw (``_frozen.keep_hot``). On random streams (orders folding, ids forgotten, orders and
+    returns arriving late), every decision equals the one made on the state read back from
+    JSON, and every state thaws to the same records (in order), applied ids and their times
+    (oldest first) as its JSON copy."""
+    from reciprocity._frozen import _state_hot_of
+
+    program, events = case
+    assert _decide(program, events) == _decide_from_json(program, events)
+    state, shared = None, None
+    pipeline = program._pipeline
+    for event in events:
+        try:
+            decision = program.apply(state, event, shared=shared)  # type: ignore[arg-type]
+        except ReciprocityError:
+            continue
+        state, shared = decision.state, decision.shared
+        try:
+            _state_hot_of(state)
+        except AttributeError:
+            continue  # a late order sorted into place: the next thaw builds it anew
+        a, b = pipeline.thaw(state), pipeline.thaw(fresh(state))
+        def records(m: Member) -> list[tuple[str, list[object]]]:
+            return [(pid, [None if value == {} else value for value in record])
+                    for pid, record in m.purchases.items()]  # {} and None alike, see hot()
+
+        assert records(a) == records(b)
+        assert a.applied == b.applied
+        assert (a.applied_at is None) == (b.applied_at is None)
+        if a.applied_at is not None and b.applied_at is not None:
+            key = lambda item: (item[1], item[0])  # noqa: E731
+            assert sorted(a.applied_at.items(), key=key) == list(b.applied_at.items())
+            times = list(a.applied_at.values())
+            assert times == sorted(times)
+
+
+def test_a_state_from_json_or_a_replay_keeps_no_hot_form() -> None:
+    """Only the state of an ``apply`` or ``advance`` keeps a hot form: a loaded state and the
+    states a replay yields (its members change on) do not; a copy does not either."""
+    from reciprocity._frozen import _state_hot_of
+
+    program = Program.model_validate({**seed_program().model_dump(),
+                                      "history": {"return_days": 30, "event_days": 14}})
+    orders = [Purchase(id=f"A-{i}", member_id="m-1", at=AT + timedelta(days=i),
+                       amount=Money("60.00", "EUR")) for i in range(3)]
+    state = None
+    for order in orders:
+        state = program.apply(state, order).state
+    assert state is not None
+    assert _state_hot_of(state)[0].keys() == {"A-0", "A-1", "A-2"}
+    later = program.advance(state, AT + timedelta(days=90)).state
+    assert _state_hot_of(later)[1].keys() == set(later.applied_event_ids)
+    for other in (fresh(state), state.model_copy(), *[d.state for d in program.replay(orders)]):
+        try:
+            _state_hot_of(other)
+        except AttributeError:
+            continue
+        raise AssertionError("a state that no apply made kept a hot form")
+
+
+def test_frozen_fields_are_in_declared_order() -> None:
+    """``_frozen.freeze_fields`` writes every field of a state in declared order (as a
+    validated state holds them, so both dump alike), with each field's default where the
+    families put theirs."""
+    from reciprocity._frozen import freeze_fields
+
+    program = seed_program()
+    m = program._pipeline.thaw(MemberState.new("m-1", currency="EUR"))
+    fields = freeze_fields(m)
+    assert list(fields) == list(MemberState.model_fields)
+    for name in ("earn_counters", "last_activity_at", "goodwill", "gifts", "tier", "credit",
+                 "balances"):
+        info = MemberState.model_fields[name]
+        assert fields[name] == info.get_default(call_default_factory=True)
+    assert MemberState.model_validate_json(MemberState.new("m-1", currency="EUR")
+                                           .model_dump_json()).__dict__ == {
+        **fields, **program._pipeline.stages[0].freeze(m)}

@@ -363,11 +363,13 @@ def _frozen_record(pid: str, rec: list[Any]) -> PurchaseRecord:
                 append(hit)
             else:
                 append(_record_line(sku, line))
+    earned, revoked = rec[P_EARNED], rec[P_REVOKED]
     record = built(PurchaseRecord, {
         "id": pid, "at": rec[P_AT], "amount": rec[P_AMOUNT], "returned": rec[P_RETURNED],
-        "earned": tuple(sorted(rec[P_EARNED].items())) if rec[P_EARNED] else (),
-        "revoked": tuple(sorted(rec[P_REVOKED].items())) if rec[P_REVOKED] else (),
-        "lines": tuple(frozen_lines),
+        "earned": () if not earned else tuple(earned.items()) if len(earned) == 1
+        else tuple(sorted(earned.items())),
+        "revoked": () if not revoked else tuple(sorted(revoked.items())),
+        "lines": tuple(frozen_lines) if frozen_lines else (),
         "fully_returned": rec[P_CLOSED],
     })
     _keep_hot(record, rec)  # the step that made ``rec`` has ended: shared from now on

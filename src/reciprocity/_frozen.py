@@ -46,41 +46,50 @@ from ._fingerprint import row_fingerprint
 from ._trusted import built
 from .state import FoldedOrders, MemberState, PointLot, PurchaseRecord
 
-__all__ = ["applied_fingerprints", "forget_applied", "freeze_fields", "own_record", "thaw",
-           "thaw_applied_times"]
+__all__ = ["applied_fingerprints", "forget_applied", "freeze_fields", "keep_hot", "own_record",
+           "thaw", "thaw_applied_times"]
 
 
 def thaw(state: MemberState) -> Member:
     """A mutable copy of a frozen state."""
-    m = Member(state.member_id, state.currency)
-    m.as_of = state.as_of
-    m.joined_at = state.joined_at
-    m.birthday = state.birthday
-    m.consents = set(state.consents)
-    m.profile_fields = set(state.profile_fields)
-    if state.lots:
-        _thaw_lots(m, state.lots)
-    m.pooled = state.pooled_points
-    m.available += state.pooled_points
-    m.debt = state.debt
-    m.earned = state.points_earned
-    m.redeemed = state.points_redeemed
-    m.expired = state.points_expired
-    m.revoked = state.points_revoked
-    m.purchase_count = state.purchase_count
-    m.spend = state.spend
+    d = state.__dict__
+    m = Member(d["member_id"], d["currency"])
+    m.as_of = d["as_of"]
+    m.joined_at = d["joined_at"]
+    m.birthday = d["birthday"]
+    m.consents = set(d["consents"])
+    m.profile_fields = set(d["profile_fields"])
+    if d["lots"]:
+        _thaw_lots(m, d["lots"])
+    pooled = m.pooled = d["pooled_points"]
+    m.available += pooled
+    m.debt = d["debt"]
+    m.earned = d["points_earned"]
+    m.redeemed = d["points_redeemed"]
+    m.expired = d["points_expired"]
+    m.revoked = d["points_revoked"]
+    m.purchase_count = d["purchase_count"]
+    m.spend = d["spend"]
     m.base = state.purchases  # their frozen records: ``m.frozen`` gets them if base goes
     m.frozen = {}
-    purchases = m.purchases
-    for p in state.purchases:
-        pid = p.id
-        try:
-            purchases[pid] = _hot_of(p)  # shared, never changed in place (own_record)
-        except AttributeError:
-            purchases[pid] = _thawed_record(p)
+    try:
+        hot = _state_hot_of(state)
+    except AttributeError:
+        hot = None
+    if hot is not None:  # kept by the apply that made the state: copies of its dicts
+        m.purchases = hot[0].copy()
+        m.applied = hot[1].copy()
+    else:
+        purchases = m.purchases
+        for p in state.purchases:
+            pid = p.id
+            try:
+                purchases[pid] = _hot_of(p)  # shared, never changed in place (own_record)
+            except AttributeError:
+                purchases[pid] = _thawed_record(p)
+        m.applied = dict(zip(state.applied_event_ids, state.applied_event_fingerprints,
+                             strict=True))
     m.vouchers = list(state.vouchers)
-    m.applied = dict(zip(state.applied_event_ids, state.applied_event_fingerprints,
-                         strict=True))
     folded = state.folded
     if folded is not None:
         m.folded = [folded.count, folded.amount, folded.returned, folded.through]
@@ -194,11 +203,41 @@ def _drop_base(m: Member, records: tuple[PurchaseRecord, ...] | None = None) -> 
 
 
 _at = itemgetter(1)
+_state_hot_of = MemberState.__dict__["_hot"].__get__
+"""The hot form kept on a state by :func:`keep_hot` (``AttributeError`` if none)."""
+_keep_state_hot = MemberState.__dict__["_hot"].__set__
+
+
+def keep_hot(state: MemberState, m: Member) -> None:
+    """Keep on ``state``, just frozen from ``m``, what a thaw of it builds from its records
+    and applied ids: ``m``'s very dicts, so only for a member no one changes any more (the
+    one of an ``apply`` or ``advance``, not a replay's). A thaw copies them.
+
+    Kept only while they are what a thaw of the state's fields makes: the records in the
+    state's order (not after a late order, which the freeze sorted into place), and every
+    applied id with its fingerprint and, if tracked, its time, oldest first. The caller
+    makes sure of the last: no event applied since the thaw was before the thawed state's
+    time (a thaw's times are oldest first, forgetting drops the oldest, and every step adds
+    the newest), so :func:`forget_applied` goes through them as after a thaw.
+    """
+    if m.base is not state.purchases:  # the freeze sorted a late order: not in order
+        return
+    times = m.applied_at
+    if times is not None and len(times) != len(m.applied):
+        return
+    _keep_state_hot(state, (m.purchases, m.applied, times))
 
 
 def thaw_applied_times(m: Member, state: MemberState) -> None:
     """Track applied events' times (programs with an event horizon): from the state, or,
     for a state written without them, the state's time (so they are forgotten no sooner)."""
+    try:
+        hot = _state_hot_of(state)
+    except AttributeError:
+        hot = None
+    if hot is not None and hot[2] is not None:
+        m.applied_at = hot[2].copy()
+        return
     times = state.applied_event_times
     if times:
         ids = state.applied_event_ids
@@ -244,16 +283,6 @@ def applied_fingerprints(m: Member) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return ids, tuple(map(applied.__getitem__, ids))
 
 
-_STATE_TEMPLATE: dict[str, Any] = {
-    name: None if field.is_required() or field.default_factory is not None else field.default
-    for name, field in MemberState.model_fields.items()}
-"""Every field of a state in declared order (a built model's ``__dict__`` keeps that order,
-as a validated one does, so both dump alike), with its default: stages fill in theirs."""
-_STATE_FACTORIES = tuple((name, field.default_factory)
-                         for name, field in MemberState.model_fields.items()
-                         if field.default_factory is not None)
-
-
 def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
     """The frozen purchase records of ``m``, oldest first, reusing every one no step changed.
 
@@ -280,10 +309,22 @@ def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
                 start += 1
         else:
             start = kept
+        new = len(purchases) - (kept - start)  # the last ``new`` entries, newest last
+        if new == 1:  # one order added (the usual apply): the loop below, for one record
+            pid, rec = next(reversed(purchases.items()))
+            record = frozen.get(pid)
+            if record is None:
+                record = frozen[pid] = _frozen_record(pid, rec)
+            rest = base[start:]
+            result = (*rest, record)
+            if not rest or (rest[-1].at, rest[-1].id) <= (rec[P_AT], pid):
+                m.base = result
+                return result
+            _drop_base(m, result)
+            return tuple(sorted(result, key=lambda record: (record.at, record.id)))
         if start < kept:
             newest = base[-1]
             last = (newest.at, newest.id)
-        new = len(purchases) - (kept - start)  # the last ``new`` entries, newest last
         added = () if not new else reversed(list(islice(reversed(purchases.items()), new)))
         base = base[start:]
     ordered = True
@@ -319,22 +360,23 @@ def freeze_fields(m: Member) -> dict[str, Any]:
     ids, fingerprints = applied_fingerprints(m)
     folded = m.folded
     times = m.applied_at
-    fields = _STATE_TEMPLATE.copy()
-    for name, factory in _STATE_FACTORIES:
-        fields[name] = factory()  # type: ignore[call-arg]
-    fields.update(
-        member_id=m.member_id, currency=m.currency, revision=m.revision, as_of=m.as_of,
-        joined_at=m.joined_at,
-        birthday=m.birthday, consents=tuple(sorted(m.consents)),
-        profile_fields=tuple(sorted(m.profile_fields)), lots=lots,
-        pooled_points=m.pooled, debt=m.debt,
-        points_earned=m.earned, points_redeemed=m.redeemed, points_expired=m.expired,
-        points_revoked=m.revoked, purchase_count=m.purchase_count, spend=m.spend,
-        purchases=purchases, vouchers=tuple(m.vouchers),
-        folded=None if folded is None else built(FoldedOrders, {
+    consents, profile = m.consents, m.profile_fields
+    return {  # every field in declared order (test_frozen_fields_are_in_declared_order)
+        "member_id": m.member_id, "currency": m.currency, "revision": m.revision,
+        "as_of": m.as_of, "joined_at": m.joined_at, "birthday": m.birthday,
+        "consents": tuple(sorted(consents)) if len(consents) > 1 else tuple(consents),
+        "profile_fields": tuple(sorted(profile)) if len(profile) > 1 else tuple(profile),
+        "lots": lots, "pooled_points": m.pooled, "debt": m.debt,
+        "earn_counters": {}, "last_activity_at": None,  # the point scheme's (its freeze)
+        "points_earned": m.earned, "points_redeemed": m.redeemed,
+        "points_expired": m.expired, "points_revoked": m.revoked,
+        "purchase_count": m.purchase_count, "spend": m.spend, "purchases": purchases,
+        "folded": None if folded is None else built(FoldedOrders, {
             "count": folded[0], "amount": folded[1], "returned": folded[2],
             "through": folded[3]}),
-        applied_event_ids=ids, applied_event_fingerprints=fingerprints,
-        applied_event_times=() if times is None else tuple(map(times.__getitem__, ids)),
-    )
-    return fields
+        "vouchers": tuple(m.vouchers),
+        "applied_event_ids": ids, "applied_event_fingerprints": fingerprints,
+        "applied_event_times": () if times is None else tuple(map(times.__getitem__, ids)),
+        "goodwill": None, "gifts": None, "tier": None, "credit": None,  # the families'
+        "balances": None,
+    }

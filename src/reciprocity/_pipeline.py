@@ -19,7 +19,7 @@ from ._engine import (
     Row,
     Trace,
 )
-from ._frozen import freeze_fields, own_record, thaw, thaw_applied_times
+from ._frozen import freeze_fields, keep_hot, own_record, thaw, thaw_applied_times
 from ._history import bounded, settle, windows
 from ._stage import Check, Handler, Stage, run_due
 from ._trusted import built
@@ -51,6 +51,8 @@ if TYPE_CHECKING:
 __all__ = ["Pipeline"]
 
 _ZERO = Decimal(0)
+_STATE_NAMES = set(MemberState.model_fields)
+"""Every field of a state: the fields set of each state a freeze builds."""
 
 
 def _purchase_facts(m: Member, row: Row) -> None:
@@ -225,9 +227,14 @@ class Pipeline:
         """A hot member the program has not seen yet; stages create their part lazily."""
         return Member(member_id, currency)
 
-    def freeze(self, m: Member) -> MemberState:
-        """The frozen state of ``m``, built without re-validation (the engine made it)."""
+    def freeze(self, m: Member, last: bool = False) -> MemberState:
+        """The frozen state of ``m``, built without re-validation (the engine made it).
+        ``last``: nothing changes ``m`` any more, so the state keeps its hot parts for the
+        next thaw (:func:`~reciprocity._frozen.keep_hot`)."""
         fields: dict[str, Any] = freeze_fields(m)
         for stage in self.stages:
             fields.update(stage.freeze(m))
-        return built(MemberState, fields)
+        state = built(MemberState, fields, _STATE_NAMES)
+        if last:
+            keep_hot(state, m)
+        return state

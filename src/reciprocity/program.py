@@ -356,11 +356,13 @@ class Program(Frozen):
         m.shared = hot_shared
         log: Log = []
         trace: list[TraceLine] = []
-        if state.as_of is not None and event.at < state.as_of:
+        late = state.as_of is not None and event.at < state.as_of
+        if late and state.as_of is not None:
             trace.append(("program", "note", f"late event: at {self._local(event.at)} is "
                           f"before the state's time {self._local(state.as_of)}"))
         pipeline.step(m, event._row(), log, trace)
-        return decision(pipeline, m, log, trace, hot_shared)
+        # a late event's state keeps no hot form: see _frozen.keep_hot
+        return decision(pipeline, m, log, trace, hot_shared, last=not late)
 
     def advance(self, state: MemberState, until: datetime, *,
                 shared: SharedState | None = None) -> Decision:
@@ -385,7 +387,7 @@ class Program(Frozen):
             m.as_of = until
             m.revision += 1
             pipeline.settle(m)
-        return decision(pipeline, m, log, trace, hot_shared)
+        return decision(pipeline, m, log, trace, hot_shared, last=True)
 
     def next_due(self, state: MemberState) -> datetime | None:
         """When ``state`` next has something due (a release, an expiry, a gift's date, a

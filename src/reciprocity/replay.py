@@ -52,17 +52,18 @@ events: a refused event's housekeeping is undone by cutting the log back within 
 
 def materialize(log: Log) -> tuple[Effect, ...]:
     """Build the effect models of a log."""
-    return tuple(entry[0](*entry[1:]) for entry in log)
+    return tuple([entry[0](*entry[1:]) for entry in log])
 
 
 def decision(pipeline: Pipeline, m: Member, log: Log, trace: list[TraceLine],
-             shared: Shared | None) -> Decision:
-    """A Decision from a hot member, its effect log and trace."""
+             shared: Shared | None, last: bool = False) -> Decision:
+    """A Decision from a hot member, its effect log and trace (``last``: nothing changes
+    ``m`` afterwards, see ``Pipeline.freeze``)."""
     # Every field given: built as construct would build them, without its defaults pass.
     entries = tuple([built(TraceEntry, {"rule_id": r, "outcome": o, "detail": d})
                      for r, o, d in trace])
     return built(Decision, {
-        "state": pipeline.freeze(m), "effects": materialize(log), "trace": entries,
+        "state": pipeline.freeze(m, last), "effects": materialize(log), "trace": entries,
         "shared": None if shared is None else shared.freeze(),
     })
 

@@ -292,6 +292,12 @@ class MemberState(_StateModel):
     (debt is owed points not yet taken: it is repaid from future earnings).
     """
 
+    __slots__ = ("_hot",)
+    # The engine's hot form of this state's purchase records and applied ids (see
+    # ``reciprocity._frozen.keep_hot``), kept here by the ``apply`` or ``advance`` that made
+    # the state, so the next ``apply`` on it copies them instead of building them again. Not
+    # a field: not dumped, compared, copied or pickled; a state loaded from JSON has none.
+
     member_id: NonEmptyStr
     currency: str
     revision: Count = 0

@@ -34,7 +34,7 @@ from .._engine import (
 )
 from .._reason import LazyText, Msg, fields
 from .._stage import Stage
-from .._trusted import construct
+from .._trusted import built_given, construct
 from ..conditions import CompileContext
 from ..effects import (
     PointsEarned,
@@ -67,6 +67,9 @@ __all__ = ["LotStage"]
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
+_GIVEN = frozenset(("rule_id", "reason", "reason_key", "reason_args", "member_id", "event_id",
+                    "at", "points", "lot_id", "status", "available_at", "expires_at"))
+"""The fields an available earned effect names (``construct``'s fields set)."""
 
 class LotStage(Stage):
     """The point scheme's lots and pool: effect builders, caps and counters, grants, debt.
@@ -116,11 +119,13 @@ class LotStage(Stage):
             msg = rule.reason(points, eid)
         elif isinstance(reason, LazyText):  # shared with the trace entry that says it
             if available_at is None and not pending and expires_at is None:
-                return construct(
-                    PointsEarned, rule_id=rule_id, reason=reason, reason_key=reason.msg.key,
-                    reason_args=reason.msg.args, member_id=mid, event_id=eid, at=at,
-                    points=points, lot_id=lot_id, status="available", available_at=None,
-                    expires_at=None)
+                msg = reason.msg  # construct(PointsEarned, <the _GIVEN fields>), spelt out
+                return built_given(PointsEarned, {
+                    "rule_id": rule_id, "reason": reason, "reason_key": msg.key,
+                    "reason_args": msg.args, "member_id": mid, "event_id": eid, "at": at,
+                    "balance": None, "type": "points_earned", "points": points,
+                    "lot_id": lot_id, "status": "available", "available_at": None,
+                    "expires_at": None}, _GIVEN)
             msg = reason.msg
         else:
             built = reason if isinstance(reason, str | Msg) else reason[0](*reason[1:])
