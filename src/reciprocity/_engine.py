@@ -271,9 +271,29 @@ class Member:
         return taken
 
     def drop_empty_lots(self) -> None:
-        """Forget lots with no points left."""
-        if self.empty_lots:
-            self.lots = [lot for lot in self.lots if lot[L_REMAINING]]
+        """Forget lots with no points left, and mark each as dropped (see :func:`_live`).
+
+        Lots run out oldest first as a rule (expiry, redemptions take the oldest first), so
+        when the ``empty_lots`` that ran out are the leading lots, the rest is kept as it is
+        without looking at each lot: O(dropped) Python work, not O(lots), for a member with
+        hundreds of lots whose oldest expires.
+        """
+        count = self.empty_lots
+        if count:
+            lots = self.lots
+            leading = 0
+            for lot in lots:
+                if lot[L_REMAINING]:
+                    break
+                leading += 1
+            if leading == count:  # every lot that ran out (each is counted once) leads
+                gone = lots[:leading]
+                self.lots = lots[leading:]
+            else:
+                gone = [lot for lot in lots if not lot[L_REMAINING]]
+                self.lots = [lot for lot in lots if lot[L_REMAINING]]
+            for lot in gone:
+                lot[L_PENDING] = DROPPED
             self.empty_lots = 0
 
 
@@ -281,11 +301,17 @@ DUE_RELEASE, DUE_EXPIRY = 0, 1
 """Kinds of an entry of ``Member.lot_due``: a pending lot's release comes before an expiry
 at the same time."""
 
+DROPPED = None
+"""``lot[L_PENDING]`` of a lot that :meth:`Member.drop_empty_lots` dropped (a kept lot's is
+``True`` or ``False``). Only the due heap and lazily built effects still hold a dropped lot;
+neither reads its status (an earned effect is told its status when logged)."""
+
 
 def _live(m: Member, lot: list[Any]) -> bool:
-    """Whether ``lot`` is still one of ``m``'s lots (only a lot with no points left is
-    ever dropped, so only such a lot needs the search)."""
-    return bool(lot[L_REMAINING]) or any(other is lot for other in m.lots)
+    """Whether ``lot`` is still one of ``m``'s lots: a lot with points left is, and one that
+    ran out is until :meth:`Member.drop_empty_lots` marks it dropped (O(1), not a search
+    of ``m.lots``; ``test_lot_heap`` compares it with the search)."""
+    return bool(lot[L_REMAINING]) or lot[L_PENDING] is not DROPPED
 
 
 def lots_due(m: Member) -> datetime | None:

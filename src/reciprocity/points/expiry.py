@@ -75,6 +75,14 @@ class ExpiryStage(RedeemStage):
                 due = when
         return due
 
+    def _expiry_note(self) -> Msg:
+        """:func:`expiry_note` of the scheme's lot expiry, made once per rule (a message is
+        never changed once made, so every expired effect may share it)."""
+        noted: tuple[Expiry | None, Msg] | None = self.__dict__.get("_noted")
+        if noted is None or noted[0] is not self.lot_expiry:
+            noted = self.__dict__["_noted"] = (self.lot_expiry, expiry_note(self.lot_expiry))
+        return noted[1]
+
     def _release_order(self, m: Member, row: Row, log: Log, trace: Trace) -> None:
         payload = row[5].payload
         order = payload.get("order_id", payload.get("purchase_id"))
@@ -98,6 +106,7 @@ class ExpiryStage(RedeemStage):
     # -- time ------------------------------------------------------------------------------
     def housekeeping(self, m: Member, until: datetime, log: Log, trace: Trace) -> None:
         """Release pending lots and expire lots whose time has come, in time order."""
+        note: Msg | None = None
         for when, kind, lot in lots_due_until(m, until):  # in (when, kind, lot id) order
             points = lot[L_REMAINING]
             if kind == 0:
@@ -113,10 +122,12 @@ class ExpiryStage(RedeemStage):
                 from_pending = points if lot[L_PENDING] else 0
                 m.take_from_lot(lot, points)
                 m.expired += points
+                if note is None:
+                    note = self._expiry_note()
                 log.append((_build_expired, m.member_id, when, points, lot[L_ID],
                             Msg("reason.expired.lot", {
                                 "n": points, "date": local_day(lot[L_AT], self.zone),
-                                "rule": expiry_note(self.lot_expiry)}), from_pending))
+                                "rule": note}), from_pending))
                 if trace is not None:
                     trace.append(("expiry", "applied", f"{plural(points)} of lot {lot[L_ID]} "
                                   "expired"))
