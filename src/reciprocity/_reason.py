@@ -74,7 +74,10 @@ def local_day(when: datetime, zone: ZoneInfo) -> date:
 
 def last_day(end: datetime, zone: ZoneInfo) -> date:
     """The last day before the instant ``end`` (an expiry), in the program's zone."""
-    return (end - timedelta(seconds=1)).astimezone(zone).date()
+    return (end - _SECOND).astimezone(zone).date()
+
+
+_SECOND = timedelta(seconds=1)
 
 
 def built(reason: Any) -> Msg | str:
@@ -90,9 +93,13 @@ def fields(reason: Any) -> dict[str, Any]:
     ``(builder, *args)`` recipe that returns one, a :class:`LazyText` (shared with a trace
     entry) or a text (no key: said in English only). The English text is not written here:
     ``reason`` is a :class:`LazyText`, rendered when first read."""
-    if type(reason) is LazyText:
-        msg = reason.msg
-        return {"reason": reason, "reason_key": msg.key, "reason_args": msg.args}
+    kind = type(reason)
+    if kind is Msg:  # the usual case first
+        key, args = reason
+        return {"reason": LazyText(reason), "reason_key": key, "reason_args": args}
+    if kind is LazyText:
+        key, args = reason.msg
+        return {"reason": reason, "reason_key": key, "reason_args": args}
     reason = built(reason)
     if isinstance(reason, str):
         return {"reason": reason}

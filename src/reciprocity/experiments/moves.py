@@ -161,17 +161,20 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
             add_moved(0)
             add_value(None)
             continue
-        add_rule(e.rule_id)
-        add_delta(e.points_delta)
-        moved = 0
+        add_rule(fields["rule_id"])
+        moved = delta = 0  # delta: the effect's points_delta, spelt out per type below
         value: Decimal | None = None
         if kind == "points_earned":
             moved = points = e.points
-            m[PENDING if e.status == "pending" else AVAILABLE] += moved
+            if e.status == "pending":
+                m[PENDING] += moved
+            else:
+                m[AVAILABLE] += moved
+                delta = moved
             m[EARNED] += moved
             f["points_earned"] += moved
         elif kind == "points_released":
-            points = e.points
+            delta = points = e.points
             m[PENDING] -= points
             m[AVAILABLE] += points
         elif kind == "tier_changed":
@@ -192,7 +195,8 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
             points = taken = e.points
             from_pending = e.from_pending
             m[PENDING] -= from_pending
-            m[AVAILABLE] -= taken - from_pending
+            delta = from_pending - taken
+            m[AVAILABLE] += delta
             moved = -taken
             if kind == "points_expired":
                 m[EXPIRED] += taken
@@ -207,12 +211,12 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
                 f["points_revoked"] += taken
         elif kind == "points_redeemed":
             points = e.points
-            moved = -points
+            delta = moved = -points
             m[AVAILABLE] += moved
             m[REDEEMED] -= moved
             f["points_redeemed"] -= moved
         elif kind == "voucher_cancelled":
-            moved = points = e.points
+            delta = moved = points = e.points
             m[AVAILABLE] += moved
             m[REDEEMED] -= moved
             f["points_redeemed"] -= moved
@@ -252,8 +256,10 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
                 f["goodwill_paid"] += value
         else:  # moves nothing the tables count; its points, if it is a points effect
             points = e.points if kind.startswith(_POINTS_KINDS) else None
+            delta = e.points_delta
         if moved:
             outstanding[period] = outstanding.get(period, 0) + moved
+        add_delta(delta)
         add_points(points)
         add_moved(moved)
         add_value(value)
