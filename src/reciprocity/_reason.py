@@ -23,8 +23,11 @@ through :func:`reciprocity.terms.catalog.catalogue` (the ``i18n`` extra): ``1.23
 In JSON an argument is a ``[tag, value]`` pair (``["money", ["50.00", "EUR"]]``,
 ``["date", "2026-03-01"]``), so a reason reads back with its types: see :func:`encode_args`.
 
-Imports: ``money`` and ``_model``; the ``terms`` catalogue (Babel) lazily, for a locale
-other than English.
+``Msg``, ``MonthDay`` and the JSON form of arguments live in ``reciprocity._reason_data``
+and are re-exported here.
+
+Imports: ``money``, ``_model``, ``_reason_data``; the ``terms`` catalogue (Babel) lazily, for
+a locale other than English.
 """
 
 from __future__ import annotations
@@ -33,33 +36,28 @@ import ast
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from string import Formatter
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from ._model import fixed_point
-from .money import Money
+from ._reason_data import (
+    MonthDay,
+    Msg,
+    decode_args,
+    decode_text,
+    encode_args,
+    encode_text,
+)
+from .money import Money, currency_exponent
 
 __all__ = ["LazyField", "LazyText", "MonthDay", "Msg", "as_text", "built", "decode_args",
            "decode_text", "encode_args", "encode_text", "english", "fields",
            "last_day", "local_day", "ordinal", "render", "unformatted"]
 
 TEMPLATE = Path(__file__).resolve().parent / "locales" / "reciprocity.pot"
-
-
-class Msg(NamedTuple):
-    """A message: its key and arguments (a reason, or a part of one)."""
-
-    key: str
-    args: dict[str, Any]
-
-
-class MonthDay(NamedTuple):
-    """A day of every year (``31 December``, ``31. Dezember``)."""
-
-    month: int
-    day: int
 
 
 def ordinal(n: int) -> Msg:
@@ -76,7 +74,10 @@ def local_day(when: datetime, zone: ZoneInfo) -> date:
 
 def last_day(end: datetime, zone: ZoneInfo) -> date:
     """The last day before the instant ``end`` (an expiry), in the program's zone."""
-    return (end - timedelta(seconds=1)).astimezone(zone).date()
+    return (end - _SECOND).astimezone(zone).date()
+
+
+_SECOND = timedelta(seconds=1)
 
 
 def built(reason: Any) -> Msg | str:
@@ -92,9 +93,13 @@ def fields(reason: Any) -> dict[str, Any]:
     ``(builder, *args)`` recipe that returns one, a :class:`LazyText` (shared with a trace
     entry) or a text (no key: said in English only). The English text is not written here:
     ``reason`` is a :class:`LazyText`, rendered when first read."""
-    if type(reason) is LazyText:
-        msg = reason.msg
-        return {"reason": reason, "reason_key": msg.key, "reason_args": msg.args}
+    kind = type(reason)
+    if kind is Msg:  # the usual case first
+        key, args = reason
+        return {"reason": LazyText(reason), "reason_key": key, "reason_args": args}
+    if kind is LazyText:
+        key, args = reason.msg
+        return {"reason": reason, "reason_key": key, "reason_args": args}
     reason = built(reason)
     if isinstance(reason, str):
         return {"reason": reason}
@@ -180,85 +185,6 @@ class LazyField:
 
     def __set__(self, obj: Any, value: Any) -> None:
         raise AttributeError(f"{type(obj).__name__} is immutable: {self.name} cannot be set")
-
-
-# -- JSON: every argument as a [tag, value] pair ------------------------------------------
-
-def _encode(value: Any) -> list[Any]:
-    if isinstance(value, bool):
-        raise TypeError("a reason argument is never a bool")
-    if isinstance(value, str):
-        return ["str", value]
-    if isinstance(value, int):
-        return ["int", value]
-    if isinstance(value, Decimal):
-        return ["number", fixed_point(value)]
-    if isinstance(value, Money):
-        return ["money", [fixed_point(value.amount), value.currency]]
-    if isinstance(value, date):
-        return ["date", value.isoformat()]
-    if isinstance(value, Msg):
-        return ["msg", [value.key, encode_args(value.args)]]
-    if isinstance(value, MonthDay):
-        return ["month_day", [value.month, value.day]]
-    if isinstance(value, tuple):
-        return ["list", [_encode(item) for item in value]]
-    raise TypeError(f"a reason argument cannot be {type(value).__name__}")
-
-
-def encode_args(args: dict[str, Any]) -> dict[str, list[Any]]:
-    """``args`` as JSON-ready ``[tag, value]`` pairs (the inverse of :func:`decode_args`)."""
-    return {name: _encode(value) for name, value in args.items()}
-
-
-def _decode(value: Any) -> Any:
-    if not isinstance(value, list):
-        return value  # already a Python value (a model built in code)
-    if len(value) != 2:
-        raise ValueError(f"a reason argument is a [tag, value] pair, not {value!r}")
-    tag, raw = value
-    if tag == "str" and isinstance(raw, str):
-        return raw
-    if tag == "int" and isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    if tag == "number" and isinstance(raw, str | int):
-        return Decimal(raw)
-    if tag == "money" and isinstance(raw, list) and len(raw) == 2:
-        return Money(Decimal(str(raw[0])), raw[1])
-    if tag == "date" and isinstance(raw, str):
-        return date.fromisoformat(raw)
-    if tag == "msg" and isinstance(raw, list) and len(raw) == 2 and isinstance(raw[0], str):
-        return Msg(raw[0], decode_args(raw[1]))
-    if tag == "month_day" and isinstance(raw, list) and len(raw) == 2:
-        return MonthDay(int(raw[0]), int(raw[1]))
-    if tag == "list" and isinstance(raw, list):
-        return tuple(_decode(item) for item in raw)
-    raise ValueError(f"unknown reason argument {value!r}: the tag is one of str, int, "
-                     "number, money, date, month_day, msg, list")
-
-
-def encode_text(value: Msg | str) -> str | list[Any]:
-    """A stored text: a plain string as it is, a message as its ``["msg", ...]`` pair."""
-    return value if isinstance(value, str) else _encode(value)
-
-
-def decode_text(value: Any) -> Msg | str:
-    """The inverse of :func:`encode_text`; a string (stored before reasons were data, or a
-    shop's own words) stays a string and is said as it is in every locale."""
-    if isinstance(value, str | Msg):
-        return value
-    decoded = _decode(value)
-    if not isinstance(decoded, Msg):
-        raise ValueError(f"a stored text is a string or a ['msg', [key, args]] pair, not "
-                         f"{value!r}")
-    return decoded
-
-
-def decode_args(args: Any) -> dict[str, Any]:
-    """Typed values from ``[tag, value]`` pairs; Python values pass through unchanged."""
-    if not isinstance(args, dict):
-        raise ValueError("reason_args is a mapping of names to [tag, value] pairs")
-    return {str(name): _decode(value) for name, value in args.items()}
 
 
 # -- rendering --------------------------------------------------------------------------
@@ -377,8 +303,123 @@ _ENGLISH = _English()
 
 
 def english(key: str, args: dict[str, Any]) -> str:
-    """The English text of the message ``key`` with ``args`` (no Babel needed)."""
-    return _fill(_ENGLISH, key, args)
+    """The English text of the message ``key`` with ``args`` (no Babel needed).
+
+    The text of ``_fill(_ENGLISH, key, args)`` (the general form, the tests' oracle), made
+    faster: each template is compiled once into a ``%`` format and its placeholders' names,
+    and each value is written by its exact type's function."""
+    shown: dict[str, str] = {}
+    for name, value in args.items():
+        kind = type(value)
+        if kind is str:
+            shown[name] = value
+        elif name == "n":
+            continue
+        elif kind is Msg:
+            shown[name] = english(value.key, value.args)
+        else:
+            write = _WRITE.get(kind)
+            text = _value(_ENGLISH, value) if write is None else write(value)
+            shown[name] = text if type(text) is str else format(text, "")
+    forms = _COMPILED.get(key)
+    if forms is None:
+        forms = _COMPILED[key] = _compile(key)
+    n = args.get("n")
+    if n is None:
+        form = forms[0]
+    else:
+        shown["n"] = str(n) if type(n) is int else _ENGLISH.number(n)
+        form = forms[1] if n != 1 else forms[0]
+    if type(form) is str:  # a template the fast form does not cover
+        return form.format_map(_Strict(shown))
+    pattern, pick = form
+    if pick is None:
+        return pattern  # type: ignore[no-any-return]
+    try:
+        result: str = pattern % pick(shown)
+        return result
+    except KeyError as missing:
+        raise KeyError(f"message placeholder {{{missing.args[0]}}} has no value") from None
+
+
+_COMPILED: dict[str, tuple[Any, Any]] = {}
+"""Each English message's singular and plural form: a ``%`` format and the getter of its
+placeholders' values in order (``None`` and the text for a form without placeholders), or
+the template itself where a placeholder has a conversion, a format spec
+or an attribute (none has today; ``str.format_map`` writes those)."""
+
+
+def _compile(key: str) -> tuple[Any, Any]:
+    forms = _template().get(key)
+    if forms is None:
+        raise KeyError(f"no message {key!r} in the en catalogue")
+    compiled: list[Any] = []
+    for text in forms:
+        pieces: list[str] = []
+        names: list[str] = []
+        try:
+            for literal, name, spec, conversion in Formatter().parse(text):
+                pieces.append(literal.replace("%", "%%"))
+                if name is not None:
+                    if spec or conversion or not name.isidentifier():
+                        raise ValueError(name)
+                    pieces.append("%s")
+                    names.append(name)
+        except ValueError:  # format_map says what is wrong, when the message is written
+            compiled.append(text)
+            continue
+        if names:
+            compiled.append(("".join(pieces), itemgetter(*names)))
+        else:
+            compiled.append(("".join(pieces).replace("%%", "%"), None))
+    return compiled[0], compiled[-1]
+
+
+def _write_one(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        same: str = value
+        return same
+    if kind is Msg:
+        return english(value.key, value.args)
+    write = _WRITE.get(kind)
+    text: str = _value(_ENGLISH, value) if write is None else write(value)
+    return text
+
+
+def _write_list(value: tuple[Any, ...]) -> str:
+    if len(value) > 1:
+        return english("reason.join", {"head": ", ".join(map(_write_one, value[:-1])),
+                                       "last": _write_one(value[-1])})
+    return _write_one(value[0]) if value else ""
+
+
+_PLACES: dict[str, int] = {}
+
+
+def _money(value: Money) -> str:
+    """``str(value)`` (``50.00 EUR``: the amount's digits, padded with zeros to the
+    currency's minor unit), without its ``as_tuple`` and rounding call."""
+    currency = value.currency
+    places = _PLACES.get(currency)
+    if places is None:
+        places = _PLACES[currency] = currency_exponent(currency)
+    text = format(value.amount, "f")
+    if places:
+        dot = text.find(".")
+        if dot < 0:
+            text += "." + "0" * places
+        elif len(text) - dot <= places:
+            text += "0" * (places - len(text) + dot + 1)
+    return f"{text} {currency}"
+
+
+_WRITE: dict[type, Any] = {
+    int: str, Decimal: _ENGLISH.number, Money: _money, date: date.isoformat,
+    MonthDay: lambda v: _ENGLISH.month_day(v.month, v.day), tuple: _write_list,
+}
+"""English values by exact type, as ``_English`` writes them; any other type (a subclass,
+a ``datetime``) goes through ``_value``."""
 
 
 class _Catalogue:

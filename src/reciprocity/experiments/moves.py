@@ -17,16 +17,18 @@ only when they change from one effect to the next, and an instant is labelled wi
 only when it falls outside the last period's bounds. Every field is read once, in the same
 loop (column by column, the reads of 40,000 models cost more than the loop itself).
 
-Imports: ``effects`` (typing), ``experiments.periods``.
+Imports: ``_reason`` (``LazyText``), ``effects`` (typing), ``experiments.periods``.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .._reason import LazyText
 from .periods import Periods
 
 if TYPE_CHECKING:
@@ -114,20 +116,34 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
     f: dict[str, Any] = {}
     last_mid: str | None = None
     m: list[Any] = []
+    # The periods met so far, by start (the effects come member by member, so an instant
+    # often falls in another period than the effect before it): found by bisection.
+    starts: list[datetime] = []
+    known: list[tuple[datetime, str, dict[str, Any]]] = []
     for effect in effects:
         e: Any = effect  # each branch reads the fields of its own effect type
-        kind: str = e.type
-        at: datetime = e.at
-        mid: str = e.member_id
+        fields = e.__dict__
+        kind: str = fields["type"]
+        at: datetime = fields["at"]
+        mid: str = fields["member_id"]
         add_at(at)
         add_kind(kind)
         add_mid(mid)
-        add_event(e.event_id)
-        add_reason(e.reason)
+        add_event(fields["event_id"])
+        reason = fields["reason"]
+        add_reason(reason.text if type(reason) is LazyText else reason)
         if low is None or not low <= at < high:  # type: ignore[operator]
-            period = label(at)
-            low, high = bounds(period)
-            f = _flow(flows, period)
+            index = bisect_right(starts, at) - 1
+            if index >= 0 and at < known[index][0]:
+                low = starts[index]
+                high, period, f = known[index]
+            else:
+                period = label(at)
+                low, high = bounds(period)
+                f = _flow(flows, period)
+                index = bisect_right(starts, low)
+                starts.insert(index, low)
+                known.insert(index, (high, period, f))
         add_period(period)
         if mid != last_mid:
             found = get(mid)
@@ -135,7 +151,7 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
                 found = members[mid] = new_member()
                 new_members[period] = new_members.get(period, 0) + 1
             m, last_mid = found, mid
-        balance = e.__dict__.get("balance")
+        balance = fields.get("balance")
         if balance is not None and kind.startswith(_POINTS_KINDS):
             # Points of another of Program.balances (status miles): never liability, and no
             # column of the program's own points moves.
@@ -145,17 +161,20 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
             add_moved(0)
             add_value(None)
             continue
-        add_rule(e.rule_id)
-        add_delta(e.points_delta)
-        moved = 0
+        add_rule(fields["rule_id"])
+        moved = delta = 0  # delta: the effect's points_delta, spelt out per type below
         value: Decimal | None = None
         if kind == "points_earned":
             moved = points = e.points
-            m[PENDING if e.status == "pending" else AVAILABLE] += moved
+            if e.status == "pending":
+                m[PENDING] += moved
+            else:
+                m[AVAILABLE] += moved
+                delta = moved
             m[EARNED] += moved
             f["points_earned"] += moved
         elif kind == "points_released":
-            points = e.points
+            delta = points = e.points
             m[PENDING] -= points
             m[AVAILABLE] += points
         elif kind == "tier_changed":
@@ -176,7 +195,8 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
             points = taken = e.points
             from_pending = e.from_pending
             m[PENDING] -= from_pending
-            m[AVAILABLE] -= taken - from_pending
+            delta = from_pending - taken
+            m[AVAILABLE] += delta
             moved = -taken
             if kind == "points_expired":
                 m[EXPIRED] += taken
@@ -191,12 +211,12 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
                 f["points_revoked"] += taken
         elif kind == "points_redeemed":
             points = e.points
-            moved = -points
+            delta = moved = -points
             m[AVAILABLE] += moved
             m[REDEEMED] -= moved
             f["points_redeemed"] -= moved
         elif kind == "voucher_cancelled":
-            moved = points = e.points
+            delta = moved = points = e.points
             m[AVAILABLE] += moved
             m[REDEEMED] -= moved
             f["points_redeemed"] -= moved
@@ -236,8 +256,10 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
                 f["goodwill_paid"] += value
         else:  # moves nothing the tables count; its points, if it is a points effect
             points = e.points if kind.startswith(_POINTS_KINDS) else None
+            delta = e.points_delta
         if moved:
             outstanding[period] = outstanding.get(period, 0) + moved
+        add_delta(delta)
         add_points(points)
         add_moved(moved)
         add_value(value)
