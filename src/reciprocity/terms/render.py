@@ -61,7 +61,7 @@ def terms_document(program: Program, locale: str = "en") -> Document:
             items = part.items if index or scheme.redeemable else (
                 Item(c.t("balance.tiers_only")), *part.items)
             sections.append(Section(c.t("heading.balance", heading=part.heading,
-                                        balance=name), items))
+                                        balance=scheme.label(name, locale)), items))
     if program.tiers is not None:
         sections.append(tier_section(x, program.tiers))
     if program.gifts is not None:
