@@ -267,8 +267,8 @@ class TestDeclarations:
 
     def test_explain_lists_each_balance(self) -> None:
         text = airline().explain()
-        assert "Balance 'status', only counted for tiers:" in text
-        assert "status points never expire." in text
+        assert "Balance 'Status', only counted for tiers:" in text
+        assert "Status points never expire." in text
 
 
 class TestTiers:
@@ -399,13 +399,13 @@ def test_the_terms_show_each_balance_in_en_and_de() -> None:
     pytest.importorskip("babel", reason="terms need Babel: pip install 'reciprocity[i18n]'")
     program = airline(expiry=FixedLifetime(days=30))
     english = program.terms("en")
-    assert "Earning points: “status”" in english
+    assert "Earning points: “Status”" in english
     assert "These points cannot be redeemed; they only count towards tiers." in english
-    assert "Expiry of points: “status”" in english
+    assert "Expiry of points: “Status”" in english
     german = program.terms("de")
-    assert "Punkte sammeln: „status“" in german
+    assert "Punkte sammeln: „Status“" in german
     assert "Diese Punkte können nicht eingelöst werden; sie zählen nur für Stufen." in german
-    assert "„status“" not in seed_program().terms("de")
+    assert "„Status“" not in seed_program().terms("de")
 
 
 def test_the_ledger_store_keeps_status_points_out_of_the_points_liability(
@@ -434,10 +434,10 @@ def test_the_statement_shows_each_balance() -> None:
     program = airline(pending_days=14)
     state = program.apply(None, buy("F1", "300.00")).state
     statement = program.statement(state, T0 + timedelta(days=1))
-    assert "Points: “status”" in statement.to_text()
+    assert "Points: “Status”" in statement.to_text()
     assert "300 points from" in statement.to_text()
     assert statement.to_dict()["balances"]["status"]["pending"] == 300
-    assert "Punkte: „status“" in program.statement(state, T0 + timedelta(days=1), "de").to_text()
+    assert "Punkte: „Status“" in program.statement(state, T0 + timedelta(days=1), "de").to_text()
     seed = seed_program()
     plain = seed.statement(seed.apply(None, buy("A", "60.00")).state, T0 + timedelta(days=1))
     assert "balances" not in plain.to_dict()
@@ -495,3 +495,21 @@ def test_a_return_lowers_the_status_points_a_tier_counts() -> None:
     state = program.apply(state, buy("F3", "1.00", T0 + timedelta(days=4))).state
     assert state.tier is not None
     assert state.tier.tier_id == "ftl"
+
+
+def test_a_balance_label_heads_its_sections_in_each_locale() -> None:
+    """A balance's ``labels`` head its terms, statement and explain; a program without
+    labels dumps the JSON it did before (no ``labels`` key)."""
+    pytest.importorskip("babel", reason="terms need Babel: pip install 'reciprocity[i18n]'")
+    base = airline()
+    assert '"labels"' not in base.model_dump_json()
+    labelled = Program.model_validate({**base.model_dump(), "balances": {"status": {
+        **base.balances["status"].model_dump(),
+        "labels": {"en": "Status miles", "de": "Statusmeilen"}}}})
+    assert '"labels":{"en":"Status miles","de":"Statusmeilen"}' in labelled.model_dump_json()
+    assert "Earning points: “Status miles”" in labelled.terms("en")
+    assert "Punkte sammeln: „Statusmeilen“" in labelled.terms("de")
+    assert "Balance 'Status miles', only counted for tiers:" in labelled.explain()
+    state = labelled.apply(None, buy("F1", "300.00")).state
+    assert "Punkte: „Statusmeilen“" in labelled.statement(
+        state, T0 + timedelta(days=1), "de").to_text()

@@ -113,7 +113,7 @@ def test_the_terms_read_as_the_programme_publishes_them() -> None:
     assert "36 months after you earn them, at the end of that calendar quarter" in english
     assert "von 1 bis zu 60.000 Punkten" in PROGRAM.terms("de")
     assert "These points cannot be redeemed; they only count towards tiers." in english
-    assert "Earning points: “status”" in english
+    assert "Earning points: “Status”" in english
 
 
 def ticket(state: MemberState | None, oid: str, at: datetime, fare: str, surcharge: str = "0",

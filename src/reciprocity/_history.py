@@ -4,7 +4,9 @@
 window) and how long applied event ids are kept (the event horizon). :func:`bounded` wraps a
 step function so that, after every event, orders past the order window fold into
 ``Member.folded`` and applied ids past the horizon are forgotten, and before it, an event past
-the horizon or a return or complaint about a folded order is refused.
+the horizon or a return or complaint about a folded order is refused, and so is a purchase
+under the id of an order whose record is kept but whose applied id was forgotten (it cannot be
+told from that order, and would earn for it twice and overwrite its record).
 
 Why folding never changes a decision: an order folds only when every window that reads
 orders one by one has passed it (a return, a complaint, pending points, a tier qualification
@@ -24,8 +26,8 @@ from typing import TYPE_CHECKING
 
 from ._engine import P_AMOUNT, P_AT, P_RETURNED, Log, Member, Row, Trace
 from ._frozen import forget_applied
-from .errors import EventTooOld, OrderFolded
-from .events import COMPLAINT, RETURN
+from .errors import EventConflict, EventTooOld, OrderFolded
+from .events import COMPLAINT, PURCHASE, RETURN
 from .gifts.order_rules import CategoryGift
 from .gifts.scheme import DriftRule, GiftScheme, SeasonalGift, ThankYouGift
 from .limits import Period
@@ -181,13 +183,33 @@ def _day(when: datetime) -> str:
 def _too_old(m: Member, row: Row, horizon: timedelta) -> EventTooOld:
     assert m.as_of is not None
     kind = "Purchase" if row[5] is None else type(row[5]).__name__
+    kept = ""
+    if row[0] == PURCHASE and row[1] in m.purchases:
+        kept = f" (order {row[1]!r} is still kept: it was applied before, so drop this one)"
     return EventTooOld(
         f"{kind} {row[1]}: at={_day(row[3])} is more than {horizon.days} days before member "
         f"{m.member_id}'s latest time {_day(m.as_of)}: the state keeps event ids (and orders) "
-        "only that far back, so it cannot tell whether this event was applied before",
+        f"only that far back, so it cannot tell whether this event was applied before{kept}",
         event_id=row[1],
         hint="send events within the program's history horizon (History.event_days); apply "
         "older ones from the full event log, e.g. by replaying the member's events",
+    )
+
+
+def _order_kept(m: Member, row: Row, horizon: timedelta) -> EventConflict:
+    """A purchase under the id of an order the state keeps, whose applied id it forgot
+    (its time past the horizon, the record still inside the order window). Without the
+    fingerprint the two cannot be compared, and applying it would earn for the order twice
+    and overwrite its record (returns, points earned): refused, as a reused id is."""
+    record = m.purchases[row[1]]
+    return EventConflict(
+        f"Purchase.id={row[1]!r}: member {m.member_id}'s state keeps order {row[1]!r} "
+        f"(at={_day(record[P_AT])}, amount {record[P_AMOUNT]} {m.currency}), applied before; "
+        f"its event id is past the {horizon.days}-day history horizon, so this purchase cannot "
+        "be told from it, and an order id earns once",
+        event_id=row[1],
+        hint="drop a re-delivered order (it earns nothing); change an order with a Return "
+        f"naming purchase_id={row[1]!r}; give a new order an id of its own",
     )
 
 
@@ -214,11 +236,15 @@ def bounded(step: Handler, kind: int, window: timedelta | None,
                    else "order_id" if kind == COMPLAINT and complaints else None)
     if window is None:
         order_field = None
+    orders = kind == PURCHASE and horizon is not None
 
     def run(m: Member, row: Row, log: Log, trace: Trace) -> None:
         as_of = m.as_of
         if horizon is not None and as_of is not None and row[3] < as_of - horizon:
             raise _too_old(m, row, horizon)
+        if orders and row[1] in m.purchases:  # its applied id forgotten, its record kept
+            assert horizon is not None
+            raise _order_kept(m, row, horizon)
         if order_field is not None and m.folded is not None:
             order_id = getattr(row[5], order_field)
             if order_id is not None and order_id not in m.purchases:

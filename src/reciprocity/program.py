@@ -211,10 +211,11 @@ class Program(Frozen):
         return member_statement(self, state, at, locale, effects=effects, shared=shared)
 
     def render_effect(self, effect: Effect, locale: str = "en") -> str:
-        """An effect's reason in ``locale``: ``effect.render(locale)``. An effect stored
+        """An effect's reason in ``locale``: ``effect.render(locale)``, with the conditions
+        of goodwill reductions said with this program's fact labels. An effect stored
         before reasons were data (no ``reason_key``) is said from its fields, with tier and
         reward names from this program."""
-        if effect.reason_key is not None or locale == "en":
+        if locale == "en":
             return effect.render(locale)
         from .terms.effects import render_effect
         from .terms.render import context

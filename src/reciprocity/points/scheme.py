@@ -33,7 +33,8 @@ points pay at 0.01 EUR each from 200 points:
 1 point per 2.00 EUR (total rounded down), except gift-card, shipping,
 times the member's tier multiplier
 
-Imports: the core's models only and :mod:`reciprocity.points.rules`; never a compiled stage.
+Imports: the core's models only (``facts`` for labels) and :mod:`reciprocity.points.rules`;
+never a compiled stage.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from dateutil.relativedelta import relativedelta
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from .._model import NonEmptyStr, RuleId
+from ..facts import Labels, label_in
 from ..money import Money
 from .rules import EarnRule, EventRule, _Policy, plural
 
@@ -393,6 +395,8 @@ class PointScheme(_Policy):
             ``"absorb"`` lets the shop absorb it. The available balance never goes negative;
             ``MemberState.balance`` shows available minus debt.
         redeemable: whether the points buy rewards (see ``Program.balances``).
+        labels: a balance's name in the words of each locale, for terms, statements and
+            ``explain`` (:meth:`label`); left out of the JSON when empty.
     """
 
     earn: tuple[EarnRule, ...] = ()
@@ -407,6 +411,19 @@ class PointScheme(_Policy):
     redeemable: bool = True
     """Whether the points buy anything: ``False`` for a balance that only counts towards
     tiers (an airline's status miles, in ``Program.balances``); it then has no rewards."""
+    labels: Labels = Field(default_factory=dict, exclude_if=lambda labels: not labels)
+
+    def label(self, name: str, locale: str = "en") -> str:
+        """The heading of the balance ``name`` (one of ``Program.balances``) in ``locale``:
+        its label there, else the name with ``_`` and ``-`` as spaces, capitalised.
+
+        >>> PointScheme(labels={"de": "Statusmeilen"}).label("status_miles", "de")
+        'Statusmeilen'
+        >>> PointScheme().label("status_miles", "de")
+        'Status miles'
+        """
+        words = label_in(self.labels, locale) or name.replace("_", " ").replace("-", " ")
+        return words[:1].upper() + words[1:]
 
     @model_validator(mode="after")
     def _unique_ids(self) -> PointScheme:
@@ -426,10 +443,10 @@ class PointScheme(_Policy):
     def explain_lines(self, balance: str | None = None) -> list[str]:
         """The scheme in plain words (``Program.explain``); ``balance`` names one of
         ``Program.balances``, whose lines are headed by its name and list its event rules."""
-        unit = "Points" if balance is None else f"{balance} points"
-        lines = [] if balance is None else [
-            f"Balance {balance!r}" + ("" if self.redeemable else ", only counted for tiers")
-            + ":"]
+        label = None if balance is None else self.label(balance)
+        unit = "Points" if label is None else f"{label} points"
+        lines = [] if label is None else [
+            f"Balance {label!r}" + ("" if self.redeemable else ", only counted for tiers") + ":"]
         rules = self.earn if balance is None else (*self.earn, *self.events)
         if rules:
             lines.append("Earning:")

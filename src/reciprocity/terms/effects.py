@@ -1,13 +1,14 @@
 """Effects in the customer's language, from their data (never from their English ``reason``).
 
-Imports: ``effects`` only for typing, ``terms.phrases`` and the gifts declarations (for a
-gift's phrase).
+Imports: ``effects`` only for typing, ``_reason`` (to render a reason with its conditions said
+in the locale), ``terms.phrases`` and the gifts declarations (for a gift's phrase).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .._reason import Msg, render
 from ..gifts.gift import Gift
 from .phrases import Ctx
 
@@ -24,12 +25,32 @@ def render_effect(x: Ctx, effect: _EffectBase, rewards: dict[str, str] | None = 
     ``rewards`` maps reward ids to names (for redemptions).
     """
     c = x.c
+    if effect.reason_key is not None and x.conditions and c.locale != "en":
+        return render(effect.reason_key, _conditions(x, effect.reason_args or {}), c.locale)
     if effect.reason_key is not None or c.locale == "en":
         return effect.render(c.locale)
     text = _text(x, effect, rewards or {})
     if effect.event_id is not None and not getattr(effect, "type", "").startswith("goodwill_"):
         text = c.t("effect.with_event", text=text, event=effect.event_id)
     return text
+
+
+def _conditions(x: Ctx, args: dict[str, Any]) -> dict[str, Any]:
+    """``args`` with each goodwill reduction's condition (a reason holds its English words,
+    ``reason.goodwill.when``) said in the locale with the program's fact labels."""
+    return {name: _condition(x, value) for name, value in args.items()}
+
+
+def _condition(x: Ctx, value: Any) -> Any:
+    if type(value) is tuple:  # a list of values (not a Msg or a MonthDay)
+        return tuple(_condition(x, item) for item in value)
+    if not isinstance(value, Msg):
+        return value
+    if value.key == "reason.goodwill.when":
+        words = value.args.get("condition")
+        if isinstance(words, str) and words in x.conditions:
+            return x.conditions[words]  # "wenn „Fahrkarte“ „return“ ist"
+    return Msg(value.key, _conditions(x, value.args))
 
 
 def _text(x: Ctx, effect: _EffectBase, rewards: dict[str, str]) -> str:

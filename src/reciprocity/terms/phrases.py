@@ -55,6 +55,10 @@ class Ctx:
     """The declared facts' labels in this locale, by fact name (``line.x`` for a line's)."""
     category_labels: dict[str, str] = field(default_factory=dict)
     """The complaint categories' declared labels in this locale, by category."""
+    conditions: dict[str, str] = field(default_factory=dict)
+    """The conditions of the program's goodwill reductions without a reason of their own,
+    in this locale (:meth:`condition`), by their English words (``Condition.describe()``):
+    an effect's reason holds those words, said here with the program's fact labels."""
 
     # -- small values ---------------------------------------------------------------------
     def tiers(self, ids: tuple[str, ...], style: str = "or") -> str:

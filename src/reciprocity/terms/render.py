@@ -5,6 +5,7 @@ Imports: ``program`` only for typing, and the ``terms`` modules.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -35,7 +36,14 @@ def context(program: Program, locale: str) -> Ctx:
     categories = {} if program.goodwill is None else {
         name: label for name, labels in program.goodwill.category_labels.items()
         if (label := label_in(labels, locale)) is not None}
-    return Ctx(catalogue(locale), ZoneInfo(program.timezone), names, facts, categories)
+    x = Ctx(catalogue(locale), ZoneInfo(program.timezone), names, facts, categories)
+    if locale == "en" or program.goodwill is None:
+        return x
+    conditions = {reduction.when.describe(): x.condition(reduction.when)
+                  for rule in program.goodwill.rules
+                  for reduction in getattr(rule.compensation, "reductions", ())
+                  if not reduction.reason}
+    return replace(x, conditions=conditions) if conditions else x
 
 
 def terms_document(program: Program, locale: str = "en") -> Document:
@@ -53,7 +61,7 @@ def terms_document(program: Program, locale: str = "en") -> Document:
             items = part.items if index or scheme.redeemable else (
                 Item(c.t("balance.tiers_only")), *part.items)
             sections.append(Section(c.t("heading.balance", heading=part.heading,
-                                        balance=name), items))
+                                        balance=scheme.label(name, locale)), items))
     if program.tiers is not None:
         sections.append(tier_section(x, program.tiers))
     if program.gifts is not None:

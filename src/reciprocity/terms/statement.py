@@ -88,8 +88,9 @@ def member_statement(program: Program, state: MemberState, at: datetime, locale:
     }
     for name, scheme in program.balances.items():  # each of Program.balances, by name
         part = (state.balances or {}).get(name) or PointBalance()
-        sections.append(_points(x, scheme, part, c.t("heading.balance", balance=name,
-                                                     heading=c.t("heading.points"))))
+        heading = c.t("heading.balance", balance=scheme.label(name, locale),
+                      heading=c.t("heading.points"))
+        sections.append(_points(x, scheme, part, heading))
         data.setdefault("balances", {})[name] = _figures(part)
     if program.tiers is not None:
         progress = tier_progress(program, state, at)
