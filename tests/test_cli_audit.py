@@ -196,3 +196,25 @@ class TestSkippedRows:
                            currency="EUR", skipped=(nothing := []))
         assert good.events == clean.events
         assert nothing == []
+
+
+@pytest.mark.parametrize(("verb", "name"), [("replay", "lines.csv"), ("check", "x.parquet")])
+def test_an_order_lines_file_where_events_belong(verb: str, name: str, tmp_path: Path,
+                                                 program: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """replay and check read JSON Lines: a CSV or Parquet file is named as such, with the
+    verb that reads it."""
+    events = write(tmp_path, name, "order_id,member_id\n")
+    argv = [verb, program, events] if verb == "replay" else [verb, program, "--events", events]
+    err = fails(argv, capsys)
+    assert "not JSON Lines" in err
+    assert "reciprocity simulate PROGRAM FILE --mapping" in err
+
+
+def test_a_missing_column_names_the_mapping_field(tmp_path: Path, program: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """A column the mapping names but the file lacks: the error says which mapping field."""
+    lines = write(tmp_path, "lines.csv", "order_id,member_id,at,sku,unit_price\n"
+                  "A-1,m-1,2026-03-01 10:00:00,TEA,4.50\n")
+    assert "has no column quantity (OrderColumns.quantity)" in fails(
+        ["simulate", program, lines], capsys)

@@ -15,6 +15,10 @@ from .events import Event, parse_event
 __all__ = ["UnreadableFile", "read_event_file", "refusals", "where"]
 
 
+_TABLES = {".csv": "CSV", ".parquet": "Parquet", ".pq": "Parquet"}
+"""Suffixes of order-lines files, which ``simulate`` reads and ``replay`` does not."""
+
+
 class UnreadableFile(OSError):
     """The file cannot be read at all (missing, a directory, no permission); the message
     names it and says what to do."""
@@ -34,6 +38,12 @@ def read_event_file(path: str | Path, *, skip: bool = False,
         InvalidEvent: naming the file and line of the first bad line (without ``skip``).
     """
     shown = repr(str(path))
+    table = [_TABLES[s.lower()] for s in Path(path).suffixes if s.lower() in _TABLES]
+    if table:
+        raise InvalidEvent(
+            f"events file {shown} is a {table[0]} file, not JSON Lines",
+            hint="give one JSON event per line here; simulate and compare read order lines "
+            "from CSV or Parquet: reciprocity simulate PROGRAM FILE --mapping MAPPING.json")
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
