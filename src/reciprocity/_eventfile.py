@@ -38,7 +38,9 @@ def read_event_file(path: str | Path, *, skip: bool = False,
         InvalidEvent: naming the file and line of the first bad line (without ``skip``).
     """
     shown = repr(str(path))
-    table = [_TABLES[s.lower()] for s in Path(path).suffixes if s.lower() in _TABLES]
+    tail = [suffix.lower() for suffix in Path(path).suffixes]
+    tail = tail[-2:-1] if tail[-1:] == [".gz"] else tail[-1:]  # lines.csv.gz is CSV too
+    table = [_TABLES[suffix] for suffix in tail if suffix in _TABLES]
     if table:
         raise InvalidEvent(
             f"events file {shown} is a {table[0]} file, not JSON Lines",
