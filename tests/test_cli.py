@@ -10,7 +10,7 @@ import pytest
 from reciprocity import seed_program
 from reciprocity.cli import main
 
-VERBS = ["demo", "explain", "schema", "replay", "check"]
+VERBS = ["demo", "explain", "schema", "replay", "check", "simulate", "compare", "statement"]
 DEVELOPER_WORDS = ("Imports:", "``", "standard library", "outermost layer", "docstring")
 
 

@@ -113,7 +113,51 @@ def test_the_terms_read_as_the_programme_publishes_them() -> None:
     assert "36 months after you earn them, at the end of that calendar quarter" in english
     assert "von 1 bis zu 60.000 Punkten" in PROGRAM.terms("de")
     assert "These points cannot be redeemed; they only count towards tiers." in english
-    assert "Earning points: “Status”" in english
+    assert "Earning points: “Status miles”" in english
+
+
+def test_the_labels_name_both_balances_in_english_and_german() -> None:
+    """The award and status balances, and the facts, are said in each language's words:
+    headings, the status requirement and a statement's tier progress."""
+    pytest.importorskip("babel", reason="terms need Babel: pip install 'reciprocity[i18n]'")
+    english, german = PROGRAM.terms("en"), PROGRAM.terms("de")
+    for heading in ("Earning points: “Award miles”", "Expiry of points: “Award miles”",
+                    "Rewards: “Award miles”", "Expiry of points: “Status miles”",
+                    "Requirement: 35,000 “status miles”",
+                    "Applies if “flight zone” is “domestic” and “cabin” is “economy”."):
+        assert heading in english
+    for heading in ("Punkte sammeln: „Prämienmeilen“", "Verfall von Punkten: „Prämienmeilen“",
+                    "Prämien: „Prämienmeilen“", "Punkte sammeln: „Statusmeilen“",
+                    "Voraussetzung: 35.000 „Statusmeilen“",
+                    "Gilt, wenn „Flugzone“ „domestic“ ist und „Reiseklasse“ „economy“ ist."):
+        assert heading in german
+    assert "status miles" not in german
+    assert "Status”" not in english
+    state = flights(None, "S", datetime(2026, 3, 2, 10, tzinfo=BERLIN), 2)
+    at = datetime(2026, 3, 10, tzinfo=BERLIN)
+    en = PROGRAM.statement(state, at, "en").to_text()
+    de = PROGRAM.statement(state, at, "de").to_text()
+    assert "Points: “Award miles”" in en
+    assert "Points: “Status miles”" in en
+    assert "Still 29,000 “status miles” to Frequent Traveller" in en
+    assert "Punkte: „Prämienmeilen“" in de
+    assert "Punkte: „Statusmeilen“" in de
+    assert "Noch 29.000 „Statusmeilen“ bis Frequent Traveller" in de
+    assert "status miles" not in de
+
+
+def test_a_voucher_without_a_value_is_said_once() -> None:
+    """The upgrade voucher has no money value: the statement names it, not "worth" it."""
+    pytest.importorskip("babel", reason="terms need Babel: pip install 'reciprocity[i18n]'")
+    at = datetime(2026, 3, 2, 10, tzinfo=BERLIN)
+    state = PROGRAM.apply(None, Custom(id="H1", member_id="m-1", at=at, name=MILES.PARTNER,
+                                       payload={"miles": 7_000})).state
+    state = PROGRAM.apply(state, Redemption(id="U1", member_id="m-1", at=at,
+                                            reward_id="upgrade-eu")).state
+    en = PROGRAM.statement(state, at + timedelta(days=1), "en").to_text()
+    de = PROGRAM.statement(state, at + timedelta(days=1), "de").to_text()
+    assert "U1/upgrade-eu/1: Voucher for “Upgrade voucher, Europe”. No expiry date." in en
+    assert "U1/upgrade-eu/1: Gutschein für „Upgrade voucher, Europe“. Ohne Ablaufdatum." in de
 
 
 def ticket(state: MemberState | None, oid: str, at: datetime, fare: str, surcharge: str = "0",

@@ -32,7 +32,14 @@ each part is declared here:
   reached in 2026, it lasts to 29 February 2028. A returned ticket takes back its award and
   its status miles.
 - **Redemption.** Award miles buy awards; the 7,000-mile upgrade below is illustrative (award
-  prices change with the route and the season). Status miles buy nothing.
+  prices change with the route and the season). Status miles buy nothing. A redemption may
+  name the balance the member chose, ``balance=None`` for award miles (the programme's own
+  points); naming ``"status"`` is refused.
+- **Words.** Both balances carry ``labels`` in English and German ("award miles",
+  "Prämienmeilen"; "status miles", "Statusmeilen"), and so do the facts ("flight zone",
+  "Flugzone"; "cabin", "Reiseklasse"): the terms and statements head each balance's sections
+  with its label and say the status requirement in status miles in either language. The
+  sentences still count "points" (the library has no per-programme word for its unit).
 
 The status-mile figures of ``STATUS_MILES`` are illustrative, of the published chart's shape
 (more for a longer zone and a higher cabin), not its values: the published chart has more
@@ -89,8 +96,10 @@ PROGRAM = Program(
     name="Miles",
     currency="EUR",
     timezone="Europe/Berlin",
-    facts=(Fact(name="zone", type="str", values=ZONES),
-           Fact(name="cabin", type="str", values=CABINS)),
+    facts=(Fact(name="zone", type="str", values=ZONES,
+                labels={"en": "flight zone", "de": "Flugzone"}),
+           Fact(name="cabin", type="str", values=CABINS,
+                labels={"en": "cabin", "de": "Reiseklasse"})),
     points=PointScheme(
         earn=[PointsPerAmount(id="flights", points=4, per=Money("1.00", "EUR"),
                               include_categories=("fare", "surcharge"),
@@ -103,6 +112,7 @@ PROGRAM = Program(
         ],
         expiry=EndOfQuarterAfter(months=36),
         rewards=[Reward(id="upgrade-eu", name="Upgrade voucher, Europe", points=7_000)],
+        labels={"en": "award miles", "de": "Prämienmeilen"},
     ),
     balances={"status": PointScheme(
         earn=[PointsPerPurchase(id=f"{zone}-{cabin}", points=miles,
@@ -110,6 +120,7 @@ PROGRAM = Program(
                                 & FactIs(fact="cabin", value=cabin))
               for (zone, cabin), miles in STATUS_MILES.items()],
         redeemable=False,
+        labels={"en": "status miles", "de": "Statusmeilen"},
     )},
     tiers=TierLadder(
         tiers=(

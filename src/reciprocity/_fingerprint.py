@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .events import Line, Purchase, _utc
+from .events import Line, Purchase, Redemption, _utc
 from .money import Money
 
 __all__ = ["canonical", "event_fingerprint", "row_canonical", "row_fingerprint"]
@@ -42,7 +42,7 @@ def canonical(value: Any) -> Any:
     if value is None or isinstance(value, str | bool | int | float):
         return value
     if isinstance(value, BaseModel):
-        return {name: canonical(item) for name, item in value.__dict__.items()}
+        return {name: canonical(item) for name, item in _fields(value).items()}
     if isinstance(value, Money):
         return [_amount(value.amount), value.currency]
     if isinstance(value, Decimal):
@@ -56,6 +56,15 @@ def canonical(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(key): canonical(item) for key, item in value.items()}
     return repr(value)
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    """A model's fields, less ``Redemption.balance`` when unset: it came after fingerprints
+    were stored, so a redemption without it keeps the fingerprint it had."""
+    d: dict[str, Any] = value.__dict__
+    if type(value) is Redemption and d["balance"] is None:
+        return {name: item for name, item in d.items() if name != "balance"}
+    return d
 
 
 _PURCHASE_DEFAULTS: dict[str, Any] | None = None
@@ -186,7 +195,7 @@ def _model_fields(cls: type, names: Any) -> tuple[tuple[str, str], ...]:
 
 
 def _model(value: Any) -> str:
-    d = value.__dict__
+    d = value.__dict__ if type(value) is not Redemption else _fields(value)
     fields = _FIELDS.get(type(value))
     if fields is None or len(fields) != len(d):
         fields = _model_fields(type(value), d)

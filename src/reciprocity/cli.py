@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._bounds import MAX_AMOUNT, MAX_POINTS
-from ._eventfile import read_event_file
+from ._eventfile import read_event_file, refusals
 from .cli_terms import register as register_terms
 from .errors import ReciprocityError
 from .money import Money
@@ -54,7 +54,8 @@ def _summary_rows(summary: ReplaySummary) -> list[tuple[str, str]]:
         ("points owed back by members (debt)", f"{summary.points_debt:,}"),
         ("vouchers issued", f"{summary.vouchers_issued:,}"),
         ("voucher value", _money(summary.voucher_value)),
-        (f"points liability ({outstanding - summary.points_debt:,} points: "
+        (f"points liability ({outstanding - summary.points_debt:,} "
+         f"point{'' if outstanding - summary.points_debt == 1 else 's'}: "
          "outstanding less debt)", _money(summary.liability)),
         ("events refused", f"{summary.rejected:,}"),
     ]
@@ -145,8 +146,13 @@ def _schema(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     program = Program.load(args.program)
-    events, skipped = read_event_file(args.events, skip=args.skip)
-    summary = program.replay(events, errors="skip" if args.skip else "raise").summary()
+    lines: dict[str, list[int]] = {}
+    events, skipped = read_event_file(args.events, skip=args.skip, lines=lines)
+    # Refusals are collected and said with their file and line; without --skip the first
+    # one (the one a raising replay stops at) is the error.
+    replay = program.replay(events, errors="skip")
+    refused = refusals(args.events, lines, replay.rejected, skip=args.skip)
+    summary = replay.summary()
     if args.json:
         print(summary.model_dump_json(indent=2))
     else:
@@ -154,7 +160,7 @@ def _replay(args: argparse.Namespace) -> int:
         if args.skip:
             rows.append(("unreadable lines skipped", f"{len(skipped):,}"))
         print(_table(rows))
-    for message in skipped:
+    for message in skipped + refused:
         print(f"skipped: {message}", file=sys.stderr)
     return 0
 
@@ -297,7 +303,7 @@ earned, what they buy, when they expire, the tiers, gifts and goodwill rules.
 """)
     explain.add_argument("program", help=PROGRAM_HELP)
     explain.set_defaults(func=_explain)
-    register_terms(sub, explain)  # --locale/--markdown and the statement verb
+    register_terms(sub, explain, _command)  # --locale/--markdown and the statement verb
 
     schema = _command(sub, "schema", "print the JSON Schema of program files", """\
 Print the JSON Schema of a program document, for an editor to check a program file as you
@@ -310,13 +316,15 @@ Replay events through a program and print the totals. The events file has one JS
 per line, e.g.
   {"type": "purchase", "id": "A-17", "member_id": "m-1",
    "at": "2026-03-01T12:00:00+01:00", "amount": "59.90 EUR"}
-A refused event (a redemption over the balance, a return of an unknown order) stops the
-replay with its error, or is counted and skipped with --skip.
+A line that is not a valid event, or a refused event (a redemption over the balance, a
+return of an unknown order), stops the replay with an error naming the file and line; with
+--skip it is counted, named on stderr with its line, and left out.
 """)
     replay.add_argument("program", help=PROGRAM_HELP)
     replay.add_argument("events", help="the events: a JSON-lines file, one event per line")
     replay.add_argument("--skip", action="store_true",
-                        help="skip refused events and count them, instead of stopping")
+                        help="skip unreadable lines and refused events instead of stopping: "
+                        "count them, and name each with its line on stderr")
     replay.add_argument("--json", action="store_true", help="print the summary as JSON")
     replay.set_defaults(func=_replay)
 
@@ -342,7 +350,7 @@ warning, so it can guard a deployment.
 
     from .experiments.commands import add_commands
 
-    add_commands(sub)
+    add_commands(sub, _command)
 
     args = parser.parse_args(argv)
     try:

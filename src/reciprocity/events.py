@@ -308,6 +308,9 @@ class Redemption(_EventBase):
     quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
     points: int | None = Field(default=None, ge=1, le=MAX_POINTS)
     """For rewards that take points as money (``PointsAsCurrency``): how many to spend."""
+    balance: Id | None = Field(default=None, exclude_if=lambda value: value is None)
+    """Which of ``Program.balances`` pays, said by the caller (optional: the reward id picks
+    it); checked when applied. Left out of the JSON and the fingerprint when unset."""
 
     _kind: ClassVar[int] = REDEMPTION
 

@@ -110,8 +110,13 @@ def read_order_rows(
     currency = validate_currency(currency, field="currency")
     missing = [name for name in columns.required() if name not in names]
     if missing:
-        raise InvalidEvent(f"{source} has no column {', '.join(missing)}",
-                           hint=f"its header must name {', '.join(columns.required())}")
+        keys = ("order_id", "member_id", "at", "sku", "amount", "quantity", "unit_price",
+                "category", "channel", "currency")
+        fields = [f"{name} (OrderColumns.{next(k for k in keys if getattr(columns, k) == name)})"
+                  for name in missing]
+        raise InvalidEvent(f"{source} has no column {', '.join(fields)}",
+                           hint=f"its header must name {', '.join(columns.required())}, or "
+                           "the mapping name the columns it has")
     reader = _Reader(columns, list(names), source, hint, aware_times, categorize, words)
     reader.read(rows, currency, first_line, line_of)
     return reader.build(currency)

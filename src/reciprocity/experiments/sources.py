@@ -22,10 +22,11 @@ from decimal import Decimal
 from os import PathLike
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from ..errors import InvalidEvent, MissingDependency
 from .columns import LoadedOrders, OrderColumns
-from .orders import read_order_rows
+from .orders import _bad, _Clock, _member_id, read_order_rows
 
 __all__ = ["load_orders", "open_text", "read_table", "require"]
 
@@ -118,6 +119,7 @@ def _table_rows(names: list[str], values: list[list[Any]],
 def load_orders(
     source: str | PathLike[str] | Any, columns: OrderColumns | None = None, *,
     currency: str, categorize: Callable[[str], str | None] | None = None,
+    skipped: list[str] | None = None,
 ) -> LoadedOrders:
     """Read order lines through a column mapping into purchases, returns and a report.
 
@@ -128,6 +130,10 @@ def load_orders(
             named ``order_id``, ``member_id``, ``at``, ``sku``, ``quantity``, ``unit_price``).
         currency: the ISO 4217 currency of every amount.
         categorize: a line's category from its SKU, if the data has no category column.
+        skipped: if given, a row with a value that cannot be read (a column count off the
+            header's, a quantity, price or time that is not one, a malformed order or
+            member number) is left out and described here, by line, instead of raising;
+            the report then counts the rows read.
 
     Returns:
         :class:`LoadedOrders`: events, purchase columns, unmatched lines and the report.
@@ -156,6 +162,8 @@ def load_orders(
 
     def read(names: Sequence[str], rows: Iterable[Sequence[str]], name: str,
              line: Callable[[], int]) -> LoadedOrders:
+        if skipped is not None and all(n in names for n in columns.required()):
+            rows = _readable_rows(rows, list(names), columns, name, line, skipped)
         return read_order_rows(rows, names, columns, currency=currency, source=name,
                                categorize=categorize, line_of=line)
 
@@ -171,10 +179,18 @@ def read_table(source: str | PathLike[str] | Any, reader: Reader) -> Any:
         path = Path(source)
         if path.suffix.lower() in (".parquet", ".pq"):
             parquet = require("pyarrow.parquet", "data", "reading Parquet")
-            table = parquet.read_table(path)
+            _readable(path)
+            try:
+                table = parquet.read_table(path)
+            except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+                raise InvalidEvent(f"{path.name} cannot be read as Parquet: "
+                                   f"{str(exc).rstrip('.')}",
+                                   hint="give a Parquet file, or a CSV with a .csv name"
+                                   ) from None
             names = [str(name) for name in table.column_names]
             values = [table.column(name).to_pylist() for name in table.column_names]
             return _counted(reader, path.name, *_table_rows(names, values), first=2)
+        _readable(path)
         with open_text(path) as handle:
             csv_rows = csv.reader(handle)
             header = next(csv_rows, None)
@@ -184,6 +200,72 @@ def read_table(source: str | PathLike[str] | Any, reader: Reader) -> Any:
             return reader(names, csv_rows, path.name, lambda: csv_rows.line_num)
     names, values = _frame_columns(source)
     return _counted(reader, "DataFrame", *_table_rows(names, values), first=1)
+
+
+def _readable_rows(rows: Iterable[Sequence[str]], names: list[str], columns: OrderColumns,
+                   source: str, line: Callable[[], int], skipped: list[str],
+                   ) -> Iterator[Sequence[str]]:
+    """The rows whose values can be read, as :func:`read_order_rows` reads them; each other
+    row is described in ``skipped`` (file, line, column, value) and left out."""
+    c = columns
+    width, clock = len(names), _Clock(ZoneInfo(c.timezone), True)
+    by_amount = c.amount is not None
+    quantity = (c.amount if by_amount else c.quantity) or ""
+    checks: list[tuple[int, str, Callable[[str], object], str]] = [
+        (names.index(c.at or ""), c.at or "", clock.parse,
+         "is not a date and time like 2010-12-01 08:26:00"),
+        (names.index(quantity), quantity, _decimal if by_amount else _whole,
+         "is not a number" if by_amount else "is not a whole number")]
+    if not by_amount:
+        checks.append((names.index(c.unit_price or ""), c.unit_price or "", _decimal,
+                       "is not a number"))
+    i_order, i_member = names.index(c.order_id or ""), names.index(c.member_id or "")
+    prefixes = tuple(p for p in (c.cancellation_prefix, *c.skip_prefixes) if p)
+    for row in rows:
+        try:
+            if len(row) != width:
+                raise InvalidEvent(f"{source} line {line()} has {len(row)} columns, the "
+                                   f"header {width}")
+            for index, name, parse, what in checks:
+                if parse(row[index]) is None:
+                    raise _bad(source, line(), name, row[index], what, "")
+            order = row[i_order]
+            number = next((order[len(p):] for p in prefixes if order.startswith(p)), order)
+            if not order or (c.numeric_order_ids and not number.isdigit()):
+                raise _bad(source, line(), c.order_id, order, "is not an order number", "")
+            if row[i_member]:
+                _member_id(source, line(), c.member_id, row[i_member],
+                           c.member_ids == "integer", "")
+        except InvalidEvent as exc:
+            skipped.append(exc.message)
+            continue
+        yield row
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        return None
+    return value if value.is_finite() else None
+
+
+def _whole(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def _readable(path: Path) -> None:
+    """Refuse a path that is missing or a directory, naming it (an ``OSError``, as the
+    reader of event files does)."""
+    if not path.exists():
+        raise FileNotFoundError(f"order lines file {str(path)!r} does not exist; check the "
+                                "path")
+    if path.is_dir():
+        raise IsADirectoryError(f"order lines file {str(path)!r} is a directory; give a CSV "
+                                "or Parquet file")
 
 
 def _counted(reader: Reader, name: str, names: list[str], rows: Iterator[Sequence[str]],

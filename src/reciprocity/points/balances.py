@@ -146,6 +146,7 @@ class CompiledBalances(Stage):
         """What the tier ladder counts as a balance's points in an order's earned points
         (``None``: the program's own), read by ``tiers.periods``."""
         points.foreign_rewards = frozenset(self.owner)
+        points.reward_balance = self.owner  # Redemption.balance is checked against it
         for name, compiled in self.schemes.items():
             compiled.foreign_rewards = frozenset(
                 reward for reward, owner in self.owner.items() if owner != name

@@ -59,10 +59,33 @@ class RedeemStage(LotStage):
     """Set with ``Program.balances``: see ``points.balances`` (empty otherwise)."""
     foreign_rewards: frozenset[str] = frozenset()
     """Rewards of the program's other balances (``Program.balances``): theirs to redeem."""
+    reward_balance: Mapping[str, str] = MappingProxyType({})
+    """Reward id -> the one of ``Program.balances`` whose catalogue has it (set with them)."""
 
     def _check_redemption_row(self, m: Member, row: Row) -> None:
+        if row[5].balance is not None:
+            self.check_balance(row[5])
         if row[5].reward_id not in self.foreign_rewards:
             self.check_redemption(m, row[5])
+
+    def check_balance(self, event: Redemption) -> None:
+        """Refuse a redemption whose ``balance`` is not the balance its reward belongs to."""
+        named, reward_id = event.balance, event.reward_id
+        owner = self.reward_balance.get(reward_id)
+        if named == owner:
+            return
+        names = ", ".join(repr(name) for name in self.balance_rules if name is not None)
+        if owner is not None:
+            hint = f"use balance={owner!r}, or leave balance out: the reward picks its balance"
+        elif reward_id in self.rewards:
+            hint = (f"leave balance out: {reward_id!r} is a reward of the program's own "
+                    "points (Program.points)")
+        else:
+            hint = "leave balance out, and name a reward of the catalogue"
+        where = (f"is not one of Program.balances ({names or 'none declared'})"
+                 if named not in self.balance_rules else f"has no reward {reward_id!r}")
+        raise UnknownReward(f"Redemption {event.id}: Redemption.balance={named!r} {where}",
+                            hint=hint)
 
     # -- redemption ----------------------------------------------------------------------
     def check_redemption(self, m: Member, event: Redemption) -> Reward | PointsAsCurrency:

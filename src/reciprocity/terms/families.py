@@ -213,7 +213,7 @@ def _rule_limits(x: Ctx, rule: _Rule, stocked: set[str]) -> list[str]:
     if rule.consents:
         out.append(c.t("needs_consent", consents=x.names(rule.consents)))
     if rule.when is not None and not isinstance(rule.when, Always):
-        out.append(c.t("applies", condition=x.condition(rule.when)))
+        out.append(x.applies(rule.when))
     if rule.cap is not None:
         out.append(c.t("limit.sentence", limit=x.limit(rule.cap)))
     if rule.cooldown_days is not None:

@@ -55,12 +55,26 @@ class Ctx:
     """The declared facts' labels in this locale, by fact name (``line.x`` for a line's)."""
     category_labels: dict[str, str] = field(default_factory=dict)
     """The complaint categories' declared labels in this locale, by category."""
+    balance_labels: dict[str, str] = field(default_factory=dict)
+    """The labels of ``Program.balances`` declared in this locale, by balance name: a
+    ``MinPoints(balance=...)`` is said with it."""
+    unit_labels: dict[str, str] = field(default_factory=dict)
+    """``MinPoints.label`` -> the label in this locale of the balance it counts: a tier
+    progress's ``unit`` is said with it."""
     conditions: dict[str, str] = field(default_factory=dict)
     """The conditions of the program's goodwill reductions without a reason of their own,
     in this locale (:meth:`condition`), by their English words (``Condition.describe()``):
     an effect's reason holds those words, said here with the program's fact labels."""
 
     # -- small values ---------------------------------------------------------------------
+    def applies(self, cond: _ConditionBase, key: str = "applies", **values: str) -> str:
+        """``Applies in December.``; a condition said as an if-clause takes the message
+        ``key + ".if"``, as German sets it off with a comma (``Gilt, wenn …``)."""
+        text = self.condition(cond)
+        lead = self.c.t("cond.if", clause="\x00").split("\x00")[0]
+        return self.c.t(key + ".if" if lead and text.startswith(lead) else key, None,
+                        condition=text, **values)
+
     def tiers(self, ids: tuple[str, ...], style: str = "or") -> str:
         """Tier names (or ids, for tiers the ladder does not have) as a list."""
         return self.c.join([self.tier_names.get(i, i) for i in ids], style)
@@ -194,9 +208,10 @@ class Ctx:
         if isinstance(req, MinOrders):
             return c.t("req.orders", n=req.count)
         if isinstance(req, MinPoints):
-            if req.label is not None:
+            label = (req.balance and self.balance_labels.get(req.balance)) or req.label
+            if label is not None:
                 return c.t("req.points_labelled", points=c.number(req.points),
-                           label=c.quote(req.label))
+                           label=c.quote(label))
             if req.rules is not None:
                 return c.t("req.points_from", n=req.points, rules=self.names(req.rules))
             return c.t("req.points", n=req.points)

@@ -105,16 +105,16 @@ def _qualifiers(x: Ctx, rule: _EarnBase) -> list[str]:
         if isinstance(multiplier, TierMultiplier):
             out.append(c.t("earn.multiplier.tier"))
         elif isinstance(multiplier, CampaignMultiplier):
-            out.append(c.t("earn.multiplier.campaign", name=c.quote(multiplier.name),
-                           factor=x.factor(multiplier.factor),
-                           condition=x.condition(multiplier.when)))
+            out.append(x.applies(multiplier.when, "earn.multiplier.campaign",
+                                 name=c.quote(multiplier.name),
+                                 factor=x.factor(multiplier.factor)))
         elif isinstance(multiplier, CategoryMultiplier):
             out.append(c.t("earn.multiplier.category", factor=x.factor(multiplier.factor),
                            categories=x.names(multiplier.categories, "or")))
     if len(rule.multipliers) > 1:
         out.append(c.t(f"earn.stacking.{rule.stacking}"))
     if rule.when is not None and not isinstance(rule.when, Always):
-        out.append(c.t("applies", condition=x.condition(rule.when)))
+        out.append(x.applies(rule.when))
     for cap in rule.caps:
         period = x.period(cap.per)
         out.append(c.t("earn.cap", n=cap.points, period=period))

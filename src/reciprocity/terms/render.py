@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from ..facts import label_in
 from ..goodwill.compensation import PointsCompensation
+from ..tiers.requirements import MinPoints
 from .catalog import catalogue
 from .credit import credit_section
 from .document import Document, Item, Section, check_format
@@ -36,7 +37,15 @@ def context(program: Program, locale: str) -> Ctx:
     categories = {} if program.goodwill is None else {
         name: label for name, labels in program.goodwill.category_labels.items()
         if (label := label_in(labels, locale)) is not None}
-    x = Ctx(catalogue(locale), ZoneInfo(program.timezone), names, facts, categories)
+    balances = {name: label for name, scheme in program.balances.items()
+                if (label := label_in(scheme.labels, locale)) is not None}
+    units = {leaf.label: balances[leaf.balance]
+             for tier in (() if program.tiers is None else program.tiers.tiers)
+             for leaf in tier.requires.leaves()
+             if isinstance(leaf, MinPoints) and leaf.label is not None
+             and leaf.balance in balances}
+    x = Ctx(catalogue(locale), ZoneInfo(program.timezone), names, facts, categories, balances,
+            units)
     if locale == "en" or program.goodwill is None:
         return x
     conditions = {reduction.when.describe(): x.condition(reduction.when)
@@ -55,6 +64,11 @@ def terms_document(program: Program, locale: str = "en") -> Document:
     goodwill_points = program.goodwill is not None and any(
         isinstance(rule.compensation, PointsCompensation) for rule in program.goodwill.rules)
     sections: list[Section] = point_sections(x, program.points, goodwill_points)
+    own = label_in(program.points.labels, locale)  # the program's own points, if labelled
+    if own is not None:
+        sections = [Section(c.t("heading.balance", heading=part.heading,
+                                balance=program.points.label("", locale)), part.items)
+                    for part in sections]
     for name, scheme in program.balances.items():  # each of Program.balances, by name
         parts = point_sections(x, scheme)
         for index, part in enumerate(parts):

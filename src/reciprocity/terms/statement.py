@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .._model import require_aware
 from ..effects import _EffectBase
 from ..errors import InvalidEvent
+from ..facts import label_in
 from ..gifts.eligibility import GiftNeed, gift_eligibility
 from ..gifts.gift import Gift
 from ..money import Money
@@ -81,7 +82,11 @@ def member_statement(program: Program, state: MemberState, at: datetime, locale:
     if state.as_of is None or at > state.as_of:
         advanced = program.advance(state, at, shared=shared)
         state, recent = advanced.state, recent + list(advanced.effects)
-    sections = [_points(x, program.points, state, c.t("heading.points"))]
+    heading = c.t("heading.points")
+    if label_in(program.points.labels, locale) is not None:  # the own points' label
+        heading = c.t("heading.balance", balance=program.points.label("", locale),
+                      heading=heading)
+    sections = [_points(x, program.points, state, heading)]
     data: dict[str, Any] = {
         "member_id": state.member_id, "at": at.astimezone(x.zone).isoformat(), "locale": locale,
         "currency": program.currency, "points": _figures(state),
@@ -102,9 +107,9 @@ def member_statement(program: Program, state: MemberState, at: datetime, locale:
                  for r in scheme.rewards}
         items = []
         for v in vouchers:
-            text = c.t("statement.voucher", value=(c.quote(names.get(v.reward_id, v.reward_id))
-                                                   if v.value is None else c.money(v.value)),
-                       reward=c.quote(names.get(v.reward_id, v.reward_id)))
+            reward = c.quote(names.get(v.reward_id, v.reward_id))
+            text = (c.t("statement.voucher.reward", reward=reward) if v.value is None
+                    else c.t("statement.voucher", value=c.money(v.value), reward=reward))
             text += " " + (c.t("statement.valid_until", date=x.last_day(v.expires_at))
                            if v.expires_at is not None else c.t("statement.valid_always"))
             items.append(Item(text, label=v.code))
@@ -172,7 +177,8 @@ def _gaps(x: Ctx, alternatives: tuple[tuple[MetricGap, ...], ...]) -> str:
             return c.t("req.orders", n=g.missing)
         if g.unit == "points":
             return c.t("req.points", n=g.missing)
-        return c.t("req.points_labelled", points=c.number(g.missing), label=c.quote(g.unit))
+        return c.t("req.points_labelled", points=c.number(g.missing),
+                   label=c.quote(x.unit_labels.get(g.unit, g.unit)))
 
     return c.join([c.join([gap(g) for g in alt]) for alt in alternatives], "or")
 
@@ -223,7 +229,7 @@ def _values(x: Ctx, p: TierProgress, previous: bool) -> str:
             out.append(c.t("req.points", n=count))
         else:
             out.append(c.t("req.points_labelled", points=c.number(count),
-                           label=c.quote(value.unit)))
+                           label=c.quote(x.unit_labels.get(value.unit, value.unit))))
     return c.join(out)
 
 
