@@ -267,6 +267,21 @@ class Validity(_Policy):
         return "valid " + " and ".join(parts) + start
 
 
+def _indefinite(name: str) -> str:
+    """``a voucher``, ``an upgrade``, ``an 8 EUR voucher``: English's article by sound, as
+    far as the first word tells it (``a user``, ``a one-off``, ``an hour`` are known forms)."""
+    word = name.split(" ", 1)[0].lower()
+    digits = word[: len(word) - len(word.lstrip("0123456789"))]
+    if digits:
+        an = digits.startswith("8") or digits in {"11", "18"} or (
+            len(digits) % 3 == 2 and digits[:2] in {"11", "18"})
+    else:
+        an = (word[:1] in {"a", "e", "i", "o", "u"} and not word.startswith(
+            ("uni", "use", "usu", "uti", "eu", "one", "once"))) or word.startswith(
+            ("hour", "honest", "honour", "heir"))
+    return f"{'an' if an else 'a'} {name}"
+
+
 class Reward(_Policy):
     """A fixed reward: ``points`` buy a voucher worth ``value``, or a thing whose money value
     is not stated (a drink, a product: leave ``value`` out).
@@ -295,7 +310,7 @@ class Reward(_Policy):
         return self
 
     def describe(self) -> str:
-        text = f"{plural(self.points)} buy a {self.name}"
+        text = f"{plural(self.points)} buy {_indefinite(self.name)}"
         if self.value is not None:
             text += f" worth {self.value}"
         if self.valid_days is not None:
