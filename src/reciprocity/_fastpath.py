@@ -85,6 +85,20 @@ def without_fast_branch(errors: list[Any]) -> list[Any]:
     return kept
 
 
+class _Amounts(dict[str, Decimal]):
+    """``Decimal(text)`` for an amount's text, in C: a fixed table of the commonest amount
+    (nothing returned), and ``Decimal`` itself for any other text (a ``dict`` calls
+    ``__missing__`` on a miss and stores nothing: the table never grows)."""
+
+    __missing__ = Decimal
+
+
+_AMOUNTS = _Amounts({"0": Decimal("0"), "0.00": Decimal("0.00")})
+"""What the fast path of an amount gives for its text: a shared ``Decimal`` (immutable) for
+``"0"`` and ``"0.00"``, about 90 ns less than building one (``returned`` is ``"0"`` in
+nearly every purchase record), ``Decimal(text)`` for anything else."""
+
+
 class FastPath:
     """``Annotated`` metadata giving a field a fast JSON path (see the module docstring).
 
@@ -105,7 +119,7 @@ class FastPath:
             serialization: core_schema.SerSchema = core_schema.simple_ser_schema("datetime")
         else:
             fast = core_schema.no_info_after_validator_function(
-                Decimal, core_schema.str_schema(strict=True, pattern=FIXED_TEXT))
+                _AMOUNTS.__getitem__, core_schema.str_schema(strict=True, pattern=FIXED_TEXT))
             serialization = FIXED_SER
         return fast_or_checked(fast, checked, serialization)
 
