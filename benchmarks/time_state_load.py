@@ -11,8 +11,10 @@ the median of single calls with the cyclic collector paused, the cases interleav
 ``MemberState.model_validate_json`` (the validated load), ``MemberState.load_trusted``,
 ``apply`` of the new order on a state made in this process (``bench_state``'s ``apply``) and
 on a state just loaded (each sample on another loaded copy), ``model_dump_json`` of the new
-state, and the row's own work (load + apply + dump). Figures in microseconds; they say more
-about the machine than ratios do, so compare two libraries in one session.
+state and, beside it, what pydantic's own serializer of the model writes (``BaseModel``'s
+``model_dump_json``: the same text, the path the library's dump takes only when an amount
+needs an exponent), and the row's own work (load + apply + dump). Figures in microseconds;
+they say more about the machine than ratios do, so compare two libraries in one session.
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ def run(name: str, program: Program, orders: int, samples: int, rounds: int) -> 
             lambda s: program.apply(s, event, shared=shared),  # type: ignore[arg-type]
             lambda: MemberState.model_validate_json(text)),
         "dump of the new state": (lambda _: new_state.model_dump_json(), None),
+        "dump, pydantic's serializer": (lambda _: new_state.__pydantic_serializer__.to_json(
+            new_state).decode(), None),
         "load + apply + dump": (lambda _: program.apply(
             MemberState.model_validate_json(text), event,
             shared=shared).state.model_dump_json(), None),

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from pydantic import AfterValidator, BeforeValidator, Field, PlainValidator
 
 from reciprocity import InvalidState, MemberState, Money
-from reciprocity._fastpath import FIXED_TEXT, UTC_TEXT
+from reciprocity._fastpath import _AMOUNTS, FIXED_TEXT, UTC_TEXT
 from reciprocity._model import Instant, _not_a_number, require_aware
 from reciprocity._state_base import Amount, _no_float, _StateModel
 from reciprocity.money import _validate_money
@@ -211,3 +211,14 @@ def test_edge_case_money_loads_as_before() -> None:
 def test_written_money_loads_as_before(amount: Decimal, currency: str) -> None:
     text = json.dumps({"value": {"amount": format(amount, "f"), "currency": currency}})
     assert money_outcome(MoneyDoc, text) == money_outcome(_CheckedMoney.MoneyDoc, text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.from_regex(FIXED_TEXT, fullmatch=True) | st.sampled_from(["0", "0.00", "0.0", "00"]))
+def test_the_amount_table_gives_decimal_of_the_text_and_never_grows(text: str) -> None:
+    before = dict(_AMOUNTS)
+    value = _AMOUNTS[text]
+    assert type(value) is Decimal
+    assert value.as_tuple() == Decimal(text).as_tuple()
+    same_both_ways(json.dumps({"amount": text}))
+    assert _AMOUNTS == before == {"0": Decimal("0"), "0.00": Decimal("0.00")}

@@ -18,20 +18,28 @@ The fast schema accepts a subset of what the checked one accepts and gives the s
 the union's errors hold both; :func:`without_fast_branch` drops the fast path's, so an
 error names only what the checked path says (``error_from_validation`` calls it).
 
+Dumps have a fast path too (:class:`PlainDecimalDump`): a second serializer of a model whose
+decimals are written by ``str`` (called by pydantic-core: about a third of the cost of
+``format(value, "f")``), used when ``str`` wrote every decimal of the document in
+fixed-point form, which it does unless the value needs an exponent (``1E+2``, ``1E-7``).
+
 Imports: nothing from the package.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, getcontext
 from typing import Any
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, core_schema
+from pydantic_core import CoreSchema, SchemaSerializer, core_schema
 
-__all__ = ["FAST", "FastPath", "fast_or_checked", "without_fast_branch"]
+__all__ = ["FAST", "FIXED_SER", "FastPath", "PlainDecimalDump", "fast_or_checked",
+           "without_fast_branch"]
 
 FAST = "\u00b7fast"
 """The fast branch's label in a union error's location (never a field name)."""
@@ -44,6 +52,9 @@ six digits of a second. ``datetime.fromisoformat`` reads each one (or refuses an
 day, such as 30 February, which the checked path then refuses as before)."""
 FIXED_TEXT = r"^[0-9]+(\.[0-9]+)?$"
 """An amount as the library writes one: fixed-point digits, never negative, no exponent."""
+FIXED_SER = core_schema.format_ser_schema("f", when_used="json")
+"""How every decimal of the library's models is written to JSON: ``format(value, "f")``,
+fixed-point text ("100", never "1E+2"), called by pydantic-core."""
 
 
 def fast_or_checked(fast: CoreSchema, checked: CoreSchema,
@@ -74,6 +85,20 @@ def without_fast_branch(errors: list[Any]) -> list[Any]:
     return kept
 
 
+class _Amounts(dict[str, Decimal]):
+    """``Decimal(text)`` for an amount's text, in C: a fixed table of the commonest amount
+    (nothing returned), and ``Decimal`` itself for any other text (a ``dict`` calls
+    ``__missing__`` on a miss and stores nothing: the table never grows)."""
+
+    __missing__ = Decimal
+
+
+_AMOUNTS = _Amounts({"0": Decimal("0"), "0.00": Decimal("0.00")})
+"""What the fast path of an amount gives for its text: a shared ``Decimal`` (immutable) for
+``"0"`` and ``"0.00"``, about 90 ns less than building one (``returned`` is ``"0"`` in
+nearly every purchase record), ``Decimal(text)`` for anything else."""
+
+
 class FastPath:
     """``Annotated`` metadata giving a field a fast JSON path (see the module docstring).
 
@@ -94,10 +119,82 @@ class FastPath:
             serialization: core_schema.SerSchema = core_schema.simple_ser_schema("datetime")
         else:
             fast = core_schema.no_info_after_validator_function(
-                Decimal, core_schema.str_schema(strict=True, pattern=FIXED_TEXT))
-            serialization = core_schema.format_ser_schema("f", when_used="json")
+                _AMOUNTS.__getitem__, core_schema.str_schema(strict=True, pattern=FIXED_TEXT))
+            serialization = FIXED_SER
         return fast_or_checked(fast, checked, serialization)
 
     def __get_pydantic_json_schema__(self, schema: CoreSchema,
                                      handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         return handler(schema["python_schema"])
+
+
+_SIGNS = (ord("+"), ord("-"))
+
+
+def has_exponent(raw: bytes) -> bool:
+    """Whether ``raw`` holds ``E+`` or ``E-``: what ``str`` of a ``Decimal`` writes, and
+    ``format(value, "f")`` never does, when the value needs an exponent (``1E+2``, ``1E-7``,
+    ``0E-8``; upper case while the decimal context's ``capitals`` is set, the default).
+
+    Each ``E`` is found by ``bytes.find`` (a ``memchr``); a state holds few: its currency.
+    """
+    find = raw.find
+    at = find(b"E")
+    while at >= 0:
+        if raw[at + 1] in _SIGNS:  # never past the end: an object's text ends with }
+            return True
+        at = find(b"E", at + 1)
+    return False
+
+
+def _plain_decimals(node: Any, models: list[type[BaseModel]]) -> None:
+    """Write every decimal under ``node`` that was written by ``format(value, "f")`` with
+    ``str`` instead; collect the model classes whose schemas ``node`` holds."""
+    if isinstance(node, dict):
+        if node.get("serialization") == FIXED_SER:
+            node["serialization"] = core_schema.to_string_ser_schema()
+        if node.get("type") == "model":
+            models.append(node["cls"])
+        for value in node.values():
+            _plain_decimals(value, models)
+    elif isinstance(node, list):
+        for value in node:
+            _plain_decimals(value, models)
+
+
+class PlainDecimalDump:
+    """``model_dump_json()`` of one model class, byte for byte, about a fifth cheaper for a
+    document with many amounts.
+
+    A second serializer of the model writes decimals with ``str`` (pydantic-core's
+    ``to-string`` serializer, no Python frame) instead of ``format(value, "f")``. The two
+    texts differ only where ``str`` writes an exponent (``1E+2`` where ``format`` writes
+    ``100``), and such a text always holds ``E+`` or ``E-``: when the fast text holds neither
+    (and the decimal context does not write a lower-case ``e``), :meth:`dump` returns it,
+    else the model's own dump. A string that happens to hold ``E+`` costs the slow dump,
+    never a wrong one. Built once per class (about 10 ms, at import).
+    """
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        schema = copy.deepcopy(model.__pydantic_core_schema__)
+        models: list[type[BaseModel]] = []
+        _plain_decimals(schema, models)
+        # pydantic-core builds a nested model's serializer from the schema only when the
+        # class is not complete; a complete one brings its own prebuilt serializer (with
+        # the fixed-point decimals), so each is marked incomplete while this one is built.
+        hidden = [cls for cls in dict.fromkeys(models)
+                  if cls.__dict__.get("__pydantic_complete__") is True]
+        for cls in hidden:
+            type.__setattr__(cls, "__pydantic_complete__", False)
+        try:
+            self._serializer = SchemaSerializer(schema)
+        finally:
+            for cls in hidden:
+                type.__setattr__(cls, "__pydantic_complete__", True)
+
+    def dump(self, value: BaseModel, slow: Callable[[], str]) -> str:
+        """``value``'s JSON as ``slow()`` writes it: the fast text when it holds no exponent."""
+        raw: bytes = self._serializer.to_json(value)
+        if getcontext().capitals and not has_exponent(raw):
+            return raw.decode()
+        return slow()

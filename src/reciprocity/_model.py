@@ -22,10 +22,10 @@ from pydantic import (
     StringConstraints,
     ValidationError,
 )
-from pydantic_core import CoreSchema, core_schema
+from pydantic_core import CoreSchema
 
 from ._bounds import EARLIEST_INSTANT, LATEST_INSTANT, MAX_ID_LENGTH
-from ._fastpath import FastPath, without_fast_branch
+from ._fastpath import FIXED_SER, FastPath, without_fast_branch
 from .errors import InvalidEvent, NaiveDatetime, ReciprocityError
 
 __all__ = ["Day", "EdgeInstant", "Frozen", "Id", "Instant", "NonEmptyStr", "RuleId",
@@ -400,14 +400,13 @@ def error_from_validation(
     return error
 
 
-_FIXED = core_schema.format_ser_schema("f", when_used="json")  # format(value, "f"), in the core
 
 
 def _fixed_decimals(node: Any) -> None:
     """Give every ``decimal`` schema under ``node`` the fixed-point JSON serializer."""
     if isinstance(node, dict):
         if node.get("type") == "decimal" and "serialization" not in node:
-            node["serialization"] = _FIXED
+            node["serialization"] = FIXED_SER
         for value in node.values():
             if isinstance(value, dict | list):
                 _fixed_decimals(value)
