@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from .._effect_rows import register
 from .._engine import (
     L_AT,
     L_AVAILABLE_AT,
@@ -138,11 +139,8 @@ class LotStage(Stage):
             msg = Msg("reason.available_once", {"text": msg, "state": self.scheme.release_on})
         if expires_at is not None:
             msg = Msg("reason.valid_until", {"text": msg, "date": last_day(expires_at, self.zone)})
-        return construct(
-            PointsEarned, rule_id=rule_id, **fields(msg), member_id=mid, event_id=eid, at=at,
-            points=points, lot_id=lot_id, status="pending" if pending else "available",
-            available_at=available_at, expires_at=expires_at,
-        )
+        return construct(PointsEarned, **fields(msg), **_earned_fields(
+            mid, lot_id, rule_id, eid, at, points, pending, available_at, expires_at))
 
     def _capped(self, m: Member, rule: PointsPerPurchase | PointsPerAmount | PointsForEvent,
                 points: int, at: datetime) -> tuple[int, Msg | None]:
@@ -239,14 +237,45 @@ class LotStage(Stage):
                     None, Msg("reason.repaid", {"n": pay, "event": eid})))
 
 
+def _earned_fields(mid: str, lot_id: str | None, rule_id: str, eid: str, at: datetime,
+                   points: int, pending: bool, available_at: datetime | None,
+                   expires_at: datetime | None) -> dict[str, Any]:
+    """A ``PointsEarned``'s fields but its reason (the builders' and the rows' one source)."""
+    return {"rule_id": rule_id, "member_id": mid, "event_id": eid, "at": at, "points": points,
+            "lot_id": lot_id, "status": "pending" if pending else "available",
+            "available_at": available_at, "expires_at": expires_at}
+
+
+def _earned_row(mid: str, lot: list[Any], pending: bool, reason: Reason) -> dict[str, Any]:
+    """The row of ``LotStage._earned``'s entry (see ``reciprocity._effect_rows``)."""
+    return _earned_fields(mid, lot[L_ID], lot[L_RULE], lot[L_SOURCE], lot[L_AT],
+                          lot[L_POINTS], pending, lot[L_AVAILABLE_AT], lot[L_EXPIRES])
+
+
+def _pooled_row(mid: str, rule_id: str, eid: str, at: datetime, points: int,
+                reason: Reason) -> dict[str, Any]:
+    """The row of ``LotStage._pooled``'s entry."""
+    return _earned_fields(mid, None, rule_id, eid, at, points, False, None, None)
+
+
+def _granted_row(rule_id: str, mid: str, eid: str, at: datetime, points: int,
+                 lot_id: str | None, expires_at: datetime | None,
+                 reason: Msg | str) -> dict[str, Any]:
+    return _earned_fields(mid, lot_id, rule_id, eid, at, points, False, None, expires_at)
+
+
 def _build_granted(rule_id: str, mid: str, eid: str, at: datetime, points: int,
                    lot_id: str | None, expires_at: datetime | None,
                    reason: Msg | str) -> PointsEarned:
     return construct(  # model_construct's result, without its per-field loop
-        PointsEarned,
-        rule_id=rule_id, **fields(reason), member_id=mid, event_id=eid, at=at, points=points,
-        lot_id=lot_id, status="available", available_at=None, expires_at=expires_at,
-    )
+        PointsEarned, **fields(reason),
+        **_granted_row(rule_id, mid, eid, at, points, lot_id, expires_at, reason))
+
+
+def _released_row(mid: str, at: datetime, points: int, lot_id: str, state: str | None,
+                  event_id: str | None) -> dict[str, Any]:
+    return {"rule_id": "pending", "member_id": mid, "event_id": event_id, "at": at,
+            "points": points, "lot_id": lot_id}
 
 
 def _build_released(mid: str, at: datetime, points: int, lot_id: str, state: str | None,
@@ -256,26 +285,42 @@ def _build_released(mid: str, at: datetime, points: int, lot_id: str, state: str
     msg = (Msg("reason.released.window", {"n": points, "order": order}) if state is None
            else Msg("reason.released.order", {"n": points, "order": order, "state": state}))
     return construct(  # model_construct's result, without its per-field loop
-        PointsReleased,
-        rule_id="pending", **fields(msg),
-        member_id=mid, event_id=event_id, at=at, points=points, lot_id=lot_id,
-    )
+        PointsReleased, **fields(msg),
+        **_released_row(mid, at, points, lot_id, state, event_id))
+
+
+def _expired_row(mid: str, at: datetime, points: int, lot_id: str | None,
+                 reason: Msg, from_pending: int) -> dict[str, Any]:
+    return {"rule_id": "expiry", "member_id": mid, "event_id": None, "at": at,
+            "points": points, "lot_id": lot_id, "from_pending": from_pending}
 
 
 def _build_expired(mid: str, at: datetime, points: int, lot_id: str | None,
                    reason: Msg, from_pending: int) -> PointsExpired:
     return construct(  # model_construct's result, without its per-field loop
-        PointsExpired,
-        rule_id="expiry", **fields(reason), member_id=mid, event_id=None, at=at, points=points,
-        lot_id=lot_id, from_pending=from_pending,
-    )
+        PointsExpired, **fields(reason),
+        **_expired_row(mid, at, points, lot_id, reason, from_pending))
+
+
+def _revoked_row(rule_id: str, mid: str, eid: str, at: datetime, points: int,
+                 from_pending: int, debt: int, purchase_id: str | None,
+                 reason: Msg) -> dict[str, Any]:
+    return {"rule_id": rule_id, "member_id": mid, "event_id": eid, "at": at,
+            "points": points, "from_pending": from_pending, "debt_added": debt,
+            "purchase_id": purchase_id}
 
 
 def _build_revoked(rule_id: str, mid: str, eid: str, at: datetime, points: int,
                    from_pending: int, debt: int, purchase_id: str | None,
                    reason: Msg) -> PointsRevoked:
     return construct(  # model_construct's result, without its per-field loop
-        PointsRevoked,
-        rule_id=rule_id, **fields(reason), member_id=mid, event_id=eid, at=at, points=points,
-        from_pending=from_pending, debt_added=debt, purchase_id=purchase_id,
-    )
+        PointsRevoked, **fields(reason),
+        **_revoked_row(rule_id, mid, eid, at, points, from_pending, debt, purchase_id, reason))
+
+
+register(LotStage._earned, "points_earned", _earned_row)
+register(LotStage._pooled, "points_earned", _pooled_row)
+register(_build_granted, "points_earned", _granted_row)
+register(_build_released, "points_released", _released_row)
+register(_build_expired, "points_expired", _expired_row)
+register(_build_revoked, "points_revoked", _revoked_row)
