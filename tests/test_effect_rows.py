@@ -73,7 +73,7 @@ class TestRows:
             found = lookup(entry[0])
             if found is None:
                 continue
-            kind, row = found
+            kind, row, _ = found
             effect = entry[0](*entry[1:])
             fields = row(*entry[1:])
             assert kind == effect.type
@@ -181,3 +181,20 @@ def test_columns_tables_equal_the_models_tables(freq: str) -> None:
                                                    "points_expired", "tier_changed"}
     for mine, old in zip(ours[:3], theirs[:3], strict=True):
         _same(mine, old)
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.integers(-10**6, 10**6), max_size=40),
+       st.decimals(min_value=0, max_value=100, places=4, allow_nan=False),
+       st.sampled_from(["EUR", "JPY", "BHD"]))
+def test_liabilities_worked_out_once_per_points(points: list[int], rate: Any,
+                                                currency: str) -> None:
+    """The members table's liabilities, worked out once per distinct points, are each
+    member's ``Money(rate * points).quantize()`` amount, value for value and type for type."""
+    from reciprocity import Money
+    from reciprocity.experiments.metrics import _liabilities
+
+    ours = _liabilities(points + points[:5], rate, currency)
+    theirs = [Money(rate * o, currency).quantize().amount for o in points + points[:5]]
+    assert ours == theirs
+    assert [str(a) for a in ours] == [str(a) for a in theirs]

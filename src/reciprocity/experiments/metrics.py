@@ -203,7 +203,7 @@ def _members_table(members: dict[str, list[Any]], start: Mapping[str, MemberStat
         "pending": [m[PENDING] for m in rows],
         "debt": [m[DEBT] for m in rows],
         "outstanding": outstanding,
-        "liability": [Money(rate * o, currency).quantize().amount for o in outstanding],
+        "liability": _liabilities(outstanding, rate, currency),
         "points_earned": [m[EARNED] for m in rows],
         "points_redeemed": [m[REDEEMED] for m in rows],
         "points_expired": [m[EXPIRED] for m in rows],
@@ -218,6 +218,19 @@ def _members_table(members: dict[str, list[Any]], start: Mapping[str, MemberStat
         "first_tier_at": [m[TIER_AT] for m in rows],
     }, money=("liability", "spend", "voucher_value", "gift_value", "goodwill_paid"),
         currency=currency, title="Members")
+
+
+def _liabilities(outstanding: list[int], rate: Decimal, currency: str) -> list[Decimal]:
+    """Each member's liability, ``Money(rate * points).quantize()``'s amount: worked out once
+    per distinct number of points (members share a few hundred of them)."""
+    known: dict[int, Decimal] = {}
+    out = []
+    for points in outstanding:
+        amount = known.get(points)
+        if amount is None:
+            amount = known[points] = Money(rate * points, currency).quantize().amount
+        out.append(amount)
+    return out
 
 
 def _metrics(program: Program, periods: Periods, flows: dict[str, dict[str, Any]],

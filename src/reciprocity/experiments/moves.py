@@ -280,6 +280,7 @@ def reason_texts(reasons: Sequence[Any]) -> list[str]:
     text, a log entry's model's reason (``reciprocity._effect_rows.entry_reason``)."""
     out: list[str] = []
     add = out.append
+    known: dict[int, Any] = {}  # the builders' lookups (the log keeps them alive)
     for reason in reasons:
         kind = type(reason)
         if kind is str:
@@ -287,7 +288,7 @@ def reason_texts(reasons: Sequence[Any]) -> list[str]:
         elif kind is LazyText:
             add(reason.text)
         elif kind is tuple:
-            add(entry_reason(reason))
+            add(entry_reason(reason, known))
         else:  # a str subclass, as a model may hold
             add(reason)
     return out

@@ -114,19 +114,29 @@ class LotStage(Stage):
     def _earned_effect(self, mid: str, lot_id: str | None, rule_id: str, eid: str,
                        at: datetime, points: int, pending: bool, available_at: datetime | None,
                        expires_at: datetime | None, reason: Reason) -> PointsEarned:
+        if (isinstance(reason, LazyText) and available_at is None and not pending
+                and expires_at is None):  # shared with the trace entry that says it
+            msg = reason.msg  # construct(PointsEarned, <the _GIVEN fields>), spelt out
+            return built_given(PointsEarned, {
+                "rule_id": rule_id, "reason": reason, "reason_key": msg.key,
+                "reason_args": msg.args, "member_id": mid, "event_id": eid, "at": at,
+                "balance": None, "type": "points_earned", "points": points,
+                "lot_id": lot_id, "status": "available", "available_at": None,
+                "expires_at": None}, _GIVEN)
+        msg = self._earned_message(rule_id, eid, points, pending, available_at, expires_at,
+                                   reason)
+        return construct(PointsEarned, **fields(msg), **_earned_fields(
+            mid, lot_id, rule_id, eid, at, points, pending, available_at, expires_at))
+
+    def _earned_message(self, rule_id: str, eid: str, points: int, pending: bool,
+                        available_at: datetime | None, expires_at: datetime | None,
+                        reason: Reason) -> Msg:
+        """An earned effect's reason (its model's, and its row's when a table reads it)."""
         if reason is None:
             rule = self.rules[rule_id]
             assert isinstance(rule, PointsPerPurchase)
             msg = rule.reason(points, eid)
-        elif isinstance(reason, LazyText):  # shared with the trace entry that says it
-            if available_at is None and not pending and expires_at is None:
-                msg = reason.msg  # construct(PointsEarned, <the _GIVEN fields>), spelt out
-                return built_given(PointsEarned, {
-                    "rule_id": rule_id, "reason": reason, "reason_key": msg.key,
-                    "reason_args": msg.args, "member_id": mid, "event_id": eid, "at": at,
-                    "balance": None, "type": "points_earned", "points": points,
-                    "lot_id": lot_id, "status": "available", "available_at": None,
-                    "expires_at": None}, _GIVEN)
+        elif isinstance(reason, LazyText):
             msg = reason.msg
         else:
             built = reason if isinstance(reason, str | Msg) else reason[0](*reason[1:])
@@ -139,8 +149,7 @@ class LotStage(Stage):
             msg = Msg("reason.available_once", {"text": msg, "state": self.scheme.release_on})
         if expires_at is not None:
             msg = Msg("reason.valid_until", {"text": msg, "date": last_day(expires_at, self.zone)})
-        return construct(PointsEarned, **fields(msg), **_earned_fields(
-            mid, lot_id, rule_id, eid, at, points, pending, available_at, expires_at))
+        return msg
 
     def _capped(self, m: Member, rule: PointsPerPurchase | PointsPerAmount | PointsForEvent,
                 points: int, at: datetime) -> tuple[int, Msg | None]:
@@ -252,6 +261,20 @@ def _earned_row(mid: str, lot: list[Any], pending: bool, reason: Reason) -> dict
                           lot[L_POINTS], pending, lot[L_AVAILABLE_AT], lot[L_EXPIRES])
 
 
+def _earned_reason(builder: Any, mid: str, lot: list[Any], pending: bool,
+                   reason: Reason) -> Msg:
+    """The reason of ``LotStage._earned``'s entry (``builder`` is the bound method)."""
+    stage: LotStage = builder.__self__
+    return stage._earned_message(lot[L_RULE], lot[L_SOURCE], lot[L_POINTS], pending,
+                                 lot[L_AVAILABLE_AT], lot[L_EXPIRES], reason)
+
+
+def _pooled_reason(builder: Any, mid: str, rule_id: str, eid: str, at: datetime, points: int,
+                   reason: Reason) -> Msg:
+    stage: LotStage = builder.__self__
+    return stage._earned_message(rule_id, eid, points, False, None, None, reason)
+
+
 def _pooled_row(mid: str, rule_id: str, eid: str, at: datetime, points: int,
                 reason: Reason) -> dict[str, Any]:
     """The row of ``LotStage._pooled``'s entry."""
@@ -281,12 +304,16 @@ def _released_row(mid: str, at: datetime, points: int, lot_id: str, state: str |
 def _build_released(mid: str, at: datetime, points: int, lot_id: str, state: str | None,
                     event_id: str | None) -> PointsReleased:
     """``state``: the release event's name, or ``None`` when the return window closed."""
-    order = lot_id.rsplit("/", 1)[0]
-    msg = (Msg("reason.released.window", {"n": points, "order": order}) if state is None
-           else Msg("reason.released.order", {"n": points, "order": order, "state": state}))
     return construct(  # model_construct's result, without its per-field loop
-        PointsReleased, **fields(msg),
+        PointsReleased, **fields(_released_reason(None, mid, at, points, lot_id, state)),
         **_released_row(mid, at, points, lot_id, state, event_id))
+
+
+def _released_reason(builder: Any, mid: str, at: datetime, points: int, lot_id: str,
+                     state: str | None, event_id: str | None = None) -> Msg:
+    order = lot_id.rsplit("/", 1)[0]
+    return (Msg("reason.released.window", {"n": points, "order": order}) if state is None
+            else Msg("reason.released.order", {"n": points, "order": order, "state": state}))
 
 
 def _expired_row(mid: str, at: datetime, points: int, lot_id: str | None,
@@ -318,9 +345,19 @@ def _build_revoked(rule_id: str, mid: str, eid: str, at: datetime, points: int,
         **_revoked_row(rule_id, mid, eid, at, points, from_pending, debt, purchase_id, reason))
 
 
-register(LotStage._earned, "points_earned", _earned_row)
-register(LotStage._pooled, "points_earned", _pooled_row)
-register(_build_granted, "points_earned", _granted_row)
-register(_build_released, "points_released", _released_row)
-register(_build_expired, "points_expired", _expired_row)
-register(_build_revoked, "points_revoked", _revoked_row)
+def _last_argument(builder: Any, *args: Any) -> Any:
+    """The reason of an entry whose builder takes it as its last argument."""
+    return args[-1]
+
+
+def _expired_reason(builder: Any, mid: str, at: datetime, points: int, lot_id: str | None,
+                    reason: Msg, from_pending: int) -> Msg:
+    return reason
+
+
+register(LotStage._earned, "points_earned", _earned_row, _earned_reason)
+register(LotStage._pooled, "points_earned", _pooled_row, _pooled_reason)
+register(_build_granted, "points_earned", _granted_row, _last_argument)
+register(_build_released, "points_released", _released_row, _released_reason)
+register(_build_expired, "points_expired", _expired_row, _expired_reason)
+register(_build_revoked, "points_revoked", _revoked_row, _last_argument)

@@ -304,6 +304,14 @@ def until_message(until: datetime | None, zone: ZoneInfo) -> Msg:
 def build_changed(c: CompiledTiers, mid: str, eid: str | None, at: datetime, change: Change,
                    old: int | None, new: int | None, until: datetime | None,
                    why: tuple[Any, ...]) -> TierChanged:
+    return construct(  # model_construct's result, without its per-field loop
+        TierChanged, **fields(changed_reason(c, at, change, old, new, until, why)),
+        **changed_row(c, mid, eid, at, change, old, new, until))
+
+
+def changed_reason(c: CompiledTiers, at: datetime, change: Change, old: int | None,
+                   new: int | None, until: datetime | None, why: tuple[Any, ...]) -> Msg:
+    """A ``TierChanged``'s reason (its model's, and its row's when a table reads it)."""
     zone = c.zone
     until_text = until_message(until, zone)
     if why[0] == "reach":
@@ -338,8 +346,7 @@ def build_changed(c: CompiledTiers, mid: str, eid: str | None, at: datetime, cha
                 key = {"one_step": "reason.tier.now.one_step",
                        "floor": "reason.tier.now.floor"}.get(soft, "reason.tier.now")
                 reason = Msg(key, {"text": reason, "tier": c.names[new], "until": until_text})
-    return construct(  # model_construct's result, without its per-field loop
-        TierChanged, **fields(reason), **changed_row(c, mid, eid, at, change, old, new, until))
+    return reason
 
 
 def changed_row(c: CompiledTiers, mid: str, eid: str | None, at: datetime, change: Change,
@@ -368,4 +375,10 @@ def build_grace(c: CompiledTiers, mid: str, at: datetime, index: int, grace_unti
     )
 
 
-register(build_changed, "tier_changed", changed_row)
+def _changed_reason(builder: Any, c: CompiledTiers, mid: str, eid: str | None, at: datetime,
+                    change: Change, old: int | None, new: int | None, until: datetime | None,
+                    why: tuple[Any, ...]) -> Msg:
+    return changed_reason(c, at, change, old, new, until, why)
+
+
+register(build_changed, "tier_changed", changed_row, _changed_reason)
