@@ -37,12 +37,14 @@ def test_runs_and_reports_every_verdict(bench: ModuleType,
     """A tiny synthetic run prints each approach and both verdicts."""
     assert bench.main(["--synthetic", "300", "--rounds", "1"]) == 0
     out = capsys.readouterr().out
-    for name in ("hand_rich", "replay", "simulate", "states", "2x simulate", "compare"):
+    for name in ("hand_rich", "replay", "simulate", "simulate+reasons", "states",
+                 "2x simulate", "compare"):
         assert f"\n{name} " in out
     assert "columns simulate / replay = " in out
     assert "columns reading states / replay = " in out
     assert "columns compare of two / two simulate calls = " in out
-    assert out.count("PASS") + out.count("FAIL") == 2
+    assert "columns simulate with its reasons read / replay = " in out
+    assert out.count("PASS") + out.count("FAIL") == 3
 
 
 def test_program_with_rewards(bench: ModuleType) -> None:

@@ -128,7 +128,6 @@ class Replay:
         self._keep = keep_effects or rows_again is None
         """Whether a pass keeps its effects in ``_log`` (else ``effects()`` replays again)."""
         self._kept = False
-        """Whether ``_log`` holds every effect of a finished pass."""
         self._shared_start = shared
         self._start = states
         self._until = until
@@ -144,7 +143,6 @@ class Replay:
         self._duplicates = 0
         self._rejected: list[tuple[str, ReciprocityError]] = []
         self._started = False
-        """Whether a pass or an iteration has begun: counts then say what it has done."""
 
     @classmethod
     def of(cls, program: Program, events: Iterable[Any] | PurchaseColumns,
@@ -158,8 +156,7 @@ class Replay:
                    skip, keep_effects=keep_effects, rows_again=again)
 
     def _counted(self) -> None:
-        """Run the replay before a count is read, unless a pass or an iteration has begun
-        (counts read while iterating, or after a pass that raised, say what was done)."""
+        """Run the replay before a count is read, unless a pass or iteration has begun."""
         if not self._started:
             self._consume()
 
@@ -251,7 +248,6 @@ class Replay:
         push, pop = heapq.heappush, heapq.heappop
 
         def fire_until(when: datetime) -> None:
-            """Other members' due effects, in time order (as ``_ordered`` fires them)."""
             while heap and heap[0][0] <= when:
                 due_at, other = pop(heap)
                 o = members[other]
@@ -453,6 +449,12 @@ class Replay:
         the same input is replayed once more from the same starting states to produce them:
         the same effects, at the cost of a second pass.
         """
+        for entry in self.effect_log():
+            yield entry[0](*entry[1:])
+
+    def effect_log(self) -> Log:
+        """The effects as logged, ``(builder, *args)`` (the model is ``builder(*args)``), in
+        :meth:`effects`' order, run as it runs; the replay's own list: do not change it."""
         if not self._started:
             self._keep = True
         self._consume()
@@ -462,8 +464,7 @@ class Replay:
                            self._until, self._skip, keep_effects=True)
             again._consume()
             self._log, self._kept = again._log, True
-        for entry in self._log:
-            yield entry[0](*entry[1:])
+        return self._log
 
     def summary(self) -> ReplaySummary:
         """Totals over all members.

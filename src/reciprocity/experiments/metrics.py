@@ -31,6 +31,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .._effect_rows import rows_of
+from .._engine import Log
 from .._model import Frozen
 from ..effects import Effect
 from ..money import Money
@@ -56,6 +58,8 @@ from .moves import (
     VOUCHERS,
     effect_pass,
     new_member,
+    of_models,
+    reason_texts,
 )
 from .periods import Periods
 from .table import Table
@@ -130,8 +134,12 @@ def _pct(part: Decimal, whole: Decimal) -> Decimal | None:
 
 def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fact],
                  start: Mapping[str, MemberState], periods: Periods,
-                 ) -> tuple[Table, Table, Table, Totals]:
-    """The effects, members and metrics tables, and the totals."""
+                 log: Log | None = None) -> tuple[Table, Table, Table, Totals]:
+    """The effects, members and metrics tables, and the totals; the effects from their
+    models, or from ``log`` (:meth:`Replay.effect_log <reciprocity.Replay.effect_log>`;
+    ``effects`` is then not read), which builds a model only for the rare effect types
+    without a row (``reciprocity._effect_rows``). Either way the reasons are written when
+    the effects table is first read."""
     currency = program.currency
     rate = program.point_value().amount
     label = periods.label
@@ -148,14 +156,15 @@ def build_tables(program: Program, effects: Iterable[Effect], facts: Sequence[Fa
         if m[FIRST_AT] is None:
             m[FIRST_AT] = at
 
-    passed = effect_pass(effects, members, new_members, periods)
+    passed = effect_pass(of_models(effects) if log is None else rows_of(log), members,
+                         new_members, periods)
     effects_table = Table({
         "at": passed.ats, "period": passed.periods, "member_id": passed.members,
         "family": [FAMILIES.get(kind, "other") for kind in passed.kinds],
         "effect": passed.kinds, "rule_id": passed.rules, "event_id": passed.events,
         "points": passed.points, "points_delta": passed.deltas,
         "outstanding_delta": passed.moved, "value": passed.values, "reason": passed.reasons,
-    }, money=("value",), currency=currency, title="Effects")
+    }, money=("value",), currency=currency, title="Effects", written={"reason": reason_texts})
     flows, outstanding_moves = passed.flows, passed.outstanding
     tier_moves, first_tier_days = passed.tier_moves, passed.first_tier_days
 
@@ -194,7 +203,7 @@ def _members_table(members: dict[str, list[Any]], start: Mapping[str, MemberStat
         "pending": [m[PENDING] for m in rows],
         "debt": [m[DEBT] for m in rows],
         "outstanding": outstanding,
-        "liability": [Money(rate * o, currency).quantize().amount for o in outstanding],
+        "liability": _liabilities(outstanding, rate, currency),
         "points_earned": [m[EARNED] for m in rows],
         "points_redeemed": [m[REDEEMED] for m in rows],
         "points_expired": [m[EXPIRED] for m in rows],
@@ -209,6 +218,19 @@ def _members_table(members: dict[str, list[Any]], start: Mapping[str, MemberStat
         "first_tier_at": [m[TIER_AT] for m in rows],
     }, money=("liability", "spend", "voucher_value", "gift_value", "goodwill_paid"),
         currency=currency, title="Members")
+
+
+def _liabilities(outstanding: list[int], rate: Decimal, currency: str) -> list[Decimal]:
+    """Each member's liability, ``Money(rate * points).quantize()``'s amount: worked out once
+    per distinct number of points (members share a few hundred of them)."""
+    known: dict[int, Decimal] = {}
+    out = []
+    for points in outstanding:
+        amount = known.get(points)
+        if amount is None:
+            amount = known[points] = Money(rate * points, currency).quantize().amount
+        out.append(amount)
+    return out
 
 
 def _metrics(program: Program, periods: Periods, flows: dict[str, dict[str, Any]],

@@ -23,18 +23,19 @@ Imports: ``_reason`` (``LazyText``), ``effects`` (typing), ``experiments.periods
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .._effect_rows import entry_reason
 from .._reason import LazyText
 from .periods import Periods
 
 if TYPE_CHECKING:
     from ..effects import Effect
 
-__all__ = ["FLOWS", "Passed", "effect_pass", "new_member"]
+__all__ = ["FLOWS", "Passed", "effect_pass", "new_member", "of_models", "reason_texts"]
 
 _ZERO = Decimal(0)
 
@@ -73,7 +74,7 @@ class Passed:
         self.rules: list[str] = []
         self.events: list[str | None] = []
         self.deltas: list[int] = []
-        self.reasons: list[str] = []
+        self.reasons: list[Any] = []
         self.points: list[int | None] = []
         self.moved: list[int] = []
         self.values: list[Decimal | None] = []
@@ -92,11 +93,22 @@ def _flow(flows: dict[str, dict[str, Any]], period: str) -> dict[str, Any]:
     return found
 
 
-def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
+def of_models(effects: Iterable[Effect]) -> Iterator[tuple[str, dict[str, Any], Any, Any]]:
+    """Effect models as :func:`effect_pass` reads them: ``(type, fields, reason, model)``,
+    as :func:`reciprocity._effect_rows.rows_of` gives a log's."""
+    for effect in effects:
+        fields = effect.__dict__
+        yield fields["type"], fields, fields["reason"], effect
+
+
+def effect_pass(effects: Iterable[tuple[str, dict[str, Any], Any, Any]],
+                members: dict[str, list[Any]],
                 new_members: dict[str, int], periods: Periods) -> Passed:
     """Apply every effect to the members' slots (a member first seen here is added, and
     counted in ``new_members`` under the period of that effect); return the columns and the
-    per-period moves (see :class:`Passed`).
+    per-period moves (see :class:`Passed`). ``effects`` come as :func:`of_models` or
+    :func:`reciprocity._effect_rows.rows_of` gives them; each reason is kept as it comes (a
+    text, a ``LazyText``, a log entry), for :func:`reason_texts` to write when read.
 
     Every period an effect falls in has its flows, even if the effect moves none (the
     metrics table spans them).
@@ -120,18 +132,14 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
     # often falls in another period than the effect before it): found by bisection.
     starts: list[datetime] = []
     known: list[tuple[datetime, str, dict[str, Any]]] = []
-    for effect in effects:
-        e: Any = effect  # each branch reads the fields of its own effect type
-        fields = e.__dict__
-        kind: str = fields["type"]
+    for kind, fields, reason, e in effects:  # each branch reads its own type's fields
         at: datetime = fields["at"]
         mid: str = fields["member_id"]
         add_at(at)
         add_kind(kind)
         add_mid(mid)
         add_event(fields["event_id"])
-        reason = fields["reason"]
-        add_reason(reason.text if type(reason) is LazyText else reason)
+        add_reason(reason)
         if low is None or not low <= at < high:  # type: ignore[operator]
             index = bisect_right(starts, at) - 1
             if index >= 0 and at < known[index][0]:
@@ -155,9 +163,9 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
         if balance is not None and kind.startswith(_POINTS_KINDS):
             # Points of another of Program.balances (status miles): never liability, and no
             # column of the program's own points moves.
-            add_rule(f"{balance}/{e.rule_id}")
+            add_rule(f"{balance}/{fields['rule_id']}")
             add_delta(0)
-            add_points(e.points)
+            add_points(fields["points"])
             add_moved(0)
             add_value(None)
             continue
@@ -165,8 +173,8 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
         moved = delta = 0  # delta: the effect's points_delta, spelt out per type below
         value: Decimal | None = None
         if kind == "points_earned":
-            moved = points = e.points
-            if e.status == "pending":
+            moved = points = fields["points"]
+            if fields["status"] == "pending":
                 m[PENDING] += moved
             else:
                 m[AVAILABLE] += moved
@@ -174,12 +182,12 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
             m[EARNED] += moved
             f["points_earned"] += moved
         elif kind == "points_released":
-            delta = points = e.points
+            delta = points = fields["points"]
             m[PENDING] -= points
             m[AVAILABLE] += points
         elif kind == "tier_changed":
             points = None
-            before, after = m[TIER], e.to_tier
+            before, after = m[TIER], fields["to_tier"]
             moves = tier_moves.setdefault(period, {})
             moves[before] = moves.get(before, 0) - 1
             moves[after] = moves.get(after, 0) + 1
@@ -192,8 +200,8 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
                     days = max((at - m[FIRST_AT]).total_seconds() / 86400, 0.0)
                     first_tier_days.setdefault(period, []).append(days)
         elif kind == "points_expired" or kind == "points_revoked":
-            points = taken = e.points
-            from_pending = e.from_pending
+            points = taken = fields["points"]
+            from_pending = fields["from_pending"]
             m[PENDING] -= from_pending
             delta = from_pending - taken
             m[AVAILABLE] += delta
@@ -202,25 +210,25 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
                 m[EXPIRED] += taken
                 f["points_expired"] += taken
             else:
-                debt = e.debt_added
-                if e.rule_id == "clawback":
+                debt = fields["debt_added"]
+                if fields["rule_id"] == "clawback":
                     debt = -taken
                 m[DEBT] += debt
                 moved -= debt
                 m[REVOKED] += taken
                 f["points_revoked"] += taken
         elif kind == "points_redeemed":
-            points = e.points
+            points = fields["points"]
             delta = moved = -points
             m[AVAILABLE] += moved
             m[REDEEMED] -= moved
             f["points_redeemed"] -= moved
         elif kind == "voucher_cancelled":
-            delta = moved = points = e.points
+            delta = moved = points = fields["points"]
             m[AVAILABLE] += moved
             m[REDEEMED] -= moved
             f["points_redeemed"] -= moved
-            worth = e.voucher.value  # None: a reward that is not money (a drink)
+            worth = fields["voucher"].value  # None: a reward that is not money (a drink)
             value = None if worth is None else -worth.amount
             m[VOUCHERS] -= 1
             m[VOUCHER_VALUE] += value or 0
@@ -228,7 +236,7 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
             f["voucher_value"] += value or 0
         elif kind == "voucher_issued":
             points = None
-            worth = e.voucher.value  # None: a reward that is not money (a drink)
+            worth = fields["voucher"].value  # None: a reward that is not money (a drink)
             value = None if worth is None else worth.amount
             m[VOUCHERS] += 1
             m[VOUCHER_VALUE] += value or 0
@@ -236,26 +244,27 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
             f["voucher_value"] += value or 0
         elif kind == "gift_granted":
             points = None
-            value = e.value.amount
+            value = fields["value"].amount
             m[GIFTS] += 1
             m[GIFT_VALUE] += value
             f["gifts"] += 1
             f["gift_cost"] += value
         elif kind == "gift_revoked":
             points = None
-            if e.charged_back:
-                value = -e.value.amount
+            if fields["charged_back"]:
+                value = -fields["value"].amount
                 m[GIFT_VALUE] += value
                 f["gift_cost"] += value
         elif kind == "goodwill_granted":
             points = None
-            value = e.value.amount
+            value = fields["value"].amount
             f["goodwill_grants"] += 1
-            if e.kind != "points":
+            if fields["kind"] != "points":
                 m[GOODWILL] += value
                 f["goodwill_paid"] += value
         else:  # moves nothing the tables count; its points, if it is a points effect
-            points = e.points if kind.startswith(_POINTS_KINDS) else None
+            # (a model: the effect types with a row are those above)
+            points = fields["points"] if kind.startswith(_POINTS_KINDS) else None
             delta = e.points_delta
         if moved:
             outstanding[period] = outstanding.get(period, 0) + moved
@@ -263,4 +272,23 @@ def effect_pass(effects: Iterable[Effect], members: dict[str, list[Any]],
         add_points(points)
         add_moved(moved)
         add_value(value)
+    return out
+
+
+def reason_texts(reasons: Sequence[Any]) -> list[str]:
+    """The reasons :func:`effect_pass` kept, written: a text as it is, a ``LazyText``'s
+    text, a log entry's model's reason (``reciprocity._effect_rows.entry_reason``)."""
+    out: list[str] = []
+    add = out.append
+    known: dict[int, Any] = {}  # the builders' lookups (the log keeps them alive)
+    for reason in reasons:
+        kind = type(reason)
+        if kind is str:
+            add(reason)
+        elif kind is LazyText:
+            add(reason.text)
+        elif kind is tuple:
+            add(entry_reason(reason, known))
+        else:  # a str subclass, as a model may hold
+            add(reason)
     return out

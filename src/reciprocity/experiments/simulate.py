@@ -20,6 +20,7 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._engine import Log
 from ..effects import Effect
 from ..errors import InvalidEvent, ReciprocityError
 from ..replay import Replay, ReplaySummary
@@ -207,17 +208,18 @@ def run_simulation(program: Program, prepared: Prepared, *, until: datetime | No
             replay = prepared.replay(program, until=until, errors=errors, keep_effects=True)
             summary = replay.summary()
             bar.step("effects")
-            # Each effect model is built, read into the tables and dropped, one at a time.
-            effects: Iterable[Effect] = replay.effects()
+            # The tables read the log's rows; models only for the effect types without one.
+            log: Log | None = replay.effect_log()
+            effects: Iterable[Effect] = ()
             rejected = list(replay.rejected)
         else:
             run = redemption.run(program, prepared, start, until, errors, periods, bar)
             summary, effects, rejected = run.summary, run.effects, run.rejected
-            replay = run.replay
+            replay, log = run.replay, None
         bar.step("tables")
         facts = prepared.facts((eid for eid, _ in rejected), as_events=redemption is not None)
         effects_table, members, metrics, totals = build_tables(
-            program, effects, facts, start, periods)
+            program, effects, facts, start, periods, log)
         bar.step("done")
     return Simulation(program, freq, redemption, effects_table, members, metrics, totals,
                       summary, rejected, replay)

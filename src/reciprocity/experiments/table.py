@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import html
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from os import PathLike
@@ -68,23 +68,42 @@ class Table:
     """
 
     def __init__(self, columns: Mapping[str, Sequence[Any]], *, money: Sequence[str] = (),
-                 currency: str = "", title: str = "") -> None:
+                 currency: str = "", title: str = "",
+                 written: Mapping[str, Callable[[list[Any]], list[Any]]] | None = None,
+                 ) -> None:
         lengths = {len(values) for values in columns.values()}
         if len(lengths) > 1:
             raise ValueError(f"columns differ in length: {sorted(lengths)}")
-        self.columns: dict[str, list[Any]] = {name: list(values)
+        self._columns: dict[str, list[Any]] = {name: list(values)
                                                for name, values in columns.items()}
-        self.money = tuple(name for name in money if name in self.columns)
+        self._unwritten = {name: write for name, write in (written or {}).items()
+                           if name in self._columns}
+        self.money = tuple(name for name in money if name in self._columns)
         self.currency = currency
         self.title = title
 
     @property
+    def columns(self) -> dict[str, list[Any]]:
+        """Column name -> values. A column given in ``written`` holds what its function
+        turns into the values (a simulation's reasons, as messages) until the first read of
+        any column, which writes them (once)."""
+        if self._unwritten:
+            unwritten, self._unwritten = self._unwritten, {}
+            for name, write in unwritten.items():
+                self._columns[name] = write(self._columns[name])
+        return self._columns
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.columns  # noqa: B018  (written before pickling: the recipes stay behind)
+        return self.__dict__.copy()
+
+    @property
     def names(self) -> tuple[str, ...]:
         """The column names, in order."""
-        return tuple(self.columns)
+        return tuple(self._columns)
 
     def __len__(self) -> int:
-        return len(next(iter(self.columns.values()), ()))
+        return len(next(iter(self._columns.values()), ()))
 
     def __getitem__(self, name: str) -> list[Any]:
         return self.columns[name]

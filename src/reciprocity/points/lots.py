@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
+from .._effect_rows import register
 from .._engine import (
     L_AT,
     L_AVAILABLE_AT,
@@ -113,19 +114,29 @@ class LotStage(Stage):
     def _earned_effect(self, mid: str, lot_id: str | None, rule_id: str, eid: str,
                        at: datetime, points: int, pending: bool, available_at: datetime | None,
                        expires_at: datetime | None, reason: Reason) -> PointsEarned:
+        if (isinstance(reason, LazyText) and available_at is None and not pending
+                and expires_at is None):  # shared with the trace entry that says it
+            msg = reason.msg  # construct(PointsEarned, <the _GIVEN fields>), spelt out
+            return built_given(PointsEarned, {
+                "rule_id": rule_id, "reason": reason, "reason_key": msg.key,
+                "reason_args": msg.args, "member_id": mid, "event_id": eid, "at": at,
+                "balance": None, "type": "points_earned", "points": points,
+                "lot_id": lot_id, "status": "available", "available_at": None,
+                "expires_at": None}, _GIVEN)
+        msg = self._earned_message(rule_id, eid, points, pending, available_at, expires_at,
+                                   reason)
+        return construct(PointsEarned, **fields(msg), **_earned_fields(
+            mid, lot_id, rule_id, eid, at, points, pending, available_at, expires_at))
+
+    def _earned_message(self, rule_id: str, eid: str, points: int, pending: bool,
+                        available_at: datetime | None, expires_at: datetime | None,
+                        reason: Reason) -> Msg:
+        """An earned effect's reason (its model's, and its row's when a table reads it)."""
         if reason is None:
             rule = self.rules[rule_id]
             assert isinstance(rule, PointsPerPurchase)
             msg = rule.reason(points, eid)
-        elif isinstance(reason, LazyText):  # shared with the trace entry that says it
-            if available_at is None and not pending and expires_at is None:
-                msg = reason.msg  # construct(PointsEarned, <the _GIVEN fields>), spelt out
-                return built_given(PointsEarned, {
-                    "rule_id": rule_id, "reason": reason, "reason_key": msg.key,
-                    "reason_args": msg.args, "member_id": mid, "event_id": eid, "at": at,
-                    "balance": None, "type": "points_earned", "points": points,
-                    "lot_id": lot_id, "status": "available", "available_at": None,
-                    "expires_at": None}, _GIVEN)
+        elif isinstance(reason, LazyText):
             msg = reason.msg
         else:
             built = reason if isinstance(reason, str | Msg) else reason[0](*reason[1:])
@@ -138,11 +149,7 @@ class LotStage(Stage):
             msg = Msg("reason.available_once", {"text": msg, "state": self.scheme.release_on})
         if expires_at is not None:
             msg = Msg("reason.valid_until", {"text": msg, "date": last_day(expires_at, self.zone)})
-        return construct(
-            PointsEarned, rule_id=rule_id, **fields(msg), member_id=mid, event_id=eid, at=at,
-            points=points, lot_id=lot_id, status="pending" if pending else "available",
-            available_at=available_at, expires_at=expires_at,
-        )
+        return msg
 
     def _capped(self, m: Member, rule: PointsPerPurchase | PointsPerAmount | PointsForEvent,
                 points: int, at: datetime) -> tuple[int, Msg | None]:
@@ -239,43 +246,118 @@ class LotStage(Stage):
                     None, Msg("reason.repaid", {"n": pay, "event": eid})))
 
 
+def _earned_fields(mid: str, lot_id: str | None, rule_id: str, eid: str, at: datetime,
+                   points: int, pending: bool, available_at: datetime | None,
+                   expires_at: datetime | None) -> dict[str, Any]:
+    """A ``PointsEarned``'s fields but its reason (the builders' and the rows' one source)."""
+    return {"rule_id": rule_id, "member_id": mid, "event_id": eid, "at": at, "points": points,
+            "lot_id": lot_id, "status": "pending" if pending else "available",
+            "available_at": available_at, "expires_at": expires_at}
+
+
+def _earned_row(mid: str, lot: list[Any], pending: bool, reason: Reason) -> dict[str, Any]:
+    """The row of ``LotStage._earned``'s entry (see ``reciprocity._effect_rows``)."""
+    return _earned_fields(mid, lot[L_ID], lot[L_RULE], lot[L_SOURCE], lot[L_AT],
+                          lot[L_POINTS], pending, lot[L_AVAILABLE_AT], lot[L_EXPIRES])
+
+
+def _earned_reason(builder: Any, mid: str, lot: list[Any], pending: bool,
+                   reason: Reason) -> Msg:
+    """The reason of ``LotStage._earned``'s entry (``builder`` is the bound method)."""
+    stage: LotStage = builder.__self__
+    return stage._earned_message(lot[L_RULE], lot[L_SOURCE], lot[L_POINTS], pending,
+                                 lot[L_AVAILABLE_AT], lot[L_EXPIRES], reason)
+
+
+def _pooled_reason(builder: Any, mid: str, rule_id: str, eid: str, at: datetime, points: int,
+                   reason: Reason) -> Msg:
+    stage: LotStage = builder.__self__
+    return stage._earned_message(rule_id, eid, points, False, None, None, reason)
+
+
+def _pooled_row(mid: str, rule_id: str, eid: str, at: datetime, points: int,
+                reason: Reason) -> dict[str, Any]:
+    """The row of ``LotStage._pooled``'s entry."""
+    return _earned_fields(mid, None, rule_id, eid, at, points, False, None, None)
+
+
+def _granted_row(rule_id: str, mid: str, eid: str, at: datetime, points: int,
+                 lot_id: str | None, expires_at: datetime | None,
+                 reason: Msg | str) -> dict[str, Any]:
+    return _earned_fields(mid, lot_id, rule_id, eid, at, points, False, None, expires_at)
+
+
 def _build_granted(rule_id: str, mid: str, eid: str, at: datetime, points: int,
                    lot_id: str | None, expires_at: datetime | None,
                    reason: Msg | str) -> PointsEarned:
     return construct(  # model_construct's result, without its per-field loop
-        PointsEarned,
-        rule_id=rule_id, **fields(reason), member_id=mid, event_id=eid, at=at, points=points,
-        lot_id=lot_id, status="available", available_at=None, expires_at=expires_at,
-    )
+        PointsEarned, **fields(reason),
+        **_granted_row(rule_id, mid, eid, at, points, lot_id, expires_at, reason))
+
+
+def _released_row(mid: str, at: datetime, points: int, lot_id: str, state: str | None,
+                  event_id: str | None) -> dict[str, Any]:
+    return {"rule_id": "pending", "member_id": mid, "event_id": event_id, "at": at,
+            "points": points, "lot_id": lot_id}
 
 
 def _build_released(mid: str, at: datetime, points: int, lot_id: str, state: str | None,
                     event_id: str | None) -> PointsReleased:
     """``state``: the release event's name, or ``None`` when the return window closed."""
-    order = lot_id.rsplit("/", 1)[0]
-    msg = (Msg("reason.released.window", {"n": points, "order": order}) if state is None
-           else Msg("reason.released.order", {"n": points, "order": order, "state": state}))
     return construct(  # model_construct's result, without its per-field loop
-        PointsReleased,
-        rule_id="pending", **fields(msg),
-        member_id=mid, event_id=event_id, at=at, points=points, lot_id=lot_id,
-    )
+        PointsReleased, **fields(_released_reason(None, mid, at, points, lot_id, state)),
+        **_released_row(mid, at, points, lot_id, state, event_id))
+
+
+def _released_reason(builder: Any, mid: str, at: datetime, points: int, lot_id: str,
+                     state: str | None, event_id: str | None = None) -> Msg:
+    order = lot_id.rsplit("/", 1)[0]
+    return (Msg("reason.released.window", {"n": points, "order": order}) if state is None
+            else Msg("reason.released.order", {"n": points, "order": order, "state": state}))
+
+
+def _expired_row(mid: str, at: datetime, points: int, lot_id: str | None,
+                 reason: Msg, from_pending: int) -> dict[str, Any]:
+    return {"rule_id": "expiry", "member_id": mid, "event_id": None, "at": at,
+            "points": points, "lot_id": lot_id, "from_pending": from_pending}
 
 
 def _build_expired(mid: str, at: datetime, points: int, lot_id: str | None,
                    reason: Msg, from_pending: int) -> PointsExpired:
     return construct(  # model_construct's result, without its per-field loop
-        PointsExpired,
-        rule_id="expiry", **fields(reason), member_id=mid, event_id=None, at=at, points=points,
-        lot_id=lot_id, from_pending=from_pending,
-    )
+        PointsExpired, **fields(reason),
+        **_expired_row(mid, at, points, lot_id, reason, from_pending))
+
+
+def _revoked_row(rule_id: str, mid: str, eid: str, at: datetime, points: int,
+                 from_pending: int, debt: int, purchase_id: str | None,
+                 reason: Msg) -> dict[str, Any]:
+    return {"rule_id": rule_id, "member_id": mid, "event_id": eid, "at": at,
+            "points": points, "from_pending": from_pending, "debt_added": debt,
+            "purchase_id": purchase_id}
 
 
 def _build_revoked(rule_id: str, mid: str, eid: str, at: datetime, points: int,
                    from_pending: int, debt: int, purchase_id: str | None,
                    reason: Msg) -> PointsRevoked:
     return construct(  # model_construct's result, without its per-field loop
-        PointsRevoked,
-        rule_id=rule_id, **fields(reason), member_id=mid, event_id=eid, at=at, points=points,
-        from_pending=from_pending, debt_added=debt, purchase_id=purchase_id,
-    )
+        PointsRevoked, **fields(reason),
+        **_revoked_row(rule_id, mid, eid, at, points, from_pending, debt, purchase_id, reason))
+
+
+def _last_argument(builder: Any, *args: Any) -> Any:
+    """The reason of an entry whose builder takes it as its last argument."""
+    return args[-1]
+
+
+def _expired_reason(builder: Any, mid: str, at: datetime, points: int, lot_id: str | None,
+                    reason: Msg, from_pending: int) -> Msg:
+    return reason
+
+
+register(LotStage._earned, "points_earned", _earned_row, _earned_reason)
+register(LotStage._pooled, "points_earned", _pooled_row, _pooled_reason)
+register(_build_granted, "points_earned", _granted_row, _last_argument)
+register(_build_released, "points_released", _released_row, _released_reason)
+register(_build_expired, "points_expired", _expired_row, _expired_reason)
+register(_build_revoked, "points_revoked", _revoked_row, _last_argument)

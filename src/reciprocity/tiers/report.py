@@ -17,6 +17,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
+from .._effect_rows import register
 from .._engine import Member
 from .._model import utc
 from .._reason import Msg, fields, local_day
@@ -303,6 +304,14 @@ def until_message(until: datetime | None, zone: ZoneInfo) -> Msg:
 def build_changed(c: CompiledTiers, mid: str, eid: str | None, at: datetime, change: Change,
                    old: int | None, new: int | None, until: datetime | None,
                    why: tuple[Any, ...]) -> TierChanged:
+    return construct(  # model_construct's result, without its per-field loop
+        TierChanged, **fields(changed_reason(c, at, change, old, new, until, why)),
+        **changed_row(c, mid, eid, at, change, old, new, until))
+
+
+def changed_reason(c: CompiledTiers, at: datetime, change: Change, old: int | None,
+                   new: int | None, until: datetime | None, why: tuple[Any, ...]) -> Msg:
+    """A ``TierChanged``'s reason (its model's, and its row's when a table reads it)."""
     zone = c.zone
     until_text = until_message(until, zone)
     if why[0] == "reach":
@@ -337,14 +346,18 @@ def build_changed(c: CompiledTiers, mid: str, eid: str | None, at: datetime, cha
                 key = {"one_step": "reason.tier.now.one_step",
                        "floor": "reason.tier.now.floor"}.get(soft, "reason.tier.now")
                 reason = Msg(key, {"text": reason, "tier": c.names[new], "until": until_text})
-    return construct(  # model_construct's result, without its per-field loop
-        TierChanged,
-        rule_id=c.rule_id, **fields(reason), member_id=mid, event_id=eid, at=utc(at),
-        change=change,
-        from_tier=None if old is None else c.ids[old],
-        to_tier=None if new is None else c.ids[new],
-        benefits=None if new is None else c.benefits[new], valid_until=utc(until),
-    )
+    return reason
+
+
+def changed_row(c: CompiledTiers, mid: str, eid: str | None, at: datetime, change: Change,
+                old: int | None, new: int | None, until: datetime | None,
+                why: tuple[Any, ...] = ()) -> dict[str, Any]:
+    """A ``TierChanged``'s fields but its reason: :func:`build_changed`'s, and the row of
+    its log entries (see ``reciprocity._effect_rows``)."""
+    return {"rule_id": c.rule_id, "member_id": mid, "event_id": eid, "at": utc(at),
+            "change": change, "from_tier": None if old is None else c.ids[old],
+            "to_tier": None if new is None else c.ids[new],
+            "benefits": None if new is None else c.benefits[new], "valid_until": utc(until)}
 
 
 def build_grace(c: CompiledTiers, mid: str, at: datetime, index: int, grace_until: datetime,
@@ -360,3 +373,12 @@ def build_grace(c: CompiledTiers, mid: str, at: datetime, index: int, grace_unti
         rule_id=c.rule_id, **fields(reason), member_id=mid, event_id=None, at=utc(at),
         tier_id=c.ids[index], expired_at=utc(at), grace_until=utc(grace_until),
     )
+
+
+def _changed_reason(builder: Any, c: CompiledTiers, mid: str, eid: str | None, at: datetime,
+                    change: Change, old: int | None, new: int | None, until: datetime | None,
+                    why: tuple[Any, ...]) -> Msg:
+    return changed_reason(c, at, change, old, new, until, why)
+
+
+register(build_changed, "tier_changed", changed_row, _changed_reason)
