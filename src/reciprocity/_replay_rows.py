@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ._engine import Member, Row
 from ._fingerprint import row_canonical, row_fingerprint
 from .errors import CurrencyMismatch, EventConflict, InvalidEvent
-from .events import PurchaseColumns, _in_order, parse_event
+from .events import PurchaseColumns, _in_order, parse_event, refuse_one_text
 
 if TYPE_CHECKING:
     from .program import Program
@@ -64,6 +64,7 @@ def event_rows(program: Program, events: Iterable[Any] | PurchaseColumns) -> Ite
         if events.in_order:
             return events._rows()
         return sorted(events._rows(), key=_row_key)
+    refuse_one_text(events)
     rows: list[Row] = []
     ats: list[datetime] = []
     ids: list[str] = []

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from os import PathLike
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
@@ -374,8 +375,19 @@ def parse_event(data: Mapping[str, Any] | str | bytes | _EventBase) -> Event:
         raise error_from_validation("event", exc, InvalidEvent) from None
 
 
+def refuse_one_text(items: object) -> None:
+    """Refuse a path or a text where many events belong (iterating it would read letters)."""
+    if isinstance(items, str | bytes | PathLike):
+        raise InvalidEvent(
+            f"events: got {type(items).__name__} {str(items)[:60]!r}, not events",
+            hint="pass event models or dicts, or PurchaseColumns; read a file first, with "
+                 "reciprocity.load_orders(path) (CSV, Parquet, a DataFrame) or one "
+                 "parse_event per line of a JSON Lines file")
+
+
 def parse_events(items: Iterable[Mapping[str, Any] | str | bytes | _EventBase]) -> list[Event]:
     """Validate many events; the error names the position of the first bad one."""
+    refuse_one_text(items)
     out: list[Event] = []
     for position, item in enumerate(items):
         try:
