@@ -100,8 +100,8 @@ class Member:
     """A member's state while a program works on it. Mutable; never escapes the package."""
 
     __slots__ = (
-        "applied", "applied_at", "as_of", "available", "balances", "base", "birthday", "consents",
-        "credit",
+        "applied", "applied_at", "as_of", "available", "balances", "base", "birthday", "cold",
+        "consents", "credit",
         "currency",
         "debt", "earn_counters", "earned", "empty_lots", "expired", "folded", "frozen",
         "gifts", "goodwill", "joined_at", "last_activity", "last_return", "lot_due",
@@ -164,6 +164,10 @@ class Member:
         order of ``purchases`` (a freeze that sorts a late order drops it): ``purchases`` is
         then these less the ones folded from the front, then the orders added since, and a
         freeze looks at the added ones only."""
+        self.cold = False
+        """Whether some values of ``purchases`` are still the frozen ``PurchaseRecord`` itself
+        instead of its hot list (see ``_frozen.thaw``): only while the step at work reads no
+        kept record but those ``Pipeline.thaw`` made hot for it."""
         self.folded: list[Any] | None = None
         """Totals of folded orders, ``[count, amount, returned, through]``, or ``None``."""
         self.revision = 0

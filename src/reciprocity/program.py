@@ -353,7 +353,8 @@ class Program(Frozen):
             return Decision(state=state, effects=(), trace=(note,),
                             shared=None if hot_shared is None else hot_shared.freeze())
         self._check(event, pipeline)
-        m = pipeline.thaw(state)
+        row = event._row()
+        m = pipeline.thaw(state, row)
         m.shared = hot_shared
         log: Log = []
         trace: list[TraceLine] = []
@@ -361,7 +362,7 @@ class Program(Frozen):
         if late and state.as_of is not None:
             trace.append(("program", "note", f"late event: at {self._local(event.at)} is "
                           f"before the state's time {self._local(state.as_of)}"))
-        pipeline.step(m, event._row(), log, trace)
+        pipeline.step(m, row, log, trace)
         # a late event's state keeps no hot form: see _frozen.keep_hot
         return decision(pipeline, m, log, trace, hot_shared, last=not late)
 
