@@ -376,6 +376,9 @@ def _record_line(sku: Any, line: list[Any]) -> RecordLine:
     return record
 
 
+_RECORD_NAMES = set(PurchaseRecord.model_fields)
+
+
 def _frozen_record(pid: str, rec: list[Any]) -> PurchaseRecord:
     """The frozen model of a hot purchase record."""
     lines = rec[P_LINES]
@@ -394,13 +397,13 @@ def _frozen_record(pid: str, rec: list[Any]) -> PurchaseRecord:
             else:
                 append(_record_line(sku, line))
     earned, revoked = rec[P_EARNED], rec[P_REVOKED]
-    record = built(PurchaseRecord, {
+    record = built(PurchaseRecord, {  # every field, in declared order
         "id": pid, "at": rec[P_AT], "amount": rec[P_AMOUNT], "returned": rec[P_RETURNED],
         "earned": () if not earned else tuple(earned.items()) if len(earned) == 1
         else tuple(sorted(earned.items())),
         "revoked": () if not revoked else tuple(sorted(revoked.items())),
         "lines": tuple(frozen_lines) if frozen_lines else (),
         "fully_returned": rec[P_CLOSED],
-    })
+    }, _RECORD_NAMES)
     _keep_hot(record, rec)  # the step that made ``rec`` has ended: shared from now on
     return record

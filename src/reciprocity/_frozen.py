@@ -389,7 +389,10 @@ def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
                 record = frozen[pid] = _as_frozen(pid, rec)
             rest = base[start:]
             result = (*rest, record)
-            if not rest or (rest[-1].at, rest[-1].id) <= (record.at, pid):
+            if rest:  # in (at, id) order after the newest kept one?
+                kept_last, at = rest[-1].__dict__, record.__dict__["at"]
+                ordered = kept_last["at"] < at or (kept_last["at"] == at and kept_last["id"] <= pid)
+            if not rest or ordered:
                 m.base = result
                 return result
             _drop_base(m, result)
