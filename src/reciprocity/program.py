@@ -339,9 +339,7 @@ class Program(Frozen):
             EventConflict: the state applied another event under this id.
         """
         event = parse_event(event)
-        if (type(state) is not MemberState or state.member_id != event.member_id
-                or state.currency != self.currency):
-            state = self._state_for(state, event)
+        state = self._state_for(state, event)
         # A private attribute, read past pydantic's __getattr__ (it costs a microsecond)
         pipeline: Pipeline = self.__pydantic_private__["_pipeline"]  # type: ignore[index]
         hot_shared = None if shared is None and not pipeline.uses_shared \
