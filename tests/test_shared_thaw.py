@@ -143,8 +143,8 @@ def test_freezing_only_what_was_added_equals_freezing_all(
     fast = _decide(program, events)
     thaw = pipeline_module.thaw
 
-    def thaw_without_base(state: MemberState) -> object:
-        m = thaw(state)
+    def thaw_without_base(state: MemberState, *args: bool) -> object:
+        m = thaw(state, *args)
         m.base = None
         m.lot_models = None
         return m

@@ -100,8 +100,8 @@ class Member:
     """A member's state while a program works on it. Mutable; never escapes the package."""
 
     __slots__ = (
-        "applied", "applied_at", "as_of", "available", "balances", "base", "birthday", "consents",
-        "credit",
+        "applied", "applied_at", "as_of", "available", "balances", "base", "birthday", "cold",
+        "consents", "credit",
         "currency",
         "debt", "earn_counters", "earned", "empty_lots", "expired", "folded", "frozen",
         "gifts", "goodwill", "joined_at", "last_activity", "last_return", "lot_due",
@@ -164,6 +164,10 @@ class Member:
         order of ``purchases`` (a freeze that sorts a late order drops it): ``purchases`` is
         then these less the ones folded from the front, then the orders added since, and a
         freeze looks at the added ones only."""
+        self.cold = False
+        """Whether some values of ``purchases`` are still the frozen ``PurchaseRecord`` itself
+        instead of its hot list (see ``_frozen.thaw``): only while the step at work reads no
+        kept record but those ``Pipeline.thaw`` made hot for it."""
         self.folded: list[Any] | None = None
         """Totals of folded orders, ``[count, amount, returned, through]``, or ``None``."""
         self.revision = 0
@@ -372,6 +376,9 @@ def _record_line(sku: Any, line: list[Any]) -> RecordLine:
     return record
 
 
+_RECORD_NAMES = set(PurchaseRecord.model_fields)
+
+
 def _frozen_record(pid: str, rec: list[Any]) -> PurchaseRecord:
     """The frozen model of a hot purchase record."""
     lines = rec[P_LINES]
@@ -390,13 +397,13 @@ def _frozen_record(pid: str, rec: list[Any]) -> PurchaseRecord:
             else:
                 append(_record_line(sku, line))
     earned, revoked = rec[P_EARNED], rec[P_REVOKED]
-    record = built(PurchaseRecord, {
+    record = built(PurchaseRecord, {  # every field, in declared order
         "id": pid, "at": rec[P_AT], "amount": rec[P_AMOUNT], "returned": rec[P_RETURNED],
         "earned": () if not earned else tuple(earned.items()) if len(earned) == 1
         else tuple(sorted(earned.items())),
         "revoked": () if not revoked else tuple(sorted(revoked.items())),
         "lines": tuple(frozen_lines) if frozen_lines else (),
         "fully_returned": rec[P_CLOSED],
-    })
+    }, _RECORD_NAMES)
     _keep_hot(record, rec)  # the step that made ``rec`` has ended: shared from now on
     return record

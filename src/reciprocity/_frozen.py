@@ -12,7 +12,7 @@ Imports: ``_engine`` (the hot member and its records), ``_fingerprint``, ``_trus
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from heapq import heapify
 from itertools import islice
 from operator import itemgetter
@@ -47,11 +47,18 @@ from ._trusted import built
 from .state import FoldedOrders, MemberState, PointLot, PurchaseRecord
 
 __all__ = ["applied_fingerprints", "forget_applied", "freeze_fields", "keep_hot", "own_record",
-           "thaw", "thaw_applied_times"]
+           "thaw", "thaw_applied_times", "warm", "warm_front"]
 
 
-def thaw(state: MemberState) -> Member:
-    """A mutable copy of a frozen state."""
+def thaw(state: MemberState, cold: bool = False, times: bool = False) -> Member:
+    """A mutable copy of a frozen state.
+
+    ``cold``: the step to come reads no kept purchase record one by one but those
+    :func:`warm_front` makes hot for it (``Pipeline.thaw`` knows which steps), so a record
+    without a hot form yet (a state read from JSON) may stay its frozen model in
+    ``m.purchases`` (``m.cold``): a thaw then costs nothing per kept order. ``times``: the
+    program tracks applied ids' times (:func:`thaw_applied_times` follows).
+    """
     d = state.__dict__
     m = Member(d["member_id"], d["currency"])
     m.as_of = d["as_of"]
@@ -70,7 +77,7 @@ def thaw(state: MemberState) -> Member:
     m.revoked = d["points_revoked"]
     m.purchase_count = d["purchase_count"]
     m.spend = d["spend"]
-    m.base = state.purchases  # their frozen records: ``m.frozen`` gets them if base goes
+    records = m.base = d["purchases"]  # their frozen records: ``m.frozen`` gets them if base goes
     m.frozen = {}
     try:
         hot = _state_hot_of(state)
@@ -79,22 +86,82 @@ def thaw(state: MemberState) -> Member:
     if hot is not None:  # kept by the apply that made the state: copies of its dicts
         m.purchases = hot[0].copy()
         m.applied = hot[1].copy()
+        if times and hot[2] is not None:  # the applied ids' times, for thaw_applied_times
+            m.applied_at = hot[2].copy()
+        if hot[3]:  # some records kept cold
+            m.cold = True
+            if not cold:
+                warm(m)
     else:
-        purchases = m.purchases
-        for p in state.purchases:
-            pid = p.id
-            try:
-                purchases[pid] = _hot_of(p)  # shared, never changed in place (own_record)
-            except AttributeError:
-                purchases[pid] = _thawed_record(p)
-        m.applied = dict(zip(state.applied_event_ids, state.applied_event_fingerprints,
+        if records:
+            if cold:
+                m.purchases = {p.id: p for p in records}  # cold: the models themselves
+                m.cold = True
+            else:
+                m.purchases = _thawed_records(records)
+        m.applied = dict(zip(d["applied_event_ids"], d["applied_event_fingerprints"],
                              strict=True))
-    m.vouchers = list(state.vouchers)
-    folded = state.folded
+    m.vouchers = list(d["vouchers"])
+    folded = d["folded"]
     if folded is not None:
         m.folded = [folded.count, folded.amount, folded.returned, folded.through]
-    m.revision = state.revision
+    m.revision = d["revision"]
     return m
+
+
+def _thawed_records(records: tuple[PurchaseRecord, ...]) -> dict[str, list[Any]]:
+    """The hot records of a state's frozen ones, by id, each shared with its model."""
+    purchases: dict[str, list[Any]] = {}
+    try:
+        _hot_of(records[0])
+    except AttributeError:
+        # The first has no hot form (a state read from JSON): neither have the others, as
+        # a rule, so each is built without asking (an exception costs what a build does).
+        # Had one a hot form, an equal list takes its place: hot records are never changed.
+        for p in records:
+            purchases[p.__dict__["id"]] = _thawed_record(p)
+        return purchases
+    for p in records:
+        purchases[p.__dict__["id"]] = _warmed(p)
+    return purchases
+
+
+def _warmed(p: Any) -> list[Any]:
+    """The hot form of a frozen record: the one kept on it, else made now (and kept)."""
+    try:
+        return _hot_of(p)  # type: ignore[no-any-return]  # shared, never changed in place
+    except AttributeError:
+        return _thawed_record(p)
+
+
+def warm(m: Member) -> None:
+    """Make every record of ``m.purchases`` hot (see ``Member.cold``)."""
+    if m.cold:
+        purchases = m.purchases
+        for pid, record in purchases.items():
+            if type(record) is not list:
+                purchases[pid] = _warmed(record)
+        m.cold = False
+
+
+def warm_front(m: Member, eid: str, at: datetime, window: timedelta | None) -> None:
+    """Of a cold member (``m.cold``) about to take a purchase (``eid`` at ``at``), make hot
+    every record the step reads one by one: the order under that id if the state keeps one
+    (the history checks name it), and the orders folding may read: from the oldest up to
+    and including the first one inside ``window`` before the member's time after the step,
+    in the order folding reads them (``_history.fold``)."""
+    purchases = m.purchases
+    record = purchases.get(eid)
+    if record is not None and type(record) is not list:
+        purchases[eid] = _warmed(record)
+    if window is not None and purchases:
+        as_of = m.as_of
+        cutoff = (at if as_of is None or at > as_of else as_of) - window
+        for pid, record in purchases.items():
+            if type(record) is not list:
+                record = purchases[pid] = _warmed(record)
+            if record[P_AT] >= cutoff:
+                break
 
 
 def _thaw_lots(m: Member, frozen: tuple[PointLot, ...]) -> None:
@@ -158,13 +225,14 @@ def _frozen_lot(models: dict[str, PointLot] | None, lot: list[Any]) -> PointLot:
 
 
 def _thawed_record(p: PurchaseRecord) -> list[Any]:
-    """The hot form of a frozen record, made once and kept on it."""
-    earned, revoked, lines = p.earned, p.revoked, p.lines
+    """The hot form of a frozen record, made now and kept on it."""
+    d = p.__dict__
+    earned, revoked, lines = d["earned"], d["revoked"], d["lines"]
     record = [  # a purchase record in P_* order, its lines in LN_* order
-        p.at, p.amount, p.returned, dict(earned) if earned else None,
+        d["at"], d["amount"], d["returned"], dict(earned) if earned else None,
         dict(revoked) if revoked else None,
         {line.sku: [line.unit_price, line.category, line.quantity, line.returned]
-         for line in lines} if lines else None, p.fully_returned]
+         for line in lines} if lines else None, d["fully_returned"]]
     _keep_hot(p, record)
     return record
 
@@ -174,6 +242,8 @@ def own_record(m: Member, pid: str) -> list[Any]:
     the shared one's place, which stays as the frozen records that hold it say. The frozen
     record is dropped from ``m.frozen``: the next freeze builds it anew."""
     record = m.purchases[pid]
+    if type(record) is not list:  # a cold record (see ``Member.cold``)
+        record = _warmed(record)
     earned, revoked, lines = record[P_EARNED], record[P_REVOKED], record[P_LINES]
     copy = [record[P_AT], record[P_AMOUNT], record[P_RETURNED],
             None if earned is None else dict(earned), None if revoked is None else dict(revoked),
@@ -225,18 +295,14 @@ def keep_hot(state: MemberState, m: Member) -> None:
     times = m.applied_at
     if times is not None and len(times) != len(m.applied):
         return
-    _keep_state_hot(state, (m.purchases, m.applied, times))
+    _keep_state_hot(state, (m.purchases, m.applied, times, m.cold))
 
 
 def thaw_applied_times(m: Member, state: MemberState) -> None:
     """Track applied events' times (programs with an event horizon): from the state, or,
-    for a state written without them, the state's time (so they are forgotten no sooner)."""
-    try:
-        hot = _state_hot_of(state)
-    except AttributeError:
-        hot = None
-    if hot is not None and hot[2] is not None:
-        m.applied_at = hot[2].copy()
+    for a state written without them, the state's time (so they are forgotten no sooner).
+    A thaw of a state that kept its hot form (:func:`keep_hot`) has copied them already."""
+    if m.applied_at is not None:
         return
     times = state.applied_event_times
     if times:
@@ -283,6 +349,12 @@ def applied_fingerprints(m: Member) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return ids, tuple(map(applied.__getitem__, ids))
 
 
+def _as_frozen(pid: str, record: Any) -> PurchaseRecord:
+    """The frozen model of a record of ``m.purchases``: made from a hot one, or the cold
+    one itself (see ``Member.cold``)."""
+    return _frozen_record(pid, record) if type(record) is list else record
+
+
 def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
     """The frozen purchase records of ``m``, oldest first, reusing every one no step changed.
 
@@ -314,10 +386,13 @@ def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
             pid, rec = next(reversed(purchases.items()))
             record = frozen.get(pid)
             if record is None:
-                record = frozen[pid] = _frozen_record(pid, rec)
+                record = frozen[pid] = _as_frozen(pid, rec)
             rest = base[start:]
             result = (*rest, record)
-            if not rest or (rest[-1].at, rest[-1].id) <= (rec[P_AT], pid):
+            if rest:  # in (at, id) order after the newest kept one?
+                kept_last, at = rest[-1].__dict__, record.__dict__["at"]
+                ordered = kept_last["at"] < at or (kept_last["at"] == at and kept_last["id"] <= pid)
+            if not rest or ordered:
                 m.base = result
                 return result
             _drop_base(m, result)
@@ -331,8 +406,8 @@ def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
     for pid, rec in added:
         record = frozen.get(pid)
         if record is None:
-            record = frozen[pid] = _frozen_record(pid, rec)
-        key = (rec[P_AT], pid)
+            record = frozen[pid] = _as_frozen(pid, rec)
+        key = (record.__dict__["at"], pid)
         if last is not None and key < last:
             ordered = False
         last = key

@@ -19,7 +19,7 @@ from ._engine import (
     Row,
     Trace,
 )
-from ._frozen import freeze_fields, keep_hot, own_record, thaw, thaw_applied_times
+from ._frozen import freeze_fields, keep_hot, own_record, thaw, thaw_applied_times, warm_front
 from ._history import bounded, settle, windows
 from ._stage import Check, Handler, Stage, run_due
 from ._trusted import built
@@ -124,8 +124,8 @@ def family_stages(program: Program, ctx: CompileContext,
 class Pipeline:
     """Every stage of a program, and one composed step function per event kind."""
 
-    __slots__ = ("categories", "dispatch", "facts", "horizon", "points", "stages", "uses_shared",
-                 "window")
+    __slots__ = ("categories", "cold_kinds", "dispatch", "facts", "horizon", "points", "stages",
+                 "uses_shared", "window")
 
     def __init__(self, program: Program) -> None:
         ctx = CompileContext(program.currency, program.timezone, program.facts)
@@ -140,6 +140,11 @@ class Pipeline:
         self.stages: tuple[Stage, ...] = (
             self.points, *balances, *family_stages(program, ctx, self.points))
         self.uses_shared = any(stage.uses_shared for stage in self.stages)
+        self.cold_kinds = frozenset({PURCHASE} if self.stages == (self.points,) else ())
+        """Event kinds whose step reads no kept purchase record one by one but those
+        ``warm_front`` makes hot: a purchase, when the point scheme is the only stage (its
+        purchase step reads the new order only; folding reads the oldest, made hot
+        before). A thaw for them leaves the other records cold (see ``Member.cold``)."""
         self.window, self.horizon = windows(program)
         """The order window and the event horizon (``None``: unbounded), see ``_history``."""
         complaints = program.goodwill is not None
@@ -202,10 +207,17 @@ class Pipeline:
         """Apply one row. Raises before changing anything (but due housekeeping) if it must."""
         self.dispatch[row[0]](m, row, log, trace)
 
-    def thaw(self, state: MemberState) -> Member:
-        """A hot member from a frozen state, with every stage's part."""
-        m = thaw(state)
-        if self.horizon is not None:
+    def thaw(self, state: MemberState, row: Row | None = None) -> Member:
+        """A hot member from a frozen state, with every stage's part; ``row``, if given, is
+        the one event the member will take (a record it does not read may stay cold)."""
+        times = self.horizon is not None
+        if row is not None and row[0] in self.cold_kinds:
+            m = thaw(state, True, times)
+            if m.cold:
+                warm_front(m, row[1], row[3], self.window)
+        else:
+            m = thaw(state, False, times)
+        if times:
             thaw_applied_times(m, state)
         for stage in self.stages:
             stage.thaw(state, m)

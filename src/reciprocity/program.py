@@ -352,8 +352,11 @@ class Program(Frozen):
                               detail=f"event {event.id} was applied before; nothing changed")
             return Decision(state=state, effects=(), trace=(note,),
                             shared=None if hot_shared is None else hot_shared.freeze())
-        self._check(event, pipeline)
-        m = pipeline.thaw(state)
+        if (type(event) is not Purchase or pipeline.facts
+                or event.amount.currency != self.currency):
+            self._check(event, pipeline)  # what it checks of a purchase without facts, done
+        row = event._row()
+        m = pipeline.thaw(state, row)
         m.shared = hot_shared
         log: Log = []
         trace: list[TraceLine] = []
@@ -361,7 +364,7 @@ class Program(Frozen):
         if late and state.as_of is not None:
             trace.append(("program", "note", f"late event: at {self._local(event.at)} is "
                           f"before the state's time {self._local(state.as_of)}"))
-        pipeline.step(m, event._row(), log, trace)
+        pipeline.step(m, row, log, trace)
         # a late event's state keeps no hot form: see _frozen.keep_hot
         return decision(pipeline, m, log, trace, hot_shared, last=not late)
 
