@@ -125,6 +125,7 @@ class Simulation:
              else self.model.describe()),
             ("Members", format_value(t.members)),
             ("Orders", format_value(t.orders)),
+            ("Events refused", format_value(len(self.rejected))),
             ("Revenue (net of returns)", money(t.revenue)),
             ("Points earned", format_value(t.points_earned)),
             ("Points redeemed", format_value(t.points_redeemed)),
@@ -144,8 +145,7 @@ class Simulation:
 
     def __repr__(self) -> str:
         width = max(len(label) for label, _ in self.describe())
-        lines = [f"Simulation of {self.program.name!r}, {len(self.metrics)} periods "
-                 f"({self.freq})"]
+        lines = [f"Simulation of {self.program.name!r}, {self._periods()} ({self.freq})"]
         lines += [f"  {label.ljust(width)}  {value}" for label, value in self.describe()[1:]]
         return "\n".join(lines)
 
@@ -153,8 +153,12 @@ class Simulation:
         rows = "".join(f"<tr><th style='text-align:left'>{html.escape(label)}</th>"
                        f"<td style='text-align:right'>{html.escape(value)}</td></tr>"
                        for label, value in self.describe())
-        return (f"<div><strong>Simulation</strong> ({len(self.metrics)} periods, "
+        return (f"<div><strong>Simulation</strong> ({self._periods()}, "
                 f"freq {self.freq})<table>{rows}</table></div>")
+
+    def _periods(self) -> str:
+        count = len(self.metrics)
+        return f"{count:,} period" + ("" if count == 1 else "s")
 
 
 def simulate(program: Program, events: Any, *, states: Mapping[str, MemberState] | None = None,
