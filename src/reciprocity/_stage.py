@@ -85,22 +85,38 @@ def run_due(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
 
     A tier review on 31 December therefore happens before a gift due on 1 January that
     depends on the tier, whatever the order of the stages.
+
+    Each stage's next due time is asked once, then kept: after a stage fires, only its own
+    is asked again, unless the firing scheduled something (``Member.schedule``, which every
+    stage calls when it adds a due time, for itself or through another family, as a gift
+    of points adds a lot): then every stage's is. A firing changes no other stage's due
+    time without scheduling (``tests/test_run_due.py`` checks the kept times against asking
+    every stage at every turn, as this loop did before, on random streams of every family).
     """
+    dues = [stage.next_due(m) for stage in stages]
+    count = len(dues)
     while True:
         earliest: datetime | None = None
-        chosen: Stage | None = None
-        for stage in stages:
-            due = stage.next_due(m)
+        chosen = -1
+        for index in range(count):
+            due = dues[index]
             if due is not None and due <= until and (earliest is None or due < earliest):
-                earliest, chosen = due, stage
-        if chosen is None or earliest is None:
+                earliest, chosen = due, index
+        if earliest is None:
             break
-        chosen.housekeeping(m, earliest, log, trace)
-        after = chosen.next_due(m)
+        stage = stages[chosen]
+        m.next_due = None  # set again below; here it tells whether the firing scheduled
+        stage.housekeeping(m, earliest, log, trace)
+        if m.next_due is not None:
+            dues = [other.next_due(m) for other in stages]
+        else:
+            dues[chosen] = stage.next_due(m)
+        after = dues[chosen]
         if after is not None and after <= earliest:
             raise RuntimeError(  # a bug in a stage, not a user error
-                f"stage {chosen.name!r} did not move past {earliest.isoformat()}"
+                f"stage {stage.name!r} did not move past {earliest.isoformat()}"
             )
     m.next_due = None
-    for stage in stages:
-        m.schedule(stage.next_due(m))
+    schedule = m.schedule
+    for due in dues:
+        schedule(due)
