@@ -288,7 +288,7 @@ class Member:
                 leading += 1
             if leading == count:  # every lot that ran out (each is counted once) leads
                 gone = lots[:leading]
-                self.lots = lots[leading:]
+                del lots[:leading]  # in place: no new list of the hundreds of lots kept
             else:
                 gone = [lot for lot in lots if not lot[L_REMAINING]]
                 self.lots = [lot for lot in lots if lot[L_REMAINING]]
