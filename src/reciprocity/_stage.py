@@ -28,7 +28,7 @@ Imports: ``_engine`` and ``state`` only.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ._engine import Log, Member, Row, Trace
@@ -94,29 +94,39 @@ def run_due(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
     every stage at every turn, as this loop did before, on random streams of every family).
     """
     dues = [stage.next_due(m) for stage in stages]
-    count = len(dues)
+    # Compared in UTC (a stage may keep its times in the program's zone: a comparison of
+    # two zones looks both offsets up); each stage is handed its own time, as it gave it.
+    keys = [due if due is None or due.tzinfo is UTC else due.astimezone(UTC) for due in dues]
+    if until.tzinfo is not UTC:
+        until = until.astimezone(UTC)
     while True:
         earliest: datetime | None = None
-        chosen = -1
-        for index in range(count):
-            due = dues[index]
-            if due is not None and due <= until and (earliest is None or due < earliest):
-                earliest, chosen = due, index
+        chosen = 0
+        for index, key in enumerate(keys):
+            if key is not None and key <= until and (earliest is None or key < earliest):
+                earliest, chosen = key, index
         if earliest is None:
             break
         stage = stages[chosen]
+        when = dues[chosen]
+        assert when is not None
         m.next_due = None  # set again below; here it tells whether the firing scheduled
-        stage.housekeeping(m, earliest, log, trace)
+        stage.housekeeping(m, when, log, trace)
         if m.next_due is not None:
             dues = [other.next_due(m) for other in stages]
+            keys = [due if due is None or due.tzinfo is UTC else due.astimezone(UTC)
+                    for due in dues]
         else:
-            dues[chosen] = stage.next_due(m)
-        after = dues[chosen]
+            due = dues[chosen] = stage.next_due(m)
+            keys[chosen] = due if due is None or due.tzinfo is UTC else due.astimezone(UTC)
+        after = keys[chosen]
         if after is not None and after <= earliest:
             raise RuntimeError(  # a bug in a stage, not a user error
-                f"stage {stage.name!r} did not move past {earliest.isoformat()}"
+                f"stage {stage.name!r} did not move past {when.isoformat()}"
             )
-    m.next_due = None
-    schedule = m.schedule
-    for due in dues:
-        schedule(due)
+    # What Member.schedule of each time leaves: the earliest, in UTC.
+    first: datetime | None = None
+    for key in keys:
+        if key is not None and (first is None or key < first):
+            first = key
+    m.next_due = first
