@@ -93,24 +93,31 @@ def run_due(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
     time without scheduling (``tests/test_run_due.py`` checks the kept times against asking
     every stage at every turn, as this loop did before, on random streams of every family).
     """
-    dues = [stage.next_due(m) for stage in stages]
+    dues: list[datetime | None] = []
+    keys: list[datetime | None] = []
     # Compared in UTC (a stage may keep its times in the program's zone: a comparison of
     # two zones looks both offsets up); each stage is handed its own time, as it gave it.
-    keys = [due if due is None or due.tzinfo is UTC else due.astimezone(UTC) for due in dues]
+    for stage in stages:
+        due = stage.next_due(m)
+        dues.append(due)
+        keys.append(due if due is None or due.tzinfo is UTC else due.astimezone(UTC))
     if until.tzinfo is not UTC:
         until = until.astimezone(UTC)
     while True:
+        # The earliest time of all (the first stage's on a tie): fired if due by ``until``,
+        # else it is the member's next due time.
         earliest: datetime | None = None
         chosen = 0
         for index, key in enumerate(keys):
-            if key is not None and key <= until and (earliest is None or key < earliest):
+            if key is not None and (earliest is None or key < earliest):
                 earliest, chosen = key, index
-        if earliest is None:
-            break
+        if earliest is None or earliest > until:
+            m.next_due = earliest  # what Member.schedule of every stage's time leaves
+            return
         stage = stages[chosen]
         when = dues[chosen]
         assert when is not None
-        m.next_due = None  # set again below; here it tells whether the firing scheduled
+        m.next_due = None  # set again above; here it tells whether the firing scheduled
         stage.housekeeping(m, when, log, trace)
         if m.next_due is not None:
             dues = [other.next_due(m) for other in stages]
@@ -124,9 +131,3 @@ def run_due(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
             raise RuntimeError(  # a bug in a stage, not a user error
                 f"stage {stage.name!r} did not move past {when.isoformat()}"
             )
-    # What Member.schedule of each time leaves: the earliest, in UTC.
-    first: datetime | None = None
-    for key in keys:
-        if key is not None and (first is None or key < first):
-            first = key
-    m.next_due = first
