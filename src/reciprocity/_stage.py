@@ -93,31 +93,30 @@ def run_due(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
     time without scheduling (``tests/test_run_due.py`` checks the kept times against asking
     every stage at every turn, as this loop did before, on random streams of every family).
     """
+    if until.tzinfo is not UTC:
+        until = until.astimezone(UTC)
     dues: list[datetime | None] = []
     keys: list[datetime | None] = []
     # Compared in UTC (a stage may keep its times in the program's zone: a comparison of
     # two zones looks both offsets up); each stage is handed its own time, as it gave it.
-    for stage in stages:
+    # The earliest time of all (the first stage's on a tie) is fired if it is due by
+    # ``until``, else it is the member's next due time.
+    earliest: datetime | None = None
+    chosen = 0
+    for index, stage in enumerate(stages):
         due = stage.next_due(m)
         dues.append(due)
-        keys.append(due if due is None or due.tzinfo is UTC else due.astimezone(UTC))
-    if until.tzinfo is not UTC:
-        until = until.astimezone(UTC)
-    while True:
-        # The earliest time of all (the first stage's on a tie): fired if due by ``until``,
-        # else it is the member's next due time.
-        earliest: datetime | None = None
-        chosen = 0
-        for index, key in enumerate(keys):
-            if key is not None and (earliest is None or key < earliest):
-                earliest, chosen = key, index
-        if earliest is None or earliest > until:
-            m.next_due = earliest  # what Member.schedule of every stage's time leaves
-            return
+        if due is not None:
+            if due.tzinfo is not UTC:
+                due = due.astimezone(UTC)
+            if earliest is None or due < earliest:
+                earliest, chosen = due, index
+        keys.append(due)
+    while earliest is not None and earliest <= until:
         stage = stages[chosen]
         when = dues[chosen]
         assert when is not None
-        m.next_due = None  # set again above; here it tells whether the firing scheduled
+        m.next_due = None  # set again below; here it tells whether the firing scheduled
         stage.housekeeping(m, when, log, trace)
         if m.next_due is not None:
             dues = [other.next_due(m) for other in stages]
@@ -131,3 +130,8 @@ def run_due(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
             raise RuntimeError(  # a bug in a stage, not a user error
                 f"stage {stage.name!r} did not move past {when.isoformat()}"
             )
+        earliest = None
+        for index, key in enumerate(keys):
+            if key is not None and (earliest is None or key < earliest):
+                earliest, chosen = key, index
+    m.next_due = earliest  # what Member.schedule of every stage's time leaves
