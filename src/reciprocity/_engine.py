@@ -292,7 +292,7 @@ class Member:
                 leading += 1
             if leading == count:  # every lot that ran out (each is counted once) leads
                 gone = lots[:leading]
-                self.lots = lots[leading:]
+                del lots[:leading]  # in place: no new list of the hundreds of lots kept
             else:
                 gone = [lot for lot in lots if not lot[L_REMAINING]]
                 self.lots = [lot for lot in lots if lot[L_REMAINING]]
@@ -323,9 +323,12 @@ def lots_due(m: Member) -> datetime | None:
     walk over every lot finds, from the top of ``m.lot_due`` (stale entries dropped)."""
     heap = m.lot_due
     while heap:
-        when, kind, _, _, lot = heap[0]
-        if (kind == DUE_EXPIRY or lot[L_PENDING]) and _live(m, lot):
-            return when
+        top = heap[0]
+        lot = top[4]
+        # _live, inline: a pending lot is live; a lot that ran out is until it is dropped
+        if (lot[L_PENDING] if top[1] == DUE_RELEASE
+                else lot[L_REMAINING] or lot[L_PENDING] is not DROPPED):
+            return top[0]
         heappop(heap)
     return None
 

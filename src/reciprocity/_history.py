@@ -142,6 +142,24 @@ def windows(program: Program) -> tuple[timedelta | None, timedelta | None]:
     return timedelta(days=events + days), timedelta(days=events)
 
 
+def _hooks(stages: Sequence[Stage]) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
+    """The stages that fold orders and that forget folded ones (the others' methods are
+    the protocol's no-ops), worked out once per tuple of stages."""
+    key = tuple(stages)
+    found = _HOOKS.get(key)
+    if found is None:
+        from ._stage import Stage
+        found = _HOOKS[key] = (
+            tuple(s for s in key if type(s).fold_orders is not Stage.fold_orders),
+            tuple(s for s in key if type(s).forget_folded is not Stage.forget_folded))
+    return found
+
+
+_HOOKS: dict[tuple[Stage, ...], tuple[tuple[Stage, ...], tuple[Stage, ...]]] = {}
+"""Stages by program (a program's stages live as long as it): kept for the few programs a
+process builds, emptied when it holds many."""
+
+
 def fold(m: Member, window: timedelta, stages: Sequence[Stage] = ()) -> None:
     """Fold the member's orders older than ``window`` before its time into ``m.folded``;
     tell ``stages`` when some did (``Stage.forget_folded``)."""
@@ -150,29 +168,35 @@ def fold(m: Member, window: timedelta, stages: Sequence[Stage] = ()) -> None:
     if as_of is None or not purchases:
         return
     cutoff = as_of - window
-    gone = []
+    records = []
     for pid, record in purchases.items():
         if record[P_AT] >= cutoff:
             break  # oldest first (a late order sits behind newer ones and folds later)
-        gone.append(pid)
-    if not gone:
+        records.append((pid, record))
+    if not records:
         return
+    for pid, _ in records:
+        del purchases[pid]
     totals = m.folded
     if totals is None:
         totals = m.folded = [0, 0, 0, None]
-    frozen = m.frozen
-    records = [(pid, purchases.pop(pid)) for pid in gone]
-    for stage in stages:
+    if len(_HOOKS) > 64:
+        _HOOKS.clear()
+    folds, forgets = _hooks(stages)
+    for stage in folds:
         stage.fold_orders(m, records, cutoff)
+    frozen = m.frozen
+    count, amount, returned, through = totals
     for pid, record in records:
         if frozen:
             frozen.pop(pid, None)
-        totals[0] += 1
-        totals[1] += record[P_AMOUNT]
-        totals[2] += record[P_RETURNED]
-        if totals[3] is None or record[P_AT] > totals[3]:
-            totals[3] = record[P_AT]
-    for stage in stages:
+        count += 1
+        amount += record[P_AMOUNT]
+        returned += record[P_RETURNED]
+        if through is None or record[P_AT] > through:
+            through = record[P_AT]
+    totals[:] = count, amount, returned, through
+    for stage in forgets:
         stage.forget_folded(m)
 
 

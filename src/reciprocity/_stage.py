@@ -28,7 +28,7 @@ Imports: ``_engine`` and ``state`` only.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ._engine import Log, Member, Row, Trace
@@ -85,22 +85,53 @@ def run_due(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
 
     A tier review on 31 December therefore happens before a gift due on 1 January that
     depends on the tier, whatever the order of the stages.
+
+    Each stage's next due time is asked once, then kept: after a stage fires, only its own
+    is asked again, unless the firing scheduled something (``Member.schedule``, which every
+    stage calls when it adds a due time, for itself or through another family, as a gift
+    of points adds a lot): then every stage's is. A firing changes no other stage's due
+    time without scheduling (``tests/test_run_due.py`` checks the kept times against asking
+    every stage at every turn, as this loop did before, on random streams of every family).
     """
-    while True:
-        earliest: datetime | None = None
-        chosen: Stage | None = None
-        for stage in stages:
-            due = stage.next_due(m)
-            if due is not None and due <= until and (earliest is None or due < earliest):
-                earliest, chosen = due, stage
-        if chosen is None or earliest is None:
-            break
-        chosen.housekeeping(m, earliest, log, trace)
-        after = chosen.next_due(m)
+    if until.tzinfo is not UTC:
+        until = until.astimezone(UTC)
+    dues: list[datetime | None] = []
+    keys: list[datetime | None] = []
+    # Compared in UTC (a stage may keep its times in the program's zone: a comparison of
+    # two zones looks both offsets up); each stage is handed its own time, as it gave it.
+    # The earliest time of all (the first stage's on a tie) is fired if it is due by
+    # ``until``, else it is the member's next due time.
+    earliest: datetime | None = None
+    chosen = 0
+    for index, stage in enumerate(stages):
+        due = stage.next_due(m)
+        dues.append(due)
+        if due is not None:
+            if due.tzinfo is not UTC:
+                due = due.astimezone(UTC)
+            if earliest is None or due < earliest:
+                earliest, chosen = due, index
+        keys.append(due)
+    while earliest is not None and earliest <= until:
+        stage = stages[chosen]
+        when = dues[chosen]
+        assert when is not None
+        m.next_due = None  # set again below; here it tells whether the firing scheduled
+        stage.housekeeping(m, when, log, trace)
+        if m.next_due is not None:
+            dues = [other.next_due(m) for other in stages]
+            keys = [due if due is None or due.tzinfo is UTC else due.astimezone(UTC)
+                    for due in dues]
+        else:
+            due = dues[chosen] = stage.next_due(m)
+            keys[chosen] = due if due is None or due.tzinfo is UTC else due.astimezone(UTC)
+        after = keys[chosen]
         if after is not None and after <= earliest:
             raise RuntimeError(  # a bug in a stage, not a user error
-                f"stage {chosen.name!r} did not move past {earliest.isoformat()}"
+                f"stage {stage.name!r} did not move past {when.isoformat()}"
             )
-    m.next_due = None
-    for stage in stages:
-        m.schedule(stage.next_due(m))
+        earliest = None
+        for index, key in enumerate(keys):
+            if key is not None and (earliest is None or key < earliest):
+                earliest, chosen = key, index
+    m.next_due = earliest  # what Member.schedule of every stage's time leaves

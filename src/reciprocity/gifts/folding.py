@@ -17,8 +17,9 @@ these can read it any more:
 Every decision after a fold is at or after the newest folded order (see
 ``reciprocity._history``), so a grant past its margin is in a period that is over.
 
-A fold looks only at the grants older than the newest folded order (``Hot.fold``), and
-updates the occurrences and indexes for the grants that go, not for all.
+A fold looks only at the grants older than the newest folded order, past the leading ones
+it found kept for ever before (``Hot.kept_head``), and updates the occurrences and indexes
+for the grants that go, not for all (:func:`fold_grants`; ``Hot.fold`` is its plain form).
 
 Imports: the core (``_engine``, ``limits``), the gift declarations and ``hot``.
 """
@@ -73,16 +74,42 @@ def fold_grants(held: dict[str, timedelta | None], shortest: timedelta | None,
                 m: Member) -> None:
     """Fold the member's grants that no later decision reads (see the module); ``held``
     is :func:`holds` per rule id, ``shortest`` the shortest of them (``None``: every grant
-    is kept)."""
+    is kept).
+
+    Looks at the grants older than the newest folded order less ``shortest``, oldest first,
+    as :meth:`Hot.fold` does, but skips the leading ones that are kept for ever and were
+    looked at before (``Hot.kept_head``: the time they are compared with only grows), and
+    decides each in a few comparisons, the rule's limit worked out once per fold."""
     h: Hot | None = m.gifts
     if h is None or not h.grants or m.folded is None or shortest is None:
         return
     through: datetime = m.folded[3]
+    before = through - shortest
+    grants = h.grants
     purchases = m.purchases
-
-    def keep(g: Grant) -> bool:
-        span = held.get(g.rule_id)
-        return (span is None or g.at >= through - span
-                or (g.source is not None and g.source in purchases))
-
-    h.fold(through - shortest, keep)
+    limits: dict[str, datetime | None] = {}
+    start = seen = h.kept_head
+    gone: list[Grant] = []
+    for g in grants[start:] if start else grants:
+        at = g.at
+        if at >= before:
+            break
+        seen += 1
+        rule_id = g.rule_id
+        if rule_id in limits:
+            limit = limits[rule_id]
+        else:
+            span = held.get(rule_id)
+            limit = limits[rule_id] = None if span is None else through - span
+        if limit is None or at >= limit or (g.source is not None and g.source in purchases):
+            continue  # kept (see :func:`holds`)
+        gone.append(g)
+    if gone:
+        h.drop(gone, seen, start)
+    # The leading grants kept for ever, all older than ``before``, need no second look.
+    head = h.kept_head
+    count = len(grants)
+    while (head < count and grants[head].at < before
+           and held.get(grants[head].rule_id) is None):
+        head += 1
+    h.kept_head = head

@@ -100,7 +100,8 @@ class Hot:
     """A member's gift history while a program works on it (``Member.gifts``)."""
 
     __slots__ = ("_by_order", "_by_rule", "birthday_changed_at", "birthday_seen", "categories",
-                 "counters", "current", "due", "grants", "last_order", "occurrences", "spells")
+                 "counters", "current", "due", "grants", "kept_head", "last_order", "occurrences",
+                 "spells")
 
     def __init__(self) -> None:
         self.grants: list[Grant] = []
@@ -121,6 +122,8 @@ class Hot:
         purchase handler before the rules run (empty when the state was just derived)."""
         self.categories: dict[str, Decimal] | None = None
         """Net spend per sample category; ``None`` until needed (rebuilt after a return)."""
+        self.kept_head = 0
+        """How many leading grants a fold found kept for ever (see ``gifts.folding``)."""
 
     def add(self, grant: Grant) -> None:
         self.grants.append(grant)
@@ -169,22 +172,27 @@ class Hot:
 
     def fold(self, before: datetime, keep: Callable[[Grant], bool]) -> None:
         """Drop the grants older than ``before`` that ``keep`` lets go (oldest first, up to
-        the first grant at or after ``before``); the indexes and occurrences follow, in
-        O(grants looked at): a rule grants once per occurrence, so an occurrence goes with
-        its grant."""
-        grants = self.grants
+        the first grant at or after ``before``). ``gifts.folding.fold_grants`` does the same
+        scan with the rules' limits inline; this one is its plain form (and test oracle)."""
         gone: list[Grant] = []
         seen = 0
-        for g in grants:
+        for g in self.grants:
             if g.at >= before:
                 break
             seen += 1
             if not keep(g):
                 gone.append(g)
-        if not gone:
-            return
+        if gone:
+            self.drop(gone, seen)
+
+    def drop(self, gone: list[Grant], seen: int, start: int = 0) -> None:
+        """Drop the grants ``gone``, all among ``grants[start:seen]``; the indexes and
+        occurrences follow, in O(grants looked at): a rule grants once per occurrence, so an
+        occurrence goes with its grant. A fold starts after the kept head (``kept_head``:
+        grants kept for ever), which therefore stays as it is."""
+        grants = self.grants
         dropped = {id(g) for g in gone}
-        grants[:seen] = [g for g in grants[:seen] if id(g) not in dropped]
+        grants[start:seen] = [g for g in grants[start:seen] if id(g) not in dropped]
         occurrences = self.occurrences
         by_rule, by_order = self._by_rule, self._by_order
         for g in gone:

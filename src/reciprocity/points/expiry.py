@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from .._engine import (
+    DROPPED,
+    DUE_RELEASE,
     L_AT,
     L_EXPIRES,
     L_ID,
@@ -67,7 +69,15 @@ class ExpiryStage(RedeemStage):
     """Time in the point scheme: pending points released, lots expired, inactivity."""
 
     def next_due(self, m: Member) -> datetime | None:
-        due = lots_due(m)  # the top of a heap, not a walk over every lot
+        heap = m.lot_due
+        if heap:  # the top of a heap, not a walk over every lot
+            top = heap[0]  # lots_due, inline when the top is live (it most often is)
+            lot = top[4]
+            live = (lot[L_PENDING] if top[1] == DUE_RELEASE
+                    else lot[L_REMAINING] or lot[L_PENDING] is not DROPPED)
+            due = top[0] if live else lots_due(m)
+        else:
+            due = None
         if self.inactivity is not None and m.last_activity is not None and (
                 m.available or m.pending):
             when = self.inactivity.due(m.last_activity, self.zone)
@@ -119,8 +129,15 @@ class ExpiryStage(RedeemStage):
                     if self.auto_rewards:  # "as soon as the balance reaches" includes now
                         self._auto_issue(m, lot[L_SOURCE], when, log, trace)
             elif points:
-                from_pending = points if lot[L_PENDING] else 0
-                m.take_from_lot(lot, points)
+                # m.take_from_lot(lot, points), inline: the lot runs out
+                lot[L_REMAINING] = 0
+                m.empty_lots += 1
+                if lot[L_PENDING]:
+                    from_pending = points
+                    m.pending -= points
+                else:
+                    from_pending = 0
+                    m.available -= points
                 m.expired += points
                 if note is None:
                     note = self._expiry_note()
@@ -131,7 +148,8 @@ class ExpiryStage(RedeemStage):
                 if trace is not None:
                     trace.append(("expiry", "applied", f"{plural(points)} of lot {lot[L_ID]} "
                                   "expired"))
-        m.drop_empty_lots()
+        if m.empty_lots:
+            m.drop_empty_lots()
         if self.inactivity is not None and m.last_activity is not None:
             when = self.inactivity.due(m.last_activity, self.zone)
             if when <= until and (m.available or m.pending):

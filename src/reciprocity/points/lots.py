@@ -10,12 +10,10 @@ the points declarations and ``earn``; never a later points layer or another fami
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from dateutil.relativedelta import relativedelta
 
 from .._effect_rows import register
 from .._engine import (
@@ -89,7 +87,7 @@ class LotStage(Stage):
     lot_expiry: FixedLifetime | EndOfMonthAfter | EndOfQuarterAfter | CalendarCutoff | None
     inactivity: Inactivity | None
     pool: bool
-    pending: relativedelta | None
+    pending: timedelta | None
 
     def thaw(self, state: MemberState, m: Member) -> None:
         m.earn_counters = dict(state.earn_counters)

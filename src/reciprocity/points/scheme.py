@@ -33,7 +33,8 @@ points pay at 0.01 EUR each from 200 points:
 1 point per 2.00 EUR (total rounded down), except gift-card, shipping,
 times the member's tier multiplier
 
-Imports: the core's models only (``facts`` for labels) and :mod:`reciprocity.points.rules`;
+Imports: the core's models only (``facts`` for labels), :mod:`reciprocity.points.rules` and
+:mod:`reciprocity.points.shift`;
 never a compiled stage.
 """
 
@@ -50,6 +51,7 @@ from .._model import NonEmptyStr, RuleId
 from ..facts import Labels, label_in
 from ..money import Money
 from .rules import EarnRule, EventRule, _Policy, plural
+from .shift import add_months
 
 __all__ = [
     "CalendarCutoff",
@@ -91,8 +93,8 @@ class FixedLifetime(_Policy):
 
     def expires_at(self, earned_at: datetime, zone: ZoneInfo) -> datetime:
         """Expiry of a lot earned at ``earned_at``: wall-clock arithmetic in the program zone."""
-        local = earned_at.astimezone(zone) + relativedelta(months=self.months, days=self.days)
-        return local.astimezone(UTC)
+        # = earned_at.astimezone(zone) + relativedelta(months=..., days=...), see ``shift``
+        return add_months(earned_at.astimezone(zone), self.months, self.days).astimezone(UTC)
 
 
 class EndOfMonthAfter(_Policy):

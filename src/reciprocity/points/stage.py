@@ -18,8 +18,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta
-
 from .._engine import (
     P_EARNED,
     Log,
@@ -56,6 +54,7 @@ from .scheme import (
     PointScheme,
     Reward,
 )
+from .shift import add_days
 
 __all__ = ["CompiledPoints", "check_purchase_currency"]
 
@@ -106,8 +105,8 @@ class CompiledPoints(ReturnStage):
         self.lot_expiry = scheme.lot_expiry
         self.inactivity = scheme.expiry if isinstance(scheme.expiry, Inactivity) else None
         self.pool = scheme.pooled
-        self.pending = (relativedelta(days=scheme.pending_days) if scheme.pending_days
-                        else None)
+        self.pending = add_days(scheme.pending_days) if scheme.pending_days else None
+        """The pending days: added on the wall clock, as ``relativedelta(days=...)`` is."""
         self.event_rules = {
             kind: [(rule, self._compile_event_rule(rule)) for rule in scheme.events
                    if rule.on == on]

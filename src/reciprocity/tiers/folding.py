@@ -34,11 +34,11 @@ typing.
 from __future__ import annotations
 
 from bisect import bisect_left
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .._engine import P_AT, Member
+from .._engine import P_AMOUNT, P_AT, P_CLOSED, P_RETURNED, Member
 from .._model import utc
 from ..errors import InvalidEvent
 from ..state import FoldedTierPeriod
@@ -70,41 +70,58 @@ def _id(key: int) -> str:
 
 def fold_orders(c: CompiledTiers, m: Member, gone: list[tuple[str, list[Any]]],
                 cutoff: datetime) -> None:
-    """Move the qualifying totals of the orders ``gone`` into their periods' entries."""
+    """Move the qualifying totals of the orders ``gone`` into their periods' entries.
+
+    O(orders folded) with small constants: a folded order's period is the one the purchase
+    handler last looked at unless it lies in an earlier one, and a plain spend ladder's
+    totals are added inline (as :func:`reciprocity.tiers.hot.purchase_handler` does)."""
     h: _Hot | None = m.tier
     if h is None or c.kind == _ROLLING:
         return  # a rolling ladder reads orders one by one; forget_folded drops them
     folded = h.folded
     bounds = h.bounds  # the period of the latest order: put back for the purchase handler
-    drop: set[str] = set()
-    changed: set[str] = set()
+    periodic = c.periodic
+    simple = c.width == M_BUCKETS and not c.filters_spend
+    changed: dict[str, list[Any]] = {}
     new = False
-    for pid, record in gone:
+    for _, record in gone:
         at = record[P_AT]
-        key = c.key(h, at)
-        fid = _id(key)
+        if not periodic:
+            key = 0
+        else:
+            now = h.bounds  # the same test as ``c.key``'s, inline
+            key = (now[0] if now is not None and at.tzinfo is UTC and now[3] <= at < now[4]
+                   else c.key(h, at))
+        fid = _IDS.get(key) or _id(key)
         slot = folded.get(fid)
         if slot is None:
             slot = folded[fid] = [at, c.zero(), key]
             new = True
         elif at > slot[0]:
             slot[0] = at
-        c.add(slot[1], record)
-        drop.add(pid)
-        changed.add(fid)
+        if simple:  # c.add, inline: spend and orders only
+            metrics = slot[1]
+            metrics[M_SPEND] += record[P_AMOUNT] - record[P_RETURNED]
+            if not record[P_CLOSED]:
+                metrics[M_ORDERS] += 1
+        else:
+            c.add(slot[1], record)
+        changed[fid] = slot
+    h.bounds = bounds
+    drop = {pid for pid, _ in gone}
     if new:  # a period began to fold: those no question reads any more go
         for fid in _stale(c, h, cutoff):
             del folded[fid]
-            changed.discard(fid)
+            changed.pop(fid, None)
             drop.add(fid)
-    h.bounds = bounds
-    drop |= changed
+    drop.update(changed)
     # Everything that goes or moves is before the cutoff, at the front of the order list:
     # rebuild that head only (O(folded), not O(kept)).
     order = h.order
     cut = bisect_left(order, (cutoff,))
     head = [entry for entry in order[:cut] if entry[1] not in drop]
-    head.extend((folded[fid][0], fid) for fid in changed)
+    for fid, slot in changed.items():
+        head.append((slot[0], fid))
     head.sort()
     order[:cut] = head
     # h.acc keeps its running totals: the folded orders still count in their periods.
