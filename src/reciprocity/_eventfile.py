@@ -112,8 +112,9 @@ def refusals(source: str, lines: Mapping[str, list[int]] | None,
         place = prefix + where(source, lines, event_id)
         if not skip:
             error.message = f"{place}: {error.message}"
-            text = error.message if error.hint is None else f"{error.message}; {error.hint}"
-            error.args = (f"{text} [{error.code}]",)
+            error.hint = (f"{error.hint}; " if error.hint else "") + (
+                "or pass --skip to go on without refused events (each named on stderr)")
+            error.args = (f"{error.message}; {error.hint} [{error.code}]",)
             raise error
         out.append(f"{place}: refused: {error}")
     return out

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._engine import Log
 from ..effects import Effect
-from ..errors import InvalidEvent, ReciprocityError
+from ..errors import InvalidEvent, ReciprocityError, RefusedEvent
 from ..replay import Replay, ReplaySummary
 from ..state import MemberState
 from .metrics import Totals, build_tables
@@ -204,8 +204,23 @@ def run_simulation(program: Program, prepared: Prepared, *, until: datetime | No
                    progress: bool | None) -> Simulation:
     """:func:`simulate` over a history prepared once (``compare`` shares it)."""
     periods = Periods(freq, program.timezone)
-    start = prepared.start
     steps = 3 if redemption is None else 3 + redemption.steps(prepared.source, periods, until)
+    try:
+        return _run(program, prepared, until, periods, redemption, errors, progress, steps)
+    except RefusedEvent as exc:
+        if errors == "raise":  # a real history holds events a program refuses: say so
+            exc.hint = (f"{exc.hint}; " if exc.hint else "") + (
+                "or pass errors=\"skip\" to go on without refused events (listed in "
+                "the result's rejected)")
+            exc.args = (f"{exc.message}; {exc.hint} [{exc.code}]",)
+        raise
+
+
+def _run(program: Program, prepared: Prepared, until: datetime | None, periods: Periods,
+         redemption: RedemptionModel | None, errors: str, progress: bool | None,
+         steps: int) -> Simulation:
+    start = prepared.start
+    freq = periods.freq
     replay: Replay | None
     with Progress(steps, "simulate", enabled=progress) as bar:
         if redemption is None:
