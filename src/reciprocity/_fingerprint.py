@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
 
-from .events import Line, Purchase, Redemption, _utc
+from .events import Line, Purchase, _utc
 from .money import Money
 
 __all__ = ["canonical", "event_fingerprint", "row_canonical", "row_fingerprint"]
@@ -59,12 +60,25 @@ def canonical(value: Any) -> Any:
 
 
 def _fields(value: Any) -> dict[str, Any]:
-    """A model's fields, less ``Redemption.balance`` when unset: it came after fingerprints
-    were stored, so a redemption without it keeps the fingerprint it had."""
+    """A model's fields as its JSON has them: less a field its model leaves out there
+    (``Field(exclude_if=...)``, as ``Redemption.balance`` when unset). Such a field came
+    after fingerprints were stored, so an event without it keeps the fingerprint it had."""
     d: dict[str, Any] = value.__dict__
-    if type(value) is Redemption and d["balance"] is None:
-        return {name: item for name, item in d.items() if name != "balance"}
+    cls = type(value)
+    omitted = _OMITTED.get(cls)
+    if omitted is None:
+        omitted = _OMITTED[cls] = tuple(
+            (name, field.exclude_if) for name, field in cls.model_fields.items()
+            if field.exclude_if is not None)
+    if omitted:
+        left = {name for name, test in omitted if test(d[name])}
+        if left:
+            return {name: item for name, item in d.items() if name not in left}
     return d
+
+
+_OMITTED: dict[type, tuple[tuple[str, Callable[[Any], bool]], ...]] = {}
+"""Per model class: its fields with an ``exclude_if``, and the test (see :func:`_fields`)."""
 
 
 _PURCHASE_DEFAULTS: dict[str, Any] | None = None
@@ -200,7 +214,7 @@ def _model_fields(cls: type, names: Any) -> tuple[tuple[str, str], ...]:
 
 
 def _model(value: Any) -> str:
-    d = value.__dict__ if type(value) is not Redemption else _fields(value)
+    d = _fields(value)
     fields = _FIELDS.get(type(value))
     if fields is None or len(fields) != len(d):
         fields = _model_fields(type(value), d)
