@@ -111,10 +111,8 @@ def refusals(source: str, lines: Mapping[str, list[int]] | None,
     for event_id, error in rejected:
         place = prefix + where(source, lines, event_id)
         if not skip:
-            error.message = f"{place}: {error.message}"
-            error.hint = (f"{error.hint}; " if error.hint else "") + (
-                "or pass --skip to go on without refused events (each named on stderr)")
-            error.args = (f"{error.message}; {error.hint} [{error.code}]",)
+            error.amend(before=f"{place}: ", hint="or pass --skip to go on without refused "
+                        "events (each named on stderr)")
             raise error
         out.append(f"{place}: refused: {error}")
     return out

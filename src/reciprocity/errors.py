@@ -97,8 +97,21 @@ class ReciprocityError(Exception):
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         self.message = message
         self.hint = hint
-        text = message if hint is None else f"{message}; {hint}"
-        super().__init__(f"{text} [{self.code}]")
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        text = self.message if self.hint is None else f"{self.message}; {self.hint}"
+        return f"{text} [{self.code}]"
+
+    def amend(self, *, before: str | None = None, hint: str | None = None) -> None:
+        """Say more where the error is caught on its way up: ``before`` goes before the
+        message (``"balance 'status': "``), ``hint`` after the hint it has (how else to go
+        on). The error keeps its class, code and fields."""
+        if before is not None:
+            self.message = before + self.message
+        if hint is not None:
+            self.hint = hint if self.hint is None else f"{self.hint}; {hint}"
+        self.args = (self._text(),)
 
     def to_dict(self) -> dict[str, object]:
         """The error as JSON-ready data: ``code``, ``message``, ``hint`` and its fields.

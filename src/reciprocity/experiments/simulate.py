@@ -209,10 +209,8 @@ def run_simulation(program: Program, prepared: Prepared, *, until: datetime | No
         return _run(program, prepared, until, periods, redemption, errors, progress, steps)
     except RefusedEvent as exc:
         if errors == "raise":  # a real history holds events a program refuses: say so
-            exc.hint = (f"{exc.hint}; " if exc.hint else "") + (
-                "or pass errors=\"skip\" to go on without refused events (listed in "
-                "the result's rejected)")
-            exc.args = (f"{exc.message}; {exc.hint} [{exc.code}]",)
+            exc.amend(hint="or pass errors=\"skip\" to go on without refused events (listed "
+                      "in the result's rejected)")
         raise
 
 

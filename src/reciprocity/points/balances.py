@@ -173,9 +173,7 @@ class CompiledBalances(Stage):
         try:
             call(*args)
         except ReciprocityError as exc:
-            exc.message = f"balance {name!r}: {exc.message}"
-            text = exc.message if exc.hint is None else f"{exc.message}; {exc.hint}"
-            exc.args = (f"{text} [{exc.code}]",)
+            exc.amend(before=f"balance {name!r}: ")
             raise
         finally:
             _swap(m, values)
