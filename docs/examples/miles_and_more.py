@@ -77,6 +77,7 @@ from reciprocity import (
     TierBenefits,
     TierLadder,
     TierMultiplier,
+    UnitWords,
     UntilEndOfMonth,
 )
 
@@ -97,9 +98,20 @@ PROGRAM = Program(
     currency="EUR",
     timezone="Europe/Berlin",
     facts=(Fact(name="zone", type="str", values=ZONES,
-                labels={"en": "flight zone", "de": "Flugzone"}),
+                labels={"en": "flight zone", "de": "Flugzone"},
+                value_labels={
+                    "domestic": {"en": "domestic", "de": "Inland"},
+                    "continental": {"en": "continental", "de": "Kontinental"},
+                    "intercontinental": {"en": "intercontinental", "de": "Interkontinental"},
+                }),
            Fact(name="cabin", type="str", values=CABINS,
-                labels={"en": "cabin", "de": "Reiseklasse"})),
+                labels={"en": "cabin", "de": "Reiseklasse"},
+                value_labels={
+                    "economy": {"en": "Economy Class", "de": "Economy Class"},
+                    "premium_economy": {"en": "Premium Economy", "de": "Premium Economy"},
+                    "business": {"en": "Business Class", "de": "Business Class"},
+                    "first": {"en": "First Class", "de": "First Class"},
+                })),
     points=PointScheme(
         earn=[PointsPerAmount(id="flights", points=4, per=Money("1.00", "EUR"),
                               include_categories=("fare", "surcharge"),
@@ -113,6 +125,8 @@ PROGRAM = Program(
         expiry=EndOfQuarterAfter(months=36),
         rewards=[Reward(id="upgrade-eu", name="Upgrade voucher, Europe", points=7_000)],
         labels={"en": "award miles", "de": "Prämienmeilen"},
+        unit={"en": UnitWords(one="award mile", other="award miles"),
+              "de": UnitWords(one="Prämienmeile", other="Prämienmeilen")},
     ),
     balances={"status": PointScheme(
         earn=[PointsPerPurchase(id=f"{zone}-{cabin}", points=miles,
@@ -121,6 +135,8 @@ PROGRAM = Program(
               for (zone, cabin), miles in STATUS_MILES.items()],
         redeemable=False,
         labels={"en": "status miles", "de": "Statusmeilen"},
+        unit={"en": UnitWords(one="status mile", other="status miles"),
+              "de": UnitWords(one="Statusmeile", other="Statusmeilen")},
     )},
     tiers=TierLadder(
         tiers=(

@@ -123,11 +123,29 @@ class Catalogue:
     """Messages and value formats of one locale; see :func:`catalogue`."""
 
     def __init__(self, locale: str, babel_locale: Any, forms: dict[str, Entry],
-                 plural: Callable[[int], int]) -> None:
+                 plural: Callable[[int], int], unit: tuple[str, str] | None = None) -> None:
         self.locale = locale
         self._babel = babel_locale
         self._forms = forms
         self._plural = plural
+        self._unit = unit
+
+    def with_unit(self, words: tuple[str, str] | None) -> Catalogue:
+        """This catalogue saying a balance's unit in ``words`` (singular, plural) where a
+        message names it: a message whose key has a ``.unit`` variant takes the variant,
+        with ``{unit}`` (the word for its ``n``; the singular without one) and ``{units}``
+        (the plural); ``{units:cap}`` capitalises the first letter. ``None``: the
+        catalogue's own words ("point", "points").
+
+        >>> miles = catalogue("de").with_unit(("Meile", "Meilen"))
+        >>> miles.t("earn.per_purchase", n=1), miles.t("expiry.never")
+        ('Jeder Einkauf bringt Ihnen 1 Meile.', 'Meilen verfallen nicht.')
+        >>> catalogue("en").with_unit(("mile", "miles")).t("expiry.never")
+        'Miles never expire.'
+        """
+        if words == self._unit:
+            return self
+        return Catalogue(self.locale, self._babel, self._forms, self._plural, words)
 
     def keys(self) -> frozenset[str]:
         """Every message key of the catalogue."""
@@ -140,16 +158,22 @@ class Catalogue:
         Raises:
             KeyError: no message has this key, or the message needs an argument not given.
         """
+        if self._unit is not None and key + ".unit" in self._forms:
+            key += ".unit"
         forms = self._forms.get(key)
         if forms is None:
             raise KeyError(f"no message {key!r} in the {self.locale} catalogue")
+        index = 0
         if n is not None:
             args.setdefault("n", self.number(n))
             # A decimal rate (1.5 points) takes the form of a count other than one.
             count = n if isinstance(n, int) else (1 if n == 1 else 2)
-            text = forms[min(self._plural(count), len(forms) - 1)] if len(forms) > 1 else forms[0]
-        else:
-            text = forms[0]
+            index = self._plural(count)
+        text = forms[min(index, len(forms) - 1)]
+        if self._unit is not None:
+            one, other = self._unit
+            args.setdefault("unit", _Word(one if n is None or index == 0 else other))
+            args.setdefault("units", _Word(other))
         return text.format_map(_Strict(args))
 
     # -- values -------------------------------------------------------------------------
@@ -225,6 +249,17 @@ class Catalogue:
     def quote(self, text: str) -> str:
         """Shop data (a name, an id) quoted as the locale quotes: “…” or „…“."""
         return self.t("format.quote", text=text)
+
+
+class _Word(str):
+    """A unit's word in a message: ``{units:cap}`` says it with a capital first letter."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        if spec == "cap":
+            return self[:1].upper() + self[1:]
+        return str.__format__(self, spec)
 
 
 class _Strict(dict[str, str]):
