@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from _load import load_example
 from reciprocity import (
     Fact,
     FactIs,
@@ -334,3 +335,30 @@ class TestCatalogue:
             assert "wordone" in text.lower() or "wordother" in text.lower(), (key, text)
             assert "punkt" not in text.lower(), (key, text)
             assert "point" not in text.lower(), (key, text)
+
+
+class TestCheck:
+    """``Program.check`` finds words given for part of what they name."""
+
+    def test_a_value_without_a_label_beside_labelled_ones(self) -> None:
+        """German labels two of three zones: the third is named, per locale."""
+        found = [f for f in zone_program().check() if f.code == "value-label-missing"]
+        assert [(f.severity, f.rule_id) for f in found] == [("warning", "zone")] * 2
+        assert "labels its values in de but not 'intercontinental'" in found[0].message
+        assert "in en but not 'continental', 'intercontinental'" in found[1].message
+
+    def test_unit_words_for_some_locales(self) -> None:
+        """Words in German only: English counts points, an info says so; words in every
+        catalogue locale, or none, find nothing."""
+        (found,) = [f for f in unit_program({"de": MILES["de"]}).check()
+                    if f.code == "unit-words-missing"]
+        assert found.severity == "info"
+        assert "Program.points.unit has words in de but not in en" in found.message
+        for unit in (MILES, None):
+            assert not [f for f in unit_program(unit).check() if f.code.endswith("-missing")]
+
+    def test_the_miles_example_is_clean(self) -> None:
+        """The worked example labels every value and gives both balances words in both
+        locales."""
+        program = load_example("miles_and_more").PROGRAM
+        assert not [f for f in program.check() if f.code.endswith("-missing")]

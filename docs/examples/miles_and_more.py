@@ -36,10 +36,15 @@ each part is declared here:
   name the balance the member chose, ``balance=None`` for award miles (the programme's own
   points); naming ``"status"`` is refused.
 - **Words.** Both balances carry ``labels`` in English and German ("award miles",
-  "Prämienmeilen"; "status miles", "Statusmeilen"), and so do the facts ("flight zone",
-  "Flugzone"; "cabin", "Reiseklasse"): the terms and statements head each balance's sections
-  with its label and say the status requirement in status miles in either language. The
-  sentences still count "points" (the library has no per-programme word for its unit).
+  "Prämienmeilen"; "status miles", "Statusmeilen") and count in their own ``unit`` ("award
+  mile"/"award miles", "Prämienmeile"/"Prämienmeilen"; "status mile"/"status miles",
+  "Statusmeile"/"Statusmeilen"): every sentence of the terms and statements says award or
+  status miles, never "points" ("Jeder Einkauf bringt Ihnen 500 Statusmeilen"). The facts
+  carry labels ("flight zone", "Flugzone"; "cabin", "Reiseklasse") and so do their values
+  (``value_labels``: "Inland", "Kontinental", "Interkontinental"; "Economy Class" ...), so
+  a condition reads „Flugzone“ „Inland“, not „domestic“. Still in the shop's own words: the
+  reward's name, the partner events' names and the order lines' categories; and the
+  effects' reasons, which the engine writes in English with "points".
 
 The status-mile figures of ``STATUS_MILES`` are illustrative, of the published chart's shape
 (more for a longer zone and a higher cabin), not its values: the published chart has more
