@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from _load import load_example
 from reciprocity import (
@@ -42,6 +43,7 @@ from reciprocity import (
 )
 from reciprocity.cli import main
 from reciprocity.terms.catalog import LOCALES_DIR, _read, available_locales, catalogue
+from reciprocity.testing import full_programs
 
 pytest.importorskip("babel", reason="terms need Babel: pip install 'reciprocity[i18n]'")
 
@@ -260,6 +262,22 @@ class TestUnit:
         assert "\nMiles\n- Available: 241 miles.\n- 1 mile from Mar 2, 2026, valid" in en
         assert "Still 34,500 status miles to Frequent Traveller" in en
 
+    def test_an_old_effect_is_said_in_its_balance_unit(self) -> None:
+        """An effect stored before reasons were data is said from its fields, in the unit of
+        the balance it names."""
+        program = unit_program(MILES)
+        decision = program.apply(None, Purchase(id="A-1", member_id="m-1", at=datetime(
+            2026, 3, 2, 10, tzinfo=BERLIN), amount=eur("60.00")))
+        said = []
+        for effect in decision.effects:
+            data = effect.model_dump(mode="json")
+            del data["reason_key"], data["reason_args"]
+            said.append(program.render_effect(type(effect).model_validate(data), "de"))
+        assert said == [
+            "1 Meile gesammelt, verfügbar ab 16.03.2026, gültig bis 02.03.2029 (A-1)",
+            "240 Meilen gesammelt, verfügbar ab 16.03.2026, gültig bis 02.03.2029 (A-1)",
+            "500 Statusmeilen gesammelt (A-1)"]
+
     def test_explain_says_the_english_words(self) -> None:
         """``Program.explain`` counts in the English unit where the scheme says it."""
         text = unit_program(MILES).explain()
@@ -362,3 +380,30 @@ class TestCheck:
         locales."""
         program = load_example("miles_and_more").PROGRAM
         assert not [f for f in program.check() if f.code.endswith("-missing")]
+
+
+WORDS = {"en": {"one": "zorb", "other": "zorbs"}, "de": {"one": "Zorb", "other": "Zorbe"}}
+QUOTED = re.compile(r"“[^”]*”|„[^“]*“")  # declared names and labels, said as shop data
+
+
+@settings(max_examples=30, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(full_programs())
+def test_with_words_no_sentence_counts_points(program: Program) -> None:
+    """Any drawn program whose schemes all have unit words states every feature in both
+    locales without the word "point" ("Punkt") outside the shop's own quoted names."""
+    data = program.model_dump(mode="json")
+    data["points"]["unit"] = WORDS
+    for scheme in data.get("balances", {}).values():
+        scheme["unit"] = WORDS
+    worded = Program.model_validate(data)
+    names = [reward.name for scheme in (worded.points, *worded.balances.values())
+             for reward in scheme.rewards]  # a reward's name heads its item, unquoted
+    for locale in ("en", "de"):
+        text = QUOTED.sub("", worded.terms(locale))
+        for name in names:
+            text = text.replace(f"- {name}: ", "- ")
+        assert "{" not in text
+        assert not re.search(r"(?i)\bpoints?\b|punkt", text), text
+        if worded.points.earn:
+            assert "zorb" in text.lower()
