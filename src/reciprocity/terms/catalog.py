@@ -134,8 +134,9 @@ class Catalogue:
         """This catalogue saying a balance's unit in ``words`` (singular, plural) where a
         message names it: a message whose key has a ``.unit`` variant takes the variant,
         with ``{unit}`` (the word for its ``n``; the singular without one) and ``{units}``
-        (the plural); ``{units:cap}`` capitalises the first letter. ``None``: the
-        catalogue's own words ("point", "points").
+        (the plural). A variant that starts with one of them starts with a capital letter
+        where the message itself does ("Points never expire.": "Miles never expire.", but
+        "points ×2": "miles ×2"). ``None``: the catalogue's own words ("point", "points").
 
         >>> miles = catalogue("de").with_unit(("Meile", "Meilen"))
         >>> miles.t("earn.per_purchase", n=1), miles.t("expiry.never")
@@ -158,6 +159,7 @@ class Catalogue:
         Raises:
             KeyError: no message has this key, or the message needs an argument not given.
         """
+        base = key
         if self._unit is not None and key + ".unit" in self._forms:
             key += ".unit"
         forms = self._forms.get(key)
@@ -170,11 +172,15 @@ class Catalogue:
             count = n if isinstance(n, int) else (1 if n == 1 else 2)
             index = self._plural(count)
         text = forms[min(index, len(forms) - 1)]
-        if self._unit is not None:
-            one, other = self._unit
-            args.setdefault("unit", _Word(one if n is None or index == 0 else other))
-            args.setdefault("units", _Word(other))
-        return text.format_map(_Strict(args))
+        if self._unit is None:
+            return text.format_map(_Strict(args))
+        one, other = self._unit
+        args.setdefault("unit", one if n is None or index == 0 else other)
+        args.setdefault("units", other)
+        said = text.format_map(_Strict(args))
+        if text.startswith(("{unit}", "{units}")) and self._forms[base][0][:1].isupper():
+            said = said[:1].upper() + said[1:]  # as the message's own words start
+        return said
 
     # -- values -------------------------------------------------------------------------
     def money(self, value: Money) -> str:
@@ -249,17 +255,6 @@ class Catalogue:
     def quote(self, text: str) -> str:
         """Shop data (a name, an id) quoted as the locale quotes: “…” or „…“."""
         return self.t("format.quote", text=text)
-
-
-class _Word(str):
-    """A unit's word in a message: ``{units:cap}`` says it with a capital first letter."""
-
-    __slots__ = ()
-
-    def __format__(self, spec: str) -> str:
-        if spec == "cap":
-            return self[:1].upper() + self[1:]
-        return str.__format__(self, spec)
 
 
 class _Strict(dict[str, str]):

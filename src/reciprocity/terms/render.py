@@ -47,7 +47,7 @@ def context(program: Program, locale: str) -> Ctx:
         if (label := label_in(labels, locale)) is not None}
     balances = {name: label for name, scheme in program.balances.items()
                 if (label := label_in(scheme.labels, locale)) is not None}
-    units = {leaf.label: balances[leaf.balance]
+    unit_labels = {leaf.label: balances[leaf.balance]
              for tier in (() if program.tiers is None else program.tiers.tiers)
              for leaf in tier.requires.leaves()
              if isinstance(leaf, MinPoints) and leaf.label is not None
@@ -61,7 +61,7 @@ def context(program: Program, locale: str) -> Ctx:
                if isinstance(leaf, MinPoints) and leaf.balance in words and leaf.rules is None
                and (leaf.balance is not None or leaf.label is None)}
     x = Ctx(catalogue(locale), ZoneInfo(program.timezone), names, facts, categories, balances,
-            units, value_labels=values, units=words, progress_units=counted)
+            unit_labels, value_labels=values, units=words, progress_units=counted)
     if locale == "en" or program.goodwill is None:
         return x
     conditions = {reduction.when.describe(): x.condition(reduction.when)
