@@ -109,40 +109,50 @@ class TestExpiry:
 def test_the_terms_read_as_the_programme_publishes_them() -> None:
     pytest.importorskip("babel", reason="terms need Babel: pip install 'reciprocity[i18n]'")
     english = PROGRAM.terms("en")
-    assert "from 1 up to 100,000 points" in english
+    assert "from 1 up to 100,000 award miles" in english
     assert "36 months after you earn them, at the end of that calendar quarter" in english
-    assert "von 1 bis zu 60.000 Punkten" in PROGRAM.terms("de")
-    assert "These points cannot be redeemed; they only count towards tiers." in english
-    assert "Earning points: “Status miles”" in english
+    assert "mindestens 1 und höchstens 60.000 Prämienmeilen" in PROGRAM.terms("de")
+    assert "These status miles cannot be redeemed; they only count towards tiers." in english
+    assert "Earning status miles\n" in english
+    # status miles are never spent, so the terms say nothing of spent ones
+    assert "Status miles you have already spent" not in english
+    assert "Award miles you have already spent are set off" in english
 
 
 def test_the_labels_name_both_balances_in_english_and_german() -> None:
-    """The award and status balances, and the facts, are said in each language's words:
-    headings, the status requirement and a statement's tier progress."""
+    """The award and status balances, their units, and the facts and their values are said
+    in each language's words: headings, sentences, the status requirement and a statement's
+    tier progress; no sentence says "points"."""
     pytest.importorskip("babel", reason="terms need Babel: pip install 'reciprocity[i18n]'")
     english, german = PROGRAM.terms("en"), PROGRAM.terms("de")
-    for heading in ("Earning points: “Award miles”", "Expiry of points: “Award miles”",
-                    "Rewards: “Award miles”", "Expiry of points: “Status miles”",
-                    "Requirement: 35,000 “status miles”",
-                    "Applies if “flight zone” is “domestic” and “cabin” is “economy”."):
-        assert heading in english
-    for heading in ("Punkte sammeln: „Prämienmeilen“", "Verfall von Punkten: „Prämienmeilen“",
-                    "Prämien: „Prämienmeilen“", "Punkte sammeln: „Statusmeilen“",
-                    "Voraussetzung: 35.000 „Statusmeilen“",
-                    "Gilt, wenn „Flugzone“ „domestic“ ist und „Reiseklasse“ „economy“ ist."):
-        assert heading in german
+    for line in ("Earning award miles\n", "Expiry of award miles\n",
+                 "Rewards: “Award miles”", "Expiry of status miles\n",
+                 "For 7,000 award miles you get",
+                 "Requirement: 35,000 status miles. Benefits: award miles ×1.5.",
+                 "Every purchase earns you 500 status miles. Applies if “flight zone” is "
+                 "“domestic” and “cabin” is “Economy Class”."):
+        assert line in english
+    for line in ("Prämienmeilen sammeln\n", "Verfall der Prämienmeilen\n",
+                 "Prämien: „Prämienmeilen“", "Statusmeilen sammeln\n",
+                 "Für 7.000 Prämienmeilen erhalten Sie",
+                 "Voraussetzung: 35.000 Statusmeilen. Vorteile: Prämienmeilen ×1,5.",
+                 "Jeder Einkauf bringt Ihnen 500 Statusmeilen. Gilt, wenn „Flugzone“ „Inland“ "
+                 "ist und „Reiseklasse“ „Economy Class“ ist."):
+        assert line in german
+    assert "point" not in english.replace("“Upgrade", "")
+    assert "Punkt" not in german
     assert "status miles" not in german
-    assert "Status”" not in english
+    assert "„domestic“" not in german
     state = flights(None, "S", datetime(2026, 3, 2, 10, tzinfo=BERLIN), 2)
     at = datetime(2026, 3, 10, tzinfo=BERLIN)
     en = PROGRAM.statement(state, at, "en").to_text()
     de = PROGRAM.statement(state, at, "de").to_text()
-    assert "Points: “Award miles”" in en
-    assert "Points: “Status miles”" in en
-    assert "Still 29,000 “status miles” to Frequent Traveller" in en
-    assert "Punkte: „Prämienmeilen“" in de
-    assert "Punkte: „Statusmeilen“" in de
-    assert "Noch 29.000 „Statusmeilen“ bis Frequent Traveller" in de
+    assert "\nAward miles\n- Available: 800 award miles." in en
+    assert "\nStatus miles\n- Available: 6,000 status miles." in en
+    assert "Still 29,000 status miles to Frequent Traveller" in en
+    assert "\nPrämienmeilen\n- Verfügbar: 800 Prämienmeilen." in de
+    assert "\nStatusmeilen\n- Verfügbar: 6.000 Statusmeilen." in de
+    assert "Noch 29.000 Statusmeilen bis Frequent Traveller" in de
     assert "status miles" not in de
 
 

@@ -36,10 +36,15 @@ each part is declared here:
   name the balance the member chose, ``balance=None`` for award miles (the programme's own
   points); naming ``"status"`` is refused.
 - **Words.** Both balances carry ``labels`` in English and German ("award miles",
-  "Prämienmeilen"; "status miles", "Statusmeilen"), and so do the facts ("flight zone",
-  "Flugzone"; "cabin", "Reiseklasse"): the terms and statements head each balance's sections
-  with its label and say the status requirement in status miles in either language. The
-  sentences still count "points" (the library has no per-programme word for its unit).
+  "Prämienmeilen"; "status miles", "Statusmeilen") and count in their own ``unit`` ("award
+  mile"/"award miles", "Prämienmeile"/"Prämienmeilen"; "status mile"/"status miles",
+  "Statusmeile"/"Statusmeilen"): every sentence of the terms and statements says award or
+  status miles, never "points" ("Jeder Einkauf bringt Ihnen 500 Statusmeilen"). The facts
+  carry labels ("flight zone", "Flugzone"; "cabin", "Reiseklasse") and so do their values
+  (``value_labels``: "Inland", "Kontinental", "Interkontinental"; "Economy Class" ...), so
+  a condition reads „Flugzone“ „Inland“, not „domestic“. Still in the shop's own words: the
+  reward's name, the partner events' names and the order lines' categories; and the
+  effects' reasons, which the engine writes in English with "points".
 
 The status-mile figures of ``STATUS_MILES`` are illustrative, of the published chart's shape
 (more for a longer zone and a higher cabin), not its values: the published chart has more
@@ -77,6 +82,7 @@ from reciprocity import (
     TierBenefits,
     TierLadder,
     TierMultiplier,
+    UnitWords,
     UntilEndOfMonth,
 )
 
@@ -97,9 +103,20 @@ PROGRAM = Program(
     currency="EUR",
     timezone="Europe/Berlin",
     facts=(Fact(name="zone", type="str", values=ZONES,
-                labels={"en": "flight zone", "de": "Flugzone"}),
+                labels={"en": "flight zone", "de": "Flugzone"},
+                value_labels={
+                    "domestic": {"en": "domestic", "de": "Inland"},
+                    "continental": {"en": "continental", "de": "Kontinental"},
+                    "intercontinental": {"en": "intercontinental", "de": "Interkontinental"},
+                }),
            Fact(name="cabin", type="str", values=CABINS,
-                labels={"en": "cabin", "de": "Reiseklasse"})),
+                labels={"en": "cabin", "de": "Reiseklasse"},
+                value_labels={
+                    "economy": {"en": "Economy Class", "de": "Economy Class"},
+                    "premium_economy": {"en": "Premium Economy", "de": "Premium Economy"},
+                    "business": {"en": "Business Class", "de": "Business Class"},
+                    "first": {"en": "First Class", "de": "First Class"},
+                })),
     points=PointScheme(
         earn=[PointsPerAmount(id="flights", points=4, per=Money("1.00", "EUR"),
                               include_categories=("fare", "surcharge"),
@@ -113,6 +130,8 @@ PROGRAM = Program(
         expiry=EndOfQuarterAfter(months=36),
         rewards=[Reward(id="upgrade-eu", name="Upgrade voucher, Europe", points=7_000)],
         labels={"en": "award miles", "de": "Prämienmeilen"},
+        unit={"en": UnitWords(one="award mile", other="award miles"),
+              "de": UnitWords(one="Prämienmeile", other="Prämienmeilen")},
     ),
     balances={"status": PointScheme(
         earn=[PointsPerPurchase(id=f"{zone}-{cabin}", points=miles,
@@ -121,6 +140,8 @@ PROGRAM = Program(
               for (zone, cabin), miles in STATUS_MILES.items()],
         redeemable=False,
         labels={"en": "status miles", "de": "Statusmeilen"},
+        unit={"en": UnitWords(one="status mile", other="status miles"),
+              "de": UnitWords(one="Statusmeile", other="Statusmeilen")},
     )},
     tiers=TierLadder(
         tiers=(

@@ -205,6 +205,7 @@ from .points.scheme import (
     RewardItem,
     Validity,
 )
+from .points.units import UnitWords
 from .program import Program, program_json_schema
 from .replay import Replay, ReplaySummary
 from .seed import seed_program
@@ -301,8 +302,8 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "SharedState", "SignUp", "SignUpColumns", "Simulation", "Statement", "Stock", "StoreCredit",
     "SurpriseGift", "SyntheticShop", "ThankYouGift", "Tier", "TierBenefits", "TierChanged",
     "TierGift", "TierGraceStarted", "TierLadder", "TierMultiplier", "TierProgress", "TierStatus",
-    "TierValidity", "TraceEntry", "TypicalActivity", "UnknownCategory", "UnknownFact",
-    "UnknownLocale", "UnknownPurchase", "UnknownReward", "UnmatchedCancellation",
+    "TierValidity", "TraceEntry", "TypicalActivity", "UnitWords", "UnknownCategory",
+    "UnknownFact", "UnknownLocale", "UnknownPurchase", "UnknownReward", "UnmatchedCancellation",
     "UntilEndOfMonth", "Validity", "Voucher", "VoucherCancelled", "VoucherCompensation",
     "VoucherIssued", "WelcomeGift", "__version__", "all_of", "any_of", "check_ladder", "compare",
     "currency_exponent", "gift_eligibility", "load_complaints", "load_online_retail",

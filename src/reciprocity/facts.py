@@ -45,8 +45,8 @@ from .events import (
 )
 from .money import Money
 
-__all__ = ["EVENT_FIELDS", "Fact", "FactType", "Labels", "Resolved", "check_event_facts",
-           "label_in", "resolve"]
+__all__ = ["EVENT_FIELDS", "Fact", "FactType", "Labels", "LocaleTag", "Resolved",
+           "check_event_facts", "label_in", "resolve"]
 
 FactType = Literal["int", "decimal", "bool", "str", "datetime", "money", "items"]
 """The type of a fact: a whole number, an exact decimal, yes/no, a text, an aware time, an
@@ -55,8 +55,10 @@ declared in ``items`` (the delays of a season ticket's month)."""
 
 FactName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
-Labels = dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")],
-              Annotated[str, StringConstraints(min_length=1, max_length=200)]]
+LocaleTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")]
+"""A locale tag: ``de``, ``de_AT``, ``en-GB``."""
+
+Labels = dict[LocaleTag, Annotated[str, StringConstraints(min_length=1, max_length=200)]]
 """A name in the words of each locale, for the terms: ``{"de": "tatsächliche Ankunft"}``."""
 
 
@@ -119,6 +121,15 @@ class Fact(Frozen):
         items: for an ``items`` fact, the facts each item may carry.
         labels: the fact in the words of each locale, for the terms (``{"en": "actual
             arrival", "de": "tatsächliche Ankunft"}``); without one, its name is said.
+        value_labels: for a ``str`` fact, its values in the words of each locale, by value
+            (``{"domestic": {"en": "domestic flight", "de": "Inlandsflug"}}``): the terms
+            say a compared value by its label, else as it is; each labelled value must be
+            one of ``values`` when the fact declares them. Left out of the JSON when empty.
+
+    >>> zone = Fact(name="zone", type="str", values=("domestic", "continental"),
+    ...             value_labels={"domestic": {"de": "Inlandsflug"}})
+    >>> zone.value_label("domestic", "de_AT"), zone.value_label("continental", "de")
+    ('Inlandsflug', None)
 
     >>> Fact(name="severity", type="int")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -134,6 +145,13 @@ class Fact(Frozen):
     on: Literal["event", "line"] = "event"
     items: tuple[Fact, ...] = ()
     labels: Labels = Field(default_factory=dict)
+    value_labels: dict[Annotated[str, StringConstraints(min_length=1)], Labels] = Field(
+        default_factory=dict, exclude_if=lambda labels: not labels)
+
+    def value_label(self, value: str, locale: str) -> str | None:
+        """The label of ``value`` in ``locale`` (:func:`label_in`), or ``None``."""
+        labels = self.value_labels.get(value)
+        return None if labels is None else label_in(labels, locale)
 
     @model_validator(mode="after")
     def _consistent(self) -> Fact:
@@ -156,6 +174,16 @@ class Fact(Frozen):
             raise ValueError(f"values only restrict a str fact, not a {self.type} one")
         if len(set(self.values)) != len(self.values):
             raise ValueError(f"values={self.values} has a value twice")
+        if self.value_labels and self.type != "str":
+            raise ValueError(f"value_labels only name the values of a str fact, not those of "
+                             f"the {self.type} fact {self.name!r}; drop them")
+        for value in self.value_labels if self.values else ():
+            if value not in self.values:
+                near = difflib.get_close_matches(value, self.values, n=1)
+                raise ValueError(
+                    f"value_labels names {value!r}, which is not one of values="
+                    f"{self.values}" + (f" (did you mean {near[0]!r}?)" if near else "")
+                    + "; label only the values the fact declares")
         return self
 
     def describe(self) -> str:

@@ -4,8 +4,8 @@ Holds the public models :class:`PointsPerPurchase`, :class:`PointsPerAmount`,
 :class:`PointsForEvent`, the multipliers and :class:`PointsCap`, the ``EarnRule`` and
 ``EventRule`` unions, and the small text helpers the points modules share.
 
-Imports: the core's models only (``_model``, ``conditions``, ``errors``, ``limits``, ``money``);
-never a compiled stage.
+Imports: the core's models only (``_model``, ``conditions``, ``errors``, ``limits``, ``money``)
+and ``points.units``; never a compiled stage.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ..conditions import Condition
 from ..errors import InvalidProgram, PointsOutOfBounds
 from ..limits import Period
 from ..money import Money, Rounding
+from .units import UnitWords
 
 __all__ = [
     "CampaignMultiplier",
@@ -43,10 +44,33 @@ __all__ = [
 ]
 
 
-def plural(n: int | Decimal, word: str = "point") -> str:
-    """``1 point``, ``2 points``, ``1.5 points`` (a decimal rate, in fixed-point form)."""
+def plural(n: int | Decimal, word: str = "point", unit: UnitWords | None = None) -> str:
+    """``1 point``, ``2 points``, ``1.5 points`` (a decimal rate, in fixed-point form); with
+    a scheme's English ``unit``, its words (``2 miles``)."""
     shown = n if isinstance(n, int) else fixed_point(n.normalize())
+    if unit is not None:
+        return f"{shown} {unit.one if n == 1 else unit.other}"
     return f"{shown} {word}" if n == 1 else f"{shown} {word}s"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _indefinite(name: str) -> str:
+    """``a voucher``, ``an upgrade``, ``an 8 EUR voucher``: English's article by sound, as
+    far as the first word tells it (``a user``, ``a one-off``, ``an hour`` are known forms)."""
+    word = name.split(" ", 1)[0].lower()
+    digits = word[: len(word) - len(word.lstrip("0123456789"))]
+    if digits:
+        an = digits.startswith("8") or digits in {"11", "18"} or (
+            len(digits) % 3 == 2 and digits[:2] in {"11", "18"})
+    else:
+        an = (word[:1] in {"a", "e", "i", "o", "u"} and not word.startswith(
+            ("uni", "use", "usu", "uti", "eu", "one", "once"))) or word.startswith(
+            ("hour", "honest", "honour", "heir"))
+    return f"{'an' if an else 'a'} {name}"
 
 
 def fmt_date(when: datetime, zone: ZoneInfo) -> str:
@@ -130,10 +154,10 @@ class PointsCap(_Policy):
         """The cap as a part of a reason: ``at most 500 points per month``."""
         return Msg(f"reason.cap.{self.per}", {"n": self.points})
 
-    def describe(self) -> str:
+    def describe(self, unit: UnitWords | None = None) -> str:
         if self.per == "lifetime":
-            return f"at most {plural(self.points)} in all"
-        return f"at most {plural(self.points)} per {self.per}"
+            return f"at most {plural(self.points, unit=unit)} in all"
+        return f"at most {plural(self.points, unit=unit)} per {self.per}"
 
     @property
     def period(self) -> Period | None:
@@ -153,7 +177,7 @@ class _EarnBase(_Policy):
     whole ``per`` (per-amount rules), then the result of the multipliers."""
     caps: tuple[PointsCap, ...] = ()
 
-    def _suffix(self) -> str:
+    def _suffix(self, unit: UnitWords | None = None) -> str:
         parts = []
         if self.multipliers:
             words = {"multiply": "times", "add": "plus the bonuses of", "best": "times the best of"}
@@ -161,7 +185,7 @@ class _EarnBase(_Policy):
                          + ", ".join(m.describe() for m in self.multipliers))
         if self.when is not None:
             parts.append(f"when {self.when.describe()}")
-        parts += [cap.describe() for cap in self.caps]
+        parts += [cap.describe(unit) for cap in self.caps]
         return "".join(", " + part for part in parts)
 
 
@@ -183,12 +207,12 @@ class PointsPerPurchase(_EarnBase):
     min_amount: Money | None = None
     inclusive: bool = False
 
-    def describe(self) -> str:
-        """The rule in plain words."""
-        text = f"{plural(self.points)} for every order"
+    def describe(self, unit: UnitWords | None = None) -> str:
+        """The rule in plain words; ``unit``: the scheme's English words for its points."""
+        text = f"{plural(self.points, unit=unit)} for every order"
         if self.min_amount is not None:
             text += (" of at least " if self.inclusive else " over ") + str(self.min_amount)
-        return text + self._suffix()
+        return text + self._suffix(unit)
 
     def qualifies(self, amount: Decimal) -> bool:
         """Whether an order ``amount`` passes the threshold."""
@@ -261,19 +285,19 @@ class PointsPerAmount(_EarnBase):
             return False
         return category not in self.exclude_categories and sku not in self.exclude_skus
 
-    def describe(self) -> str:
-        """The rule in plain words."""
+    def describe(self, unit: UnitWords | None = None) -> str:
+        """The rule in plain words; ``unit``: the scheme's English words for its points."""
         rounded = {Rounding.DOWN: "rounded down", Rounding.FLOOR: "rounded down",
                    Rounding.UP: "rounded up", Rounding.CEILING: "rounded up"}.get(
             self.rounding, f"rounded {self.rounding.value}")
         how = f"total {rounded}" if self.rounding_order == "once" else f"remainder {rounded}"
-        text = f"{plural(self.points)} per {self.per} ({how})"
+        text = f"{plural(self.points, unit=unit)} per {self.per} ({how})"
         if self.include_categories:
             text += ", on " + ", ".join(self.include_categories)
         excluded = self.exclude_categories + self.exclude_skus
         if excluded:
             text += ", except " + ", ".join(excluded)
-        return text + self._suffix()
+        return text + self._suffix(unit)
 
     def reason(self, points: int, event_id: str, eligible: Decimal) -> Msg:
         """The reason of ``points`` earned on ``eligible`` of order ``event_id``."""
@@ -391,19 +415,20 @@ class PointsForEvent(_EarnBase):
                 hint=fix)
         return value
 
-    def bounds(self) -> str:
+    def bounds(self, unit: UnitWords | None = None) -> str:
         """``"1 to 50000 points"``: the range an event may name."""
-        return f"{self.min_points} to {plural(self.max_points or 0)}"
+        return f"{self.min_points} to {plural(self.max_points or 0, unit=unit)}"
 
-    def describe(self) -> str:
+    def describe(self, unit: UnitWords | None = None) -> str:
         if self.points_from is not None:
-            return (f"the points each {self.name!r} event names in payload.{self.points_from} "
-                    f"({self.bounds()}){self._suffix()}")
+            what = "points" if unit is None else unit.other
+            return (f"the {what} each {self.name!r} event names in payload.{self.points_from} "
+                    f"({self.bounds(unit)}){self._suffix(unit)}")
         what = {"signup": "for signing up",
                 "profile_completed": "for completing the profile ("
                 + ", ".join(self.required_fields) + ")",
                 "custom": f"for each {self.name!r} event"}[self.on]
-        return f"{plural(self.points or 0)} {what}{self._suffix()}"
+        return f"{plural(self.points or 0, unit=unit)} {what}{self._suffix(unit)}"
 
     def reason(self, points: int, event_id: str) -> Msg:
         """The reason of ``points`` earned by event ``event_id``."""

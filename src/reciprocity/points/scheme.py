@@ -50,8 +50,9 @@ from pydantic import Discriminator, Field, Tag, model_validator
 from .._model import NonEmptyStr, RuleId
 from ..facts import Labels, label_in
 from ..money import Money
-from .rules import EarnRule, EventRule, _Policy, plural
+from .rules import EarnRule, EventRule, _indefinite, _ordinal, _Policy, plural
 from .shift import add_months
+from .units import Units, UnitWords, unit_in
 
 __all__ = [
     "CalendarCutoff",
@@ -218,11 +219,6 @@ Expiry = Annotated[
 """Any expiry mode; the ``type`` field picks the class."""
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 # -- rewards ------------------------------------------------------------------------------------
 
 class Validity(_Policy):
@@ -269,21 +265,6 @@ class Validity(_Policy):
         return "valid " + " and ".join(parts) + start
 
 
-def _indefinite(name: str) -> str:
-    """``a voucher``, ``an upgrade``, ``an 8 EUR voucher``: English's article by sound, as
-    far as the first word tells it (``a user``, ``a one-off``, ``an hour`` are known forms)."""
-    word = name.split(" ", 1)[0].lower()
-    digits = word[: len(word) - len(word.lstrip("0123456789"))]
-    if digits:
-        an = digits.startswith("8") or digits in {"11", "18"} or (
-            len(digits) % 3 == 2 and digits[:2] in {"11", "18"})
-    else:
-        an = (word[:1] in {"a", "e", "i", "o", "u"} and not word.startswith(
-            ("uni", "use", "usu", "uti", "eu", "one", "once"))) or word.startswith(
-            ("hour", "honest", "honour", "heir"))
-    return f"{'an' if an else 'a'} {name}"
-
-
 class Reward(_Policy):
     """A fixed reward: ``points`` buy a voucher worth ``value``, or a thing whose money value
     is not stated (a drink, a product: leave ``value`` out).
@@ -311,8 +292,8 @@ class Reward(_Policy):
             raise ValueError("give valid_days or validity, not both")
         return self
 
-    def describe(self) -> str:
-        text = f"{plural(self.points)} buy {_indefinite(self.name)}"
+    def describe(self, unit: UnitWords | None = None) -> str:
+        text = f"{plural(self.points, unit=unit)} buy {_indefinite(self.name)}"
         if self.value is not None:
             text += f" worth {self.value}"
         if self.valid_days is not None:
@@ -360,8 +341,9 @@ class PointsAsCurrency(_Policy):
             raise ValueError("point_value must be positive")
         return self
 
-    def describe(self) -> str:
-        text = f"points pay {self.point_value} each, from {plural(self.min_points)}"
+    def describe(self, unit: UnitWords | None = None) -> str:
+        text = (f"{'points' if unit is None else unit.other} pay {self.point_value} each, "
+                f"from {plural(self.min_points, unit=unit)}")
         if self.step > 1:
             text += f" in steps of {self.step}"
         if self.validity is not None:
@@ -414,6 +396,8 @@ class PointScheme(_Policy):
         redeemable: whether the points buy rewards (see ``Program.balances``).
         labels: a balance's name in the words of each locale, for terms, statements and
             ``explain`` (:meth:`label`); left out of the JSON when empty.
+        unit: the unit's words per locale (:class:`UnitWords`: "mile", "miles"), said by
+            the terms, statements and ``explain``; else "points". Left out when empty.
     """
 
     earn: tuple[EarnRule, ...] = ()
@@ -429,6 +413,7 @@ class PointScheme(_Policy):
     """Whether the points buy anything: ``False`` for a balance that only counts towards
     tiers (an airline's status miles, in ``Program.balances``); it then has no rewards."""
     labels: Labels = Field(default_factory=dict, exclude_if=lambda labels: not labels)
+    unit: Units = Field(default_factory=dict, exclude_if=lambda units: not units)
 
     def label(self, name: str, locale: str = "en") -> str:
         """The heading of the balance ``name`` (one of ``Program.balances``) in ``locale``:
@@ -461,22 +446,25 @@ class PointScheme(_Policy):
         """The scheme in plain words (``Program.explain``); ``balance`` names one of
         ``Program.balances``, whose lines are headed by its name and list its event rules."""
         label = None if balance is None else self.label(balance)
+        words = unit_in(self.unit, "en")
         unit = "Points" if label is None else f"{label} points"
+        unit = unit if words is None else words.other[:1].upper() + words.other[1:]
         lines = [] if label is None else [
             f"Balance {label!r}" + ("" if self.redeemable else ", only counted for tiers") + ":"]
         rules = self.earn if balance is None else (*self.earn, *self.events)
         if rules:
             lines.append("Earning:")
-            lines += [f"- {rule.describe()}" for rule in rules]
+            lines += [f"- {rule.describe(words)}" for rule in rules]
         if self.pending_days:
             lines.append(f"{unit} become available {self.pending_days} days after the "
                          "order (the return window).")
         if self.rewards:
             lines.append("Rewards:")
-            lines += [f"- {reward.describe()}" for reward in self.rewards]
+            lines += [f"- {reward.describe(words)}" for reward in self.rewards]
         if self.min_balance:
-            lines.append(f"Any redemption needs a balance of at least {self.min_balance:,} "
-                         "points.")
+            lines.append("Any redemption needs a balance of at least " + (
+                f"{self.min_balance:,} points." if words is None
+                else f"{words.count(self.min_balance)}."))
         lines.append(f"{unit} never expire." if self.expiry is None
                      else f"{unit} expire {self.expiry.describe()}.")
         return lines

@@ -123,11 +123,30 @@ class Catalogue:
     """Messages and value formats of one locale; see :func:`catalogue`."""
 
     def __init__(self, locale: str, babel_locale: Any, forms: dict[str, Entry],
-                 plural: Callable[[int], int]) -> None:
+                 plural: Callable[[int], int], unit: tuple[str, str] | None = None) -> None:
         self.locale = locale
         self._babel = babel_locale
         self._forms = forms
         self._plural = plural
+        self._unit = unit
+
+    def with_unit(self, words: tuple[str, str] | None) -> Catalogue:
+        """This catalogue saying a balance's unit in ``words`` (singular, plural) where a
+        message names it: a message whose key has a ``.unit`` variant takes the variant,
+        with ``{unit}`` (the word for its ``n``; the singular without one) and ``{units}``
+        (the plural). A variant that starts with one of them starts with a capital letter
+        where the message itself does ("Points never expire.": "Miles never expire.", but
+        "points ×2": "miles ×2"). ``None``: the catalogue's own words ("point", "points").
+
+        >>> miles = catalogue("de").with_unit(("Meile", "Meilen"))
+        >>> miles.t("earn.per_purchase", n=1), miles.t("expiry.never")
+        ('Jeder Einkauf bringt Ihnen 1 Meile.', 'Meilen verfallen nicht.')
+        >>> catalogue("en").with_unit(("mile", "miles")).t("expiry.never")
+        'Miles never expire.'
+        """
+        if words == self._unit:
+            return self
+        return Catalogue(self.locale, self._babel, self._forms, self._plural, words)
 
     def keys(self) -> frozenset[str]:
         """Every message key of the catalogue."""
@@ -140,17 +159,28 @@ class Catalogue:
         Raises:
             KeyError: no message has this key, or the message needs an argument not given.
         """
+        base = key
+        if self._unit is not None and key + ".unit" in self._forms:
+            key += ".unit"
         forms = self._forms.get(key)
         if forms is None:
             raise KeyError(f"no message {key!r} in the {self.locale} catalogue")
+        index = 0
         if n is not None:
             args.setdefault("n", self.number(n))
             # A decimal rate (1.5 points) takes the form of a count other than one.
             count = n if isinstance(n, int) else (1 if n == 1 else 2)
-            text = forms[min(self._plural(count), len(forms) - 1)] if len(forms) > 1 else forms[0]
-        else:
-            text = forms[0]
-        return text.format_map(_Strict(args))
+            index = self._plural(count)
+        text = forms[min(index, len(forms) - 1)]
+        if self._unit is None:
+            return text.format_map(_Strict(args))
+        one, other = self._unit
+        args.setdefault("unit", one if n is None or index == 0 else other)
+        args.setdefault("units", other)
+        said = text.format_map(_Strict(args))
+        if text.startswith(("{unit}", "{units}")) and self._forms[base][0][:1].isupper():
+            said = said[:1].upper() + said[1:]  # as the message's own words start
+        return said
 
     # -- values -------------------------------------------------------------------------
     def money(self, value: Money) -> str:

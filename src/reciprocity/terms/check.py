@@ -8,7 +8,10 @@ is about and how to fix it (listed in ``docs/transparency.md``):
 - a condition the terms cannot state in words in some locale: ``condition-not-stated``
   (``terms-not-checked`` when Babel is missing, so the phrases could not be tried);
 - terms that contradict each other: ``reward-below-min-balance``, ``gift-never-given``,
-  ``multiplier-below-one``, ``expiry-before-release``.
+  ``multiplier-below-one``, ``expiry-before-release``;
+- a program's own words given for part of what they name: ``value-label-missing`` (a fact
+  labels some of its values in a locale, not all), ``unit-words-missing`` (a scheme's unit
+  has words in some catalogue locales, not all).
 
 >>> from reciprocity import seed_program
 >>> check_terms(seed_program())
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import MissingDependency
 from ..points.scheme import FixedLifetime, Reward
+from ..points.units import unit_in
 from ..tiers.check import Finding
 
 if TYPE_CHECKING:
@@ -39,7 +43,8 @@ _LONGEST_MONTH = 31
 
 def check_terms(program: Program) -> list[Finding]:
     """Every consistency finding of ``program``'s terms, most serious first."""
-    findings = [*_values(program), *_conditions(program), *_contradictions(program)]
+    findings = [*_values(program), *_conditions(program), *_contradictions(program),
+                *_words(program)]
     findings.sort(key=lambda finding: _RANK[finding.severity])
     return findings
 
@@ -47,11 +52,12 @@ def check_terms(program: Program) -> list[Finding]:
 # -- values not stated ----------------------------------------------------------------------
 
 def _values(program: Program) -> Iterator[Finding]:
+    unit = unit_in(program.points.unit, "en")
     for reward in program.points.rewards:
         if isinstance(reward, Reward) and reward.value is None:
             yield Finding(
                 severity="warning", code="reward-value-not-stated", rule_id=reward.id,
-                message=f"reward {reward.id!r} ({reward.describe()}) does not state what it "
+                message=f"reward {reward.id!r} ({reward.describe(unit)}) does not state what it "
                 f"is worth; give value=Money(...) so the terms and every voucher say it")
     if program.gifts is None:
         return
@@ -176,3 +182,35 @@ def _gifts_never_given(program: Program) -> Iterator[Finding]:
                 severity="error", code="gift-never-given", rule_id=rule.id,
                 message=f"gift rule {rule.id!r} is stated in the terms but can never give "
                 f"its gift: {why}; raise the limit or remove the rule")
+
+
+# -- the program's own words, given in part ---------------------------------------------------
+
+def _words(program: Program) -> Iterator[Finding]:
+    from .catalog import available_locales
+
+    for fact in program.facts:
+        locales = sorted({locale for labels in fact.value_labels.values() for locale in labels})
+        for locale in locales if fact.values else ():
+            bare = [v for v in fact.values if locale not in fact.value_labels.get(v, {})]
+            if bare:
+                yield Finding(
+                    severity="warning", code="value-label-missing", rule_id=fact.name,
+                    message=f"fact {fact.name!r} labels its values in {locale} but not "
+                    f"{', '.join(map(repr, bare))}: the {locale} terms would say those as "
+                    f"they are, beside the labels of the others; label them in "
+                    f"value_labels too")
+    catalogues = available_locales()
+    for name, scheme in (("", program.points), *program.balances.items()):
+        if not scheme.unit:
+            continue
+        said = {locale.replace("-", "_").split("_")[0] for locale in scheme.unit}
+        missing = [locale for locale in catalogues if locale not in said]
+        if missing:
+            which = "Program.points" if not name else f"Program.balances[{name!r}]"
+            yield Finding(
+                severity="info", code="unit-words-missing", rule_id=name or None,
+                message=f"{which}.unit has words in {', '.join(sorted(scheme.unit))} but "
+                f"not in {', '.join(missing)}: terms and statements in "
+                f"{', '.join(missing)} count \"points\"; add UnitWords for "
+                f"{', '.join(missing)} if you show them")

@@ -29,7 +29,7 @@ def render_effect(x: Ctx, effect: _EffectBase, rewards: dict[str, str] | None = 
         return render(effect.reason_key, _conditions(x, effect.reason_args or {}), c.locale)
     if effect.reason_key is not None or c.locale == "en":
         return effect.render(c.locale)
-    text = _text(x, effect, rewards or {})
+    text = _text(x.for_balance(getattr(effect, "balance", None)), effect, rewards or {})
     if effect.event_id is not None and not getattr(effect, "type", "").startswith("goodwill_"):
         text = c.t("effect.with_event", text=text, event=effect.event_id)
     return text

@@ -85,10 +85,14 @@ def _time(value: Any) -> datetime | None:
         return None
 
 
-def _value(x: Ctx, value: Any) -> str:
+def _value(x: Ctx, value: Any, fact: object = None) -> str:
     """A compared value as JSON keeps it: a number, money (``"50.00 EUR"``), a time (in
-    the program's zone) or a text (shop data, quoted)."""
+    the program's zone) or a text (shop data, quoted): a value the fact ``fact`` labels
+    in the locale (``Fact.value_labels``) by its label."""
     c = x.c
+    label = x.value_labels.get(fact, {}).get(value) if isinstance(fact, str) else None
+    if label is not None:
+        return c.quote(label)
     if isinstance(value, int):
         return c.number(value)
     when = _time(value)
@@ -144,7 +148,7 @@ def fact_clause(x: Ctx, cond: FactIs | HasFact, negated: bool = False) -> str:
     if isinstance(cond.value, tuple):
         return c.t("cond.fact.none_of" if negated else "cond.fact.one_of",
                    fact=fact_ref(x, cond.fact),
-                   values=c.join([_value(x, v) for v in cond.value],
+                   values=c.join([_value(x, v, cond.fact) for v in cond.value],
                                  "and" if negated else "or"))
     word = _OPS[cond.op]
     if negated:
@@ -154,7 +158,8 @@ def fact_clause(x: Ctx, cond: FactIs | HasFact, negated: bool = False) -> str:
                    end=fact_name(x, cond.fact.end),
                    time=duration(c, Decimal(str(cond.value)), cond.fact.unit))
     kind = "cond.fact.time" if _time(cond.value) is not None else "cond.fact"
-    return c.t(f"{kind}.{word}", fact=fact_ref(x, cond.fact), value=_value(x, cond.value))
+    return c.t(f"{kind}.{word}", fact=fact_ref(x, cond.fact),
+               value=_value(x, cond.value, cond.fact))
 
 
 # -- a compensation that reads facts ------------------------------------------------------------

@@ -10,7 +10,7 @@ families' declarations it phrases, and ``terms.catalog``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -65,6 +65,19 @@ class Ctx:
     """The conditions of the program's goodwill reductions without a reason of their own,
     in this locale (:meth:`condition`), by their English words (``Condition.describe()``):
     an effect's reason holds those words, said here with the program's fact labels."""
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The declared facts' value labels in this locale: fact name -> value -> label."""
+    units: dict[str | None, tuple[str, str]] = field(default_factory=dict)
+    """The units' words (singular, plural) declared in this locale, by balance name (``None``
+    for the program's own points): :meth:`for_balance` says them."""
+    progress_units: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """``MinPoints.unit`` -> the words of the balance it counts, for a tier progress."""
+
+    def for_balance(self, name: str | None) -> Ctx:
+        """This context with the catalogue saying the unit of the balance ``name``
+        (``None``: the program's own points), or the catalogue's "points"."""
+        c = self.c.with_unit(self.units.get(name))
+        return self if c is self.c else replace(self, c=c)
 
     # -- small values ---------------------------------------------------------------------
     def applies(self, cond: _ConditionBase, key: str = "applies", **values: str) -> str:
@@ -165,10 +178,12 @@ class Ctx:
         """``to orders with at least one line where "discounted" is yes``."""
         c = self.c
 
+        labels = self.value_labels.get(f"line.{cond.fact}", {})
+
         def value(v: bool | int | str) -> str:
             if isinstance(v, bool):
                 return c.t(f"cond.value.{str(v).lower()}")
-            return c.number(Decimal(v)) if isinstance(v, int) else c.quote(v)
+            return c.number(Decimal(v)) if isinstance(v, int) else c.quote(labels.get(v, v))
 
         shown = (c.join([value(v) for v in cond.value], "or") if isinstance(cond.value, tuple)
                  else value(cond.value))
@@ -209,7 +224,12 @@ class Ctx:
             return c.t("req.orders", n=req.count)
         if isinstance(req, MinPoints):
             label = (req.balance and self.balance_labels.get(req.balance)) or req.label
-            if label is not None:
+            # the unit of the balance it names (of the own points, unless it has a label)
+            words = (self.units.get(req.balance)
+                     if req.balance is not None or req.label is None else None)
+            if words is not None:  # "35.000 Statusmeilen"
+                c = c.with_unit(words)
+            elif label is not None:
                 return c.t("req.points_labelled", points=c.number(req.points),
                            label=c.quote(label))
             if req.rules is not None:
@@ -230,7 +250,8 @@ class Ctx:
         c = self.c
         parts: list[str] = []
         if benefits.points_multiplier != 1:
-            parts.append(c.t("benefit.points", factor=self.factor(benefits.points_multiplier)))
+            parts.append(c.with_unit(self.units.get(None)).t(
+                "benefit.points", factor=self.factor(benefits.points_multiplier)))
         if benefits.free_shipping:
             parts.append(c.t("benefit.free_shipping"))
         if benefits.early_access_days:
@@ -270,7 +291,7 @@ class Ctx:
         """A compensation as the object of "you get"."""
         c = self.c
         if isinstance(comp, PointsCompensation):
-            return c.t("comp.points", n=comp.points)
+            return c.with_unit(self.units.get(None)).t("comp.points", n=comp.points)
         if isinstance(comp, GiftCompensation):
             return c.t("comp.gift", name=c.quote(comp.name), value=c.money(comp.value))
         if isinstance(comp, _Amount):

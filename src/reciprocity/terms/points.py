@@ -131,8 +131,9 @@ def _after_order(x: Ctx, scheme: PointScheme) -> list[Item]:
         items.append(Item(c.t("pending.days", n=scheme.pending_days)))
     elif scheme.release_on:
         items.append(Item(c.t("pending.event", event=c.quote(scheme.release_on))))
-    if scheme.earn:
-        items.append(Item(c.t("returns.clawback") + " " + c.t(f"returns.{scheme.clawback}")))
+    if scheme.earn:  # points that buy nothing are never spent: no word on spent ones
+        items.append(Item(" ".join([c.t("returns.clawback")] + (
+            [c.t(f"returns.{scheme.clawback}")] if scheme.redeemable else []))))
     return items
 
 

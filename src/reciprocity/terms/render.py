@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 
 from ..facts import label_in
 from ..goodwill.compensation import PointsCompensation
+from ..points.scheme import PointScheme
+from ..points.units import unit_in
 from ..tiers.requirements import MinPoints
-from .catalog import catalogue
+from .catalog import Catalogue, catalogue
 from .credit import credit_section
 from .document import Document, Item, Section, check_format
 from .families import gift_section, goodwill_section, tier_section
@@ -22,7 +24,7 @@ from .points import point_sections
 if TYPE_CHECKING:
     from ..program import Program
 
-__all__ = ["context", "program_terms", "terms_document"]
+__all__ = ["balance_heading", "context", "program_terms", "terms_document"]
 
 
 def context(program: Program, locale: str) -> Ctx:
@@ -30,22 +32,36 @@ def context(program: Program, locale: str) -> Ctx:
     names = {} if program.tiers is None else {
         tier.id: tier.display_name for tier in program.tiers.tiers}
     facts: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
     for fact in program.facts:
+        key = f"line.{fact.name}" if fact.on == "line" else fact.name
         label = label_in(fact.labels, locale)
         if label is not None:
-            facts[f"line.{fact.name}" if fact.on == "line" else fact.name] = label
+            facts[key] = label
+        said = {value: label for value in fact.value_labels
+                if (label := fact.value_label(value, locale)) is not None}
+        if said:
+            values[key] = said
     categories = {} if program.goodwill is None else {
         name: label for name, labels in program.goodwill.category_labels.items()
         if (label := label_in(labels, locale)) is not None}
     balances = {name: label for name, scheme in program.balances.items()
                 if (label := label_in(scheme.labels, locale)) is not None}
-    units = {leaf.label: balances[leaf.balance]
+    unit_labels = {leaf.label: balances[leaf.balance]
              for tier in (() if program.tiers is None else program.tiers.tiers)
              for leaf in tier.requires.leaves()
              if isinstance(leaf, MinPoints) and leaf.label is not None
              and leaf.balance in balances}
+    words = {name: (found.one, found.other) for name, scheme in
+             ((None, program.points), *program.balances.items())
+             if (found := unit_in(scheme.unit, locale)) is not None}
+    counted = {leaf.unit: words[leaf.balance]
+               for tier in (() if program.tiers is None else program.tiers.tiers)
+               for leaf in tier.requires.leaves()
+               if isinstance(leaf, MinPoints) and leaf.balance in words and leaf.rules is None
+               and (leaf.balance is not None or leaf.label is None)}
     x = Ctx(catalogue(locale), ZoneInfo(program.timezone), names, facts, categories, balances,
-            units)
+            unit_labels, value_labels=values, units=words, progress_units=counted)
     if locale == "en" or program.goodwill is None:
         return x
     conditions = {reduction.when.describe(): x.condition(reduction.when)
@@ -63,19 +79,18 @@ def terms_document(program: Program, locale: str = "en") -> Document:
     intro.append(c.t("terms.intro", currency=program.currency, timezone=program.timezone))
     goodwill_points = program.goodwill is not None and any(
         isinstance(rule.compensation, PointsCompensation) for rule in program.goodwill.rules)
-    sections: list[Section] = point_sections(x, program.points, goodwill_points)
-    own = label_in(program.points.labels, locale)  # the program's own points, if labelled
-    if own is not None:
-        sections = [Section(c.t("heading.balance", heading=part.heading,
-                                balance=program.points.label("", locale)), part.items)
-                    for part in sections]
+    sections: list[Section] = point_sections(x.for_balance(None), program.points,
+                                             goodwill_points)
+    if label_in(program.points.labels, locale) is not None:  # the own points, if labelled
+        sections = [Section(balance_heading(c, part.heading, program.points, "", locale),
+                            part.items) for part in sections]
     for name, scheme in program.balances.items():  # each of Program.balances, by name
-        parts = point_sections(x, scheme)
-        for index, part in enumerate(parts):
+        own = x.for_balance(name)
+        for index, part in enumerate(point_sections(own, scheme)):
             items = part.items if index or scheme.redeemable else (
-                Item(c.t("balance.tiers_only")), *part.items)
-            sections.append(Section(c.t("heading.balance", heading=part.heading,
-                                        balance=scheme.label(name, locale)), items))
+                Item(own.c.t("balance.tiers_only")), *part.items)
+            sections.append(Section(balance_heading(c, part.heading, scheme, name, locale),
+                                    items))
     if program.tiers is not None:
         sections.append(tier_section(x, program.tiers))
     if program.gifts is not None:
@@ -87,6 +102,16 @@ def terms_document(program: Program, locale: str = "en") -> Document:
     if program.credit is not None:
         sections.append(credit_section(x, program.credit, program.currency))
     return Document(c.t("terms.title", name=program.name), tuple(sections), tuple(intro))
+
+
+def balance_heading(c: Catalogue, heading: str, scheme: PointScheme, name: str,
+                    locale: str) -> str:
+    """A balance's section heading with its label (``Punkte sammeln: „Statusmeilen“``),
+    unless the heading says it already, in the unit's words (``Statusmeilen sammeln``)."""
+    label = scheme.label(name, locale)
+    if label.casefold() in heading.casefold():
+        return heading
+    return c.t("heading.balance", heading=heading, balance=label)
 
 
 def program_terms(program: Program, locale: str = "en", format: str = "text") -> str:

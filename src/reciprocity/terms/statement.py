@@ -31,7 +31,7 @@ from ..tiers.ladder import MetricGap, TierProgress
 from .document import Document, Item, Section, check_format
 from .effects import render_effect
 from .phrases import Ctx
-from .render import context
+from .render import balance_heading, context
 
 if TYPE_CHECKING:
     from ..program import Program
@@ -82,20 +82,20 @@ def member_statement(program: Program, state: MemberState, at: datetime, locale:
     if state.as_of is None or at > state.as_of:
         advanced = program.advance(state, at, shared=shared)
         state, recent = advanced.state, recent + list(advanced.effects)
-    heading = c.t("heading.points")
+    own = x.for_balance(None)
+    heading = own.c.t("heading.points")
     if label_in(program.points.labels, locale) is not None:  # the own points' label
-        heading = c.t("heading.balance", balance=program.points.label("", locale),
-                      heading=heading)
-    sections = [_points(x, program.points, state, heading)]
+        heading = balance_heading(c, heading, program.points, "", locale)
+    sections = [_points(own, program.points, state, heading)]
     data: dict[str, Any] = {
         "member_id": state.member_id, "at": at.astimezone(x.zone).isoformat(), "locale": locale,
         "currency": program.currency, "points": _figures(state),
     }
     for name, scheme in program.balances.items():  # each of Program.balances, by name
         part = (state.balances or {}).get(name) or PointBalance()
-        heading = c.t("heading.balance", balance=scheme.label(name, locale),
-                      heading=c.t("heading.points"))
-        sections.append(_points(x, scheme, part, heading))
+        in_unit = x.for_balance(name)
+        heading = balance_heading(c, in_unit.c.t("heading.points"), scheme, name, locale)
+        sections.append(_points(in_unit, scheme, part, heading))
         data.setdefault("balances", {})[name] = _figures(part)
     if program.tiers is not None:
         progress = tier_progress(program, state, at)
@@ -175,6 +175,8 @@ def _gaps(x: Ctx, alternatives: tuple[tuple[MetricGap, ...], ...]) -> str:
             return c.money(g.missing)
         if g.metric == "orders":
             return c.t("req.orders", n=g.missing)
+        if g.unit in x.progress_units:  # the balance's own unit
+            return c.with_unit(x.progress_units[g.unit]).t("req.points", n=g.missing)
         if g.unit == "points":
             return c.t("req.points", n=g.missing)
         return c.t("req.points_labelled", points=c.number(g.missing),
@@ -225,6 +227,8 @@ def _values(x: Ctx, p: TierProgress, previous: bool) -> str:
         count = v or 0
         if value.metric == "orders":
             out.append(c.t("req.orders", n=count))
+        elif value.unit in x.progress_units:  # the balance's own unit
+            out.append(c.with_unit(x.progress_units[value.unit]).t("req.points", n=count))
         elif value.unit == "points":
             out.append(c.t("req.points", n=count))
         else:
