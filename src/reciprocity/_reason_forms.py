@@ -116,24 +116,25 @@ def _compile(key: str, names: tuple[str, ...]) -> Callable[..., str]:
     one = _picked(parsed[0], len(names))
     other = one if parsed[-1] == parsed[0] else _picked(parsed[-1], len(names))
     plain = _PLAIN.issuperset
-    if one is other:
-        pattern, pick = one
-        if pick is None:
-            def in_order(*values: Any) -> str:
-                return pattern % values if plain(map(type, values)) else general(*values)
-            return in_order
+    if "n" in names:  # english writes n as a number: the fast way takes an int only
+        at_n = names.index("n")
 
-        def picked(*values: Any) -> str:
-            return pattern % pick(values) if plain(map(type, values)) else general(*values)
-        return picked
-    at_n = names.index("n")
+        def counted(*values: Any) -> str:
+            n = values[at_n]
+            if type(n) is int and plain(map(type, values)):
+                pattern, pick = one if n == 1 else other
+                return pattern % (values if pick is None else pick(values))
+            return general(*values)
+        return counted
+    pattern, pick = one
+    if pick is None:
+        def in_order(*values: Any) -> str:
+            return pattern % values if plain(map(type, values)) else general(*values)
+        return in_order
 
-    def plural(*values: Any) -> str:
-        if plain(map(type, values)):
-            pattern, pick = one if values[at_n] == 1 else other
-            return pattern % (values if pick is None else pick(values))
-        return general(*values)
-    return plural
+    def picked(*values: Any) -> str:
+        return pattern % pick(values) if plain(map(type, values)) else general(*values)
+    return picked
 
 
 def _picked(parsed: tuple[str, tuple[int, ...]] | None, count: int
@@ -182,7 +183,7 @@ def _wrap(key: str, name: str) -> tuple[str, Any, Form]:
     None, its Form)``."""
     forms = _template().get(key)
     pattern = None
-    if forms is not None and len(set(forms)) == 1:
+    if forms is not None and len(forms) == 1 and name != "n":  # english writes n its way
         try:
             parsed = _parse(forms[0], ("text", name))
         except Unfit:

@@ -99,25 +99,18 @@ def amount_text(memo: dict[Any, Any], reason: Any) -> str | None:
     if type(reason) is not tuple or reason[0] is not _per_amount_reason:
         return None
     _, rule, points, eid, eligible, notes, capped = reason
+    rate = memo.get(("rate", id(rule)))
+    if rate is None:  # the rule kept beside its text: its id stays its own
+        rate = memo["rate", id(rule)] = (rule, english(*rule.rate()))
     try:
         text: str = _AMOUNT.write(points, eid, money_text(eligible, rule.per.currency),
-                                  _rate_text(memo, rule))
+                                  rate[1])
     except Unfit:  # the catalogue's message asks for more: the general way
         text = english(*rule.reason(points, eid, eligible))
     if notes:  # as noted() wraps the message
         text = wrap_text("reason.notes", text, "notes", said(memo, notes))
     if capped is not None:
         text = wrap_text("reason.capped", text, "cap", said(memo, capped))
-    return text
-
-
-def _rate_text(memo: dict[Any, Any], rule: PointsPerAmount) -> str:
-    """The English of the rule's rate, written once per rule and ``memo``."""
-    key = ("rate", id(rule))
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = (rule, english(*rule.rate()))  # the rule kept: its id stays its own
-    text: str = found[1]
     return text
 
 

@@ -289,11 +289,16 @@ def _earned_reason(builder: Any, mid: str, lot: list[Any], pending: bool,
 
 
 def _earned_entry_text(memo: dict[Any, Any], entry: tuple[Any, ...]) -> str:
-    """The English reason of ``LotStage._earned``'s entry (``reciprocity._effect_rows``)."""
+    """The English reason of ``LotStage._earned``'s entry (``reciprocity._effect_rows``):
+    ``LotStage._earned_text``, its calls spelt out."""
     builder, _, lot, pending, reason = entry
     stage: LotStage = builder.__self__
-    return stage._earned_text(memo, lot[L_RULE], lot[L_SOURCE], lot[L_POINTS], pending,
-                              lot[L_AVAILABLE_AT], lot[L_EXPIRES], reason)
+    core = amount_text(memo, reason)
+    if core is None:
+        core = english(*stage._earned_core(lot[L_RULE], lot[L_SOURCE], lot[L_POINTS], reason))
+    text: str = stage._earned_wrapped(core, pending, lot[L_AVAILABLE_AT], lot[L_EXPIRES],
+                                      wrap_text)
+    return text
 
 
 def _pooled_text(memo: dict[Any, Any], entry: tuple[Any, ...]) -> str:
