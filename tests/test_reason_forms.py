@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from reciprocity import Event, Program, simulate, synthetic_purchases
 from reciprocity._effect_rows import ROWS, TEXTS, entry_reason, writer_of
 from reciprocity._reason import Msg, _template, encode_args, english, render
-from reciprocity._reason_forms import Form, Unfit, said, wrap_text
+from reciprocity._reason_forms import Form, Unfit, after, said, wrap_text
 from reciprocity.points.lots import LotStage
 from reciprocity.testing import DEFAULT_END, full_programs, shop_streams
 from reciprocity.tiers.report import build_changed
@@ -122,6 +122,19 @@ def test_wrap_text_is_english(wrap: tuple[str, str], text: Any, value: Any) -> N
     key, name = wrap
     assert _outcome(wrap_text, key, text, name, value) == _outcome(
         english, key, {"text": text, name: value})
+
+
+def test_after_finds_the_words_after_a_text() -> None:
+    """``wrap(text, *args) == text + after(wrap, *args)`` when the words follow the text;
+    ``None`` when they come before it or repeat it (the text is then written in full)."""
+    def wrap(text: str, date_: Any) -> str:
+        return wrap_text("reason.valid_until", text, "date", date_)
+
+    day = datetime(2026, 3, 1, tzinfo=UTC).date()
+    assert after(wrap, day) == ", valid until 2026-03-01"
+    assert "A-17" + after(wrap, day) == wrap("A-17", day)  # type: ignore[operator]
+    assert after(lambda text: "Gültig: " + text) is None
+    assert after(lambda text: text + text) is None
 
 
 def test_said_writes_a_message_or_a_list_once() -> None:

@@ -17,9 +17,17 @@ English from the raw values, one :class:`Form` per message:
   raises :class:`Unfit` on every call, and the text function falls back to building the
   message and writing it with ``english``: slower, never different.
 
+What repeats within a column is written once per column (the text functions get one
+``memo`` dict for it): a rule's rate and a tier's note (:func:`said`, by the identity of the
+message), and the words around the one value that changes: :func:`after` finds what a
+message writes after its ``{text}`` by writing a mark in its place (``, available from
+2011-01-02, valid until 2011-12-01`` is the same for every order of a day), and a tier
+reach is written around a mark for the amount spent. A message whose words do not simply
+surround the mark (a translation that moves ``{text}``) is written in full each time.
+
 Nothing here is a copy of a message: every text comes from the template
-(``tests/test_reason_forms.py`` checks every form against ``english`` with random values, and
-``tests/test_effect_rows.py`` every written reason of random shops against its model's).
+(``tests/test_reason_forms.py`` checks every form against ``english`` with random values,
+and every written reason of random shops against its model's).
 
 Imports: ``_reason`` only.
 """
@@ -34,7 +42,8 @@ from typing import Any
 
 from ._reason import Msg, _template, _write_one, english
 
-__all__ = ["Form", "Unfit", "Wrap", "said", "wrap_msg", "wrap_text"]
+__all__ = ["Form", "Unfit", "Wrap", "after", "said", "wrap_msg", "wrap_text",
+           "written"]
 
 Wrap = Callable[[str, Any, str, Any], Any]
 """``wrap(key, text, name, value)``: :func:`wrap_msg` or :func:`wrap_text`."""
@@ -193,6 +202,13 @@ def _wrap(key: str, name: str) -> tuple[str, Any, Form]:
     return name, pattern, Form(key, "text", name)
 
 
+def written(value: Any) -> str:
+    """The English of any reason argument (a message, a list of them, a text, ...), as
+    ``english`` writes it in a placeholder."""
+    text = _write_one(tuple(value) if type(value) is list else value)
+    return text if type(text) is str else format(text, "")
+
+
 def said(memo: dict[Any, Any], value: Any) -> str:
     """The English of a message (or a tuple or list of them) that is the same object every time (a
     tier's note, a rule's rate), written once per ``memo``; keyed by the identity of the
@@ -201,6 +217,19 @@ def said(memo: dict[Any, Any], value: Any) -> str:
            if len(value) == 1 else ("list", *map(id, value)))
     found = memo.get(key)
     if found is None:
-        found = memo[key] = (value, _write_one(tuple(value) if type(value) is list else value))
+        found = memo[key] = (value, written(value))
     text: str = found[1]
     return text
+
+
+_MARK = "\x00"
+
+
+def after(wrap: Callable[..., str], *args: Any) -> str | None:
+    """What ``wrap(text, *args)`` writes after ``text``, for any ``text``: found by writing a
+    mark in its place, so ``wrap(text, *args) == text + after(wrap, *args)``; ``None`` when
+    the words do not simply follow the text (a message that puts its ``{text}`` later)."""
+    said = wrap(_MARK, *args)
+    if said.startswith(_MARK) and said.count(_MARK) == 1:
+        return said[len(_MARK):]
+    return None

@@ -32,7 +32,7 @@ from .._engine import (
     text,
 )
 from .._reason import LazyText, Msg, english, fields
-from .._reason_forms import Form, Unfit, Wrap, wrap_msg, wrap_text
+from .._reason_forms import Form, Unfit, Wrap, after, wrap_msg, wrap_text
 from .._stage import Stage
 from .._trusted import built_given, construct
 from ..conditions import CompileContext
@@ -130,8 +130,9 @@ class LotStage(Stage):
                         available_at: datetime | None, expires_at: datetime | None,
                         reason: Reason) -> Msg:
         """An earned effect's reason (its model's, and its row's when a table reads it)."""
-        msg: Msg = self._earned_wrapped(self._earned_core(rule_id, eid, points, reason),
-                                        pending, available_at, expires_at, wrap_msg)
+        msg: Msg = _earned_wrapped(self._earned_core(rule_id, eid, points, reason),
+                                   self._earned_when(pending, available_at, expires_at),
+                                   wrap_msg)
         return msg
 
     def _earned_core(self, rule_id: str, eid: str, points: int, reason: Reason) -> Msg:
@@ -146,19 +147,13 @@ class LotStage(Stage):
         assert isinstance(built, Msg), "earning rules give their reasons as messages"
         return built
 
-    def _earned_wrapped(self, said: Any, pending: bool, available_at: datetime | None,
-                        expires_at: datetime | None, wrap: Wrap) -> Any:
-        """``said`` (the rule's message, or its English with ``wrap=wrap_text``) with when
-        the points become available and until when they are valid."""
-        if available_at is not None:  # local_day(available_at, self.zone), inline
-            said = wrap("reason.available_from", said, "date",
-                        available_at.astimezone(self.zone).date())
-        elif pending:
-            said = wrap("reason.available_once", said, "state", self.scheme.release_on)
-        if expires_at is not None:  # last_day(expires_at, self.zone), inline
-            said = wrap("reason.valid_until", said, "date",
-                        (expires_at - _SECOND).astimezone(self.zone).date())
-        return said
+    def _earned_when(self, pending: bool, available_at: datetime | None,
+                     expires_at: datetime | None) -> When:
+        """What an earned reason says after the rule's message (see :data:`When`)."""
+        zone = self.zone  # local_day(available_at, zone) and last_day(expires_at, zone):
+        return (None if available_at is None else available_at.astimezone(zone).date(),
+                pending, self.scheme.release_on,
+                None if expires_at is None else (expires_at - _SECOND).astimezone(zone).date())
 
     def _earned_text(self, memo: dict[Any, Any], rule_id: str, eid: str, points: int,
                      pending: bool, available_at: datetime | None,
@@ -167,8 +162,7 @@ class LotStage(Stage):
         core = amount_text(memo, reason)
         if core is None:
             core = english(*self._earned_core(rule_id, eid, points, reason))
-        text: str = self._earned_wrapped(core, pending, available_at, expires_at, wrap_text)
-        return text
+        return _with_when(memo, core, self._earned_when(pending, available_at, expires_at))
 
     def _capped(self, m: Member, rule: PointsPerPurchase | PointsPerAmount | PointsForEvent,
                 points: int, at: datetime) -> tuple[int, Msg | None]:
@@ -288,6 +282,37 @@ def _earned_reason(builder: Any, mid: str, lot: list[Any], pending: bool,
                                  lot[L_AVAILABLE_AT], lot[L_EXPIRES], reason)
 
 
+When = tuple[Any, bool, Any, Any]
+"""(the local day points are available from or ``None``, pending, the scheme's release event,
+the last local day they are valid or ``None``): all an earned reason says after the rule's
+message, so its words there depend on these values only."""
+
+
+def _earned_wrapped(said: Any, when: When, wrap: Wrap) -> Any:
+    """``said`` (the rule's message, or its English with ``wrap=wrap_text``) with when the
+    points become available and until when they are valid."""
+    available, pending, state, until = when
+    if available is not None:
+        said = wrap("reason.available_from", said, "date", available)
+    elif pending:
+        said = wrap("reason.available_once", said, "state", state)
+    if until is not None:
+        said = wrap("reason.valid_until", said, "date", until)
+    return said
+
+
+def _with_when(memo: dict[Any, Any], core: str, when: When) -> str:
+    """``_earned_wrapped(core, when, wrap_text)``: the words after ``core`` written once per
+    ``when`` and ``memo`` (``after``), or in full when they do not simply follow it."""
+    found = memo.get(("when", when))
+    if found is None:
+        found = memo["when", when] = (after(_earned_wrapped, when, wrap_text),)
+    if found[0] is None:
+        text: str = _earned_wrapped(core, when, wrap_text)
+        return text
+    return core + found[0]
+
+
 def _earned_entry_text(memo: dict[Any, Any], entry: tuple[Any, ...]) -> str:
     """The English reason of ``LotStage._earned``'s entry (``reciprocity._effect_rows``):
     ``LotStage._earned_text``, its calls spelt out."""
@@ -296,9 +321,8 @@ def _earned_entry_text(memo: dict[Any, Any], entry: tuple[Any, ...]) -> str:
     core = amount_text(memo, reason)
     if core is None:
         core = english(*stage._earned_core(lot[L_RULE], lot[L_SOURCE], lot[L_POINTS], reason))
-    text: str = stage._earned_wrapped(core, pending, lot[L_AVAILABLE_AT], lot[L_EXPIRES],
-                                      wrap_text)
-    return text
+    return _with_when(memo, core, stage._earned_when(pending, lot[L_AVAILABLE_AT],
+                                                     lot[L_EXPIRES]))
 
 
 def _pooled_text(memo: dict[Any, Any], entry: tuple[Any, ...]) -> str:

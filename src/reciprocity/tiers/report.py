@@ -22,7 +22,7 @@ from .._engine import Member
 from .._model import utc
 from .._reason import Msg, english, fields, local_day, money_text
 from .._reason import last_day as reason_last_day
-from .._reason_forms import Form, Unfit
+from .._reason_forms import Form, Unfit, written
 from .._trusted import construct
 from ..benefits import TierBenefits
 from ..effects import TierChanged, TierGraceStarted
@@ -369,39 +369,48 @@ _SPENT = Form("reason.tier.spent", "amount")
 
 def _changed_text(memo: dict[Any, Any], entry: tuple[Any, ...]) -> str:
     """The English of :func:`changed_reason`'s message for ``build_changed``'s entry, written
-    from its values; the parts a ladder repeats (a tier's benefits, a window, an end date)
-    once per ``memo`` (see ``reciprocity._reason_forms``)."""
+    from its values: for a reach on a ladder of spend alone (the usual one) the words around
+    the amount spent are written once per tier, change, window and end, and per ``memo``
+    (see ``reciprocity._reason_forms``)."""
     _, c, _, _, at, change, old, new, until, why = entry
-    if why[0] == "reach" and type(why[1][0]) is Decimal and _memo(
-            memo, ("keys", id(c), new), c, lambda: _metric_keys(c, new) == [0]):
-        spent, window = why[1][0], why[2]  # a ladder on spend alone: the usual one
-        benefits = _memo(memo, ("benefits", id(c), new), c, lambda: (
-            None if (said := benefits_message(c.benefits[new])) is None else _text(said)))
-        key = _reach_key(change, change == "upgrade" and benefits is not None)
-        values = [c.names[new], _SPENT.write(money_text(spent, c.currency)),
-                  _memo(memo, ("window", id(c), window), c,
-                        lambda: _text(window_message(c, window))),
-                  _memo(memo, ("until", id(c), until), c,
-                        lambda: _text(until_message(until, c.zone)))]
-        if key == _BENEFITS:
-            values.append(benefits)
-        try:
-            return _REACHED[key].write(*values)
-        except Unfit:  # the catalogue's message asks for more: the general way
-            pass
+    if why[0] == "reach" and type(why[1][0]) is Decimal:
+        key = ("reach", id(c), new, change, why[2], until)
+        found = memo.get(key)
+        if found is None:  # c kept beside its words: its id stays its own
+            found = memo[key] = (c, _around_spent(c, change, new, why[2], until))
+        if found[1] is not None:
+            before, behind = found[1]
+            return before + money_text(why[1][0], c.currency) + behind
     return _text(changed_reason(c, at, change, old, new, until, why))
+
+
+def _around_spent(c: CompiledTiers, change: Change, new: int, window: Window,
+                  until: datetime | None) -> tuple[str, str] | None:
+    """The words of a reach of tier ``new`` before and after the amount spent, or ``None``
+    when the tier asks for more than spend (or the catalogue's message for more values)."""
+    if _metric_keys(c, new) != [0]:
+        return None
+    benefits = benefits_message(c.benefits[new]) if change == "upgrade" else None
+    key = _reach_key(change, benefits is not None)
+    values = [c.names[new], _SPENT.write(_MARK), _text(window_message(c, window)),
+              _text(until_message(until, c.zone))]
+    if key == _BENEFITS:
+        values.append(written(benefits))
+    try:
+        said = _REACHED[key].write(*values)
+    except Unfit:  # the catalogue's message asks for more: the general way
+        return None
+    if said.count(_MARK) != 1:
+        return None
+    before, _, behind = said.partition(_MARK)
+    return before, behind
+
+
+_MARK = "\x00"
 
 
 def _text(msg: Msg) -> str:
     return english(msg.key, msg.args)
-
-
-def _memo(memo: dict[Any, Any], key: Any, keep: Any, make: Any) -> Any:
-    """``make()``, once per ``memo`` and ``key`` (``keep``: what ``key`` names by ``id``)."""
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = (keep, make())
-    return found[1]
 
 
 def changed_row(c: CompiledTiers, mid: str, eid: str | None, at: datetime, change: Change,
