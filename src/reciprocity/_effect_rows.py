@@ -13,6 +13,11 @@ logged effect of random shops against its model).
 A builder without a row (rare effects: vouchers, gifts, goodwill, a balance's tagged effects)
 is read through its model, as before.
 
+The most frequent builders (points earned and released, tier changes) also register a
+**text** function: it writes the English of the reason's message straight from the entry's
+values, without the message (``reciprocity._reason_forms``), for a whole column at a time
+(:func:`writer_of`); ``tests/test_reason_forms.py`` checks it against the model's reason.
+
 Imports: ``_reason`` only (the builders' modules import this one).
 """
 
