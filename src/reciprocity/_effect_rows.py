@@ -13,6 +13,11 @@ logged effect of random shops against its model).
 A builder without a row (rare effects: vouchers, gifts, goodwill, a balance's tagged effects)
 is read through its model, as before.
 
+The most frequent builders (points earned and released, tier changes) also register a
+**text** function: it writes the English of the reason's message straight from the entry's
+values, without the message (``reciprocity._reason_forms``), for a whole column at a time
+(:func:`writer_of`); ``tests/test_reason_forms.py`` checks it against the model's reason.
+
 Imports: ``_reason`` only (the builders' modules import this one).
 """
 
@@ -23,7 +28,7 @@ from typing import Any
 
 from ._reason import LazyText, Msg, built, english
 
-__all__ = ["ROWS", "Row", "entry_reason", "register", "rows_of"]
+__all__ = ["ROWS", "TEXTS", "Row", "Text", "entry_reason", "register", "rows_of", "writer_of"]
 
 Row = Callable[..., dict[str, Any]]
 """``row(*builder_args) -> {field: value}``: what the builder gives its model, but the
@@ -33,15 +38,27 @@ Reason = Callable[..., Any]
 """``reason(builder, *builder_args)``: the message (or text) the builder gives its model's
 ``reason`` (``builder`` is the logged object: a bound method's ``__self__`` is its stage)."""
 
+Text = Callable[[dict[Any, Any], tuple[Any, ...]], str]
+"""``text(memo, entry) -> str``: the English of ``reason(*entry)``'s message, written from
+the entry's values (``reciprocity._reason_forms``). ``memo`` is one dict for a whole column
+of reasons, for what repeats (a rule's rate, a tier's note); keys are the text function's own
+(each keeps the object it keys by ``id`` alive in the value)."""
+
 ROWS: dict[Callable[..., Any], tuple[str, Row, Reason]] = {}
 """Builder function (for a bound method, its function) -> (effect type, row, reason)."""
+TEXTS: dict[Callable[..., Any], Text] = {}
+"""Builder function -> its text function, for the builders that have one."""
 
 
-def register(builder: Callable[..., Any], kind: str, row: Row, reason: Reason) -> None:
+def register(builder: Callable[..., Any], kind: str, row: Row, reason: Reason,
+             text: Text | None = None) -> None:
     """Say that ``builder`` (a function, or a method whose bound form is logged) builds
     effects of type ``kind`` whose fields, but the reason, are ``row(*args)``, and whose
-    reason is ``reason(builder, *args)``'s message (or text)."""
+    reason is ``reason(builder, *args)``'s message (or text); ``text``, when given, writes
+    that message's English straight from the entry (see :data:`Text`)."""
     ROWS[builder] = (kind, row, reason)
+    if text is not None:
+        TEXTS[builder] = text
 
 
 def lookup(builder: Any) -> tuple[str, Row, Reason] | None:
@@ -70,23 +87,38 @@ def rows_of(log: list[tuple[Any, ...]]) -> Any:
             yield found[0], found[1](*entry[1:]), entry, None
 
 
-def entry_reason(entry: tuple[Any, ...],
-                 known: dict[int, tuple[str, Row, Reason] | None] | None = None) -> str:
-    """The English reason of a logged effect: its model's ``reason``, written from its
-    builder's message without the model when the builder has a row. ``known``: the lookups
-    made before, by builder object's id (for many entries of one log)."""
-    if known is None:
-        found = lookup(entry[0])
-    else:
-        key = id(entry[0])
-        if key in known:
-            found = known[key]
-        else:
-            found = known[key] = lookup(entry[0])
-    if found is None:
-        text: str = entry[0](*entry[1:]).reason
+def entry_reason(entry: tuple[Any, ...], memo: dict[Any, Any] | None = None) -> str:
+    """The English reason of a logged effect: its model's ``reason``, written from the
+    entry without the model when the builder has a row. ``memo``: one dict for the entries of
+    one log (the builders' writers, and what their text functions keep)."""
+    if memo is None:
+        memo = {}
+    key = id(entry[0])
+    write = memo.get(key)
+    if write is None:  # the log keeps the builder alive, so its id stays its own
+        write = memo[key] = writer_of(entry[0])
+    return write(memo, entry)
+
+
+def writer_of(builder: Any) -> Text:
+    """``write(memo, entry) -> str``: the English reason of ``builder``'s entries."""
+    function = getattr(builder, "__func__", builder)
+    text = TEXTS.get(function)
+    if text is not None:
         return text
-    return text_of(found[2](*entry))
+    found = ROWS.get(function)
+    if found is None:
+        return _model_reason
+    reason = found[2]
+
+    def from_reason(memo: dict[Any, Any], entry: tuple[Any, ...]) -> str:
+        return text_of(reason(*entry))
+    return from_reason
+
+
+def _model_reason(memo: dict[Any, Any], entry: tuple[Any, ...]) -> str:
+    text: str = entry[0](*entry[1:]).reason
+    return text
 
 
 def text_of(reason: Any) -> str:

@@ -55,7 +55,7 @@ from .money import Money, currency_exponent
 
 __all__ = ["LazyField", "LazyText", "MonthDay", "Msg", "as_text", "built", "decode_args",
            "decode_text", "encode_args", "encode_text", "english", "fields",
-           "last_day", "local_day", "ordinal", "render", "unformatted"]
+           "last_day", "local_day", "money_text", "ordinal", "render", "unformatted"]
 
 TEMPLATE = Path(__file__).resolve().parent / "locales" / "reciprocity.pot"
 
@@ -400,11 +400,16 @@ _PLACES: dict[str, int] = {}
 def _money(value: Money) -> str:
     """``str(value)`` (``50.00 EUR``: the amount's digits, padded with zeros to the
     currency's minor unit), without its ``as_tuple`` and rounding call."""
-    currency = value.currency
+    return money_text(value.amount, value.currency)
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """``str(Money(amount, currency))`` without making the ``Money`` (a finite ``amount``,
+    a valid ``currency``)."""
     places = _PLACES.get(currency)
     if places is None:
         places = _PLACES[currency] = currency_exponent(currency)
-    text = format(value.amount, "f")
+    text = format(amount, "f")
     if places:
         dot = text.find(".")
         if dot < 0:

@@ -28,7 +28,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .._effect_rows import entry_reason
+from .._effect_rows import writer_of
 from .._reason import LazyText
 from .periods import Periods
 
@@ -280,15 +280,17 @@ def reason_texts(reasons: Sequence[Any]) -> list[str]:
     text, a log entry's model's reason (``reciprocity._effect_rows.entry_reason``)."""
     out: list[str] = []
     add = out.append
-    known: dict[int, Any] = {}  # the builders' lookups (the log keeps them alive)
+    memo: dict[Any, Any] = {}  # the builders' writers by id (the log keeps them alive), ...
+    get = memo.get
     for reason in reasons:
         kind = type(reason)
-        if kind is str:
-            add(reason)
+        if kind is tuple:
+            write = get(id(reason[0]))
+            if write is None:
+                write = memo[id(reason[0])] = writer_of(reason[0])
+            add(write(memo, reason))
         elif kind is LazyText:
             add(reason.text)
-        elif kind is tuple:
-            add(entry_reason(reason, known))
-        else:  # a str subclass, as a model may hold
+        else:  # a text (or a str subclass, as a model may hold)
             add(reason)
     return out

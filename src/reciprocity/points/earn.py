@@ -20,7 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from .._engine import Member, Row, Text, Trace, text
-from .._reason import Msg, english
+from .._reason import Msg, english, money_text
+from .._reason_forms import Form, Unfit, said, wrap_text
 from ..conditions import CompileContext, Predicate
 from .rules import (
     CampaignMultiplier,
@@ -30,7 +31,8 @@ from .rules import (
     TierMultiplier,
 )
 
-__all__ = ["PurchaseEarner", "Reason", "compile_purchase_rule", "reason_text", "stack"]
+__all__ = ["PurchaseEarner", "Reason", "amount_text", "compile_purchase_rule", "reason_text",
+           "stack"]
 
 Reason = Text | None
 """An effect's reason: its text or ``(builder, *args)`` (see :data:`~reciprocity._engine.Text`),
@@ -63,7 +65,8 @@ def reason_text(reason: Reason) -> str | None:
 
 
 def noted(reason: Msg, notes: tuple[Msg, ...] | list[Msg], capped: Msg | None) -> Msg:
-    """``reason`` with its notes (multipliers) and its cap, when there are any."""
+    """``reason`` with its notes (multipliers) and its cap, when there are any (written
+    from the values by :func:`amount_text`, in the same order)."""
     if notes:
         reason = Msg("reason.notes", {"text": reason, "notes": tuple(notes)})
     if capped is not None:
@@ -84,6 +87,31 @@ def _per_order_reason(rule: PointsPerPurchase, points: int, eid: str,
 def _per_amount_reason(rule: PointsPerAmount, points: int, eid: str, eligible: Decimal,
                        notes: list[Msg], capped: Msg | None) -> Msg:
     return noted(rule.reason(points, eid, eligible), notes, capped)
+
+
+_AMOUNT = Form("reason.earned.amount", "n", "order", "eligible", "rate")
+
+
+def amount_text(memo: dict[Any, Any], reason: Any) -> str | None:
+    """The English of a reason recipe of a per-amount rule (``_per_amount_reason``'s message)
+    written from its values, the rule's rate and the notes once per ``memo``; ``None`` for any
+    other reason (see ``reciprocity._reason_forms``)."""
+    if type(reason) is not tuple or reason[0] is not _per_amount_reason:
+        return None
+    _, rule, points, eid, eligible, notes, capped = reason
+    rate = memo.get(("rate", id(rule)))
+    if rate is None:  # the rule kept beside its text: its id stays its own
+        rate = memo["rate", id(rule)] = (rule, english(*rule.rate()))
+    try:
+        text: str = _AMOUNT.write(points, eid, money_text(eligible, rule.per.currency),
+                                  rate[1])
+    except Unfit:  # the catalogue's message asks for more: the general way
+        text = english(*rule.reason(points, eid, eligible))
+    if notes:  # as noted() wraps the message
+        text = wrap_text("reason.notes", text, "notes", said(memo, notes))
+    if capped is not None:
+        text = wrap_text("reason.capped", text, "cap", said(memo, capped))
+    return text
 
 
 _TierEntry = tuple[Any, Any, Decimal | None, Msg | None, int]

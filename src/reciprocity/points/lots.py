@@ -31,7 +31,8 @@ from .._engine import (
     Trace,
     text,
 )
-from .._reason import LazyText, Msg, fields
+from .._reason import LazyText, Msg, english, fields
+from .._reason_forms import Form, Unfit, Wrap, after, wrap_msg, wrap_text
 from .._stage import Stage
 from .._trusted import built_given, construct
 from ..conditions import CompileContext
@@ -43,13 +44,11 @@ from ..effects import (
 )
 from ..limits import Period
 from ..state import MemberState
-from .earn import Reason
+from .earn import Reason, amount_text
 from .rules import (
     PointsForEvent,
     PointsPerAmount,
     PointsPerPurchase,
-    last_day,
-    local_day,
 )
 from .scheme import (
     CalendarCutoff,
@@ -66,6 +65,7 @@ __all__ = ["LotStage"]
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
+_SECOND = timedelta(seconds=1)
 _GIVEN = frozenset(("rule_id", "reason", "reason_key", "reason_args", "member_id", "event_id",
                     "at", "points", "lot_id", "status", "available_at", "expires_at"))
 """The fields an available earned effect names (``construct``'s fields set)."""
@@ -130,24 +130,39 @@ class LotStage(Stage):
                         available_at: datetime | None, expires_at: datetime | None,
                         reason: Reason) -> Msg:
         """An earned effect's reason (its model's, and its row's when a table reads it)."""
+        msg: Msg = _earned_wrapped(self._earned_core(rule_id, eid, points, reason),
+                                   self._earned_when(pending, available_at, expires_at),
+                                   wrap_msg)
+        return msg
+
+    def _earned_core(self, rule_id: str, eid: str, points: int, reason: Reason) -> Msg:
+        """The earning rule's message, before the lot's availability and expiry."""
         if reason is None:
             rule = self.rules[rule_id]
             assert isinstance(rule, PointsPerPurchase)
-            msg = rule.reason(points, eid)
-        elif isinstance(reason, LazyText):
-            msg = reason.msg
-        else:
-            built = reason if isinstance(reason, str | Msg) else reason[0](*reason[1:])
-            assert isinstance(built, Msg), "earning rules give their reasons as messages"
-            msg = built
-        if available_at is not None:
-            msg = Msg("reason.available_from",
-                      {"text": msg, "date": local_day(available_at, self.zone)})
-        elif pending:
-            msg = Msg("reason.available_once", {"text": msg, "state": self.scheme.release_on})
-        if expires_at is not None:
-            msg = Msg("reason.valid_until", {"text": msg, "date": last_day(expires_at, self.zone)})
-        return msg
+            return rule.reason(points, eid)
+        if isinstance(reason, LazyText):
+            return reason.msg
+        built = reason if isinstance(reason, str | Msg) else reason[0](*reason[1:])
+        assert isinstance(built, Msg), "earning rules give their reasons as messages"
+        return built
+
+    def _earned_when(self, pending: bool, available_at: datetime | None,
+                     expires_at: datetime | None) -> When:
+        """What an earned reason says after the rule's message (see :data:`When`)."""
+        zone = self.zone  # local_day(available_at, zone) and last_day(expires_at, zone):
+        return (None if available_at is None else available_at.astimezone(zone).date(),
+                pending, self.scheme.release_on,
+                None if expires_at is None else (expires_at - _SECOND).astimezone(zone).date())
+
+    def _earned_text(self, memo: dict[Any, Any], rule_id: str, eid: str, points: int,
+                     pending: bool, available_at: datetime | None,
+                     expires_at: datetime | None, reason: Reason) -> str:
+        """The English of :meth:`_earned_message`'s message, written from the values."""
+        core = amount_text(memo, reason)
+        if core is None:
+            core = english(*self._earned_core(rule_id, eid, points, reason))
+        return _with_when(memo, core, self._earned_when(pending, available_at, expires_at))
 
     def _capped(self, m: Member, rule: PointsPerPurchase | PointsPerAmount | PointsForEvent,
                 points: int, at: datetime) -> tuple[int, Msg | None]:
@@ -267,6 +282,55 @@ def _earned_reason(builder: Any, mid: str, lot: list[Any], pending: bool,
                                  lot[L_AVAILABLE_AT], lot[L_EXPIRES], reason)
 
 
+When = tuple[Any, bool, Any, Any]
+"""(the local day points are available from or ``None``, pending, the scheme's release event,
+the last local day they are valid or ``None``): all an earned reason says after the rule's
+message, so its words there depend on these values only."""
+
+
+def _earned_wrapped(said: Any, when: When, wrap: Wrap) -> Any:
+    """``said`` (the rule's message, or its English with ``wrap=wrap_text``) with when the
+    points become available and until when they are valid."""
+    available, pending, state, until = when
+    if available is not None:
+        said = wrap("reason.available_from", said, "date", available)
+    elif pending:
+        said = wrap("reason.available_once", said, "state", state)
+    if until is not None:
+        said = wrap("reason.valid_until", said, "date", until)
+    return said
+
+
+def _with_when(memo: dict[Any, Any], core: str, when: When) -> str:
+    """``_earned_wrapped(core, when, wrap_text)``: the words after ``core`` written once per
+    ``when`` and ``memo`` (``after``), or in full when they do not simply follow it."""
+    found = memo.get(("when", when))
+    if found is None:
+        found = memo["when", when] = (after(_earned_wrapped, when, wrap_text),)
+    if found[0] is None:
+        text: str = _earned_wrapped(core, when, wrap_text)
+        return text
+    return core + found[0]
+
+
+def _earned_entry_text(memo: dict[Any, Any], entry: tuple[Any, ...]) -> str:
+    """The English reason of ``LotStage._earned``'s entry (``reciprocity._effect_rows``):
+    ``LotStage._earned_text``, its calls spelt out."""
+    builder, _, lot, pending, reason = entry
+    stage: LotStage = builder.__self__
+    core = amount_text(memo, reason)
+    if core is None:
+        core = english(*stage._earned_core(lot[L_RULE], lot[L_SOURCE], lot[L_POINTS], reason))
+    return _with_when(memo, core, stage._earned_when(pending, lot[L_AVAILABLE_AT],
+                                                     lot[L_EXPIRES]))
+
+
+def _pooled_text(memo: dict[Any, Any], entry: tuple[Any, ...]) -> str:
+    builder, _, rule_id, eid, _, points, reason = entry
+    stage: LotStage = builder.__self__
+    return stage._earned_text(memo, rule_id, eid, points, False, None, None, reason)
+
+
 def _pooled_reason(builder: Any, mid: str, rule_id: str, eid: str, at: datetime, points: int,
                    reason: Reason) -> Msg:
     stage: LotStage = builder.__self__
@@ -314,6 +378,21 @@ def _released_reason(builder: Any, mid: str, at: datetime, points: int, lot_id: 
             else Msg("reason.released.order", {"n": points, "order": order, "state": state}))
 
 
+_WINDOW = Form("reason.released.window", "n", "order")
+_ORDER = Form("reason.released.order", "n", "order", "state")
+
+
+def _released_text(memo: dict[Any, Any], entry: tuple[Any, ...]) -> str:
+    """The English of :func:`_released_reason`'s message, written from the values."""
+    points, lot_id, state = entry[3], entry[4], entry[5]
+    order = lot_id.rsplit("/", 1)[0]
+    try:
+        return (_WINDOW.write(points, order) if state is None
+                else _ORDER.write(points, order, state))
+    except Unfit:  # the catalogue's message asks for more: the general way
+        return english(*_released_reason(*entry))
+
+
 def _expired_row(mid: str, at: datetime, points: int, lot_id: str | None,
                  reason: Msg, from_pending: int) -> dict[str, Any]:
     return {"rule_id": "expiry", "member_id": mid, "event_id": None, "at": at,
@@ -353,9 +432,10 @@ def _expired_reason(builder: Any, mid: str, at: datetime, points: int, lot_id: s
     return reason
 
 
-register(LotStage._earned, "points_earned", _earned_row, _earned_reason)
-register(LotStage._pooled, "points_earned", _pooled_row, _pooled_reason)
+register(LotStage._earned, "points_earned", _earned_row, _earned_reason, _earned_entry_text)
+register(LotStage._pooled, "points_earned", _pooled_row, _pooled_reason, _pooled_text)
 register(_build_granted, "points_earned", _granted_row, _last_argument)
-register(_build_released, "points_released", _released_row, _released_reason)
+register(_build_released, "points_released", _released_row, _released_reason,
+         _released_text)
 register(_build_expired, "points_expired", _expired_row, _expired_reason)
 register(_build_revoked, "points_revoked", _revoked_row, _last_argument)

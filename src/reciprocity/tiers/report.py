@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 from .._effect_rows import register
 from .._engine import Member
 from .._model import utc
-from .._reason import Msg, fields, local_day
+from .._reason import Msg, english, fields, local_day, money_text
 from .._reason import last_day as reason_last_day
+from .._reason_forms import Form, Unfit, written
 from .._trusted import construct
 from ..benefits import TierBenefits
 from ..effects import TierChanged, TierGraceStarted
@@ -260,7 +261,7 @@ def window_message(c: CompiledTiers, window: Window) -> Msg:
 
 def achievement(c: CompiledTiers, level: int, metrics: Metrics) -> Any:
     """What the member has of the metrics tier ``level`` asks for, as a part of a reason."""
-    keys = sorted({key for alternative in c.dnfs[level] for key in alternative})
+    keys = _metric_keys(c, level)
     parts: list[Any] = []
     for key in keys:
         have = metrics[key]
@@ -271,6 +272,11 @@ def achievement(c: CompiledTiers, level: int, metrics: Metrics) -> Any:
         else:
             parts.append(_units(c.units[key - 2], have))
     return _and(parts) if parts else Msg("reason.tier.joining", {})
+
+
+def _metric_keys(c: CompiledTiers, level: int) -> list[int]:
+    """The metrics tier ``level`` asks for, in slot order (what :func:`achievement` says)."""
+    return sorted({key for alternative in c.dnfs[level] for key in alternative})
 
 
 def benefits_message(benefits: TierBenefits) -> Any:
@@ -317,15 +323,11 @@ def changed_reason(c: CompiledTiers, at: datetime, change: Change, old: int | No
     if why[0] == "reach":
         assert new is not None
         _, metrics, window = why
+        benefits = benefits_message(c.benefits[new]) if change == "upgrade" else None
         args = {"tier": c.names[new], "achievement": achievement(c, new, metrics),
                 "window": window_message(c, window), "until": until_text}
-        benefits = benefits_message(c.benefits[new]) if change == "upgrade" else None
-        if change == "renewal":
-            reason = Msg("reason.tier.renewed", args)
-        elif benefits is not None:
-            reason = Msg("reason.tier.reached.benefits", {**args, "benefits": benefits})
-        else:
-            reason = Msg("reason.tier.reached", args)
+        key = _reach_key(change, benefits is not None)
+        reason = Msg(key, args if key != _BENEFITS else {**args, "benefits": benefits})
     else:
         _, soft, cause = why
         assert old is not None
@@ -347,6 +349,68 @@ def changed_reason(c: CompiledTiers, at: datetime, change: Change, old: int | No
                        "floor": "reason.tier.now.floor"}.get(soft, "reason.tier.now")
                 reason = Msg(key, {"text": reason, "tier": c.names[new], "until": until_text})
     return reason
+
+
+_BENEFITS = "reason.tier.reached.benefits"
+
+
+def _reach_key(change: Change, benefits: bool) -> str:
+    """The message of a reach: renewed, reached with its benefits, or reached."""
+    if change == "renewal":
+        return "reason.tier.renewed"
+    return _BENEFITS if benefits else "reason.tier.reached"
+
+
+_REACHED = {key: Form(key, "tier", "achievement", "window", "until")
+            for key in ("reason.tier.renewed", "reason.tier.reached")}
+_REACHED[_BENEFITS] = Form(_BENEFITS, "tier", "achievement", "window", "until", "benefits")
+_SPENT = Form("reason.tier.spent", "amount")
+
+
+def _changed_text(memo: dict[Any, Any], entry: tuple[Any, ...]) -> str:
+    """The English of :func:`changed_reason`'s message for ``build_changed``'s entry, written
+    from its values: for a reach on a ladder of spend alone (the usual one) the words around
+    the amount spent are written once per tier, change, window and end, and per ``memo``
+    (see ``reciprocity._reason_forms``)."""
+    _, c, _, _, at, change, old, new, until, why = entry
+    if why[0] == "reach" and type(why[1][0]) is Decimal:
+        key = ("reach", id(c), new, change, why[2], until)
+        found = memo.get(key)
+        if found is None:  # c kept beside its words: its id stays its own
+            found = memo[key] = (c, _around_spent(c, change, new, why[2], until))
+        if found[1] is not None:
+            before, behind = found[1]
+            return before + money_text(why[1][0], c.currency) + behind
+    return _text(changed_reason(c, at, change, old, new, until, why))
+
+
+def _around_spent(c: CompiledTiers, change: Change, new: int, window: Window,
+                  until: datetime | None) -> tuple[str, str] | None:
+    """The words of a reach of tier ``new`` before and after the amount spent, or ``None``
+    when the tier asks for more than spend (or the catalogue's message for more values)."""
+    if _metric_keys(c, new) != [0]:
+        return None
+    benefits = benefits_message(c.benefits[new]) if change == "upgrade" else None
+    key = _reach_key(change, benefits is not None)
+    values = [c.names[new], _SPENT.write(_MARK), _text(window_message(c, window)),
+              _text(until_message(until, c.zone))]
+    if key == _BENEFITS:
+        values.append(written(benefits))
+    try:
+        said = _REACHED[key].write(*values)
+    except Unfit:  # the catalogue's message asks for more: the general way
+        return None
+    if said.count(_MARK) != 1:
+        return None
+    before, _, behind = said.partition(_MARK)
+    return before, behind
+
+
+_MARK = "\x00"
+
+
+def _text(msg: Msg) -> str:
+    return english(msg.key, msg.args)
 
 
 def changed_row(c: CompiledTiers, mid: str, eid: str | None, at: datetime, change: Change,
@@ -381,4 +445,4 @@ def _changed_reason(builder: Any, c: CompiledTiers, mid: str, eid: str | None, a
     return changed_reason(c, at, change, old, new, until, why)
 
 
-register(build_changed, "tier_changed", changed_row, _changed_reason)
+register(build_changed, "tier_changed", changed_row, _changed_reason, _changed_text)
