@@ -46,8 +46,8 @@ from ._fingerprint import row_fingerprint
 from ._trusted import built
 from .state import FoldedOrders, MemberState, PointLot, PurchaseRecord
 
-__all__ = ["applied_fingerprints", "forget_applied", "freeze_fields", "keep_hot", "own_record",
-           "thaw", "thaw_applied_times", "warm", "warm_front"]
+__all__ = ["applied_fingerprints", "forget_applied", "freeze_fields", "hot_form", "keep_hot",
+           "keep_hot_form", "own_record", "thaw", "thaw_applied_times", "warm", "warm_front"]
 
 
 def thaw(state: MemberState, cold: bool = False, times: bool = False) -> Member:
@@ -278,7 +278,7 @@ _state_hot_of = MemberState.__dict__["_hot"].__get__
 _keep_state_hot = MemberState.__dict__["_hot"].__set__
 
 
-def keep_hot(state: MemberState, m: Member) -> None:
+def keep_hot(state: MemberState, m: Member, owner: object = None) -> None:
     """Keep on ``state``, just frozen from ``m``, what a thaw of it builds from its records
     and applied ids: ``m``'s very dicts, so only for a member no one changes any more (the
     one of an ``apply`` or ``advance``, not a replay's). A thaw copies them.
@@ -295,7 +295,23 @@ def keep_hot(state: MemberState, m: Member) -> None:
     times = m.applied_at
     if times is not None and len(times) != len(m.applied):
         return
-    _keep_state_hot(state, (m.purchases, m.applied, times, m.cold))
+    _keep_state_hot(state, (m.purchases, m.applied, times, m.cold, owner))
+
+
+def hot_form(state: MemberState, owner: object) -> tuple[Any, ...] | None:
+    """The hot form kept on ``state`` (:func:`keep_hot`), if ``owner`` (a pipeline) froze it:
+    ``(purchases, applied, times, cold, owner)``; never to be changed (copy to change)."""
+    try:
+        hot: tuple[Any, ...] | None = _state_hot_of(state)
+    except AttributeError:
+        return None
+    return hot if hot is not None and hot[4] is owner else None
+
+
+def keep_hot_form(state: MemberState, hot: tuple[Any, ...]) -> None:
+    """Keep ``hot`` on ``state``, just built: what :func:`keep_hot` keeps, made without a
+    hot member (``_express``)."""
+    _keep_state_hot(state, hot)
 
 
 def thaw_applied_times(m: Member, state: MemberState) -> None:
