@@ -92,7 +92,8 @@ def decide(program: Program, events: list[Any], *, from_json: bool = False,
     said: list[tuple[str, Any]] = []
     state: MemberState | None = None
     for event in events:
-        before = None if state is None else (state.model_dump_json(), dict(state.__dict__))
+        before = None if state is None else (state.model_dump_json(), dict(state.__dict__),
+                                             member(program, state))
         try:
             decision = program.apply(state, event)
         except ReciprocityError as exc:
@@ -103,6 +104,7 @@ def decide(program: Program, events: list[Any], *, from_json: bool = False,
                 assert before is not None
                 assert state.model_dump_json() == before[0]
                 assert all(state.__dict__[k] is v for k, v in before[1].items())
+                assert member(program, state) == before[2]  # its kept hot form too
         text = decision.model_dump_json()
         assert decision.model_validate_json(text) == decision
         said.append((text, decision))
