@@ -3,13 +3,15 @@ state its pipeline froze is decided from the state's fields, without thawing a m
 random streams (orders folding, ids forgotten, late orders, returns, redemptions, debt,
 re-sent events), every decision equals the general way's byte for byte, on states as made
 and on their JSON copies; the input state never changes; and every state it makes thaws to
-the same member as the general way's."""
+the same member as the general way's. Also: the shared state's freeze builds what
+``model_construct`` built."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +29,7 @@ from reciprocity import (
     seed_program,
 )
 from reciprocity._express import Express
+from reciprocity.shared import BudgetUse, Shared, SharedState
 from reciprocity.testing import DEFAULT_END, DEFAULT_START, member_streams, programs
 
 PROPERTY = settings(max_examples=100, deadline=None, database=None,
@@ -253,3 +256,39 @@ def decide_one(program: Program, state: MemberState, event: Any) -> str:
         return program.apply(state, event).model_dump_json()
     except ReciprocityError as exc:
         return type(exc).__name__
+
+
+@settings(max_examples=50, deadline=None, database=None)
+@given(st.dictionaries(st.text(min_size=1, max_size=8),
+                       st.tuples(st.integers(0, 10**6), st.decimals(
+                           min_value=0, max_value=10**6, places=2)), max_size=6),
+       st.dictionaries(st.text(min_size=1, max_size=8), st.integers(0, 10**6), max_size=4),
+       st.dictionaries(st.text(min_size=1, max_size=8), st.dictionaries(
+           st.text(min_size=1, max_size=8), st.decimals(min_value=0, max_value=10**6,
+                                                        places=2), max_size=3), max_size=3))
+def test_a_shared_state_freezes_as_model_construct_builds_it(
+        budgets: dict[str, tuple[int, Any]], stock: dict[str, int],
+        metrics: dict[str, dict[str, Any]]) -> None:
+    """``Shared.freeze`` (every apply of a program with budgets) builds what
+    ``model_construct`` built: equal fields in the same order, fields set, JSON."""
+    hot = Shared("EUR")
+    hot.budgets = {key: [count, amount] for key, (count, amount) in budgets.items()}
+    hot.stock_used = dict(stock)
+    hot.metrics = {key: dict(values) for key, values in metrics.items()}
+    frozen = hot.freeze()
+    old = SharedState.model_construct(
+        currency=hot.currency,
+        budgets={key: BudgetUse.model_construct(count=int(use[0]), amount=Decimal(use[1]))
+                 for key, use in sorted(hot.budgets.items())},
+        stock_used=dict(sorted(hot.stock_used.items())),
+        metrics={key: dict(sorted(values.items()))
+                 for key, values in sorted(hot.metrics.items())})
+    assert frozen == old
+    assert list(frozen.__dict__.items()) == list(old.__dict__.items())
+    assert frozen.__pydantic_fields_set__ == old.__pydantic_fields_set__
+    assert frozen.__pydantic_private__ == old.__pydantic_private__
+    assert frozen.__pydantic_extra__ == old.__pydantic_extra__
+    for key, use in frozen.budgets.items():
+        assert use.__pydantic_fields_set__ == old.budgets[key].__pydantic_fields_set__
+        assert list(use.__dict__.items()) == list(old.budgets[key].__dict__.items())
+    assert frozen.model_dump_json() == old.model_dump_json()
