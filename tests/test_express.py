@@ -8,6 +8,7 @@ the same member as the general way's. Also: the shared state's freeze builds wha
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -194,10 +195,11 @@ def taken(program: Program) -> list[bool]:
     return calls
 
 
-def test_the_seed_shape_takes_the_express_way_on_kept_states_only() -> None:
-    """An order that earns, on a state the program made in this process, goes the express
-    way, folding and forgetting included; on a state read from JSON, late, or not earning,
-    the general way; programs of another shape have none."""
+def test_the_seed_shape_takes_the_express_way() -> None:
+    """An order that earns, on a state the program made in this process or read from JSON,
+    goes the express way, folding and forgetting included; late, or not earning, or on a
+    state another program made, or one whose fields the general way would write otherwise
+    (unsorted consents), the general way; programs of another shape have none."""
     program = Program.model_validate({**seed_program().model_dump(),
                                       "history": {"return_days": 30, "event_days": 14}})
     state = orders(program, 60)
@@ -211,13 +213,25 @@ def test_the_seed_shape_takes_the_express_way_on_kept_states_only() -> None:
     assert a.state.folded.count > state.folded.count
     assert len(a.state.applied_event_ids) <= len(state.applied_event_ids)
     b = program.apply(fresh(state), new)
-    assert calls == [True, False]  # not on a loaded state: the general way decides
+    assert calls == [True, True]
     assert a.model_dump_json() == b.model_dump_json()
     small = new.model_copy(update={"amount": Money("20.00", "EUR")})
     program.apply(state, small)
     late = new.model_copy(update={"at": AT + timedelta(days=119)})  # the last order: 120
     program.apply(state, late)
-    assert calls == [True, False, False, False]
+    assert calls == [True, True, False, False]
+    twin = Program.model_validate(program.model_dump())
+    other = program.apply(twin.apply(state, new.model_copy(update={"id": "TWIN"})).state, new)
+    data = json.loads(state.model_dump_json())
+    data["consents"] = ["sms", "email"]
+    unsorted = MemberState.load_trusted(json.dumps(data))
+    odd = program.apply(unsorted, new)
+    assert calls == [True, True, False, False, False, False]
+    with general(program):
+        assert other == program.apply(twin.apply(state, new.model_copy(
+            update={"id": "TWIN"})).state, new)
+        assert odd.model_dump_json() == program.apply(unsorted, new).model_dump_json()
+    assert odd.state.consents == ("email", "sms")
     assert seed_program()._pipeline.express is not None
     tiers = Program.model_validate({
         **seed_program().model_dump(),

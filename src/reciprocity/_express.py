@@ -2,19 +2,22 @@
 
 A program whose only stage is a point scheme of the seed shape (one plain threshold rule,
 pooled points, no auto-issued rewards, no inactivity expiry; ``CompiledPoints.seed_rule``)
-decides a purchase from a handful of a state's fields. When the state is one this pipeline
-froze in this process (its kept hot form names the pipeline, see ``_frozen.keep_hot``), the
-new state is that state's field dict with the fields a purchase changes replaced, every
-other field (and every kept purchase record) shared, without thawing a
-:class:`~reciprocity._engine.Member` or freezing one back.
+decides a purchase from a handful of a state's fields. The new state is the old state's
+field dict with the fields a purchase changes replaced, every other field (and every kept
+purchase record) shared, without thawing a :class:`~reciprocity._engine.Member` or freezing
+one back. A state this pipeline froze in this process has its records and applied ids at
+hand (its kept hot form names the pipeline, see ``_frozen.keep_hot``); for a state read from
+JSON they are made as a thaw makes them (records cold), and the new state keeps its hot form.
 
 It takes only the common case and returns ``None`` for every other, which then goes the
 general way (``Pipeline.thaw``, ``step``, ``replay.decision``): a late event, a state with lots
 or debt, an order that does not earn, an order under an id whose record is kept, an order
-that sorts before the newest kept one. What it does is what the general way does, step for
-step: the seed purchase (``points.stage``), folding and forgetting (``_history.settle``) and
-the freeze (``_frozen.freeze_fields``); ``tests/test_express.py`` compares the two on random
-streams, decision by decision, byte for byte.
+that sorts before the newest kept one, a state another program froze, a state read from
+JSON with a field the general way's freeze would write otherwise (unsorted consents, say).
+What it does is what the general way does, step for step: the seed purchase
+(``points.stage``), folding and forgetting (``_history.settle``) and the freeze
+(``_frozen.freeze_fields``); ``tests/test_express.py`` compares the two on random streams,
+decision by decision, byte for byte.
 
 Imports: the core (``_engine``, ``_frozen``, ``_fingerprint``, ``_history``, ``_reason``,
 ``_trusted``, ``effects``, ``state``) and ``points.returns`` (a purchase's line records).
@@ -23,11 +26,12 @@ Imports: the core (``_engine``, ``_frozen``, ``_fingerprint``, ``_history``, ``_
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from ._engine import P_AMOUNT, P_AT, P_RETURNED, _frozen_record
 from ._fingerprint import row_fingerprint
-from ._frozen import hot_form, keep_hot_form
+from ._frozen import applied_times, hot_form, keep_hot_form
 from ._history import _hooks
 from ._reason import LazyText
 from ._trusted import built
@@ -74,13 +78,31 @@ class Express:
                 and not pipeline.uses_shared and not pipeline.facts and not folds
                 and not forgets)
 
+    def _loaded(self, d: dict[str, Any], state: MemberState) -> tuple[Any, ...] | None:
+        """What a thaw of a state without a kept hot form makes of its records, applied ids
+        and their times (``_frozen.thaw``: records cold), as a hot form without an owner; or
+        ``None`` if the state has a field that the general way's freeze would write
+        otherwise (unsorted or repeated ids or consents, another family's part)."""
+        if (d["tier"] is not None or d["gifts"] is not None or d["goodwill"] is not None
+                or d["credit"] is not None or d["balances"] is not None
+                or d["earn_counters"]):
+            return None
+        for names in (d["consents"], d["profile_fields"], d["applied_event_ids"]):
+            if len(names) > 1 and any(a >= b for a, b in pairwise(names)):
+                return None  # the freeze would sort them, or drop a repeated id
+        kept = d["purchases"]
+        purchases = {record.__dict__["id"]: record for record in kept}
+        if len(purchases) != len(kept):
+            return None
+        applied = dict(zip(d["applied_event_ids"], d["applied_event_fingerprints"],
+                           strict=True))
+        times = None if self.horizon is None else applied_times(state)
+        return purchases, applied, times, bool(kept), None
+
     def __call__(self, state: MemberState, event: Purchase, index: int) -> Decision | None:
         """The decision on ``state`` of ``event`` (a purchase in the program's currency whose
         id ``state`` has not applied, ``index`` its place among the sorted applied ids), or
         ``None`` when the general way must take it."""
-        hot = hot_form(state, self.pipeline)
-        if hot is None:
-            return None
         d = state.__dict__
         row = event._row()
         _, eid, mid, at, amount, _ = row
@@ -95,7 +117,15 @@ class Express:
             return None  # the skipped line of the trace is the general way's
         if d["lots"] or d["debt"]:
             return None
-        purchases, applied, times, cold, _ = hot
+        hot = hot_form(state)
+        if hot is None:  # a state read from JSON: made hot as a thaw would, if it may be
+            hot = self._loaded(d, state)
+            if hot is None:
+                return None
+        elif hot[4] is not self.pipeline:
+            return None  # frozen by another program: its fields may be another's
+        purchases, applied, times, cold, owner = hot
+        loaded = owner is None
         if eid in purchases:
             return None  # refused by the history checks
         kept = d["purchases"]
@@ -162,7 +192,7 @@ class Express:
         new_purchases[eid] = record
 
         # The freeze: the state's own fields, those a purchase changed replaced.
-        if forgot:
+        if forgot or loaded:
             ids = tuple(sorted(new_applied))
             fingerprints = tuple(map(new_applied.__getitem__, ids))
             at_times = () if new_times is None else tuple(map(new_times.__getitem__, ids))
