@@ -19,7 +19,7 @@ What it does is what the general way does, step for step: the seed purchase
 (``_frozen.freeze_fields``); ``tests/test_express.py`` compares the two on random streams,
 decision by decision, byte for byte.
 
-Imports: the core (``_engine``, ``_frozen``, ``_fingerprint``, ``_history``, ``_reason``,
+Imports: the core (``_engine``, ``_frozen``, ``_fingerprint``, ``_reason``, ``_stage``,
 ``_trusted``, ``effects``, ``state``) and ``points.returns`` (a purchase's line records).
 """
 
@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 from ._engine import P_AMOUNT, P_AT, P_RETURNED, _frozen_record
 from ._fingerprint import row_fingerprint
 from ._frozen import applied_times, hot_form, keep_hot_form
-from ._history import _hooks
 from ._reason import LazyText
+from ._stage import Stage
 from ._trusted import built
 from .effects import Decision, TraceEntry
 from .points.returns import line_record
@@ -73,10 +73,11 @@ class Express:
     def possible(pipeline: Pipeline) -> bool:
         """Whether ``pipeline`` is of the shape the express purchase takes."""
         points = pipeline.points
-        folds, forgets = _hooks(pipeline.stages)
+        kind = type(points)
         return (pipeline.stages == (points,) and points.seed_rule is not None
-                and not pipeline.uses_shared and not pipeline.facts and not folds
-                and not forgets)
+                and not pipeline.uses_shared and not pipeline.facts
+                and kind.fold_orders is Stage.fold_orders  # folding tells no stage
+                and kind.forget_folded is Stage.forget_folded)
 
     def _loaded(self, d: dict[str, Any], state: MemberState) -> tuple[Any, ...] | None:
         """What a thaw of a state without a kept hot form makes of its records, applied ids
