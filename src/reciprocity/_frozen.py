@@ -46,8 +46,9 @@ from ._fingerprint import row_fingerprint
 from ._trusted import built
 from .state import FoldedOrders, MemberState, PointLot, PurchaseRecord
 
-__all__ = ["applied_fingerprints", "forget_applied", "freeze_fields", "keep_hot", "own_record",
-           "thaw", "thaw_applied_times", "warm", "warm_front"]
+__all__ = ["applied_fingerprints", "applied_times", "forget_applied", "freeze_fields", "hot_form",
+           "keep_hot", "keep_hot_form", "own_record", "thaw", "thaw_applied_times", "warm",
+           "warm_front"]
 
 
 def thaw(state: MemberState, cold: bool = False, times: bool = False) -> Member:
@@ -278,7 +279,7 @@ _state_hot_of = MemberState.__dict__["_hot"].__get__
 _keep_state_hot = MemberState.__dict__["_hot"].__set__
 
 
-def keep_hot(state: MemberState, m: Member) -> None:
+def keep_hot(state: MemberState, m: Member, owner: object = None) -> None:
     """Keep on ``state``, just frozen from ``m``, what a thaw of it builds from its records
     and applied ids: ``m``'s very dicts, so only for a member no one changes any more (the
     one of an ``apply`` or ``advance``, not a replay's). A thaw copies them.
@@ -295,25 +296,45 @@ def keep_hot(state: MemberState, m: Member) -> None:
     times = m.applied_at
     if times is not None and len(times) != len(m.applied):
         return
-    _keep_state_hot(state, (m.purchases, m.applied, times, m.cold))
+    _keep_state_hot(state, (m.purchases, m.applied, times, m.cold, owner))
+
+
+def hot_form(state: MemberState) -> tuple[Any, ...] | None:
+    """The hot form kept on ``state`` (:func:`keep_hot`), ``(purchases, applied, times, cold,
+    owner)`` (the pipeline that froze it), or ``None``; never to be changed (copy first)."""
+    try:
+        hot: tuple[Any, ...] | None = _state_hot_of(state)
+    except AttributeError:
+        return None
+    return hot
+
+
+def keep_hot_form(state: MemberState, hot: tuple[Any, ...]) -> None:
+    """Keep ``hot`` on ``state``, just built: what :func:`keep_hot` keeps, made without a
+    hot member (``_express``)."""
+    _keep_state_hot(state, hot)
 
 
 def thaw_applied_times(m: Member, state: MemberState) -> None:
     """Track applied events' times (programs with an event horizon): from the state, or,
     for a state written without them, the state's time (so they are forgotten no sooner).
     A thaw of a state that kept its hot form (:func:`keep_hot`) has copied them already."""
-    if m.applied_at is not None:
-        return
+    if m.applied_at is None:
+        m.applied_at = applied_times(state)
+
+
+def applied_times(state: MemberState) -> dict[str, datetime]:
+    """The applied ids of ``state`` with their times, oldest first (see
+    :func:`thaw_applied_times`)."""
     times = state.applied_event_times
     if times:
         ids = state.applied_event_ids
         if list(times) == sorted(times):  # the ids are sorted: already by (time, id)
-            m.applied_at = dict(zip(ids, times, strict=True))
-        else:  # by (time, id): the ids are sorted and the sort is stable
-            m.applied_at = dict(sorted(zip(ids, times, strict=True), key=_at))
-    else:
-        when = state.as_of
-        m.applied_at = {} if when is None else dict.fromkeys(state.applied_event_ids, when)
+            return dict(zip(ids, times, strict=True))
+        # by (time, id): the ids are sorted and the sort is stable
+        return dict(sorted(zip(ids, times, strict=True), key=_at))
+    when = state.as_of
+    return {} if when is None else dict.fromkeys(state.applied_event_ids, when)
 
 
 def forget_applied(m: Member, cutoff: datetime) -> None:

@@ -19,6 +19,7 @@ from ._engine import (
     Row,
     Trace,
 )
+from ._express import Express
 from ._frozen import freeze_fields, keep_hot, own_record, thaw, thaw_applied_times, warm_front
 from ._history import bounded, settle, windows
 from ._stage import Check, Handler, Stage, run_due
@@ -124,8 +125,8 @@ def family_stages(program: Program, ctx: CompileContext,
 class Pipeline:
     """Every stage of a program, and one composed step function per event kind."""
 
-    __slots__ = ("categories", "cold_kinds", "dispatch", "facts", "horizon", "points", "stages",
-                 "uses_shared", "window")
+    __slots__ = ("categories", "cold_kinds", "dispatch", "express", "facts", "horizon", "points",
+                 "stages", "uses_shared", "window")
 
     def __init__(self, program: Program) -> None:
         ctx = CompileContext(program.currency, program.timezone, program.facts)
@@ -150,6 +151,9 @@ class Pipeline:
         complaints = program.goodwill is not None
         self.dispatch = [bounded(self._compose(kind), kind, self.window, self.horizon,
                                  complaints, self.stages) for kind in range(KINDS)]
+        self.express = (Express(self, self.points, program.currency)
+                        if Express.possible(self) else None)
+        """The seed shape's purchase on a state this pipeline froze (``_express``)."""
 
     def settle(self, m: Member) -> None:
         """After an advance: fold orders and forget event ids past the history windows."""
@@ -248,5 +252,5 @@ class Pipeline:
             fields.update(stage.freeze(m))
         state = built(MemberState, fields, _STATE_NAMES)
         if last:
-            keep_hot(state, m)
+            keep_hot(state, m, self)
         return state

@@ -29,14 +29,14 @@ another event under that id is refused (:class:`~reciprocity.EventConflict`).
 ...                                 amount=Money("50.01", "EUR"))).trace[0].outcome
 'duplicate'
 
-Imports: the core, the families' declarations, ``_pipeline``, ``_program_file`` and ``replay``,
-and the checks of ``tiers.check`` and ``points.stage``.
+Imports: the core, the families' declarations, ``_edge``, ``_pipeline``, ``_program_file`` and
+``replay``, and the checks of ``tiers.check``.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -47,6 +47,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, PrivateAttr, field_validator
 
 from ._declared_bounds import check_bounds
+from ._edge import check_event
 from ._engine import Log, TraceLine
 from ._fingerprint import event_fingerprint
 from ._model import Frozen, NonEmptyStr, require_in_range
@@ -55,22 +56,19 @@ from ._program_file import read_program_file
 from .credit.scheme import StoreCredit
 from .effects import Decision, TraceEntry
 from .errors import (
-    CurrencyMismatch,
     InvalidEvent,
     InvalidProgram,
     MissingDependency,
     ReciprocityError,
-    UnknownCategory,
 )
-from .events import Complaint, Event, Purchase, PurchaseColumns, Return, parse_event
-from .facts import Fact, check_event_facts
+from .events import Event, Purchase, PurchaseColumns, parse_event
+from .facts import Fact
 from .gifts.scheme import GiftScheme
 from .goodwill.check import check_tables
 from .goodwill.policy import GoodwillPolicy
 from .history import History
 from .money import Money, validate_currency
 from .points.scheme import PointsAsCurrency, PointScheme
-from .points.stage import check_purchase_currency
 from .replay import Replay, conflict, decision
 from .shared import Shared, SharedState
 from .state import MemberState
@@ -291,33 +289,9 @@ class Program(Frozen):
         return state
 
     def _check(self, event: Event, pipeline: Pipeline | None = None) -> None:
-        """Edge checks that need the program (currency); done before anything changes.
-
-        They do not depend on the families a program has: money in another currency is
-        refused whether or not a policy would read it.
-        """
-        if pipeline is None:
-            pipeline = self._pipeline
-        check_event_facts(event, pipeline.facts, self.currency)
-        if isinstance(event, Complaint) and event.category not in pipeline.categories:
-            known = sorted(pipeline.categories)
-            near = difflib.get_close_matches(event.category, known, n=1)
-            raise UnknownCategory(
-                f"Complaint.category={event.category!r} is not a category of this program"
-                + (f" (did you mean {near[0]!r}?)" if near else ""),
-                hint=f"use one of {', '.join(known)}, or declare it in GoodwillPolicy.categories")
-        if isinstance(event, Purchase):
-            check_purchase_currency(event, self.currency)
-        elif isinstance(event, Complaint | Return):
-            money = event.amount_affected if isinstance(event, Complaint) else event.amount
-            if money is not None and money.currency != self.currency:
-                field = "amount_affected" if isinstance(event, Complaint) else "amount"
-                raise CurrencyMismatch(
-                    f"{type(event).__name__}.{field}={money} is in {money.currency} but the "
-                    f"program uses {self.currency}",
-                    hint=f"send amounts in {self.currency}; reciprocity never converts "
-                    "currencies",
-                )
+        """Edge checks that need the program (currency); done before anything changes
+        (:func:`~reciprocity._edge.check_event`)."""
+        check_event(event, self._pipeline if pipeline is None else pipeline, self.currency)
 
     def apply(self, state: MemberState | None, event: Event | Mapping[str, Any] | str, *,
               shared: SharedState | None = None) -> Decision:
@@ -344,9 +318,12 @@ class Program(Frozen):
         pipeline: Pipeline = self.__pydantic_private__["_pipeline"]  # type: ignore[index]
         hot_shared = None if shared is None and not pipeline.uses_shared \
             else self._shared_for(shared)
-        applied = state.applied_fingerprint(event.id)
-        if applied is not None:
-            if applied != event_fingerprint(event):
+        # state.applied_fingerprint(event.id), inline: the express purchase reads the index
+        ids = state.__dict__["applied_event_ids"]
+        eid = event.id
+        index = bisect_left(ids, eid)
+        if index < len(ids) and ids[index] == eid:
+            if state.applied_event_fingerprints[index] != event_fingerprint(event):
                 raise conflict(event.id, type(event).__name__, state.member_id)
             note = TraceEntry(rule_id="program", outcome="duplicate",
                               detail=f"event {event.id} was applied before; nothing changed")
@@ -355,6 +332,10 @@ class Program(Frozen):
         if (type(event) is not Purchase or pipeline.facts
                 or event.amount.currency != self.currency):
             self._check(event, pipeline)  # what it checks of a purchase without facts, done
+        elif pipeline.express is not None:
+            decided = pipeline.express(state, event, index)
+            if decided is not None:
+                return decided
         row = event._row()
         m = pipeline.thaw(state, row)
         m.shared = hot_shared

@@ -14,7 +14,7 @@ replayed member by member, in any partitioning, with identical results.
 >>> SharedState.model_validate_json(shared.model_dump_json()) == shared
 True
 
-Imports: ``_model`` and ``money``.
+Imports: ``_model``, ``_trusted`` and ``money``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from ._model import Frozen
+from ._trusted import built
 from .money import validate_currency
 
 __all__ = ["BudgetUse", "SharedState"]
@@ -77,11 +78,13 @@ class Shared:
         return hot
 
     def freeze(self) -> SharedState:
-        return SharedState.model_construct(
-            currency=self.currency,
-            budgets={key: BudgetUse.model_construct(count=int(use[0]), amount=Decimal(use[1]))
-                     for key, use in sorted(self.budgets.items())},
-            stock_used=dict(sorted(self.stock_used.items())),
-            metrics={key: dict(sorted(values.items()))
-                     for key, values in sorted(self.metrics.items())},
-        )
+        # what model_construct makes of every field (tests/test_express.py), without its
+        # per-field machinery: every apply of a program with budgets freezes one
+        return built(SharedState, {
+            "currency": self.currency,
+            "budgets": {key: built(BudgetUse, {"count": int(use[0]), "amount": Decimal(use[1])})
+                        for key, use in sorted(self.budgets.items())},
+            "stock_used": dict(sorted(self.stock_used.items())),
+            "metrics": {key: dict(sorted(values.items()))
+                        for key, values in sorted(self.metrics.items())},
+        })

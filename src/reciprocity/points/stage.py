@@ -81,6 +81,9 @@ def check_purchase_currency(event: Purchase, currency: str) -> None:
 class CompiledPoints(ReturnStage):
     """The point scheme as functions over a hot :class:`~reciprocity._engine.Member`."""
 
+    seed_rule: tuple[str, int, Decimal | None, bool, PointsPerPurchase] | None = None
+    """``(rule id, points, min amount, inclusive, rule)`` once the fused purchase step is the
+    seed shape (``compile_purchase``): ``_express`` takes that step on a kept state."""
 
     def __init__(self, scheme: PointScheme, ctx: CompileContext) -> None:
         self.scheme = scheme
@@ -220,6 +223,7 @@ class CompiledPoints(ReturnStage):
             assert isinstance(any_rule, PointsPerPurchase)  # a rule without an earner is one
             rule = any_rule
             rule_points: dict[str, int] = {rule_id: points}
+            self.seed_rule = (rule_id, points, limit, inclusive, rule)
 
             def seed_purchase(m: Member, row: Row, log: Log, trace: Trace) -> None:
                 _, eid, mid, at, amount, event = row

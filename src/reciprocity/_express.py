@@ -1,0 +1,228 @@
+"""The express purchase: the seed shape's purchase applied straight to a kept state.
+
+A program whose only stage is a point scheme of the seed shape (one plain threshold rule,
+pooled points, no auto-issued rewards, no inactivity expiry; ``CompiledPoints.seed_rule``)
+decides a purchase from a handful of a state's fields. The new state is the old state's
+field dict with the fields a purchase changes replaced, every other field (and every kept
+purchase record) shared, without thawing a :class:`~reciprocity._engine.Member` or freezing
+one back. A state this pipeline froze in this process has its records and applied ids at
+hand (its kept hot form names the pipeline, see ``_frozen.keep_hot``); for a state read from
+JSON they are made as a thaw makes them (records cold), and the new state keeps its hot form.
+
+It takes only the common case and returns ``None`` for every other, which then goes the
+general way (``Pipeline.thaw``, ``step``, ``replay.decision``): a late event, a state with lots
+or debt, an order that does not earn, an order under an id whose record is kept, an order
+that sorts before the newest kept one, a state another program froze, a state read from
+JSON with a field the general way's freeze would write otherwise (unsorted consents, say).
+What it does is what the general way does, step for step: the seed purchase
+(``points.stage``), folding and forgetting (``_history.settle``) and the freeze
+(``_frozen.freeze_fields``); ``tests/test_express.py`` compares the two on random streams,
+decision by decision, byte for byte.
+
+Imports: the core (``_engine``, ``_frozen``, ``_fingerprint``, ``_reason``, ``_stage``,
+``_trusted``, ``effects``, ``state``) and ``points.returns`` (a purchase's line records).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
+
+from ._engine import P_AMOUNT, P_AT, P_RETURNED, _frozen_record
+from ._fingerprint import row_fingerprint
+from ._frozen import applied_times, hot_form, keep_hot_form
+from ._reason import LazyText
+from ._stage import Stage
+from ._trusted import built
+from .effects import Decision, TraceEntry
+from .points.returns import line_record
+from .state import FoldedOrders, MemberState
+
+if TYPE_CHECKING:
+    from ._pipeline import Pipeline
+    from .events import Purchase
+    from .points.stage import CompiledPoints
+
+__all__ = ["Express"]
+
+_ZERO = Decimal(0)
+_STATE_NAMES = set(MemberState.model_fields)
+
+
+def _record_at(record: Any) -> Any:
+    """A kept record's time: a hot list's, or a cold model's (see ``Member.cold``)."""
+    return record[P_AT] if type(record) is list else record.__dict__["at"]
+
+
+class Express:
+    """The express purchase of one pipeline (see the module's docstring)."""
+
+    __slots__ = ("currency", "horizon", "pipeline", "points", "rule", "window")
+
+    def __init__(self, pipeline: Pipeline, points: CompiledPoints, currency: str) -> None:
+        assert points.seed_rule is not None
+        self.pipeline = pipeline
+        self.points = points
+        self.rule = points.seed_rule
+        self.currency = currency
+        self.window = pipeline.window
+        self.horizon = pipeline.horizon
+
+    @staticmethod
+    def possible(pipeline: Pipeline) -> bool:
+        """Whether ``pipeline`` is of the shape the express purchase takes."""
+        points = pipeline.points
+        kind = type(points)
+        return (pipeline.stages == (points,) and points.seed_rule is not None
+                and not pipeline.uses_shared and not pipeline.facts
+                and kind.fold_orders is Stage.fold_orders  # folding tells no stage
+                and kind.forget_folded is Stage.forget_folded)
+
+    def _loaded(self, d: dict[str, Any], state: MemberState) -> tuple[Any, ...] | None:
+        """What a thaw of a state without a kept hot form makes of its records, applied ids
+        and their times (``_frozen.thaw``: records cold), as a hot form without an owner; or
+        ``None`` if the state has a field that the general way's freeze would write
+        otherwise (unsorted or repeated ids or consents, another family's part)."""
+        if (d["tier"] is not None or d["gifts"] is not None or d["goodwill"] is not None
+                or d["credit"] is not None or d["balances"] is not None
+                or d["earn_counters"]):
+            return None
+        for names in (d["consents"], d["profile_fields"], d["applied_event_ids"]):
+            if len(names) > 1 and any(a >= b for a, b in pairwise(names)):
+                return None  # the freeze would sort them, or drop a repeated id
+        kept = d["purchases"]
+        purchases = {record.__dict__["id"]: record for record in kept}
+        if len(purchases) != len(kept):
+            return None
+        applied = dict(zip(d["applied_event_ids"], d["applied_event_fingerprints"],
+                           strict=True))
+        times = None if self.horizon is None else applied_times(state)
+        return purchases, applied, times, bool(kept), None
+
+    def __call__(self, state: MemberState, event: Purchase, index: int) -> Decision | None:
+        """The decision on ``state`` of ``event`` (a purchase in the program's currency whose
+        id ``state`` has not applied, ``index`` its place among the sorted applied ids), or
+        ``None`` when the general way must take it."""
+        d = state.__dict__
+        row = event._row()
+        _, eid, mid, at, amount, _ = row
+        as_of = d["as_of"]
+        if as_of is None or at > as_of:
+            as_of = at  # the member's time after the step
+        elif at < as_of:
+            return None  # late: a note in the trace, and the freeze may sort
+        rule_id, points, limit, inclusive, rule = self.rule
+        assert amount is not None  # a purchase's row
+        if limit is not None and (amount < limit if inclusive else amount <= limit):
+            return None  # the skipped line of the trace is the general way's
+        if d["lots"] or d["debt"]:
+            return None
+        hot = hot_form(state)
+        if hot is None:  # a state read from JSON: made hot as a thaw would, if it may be
+            hot = self._loaded(d, state)
+            if hot is None:
+                return None
+        elif hot[4] is not self.pipeline:
+            return None  # frozen by another program: its fields may be another's
+        purchases, applied, times, cold, owner = hot
+        loaded = owner is None
+        if eid in purchases:
+            return None  # refused by the history checks
+        kept = d["purchases"]
+        if kept:
+            newest = kept[-1].__dict__
+            if newest["at"] > at or (newest["at"] == at and newest["id"] > eid):
+                return None  # the freeze sorts it into place
+        horizon, window = self.horizon, self.window
+
+        # The step: the order's record and its points (points.stage's seed purchase).
+        record: list[Any] = [at, amount, _ZERO, {rule_id: points},  # P_* order
+                             None, None if not event.lines else line_record(event), False]
+        said = LazyText(rule.reason(points, eid))
+        fingerprint = row_fingerprint(row, self.currency)
+
+        # Forget ids past the horizon and fold orders past the window (_history.settle).
+        new_applied = applied.copy()
+        new_times = None
+        forgot = False
+        if horizon is not None:
+            assert times is not None  # kept with a horizon (thaw_applied_times)
+            new_times = times.copy()
+            new_times[eid] = at
+            cutoff = as_of - horizon
+            gone = []
+            for old, when in new_times.items():
+                if when >= cutoff:
+                    break
+                gone.append(old)
+            if gone:
+                forgot = True
+                for old in gone:
+                    del new_times[old]
+                    del new_applied[old]
+        new_applied[eid] = fingerprint
+        new_purchases = purchases.copy()
+        folded = d["folded"]
+        start = 0
+        if window is not None:
+            cutoff = as_of - window
+            for old_record in purchases.values():
+                if _record_at(old_record) >= cutoff:
+                    break
+                start += 1
+            if start:
+                count, total, returned, through = (
+                    (0, 0, 0, None) if folded is None else
+                    (folded.count, folded.amount, folded.returned, folded.through))
+                for pid in list(purchases)[:start]:
+                    old_record = new_purchases.pop(pid)
+                    if type(old_record) is list:
+                        when, value, back = (old_record[P_AT], old_record[P_AMOUNT],
+                                             old_record[P_RETURNED])
+                    else:
+                        values = old_record.__dict__
+                        when, value, back = values["at"], values["amount"], values["returned"]
+                    count += 1
+                    total += value
+                    returned += back
+                    if through is None or when > through:
+                        through = when
+                folded = built(FoldedOrders, {"count": count, "amount": total,
+                                              "returned": returned, "through": through})
+        new_purchases[eid] = record
+
+        # The freeze: the state's own fields, those a purchase changed replaced.
+        if forgot or loaded:
+            ids = tuple(sorted(new_applied))
+            fingerprints = tuple(map(new_applied.__getitem__, ids))
+            at_times = () if new_times is None else tuple(map(new_times.__getitem__, ids))
+        else:
+            ids = d["applied_event_ids"]
+            ids = (*ids[:index], eid, *ids[index:])
+            fps = d["applied_event_fingerprints"]
+            fingerprints = (*fps[:index], fingerprint, *fps[index:])
+            old_times = d["applied_event_times"]
+            at_times = (() if new_times is None
+                        else (*old_times[:index], at, *old_times[index:]))
+        fields = d.copy()
+        fields["revision"] = d["revision"] + 1
+        fields["as_of"] = as_of
+        fields["pooled_points"] = d["pooled_points"] + points
+        fields["points_earned"] = d["points_earned"] + points
+        fields["purchase_count"] = d["purchase_count"] + 1
+        fields["spend"] = d["spend"] + amount
+        fields["purchases"] = (*kept[start:], _frozen_record(eid, record))
+        fields["folded"] = folded
+        fields["applied_event_ids"] = ids
+        fields["applied_event_fingerprints"] = fingerprints
+        fields["applied_event_times"] = at_times
+        new = built(MemberState, fields, _STATE_NAMES)
+        keep_hot_form(new, (new_purchases, new_applied, new_times, cold, self.pipeline))
+        return built(Decision, {
+            "state": new,
+            "effects": (self.points._pooled(mid, rule_id, eid, at, points, said),),
+            "trace": (built(TraceEntry, {"rule_id": rule_id, "outcome": "applied",
+                                         "detail": said}),),
+            "shared": None,
+        })
