@@ -34,7 +34,7 @@ from typing import Any
 from ._engine import Log, Member, Row, Trace
 from .state import MemberState
 
-__all__ = ["Stage", "run_due"]
+__all__ = ["Kept", "Stage", "run_due"]
 
 Handler = Callable[[Member, Row, Log, Trace], None]
 Check = Callable[[Member, Row], None]
@@ -79,8 +79,21 @@ class Stage:
         return {}
 
 
+Kept = tuple[list[datetime | None], list[datetime | None]]
+"""Each stage's next due time as it gave it, and the same in UTC (``None``: nothing due),
+stage by stage: what :func:`run_due` and ``Pipeline.reschedule`` leave exact for a member,
+so that a caller who changed nothing of the member since may hand them back."""
+
+
+def _utc(due: datetime | None, was: datetime | None, key: datetime | None) -> datetime | None:
+    """``due`` in UTC; ``key`` if ``due`` is the very time ``was`` that it was kept for."""
+    if due is None or due.tzinfo is UTC:
+        return due
+    return key if due is was else due.astimezone(UTC)
+
+
 def run_due(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
-            trace: Trace) -> None:
+            trace: Trace, kept: Kept | None = None) -> Kept:
     """Fire every stage's due effects up to ``until``, earliest first across stages.
 
     A tier review on 31 December therefore happens before a gift due on 1 January that
@@ -92,26 +105,28 @@ def run_due(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
     of points adds a lot): then every stage's is. A firing changes no other stage's due
     time without scheduling (``tests/test_run_due.py`` checks the kept times against asking
     every stage at every turn, as this loop did before, on random streams of every family).
+
+    ``kept``: the stages' times as the last run or ``Pipeline.reschedule`` left them, if
+    nothing changed the member since (a replay firing a member at its due time): they are
+    not asked again. Returns the times it leaves (exact), updated in place when given.
     """
     if until.tzinfo is not UTC:
         until = until.astimezone(UTC)
-    dues: list[datetime | None] = []
-    keys: list[datetime | None] = []
+    if kept is None:
+        dues: list[datetime | None] = [stage.next_due(m) for stage in stages]
+        keys = [due if due is None or due.tzinfo is UTC else due.astimezone(UTC)
+                for due in dues]
+    else:
+        dues, keys = kept
     # Compared in UTC (a stage may keep its times in the program's zone: a comparison of
     # two zones looks both offsets up); each stage is handed its own time, as it gave it.
     # The earliest time of all (the first stage's on a tie) is fired if it is due by
     # ``until``, else it is the member's next due time.
     earliest: datetime | None = None
     chosen = 0
-    for index, stage in enumerate(stages):
-        due = stage.next_due(m)
-        dues.append(due)
-        if due is not None:
-            if due.tzinfo is not UTC:
-                due = due.astimezone(UTC)
-            if earliest is None or due < earliest:
-                earliest, chosen = due, index
-        keys.append(due)
+    for index, key in enumerate(keys):
+        if key is not None and (earliest is None or key < earliest):
+            earliest, chosen = key, index
     while earliest is not None and earliest <= until:
         stage = stages[chosen]
         when = dues[chosen]
@@ -119,12 +134,14 @@ def run_due(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
         m.next_due = None  # set again below; here it tells whether the firing scheduled
         stage.housekeeping(m, when, log, trace)
         if m.next_due is not None:
-            dues = [other.next_due(m) for other in stages]
-            keys = [due if due is None or due.tzinfo is UTC else due.astimezone(UTC)
-                    for due in dues]
+            for index, other in enumerate(stages):
+                due = other.next_due(m)
+                keys[index] = _utc(due, dues[index], keys[index])
+                dues[index] = due
         else:
-            due = dues[chosen] = stage.next_due(m)
-            keys[chosen] = due if due is None or due.tzinfo is UTC else due.astimezone(UTC)
+            due = stage.next_due(m)
+            keys[chosen] = _utc(due, when, keys[chosen])
+            dues[chosen] = due
         after = keys[chosen]
         if after is not None and after <= earliest:
             raise RuntimeError(  # a bug in a stage, not a user error
@@ -135,3 +152,4 @@ def run_due(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
             if key is not None and (earliest is None or key < earliest):
                 earliest, chosen = key, index
     m.next_due = earliest  # what Member.schedule of every stage's time leaves
+    return dues, keys
