@@ -44,24 +44,29 @@ def consume_ordered(replay: Replay) -> None:
         if m.next_due is not None:
             heap.append((m.next_due, mid))
     heapq.heapify(heap)
-    push, pop = heapq.heappush, heapq.heappop
+    push, pop, replace = heapq.heappush, heapq.heappop, heapq.heapreplace
     kept: dict[str, Kept | None] = {}
     """Each member's stages' due times as its last firing or ``reschedule`` left them:
     nothing changes a member between those and its next firing but its own events,
     which ``reschedule`` follows, so a firing does not ask every stage again."""
 
     def fire_until(when: datetime) -> None:
-        while heap and heap[0][0] <= when:
-            due_at, other = pop(heap)
+        while heap:
+            due_at, other = heap[0]  # taken off when done: firing pushes no other member
+            if due_at > when:
+                return
             o = members[other]
             if o.next_due != due_at:
-                continue  # stale entry (or none due any more)
+                pop(heap)  # a stale entry (or none due any more)
+                continue
             kept[other] = due(o, due_at, log, None, kept.get(other))
             if o.as_of is None or due_at > o.as_of:  # caught_up, inline
                 o.as_of = due_at
                 o.revision += 1
             if o.next_due is not None:
-                push(heap, (o.next_due, other))
+                replace(heap, (o.next_due, other))  # the pop and the push in one
+            else:
+                pop(heap)
 
     applied = duplicates = 0
     collecting = gc.isenabled()

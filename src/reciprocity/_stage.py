@@ -138,11 +138,12 @@ def run_due(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
                 due = other.next_due(m)
                 keys[index] = _utc(due, dues[index], keys[index])
                 dues[index] = due
+            after = keys[chosen]
         else:
-            due = stage.next_due(m)
-            keys[chosen] = _utc(due, when, keys[chosen])
-            dues[chosen] = due
-        after = keys[chosen]
+            due = dues[chosen] = stage.next_due(m)
+            after = keys[chosen] = (due if due is None or due.tzinfo is UTC  # _utc, inline
+                                    else keys[chosen] if due is when
+                                    else due.astimezone(UTC))
         if after is not None and after <= earliest:
             raise RuntimeError(  # a bug in a stage, not a user error
                 f"stage {stage.name!r} did not move past {when.isoformat()}"
