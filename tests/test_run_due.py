@@ -24,7 +24,7 @@ import reciprocity._pipeline as pipeline_module
 from reciprocity import MemberState, Program, ReciprocityError, Replay
 from reciprocity._engine import Log, Member, Trace
 from reciprocity._pipeline import Pipeline
-from reciprocity._stage import Kept, Stage, run_due
+from reciprocity._stage import NEVER, Kept, Stage, run_due
 from reciprocity.testing import full_programs, shop_streams
 
 FAMILIES: dict[str, st.SearchStrategy[Program]] = {
@@ -59,9 +59,9 @@ def asking_every_time(stages: tuple[Stage, ...], m: Member, until: datetime, log
 
 
 def asked(stages: tuple[Stage, ...], m: Member) -> Kept:
-    """Every stage's next due time asked now, and the same in UTC."""
+    """Every stage's next due time asked now, and its key (in UTC, or ``NEVER``)."""
     dues = [stage.next_due(m) for stage in stages]
-    return dues, [None if due is None else due.astimezone(UTC) for due in dues]
+    return dues, [NEVER if due is None else due.astimezone(UTC) for due in dues]
 
 
 def checked(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
@@ -89,7 +89,7 @@ def loop(runner: Any) -> Iterator[None]:
 
     def checked_reschedule(pipeline: Pipeline, m: Member, kept: Kept | None = None) -> Kept:
         left = reschedule(pipeline, m, kept)
-        times = [due for due in asked(pipeline.timed, m)[1] if due is not None]
+        times = [due for due in asked(pipeline.timed, m)[1] if due != NEVER]
         assert m.next_due == (min(times) if times else None)
         assert left == asked(pipeline.timed, m)
         return left

@@ -6,7 +6,7 @@ to their stages, one layer above the families; ``program`` only for typing.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from ._engine import (
 )
 from ._frozen import freeze_fields, keep_hot, own_record, thaw, thaw_applied_times, warm_front
 from ._history import bounded, settle, windows
-from ._stage import Check, Handler, Kept, Stage, run_due
+from ._stage import NEVER, Check, Handler, Kept, Stage, run_due, utc_keys
 from ._trusted import built
 from .conditions import CompileContext
 from .credit.stage import CompiledCredit
@@ -240,16 +240,9 @@ class Pipeline:
         Returns every stage's time, as :meth:`due` takes them; ``kept``, the times returned
         before, only spares the conversion to UTC of a time a stage gives again."""
         dues = [stage.next_due(m) for stage in self.timed]
-        keys: list[datetime | None] = []
-        earliest: datetime | None = None
-        for index, due in enumerate(dues):
-            if due is not None and due.tzinfo is not UTC:
-                due = (kept[1][index] if kept is not None and kept[0][index] is due
-                       else due.astimezone(UTC))
-            keys.append(due)
-            if due is not None and (earliest is None or due < earliest):
-                earliest = due
-        m.next_due = earliest
+        keys = utc_keys(dues, kept)
+        earliest = min(keys) if keys else NEVER
+        m.next_due = None if earliest == NEVER else earliest
         return dues, keys
 
     @staticmethod
