@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 import reciprocity._pipeline as pipeline_module
 from reciprocity import MemberState, Program, ReciprocityError, Replay
 from reciprocity._engine import Log, Member, Trace
-from reciprocity._stage import Stage, run_due
+from reciprocity._pipeline import Pipeline
+from reciprocity._stage import NEVER, Kept, Stage, run_due
 from reciprocity.testing import full_programs, shop_streams
 
 FAMILIES: dict[str, st.SearchStrategy[Program]] = {
@@ -36,8 +37,9 @@ FAMILIES: dict[str, st.SearchStrategy[Program]] = {
 
 
 def asking_every_time(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
-                      trace: Trace) -> None:
-    """``run_due`` as it was: every stage asked at every turn, and again at the end."""
+                      trace: Trace, kept: Kept | None = None) -> None:
+    """``run_due`` as it was: every stage asked at every turn, and again at the end (it
+    takes no kept times, and leaves none for the replay to hand back)."""
     while True:
         earliest: datetime | None = None
         chosen: Stage | None = None
@@ -56,25 +58,50 @@ def asking_every_time(stages: tuple[Stage, ...], m: Member, until: datetime, log
         m.schedule(stage.next_due(m))
 
 
+def asked(stages: tuple[Stage, ...], m: Member) -> Kept:
+    """Every stage's next due time asked now, and its key (in UTC, or ``NEVER``)."""
+    dues = [stage.next_due(m) for stage in stages]
+    return dues, [NEVER if due is None else due.astimezone(UTC) for due in dues]
+
+
 def checked(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
-            trace: Trace) -> None:
-    """``run_due``, then: the next due time it leaves is what every stage says now."""
-    run_due(stages, m, until, log, trace)
+            trace: Trace, kept: Kept | None = None) -> Kept:
+    """``run_due``, then: the next due time it leaves is what every stage says now; the
+    stages' times handed in (a replay's kept times) are what they say before, and the
+    times it returns what they say after."""
+    if kept is not None:
+        assert kept == asked(stages, m)
+    left = run_due(stages, m, until, log, trace, kept)
     times = [due.astimezone(UTC) for due in (stage.next_due(m) for stage in stages)
              if due is not None]
     assert m.next_due == (min(times) if times else None)
     assert m.next_due is None or m.next_due > until
+    assert left == asked(stages, m)
+    return left
 
 
 @contextmanager
 def loop(runner: Any) -> Iterator[None]:
-    """Let the pipeline fire due effects with ``runner`` (it looks ``run_due`` up per call)."""
+    """Let the pipeline fire due effects with ``runner`` (it looks ``run_due`` up per call);
+    with :func:`checked`, every ``Pipeline.reschedule`` is checked too."""
     kept = pipeline_module.run_due
+    reschedule = Pipeline.reschedule
+
+    def checked_reschedule(pipeline: Pipeline, m: Member, kept: Kept | None = None) -> Kept:
+        left = reschedule(pipeline, m, kept)
+        times = [due for due in asked(pipeline.timed, m)[1] if due != NEVER]
+        assert m.next_due == (min(times) if times else None)
+        assert left == asked(pipeline.timed, m)
+        return left
+
     pipeline_module.run_due = runner
+    if runner is checked:
+        Pipeline.reschedule = checked_reschedule  # type: ignore[method-assign]
     try:
         yield
     finally:
         pipeline_module.run_due = kept
+        Pipeline.reschedule = reschedule  # type: ignore[method-assign]
 
 
 def outcome(replay: Replay) -> dict[str, Any]:

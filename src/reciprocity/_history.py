@@ -169,25 +169,19 @@ def fold(m: Member, window: timedelta, stages: Sequence[Stage] = ()) -> None:
         return
     cutoff = as_of - window
     records = []
-    for pid, record in purchases.items():
-        if record[P_AT] >= cutoff:
+    for item in purchases.items():
+        if item[1][P_AT] >= cutoff:
             break  # oldest first (a late order sits behind newer ones and folds later)
-        records.append((pid, record))
+        records.append(item)
     if not records:
         return
-    for pid, _ in records:
-        del purchases[pid]
     totals = m.folded
     if totals is None:
         totals = m.folded = [0, 0, 0, None]
-    if len(_HOOKS) > 64:
-        _HOOKS.clear()
-    folds, forgets = _hooks(stages)
-    for stage in folds:
-        stage.fold_orders(m, records, cutoff)
     frozen = m.frozen
     count, amount, returned, through = totals
-    for pid, record in records:
+    for pid, record in records:  # out of the kept orders, into the totals
+        del purchases[pid]
         if frozen:
             frozen.pop(pid, None)
         count += 1
@@ -196,6 +190,11 @@ def fold(m: Member, window: timedelta, stages: Sequence[Stage] = ()) -> None:
         if through is None or record[P_AT] > through:
             through = record[P_AT]
     totals[:] = count, amount, returned, through
+    if len(_HOOKS) > 64:
+        _HOOKS.clear()
+    folds, forgets = _hooks(stages)
+    for stage in folds:  # they read the records handed over, not m.folded
+        stage.fold_orders(m, records, cutoff)
     for stage in forgets:
         stage.forget_folded(m)
 

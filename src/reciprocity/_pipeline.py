@@ -22,7 +22,7 @@ from ._engine import (
 from ._express import Express
 from ._frozen import freeze_fields, keep_hot, own_record, thaw, thaw_applied_times, warm_front
 from ._history import bounded, settle, windows
-from ._stage import Check, Handler, Stage, run_due
+from ._stage import NEVER, Check, Handler, Kept, Stage, run_due, utc_keys
 from ._trusted import built
 from .conditions import CompileContext
 from .credit.stage import CompiledCredit
@@ -126,7 +126,7 @@ class Pipeline:
     """Every stage of a program, and one composed step function per event kind."""
 
     __slots__ = ("categories", "cold_kinds", "dispatch", "express", "facts", "horizon", "points",
-                 "stages", "uses_shared", "window")
+                 "stages", "timed", "uses_shared", "window")
 
     def __init__(self, program: Program) -> None:
         ctx = CompileContext(program.currency, program.timezone, program.facts)
@@ -141,6 +141,9 @@ class Pipeline:
         self.stages: tuple[Stage, ...] = (
             self.points, *balances, *family_stages(program, ctx, self.points))
         self.uses_shared = any(stage.uses_shared for stage in self.stages)
+        self.timed = tuple(stage for stage in self.stages
+                           if type(stage).next_due is not Stage.next_due)
+        """The stages that may have something due (the others never fire)."""
         self.cold_kinds = frozenset({PURCHASE} if self.stages == (self.points,) else ())
         """Event kinds whose step reads no kept purchase record one by one but those
         ``warm_front`` makes hot: a purchase, when the point scheme is the only stage (its
@@ -159,9 +162,12 @@ class Pipeline:
         """After an advance: fold orders and forget event ids past the history windows."""
         settle(m, self.window, self.horizon, self.stages)
 
-    def due(self, m: Member, until: datetime, log: Log, trace: Trace) -> None:
-        """Fire every stage's due effects up to ``until``, in time order."""
-        run_due(self.stages, m, until, log, trace)
+    def due(self, m: Member, until: datetime, log: Log, trace: Trace,
+            kept: Kept | None = None) -> Kept | None:
+        """Fire every stage's due effects up to ``until``, in time order; ``kept``: what
+        the last ``due`` or :meth:`reschedule` of ``m`` returned, if nothing changed ``m``
+        since (see :func:`~reciprocity._stage.run_due`). Returns the stages' times left."""
+        return run_due(self.timed, m, until, log, trace, kept)
 
     def _compose(self, kind: int) -> Handler:
         checks: list[Check] = []
@@ -228,15 +234,20 @@ class Pipeline:
         self.reschedule(m)
         return m
 
-    def reschedule(self, m: Member) -> None:
+    def reschedule(self, m: Member, kept: Kept | None = None) -> Kept:
         """Set ``m.next_due`` to the exact next due time. A step only ever moves it earlier
         (``Member.schedule``), so after one it may be a stale lower bound: harmless for
         ``apply`` (firing finds nothing), but a replay with program-wide state advances
         members at their due times, as a backend does with ``Program.next_due``, which
-        thaws the saved state and so sees the exact time."""
-        m.next_due = None
-        for stage in self.stages:
-            m.schedule(stage.next_due(m))
+        thaws the saved state and so sees the exact time.
+
+        Returns every stage's time, as :meth:`due` takes them; ``kept``, the times returned
+        before, only spares the conversion to UTC of a time a stage gives again."""
+        dues = [stage.next_due(m) for stage in self.timed]
+        keys = utc_keys(dues, kept)
+        earliest = min(keys) if keys else NEVER
+        m.next_due = None if earliest == NEVER else earliest
+        return dues, keys
 
     @staticmethod
     def new_member(member_id: str, currency: str) -> Member:

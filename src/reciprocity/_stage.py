@@ -34,7 +34,7 @@ from typing import Any
 from ._engine import Log, Member, Row, Trace
 from .state import MemberState
 
-__all__ = ["Stage", "run_due"]
+__all__ = ["NEVER", "Kept", "Stage", "run_due", "utc_keys"]
 
 Handler = Callable[[Member, Row, Log, Trace], None]
 Check = Callable[[Member, Row], None]
@@ -79,8 +79,28 @@ class Stage:
         return {}
 
 
+NEVER = datetime.max.replace(tzinfo=UTC)
+"""The UTC key of a stage with nothing due: later than every time, so the earliest of a
+member's keys is one ``min`` (and its stage one ``index``: the first on a tie)."""
+
+Kept = tuple[list[datetime | None], list[datetime]]
+"""Each stage's next due time as it gave it (``None``: nothing due), and its key: the same
+in UTC, or :data:`NEVER`. What :func:`run_due` and ``Pipeline.reschedule`` leave exact for a
+member, so that a caller who changed nothing of the member since may hand them back."""
+
+
+def utc_keys(dues: list[datetime | None], kept: Kept | None = None) -> list[datetime]:
+    """The keys of ``dues``; a due time that is the very one ``kept`` has for its stage
+    keeps its key (no UTC offset looked up again)."""
+    if kept is None:
+        return [NEVER if due is None else due if due.tzinfo is UTC else due.astimezone(UTC)
+                for due in dues]
+    return [NEVER if due is None else due if due.tzinfo is UTC else key if due is was
+            else due.astimezone(UTC) for due, was, key in zip(dues, *kept, strict=True)]
+
+
 def run_due(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
-            trace: Trace) -> None:
+            trace: Trace, kept: Kept | None = None) -> Kept:
     """Fire every stage's due effects up to ``until``, earliest first across stages.
 
     A tier review on 31 December therefore happens before a gift due on 1 January that
@@ -92,46 +112,44 @@ def run_due(stages: tuple[Stage, ...], m: Member, until: datetime, log: Log,
     of points adds a lot): then every stage's is. A firing changes no other stage's due
     time without scheduling (``tests/test_run_due.py`` checks the kept times against asking
     every stage at every turn, as this loop did before, on random streams of every family).
+
+    ``kept``: the stages' times as the last run or ``Pipeline.reschedule`` left them, if
+    nothing changed the member since (a replay firing a member at its due time): they are
+    not asked again. Returns the times it leaves (exact), updated in place when given.
     """
     if until.tzinfo is not UTC:
         until = until.astimezone(UTC)
-    dues: list[datetime | None] = []
-    keys: list[datetime | None] = []
+    if kept is None:
+        dues: list[datetime | None] = [stage.next_due(m) for stage in stages]
+        keys = utc_keys(dues)
+    else:
+        dues, keys = kept
     # Compared in UTC (a stage may keep its times in the program's zone: a comparison of
     # two zones looks both offsets up); each stage is handed its own time, as it gave it.
     # The earliest time of all (the first stage's on a tie) is fired if it is due by
     # ``until``, else it is the member's next due time.
-    earliest: datetime | None = None
-    chosen = 0
-    for index, stage in enumerate(stages):
-        due = stage.next_due(m)
-        dues.append(due)
-        if due is not None:
-            if due.tzinfo is not UTC:
-                due = due.astimezone(UTC)
-            if earliest is None or due < earliest:
-                earliest, chosen = due, index
-        keys.append(due)
-    while earliest is not None and earliest <= until:
+    earliest = min(keys) if keys else NEVER
+    while earliest <= until:
+        chosen = keys.index(earliest)
         stage = stages[chosen]
         when = dues[chosen]
         assert when is not None
         m.next_due = None  # set again below; here it tells whether the firing scheduled
         stage.housekeeping(m, when, log, trace)
         if m.next_due is not None:
-            dues = [other.next_due(m) for other in stages]
-            keys = [due if due is None or due.tzinfo is UTC else due.astimezone(UTC)
-                    for due in dues]
+            fresh = [other.next_due(m) for other in stages]
+            keys[:] = utc_keys(fresh, (dues, keys))
+            dues[:] = fresh
+            after = keys[chosen]
         else:
             due = dues[chosen] = stage.next_due(m)
-            keys[chosen] = due if due is None or due.tzinfo is UTC else due.astimezone(UTC)
-        after = keys[chosen]
-        if after is not None and after <= earliest:
+            after = keys[chosen] = (NEVER if due is None else due if due.tzinfo is UTC
+                                    else keys[chosen] if due is when
+                                    else due.astimezone(UTC))
+        if after <= earliest:
             raise RuntimeError(  # a bug in a stage, not a user error
                 f"stage {stage.name!r} did not move past {when.isoformat()}"
             )
-        earliest = None
-        for index, key in enumerate(keys):
-            if key is not None and (earliest is None or key < earliest):
-                earliest, chosen = key, index
-    m.next_due = earliest  # what Member.schedule of every stage's time leaves
+        earliest = min(keys)
+    m.next_due = None if earliest == NEVER else earliest  # as Member.schedule of each leaves
+    return dues, keys

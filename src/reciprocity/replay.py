@@ -29,6 +29,7 @@ from pydantic import Field
 
 from ._engine import Log, Member, Row, TraceLine
 from ._model import Frozen
+from ._replay_pass import LOG_SPAN, consume_ordered
 from ._replay_rows import conflict, event_rows, row_conflict
 from ._trusted import built
 from .effects import Decision, Effect, TraceEntry
@@ -44,11 +45,6 @@ if TYPE_CHECKING:
     from .program import Program
 
 __all__ = ["Replay", "ReplaySummary", "conflict", "event_rows", "row_conflict"]
-
-LOG_SPAN = 1024
-"""A pass that keeps no effects empties its log once it holds more entries than this (between
-events: a refused event's housekeeping is undone by cutting the log back within its step)."""
-
 
 def materialize(log: Log) -> tuple[Effect, ...]:
     """Build the effect models of a log."""
@@ -229,67 +225,8 @@ class Replay:
         self._finish(members)
 
     def _consume_ordered(self) -> None:
-        """The fast pass of a program with program-wide state: what ``_ordered`` does
-        without a trace or a decision per event, into one log, with the collector paused."""
-        members: dict[str, Member] = {}
-        pipeline = self._pipeline
-        log = self._log
-        keep = self._keep
-        dispatch = pipeline.dispatch
-        due, reschedule = pipeline.due, pipeline.reschedule
-        get = members.get
-        skip = self._skip
-        heap: list[tuple[datetime, str]] = []
-        for mid in self._start:
-            m = self._member(members, mid)
-            if m.next_due is not None:
-                heap.append((m.next_due, mid))
-        heapq.heapify(heap)
-        push, pop = heapq.heappush, heapq.heappop
-
-        def fire_until(when: datetime) -> None:
-            while heap and heap[0][0] <= when:
-                due_at, other = pop(heap)
-                o = members[other]
-                if o.next_due is None or o.next_due != due_at:
-                    continue  # stale entry
-                due(o, due_at, log, None)
-                caught_up(o, due_at)
-                if o.next_due is not None:
-                    push(heap, (o.next_due, other))
-
-        applied = duplicates = 0
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            for row in self._rows:
-                mid = row[2]
-                m = get(mid) or self._member(members, mid)
-                if heap and heap[0][0] <= row[3]:
-                    fire_until(row[3])
-                if row[1] in m.applied:
-                    if self._repeated(m, row, None):
-                        duplicates += 1
-                    continue
-                before = m.next_due
-                if skip:
-                    m = self._step_or_refuse(members, m, row, log, None)
-                else:
-                    dispatch[row[0]](m, row, log, None)
-                    applied += 1
-                reschedule(m)
-                if m.next_due is not None and m.next_due != before:
-                    push(heap, (m.next_due, mid))
-                if not keep and len(log) > LOG_SPAN:
-                    log.clear()
-            if self._until is not None:
-                fire_until(self._until)
-        finally:
-            if collecting:
-                gc.enable()
-            self._applied += applied
-            self._duplicates += duplicates
-        self._finish(members)
+        """The fast pass of a program with program-wide state (see ``_replay_pass``)."""
+        consume_ordered(self)
 
     def _repeated(self, m: Member, row: Row,
                   trace: list[TraceLine] | None) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from heapq import heappop
 
 from .._engine import (
     DROPPED,
@@ -117,7 +118,25 @@ class ExpiryStage(RedeemStage):
     def housekeeping(self, m: Member, until: datetime, log: Log, trace: Trace) -> None:
         """Release pending lots and expire lots whose time has come, in time order."""
         note: Msg | None = None
-        for when, kind, lot in lots_due_until(m, until):  # in (when, kind, lot id) order
+        # In (when, kind, lot id) order, off the top of the due heap, stale entries dropped
+        # (lots_due_until, inline); all taken first when releases may auto-issue vouchers,
+        # whose redemption may drop lots that a later entry names.
+        heap = m.lot_due
+        taken = lots_due_until(m, until) if self.auto_rewards else None
+        index = 0
+        while True:
+            if taken is None:
+                if not heap or heap[0][0] > until:
+                    break
+                when, kind, _, _, lot = heappop(heap)
+                if not (lot[L_PENDING] if kind == DUE_RELEASE
+                        else lot[L_REMAINING] or lot[L_PENDING] is not DROPPED):
+                    continue  # released before, or dropped
+            elif index < len(taken):
+                when, kind, lot = taken[index]
+                index += 1
+            else:
+                break
             points = lot[L_REMAINING]
             if kind == 0:
                 m.pending -= points

@@ -58,7 +58,7 @@ from .shift import add_days
 
 __all__ = ["CompiledPoints", "check_purchase_currency"]
 
-DueRunner = Callable[[Member, datetime, Log, Trace], None]
+DueRunner = Callable[[Member, datetime, Log, Trace], object]
 Earner = Callable[[Member, Row, Trace], tuple[int, Msg | None]]
 _ZERO = Decimal(0)
 _ONE = Decimal(1)

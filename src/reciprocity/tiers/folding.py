@@ -83,8 +83,12 @@ def fold_orders(c: CompiledTiers, m: Member, gone: list[tuple[str, list[Any]]],
     periodic = c.periodic
     simple = c.width == M_BUCKETS and not c.filters_spend
     changed: dict[str, list[Any]] = {}
+    drop: set[str] = set()
     new = False
-    for _, record in gone:
+    last: int | None = None  # the period of the order before, and its entry
+    slot: list[Any] = []
+    for pid, record in gone:
+        drop.add(pid)
         at = record[P_AT]
         if not periodic:
             key = 0
@@ -92,12 +96,15 @@ def fold_orders(c: CompiledTiers, m: Member, gone: list[tuple[str, list[Any]]],
             now = h.bounds  # the same test as ``c.key``'s, inline
             key = (now[0] if now is not None and at.tzinfo is UTC and now[3] <= at < now[4]
                    else c.key(h, at))
-        fid = _IDS.get(key) or _id(key)
-        slot = folded.get(fid)
-        if slot is None:
-            slot = folded[fid] = [at, c.zero(), key]
-            new = True
-        elif at > slot[0]:
+        if key != last:
+            fid = _IDS.get(key) or _id(key)
+            found = folded.get(fid)
+            if found is None:
+                found = folded[fid] = [at, c.zero(), key]
+                new = True
+            changed[fid] = slot = found
+            last = key
+        if at > slot[0]:
             slot[0] = at
         if simple:  # c.add, inline: spend and orders only
             metrics = slot[1]
@@ -106,9 +113,7 @@ def fold_orders(c: CompiledTiers, m: Member, gone: list[tuple[str, list[Any]]],
                 metrics[M_ORDERS] += 1
         else:
             c.add(slot[1], record)
-        changed[fid] = slot
     h.bounds = bounds
-    drop = {pid for pid, _ in gone}
     if new:  # a period began to fold: those no question reads any more go
         for fid in _stale(c, h, cutoff):
             del folded[fid]
