@@ -68,7 +68,9 @@ def cold() -> None:
     """Empty the process-wide caches of reading states (lines seen in an earlier round)."""
     _fingerprint._LINES.clear()
     _fingerprint._LINE_OBJECTS.clear()
+    _fingerprint._LINE_HELD.clear()
     _engine._RECORD_LINES.clear()
+    _engine._RECORD_LINE_IDS.clear()
 
 
 def with_rewards(program: Program) -> Program:
