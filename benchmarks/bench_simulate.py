@@ -70,7 +70,6 @@ def cold() -> None:
     _fingerprint._LINE_OBJECTS.clear()
     _fingerprint._LINE_HELD.clear()
     _engine._RECORD_LINES.clear()
-    _engine._RECORD_LINE_IDS.clear()
 
 
 def with_rewards(program: Program) -> Program:

@@ -2,7 +2,8 @@
 
 ``_fingerprint._purchase`` writes a purchase's canonical JSON in one join and
 ``_fingerprint._sequence`` finds its lines' texts by identity in one ``map``;
-``_engine._frozen_lines`` finds a hot line's shared frozen model by its price's identity.
+``_engine._frozen_lines`` takes a hot line's shared frozen model when its price is the
+very object the model holds.
 Each must give exactly what the general form gives: ``json.dumps(canonical(event))`` for the
 text, a ``RecordLine`` built from the line's own values (same values, same types, same JSON)
 for the record, on purchases and lines of every shape, cached or not.
@@ -190,7 +191,6 @@ def test_frozen_lines_equal_the_strict_path(records: list[dict[Any, list[Any]]],
     """Each frozen line, shared or not, has its hot line's values of their types, sorted by
     SKU; with room for only two lines the caches empty themselves and it still holds."""
     _engine._RECORD_LINES.clear()
-    _engine._RECORD_LINE_IDS.clear()
     with pytest.MonkeyPatch.context() as patch:
         if small:
             patch.setattr(_engine, "_RECORD_LINES_KEPT", 2)
@@ -202,9 +202,9 @@ def test_frozen_lines_equal_the_strict_path(records: list[dict[Any, list[Any]]],
                 assert all(same(a, b) for a, b in zip(got, want, strict=True))
                 assert all(type(line) is RecordLine for line in got)
         if small:
-            assert len(_engine._RECORD_LINE_IDS) <= 2
-        for key, model in _engine._RECORD_LINE_IDS.items():  # every id names a held price
-            assert id(model.__dict__["unit_price"]) == key[1]
+            assert len(_engine._RECORD_LINES) <= 2
+        for key, (model, price) in _engine._RECORD_LINES.items():  # the model's very price
+            assert model.__dict__["unit_price"] is price == key[1]
 
 
 def test_equal_values_of_other_types_never_share() -> None:

@@ -345,12 +345,9 @@ def lots_due_until(m: Member, until: datetime) -> list[tuple[datetime, int, list
     return due
 
 
-_RECORD_LINES: dict[tuple[Any, ...], RecordLine] = {}
-"""(sku, price, category, quantity, returned) -> the shared frozen line of those values."""
-_RECORD_LINE_IDS: dict[tuple[Any, ...], RecordLine] = {}
-"""(sku, id(price), category, quantity, returned) -> the shared frozen line whose price is
-that very object: found without hashing the price or reading the model. Safe because the
-model holds its price, so while an entry lives no other object has that id."""
+_RECORD_LINES: dict[tuple[Any, ...], tuple[RecordLine, Decimal]] = {}
+"""(sku, price, category, quantity, returned) -> the shared frozen line of those values and
+its very price (equal prices written otherwise, ``2.5`` and ``2.50``, meet under one key)."""
 _RECORD_LINES_KEPT = 100_000
 _RECORD_LINE_NAMES = set(RecordLine.model_fields)
 
@@ -374,38 +371,33 @@ def _record_line(sku: Any, line: list[Any]) -> RecordLine:
     key = (sku, price, category, quantity, returned)
     shared = _RECORD_LINES.get(key)
     if shared is not None:
-        kept = shared.__dict__["unit_price"]
-        if kept is price:
-            if len(_RECORD_LINE_IDS) >= _RECORD_LINES_KEPT:
-                _RECORD_LINE_IDS.clear()
-            _RECORD_LINE_IDS[sku, id(price), category, quantity, returned] = shared
-            return shared
-        if str(kept) == str(price):
-            return shared
+        model, kept = shared
+        if kept is price or str(kept) == str(price):
+            return model
     record = built(RecordLine, {"sku": sku, "category": category, "quantity": quantity,
                                 "unit_price": price, "returned": returned}, _RECORD_LINE_NAMES)
-    if len(_RECORD_LINES) >= _RECORD_LINES_KEPT or len(_RECORD_LINE_IDS) >= _RECORD_LINES_KEPT:
+    if len(_RECORD_LINES) >= _RECORD_LINES_KEPT:
         _RECORD_LINES.clear()
-        _RECORD_LINE_IDS.clear()
-    _RECORD_LINES[key] = record  # a price written otherwise takes the place: the latest
-    _RECORD_LINE_IDS[sku, id(price), category, quantity, returned] = record  # holds price
+    _RECORD_LINES[key] = (record, price)  # a price written otherwise takes the place
     return record
 
 
 def _frozen_lines(lines: dict[str, list[Any]]) -> tuple[RecordLine, ...]:
     """The frozen lines of a hot record's ``lines``, sorted by SKU (unique: the dict's keys),
     each shared with an equal one frozen before (see :func:`_record_line`)."""
-    get = _RECORD_LINE_IDS.get
+    get = _RECORD_LINES.get
     frozen: list[RecordLine] = []
     append = frozen.append
     for sku in sorted(lines):
         line = lines[sku]
         price, category, quantity, returned = line  # LN_* order
-        hit = get((sku, id(price), category, quantity, returned))
-        # The common case inline: the very same price (its id), values of their exact types.
-        if (hit is not None and type(sku) is str and type(quantity) is int is type(returned)
+        hit = get((sku, price, category, quantity, returned))
+        # The common case inline: the very same price (a loader's lines share a few hundred
+        # price objects, whose hash is kept on them), values of their exact types.
+        if (hit is not None and hit[1] is price and type(sku) is str
+                and type(quantity) is int is type(returned)
                 and (category is None or type(category) is str)):
-            append(hit)
+            append(hit[0])
         else:
             append(_record_line(sku, line))
     return tuple(frozen)
