@@ -406,7 +406,6 @@ def _frozen_lines(lines: dict[str, list[Any]]) -> tuple[RecordLine, ...]:
 _RECORD_NAMES = set(PurchaseRecord.model_fields)
 
 
-
 def _frozen_record(pid: str, rec: list[Any]) -> PurchaseRecord:
     """The frozen model of a hot purchase record."""
     lines = rec[P_LINES]

@@ -331,10 +331,13 @@ _PURCHASE_KEYS = ("amount", "at", "channel", "id", "lines", "member_id", "metada
 
 def _purchase(event: Any) -> str:
     d = event.__dict__
-    amount, at, channel, eid, lines, member, kind = (
-        d.get("amount"), d.get("at"), d.get("channel"), d.get("id"), d.get("lines"),
-        d.get("member_id"), d.get("type"))
-    if (len(d) != 8 or d.get("metadata") != {} or type(d["metadata"]) is not dict
+    try:  # eight fields, and these eight: a purchase's exact field set
+        amount, at, channel, eid, lines, member, metadata, kind = (
+            d["amount"], d["at"], d["channel"], d["id"], d["lines"], d["member_id"],
+            d["metadata"], d["type"])
+    except KeyError:
+        return _model(event)
+    if (len(d) != 8 or type(metadata) is not dict or metadata
             or type(amount) is not Money or type(at) is not datetime
             or type(eid) is not str or type(member) is not str or type(kind) is not str
             or type(lines) is not tuple or (channel is not None and type(channel) is not str)):
