@@ -68,6 +68,7 @@ def cold() -> None:
     """Empty the process-wide caches of reading states (lines seen in an earlier round)."""
     _fingerprint._LINES.clear()
     _fingerprint._LINE_OBJECTS.clear()
+    _fingerprint._LINE_HELD.clear()
     _engine._RECORD_LINES.clear()
 
 

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reciprocity import Line, MemberState, Money, Purchase, Return, seed_program
-from reciprocity._fingerprint import _LINE_OBJECTS, _LINES, _text, canonical
+from reciprocity._fingerprint import _LINE_HELD, _LINE_OBJECTS, _LINES, _text, canonical
 from reciprocity.events import ReturnedLine
 
 AT = datetime(2026, 1, 2, tzinfo=UTC)
@@ -123,7 +123,9 @@ def test_lines_found_by_identity() -> None:
     tea = Line(sku="TEA", quantity=1, unit_price=Money("1.10", "GBP"), category="drinks")
     event = order("A-1", "m-1", 0, (tea, tea))
     assert _text(event) == strict_text(event)
-    assert _LINE_OBJECTS[id(tea)][0] is tea
+    assert id(tea) in _LINE_OBJECTS
+    assert any(held is tea for held in _LINE_HELD)
+    assert set(map(id, _LINE_HELD)) >= set(_LINE_OBJECTS)  # every id names a held line
     _LINES.clear()
     assert _text(event) == strict_text(event)
 
@@ -140,6 +142,8 @@ def test_full_caches_start_again(monkeypatch: pytest.MonkeyPatch) -> None:
     events = [order(f"A-{i}", "m-1", i, (lines[i], lines[(i + 3) % 7])) for i in range(7)]
     states = seed_program(currency="GBP").replay(events).states
     assert len(_fingerprint._LINE_OBJECTS) <= 2
+    assert len(_fingerprint._LINE_HELD) <= 2
+    assert set(map(id, _fingerprint._LINE_HELD)) >= set(_fingerprint._LINE_OBJECTS)
     assert len(_engine._RECORD_LINES) <= 2
     by_id = {event.id: event for event in events}
     for record in states["m-1"].purchases:

@@ -345,8 +345,11 @@ def lots_due_until(m: Member, until: datetime) -> list[tuple[datetime, int, list
     return due
 
 
-_RECORD_LINES: dict[tuple[Any, ...], RecordLine] = {}
+_RECORD_LINES: dict[tuple[Any, ...], tuple[RecordLine, Decimal]] = {}
+"""(sku, price, category, quantity, returned) -> the shared frozen line of those values and
+its very price (equal prices written otherwise, ``2.5`` and ``2.50``, meet under one key)."""
 _RECORD_LINES_KEPT = 100_000
+_RECORD_LINE_NAMES = set(RecordLine.model_fields)
 
 
 def _record_line(sku: Any, line: list[Any]) -> RecordLine:
@@ -365,18 +368,39 @@ def _record_line(sku: Any, line: list[Any]) -> RecordLine:
             or (category is not None and type(category) is not str)):
         return built(RecordLine, {"sku": sku, "category": category, "quantity": quantity,
                                   "unit_price": price, "returned": returned})
-    key = (sku, category, quantity, price, returned)
+    key = (sku, price, category, quantity, returned)
     shared = _RECORD_LINES.get(key)
     if shared is not None:
-        kept = shared.__dict__["unit_price"]
+        model, kept = shared
         if kept is price or str(kept) == str(price):
-            return shared
+            return model
     record = built(RecordLine, {"sku": sku, "category": category, "quantity": quantity,
-                                "unit_price": price, "returned": returned})
+                                "unit_price": price, "returned": returned}, _RECORD_LINE_NAMES)
     if len(_RECORD_LINES) >= _RECORD_LINES_KEPT:
         _RECORD_LINES.clear()
-    _RECORD_LINES[key] = record  # a price written otherwise takes the place: the latest
+    _RECORD_LINES[key] = (record, price)  # a price written otherwise takes the place
     return record
+
+
+def _frozen_lines(lines: dict[str, list[Any]]) -> tuple[RecordLine, ...]:
+    """The frozen lines of a hot record's ``lines``, sorted by SKU (unique: the dict's keys),
+    each shared with an equal one frozen before (see :func:`_record_line`)."""
+    get = _RECORD_LINES.get
+    frozen: list[RecordLine] = []
+    append = frozen.append
+    for sku in sorted(lines):
+        line = lines[sku]
+        price, category, quantity, returned = line  # LN_* order
+        hit = get((sku, price, category, quantity, returned))
+        # The common case inline: the very same price (a loader's lines share a few hundred
+        # price objects, whose hash is kept on them), values of their exact types.
+        if (hit is not None and hit[1] is price and type(sku) is str
+                and type(quantity) is int is type(returned)
+                and (category is None or type(category) is str)):
+            append(hit[0])
+        else:
+            append(_record_line(sku, line))
+    return tuple(frozen)
 
 
 _RECORD_NAMES = set(PurchaseRecord.model_fields)
@@ -385,27 +409,13 @@ _RECORD_NAMES = set(PurchaseRecord.model_fields)
 def _frozen_record(pid: str, rec: list[Any]) -> PurchaseRecord:
     """The frozen model of a hot purchase record."""
     lines = rec[P_LINES]
-    frozen_lines: list[RecordLine] = []
-    if lines:
-        shared = _RECORD_LINES
-        append = frozen_lines.append
-        for sku, line in sorted(lines.items()):  # SKUs are unique: sorted by SKU
-            price, category, quantity, returned = line  # LN_* order
-            hit = shared.get((sku, category, quantity, price, returned))
-            # The common case inline: the very same price, every value of its exact type.
-            if (hit is not None and hit.__dict__["unit_price"] is price and type(sku) is str
-                    and type(quantity) is int and type(returned) is int
-                    and (category is None or type(category) is str)):
-                append(hit)
-            else:
-                append(_record_line(sku, line))
     earned, revoked = rec[P_EARNED], rec[P_REVOKED]
     record = built(PurchaseRecord, {  # every field, in declared order
         "id": pid, "at": rec[P_AT], "amount": rec[P_AMOUNT], "returned": rec[P_RETURNED],
         "earned": () if not earned else tuple(earned.items()) if len(earned) == 1
         else tuple(sorted(earned.items())),
         "revoked": () if not revoked else tuple(sorted(revoked.items())),
-        "lines": tuple(frozen_lines) if frozen_lines else (),
+        "lines": _frozen_lines(lines) if lines else (),
         "fully_returned": rec[P_CLOSED],
     }, _RECORD_NAMES)
     _keep_hot(record, rec)  # the step that made ``rec`` has ended: shared from now on

@@ -188,11 +188,15 @@ _blake2b = hashlib.blake2b
 
 _Writer = Any
 _FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
-_LINE_OBJECTS: dict[int, tuple[Any, str]] = {}
-"""id(line) -> (the line, its text): a loader that makes each distinct line once (as the
-order-lines loader of ``experiments`` does) has its lines found by identity, without building
-a key. The entry holds the line, so its id is not reused while the entry lives; lines are
-frozen models. It keeps the lines alive, so it holds fewer than the cache of texts."""
+_LINE_OBJECTS: dict[int, str] = {}
+"""id(line) -> its text: a loader that makes each distinct line once (as the order-lines
+loader of ``experiments`` does) has its lines found by identity, without building a key, and
+a purchase's lines are looked up in one ``map`` (no Python frame per line). Safe because
+every line of an id here is held in :data:`_LINE_HELD` (lines are frozen models): while an
+entry lives its object does, so no other object has that id."""
+_LINE_HELD: list[Any] = []
+"""The lines whose ids are keys of :data:`_LINE_OBJECTS` (it holds no other key); emptied
+only together with it, after it (:func:`_line`)."""
 _LINE_OBJECTS_KEPT = 50_000
 
 
@@ -235,14 +239,12 @@ def _sequence(value: Any) -> str:
         return "[]"
     writers = _WRITERS
     if type(value[0]) is Line:  # a purchase's lines: most of its text, found by identity
-        seen = _LINE_OBJECTS
-        parts = []
-        for item in value:
-            hit = seen.get(id(item))
-            parts.append(hit[1] if hit is not None and hit[0] is item
-                         else (writers.get(type(item)) or _general)(item))
-        return "[" + ",".join(parts) + "]"
-    return "[" + ",".join([(writers.get(type(item)) or _general)(item) for item in value]) + "]"
+        found: list[str | None] = list(map(_LINE_OBJECTS.get, map(id, value)))
+        if None in found:  # a line not written before (or not a ``Line``)
+            return "[" + ",".join([
+                (writers.get(type(item)) or _general)(item) if text is None else text
+                for text, item in zip(found, value, strict=True)]) + "]"
+        return "[" + ",".join(found) + "]"  # type: ignore[arg-type]  # no None in it
     return "[" + ",".join([(writers.get(type(item)) or _general)(item) for item in value]) + "]"
 
 
@@ -275,29 +277,38 @@ def _line(value: Any) -> str:
     the same SKU, quantity and price (the Online Retail year: 40,594 distinct of 392,692
     lines). The key holds each value's exact type and the amount as written, so two lines
     share a text only when the general form writes them alike."""
-    seen = _LINE_OBJECTS.get(id(value))
-    if seen is not None and seen[0] is value:
-        return seen[1]
+    text = _LINE_OBJECTS.get(id(value))
+    if text is not None:  # the held object itself (see _LINE_OBJECTS)
+        return text
     text = _line_by_value(value)
-    if len(_LINE_OBJECTS) >= _LINE_OBJECTS_KEPT:
-        _LINE_OBJECTS.clear()
-    _LINE_OBJECTS[id(value)] = (value, text)
+    if len(_LINE_HELD) >= _LINE_OBJECTS_KEPT:
+        _LINE_OBJECTS.clear()  # first: no id there may outlive its object
+        _LINE_HELD.clear()
+    _LINE_HELD.append(value)
+    _LINE_OBJECTS[id(value)] = text
     return text
 
 
 def _line_by_value(value: Any) -> str:
     d = value.__dict__
-    price = d["unit_price"]
+    price, metadata = d["unit_price"], d["metadata"]
     sku, quantity, category = d["sku"], d["quantity"], d["category"]
-    if (len(d) != 5 or d["metadata"] or type(price) is not Money or type(sku) is not str
-            or type(quantity) is not int or (category is not None and type(category) is not str)):
+    if (len(d) != 5 or metadata or type(metadata) is not dict or type(price) is not Money
+            or type(sku) is not str or type(quantity) is not int
+            or (category is not None and type(category) is not str)):
         return _model(value)
     key = (sku, quantity, category, str(price.amount), price.currency)
     text = _LINES.get(key)
     if text is None:
         if len(_LINES) >= _LINES_KEPT:
             _LINES.clear()
-        text = _LINES[key] = _model(value)
+        # ``_model(value)`` for this shape, in one join (keys sorted: category, metadata,
+        # quantity, sku, unit_price)
+        text = _LINES[key] = "".join((
+            '{"category":', "null" if category is None else _encode(category),
+            ',"metadata":{},"quantity":', int.__repr__(quantity), ',"sku":', _encode(sku),
+            ',"unit_price":["', format(price.amount.normalize(), "f"), '",',
+            _encode(price.currency), "]}"))
     return text
 
 
@@ -307,3 +318,38 @@ _WRITERS[Line] = _line
 def _text(event: BaseModel) -> str:
     """``_dumps(canonical(event))``, written in one walk."""
     return str((_WRITERS.get(type(event)) or _general)(event))
+
+
+# -- a purchase, written by one function --------------------------------------------------------
+# A purchase is most of the events a shop sends, and the general model writer looks up a writer
+# per field. Its canonical JSON in sorted key order, for the shape nearly every purchase has
+# (no metadata, values of their exact types), is written here in one join; any other purchase
+# goes the general way (``_model``). ``test_fingerprint_writers`` holds it to ``canonical``.
+
+_PURCHASE_KEYS = ("amount", "at", "channel", "id", "lines", "member_id", "metadata", "type")
+
+
+def _purchase(event: Any) -> str:
+    d = event.__dict__
+    try:  # eight fields, and these eight: a purchase's exact field set
+        amount, at, channel, eid, lines, member, metadata, kind = (
+            d["amount"], d["at"], d["channel"], d["id"], d["lines"], d["member_id"],
+            d["metadata"], d["type"])
+    except KeyError:
+        return _model(event)
+    if (len(d) != 8 or type(metadata) is not dict or metadata
+            or type(amount) is not Money or type(at) is not datetime
+            or type(eid) is not str or type(member) is not str or type(kind) is not str
+            or type(lines) is not tuple or (channel is not None and type(channel) is not str)):
+        return _model(event)
+    return "".join((
+        '{"amount":["', format(amount.amount.normalize(), "f"), '",', _encode(amount.currency),
+        '],"at":"', _utc(at).isoformat(), '","channel":',
+        "null" if channel is None else _encode(channel), ',"id":', _encode(eid),
+        ',"lines":', _sequence(lines), ',"member_id":', _encode(member),
+        ',"metadata":{},"type":', _encode(kind), "}"))
+
+
+if (tuple(sorted(Purchase.model_fields)) == _PURCHASE_KEYS
+        and not any(field.exclude_if for field in Purchase.model_fields.values())):
+    _WRITERS[Purchase] = _purchase
