@@ -181,9 +181,9 @@ class TestExpiry:
 def test_terms_name_item_rewards_and_value_the_2_dollar_one() -> None:
     pytest.importorskip("babel")
     terms = PROGRAM.terms("en")
-    assert "For 25 points you get “drink customization”." in terms
-    assert "For 60 points you get a voucher worth 2.00 USD." in terms
-    assert "Für 400 Punkte erhalten Sie „select merchandise (up to $20)“." in PROGRAM.terms("de")
+    assert "For 25 Stars you get “drink customization”." in terms
+    assert "For 60 Stars you get a voucher worth 2.00 USD." in terms
+    assert "Für 400 Stars erhalten Sie „select merchandise (up to $20)“." in PROGRAM.terms("de")
 
 
 def test_simulate_counts_item_rewards_without_a_money_value() -> None:

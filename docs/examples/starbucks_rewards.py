@@ -55,6 +55,7 @@ from reciprocity import (
     TierBenefits,
     TierLadder,
     TierMultiplier,
+    UnitWords,
 )
 
 EXCLUDED = ("alcohol", "gift_card", "tax", "tip")
@@ -74,6 +75,8 @@ PROGRAM = Program(
     currency="USD",
     timezone="America/Los_Angeles",
     points=PointScheme(
+        unit={"en": UnitWords(one="Star", other="Stars"),
+              "de": UnitWords(one="Star", other="Stars")},
         earn=[PointsPerAmount(id="stars", points=1, per=usd("1.00"),
                               exclude_categories=EXCLUDED, multipliers=(TierMultiplier(),))],
         expiry=EndOfMonthAfter(months=6),
