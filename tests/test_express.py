@@ -29,6 +29,7 @@ from reciprocity import (
     SignUp,
     seed_program,
 )
+from reciprocity._engine import Row
 from reciprocity._express import Express
 from reciprocity.shared import BudgetUse, Shared, SharedState
 from reciprocity.testing import DEFAULT_END, DEFAULT_START, member_streams, programs
@@ -185,8 +186,8 @@ def taken(program: Program) -> list[bool]:
     class Spy(Express):
         __slots__ = ()
 
-        def __call__(self, state: MemberState, event: Purchase, index: int) -> Any:
-            decided = express(state, event, index)
+        def __call__(self, state: MemberState, row: Row, index: int) -> Any:
+            decided = express(state, row, index)
             calls.append(decided is not None)
             return decided
 

@@ -29,7 +29,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from ._engine import P_AMOUNT, P_AT, P_RETURNED, _frozen_record
+from ._engine import P_AMOUNT, P_AT, P_RETURNED, Row, _frozen_record
 from ._fingerprint import row_fingerprint
 from ._frozen import applied_times, hot_form, keep_hot_form
 from ._reason import LazyText
@@ -41,7 +41,6 @@ from .state import FoldedOrders, MemberState
 
 if TYPE_CHECKING:
     from ._pipeline import Pipeline
-    from .events import Purchase
     from .points.stage import CompiledPoints
 
 __all__ = ["Express"]
@@ -100,13 +99,12 @@ class Express:
         times = None if self.horizon is None else applied_times(state)
         return purchases, applied, times, bool(kept), None
 
-    def __call__(self, state: MemberState, event: Purchase, index: int) -> Decision | None:
-        """The decision on ``state`` of ``event`` (a purchase in the program's currency whose
+    def __call__(self, state: MemberState, row: Row, index: int) -> Decision | None:
+        """The decision on ``state`` of the purchase of ``row`` (in the program's currency, whose
         id ``state`` has not applied, ``index`` its place among the sorted applied ids), or
         ``None`` when the general way must take it."""
         d = state.__dict__
-        row = event._row()
-        _, eid, mid, at, amount, _ = row
+        _, eid, mid, at, amount, event = row
         as_of = d["as_of"]
         if as_of is None or at > as_of:
             as_of = at  # the member's time after the step

@@ -329,14 +329,15 @@ class Program(Frozen):
                               detail=f"event {event.id} was applied before; nothing changed")
             return Decision(state=state, effects=(), trace=(note,),
                             shared=None if hot_shared is None else hot_shared.freeze())
-        if (type(event) is not Purchase or pipeline.facts
-                or event.amount.currency != self.currency):
-            self._check(event, pipeline)  # what it checks of a purchase without facts, done
-        elif pipeline.express is not None:
-            decided = pipeline.express(state, event, index)
+        plain = (type(event) is Purchase and not pipeline.facts
+                 and event.amount.currency == self.currency)
+        if not plain:
+            self._check(event, pipeline)  # what it checks of a plain purchase, done
+        row = event._row()
+        if plain and pipeline.express is not None:
+            decided = pipeline.express(state, row, index)
             if decided is not None:
                 return decided
-        row = event._row()
         m = pipeline.thaw(state, row)
         m.shared = hot_shared
         log: Log = []
