@@ -349,29 +349,40 @@ the template itself where a placeholder has a conversion, a format spec
 or an attribute (none has today; ``str.format_map`` writes those)."""
 
 
+def percent_format(text: str) -> tuple[str, list[str]] | None:
+    """A template as a ``%`` format (every ``%`` of its words doubled, a ``%s`` per
+    placeholder) and its placeholders' names in order; ``None`` for a template that does not
+    parse or has a placeholder with a conversion, a format spec or an attribute (then
+    ``format_map`` writes it, and says what is wrong)."""
+    pieces: list[str] = []
+    names: list[str] = []
+    try:
+        parsed = list(Formatter().parse(text))
+    except ValueError:
+        return None
+    for literal, name, spec, conversion in parsed:
+        pieces.append(literal.replace("%", "%%"))
+        if name is not None:
+            if spec or conversion or not name.isidentifier():
+                return None
+            pieces.append("%s")
+            names.append(name)
+    return "".join(pieces), names
+
+
 def _compile(key: str) -> tuple[Any, Any]:
     forms = _template().get(key)
     if forms is None:
         raise KeyError(f"no message {key!r} in the en catalogue")
     compiled: list[Any] = []
     for text in forms:
-        pieces: list[str] = []
-        names: list[str] = []
-        try:
-            for literal, name, spec, conversion in Formatter().parse(text):
-                pieces.append(literal.replace("%", "%%"))
-                if name is not None:
-                    if spec or conversion or not name.isidentifier():
-                        raise ValueError(name)
-                    pieces.append("%s")
-                    names.append(name)
-        except ValueError:  # format_map says what is wrong, when the message is written
+        parsed = percent_format(text)
+        if parsed is None:
             compiled.append(text)
-            continue
-        if names:
-            compiled.append(("".join(pieces), itemgetter(*names)))
+        elif parsed[1]:
+            compiled.append((parsed[0], itemgetter(*parsed[1])))
         else:
-            compiled.append(("".join(pieces).replace("%%", "%"), None))
+            compiled.append((parsed[0].replace("%%", "%"), None))
     return compiled[0], compiled[-1]
 
 

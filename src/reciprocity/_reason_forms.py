@@ -37,10 +37,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from operator import itemgetter
-from string import Formatter
 from typing import Any
 
-from ._reason import Msg, _template, _write_one, english
+from ._reason import Msg, _template, _write_one, english, percent_format
 
 __all__ = ["Form", "Unfit", "Wrap", "after", "said", "wrap_msg", "wrap_text",
            "written"]
@@ -86,23 +85,14 @@ class Form:
 def _parse(text: str, names: tuple[str, ...]) -> tuple[str, tuple[int, ...]] | None:
     """``text`` as a ``%`` format and the indices in ``names`` of its placeholders' values;
     ``None`` for a placeholder with a conversion, format spec or attribute."""
-    pieces: list[str] = []
-    picks: list[int] = []
-    try:
-        parsed = list(Formatter().parse(text))
-    except ValueError:
+    parsed = percent_format(text)
+    if parsed is None:
         return None
-    for literal, name, spec, conversion in parsed:
-        pieces.append(literal.replace("%", "%%"))
-        if name is None:
-            continue
-        if spec or conversion or not name.isidentifier():
-            return None
+    fmt, used = parsed
+    for name in used:
         if name not in names:
             raise Unfit(f"{name} is not given")
-        pieces.append("%s")
-        picks.append(names.index(name))
-    return "".join(pieces), tuple(picks)
+    return fmt, tuple(map(names.index, used))
 
 
 def _compile(key: str, names: tuple[str, ...]) -> Callable[..., str]:
