@@ -376,6 +376,20 @@ class MemberState(_StateModel):
         return self
 
     @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray,
+                            **kwargs: Any) -> MemberState:
+        """The state read from its JSON and fully checked (``BaseModel.model_validate_json``;
+        invalid data is an :class:`~reciprocity.InvalidState` naming the field). Called with
+        the document alone (how a backend loads a state) it calls the validator directly."""
+        if kwargs or cls is not MemberState:
+            return super().model_validate_json(json_data, **kwargs)
+        try:
+            loaded: MemberState = _VALIDATE_JSON(json_data)
+        except ValidationError as exc:
+            raise error_from_validation("MemberState", exc, InvalidState, REBUILD) from None
+        return loaded
+
+    @classmethod
     def load_trusted(cls, data: str | bytes) -> MemberState:
         """Load a state the backend itself wrote (``model_dump_json()``), fast.
 
@@ -454,6 +468,7 @@ class MemberState(_StateModel):
         return None
 
 
+_VALIDATE_JSON = MemberState.__pydantic_validator__.validate_json
 _DUMP = PlainDecimalDump(MemberState)
 """``MemberState.model_dump_json()``'s fast path."""
 
