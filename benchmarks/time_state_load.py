@@ -13,8 +13,11 @@ the median of single calls with the cyclic collector paused, the cases interleav
 on a state just loaded (each sample on another loaded copy), ``model_dump_json`` of the new
 state and, beside it, what pydantic's own serializer of the model writes (``BaseModel``'s
 ``model_dump_json``: the same text, the path the library's dump takes only when an amount
-needs an exponent), and the row's own work (load + apply + dump). Figures in microseconds;
-they say more about the machine than ratios do, so compare two libraries in one session.
+needs an exponent), load + apply, and the row's own work (load + apply + dump); then the
+``apply`` and the dump as the row pays them, by difference (a part that runs right after
+another costs more than alone: the caches hold the other's code and data). Figures in
+microseconds; they say more about the machine than ratios do, so compare two libraries in
+one session.
 """
 
 from __future__ import annotations
@@ -67,6 +70,8 @@ def run(name: str, program: Program, orders: int, samples: int, rounds: int) -> 
         "dump of the new state": (lambda _: new_state.model_dump_json(), None),
         "dump, pydantic's serializer": (lambda _: new_state.__pydantic_serializer__.to_json(
             new_state).decode(), None),
+        "load + apply": (lambda _: program.apply(
+            MemberState.model_validate_json(text), event, shared=shared), None),
         "load + apply + dump": (lambda _: program.apply(
             MemberState.model_validate_json(text), event,
             shared=shared).state.model_dump_json(), None),
@@ -76,8 +81,16 @@ def run(name: str, program: Program, orders: int, samples: int, rounds: int) -> 
         for case, (work, setup) in cases.items():
             got[case] += timed(work, setup, samples // rounds)
     print(f"{name}: {orders:,} prior orders, state JSON {len(text.encode()):,} B")
-    for case, values in got.items():
-        print(f"  {case:28s} {statistics.median(values) / 1000:8.1f} us")
+    p50 = {case: statistics.median(values) / 1000 for case, values in got.items()}
+    for case, value in p50.items():
+        print(f"  {case:28s} {value:8.1f} us")
+    # The parts as the row pays them, one after the other (caches as the previous part
+    # left them): differences of the medians above.
+    print(f"  {'apply, in the row':28s} {p50['load + apply'] - p50['validated load']:8.1f} us"
+          "  (load + apply - validated load)")
+    print(f"  {'dump and drop, in the row':28s} "
+          f"{p50['load + apply + dump'] - p50['load + apply']:8.1f} us"
+          "  (load + apply + dump - load + apply)")
 
 
 def main() -> int:

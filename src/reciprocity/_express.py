@@ -37,7 +37,7 @@ from ._stage import Stage
 from ._trusted import built
 from .effects import Decision, TraceEntry
 from .points.returns import line_record
-from .state import FoldedOrders, MemberState
+from .state import FoldedOrders, MemberState, loaded_records
 
 if TYPE_CHECKING:
     from ._pipeline import Pipeline
@@ -82,18 +82,26 @@ class Express:
         """What a thaw of a state without a kept hot form makes of its records, applied ids
         and their times (``_frozen.thaw``: records cold), as a hot form without an owner; or
         ``None`` if the state has a field that the general way's freeze would write
-        otherwise (unsorted or repeated ids or consents, another family's part)."""
+        otherwise (unsorted or repeated ids or consents, another family's part). The records
+        by id of a validated load are the ones its invariants pass made
+        (``state.loaded_records``)."""
         if (d["tier"] is not None or d["gifts"] is not None or d["goodwill"] is not None
                 or d["credit"] is not None or d["balances"] is not None
                 or d["earn_counters"]):
             return None
-        for names in (d["consents"], d["profile_fields"], d["applied_event_ids"]):
-            if len(names) > 1 and any(a >= b for a, b in pairwise(names)):
-                return None  # the freeze would sort them, or drop a repeated id
         kept = d["purchases"]
-        purchases = {record.__dict__["id"]: record for record in kept}
-        if len(purchases) != len(kept):
-            return None
+        purchases = loaded_records(state)
+        if purchases is None:  # not validated (a trusted load): checked here
+            for names in (d["consents"], d["profile_fields"], d["applied_event_ids"]):
+                if len(names) > 1 and any(a >= b for a, b in pairwise(names)):
+                    return None  # the freeze would sort them, or drop a repeated id
+            purchases = {record.__dict__["id"]: record for record in kept}
+            if len(purchases) != len(kept):
+                return None
+        else:  # the invariants pass made it: ids sorted and unique, records' ids unique
+            for names in (d["consents"], d["profile_fields"]):
+                if len(names) > 1 and any(a >= b for a, b in pairwise(names)):
+                    return None  # the freeze would sort them
         applied = dict(zip(d["applied_event_ids"], d["applied_event_fingerprints"],
                            strict=True))
         times = None if self.horizon is None else applied_times(state)

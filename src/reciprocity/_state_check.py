@@ -6,12 +6,12 @@ Imports: ``errors`` only; ``state`` for typing.
 from __future__ import annotations
 
 from operator import lt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .state import MemberState, PointBalance, PointLot, PurchaseRecord
 
-__all__ = ["REBUILD", "state_problem"]
+__all__ = ["REBUILD", "checked_state", "state_problem"]
 
 REBUILD = ("restore the document the program wrote, or rebuild the state by replaying the "
            "member's events (Program.replay)")
@@ -35,40 +35,54 @@ def state_problem(state: MemberState) -> tuple[str, str] | None:
 
     Linear in the state's size, with no model built: it runs on every load.
     """
+    return checked_state(state)[0]
+
+
+def checked_state(state: MemberState) -> tuple[tuple[str, str] | None, dict[str, Any] | None]:
+    """:func:`state_problem`, and, when there is none, the state's purchase records by id
+    in the state's order: the dict its purchase-id check builds anyway, which the express
+    purchase reads (``MemberState`` keeps it as a loaded state's form)."""
     ids = state.applied_event_ids
     problem = _sorted_problem(ids, "applied_event_ids")
     if problem is not None:
-        return problem, "sort them (with their fingerprints) and drop repeats; " + REBUILD
+        return (problem, "sort them (with their fingerprints) and drop repeats; "
+                + REBUILD), None
     fingerprints = state.applied_event_fingerprints
     if len(fingerprints) != len(ids):
         return (f"MemberState.applied_event_fingerprints has {len(fingerprints)} entries but "
                 f"applied_event_ids has {len(ids)}: each applied id needs its "
-                "event's fingerprint", REBUILD)
+                "event's fingerprint", REBUILD), None
     times = state.applied_event_times
     if times and len(times) != len(ids):
         return (f"MemberState.applied_event_times has {len(times)} entries but "
                 f"applied_event_ids has {len(ids)}: give each applied id its event's time, "
-                "or none at all", REBUILD)
+                "or none at all", REBUILD), None
     problem = _lots_problem(state, "MemberState")
     for name, part in (state.balances or {}).items():  # Program.balances: each alike
         problem = problem or _lots_problem(part, f"MemberState.balances[{name!r}]")
     if problem is not None:
-        return problem, REBUILD
+        return (problem, REBUILD), None
     purchases = state.purchases
     folded = 0 if state.folded is None else state.folded.count
     if state.purchase_count < len(purchases) + folded:
         return (f"MemberState.purchase_count={state.purchase_count} is below the "
                 f"{len(purchases)} purchases the state remembers and the {folded} it folded",
-                REBUILD)
+                REBUILD), None
     if state.folded is not None and state.folded.returned > state.folded.amount:
         return (f"MemberState.folded.returned={state.folded.returned} is above its "
-                f"amount={state.folded.amount}", REBUILD)
-    if len({record.id for record in purchases}) != len(purchases) or any(
+                f"amount={state.folded.amount}", REBUILD), None
+    by_id = {record.id: record for record in purchases}
+    if len(by_id) != len(purchases) or any(
             (record.returned and record.returned > record.amount) or record.lines
-            for record in purchases):  # a set and one scan: most states have neither
+            for record in purchases):  # a dict and one scan: most states have neither
         problem = _purchases_problem(purchases)
         if problem is not None:
-            return problem, REBUILD
+            return (problem, REBUILD), None
+    return _rest_problem(state), by_id
+
+
+def _rest_problem(state: MemberState) -> tuple[str, str] | None:
+    """The invariants after the purchases': vouchers, goodwill, tier, gifts and credit."""
     currency = state.currency
     for index, voucher in enumerate(state.vouchers):
         if voucher.value is not None and voucher.value.currency != currency:

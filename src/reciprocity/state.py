@@ -39,7 +39,7 @@ from ._goodwill_state import (
 )
 from ._model import Instant, NonEmptyStr, error_from_validation
 from ._state_base import Amount, Count, Fingerprint, _StateModel
-from ._state_check import REBUILD, state_problem
+from ._state_check import REBUILD, checked_state
 from .errors import InvalidState
 from .money import Money, validate_currency
 
@@ -293,11 +293,13 @@ class MemberState(_StateModel):
     (debt is owed points not yet taken: it is repaid from future earnings).
     """
 
-    __slots__ = ("_hot",)
-    # The engine's hot form of this state's purchase records and applied ids (see
+    __slots__ = ("_by_id", "_hot")
+    # ``_hot``: the engine's hot form of this state's purchase records and applied ids (see
     # ``reciprocity._frozen.keep_hot``), kept here by the ``apply`` or ``advance`` that made
-    # the state, so the next ``apply`` on it copies them instead of building them again. Not
-    # a field: not dumped, compared, copied or pickled; a state loaded from JSON has none.
+    # the state, so the next ``apply`` on it copies them instead of building them again; a
+    # state loaded from JSON has none. ``_by_id``: a validated state's purchase records by
+    # id, in order (``loaded_records``), which the invariants pass builds anyway. Neither
+    # is a field: not dumped, compared, copied or pickled.
 
     member_id: NonEmptyStr
     currency: str
@@ -365,12 +367,27 @@ class MemberState(_StateModel):
         by :meth:`load_trusted`)."""
         if info.context is _TRUSTED:
             return self
-        problem = state_problem(self)
+        problem, by_id = checked_state(self)
         if problem is not None:
             error = InvalidState(problem[0], hint=problem[1])
             error.located = True  # type: ignore[attr-defined]
             raise error
+        _keep_by_id(self, by_id)
         return self
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray,
+                            **kwargs: Any) -> MemberState:
+        """The state read from its JSON and fully checked (``BaseModel.model_validate_json``;
+        invalid data is an :class:`~reciprocity.InvalidState` naming the field). Called with
+        the document alone (how a backend loads a state) it calls the validator directly."""
+        if kwargs or cls is not MemberState:
+            return super().model_validate_json(json_data, **kwargs)
+        try:
+            loaded: MemberState = _VALIDATE_JSON(json_data)
+        except ValidationError as exc:
+            raise error_from_validation("MemberState", exc, InvalidState, REBUILD) from None
+        return loaded
 
     @classmethod
     def load_trusted(cls, data: str | bytes) -> MemberState:
@@ -451,5 +468,20 @@ class MemberState(_StateModel):
         return None
 
 
+_VALIDATE_JSON = MemberState.__pydantic_validator__.validate_json
 _DUMP = PlainDecimalDump(MemberState)
 """``MemberState.model_dump_json()``'s fast path."""
+
+_by_id_of = MemberState.__dict__["_by_id"].__get__
+_keep_by_id = MemberState.__dict__["_by_id"].__set__
+
+
+def loaded_records(state: MemberState) -> dict[str, PurchaseRecord] | None:
+    """The purchase records of a state that passed the invariants (a validated load), by
+    id, in the state's order, as the invariants pass found them (ids unique); ``None`` for
+    a state the engine built or a trusted load. Never to be changed (copy first)."""
+    try:
+        by_id: dict[str, PurchaseRecord] = _by_id_of(state)
+    except AttributeError:
+        return None
+    return by_id
