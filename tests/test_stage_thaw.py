@@ -33,6 +33,7 @@ from reciprocity._frozen import HotForm, hot_form
 from reciprocity.gifts.frozen import freeze_history, thaw_grants
 from reciprocity.gifts.hot import Grant, Hot
 from reciprocity.gifts.stage import CompiledGifts
+from reciprocity.shared import BudgetUse, SharedState
 from reciprocity.state import FoldedTierPeriod, GiftGrant, GiftHistory, TierStatus
 from reciprocity.testing import full_programs, member_streams
 from reciprocity.tiers.periods import _Hot
@@ -211,15 +212,23 @@ def test_kept_parts_thaw_and_decide_as_the_json_copy(
                 assert type(kept) is HotForm
                 assert kept.lots is not None
                 assert [list(lot) for lot in kept.lots[1]] == lists
-            if not program.uses_shared_state:
-                again = program.apply(fresh(state), event, shared=shared)
-                assert again.model_dump_json() == decision.model_dump_json()
+            again = program.apply(fresh(state), event, shared=shared)
+            assert again.model_dump_json() == decision.model_dump_json()
         state, shared = decision.state, decision.shared
         same_member(pipeline.thaw(state), pipeline.thaw(fresh(state)))
         check_parts(program, state)
-        if not program.uses_shared_state and state.as_of is not None:
+        if shared is not None:  # budget uses reused while unchanged: model_construct's
+            same_model(shared, SharedState.model_construct(
+                currency=shared.currency, stock_used=dict(shared.stock_used),
+                budgets={key: BudgetUse.model_construct(count=use.count, amount=use.amount)
+                         for key, use in shared.budgets.items()},
+                metrics={key: dict(values) for key, values in shared.metrics.items()}))
+            for use in shared.budgets.values():
+                same_model(use, BudgetUse.model_construct(count=use.count, amount=use.amount))
+        if state.as_of is not None:
             until = state.as_of + timedelta(days=200)
-            a, b = program.advance(state, until), program.advance(fresh(state), until)
+            a = program.advance(state, until, shared=shared)
+            b = program.advance(fresh(state), until, shared=shared)
             assert a.model_dump_json() == b.model_dump_json()
             same_member(pipeline.thaw(a.state), pipeline.thaw(fresh(a.state)))
         if step % every == every - 1:

@@ -31,7 +31,7 @@ from ._engine import (
     _keep_hot,
 )
 from ._fingerprint import row_fingerprint
-from ._frozen_lots import frozen_lot, thaw_kept_lots, thaw_lots
+from ._frozen_lots import frozen_lots, thaw_kept_lots, thaw_lots
 from ._trusted import built
 from .state import FoldedOrders, MemberState, PointLot, PurchaseRecord
 
@@ -400,8 +400,7 @@ def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
 def freeze_fields(m: Member) -> dict[str, Any]:
     """Every field of ``m``'s frozen state, in declared order: the core's, and defaults
     where each stage adds its own."""
-    models = m.lot_models
-    lots = () if not m.lots else tuple([frozen_lot(models, lot) for lot in m.lots])
+    lots = frozen_lots(m) if m.lots else ()
     purchases = _frozen_records(m)
     ids, fingerprints = applied_fingerprints(m)
     folded = m.folded

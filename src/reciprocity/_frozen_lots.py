@@ -32,7 +32,7 @@ from ._engine import (
 from ._trusted import built
 from .state import PointLot
 
-__all__ = ["frozen_lot", "thaw_kept_lots", "thaw_lots"]
+__all__ = ["frozen_lot", "frozen_lots", "thaw_kept_lots", "thaw_lots"]
 
 
 def thaw_lots(m: Member, frozen: tuple[PointLot, ...]) -> None:
@@ -125,3 +125,24 @@ def thaw_kept_lots(m: Member, kept: list[list[Any]], frozen: tuple[PointLot, ...
     m.available += available
     m.pending += pending
     m.empty_lots += empty
+
+
+def frozen_lots(m: Member) -> tuple[PointLot, ...]:
+    """The frozen models of ``m.lots``, in order: :func:`frozen_lot` of each, with its test
+    inline (every apply of a program with lots freezes every lot)."""
+    models = m.lot_models
+    if models is None:
+        return tuple([frozen_lot(None, lot) for lot in m.lots])
+    get = models.get
+    made: list[PointLot] = []
+    append = made.append
+    for lot in m.lots:
+        model = get(lot[L_ID])
+        if model is not None:
+            values = model.__dict__
+            if (values["remaining"] == lot[L_REMAINING]
+                    and (values["status"] == "pending") == lot[L_PENDING]):
+                append(model)
+                continue
+        append(frozen_lot(None, lot))
+    return tuple(made)
