@@ -200,6 +200,7 @@ def test_kept_parts_thaw_and_decide_as_the_json_copy(
                 with pytest.raises(refused):  # and its JSON copy is refused alike
                     program.apply(fresh(state), event, shared=shared)
                 assert hot_form(state) is kept
+                same_member(pipeline.thaw(state), pipeline.thaw(fresh(state)))
                 if lists is not None:
                     assert type(kept) is HotForm
                     assert kept.lots is not None
@@ -208,6 +209,7 @@ def test_kept_parts_thaw_and_decide_as_the_json_copy(
         if state is not None:
             assert state.model_dump_json() == before  # the input state is never changed
             assert hot_form(state) is kept  # nor its kept hot form, nor the lots in it
+            same_member(pipeline.thaw(state), pipeline.thaw(fresh(state)))
             if lists is not None:
                 assert type(kept) is HotForm
                 assert kept.lots is not None
@@ -258,3 +260,32 @@ def test_a_kept_lot_form_is_used_and_left_unchanged() -> None:
         fresh(first.state), new.at + timedelta(days=400)).model_dump_json()
 
 
+
+
+def test_a_kept_tier_part_leaves_out_the_periods_folding_dropped() -> None:
+    """Over four years of orders, folding drops the ladder's oldest periods (their totals
+    stay in the running ones): the state of that apply keeps a tier part with them, and
+    thaws without them, as its JSON copy does; both decide alike."""
+    bench = load_file(BENCH, keep=False)
+    program = bench.four_family_program()
+    built = bench.build_member(program, 10, seed=7)
+    state, shared = built.state, built.shared
+    pipeline = program._pipeline
+    dropped = 0
+    for i in range(800):
+        at = built.new.at + timedelta(days=2 * i)
+        event = built.new.model_copy(update={"id": f"N-{i}", "at": at})
+        decision = program.apply(state, event, shared=shared)
+        state, shared = decision.state, decision.shared
+        hot = hot_form(state)
+        assert type(hot) is HotForm
+        assert hot.stages
+        kept = next(iter(hot.stages.values()))
+        fresh_thaw = pipeline.thaw(fresh(state))
+        if len(kept.acc) > len(fresh_thaw.tier.acc):  # a period's running totals, dropped
+            dropped += 1
+            same_member(pipeline.thaw(state), fresh_thaw)
+            later = event.model_copy(update={"id": "LATER", "at": at + timedelta(days=1)})
+            assert (program.apply(state, later, shared=shared).model_dump_json()
+                    == program.apply(fresh(state), later, shared=shared).model_dump_json())
+    assert dropped >= 3

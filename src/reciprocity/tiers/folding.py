@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from .periods import _Hot
     from .stage import CompiledTiers
 
-__all__ = ["FOLDED", "fold_orders", "freeze_periods", "thaw_periods", "thaw_totals"]
+__all__ = ["FOLDED", "fold_orders", "freeze_periods", "thaw_kept", "thaw_periods", "thaw_totals"]
 
 FOLDED = "\x00folded "
 """Prefix of a folded period's id in ``_Hot.order`` (no order id starts with a NUL)."""
@@ -214,3 +214,34 @@ def thaw_totals(c: CompiledTiers, m: Member, h: _Hot) -> None:
                 metrics[M_ORDERS] += 1
         else:
             add(metrics, record)
+
+
+def thaw_kept(c: CompiledTiers, kept: _Hot) -> _Hot | None:
+    """What a thaw of the state frozen from ``kept`` makes of its orders, folded periods and
+    running totals (``_create``), copied from ``kept`` (the member's tier part after the
+    ``apply`` that made the state, kept on it: see ``Pipeline.freeze``) instead of counted
+    again; the caller sets the tier, its times and the anchor from the state. ``None`` when
+    a folded period's time is not in UTC (a thaw reads it back in UTC: counted again).
+
+    ``kept`` holds what a thaw counts: the kept orders and folded periods in ``order``, the
+    folded periods' totals, and per period the totals of both (the purchase handler adds
+    each order to its period's, which folding leaves as they are, so they are sums of the
+    same amounts). Its totals of periods folding dropped are not: they are older than every
+    entry left (those periods end before the fold's cutoff, and every kept order is after
+    it), and left out here."""
+    folded = kept.folded
+    for slot in folded.values():
+        if slot[0].tzinfo is not UTC:
+            return None
+    h = type(kept)()
+    h.order = kept.order.copy()
+    h.folded = {fid: [slot[0], slot[1].copy(), slot[2]] for fid, slot in folded.items()}
+    h.bounds = kept.bounds
+    h.anchor_date = kept.anchor_date
+    acc = {key: metrics.copy() for key, metrics in kept.acc.items()}
+    if c.periodic and len(acc) > 1 and h.order:
+        low = c.key(h, h.order[0][0])
+        if min(acc) < low:
+            acc = {key: metrics for key, metrics in acc.items() if key >= low}
+    h.acc = acc
+    return h

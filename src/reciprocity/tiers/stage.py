@@ -45,7 +45,7 @@ from ..errors import InvalidEvent
 from ..events import PURCHASE, RETURN, SIGNUP
 from ..money import currency_exponent
 from ..state import FoldedTierPeriod, MemberState, TierStatus
-from .folding import fold_orders, freeze_periods, thaw_periods, thaw_totals
+from .folding import fold_orders, freeze_periods, thaw_kept, thaw_periods, thaw_totals
 from .hot import level_function, purchase_handler
 from .ladder import (
     CalendarYear,
@@ -216,11 +216,16 @@ class CompiledTiers(TierPeriods):
         h.window = None
         h.left = 0
 
-    def thaw(self, state: MemberState, m: Member) -> None:
+    def thaw(self, state: MemberState, m: Member, kept: _Hot | None = None) -> None:
         status = state.tier
         if status is None:
             return
-        h = self._create(m, state.as_of, status.anchor, status.folded)
+        h = None if kept is None else thaw_kept(self, kept)
+        if h is None:
+            h = self._create(m, state.as_of, status.anchor, status.folded)
+        else:  # the tier part kept on the state (see ``keep``), copied
+            h.anchor = status.anchor
+            m.tier = h
         index = -1
         if status.tier_id is not None:
             if status.tier_id not in self.ids:
@@ -235,6 +240,11 @@ class CompiledTiers(TierPeriods):
         h.since = status.since
         h.valid_until = status.valid_until
         h.grace_until = status.grace_until
+
+    def keep(self, m: Member) -> _Hot | None:
+        """What a state just frozen from ``m`` keeps of the tier part for the next thaw
+        (``Pipeline.freeze``): the part itself (``m`` changes no more), copied by a thaw."""
+        return m.tier  # type: ignore[no-any-return]
 
     def freeze(self, m: Member) -> dict[str, Any]:
         h: _Hot | None = m.tier
