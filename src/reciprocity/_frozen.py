@@ -223,10 +223,14 @@ class HotForm(tuple):  # type: ignore[type-arg]
     stages: dict[int, Any] | None
 
 
-def keep_hot(state: MemberState, m: Member, owner: object = None) -> HotForm | None:
+def keep_hot(state: MemberState, m: Member, owner: object = None,
+             stages: bool = False) -> HotForm | None:
     """Keep on ``state``, just frozen from ``m``, what a thaw of it builds from its records
     and applied ids: ``m``'s very dicts, so only for a member no one changes any more (the
     one of an ``apply`` or ``advance``, not a replay's). A thaw copies them.
+
+    ``stages``: the caller keeps stages' parts too (``Pipeline.freeze``), so the form is a
+    :class:`HotForm` (returned; ``None`` when a plain tuple or nothing was kept).
 
     Kept only while they are what a thaw of the state's fields makes: the records in the
     state's order (not after a late order, which the freeze sorted into place), and every
@@ -240,8 +244,11 @@ def keep_hot(state: MemberState, m: Member, owner: object = None) -> HotForm | N
     times = m.applied_at
     if times is not None and len(times) != len(m.applied):
         return None
-    hot = HotForm((m.purchases, m.applied, times, m.cold, owner))
     lots = state.__dict__["lots"]
+    if not stages and not lots:  # nothing to keep beside: the plain tuple
+        _keep_state_hot(state, (m.purchases, m.applied, times, m.cold, owner))
+        return None
+    hot = HotForm((m.purchases, m.applied, times, m.cold, owner))
     # the lots ``freeze_fields`` froze from (in their order), but a balance's (points.balances)
     hot.lots = (lots, m.lots) if lots and m.balances is None else None
     hot.stages = None

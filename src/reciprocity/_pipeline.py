@@ -286,8 +286,9 @@ class Pipeline:
             fields.update(stage.freeze(m))
         state = built(MemberState, fields, _STATE_NAMES)
         if last:
-            hot = keep_hot(state, m, self)
-            if hot is not None and self.keeps:
+            keeps = bool(self.keeps)
+            hot = keep_hot(state, m, self, keeps)
+            if hot is not None and keeps:
                 hot.stages = {index: form for index, keep in self.keeps
                               if (form := keep(m)) is not None}
         return state
