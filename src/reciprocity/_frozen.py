@@ -13,23 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from heapq import heapify
 from itertools import islice
 from operator import itemgetter
 from typing import Any
 
 from ._engine import (
-    DUE_EXPIRY,
-    DUE_RELEASE,
-    L_AT,
-    L_AVAILABLE_AT,
-    L_EXPIRES,
-    L_ID,
-    L_PENDING,
-    L_POINTS,
-    L_REMAINING,
-    L_RULE,
-    L_SOURCE,
     P_AMOUNT,
     P_AT,
     P_CLOSED,
@@ -43,12 +31,13 @@ from ._engine import (
     _keep_hot,
 )
 from ._fingerprint import row_fingerprint
+from ._frozen_lots import frozen_lots, thaw_kept_lots, thaw_lots
 from ._trusted import built
 from .state import FoldedOrders, MemberState, PointLot, PurchaseRecord
 
-__all__ = ["applied_fingerprints", "applied_times", "forget_applied", "freeze_fields", "hot_form",
-           "keep_hot", "keep_hot_form", "own_record", "thaw", "thaw_applied_times", "warm",
-           "warm_front"]
+__all__ = ["HotForm", "applied_fingerprints", "applied_times", "forget_applied",
+           "freeze_fields", "hot_form", "keep_hot", "keep_hot_form", "own_record", "thaw",
+           "thaw_applied_times", "warm", "warm_front"]
 
 
 def thaw(state: MemberState, cold: bool = False, times: bool = False) -> Member:
@@ -67,8 +56,17 @@ def thaw(state: MemberState, cold: bool = False, times: bool = False) -> Member:
     m.birthday = d["birthday"]
     m.consents = set(d["consents"])
     m.profile_fields = set(d["profile_fields"])
-    if d["lots"]:
-        _thaw_lots(m, d["lots"])
+    try:
+        hot = _state_hot_of(state)
+    except AttributeError:
+        hot = None
+    frozen_lots = d["lots"]
+    if frozen_lots:
+        kept = hot.lots if type(hot) is HotForm else None
+        if kept is not None and kept[0] is frozen_lots:
+            thaw_kept_lots(m, kept[1], frozen_lots)
+        else:
+            thaw_lots(m, frozen_lots)
     pooled = m.pooled = d["pooled_points"]
     m.available += pooled
     m.debt = d["debt"]
@@ -80,10 +78,6 @@ def thaw(state: MemberState, cold: bool = False, times: bool = False) -> Member:
     m.spend = d["spend"]
     records = m.base = d["purchases"]  # their frozen records: ``m.frozen`` gets them if base goes
     m.frozen = {}
-    try:
-        hot = _state_hot_of(state)
-    except AttributeError:
-        hot = None
     if hot is not None:  # kept by the apply that made the state: copies of its dicts
         m.purchases = hot[0].copy()
         m.applied = hot[1].copy()
@@ -165,66 +159,6 @@ def warm_front(m: Member, eid: str, at: datetime, window: timedelta | None) -> N
                 break
 
 
-def _thaw_lots(m: Member, frozen: tuple[PointLot, ...]) -> None:
-    """``m``'s lots from a state's (oldest first, as a state keeps them): what adding them
-    one by one (``Member.add_lot``) makes, with the due heap built at once. The frozen
-    lots are kept by id in ``m.lot_models``, for a freeze to reuse the unchanged ones.
-    (``Pipeline.thaw`` sets ``next_due`` afterwards, so nothing is scheduled here.)"""
-    lots = m.lots
-    due = m.lot_due
-    models = m.lot_models = {}
-    available = pending = empty = 0
-    in_order = True
-    last: tuple[datetime, str] | None = None
-    for model in frozen:
-        values = model.__dict__
-        lid, at, remaining = values["id"], values["earned_at"], values["remaining"]
-        is_pending = values["status"] == "pending"
-        available_at, expires_at = values["available_at"], values["expires_at"]
-        lot = [lid, values["rule_id"], values["source_event_id"], at, values["points"],
-               remaining, is_pending, available_at, expires_at]  # L_* order
-        lots.append(lot)
-        models[lid] = model
-        key = (at, lid)
-        if last is not None and key < last:
-            in_order = False
-        last = key
-        if not remaining:
-            empty += 1
-        if is_pending:
-            pending += remaining
-            if available_at is not None:
-                due.append((available_at, DUE_RELEASE, lid, len(due), lot))
-        else:
-            available += remaining
-        if expires_at is not None:
-            due.append((expires_at, DUE_EXPIRY, lid, len(due), lot))
-    if not in_order:  # not as a state keeps them: sorted as add_lot would insert them
-        lots.sort(key=lambda lot: (lot[L_AT], lot[L_ID]))
-    heapify(due)
-    m.available += available
-    m.pending += pending
-    m.empty_lots += empty
-
-
-def _frozen_lot(models: dict[str, PointLot] | None, lot: list[Any]) -> PointLot:
-    """The frozen model of a hot lot: the one it was thawed from while its points and
-    status are as they were (nothing else of a lot ever changes), else a new one."""
-    if models is not None:
-        model = models.get(lot[L_ID])
-        if model is not None:
-            values = model.__dict__
-            if (values["remaining"] == lot[L_REMAINING]
-                    and (values["status"] == "pending") == lot[L_PENDING]):
-                return model
-    return built(PointLot, {
-        "id": lot[L_ID], "rule_id": lot[L_RULE], "source_event_id": lot[L_SOURCE],
-        "earned_at": lot[L_AT], "points": lot[L_POINTS], "remaining": lot[L_REMAINING],
-        "status": "pending" if lot[L_PENDING] else "available",
-        "available_at": lot[L_AVAILABLE_AT], "expires_at": lot[L_EXPIRES],
-    })
-
-
 def _thawed_record(p: PurchaseRecord) -> list[Any]:
     """The hot form of a frozen record, made now and kept on it."""
     d = p.__dict__
@@ -279,10 +213,24 @@ _state_hot_of = MemberState.__dict__["_hot"].__get__
 _keep_state_hot = MemberState.__dict__["_hot"].__set__
 
 
-def keep_hot(state: MemberState, m: Member, owner: object = None) -> None:
+class HotForm(tuple):  # type: ignore[type-arg]
+    """The hot form :func:`keep_hot` keeps on a state: the tuple ``(purchases, applied, times,
+    cold, owner)``, and beside it ``lots``, ``(the state's lots, the hot lots they were
+    frozen from)`` or ``None``, and ``stages``, each stage's own kept form by stage index
+    (see ``Pipeline.freeze``), or ``None``."""
+
+    lots: tuple[tuple[PointLot, ...], list[list[Any]]] | None
+    stages: dict[int, Any] | None
+
+
+def keep_hot(state: MemberState, m: Member, owner: object = None,
+             stages: bool = False) -> HotForm | None:
     """Keep on ``state``, just frozen from ``m``, what a thaw of it builds from its records
     and applied ids: ``m``'s very dicts, so only for a member no one changes any more (the
     one of an ``apply`` or ``advance``, not a replay's). A thaw copies them.
+
+    ``stages``: the caller keeps stages' parts too (``Pipeline.freeze``), so the form is a
+    :class:`HotForm` (returned; ``None`` when a plain tuple or nothing was kept).
 
     Kept only while they are what a thaw of the state's fields makes: the records in the
     state's order (not after a late order, which the freeze sorted into place), and every
@@ -292,11 +240,20 @@ def keep_hot(state: MemberState, m: Member, owner: object = None) -> None:
     the newest), so :func:`forget_applied` goes through them as after a thaw.
     """
     if m.base is not state.purchases:  # the freeze sorted a late order: not in order
-        return
+        return None
     times = m.applied_at
     if times is not None and len(times) != len(m.applied):
-        return
-    _keep_state_hot(state, (m.purchases, m.applied, times, m.cold, owner))
+        return None
+    lots = state.__dict__["lots"]
+    if not stages and not lots:  # nothing to keep beside: the plain tuple
+        _keep_state_hot(state, (m.purchases, m.applied, times, m.cold, owner))
+        return None
+    hot = HotForm((m.purchases, m.applied, times, m.cold, owner))
+    # the lots ``freeze_fields`` froze from (in their order), but a balance's (points.balances)
+    hot.lots = (lots, m.lots) if lots and m.balances is None else None
+    hot.stages = None
+    _keep_state_hot(state, hot)
+    return hot
 
 
 def hot_form(state: MemberState) -> tuple[Any, ...] | None:
@@ -450,8 +407,7 @@ def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
 def freeze_fields(m: Member) -> dict[str, Any]:
     """Every field of ``m``'s frozen state, in declared order: the core's, and defaults
     where each stage adds its own."""
-    models = m.lot_models
-    lots = () if not m.lots else tuple([_frozen_lot(models, lot) for lot in m.lots])
+    lots = frozen_lots(m) if m.lots else ()
     purchases = _frozen_records(m)
     ids, fingerprints = applied_fingerprints(m)
     folded = m.folded

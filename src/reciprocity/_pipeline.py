@@ -20,7 +20,16 @@ from ._engine import (
     Trace,
 )
 from ._express import Express
-from ._frozen import freeze_fields, keep_hot, own_record, thaw, thaw_applied_times, warm_front
+from ._frozen import (
+    HotForm,
+    freeze_fields,
+    hot_form,
+    keep_hot,
+    own_record,
+    thaw,
+    thaw_applied_times,
+    warm_front,
+)
 from ._history import bounded, settle, windows
 from ._stage import NEVER, Check, Handler, Kept, Stage, run_due, utc_keys
 from ._trusted import built
@@ -125,8 +134,8 @@ def family_stages(program: Program, ctx: CompileContext,
 class Pipeline:
     """Every stage of a program, and one composed step function per event kind."""
 
-    __slots__ = ("categories", "cold_kinds", "dispatch", "express", "facts", "horizon", "points",
-                 "stages", "timed", "uses_shared", "window")
+    __slots__ = ("categories", "cold_kinds", "dispatch", "express", "facts", "horizon", "keeps",
+                 "points", "stages", "timed", "uses_shared", "window")
 
     def __init__(self, program: Program) -> None:
         ctx = CompileContext(program.currency, program.timezone, program.facts)
@@ -141,6 +150,10 @@ class Pipeline:
         self.stages: tuple[Stage, ...] = (
             self.points, *balances, *family_stages(program, ctx, self.points))
         self.uses_shared = any(stage.uses_shared for stage in self.stages)
+        self.keeps = tuple((index, keep) for index, stage in enumerate(self.stages)
+                           if (keep := getattr(stage, "keep", None)) is not None)
+        """The stages that keep a part of a state they froze for the next thaw (``keep(m)``
+        gives it, ``thaw(state, m, kept)`` copies it), by stage index."""
         self.timed = tuple(stage for stage in self.stages
                            if type(stage).next_due is not Stage.next_due)
         """The stages that may have something due (the others never fire)."""
@@ -229,8 +242,18 @@ class Pipeline:
             m = thaw(state, False, times)
         if times:
             thaw_applied_times(m, state)
-        for stage in self.stages:
-            stage.thaw(state, m)
+        hot = hot_form(state)
+        kept = hot.stages if type(hot) is HotForm and hot[4] is self else None
+        if kept:
+            for index, stage in enumerate(self.stages):
+                form = kept.get(index)
+                if form is None:
+                    stage.thaw(state, m)
+                else:
+                    stage.thaw(state, m, form)  # type: ignore[call-arg]
+        else:
+            for stage in self.stages:
+                stage.thaw(state, m)
         self.reschedule(m)
         return m
 
@@ -263,5 +286,9 @@ class Pipeline:
             fields.update(stage.freeze(m))
         state = built(MemberState, fields, _STATE_NAMES)
         if last:
-            keep_hot(state, m, self)
+            keeps = bool(self.keeps)
+            hot = keep_hot(state, m, self, keeps)
+            if hot is not None and keeps:
+                hot.stages = {index: form for index, keep in self.keeps
+                              if (form := keep(m)) is not None}
         return state

@@ -61,29 +61,43 @@ class SharedState(Frozen):
 class Shared:
     """The hot, mutable form of :class:`SharedState` used while a program runs."""
 
-    __slots__ = ("budgets", "currency", "metrics", "stock_used")
+    __slots__ = ("budgets", "currency", "frozen", "metrics", "stock_used")
 
     def __init__(self, currency: str) -> None:
         self.currency = currency
         self.budgets: dict[str, list[int | Decimal]] = {}
         self.stock_used: dict[str, int] = {}
         self.metrics: dict[str, dict[str, Decimal]] = {}
+        self.frozen: dict[str, BudgetUse] = {}
+        """The budget uses thawed, by key: a freeze reuses each one whose count and amount
+        are still the very values it holds."""
 
     @classmethod
     def thaw(cls, state: SharedState) -> Shared:
         hot = cls(state.currency)
-        hot.budgets = {key: [use.count, use.amount] for key, use in state.budgets.items()}
+        budgets = hot.frozen = state.budgets
+        hot.budgets = {key: [use.count, use.amount] for key, use in budgets.items()}
         hot.stock_used = dict(state.stock_used)
         hot.metrics = {key: dict(values) for key, values in state.metrics.items()}
         return hot
 
+    def _use(self, key: str, use: list[int | Decimal]) -> BudgetUse:
+        """The frozen use of budget period ``key``: the thawed one while unchanged."""
+        count, amount = use
+        model = self.frozen.get(key)
+        if model is not None:
+            values = model.__dict__
+            if amount is values["amount"] and type(count) is int and count == values["count"]:
+                return model
+        return built(BudgetUse, {"count": int(count), "amount": Decimal(amount)})
+
     def freeze(self) -> SharedState:
         # what model_construct makes of every field (tests/test_express.py), without its
         # per-field machinery: every apply of a program with budgets freezes one
+        use = self._use
         return built(SharedState, {
             "currency": self.currency,
-            "budgets": {key: built(BudgetUse, {"count": int(use[0]), "amount": Decimal(use[1])})
-                        for key, use in sorted(self.budgets.items())},
+            "budgets": {key: use(key, values) for key, values in sorted(self.budgets.items())},
             "stock_used": dict(sorted(self.stock_used.items())),
             "metrics": {key: dict(sorted(values.items()))
                         for key, values in sorted(self.metrics.items())},

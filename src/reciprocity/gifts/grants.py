@@ -126,7 +126,9 @@ class GiftGrants(Stage):
         periods = self.periods
         zone = self.zone
         for record in m.purchases.values():
-            at = record[P_AT].astimezone(UTC)
+            at = record[P_AT]
+            if at.tzinfo is not UTC:
+                at = at.astimezone(UTC)
             if last is None or at > last:
                 last = at
             if periods:

@@ -40,11 +40,12 @@ from .._stage import Handler
 from ..conditions import CompileContext
 from ..events import APPROVAL, COMPLAINT, CUSTOM, PROFILE, PURCHASE, REDEMPTION, RETURN, SIGNUP
 from ..limits import Period
-from ..money import Money, currency_exponent
-from ..state import GiftGrant, GiftHistory, MemberState
+from ..money import currency_exponent
+from ..state import MemberState
 from .calendar import SeasonCalendar
 from .claims import claim_handler, claim_step
 from .folding import fold_grants, holds, margin
+from .frozen import freeze_history, thaw_grants
 from .gift import _OrderRule, _Rule
 from .grants import GiftGrants
 from .hot import (
@@ -52,7 +53,6 @@ from .hot import (
     K_SPEND,
     TIME,
     Compiled,
-    Grant,
     Hot,
     days,
     fmt_date,
@@ -233,17 +233,7 @@ class CompiledGifts(GiftGrants):
         saved = state.gifts
         if saved is None:
             return
-        h = Hot()
-        for g in saved.grants:
-            grant = Grant(g.rule_id, g.gift_id, g.name, g.kind, g.value.amount, g.at,
-                           g.occurrence, g.source_event_id, g.valid_until)
-            grant.id = g.id
-            grant.revoked_at = g.revoked_at if g.revoked else None
-            if g.revoked and grant.revoked_at is None:
-                grant.revoked_at = g.at
-            grant.charged_back = g.charged_back
-            grant.frozen = g
-            h.add(grant)
+        h = thaw_grants(saved)
         h.due = {rid: when for rid, when in saved.due.items() if rid in self.timers}
         h.spells = dict(saved.spells)
         h.birthday_seen = saved.birthday_seen
@@ -259,25 +249,7 @@ class CompiledGifts(GiftGrants):
         h: Hot | None = m.gifts
         if h is None:
             return {"gifts": None}
-        currency = self.currency
-        construct = GiftGrant.model_construct
-        grants = []
-        for g in h.grants:
-            saved = g.frozen
-            if saved is None or saved.revoked_at != g.revoked_at \
-                    or saved.charged_back != g.charged_back:
-                saved = g.frozen = construct(
-                    id=g.id, rule_id=g.rule_id, gift_id=g.gift_id, name=g.name, kind=g.kind,
-                    value=Money(g.value, currency), at=g.at, occurrence=g.occurrence,
-                    source_event_id=g.source, valid_until=g.valid_until,
-                    revoked=g.revoked_at is not None, revoked_at=g.revoked_at,
-                    charged_back=g.charged_back)
-            grants.append(saved)
-        return {"gifts": GiftHistory.model_construct(
-            grants=tuple(grants), due=dict(sorted(h.due.items())),
-            spells=dict(sorted(h.spells.items())),
-            birthday_seen=h.birthday_seen, birthday_changed_at=h.birthday_changed_at,
-        )}
+        return {"gifts": freeze_history(h, self.currency)}
 
     # -- handlers ----------------------------------------------------------------------------
     def _purchase_handler(self) -> Handler:

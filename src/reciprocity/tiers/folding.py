@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._engine import P_AMOUNT, P_AT, P_CLOSED, P_RETURNED, Member
 from .._model import utc
+from .._trusted import built
 from ..errors import InvalidEvent
 from ..state import FoldedTierPeriod
 from .report import _MONTH_END, _MONTHS_VALID, _REST, _ROLLING, M_BUCKETS, M_ORDERS, M_SPEND
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from .periods import _Hot
     from .stage import CompiledTiers
 
-__all__ = ["FOLDED", "fold_orders", "freeze_periods", "thaw_periods"]
+__all__ = ["FOLDED", "fold_orders", "freeze_periods", "thaw_kept", "thaw_periods", "thaw_totals"]
 
 FOLDED = "\x00folded "
 """Prefix of a folded period's id in ``_Hot.order`` (no order id starts with a NUL)."""
@@ -170,8 +171,77 @@ def freeze_periods(h: _Hot) -> tuple[FoldedTierPeriod, ...]:
     """The folded periods of ``h`` as saved state, oldest first."""
     if not h.folded:
         return ()
-    return tuple(
-        FoldedTierPeriod.model_construct(
-            period=key, through=utc(through), spend=Decimal(metrics[M_SPEND]),
-            orders=metrics[M_ORDERS], points=tuple(metrics[M_BUCKETS:]))
-        for through, metrics, key in sorted(h.folded.values(), key=lambda slot: slot[2]))
+    return tuple([
+        built(FoldedTierPeriod, {  # every field, as model_construct sets them
+            "period": key, "through": utc(through), "spend": Decimal(metrics[M_SPEND]),
+            "orders": metrics[M_ORDERS], "points": tuple(metrics[M_BUCKETS:])})
+        for through, metrics, key in sorted(h.folded.values(), key=lambda slot: slot[2])])
+
+
+def thaw_totals(c: CompiledTiers, m: Member, h: _Hot) -> None:
+    """Count ``h.acc``, the running totals per period, from ``h.order`` (kept orders and
+    folded periods, sorted) as a thaw does: what ``c.key`` and ``c.add_entry`` per entry
+    make, with the period test and a plain spend ladder's totals inline (as
+    :func:`fold_orders` does), since a thaw counts every kept order."""
+    acc = h.acc
+    purchases = m.purchases
+    folded = h.folded
+    periodic = c.periodic
+    simple = c.width == M_BUCKETS and not c.filters_spend
+    key_of, add, zero = c.key, c.add, c.zero
+    last: int | None = None
+    metrics: list[Any] = []
+    for at, pid in h.order:
+        if not periodic:
+            key = 0
+        else:
+            now = h.bounds  # the same test as ``c.key``'s, inline
+            key = (now[0] if now is not None and at.tzinfo is UTC and now[3] <= at < now[4]
+                   else key_of(h, at))
+        if key != last:
+            found = acc.get(key)
+            if found is None:
+                found = acc[key] = zero()
+            metrics = found
+            last = key
+        record = purchases.get(pid)
+        if record is None:
+            for index, value in enumerate(folded[pid][1]):  # c.merge
+                metrics[index] += value
+        elif simple:  # c.add, inline: spend and orders only
+            metrics[M_SPEND] += record[P_AMOUNT] - record[P_RETURNED]
+            if not record[P_CLOSED]:
+                metrics[M_ORDERS] += 1
+        else:
+            add(metrics, record)
+
+
+def thaw_kept(c: CompiledTiers, kept: _Hot) -> _Hot | None:
+    """What a thaw of the state frozen from ``kept`` makes of its orders, folded periods and
+    running totals (``_create``), copied from ``kept`` (the member's tier part after the
+    ``apply`` that made the state, kept on it: see ``Pipeline.freeze``) instead of counted
+    again; the caller sets the tier, its times and the anchor from the state. ``None`` when
+    a folded period's time is not in UTC (a thaw reads it back in UTC: counted again).
+
+    ``kept`` holds what a thaw counts: the kept orders and folded periods in ``order``, the
+    folded periods' totals, and per period the totals of both (the purchase handler adds
+    each order to its period's, which folding leaves as they are, so they are sums of the
+    same amounts). Its totals of periods folding dropped are not: they are older than every
+    entry left (those periods end before the fold's cutoff, and every kept order is after
+    it), and left out here."""
+    folded = kept.folded
+    for slot in folded.values():
+        if slot[0].tzinfo is not UTC:
+            return None
+    h = type(kept)()
+    h.order = kept.order.copy()
+    h.folded = {fid: [slot[0], slot[1].copy(), slot[2]] for fid, slot in folded.items()}
+    h.bounds = kept.bounds
+    h.anchor_date = kept.anchor_date
+    acc = {key: metrics.copy() for key, metrics in kept.acc.items()}
+    if c.periodic and len(acc) > 1 and h.order:
+        low = c.key(h, h.order[0][0])
+        if min(acc) < low:
+            acc = {key: metrics for key, metrics in acc.items() if key >= low}
+    h.acc = acc
+    return h

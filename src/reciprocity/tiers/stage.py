@@ -39,12 +39,13 @@ from .._engine import (
 )
 from .._model import utc
 from .._stage import Check, Handler
+from .._trusted import built
 from ..conditions import CompileContext
 from ..errors import InvalidEvent
 from ..events import PURCHASE, RETURN, SIGNUP
 from ..money import currency_exponent
 from ..state import FoldedTierPeriod, MemberState, TierStatus
-from .folding import fold_orders, freeze_periods, thaw_periods
+from .folding import fold_orders, freeze_periods, thaw_kept, thaw_periods, thaw_totals
 from .hot import level_function, purchase_handler
 from .ladder import (
     CalendarYear,
@@ -161,16 +162,11 @@ class CompiledTiers(TierPeriods):
             h.anchor = anchor
             local = anchor.astimezone(self.zone)
             h.anchor_date = date(local.year, local.month, local.day)
-        h.order = sorted((record[P_AT], pid) for pid, record in m.purchases.items())
+        h.order = sorted([(record[P_AT], pid) for pid, record in m.purchases.items()])
         m.tier = h
         thaw_periods(self, h, folded)
         if self.kind != _ROLLING:
-            for at_, pid in h.order:
-                key = self.key(h, at_)
-                metrics = h.acc.get(key)
-                if metrics is None:
-                    metrics = h.acc[key] = self.zero()
-                self.add_entry(metrics, m, pid)
+            thaw_totals(self, m, h)
         return h
 
     def _set(self, m: Member, h: _Hot, index: int) -> None:
@@ -220,11 +216,16 @@ class CompiledTiers(TierPeriods):
         h.window = None
         h.left = 0
 
-    def thaw(self, state: MemberState, m: Member) -> None:
+    def thaw(self, state: MemberState, m: Member, kept: _Hot | None = None) -> None:
         status = state.tier
         if status is None:
             return
-        h = self._create(m, state.as_of, status.anchor, status.folded)
+        h = None if kept is None else thaw_kept(self, kept)
+        if h is None:
+            h = self._create(m, state.as_of, status.anchor, status.folded)
+        else:  # the tier part kept on the state (see ``keep``), copied
+            h.anchor = status.anchor
+            m.tier = h
         index = -1
         if status.tier_id is not None:
             if status.tier_id not in self.ids:
@@ -240,14 +241,19 @@ class CompiledTiers(TierPeriods):
         h.valid_until = status.valid_until
         h.grace_until = status.grace_until
 
+    def keep(self, m: Member) -> _Hot | None:
+        """What a state just frozen from ``m`` keeps of the tier part for the next thaw
+        (``Pipeline.freeze``): the part itself (``m`` changes no more), copied by a thaw."""
+        return m.tier  # type: ignore[no-any-return]
+
     def freeze(self, m: Member) -> dict[str, Any]:
         h: _Hot | None = m.tier
         if h is None:
             return {"tier": None}
-        return {"tier": TierStatus.model_construct(
-            tier_id=None if h.index < 0 else self.ids[h.index], since=utc(h.since),
-            valid_until=utc(h.valid_until), grace_until=utc(h.grace_until),
-            anchor=utc(h.anchor), folded=freeze_periods(h))}
+        return {"tier": built(TierStatus, {  # every field, as model_construct sets them
+            "tier_id": None if h.index < 0 else self.ids[h.index], "since": utc(h.since),
+            "valid_until": utc(h.valid_until), "grace_until": utc(h.grace_until),
+            "anchor": utc(h.anchor), "folded": freeze_periods(h)})}
 
     # -- events ------------------------------------------------------------------------------
     def _on_purchase(self, m: Member, row: Row, log: Log, trace: Trace) -> None:

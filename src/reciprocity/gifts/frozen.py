@@ -1,0 +1,77 @@
+"""The gift stage's thaw and freeze: a saved :class:`~reciprocity.GiftHistory` into the hot
+:class:`~reciprocity.gifts.hot.Hot` and back.
+
+Both run on every ``apply`` of a program with gift rules, once per kept grant: a grant is
+made as ``Grant(...)`` and ``Hot.add`` make it, with its slots set directly (no id text
+built and thrown away, no index to keep up: the indexes are built when first read), and
+frozen by ``_trusted.built`` (what ``model_construct`` makes from every field). Tested
+equal to the plain forms in ``tests/test_stage_thaw.py``.
+
+Imports: the core (``_trusted``, ``money``, ``state``) and ``gifts.hot``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._trusted import built
+from ..money import Money
+from ..state import GiftGrant, GiftHistory
+from .hot import Grant, Hot
+
+__all__ = ["freeze_history", "thaw_grants"]
+
+_new_grant = Grant.__new__
+
+
+def thaw_grants(saved: GiftHistory) -> Hot:
+    """A hot gift history with the saved grants, oldest first (what ``Hot.add`` of each
+    makes); the caller sets the rest (due times, spells, derived figures)."""
+    h = Hot()
+    grants = h.grants
+    occurrences = h.occurrences
+    for g in saved.__dict__["grants"]:
+        d = g.__dict__
+        grant = _new_grant(Grant)
+        grant.id = d["id"]
+        grant.rule_id = rule = d["rule_id"]
+        grant.gift_id = d["gift_id"]
+        grant.name = d["name"]
+        grant.kind = d["kind"]
+        grant.value = d["value"].amount
+        grant.at = at = d["at"]
+        grant.occurrence = occurrence = d["occurrence"]
+        grant.source = d["source_event_id"]
+        grant.valid_until = d["valid_until"]
+        if d["revoked"]:
+            revoked_at = d["revoked_at"]
+            grant.revoked_at = at if revoked_at is None else revoked_at
+        else:
+            grant.revoked_at = None
+        grant.charged_back = d["charged_back"]
+        grant.frozen = g
+        grants.append(grant)
+        occurrences.add((rule, occurrence))
+    return h
+
+
+def freeze_history(h: Hot, currency: str) -> GiftHistory:
+    """The saved form of ``h``: each grant's frozen model while its revocation and
+    charge-back are as it says, else a new one."""
+    grants = []
+    for g in h.grants:
+        saved = g.frozen
+        if saved is None or saved.revoked_at != g.revoked_at \
+                or saved.charged_back != g.charged_back:
+            saved = g.frozen = built(GiftGrant, {
+                "id": g.id, "rule_id": g.rule_id, "gift_id": g.gift_id, "name": g.name,
+                "kind": g.kind, "value": Money(g.value, currency), "at": g.at,
+                "occurrence": g.occurrence, "source_event_id": g.source,
+                "valid_until": g.valid_until, "revoked": g.revoked_at is not None,
+                "revoked_at": g.revoked_at, "charged_back": g.charged_back})
+        grants.append(saved)
+    fields: dict[str, Any] = {
+        "grants": tuple(grants), "due": dict(sorted(h.due.items())),
+        "spells": dict(sorted(h.spells.items())), "birthday_seen": h.birthday_seen,
+        "birthday_changed_at": h.birthday_changed_at}
+    return built(GiftHistory, fields)
