@@ -31,7 +31,17 @@ from reciprocity import (
     UnitWords,
 )
 from reciprocity._effect_rows import entry_reason, writer_of
-from reciprocity._reason import Msg, Unit, _template, decode_args, encode_args, english, render
+from reciprocity._reason import (
+    _ENGLISH,
+    Msg,
+    Unit,
+    _fill,
+    _template,
+    decode_args,
+    encode_args,
+    english,
+    render,
+)
 from reciprocity.effects import Effect
 from reciprocity.points.units import reason_unit
 from reciprocity.terms.catalog import catalogue
@@ -42,8 +52,17 @@ MILES = {"en": UnitWords(one="mile", other="miles"), "de": UnitWords(one="Meile"
 UNIT = reason_unit(MILES)
 EFFECTS: TypeAdapter[Any] = TypeAdapter(Effect)
 LATER = DEFAULT_END + timedelta(days=1)
+KEYS = sorted(key for key in _template() if key.startswith("reason.")
+              and not key.endswith(".unit"))
 VARIED = sorted(key[:-5] for key in _template() if key.startswith("reason.")
                 and key.endswith(".unit"))
+
+
+def _outcome(write: Any, *args: Any) -> tuple[str, str]:
+    try:
+        return ("text", write(*args))
+    except Exception as exc:  # the same error, with the same words, on both paths
+        return (type(exc).__name__, str(exc))
 
 
 def _round_trip(effect: Any) -> bool:
@@ -124,6 +143,43 @@ class TestUnitArgument:
         if locale == "en":
             shown = {name: value for name, value in args.items() if name not in ("n", "unit")}
             assert text == catalogue("en").with_unit(("word", "words")).t(key, n=n, **shown)
+
+
+units = st.one_of(st.none(), st.just(UNIT), st.builds(
+    lambda one, other: Unit((("de", one, other), ("en", one, other))),
+    st.text(min_size=1, max_size=5), st.text(min_size=1, max_size=5)),
+    st.just(Unit((("de", "Meile", "Meilen"),))))
+leaves = st.one_of(st.text(max_size=6), st.integers(0, 2000), st.dates(),
+                   st.builds(eur, st.sampled_from(["0.50", "2.00", "1000.00"])),
+                   st.decimals(places=1, min_value=0, max_value=10, allow_nan=False))
+
+
+@st.composite
+def messages(draw: st.DrawFn, depth: int = 2) -> Msg:
+    """A message of the catalogue (often one with a variant), its placeholders filled with
+    values, nested messages and lists of them, maybe in a unit of its own."""
+    key = draw(st.sampled_from(VARIED) if draw(st.booleans()) else st.sampled_from(KEYS))
+    names = {name for text in _template()[key] for name in re.findall(r"{(\w+)}", text)}
+    inner = messages(depth - 1) if depth else leaves
+    args: dict[str, Any] = {}
+    own = {"unit", "units"} if key in VARIED else set()  # its variant's words, not args
+    for name in sorted(names - {"n"} - own):
+        args[name] = draw(st.one_of(leaves, inner, st.lists(inner, max_size=3).map(tuple)))
+    if "n" in names or draw(st.booleans()):
+        args["n"] = draw(st.integers(0, 1500))
+    unit = draw(units)
+    if unit is not None:
+        args["unit"] = unit
+    return Msg(key, args)
+
+
+class TestWriters:
+    @settings(max_examples=300, deadline=None)
+    @given(messages())
+    def test_compiled_english_is_the_general_form(self, msg: Msg) -> None:
+        """``english`` (compiled, a unit's variants compiled with its words) writes what the
+        general form writes (the template read per call), for any message in any unit."""
+        assert _outcome(english, *msg) == _outcome(_fill, _ENGLISH, *msg)
 
 
 class TestEffects:

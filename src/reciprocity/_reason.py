@@ -311,8 +311,8 @@ def english(key: str, args: dict[str, Any]) -> str:
             shown[name] = english(value.key, value.args)
         else:
             write = _WRITE.get(kind)
-            if write is None and kind is Unit:  # said in the unit's words: the general way
-                return _fill(_ENGLISH, key, args)
+            if write is None and kind is Unit:  # this message and those in it in its words
+                return _english_in(key, args, value.words("en"))
             text = _value(_ENGLISH, value) if write is None else write(value)
             shown[name] = text if type(text) is str else format(text, "")
     forms = _COMPILED.get(key)
@@ -335,6 +335,69 @@ def english(key: str, args: dict[str, Any]) -> str:
     except KeyError as missing:
         raise KeyError(f"message placeholder {{{missing.args[0]}}} has no value") from None
 
+
+def _english_in(key: str, args: dict[str, Any], words: tuple[str, str] | None) -> str:
+    """:func:`english` of a message said in a unit's ``words`` (``None``: the catalogue's
+    "points"), as are the messages in it but one that names its own ``unit``: the message's
+    ``.unit`` variant compiled with the words put in (``_reason_template.in_words``)."""
+    shown: dict[str, str] = {}
+    for name, value in args.items():
+        kind = type(value)
+        if kind is str:
+            shown[name] = value
+        elif name == "n":
+            continue
+        elif kind is Msg:
+            shown[name] = _english_in(value.key, value.args, words)
+        elif kind is Unit:
+            said = value.words("en")
+            if said != words:  # a message of its own unit: said again in its words
+                return _english_in(key, args, said)
+        elif kind is tuple:
+            shown[name] = _list_in(value, words)
+        else:
+            write = _WRITE.get(kind)
+            text = _value(_ENGLISH.in_unit(words), value) if write is None else write(value)
+            shown[name] = text if type(text) is str else format(text, "")
+    forms = _COMPILED_IN.get((key, words))
+    if forms is None:
+        forms = _COMPILED_IN[key, words] = _compile(key, words)
+    n = args.get("n")
+    if n is None:
+        form = forms[0]
+    else:
+        shown["n"] = str(n) if type(n) is int else _ENGLISH.number(n)
+        form = forms[1] if n != 1 else forms[0]
+    if type(form) is str:
+        return form.format_map(_Strict(shown))
+    pattern, pick = form
+    if pick is None:
+        return pattern  # type: ignore[no-any-return]
+    try:
+        result: str = pattern % pick(shown)
+        return result
+    except KeyError as missing:
+        raise KeyError(f"message placeholder {{{missing.args[0]}}} has no value") from None
+
+
+def _list_in(value: tuple[Any, ...], words: tuple[str, str] | None) -> str:
+    """A list of values in a unit's words, as :func:`_write_list` writes one."""
+    def one(item: Any) -> str:
+        kind = type(item)
+        if kind is Msg:
+            return _english_in(item.key, item.args, words)
+        if kind is tuple:
+            return _list_in(item, words)
+        return _write_one(item)
+
+    if len(value) > 1:
+        return _english_in("reason.join", {"head": ", ".join(map(one, value[:-1])),
+                                           "last": one(value[-1])}, words)
+    return one(value[0]) if value else ""
+
+
+_COMPILED_IN: dict[tuple[str, tuple[str, str] | None], tuple[Any, Any]] = {}
+"""``_COMPILED`` of messages said in a unit's words, by key and words."""
 
 _COMPILED: dict[str, tuple[Any, Any]] = {}
 """Each English message's singular and plural form: a ``%`` format and the getter of its

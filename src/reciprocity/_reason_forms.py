@@ -29,7 +29,7 @@ Nothing here is a copy of a message: every text comes from the template
 (``tests/test_reason_forms.py`` checks every form against ``english`` with random values,
 and every written reason of random shops against its model's).
 
-Imports: ``_reason`` and ``_reason_data``.
+Imports: ``_reason`` and ``_reason_template``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from operator import itemgetter
 from typing import Any
 
 from ._reason import Msg, Unit, _template, _write_one, english, percent_format
-from ._reason_data import unit_capital
+from ._reason_template import in_words
 
 __all__ = ["Form", "Unfit", "Wrap", "after", "said", "wrap_msg", "wrap_text",
            "written"]
@@ -104,21 +104,6 @@ def _parse(text: str, names: tuple[str, ...]) -> tuple[str, tuple[int, ...]] | N
     return fmt, tuple(map(names.index, used))
 
 
-def _in_words(key: str, forms: tuple[str, ...], unit: tuple[str, str], counted: bool
-              ) -> tuple[str, ...]:
-    """The forms ``english`` writes for ``key`` with a ``unit`` argument of these words: the
-    ``.unit`` variant's, the word for a count of one in the first, the plural in the other
-    (a message without ``n`` says the singular), as ``in_unit_words`` and ``unit_capital``
-    put them in."""
-    texts = _template().get(key + ".unit", forms)
-    one, other = (word.replace("{", "{{").replace("}", "}}") for word in unit)
-    said = []
-    for text, word in ((texts[0], one), (texts[-1], other))[:2 if counted else 1]:
-        filled = text.replace("{unit}", word).replace("{units}", other)
-        said.append(unit_capital(filled, text, forms[0]))
-    return tuple(said)
-
-
 def _compile(key: str, names: tuple[str, ...], unit: tuple[str, str] | None = None
              ) -> Callable[..., str]:
     words = None if unit is None else {"unit": Unit((("en", *unit),))}
@@ -130,7 +115,7 @@ def _compile(key: str, names: tuple[str, ...], unit: tuple[str, str] | None = No
     if forms is None:
         raise KeyError(f"no message {key!r} in the en catalogue")
     if unit is not None:
-        forms = _in_words(key, forms, unit, "n" in names)
+        forms = in_words(key, forms, unit, "n" in names)
     try:
         parsed = [_parse(text, names) for text in forms]
     except Unfit as unfit:

@@ -10,7 +10,7 @@ re-exports every name here.
 >>> percent_format("{n} points for order {order}")
 ('%s points for order %s', ['n', 'order'])
 
-Imports: ``money`` only.
+Imports: ``money`` and ``_reason_data``.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from pathlib import Path
 from string import Formatter
 from typing import Any
 
+from ._reason_data import unit_capital
 from .money import Money, currency_exponent
 
-__all__ = ["TEMPLATE", "money_text", "percent_format"]
+__all__ = ["TEMPLATE", "in_words", "money_text", "percent_format"]
 
 TEMPLATE = Path(__file__).resolve().parent / "locales" / "reciprocity.pot"
 
@@ -89,10 +90,30 @@ def percent_format(text: str) -> tuple[str, list[str]] | None:
     return "".join(pieces), names
 
 
-def _compile(key: str) -> tuple[Any, Any]:
+def in_words(key: str, forms: tuple[str, ...], unit: tuple[str, str], counted: bool
+             ) -> tuple[str, ...]:
+    """The forms English writes for ``key`` (whose forms are ``forms``) said in a unit's
+    ``(singular, plural)``: its ``.unit`` variant's, the word for a count of one in the
+    first, the plural in the other (without ``counted``, only the first, for a message
+    without ``n``), as ``in_unit_words`` and ``unit_capital`` put them in; a message without
+    a variant as it is (a ``{unit}`` of its own is its argument's)."""
+    texts = _template().get(key + ".unit")
+    if texts is None:
+        return forms
+    one, other = (word.replace("{", "{{").replace("}", "}}") for word in unit)
+    said = []
+    for text, word in ((texts[0], one), (texts[-1], other))[:2 if counted else 1]:
+        filled = text.replace("{unit}", word).replace("{units}", other)
+        said.append(unit_capital(filled, text, forms[0]))
+    return tuple(said)
+
+
+def _compile(key: str, words: tuple[str, str] | None = None) -> tuple[Any, Any]:
     forms = _template().get(key)
     if forms is None:
         raise KeyError(f"no message {key!r} in the en catalogue")
+    if words is not None:
+        forms = in_words(key, forms, words, True)
     compiled: list[Any] = []
     for text in forms:
         parsed = percent_format(text)
