@@ -310,3 +310,35 @@ class TestStatus:
         earned = [(e.balance, e.points) for e in decision.effects
                   if isinstance(e, PointsEarned)]
         assert earned == [(None, 600), ("status", 750)]
+
+
+class TestReasons:
+    """Every effect's reason says award or status miles, in English and German."""
+
+    def test_a_partner_credit(self) -> None:
+        (earned,) = credit("H-1", 1_500, berlin(2026, 5, 4, 10)).effects
+        assert earned.reason == "1500 award miles for partner_credit H-1"
+        assert PROGRAM.render_effect(earned, "de") == "1.500 Prämienmeilen für partner_credit H-1"
+        (one,) = credit("H-2", 1, berlin(2026, 5, 4, 10)).effects
+        assert one.render("de") == "1 Prämienmeile für partner_credit H-2"
+
+    def test_a_flight_a_status_and_its_multiplier(self) -> None:
+        state = flights(None, "LH", berlin(2026, 3, 1, 9), 11)
+        state = flights(state, "DE", berlin(2026, 4, 1, 9), 1, zone="domestic")
+        state = flights(state, "EU", berlin(2026, 4, 2, 9), 1, zone="continental")
+        decision = ticket(state, "LH-X", berlin(2026, 6, 1, 9), "89.00", zone="continental")
+        said = [(e.reason, PROGRAM.render_effect(e, "de")) for e in decision.effects]
+        assert said == [
+            ("356 award miles for order LH-X: 89.00 EUR at 4 award miles per 1.00 EUR, "
+             "valid until 2029-06-30",
+             "356 Prämienmeilen für Bestellung LH-X: 4 Prämienmeilen pro 1,00 EUR auf "
+             "89,00 EUR, gültig bis 30.06.2029"),
+            ("750 status miles for order LH-X", "750 Statusmeilen für Bestellung LH-X"),
+            ("Frequent Traveller reached with 35000 status miles in 2026: 1.5x award miles, "
+             "valid until 2028-02-29",
+             "Frequent Traveller erreicht mit 35.000 Statusmeilen im Jahr 2026: "
+             "Prämienmeilen ×1,5, gültig bis 29.02.2028"),
+        ]
+
+    def test_explain_counts_the_multiplier_in_award_miles(self) -> None:
+        assert "- Senator: 100000 status miles; brings 1.75x award miles" in PROGRAM.explain()

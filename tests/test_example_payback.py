@@ -158,14 +158,61 @@ class TestExpiry:
         assert [e.points for e in after.effects if isinstance(e, PointsExpired)] == [10]
 
 
-def test_terms_say_the_rules_in_german() -> None:
+def test_terms_say_the_rules_in_german_with_degree_points() -> None:
+    """The programme's own word, °Punkte, in every sentence; points in English."""
     pytest.importorskip("babel")
     terms = PROGRAM.terms("de")
-    assert "Für je 2,00 EUR Einkaufswert erhalten Sie einen Punkt." in terms
-    assert "Aktion „10fach-Coupon“: Punkte ×10" in terms
-    assert "Jedes Jahr mit Ablauf des 30. September verfallen die Punkte" in terms
-    assert "Jeder Punkt ist 0,01 EUR wert. Einlösbar ab 200 Punkten." in terms
-    assert "Sie können Punkte einlösen, sobald Ihr Punktestand mindestens 200 Punkte " \
+    assert "°Punkte sammeln" in terms
+    assert "Für je 2,00 EUR Einkaufswert erhalten Sie 1 °Punkt." in terms
+    assert "Aktion „10fach-Coupon“: °Punkte ×10" in terms
+    assert "Jedes Jahr mit Ablauf des 30. September verfallen die °Punkte" in terms
+    assert "Sie können °Punkte wie Geld einlösen: 1 °Punkt ist 0,01 EUR wert. Mindestens " \
+        "200 °Punkte je Einlösung." in terms
+    assert "Sie können °Punkte einlösen, sobald Ihr Guthaben mindestens 200 °Punkte " \
         "beträgt." in terms
-    assert "You can redeem points once your balance is at least 200 points." in \
-        PROGRAM.terms("en")
+    assert "Punkt" not in terms.replace("°Punkt", "")
+    english = PROGRAM.terms("en")
+    assert "You earn 1 point for every 2.00 EUR you spend." in english
+    assert "You can redeem points once your balance is at least 200 points." in english
+    assert not [finding for finding in PROGRAM.check() if finding.code == "unit-words-missing"]
+
+
+class TestReasons:
+    """Each effect's reason counts °Punkte in German (statement lines too), points in
+    English, for 0, 1, 2 and 1,000 of them."""
+
+    @pytest.mark.parametrize(("amount", "en", "de"), [
+        ("3.00", "1 point for order P-1: 3.00 EUR at 1 point per 2.00 EUR",
+         "1 °Punkt für Bestellung P-1: 1 °Punkt pro 2,00 EUR auf 3,00 EUR"),
+        ("4.00", "2 points for order P-1: 4.00 EUR at 1 point per 2.00 EUR",
+         "2 °Punkte für Bestellung P-1: 1 °Punkt pro 2,00 EUR auf 4,00 EUR"),
+        ("2000.00", "1000 points for order P-1: 2000.00 EUR at 1 point per 2.00 EUR",
+         "1.000 °Punkte für Bestellung P-1: 1 °Punkt pro 2,00 EUR auf 2.000,00 EUR"),
+    ])
+    def test_earned(self, amount: str, en: str, de: str) -> None:
+        pytest.importorskip("babel")
+        (effect,) = [e for e in buy("P-1", amount, berlin(2026, 5, 4, 10)).effects
+                     if isinstance(e, PointsEarned)]
+        assert effect.reason == en + ", valid until 2029-09-30"
+        assert PROGRAM.render_effect(effect, "de") == de + ", gültig bis 30.09.2029"
+
+    def test_a_coupon_a_payout_and_a_return(self) -> None:
+        pytest.importorskip("babel")
+        first = buy("P-1", "40.00", berlin(2026, 5, 4, 10), coupon="x10")
+        second = buy("P-2", "3.00", berlin(2026, 5, 5, 10), state=first.state)
+        paid = PROGRAM.apply(second.state, Redemption(
+            id="R-1", member_id="m-1", at=berlin(2026, 5, 6), reward_id="payout", points=200))
+        back = PROGRAM.apply(paid.state, Return(id="X-1", member_id="m-1",
+                                                at=berlin(2026, 5, 7), purchase_id="P-2",
+                                                amount=eur("3.00")))
+        said = [PROGRAM.render_effect(e, "de") for e in (*first.effects, *paid.effects,
+                                                         *back.effects)]
+        assert said[0] == ("200 °Punkte für Bestellung P-1: 1 °Punkt pro 2,00 EUR auf "
+                           "40,00 EUR (×10 (10fach-Coupon)), gültig bis 30.09.2029")
+        assert "200 °Punkte eingelöst für „Auszahlung auf ein Bankkonto“" in said
+        assert ("1 °Punkt aus Bestellung P-2 zurückgebucht: Die Bestellung wurde vollständig "
+                "zurückgegeben") in said
+        statement = PROGRAM.statement(back.state, berlin(2026, 6, 1), locale="de",
+                                      effects=list(first.effects)).to_text()
+        assert "- Verfügbar: 0 °Punkte." in statement
+        assert "04.05.2026: 200 °Punkte für Bestellung P-1" in statement

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from reciprocity import Event, Program, simulate, synthetic_purchases
 from reciprocity._effect_rows import ROWS, TEXTS, entry_reason, writer_of
-from reciprocity._reason import Msg, _template, encode_args, english, render
+from reciprocity._reason import Msg, Unit, _template, encode_args, english, render
 from reciprocity._reason_forms import Form, Unfit, after, said, wrap_text
 from reciprocity.points.lots import LotStage
 from reciprocity.testing import DEFAULT_END, full_programs, shop_streams
@@ -37,6 +37,7 @@ _SPEC.loader.exec_module(reference)
 
 KEYS = sorted(_template())
 LATER = DEFAULT_END + timedelta(days=1)
+IN_UNITS = [key[:-5] for key in KEYS if key.startswith("reason.") and key.endswith(".unit")]
 
 
 def _names(key: str) -> list[str]:
@@ -110,6 +111,20 @@ class TestForm:
     def test_unknown_key(self) -> None:
         with pytest.raises(KeyError, match=r"no message 'reason\.nope'"):
             Form("reason.nope", "order").write("A")
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.sampled_from(IN_UNITS), st.tuples(st.text(min_size=1, max_size=6),
+                                                st.text(min_size=1, max_size=6)),
+           st.sampled_from([leaves, plain]), st.data())
+    def test_a_form_in_a_unit_is_english(self, key: str, words: tuple[str, str],
+                                         values: st.SearchStrategy[Any], data: Any) -> None:
+        """A form with a unit's words writes what ``english`` writes with a ``unit``
+        argument of those words (the ``.unit`` variant), for any words and values."""
+        names = sorted({*_names(key + ".unit"), "n"} - {"unit", "units"})
+        drawn = [data.draw(values) for _ in names]
+        assert _outcome(Form(key, *names, unit=words).write, *drawn) == _outcome(
+            english, key, {**dict(zip(names, drawn, strict=True)),
+                           "unit": Unit((("en", *words),))})
 
 
 WRAPS = [(key, name) for key in KEYS for name in _names(key)

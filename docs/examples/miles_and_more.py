@@ -38,13 +38,14 @@ each part is declared here:
 - **Words.** Both balances carry ``labels`` in English and German ("award miles",
   "Prämienmeilen"; "status miles", "Statusmeilen") and count in their own ``unit`` ("award
   mile"/"award miles", "Prämienmeile"/"Prämienmeilen"; "status mile"/"status miles",
-  "Statusmeile"/"Statusmeilen"): every sentence of the terms and statements says award or
-  status miles, never "points" ("Jeder Einkauf bringt Ihnen 500 Statusmeilen"). The facts
-  carry labels ("flight zone", "Flugzone"; "cabin", "Reiseklasse") and so do their values
+  "Statusmeile"/"Statusmeilen"): every sentence of the terms and statements, and every
+  effect's reason, says award or status miles, never "points" ("Jeder Einkauf bringt Ihnen
+  500 Statusmeilen"; "1500 award miles for partner_credit H-1", "Frequent Traveller
+  erreicht mit 42.000 Statusmeilen im Jahr 2026: Prämienmeilen ×1,5"). The facts carry
+  labels ("flight zone", "Flugzone"; "cabin", "Reiseklasse") and so do their values
   (``value_labels``: "Inland", "Kontinental", "Interkontinental"; "Economy Class" ...), so
   a condition reads „Flugzone“ „Inland“, not „domestic“. Still in the shop's own words: the
-  reward's name, the partner events' names and the order lines' categories; and the
-  effects' reasons, which the engine writes in English with "points".
+  reward's name, the partner events' names and the order lines' categories.
 
 The status-mile figures of ``STATUS_MILES`` are illustrative, of the published chart's shape
 (more for a longer zone and a higher cabin), not its values: the published chart has more

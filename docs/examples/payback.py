@@ -25,6 +25,12 @@ What PAYBACK's published terms and help pages say, and how each part is declared
   Points credited on 5 July 2023 expire at the end of 30 September 2026; points credited on
   1 October 2023 live another year, to the end of 30 September 2027. (Neither the end of the
   calendar year nor of a quarter: that is Miles & More's rule.)
+- **°Punkte.** PAYBACK writes its points "°Punkte" ("°Punkt" for one), with the degree sign:
+  the scheme's ``unit`` says so in German, so the terms, statements and every effect's
+  reason count °Punkte ("Für je 2,00 EUR Einkaufswert erhalten Sie 1 °Punkt.", "20 °Punkte
+  für Bestellung P-1: 1 °Punkt pro 2,00 EUR auf 40,00 EUR"). In English, as this page and
+  PAYBACK's English pages write them, they stay "points" (declared too, so ``check`` finds
+  words for every catalogue locale).
 
 Not modelled: points per litre at fuel partners, "Extra-Punkte" coupons that add a fixed
 number of points, the inactivity rule some pages mention, transfers to Miles & More, the
@@ -51,6 +57,7 @@ from reciprocity import (
     PointScheme,
     PointsPerAmount,
     Program,
+    UnitWords,
 )
 
 COUPONS = {"x5": 5, "x10": 10, "x20": 20}
@@ -76,6 +83,8 @@ PROGRAM = Program(
         min_balance=200,
         rewards=[PointsAsCurrency(id="payout", name="Auszahlung auf ein Bankkonto",
                                   point_value=Money("0.01", "EUR"), min_points=200)],
+        unit={"de": UnitWords(one="°Punkt", other="°Punkte"),
+              "en": UnitWords(one="point", other="points")},
     ),
 )
 """The programme as declared policy."""

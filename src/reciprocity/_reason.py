@@ -23,21 +23,19 @@ through :func:`reciprocity.terms.catalog.catalogue` (the ``i18n`` extra): ``1.23
 In JSON an argument is a ``[tag, value]`` pair (``["money", ["50.00", "EUR"]]``,
 ``["date", "2026-03-01"]``), so a reason reads back with its types: see :func:`encode_args`.
 
-``Msg``, ``MonthDay`` and the JSON form of arguments live in ``reciprocity._reason_data``
-and are re-exported here.
+``Msg``, ``MonthDay`` and the JSON form of arguments live in ``reciprocity._reason_data``,
+the template's reader and compiler in ``reciprocity._reason_template``; both are re-exported
+here.
 
-Imports: ``money``, ``_model``, ``_reason_data``; the ``terms`` catalogue (Babel) lazily, for
-a locale other than English.
+Imports: ``money``, ``_model``, ``_reason_data``, ``_reason_template``; the ``terms``
+catalogue (Babel) lazily, for a locale other than English.
 """
 
 from __future__ import annotations
 
-import ast
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from operator import itemgetter
-from pathlib import Path
 from string import Formatter
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -46,18 +44,27 @@ from ._model import fixed_point
 from ._reason_data import (
     MonthDay,
     Msg,
+    Unit,
     decode_args,
     decode_text,
     encode_args,
     encode_text,
+    in_unit_words,
+    unit_capital,
 )
-from .money import Money, currency_exponent
+from ._reason_template import (
+    _compile,
+    _money,
+    money_text,
+    percent_format,
+)
+from ._reason_template import _template as _template
+from .money import Money
 
-__all__ = ["LazyField", "LazyText", "MonthDay", "Msg", "as_text", "built", "decode_args",
+__all__ = ["LazyField", "LazyText", "MonthDay", "Msg", "Unit", "as_text", "built", "decode_args",
            "decode_text", "encode_args", "encode_text", "english", "fields",
-           "last_day", "local_day", "money_text", "ordinal", "render", "unformatted"]
-
-TEMPLATE = Path(__file__).resolve().parent / "locales" / "reciprocity.pot"
+           "last_day", "local_day", "money_text", "ordinal", "percent_format", "render",
+           "unformatted"]
 
 
 def ordinal(n: int) -> Msg:
@@ -192,6 +199,9 @@ class LazyField:
 class Formats(Protocol):
     """What rendering needs of a locale: its messages and its value formats."""
 
+    locale: str
+
+    def in_unit(self, words: tuple[str, str] | None) -> Formats: ...
     def t(self, key: str, n: int | Decimal | None = None, **args: str) -> str: ...
     def money(self, value: Money) -> str: ...
     def number(self, value: int | Decimal) -> str: ...
@@ -200,6 +210,10 @@ class Formats(Protocol):
 
 
 def _fill(fmt: Formats, key: str, args: dict[str, Any]) -> str:
+    unit = args.get("unit")
+    if type(unit) is Unit:  # this message and those in it, in the unit's words
+        fmt = fmt.in_unit(unit.words(fmt.locale))
+        args = {name: value for name, value in args.items() if value is not unit}
     shown = {name: _value(fmt, value) for name, value in args.items() if name != "n"}
     n = args.get("n")
     return fmt.t(key, n=n, **shown)
@@ -225,44 +239,6 @@ def _value(fmt: Formats, value: Any) -> str:
     raise TypeError(f"a reason argument cannot be {type(value).__name__}")
 
 
-def _unquote(line: str) -> str:
-    text = ast.literal_eval(line)
-    assert isinstance(text, str)
-    return text
-
-
-@lru_cache(maxsize=1)
-def _template() -> dict[str, tuple[str, ...]]:
-    """The template's English forms by key (msgctxt), read without Babel."""
-    forms: dict[str, tuple[str, ...]] = {}
-    entry: dict[str, str] = {}
-    field = ""
-
-    def flush() -> None:
-        if "msgctxt" in entry:
-            ids = (entry["msgid"],) + ((entry["msgid_plural"],) if "msgid_plural" in entry
-                                       else ())
-            forms[entry["msgctxt"]] = ids
-        entry.clear()
-
-    for raw in TEMPLATE.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith('"'):
-            if field:
-                entry[field] = entry.get(field, "") + _unquote(line)
-            continue
-        name, _, rest = line.partition(" ")
-        if name == "msgctxt":
-            flush()
-        field = name if name in ("msgctxt", "msgid", "msgid_plural") else ""
-        if field:
-            entry[field] = _unquote(rest)
-    flush()
-    return forms
-
-
 class _Strict(dict[str, str]):
     def __missing__(self, key: str) -> str:
         raise KeyError(f"message placeholder {{{key}}} has no value")
@@ -273,17 +249,33 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 
 
 class _English:
-    """English from the template, in the formats reasons have always used."""
+    """English from the template, in the formats reasons have always used; ``words``: a
+    unit's (singular, plural), said as ``Catalogue.with_unit`` says them."""
+
+    locale = "en"
+
+    def __init__(self, words: tuple[str, str] | None = None) -> None:
+        self.words = words
+
+    def in_unit(self, words: tuple[str, str] | None) -> _English:
+        return self if words == self.words else _English(words)
 
     def t(self, key: str, n: int | Decimal | None = None, **args: str) -> str:
-        forms = _template().get(key)
-        if forms is None:
+        first = _template().get(key)
+        if first is None:
             raise KeyError(f"no message {key!r} in the en catalogue")
+        forms = first
+        words = self.words
+        if words is not None:
+            forms = _template().get(key + ".unit", first)
         if n is not None:
             args.setdefault("n", self.number(n))
             text = forms[-1] if n != 1 and len(forms) > 1 else forms[0]
         else:
             text = forms[0]
+        if words is not None:
+            in_unit_words(words, n is None or n == 1, args)
+            return unit_capital(text.format_map(_Strict(args)), text, first[0])
         return text.format_map(_Strict(args))
 
     def money(self, value: Money) -> str:
@@ -319,6 +311,8 @@ def english(key: str, args: dict[str, Any]) -> str:
             shown[name] = english(value.key, value.args)
         else:
             write = _WRITE.get(kind)
+            if write is None and kind is Unit:  # this message and those in it in its words
+                return _english_in(key, args, value.words("en"))
             text = _value(_ENGLISH, value) if write is None else write(value)
             shown[name] = text if type(text) is str else format(text, "")
     forms = _COMPILED.get(key)
@@ -342,48 +336,74 @@ def english(key: str, args: dict[str, Any]) -> str:
         raise KeyError(f"message placeholder {{{missing.args[0]}}} has no value") from None
 
 
+def _english_in(key: str, args: dict[str, Any], words: tuple[str, str] | None) -> str:
+    """:func:`english` of a message said in a unit's ``words`` (``None``: the catalogue's
+    "points"), as are the messages in it but one that names its own ``unit``: the message's
+    ``.unit`` variant compiled with the words put in (``_reason_template.in_words``)."""
+    shown: dict[str, str] = {}
+    for name, value in args.items():
+        kind = type(value)
+        if kind is str:
+            shown[name] = value
+        elif name == "n":
+            continue
+        elif kind is Msg:
+            shown[name] = _english_in(value.key, value.args, words)
+        elif kind is Unit:
+            said = value.words("en")
+            if said != words:  # a message of its own unit: said again in its words
+                return _english_in(key, args, said)
+        elif kind is tuple:
+            shown[name] = _list_in(value, words)
+        else:
+            write = _WRITE.get(kind)
+            text = _value(_ENGLISH.in_unit(words), value) if write is None else write(value)
+            shown[name] = text if type(text) is str else format(text, "")
+    forms = _COMPILED_IN.get((key, words))
+    if forms is None:
+        forms = _COMPILED_IN[key, words] = _compile(key, words)
+    n = args.get("n")
+    if n is None:
+        form = forms[0]
+    else:
+        shown["n"] = str(n) if type(n) is int else _ENGLISH.number(n)
+        form = forms[1] if n != 1 else forms[0]
+    if type(form) is str:
+        return form.format_map(_Strict(shown))
+    pattern, pick = form
+    if pick is None:
+        return pattern  # type: ignore[no-any-return]
+    try:
+        result: str = pattern % pick(shown)
+        return result
+    except KeyError as missing:
+        raise KeyError(f"message placeholder {{{missing.args[0]}}} has no value") from None
+
+
+def _list_in(value: tuple[Any, ...], words: tuple[str, str] | None) -> str:
+    """A list of values in a unit's words, as :func:`_write_list` writes one."""
+    def one(item: Any) -> str:
+        kind = type(item)
+        if kind is Msg:
+            return _english_in(item.key, item.args, words)
+        if kind is tuple:
+            return _list_in(item, words)
+        return _write_one(item)
+
+    if len(value) > 1:
+        return _english_in("reason.join", {"head": ", ".join(map(one, value[:-1])),
+                                           "last": one(value[-1])}, words)
+    return one(value[0]) if value else ""
+
+
+_COMPILED_IN: dict[tuple[str, tuple[str, str] | None], tuple[Any, Any]] = {}
+"""``_COMPILED`` of messages said in a unit's words, by key and words."""
+
 _COMPILED: dict[str, tuple[Any, Any]] = {}
 """Each English message's singular and plural form: a ``%`` format and the getter of its
 placeholders' values in order (``None`` and the text for a form without placeholders), or
 the template itself where a placeholder has a conversion, a format spec
 or an attribute (none has today; ``str.format_map`` writes those)."""
-
-
-def percent_format(text: str) -> tuple[str, list[str]] | None:
-    """A template as a ``%`` format (every ``%`` of its words doubled, a ``%s`` per
-    placeholder) and its placeholders' names in order; ``None`` for a template that does not
-    parse or has a placeholder with a conversion, a format spec or an attribute (then
-    ``format_map`` writes it, and says what is wrong)."""
-    pieces: list[str] = []
-    names: list[str] = []
-    try:
-        parsed = list(Formatter().parse(text))
-    except ValueError:
-        return None
-    for literal, name, spec, conversion in parsed:
-        pieces.append(literal.replace("%", "%%"))
-        if name is not None:
-            if spec or conversion or not name.isidentifier():
-                return None
-            pieces.append("%s")
-            names.append(name)
-    return "".join(pieces), names
-
-
-def _compile(key: str) -> tuple[Any, Any]:
-    forms = _template().get(key)
-    if forms is None:
-        raise KeyError(f"no message {key!r} in the en catalogue")
-    compiled: list[Any] = []
-    for text in forms:
-        parsed = percent_format(text)
-        if parsed is None:
-            compiled.append(text)
-        elif parsed[1]:
-            compiled.append((parsed[0], itemgetter(*parsed[1])))
-        else:
-            compiled.append((parsed[0].replace("%%", "%"), None))
-    return compiled[0], compiled[-1]
 
 
 def _write_one(value: Any) -> str:
@@ -405,31 +425,6 @@ def _write_list(value: tuple[Any, ...]) -> str:
     return _write_one(value[0]) if value else ""
 
 
-_PLACES: dict[str, int] = {}
-
-
-def _money(value: Money) -> str:
-    """``str(value)`` (``50.00 EUR``: the amount's digits, padded with zeros to the
-    currency's minor unit), without its ``as_tuple`` and rounding call."""
-    return money_text(value.amount, value.currency)
-
-
-def money_text(amount: Decimal, currency: str) -> str:
-    """``str(Money(amount, currency))`` without making the ``Money`` (a finite ``amount``,
-    a valid ``currency``)."""
-    places = _PLACES.get(currency)
-    if places is None:
-        places = _PLACES[currency] = currency_exponent(currency)
-    text = format(amount, "f")
-    if places:
-        dot = text.find(".")
-        if dot < 0:
-            text += "." + "0" * places
-        elif len(text) - dot <= places:
-            text += "0" * (places - len(text) + dot + 1)
-    return f"{text} {currency}"
-
-
 _WRITE: dict[type, Any] = {
     int: str, Decimal: _ENGLISH.number, Money: _money, date: date.isoformat,
     MonthDay: lambda v: _ENGLISH.month_day(v.month, v.day), tuple: _write_list,
@@ -441,10 +436,14 @@ a ``datetime``) goes through ``_value``."""
 class _Catalogue:
     """A :class:`~reciprocity.terms.catalog.Catalogue` seen through :class:`Formats`."""
 
-    def __init__(self, locale: str) -> None:
+    def __init__(self, locale: str, words: tuple[str, str] | None = None) -> None:
         from .terms.catalog import catalogue
 
-        self.c = catalogue(locale)
+        self.locale = locale
+        self.c = catalogue(locale).with_unit(words)
+
+    def in_unit(self, words: tuple[str, str] | None) -> Formats:
+        return _formats(self.locale, words)
 
     def t(self, key: str, n: int | Decimal | None = None, **args: str) -> str:
         return self.c.t(key, n=n, **args)
@@ -462,9 +461,9 @@ class _Catalogue:
         return self.c.month_day(month, day)
 
 
-@lru_cache(maxsize=16)
-def _formats(locale: str) -> Formats:
-    return _Catalogue(locale)
+@lru_cache(maxsize=64)
+def _formats(locale: str, words: tuple[str, str] | None = None) -> Formats:
+    return _Catalogue(locale, words)
 
 
 def render(key: str, args: dict[str, Any], locale: str = "en") -> str:

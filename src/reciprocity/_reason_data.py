@@ -16,7 +16,8 @@ from typing import Any, NamedTuple
 from ._model import fixed_point
 from .money import Money
 
-__all__ = ["MonthDay", "Msg", "decode_args", "decode_text", "encode_args", "encode_text"]
+__all__ = ["MonthDay", "Msg", "Unit", "decode_args", "decode_text", "encode_args",
+           "encode_text", "in_unit_words", "unit_capital"]
 
 
 class Msg(NamedTuple):
@@ -31,6 +32,51 @@ class MonthDay(NamedTuple):
 
     month: int
     day: int
+
+
+class Unit(NamedTuple):
+    """A balance's unit, as a reason's ``unit`` argument: its words by locale, each
+    ``(locale, singular, plural)``, sorted by locale.
+
+    A message whose ``unit`` argument is one is said, with every message nested in it, in
+    those words: a message with a ``.unit`` variant in the catalogue takes the variant (as
+    the terms do, see ``Catalogue.with_unit``); a locale without words keeps the
+    catalogue's "points". A nested message's own ``unit`` is said in its own words.
+
+    >>> miles = Unit((("de", "Meile", "Meilen"), ("en", "mile", "miles")))
+    >>> miles.words("de_AT"), miles.words("fr")
+    (('Meile', 'Meilen'), None)
+    """
+
+    by_locale: tuple[tuple[str, str, str], ...]
+
+    def words(self, locale: str) -> tuple[str, str] | None:
+        """``(singular, plural)`` in ``locale`` (``de_AT`` falls back to ``de``), or
+        ``None``."""
+        language = locale.replace("-", "_").split("_")[0]
+        found = None
+        for tag, one, other in self.by_locale:
+            if tag == locale:
+                return one, other
+            if tag == language:
+                found = one, other
+        return found
+
+
+def in_unit_words(words: tuple[str, str], singular: bool, args: dict[str, str]) -> None:
+    """Give a ``.unit`` variant's ``{unit}`` (the word for the count: ``singular`` or not)
+    and ``{units}`` (the plural) in ``args``, unless it has them."""
+    args.setdefault("unit", words[0] if singular else words[1])
+    args.setdefault("units", words[1])
+
+
+def unit_capital(said: str, text: str, first: str) -> str:
+    """``said`` (a variant's form ``text`` filled in) starting with a capital letter where
+    ``text`` starts with the unit and the message it stands for (whose first form is
+    ``first``) starts with one: "Points never expire.", "Miles never expire."."""
+    if text.startswith(("{unit}", "{units}")) and first[:1].isupper():
+        return said[:1].upper() + said[1:]
+    return said
 
 
 def _encode(value: Any) -> list[Any]:
@@ -50,6 +96,8 @@ def _encode(value: Any) -> list[Any]:
         return ["msg", [value.key, encode_args(value.args)]]
     if isinstance(value, MonthDay):
         return ["month_day", [value.month, value.day]]
+    if isinstance(value, Unit):
+        return ["unit", {tag: [one, other] for tag, one, other in value.by_locale}]
     if isinstance(value, tuple):
         return ["list", [_encode(item) for item in value]]
     raise TypeError(f"a reason argument cannot be {type(value).__name__}")
@@ -80,10 +128,13 @@ def _decode(value: Any) -> Any:
         return Msg(raw[0], decode_args(raw[1]))
     if tag == "month_day" and isinstance(raw, list) and len(raw) == 2:
         return MonthDay(int(raw[0]), int(raw[1]))
+    if tag == "unit" and isinstance(raw, dict):
+        return Unit(tuple(sorted((str(tag), str(one), str(other))
+                                 for tag, (one, other) in raw.items())))
     if tag == "list" and isinstance(raw, list):
         return tuple(_decode(item) for item in raw)
     raise ValueError(f"unknown reason argument {value!r}: the tag is one of str, int, "
-                     "number, money, date, month_day, msg, list")
+                     "number, money, date, month_day, msg, unit, list")
 
 
 def encode_text(value: Msg | str) -> str | list[Any]:

@@ -29,7 +29,7 @@ Nothing here is a copy of a message: every text comes from the template
 (``tests/test_reason_forms.py`` checks every form against ``english`` with random values,
 and every written reason of random shops against its model's).
 
-Imports: ``_reason`` only.
+Imports: ``_reason`` and ``_reason_template``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ from datetime import date
 from operator import itemgetter
 from typing import Any
 
-from ._reason import Msg, _template, _write_one, english, percent_format
+from ._reason import Msg, Unit, _template, _write_one, english, percent_format
+from ._reason_template import in_words
 
 __all__ = ["Form", "Unfit", "Wrap", "after", "said", "wrap_msg", "wrap_text",
            "written"]
@@ -65,20 +66,28 @@ class Form:
 
     >>> Form("reason.released.window", "n", "order").write(2, "A-17")
     '2 points from order A-17 are now available: the return window has closed'
+
+    A form with ``unit`` (a scheme's English words, singular and plural) writes the message
+    as ``english`` writes it with a ``unit`` argument of those words: its ``.unit`` variant,
+    the words put in when the form is compiled.
+
+    >>> Form("reason.released.window", "n", "order", unit=("mile", "miles")).write(1, "A-1")
+    '1 mile from order A-1 is now available: the return window has closed'
     """
 
-    __slots__ = ("__dict__", "key", "names")
+    __slots__ = ("__dict__", "key", "names", "unit")
     write: Callable[..., str]
     """``write(*values) -> str`` (set by the first read)."""
 
-    def __init__(self, key: str, *names: str) -> None:
+    def __init__(self, key: str, *names: str, unit: tuple[str, str] | None = None) -> None:
         self.key = key
         self.names = names
+        self.unit = unit
 
     def __getattr__(self, name: str) -> Any:
         if name != "write":
             raise AttributeError(name)
-        write = self.__dict__["write"] = _compile(self.key, self.names)
+        write = self.__dict__["write"] = _compile(self.key, self.names, self.unit)
         return write
 
 
@@ -95,13 +104,18 @@ def _parse(text: str, names: tuple[str, ...]) -> tuple[str, tuple[int, ...]] | N
     return fmt, tuple(map(names.index, used))
 
 
-def _compile(key: str, names: tuple[str, ...]) -> Callable[..., str]:
+def _compile(key: str, names: tuple[str, ...], unit: tuple[str, str] | None = None
+             ) -> Callable[..., str]:
+    words = None if unit is None else {"unit": Unit((("en", *unit),))}
+
     def general(*values: Any) -> str:
-        return english(key, dict(zip(names, values, strict=True)))
+        return english(key, {**dict(zip(names, values, strict=True)), **(words or {})})
 
     forms = _template().get(key)
     if forms is None:
         raise KeyError(f"no message {key!r} in the en catalogue")
+    if unit is not None:
+        forms = in_words(key, forms, unit, "n" in names)
     try:
         parsed = [_parse(text, names) for text in forms]
     except Unfit as unfit:

@@ -59,11 +59,12 @@ class TierBenefits(_Policy):
             raise ValueError("must be a finite number such as 1.5")
         return value
 
-    def describe(self) -> str:
-        """The benefits in plain words."""
+    def describe(self, units: str = "points") -> str:
+        """The benefits in plain words; ``units``: the point scheme's word for its points
+        (``"award miles"``)."""
         parts: list[str] = []
         if self.points_multiplier != 1:
-            parts.append(f"{_number(self.points_multiplier)}x points")
+            parts.append(f"{_number(self.points_multiplier)}x {units}")
         if self.free_shipping:
             parts.append("free shipping")
         if self.early_access_days:

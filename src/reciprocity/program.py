@@ -179,7 +179,8 @@ class Program(Frozen):
         for name, scheme in self.balances.items():
             lines += scheme.explain_lines(name)
         if self.tiers is not None:
-            lines += self.tiers.explain_lines()
+            words = self.points.unit.get("en")  # a tier's multiplier counts the own points
+            lines += self.tiers.explain_lines("points" if words is None else words.other)
         if self.gifts is not None:
             lines += self.gifts.explain_lines()
         if self.goodwill is not None:

@@ -146,14 +146,22 @@ def _granted_reason(stage: CompiledGoodwill, grant: tuple[Any, ...], category: s
         args["notes"] = notes_message(notes)
     if approval_required:
         key += ".confirmed"
-    return Msg(key, args)
+    return _in_unit(stage, grant[G_KIND], Msg(key, args))
+
+
+def _in_unit(stage: CompiledGoodwill, kind: str, msg: Msg) -> Msg:
+    """A reason of points said, with its notes, in the point scheme's unit when it has one."""
+    unit = getattr(stage.points, "unit", None)
+    return msg if unit is None or kind != "points" else Msg(msg.key, {**msg.args,
+                                                                       "unit": unit})
 
 
 def _pending_reason(stage: CompiledGoodwill, pending: tuple[Any, ...]) -> Msg:
     what = _what(stage, pending[Q_KIND], pending[Q_VALUE], pending[Q_POINTS], pending[Q_GIFT],
                  None)
     about = about_message(pending[Q_CID], pending[Q_ORDER], pending[Q_CATEGORY])
-    return Msg("reason.goodwill.pending", {"about": about, "what": what, "why": pending[Q_WHY]})
+    return _in_unit(stage, pending[Q_KIND], Msg("reason.goodwill.pending", {
+        "about": about, "what": what, "why": pending[Q_WHY]}))
 
 
 def _declined_reason(cid: str, order_id: str | None, category: str, outcome: str,

@@ -145,6 +145,7 @@ class CompiledBalances(Stage):
             for name, compiled in self.schemes.items()}}
         """What the tier ladder counts as a balance's points in an order's earned points
         (``None``: the program's own), read by ``tiers.periods``."""
+        points.balance_units = {name: compiled.unit for name, compiled in self.schemes.items()}
         points.foreign_rewards = frozenset(self.owner)
         points.reward_balance = self.owner  # Redemption.balance is checked against it
         for name, compiled in self.schemes.items():

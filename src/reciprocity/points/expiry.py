@@ -107,8 +107,8 @@ class ExpiryStage(RedeemStage):
                 released += points
                 m.schedule(lot[L_EXPIRES])
                 if points:
-                    log.append((_build_released, m.member_id, row[3], points, lot[L_ID],
-                                self.scheme.release_on, row[1]))
+                    log.append(self.said((_build_released, m.member_id, row[3], points,
+                                          lot[L_ID], self.scheme.release_on, row[1])))
         if trace is not None:
             trace.append(("pending", "applied" if released else "note",
                           f"{plural(released)} of order {order} released" if released
@@ -143,8 +143,8 @@ class ExpiryStage(RedeemStage):
                 m.available += points
                 lot[L_PENDING] = False
                 if points:
-                    log.append((_build_released, m.member_id, when, points, lot[L_ID],
-                                None, None))
+                    log.append(self.said((_build_released, m.member_id, when, points,
+                                          lot[L_ID], None, None)))
                     if self.auto_rewards:  # "as soon as the balance reaches" includes now
                         self._auto_issue(m, lot[L_SOURCE], when, log, trace)
             elif points:
@@ -160,10 +160,10 @@ class ExpiryStage(RedeemStage):
                 m.expired += points
                 if note is None:
                     note = self._expiry_note()
-                log.append((_build_expired, m.member_id, when, points, lot[L_ID],
-                            Msg("reason.expired.lot", {
-                                "n": points, "date": local_day(lot[L_AT], self.zone),
-                                "rule": note}), from_pending))
+                log.append(self.said((_build_expired, m.member_id, when, points, lot[L_ID],
+                                      Msg("reason.expired.lot", {
+                                          "n": points, "date": local_day(lot[L_AT], self.zone),
+                                          "rule": note}), from_pending)))
                 if trace is not None:
                     trace.append(("expiry", "applied", f"{plural(points)} of lot {lot[L_ID]} "
                                   "expired"))
@@ -186,7 +186,8 @@ class ExpiryStage(RedeemStage):
         m.expired += points
         reason = Msg("reason.expired.inactive", {
             "n": points, "months": Msg("reason.inactive_months", {"n": self.inactivity.months})})
-        log.append((_build_expired, m.member_id, when, points, None, reason, from_pending))
+        log.append(self.said((_build_expired, m.member_id, when, points, None, reason,
+                              from_pending)))
         if trace is not None:
             trace.append(("expiry", "applied", english(reason.key, reason.args)))
 

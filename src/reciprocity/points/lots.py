@@ -31,7 +31,7 @@ from .._engine import (
     Trace,
     text,
 )
-from .._reason import LazyText, Msg, english, fields
+from .._reason import LazyText, Msg, Unit, english, fields
 from .._reason_forms import Form, Unfit, Wrap, after, wrap_msg, wrap_text
 from .._stage import Stage
 from .._trusted import built_given, construct
@@ -60,6 +60,7 @@ from .scheme import (
     PointScheme,
     Reward,
 )
+from .units import in_unit
 
 __all__ = ["LotStage"]
 
@@ -88,6 +89,13 @@ class LotStage(Stage):
     inactivity: Inactivity | None
     pool: bool
     pending: timedelta | None
+    unit: Unit | None = None
+    """The scheme's unit as a reason argument (``points.units.reason_unit``), or ``None``."""
+
+    def said(self, entry: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A log entry whose effect says its reason in the scheme's unit, when it has one."""
+        unit = self.unit
+        return entry if unit is None else (in_unit, unit, entry)
 
     def thaw(self, state: MemberState, m: Member) -> None:
         m.earn_counters = dict(state.earn_counters)
@@ -113,7 +121,8 @@ class LotStage(Stage):
                        at: datetime, points: int, pending: bool, available_at: datetime | None,
                        expires_at: datetime | None, reason: Reason) -> PointsEarned:
         if (isinstance(reason, LazyText) and available_at is None and not pending
-                and expires_at is None):  # shared with the trace entry that says it
+                and expires_at is None and self.unit is None):
+            # shared with the trace entry that says it
             msg = reason.msg  # construct(PointsEarned, <the _GIVEN fields>), spelt out
             return built_given(PointsEarned, {
                 "rule_id": rule_id, "reason": reason, "reason_key": msg.key,
@@ -133,6 +142,8 @@ class LotStage(Stage):
         msg: Msg = _earned_wrapped(self._earned_core(rule_id, eid, points, reason),
                                    self._earned_when(pending, available_at, expires_at),
                                    wrap_msg)
+        if self.unit is not None:
+            return Msg(msg.key, {**msg.args, "unit": self.unit})
         return msg
 
     def _earned_core(self, rule_id: str, eid: str, points: int, reason: Reason) -> Msg:
@@ -159,6 +170,9 @@ class LotStage(Stage):
                      pending: bool, available_at: datetime | None,
                      expires_at: datetime | None, reason: Reason) -> str:
         """The English of :meth:`_earned_message`'s message, written from the values."""
+        if self.unit is not None:
+            return english(*self._earned_message(rule_id, eid, points, pending, available_at,
+                                                 expires_at, reason))
         core = amount_text(memo, reason)
         if core is None:
             core = english(*self._earned_core(rule_id, eid, points, reason))
@@ -224,8 +238,8 @@ class LotStage(Stage):
         m.earned += points
         if self.inactivity is not None:
             self._touch(m, at)
-        log.append((_build_granted, rule_id, m.member_id, event_id, at, points, held,
-                    expires_at, reason))
+        log.append(self.said((_build_granted, rule_id, m.member_id, event_id, at, points, held,
+                              expires_at, reason)))
         if trace is not None:
             trace.append((rule_id, "applied", text(reason)))
         if m.debt:
@@ -255,8 +269,9 @@ class LotStage(Stage):
             return
         m.debt -= pay
         m.revoked += pay
-        log.append((_build_revoked, "clawback", m.member_id, eid, at, pay, from_pending, 0,
-                    None, Msg("reason.repaid", {"n": pay, "event": eid})))
+        log.append(self.said((_build_revoked, "clawback", m.member_id, eid, at, pay,
+                              from_pending, 0, None, Msg("reason.repaid", {"n": pay,
+                                                                           "event": eid}))))
 
 
 def _earned_fields(mid: str, lot_id: str | None, rule_id: str, eid: str, at: datetime,
@@ -318,6 +333,8 @@ def _earned_entry_text(memo: dict[Any, Any], entry: tuple[Any, ...]) -> str:
     ``LotStage._earned_text``, its calls spelt out."""
     builder, _, lot, pending, reason = entry
     stage: LotStage = builder.__self__
+    if stage.unit is not None:  # said in the scheme's words: the message, written
+        return english(*_earned_reason(*entry))
     core = amount_text(memo, reason)
     if core is None:
         core = english(*stage._earned_core(lot[L_RULE], lot[L_SOURCE], lot[L_POINTS], reason))

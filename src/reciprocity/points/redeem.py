@@ -20,7 +20,7 @@ from .._engine import (
     Row,
     Trace,
 )
-from .._reason import Msg, fields
+from .._reason import Msg, Unit, fields
 from ..effects import (
     PointsRedeemed,
     VoucherIssued,
@@ -57,6 +57,9 @@ class RedeemStage(LotStage):
 
     balance_rules: Mapping[str | None, frozenset[str]] = MappingProxyType({})
     """Set with ``Program.balances``: see ``points.balances`` (empty otherwise)."""
+    balance_units: Mapping[str, Unit | None] = MappingProxyType({})
+    """Each balance's unit as a reason argument, set with ``Program.balances`` (read by the
+    tier ladder's reasons)."""
     foreign_rewards: frozenset[str] = frozenset()
     """Rewards of the program's other balances (``Program.balances``): theirs to redeem."""
     reward_balance: Mapping[str, str] = MappingProxyType({})
@@ -159,7 +162,7 @@ class RedeemStage(LotStage):
             valid_from=reward.valid_from(at, zone), source_event_id=eid,
         )
         m.vouchers.append(voucher)
-        log.append((_build_redeemed, reward_id, name, points, m.member_id, eid, at))
+        log.append(self.said((_build_redeemed, reward_id, name, points, m.member_id, eid, at)))
         log.append((_build_voucher, reward_id, name, m.member_id, eid, at, voucher, self.zone))
         if trace is not None:
             trace.append((reward_id, "applied", f"{plural(points)} redeemed for {name} worth "

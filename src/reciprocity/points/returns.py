@@ -188,8 +188,8 @@ class ReturnStage(ExpiryStage):
         if short:
             reason = Msg("reason.revoked.owed" if debt else "reason.revoked.absorbed",
                          {"text": reason, "n": short})
-        log.append((_build_revoked, rule_id, m.member_id, event.id, event.at, taken,
-                    from_pending, debt, event.purchase_id, reason))
+        log.append(self.said((_build_revoked, rule_id, m.member_id, event.id, event.at, taken,
+                              from_pending, debt, event.purchase_id, reason)))
         if trace is not None:
             trace.append((rule_id, "applied", english(reason.key, reason.args)))
 
@@ -220,8 +220,8 @@ class ReturnStage(ExpiryStage):
             args = {"n": points, "code": voucher.code, "order": event.purchase_id}
             reason = (Msg("reason.voucher.cancelled", args) if voucher.value is None else
                       Msg("reason.voucher.cancelled.worth", {**args, "value": voucher.value}))
-            log.append((_build_cancelled, voucher.reward_id, m.member_id, event.id, event.at,
-                        voucher, points, reason))
+            log.append(self.said((_build_cancelled, voucher.reward_id, m.member_id, event.id,
+                                  event.at, voucher, points, reason)))
             if trace is not None:
                 trace.append((voucher.reward_id, "applied", english(reason.key, reason.args)))
 

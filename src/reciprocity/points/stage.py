@@ -55,6 +55,7 @@ from .scheme import (
     Reward,
 )
 from .shift import add_days
+from .units import reason_unit
 
 __all__ = ["CompiledPoints", "check_purchase_currency"]
 
@@ -88,6 +89,7 @@ class CompiledPoints(ReturnStage):
     def __init__(self, scheme: PointScheme, ctx: CompileContext) -> None:
         self.scheme = scheme
         self.ctx = ctx
+        self.unit = reason_unit(scheme.unit)
         self.zone = ZoneInfo(ctx.timezone)
         for rule in scheme.earn:
             if isinstance(rule, PointsPerPurchase) and rule.min_amount is not None:

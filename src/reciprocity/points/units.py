@@ -12,21 +12,33 @@ the catalogue's "point" and "points". A locale without words keeps the catalogue
 >>> unit_in(miles, "en").count(1), unit_in(miles, "en").count(1500)
 ('1 mile', '1,500 miles')
 
-Imports: ``_model``, ``errors`` and ``facts`` (the locale tags of labels).
+Effects' reasons count in the unit too: a point scheme's stage logs each effect's builder
+wrapped in :func:`in_unit` (an effect of a scheme without words is logged as before), which
+gives the reason a ``unit`` argument (:class:`~reciprocity._reason_data.Unit`, the words
+of every locale), so ``effect.reason`` and ``effect.render(locale)`` say miles where the
+catalogue says points:
+
+>>> from reciprocity._reason import Msg, english
+>>> unit = reason_unit(miles)
+>>> english("reason.earned.order", {"n": 500, "order": "A-1", "unit": unit})
+'500 miles for order A-1'
+
+Imports: ``_model``, ``_reason``, ``errors`` and ``facts`` (the locale tags of labels).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import StringConstraints
 
 from .._model import Frozen
+from .._reason import Msg, Unit, fields
 from ..errors import InvalidProgram
 from ..facts import LocaleTag
 
-__all__ = ["UnitWords", "Units", "unit_in"]
+__all__ = ["UnitWords", "Units", "in_unit", "reason_unit", "unit_in", "with_unit"]
 
 _Word = Annotated[str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)]
 
@@ -62,3 +74,25 @@ def unit_in(units: Mapping[str, UnitWords], locale: str) -> UnitWords | None:
     if found is None:
         found = units.get(locale.replace("-", "_").split("_")[0])
     return found
+
+
+def reason_unit(units: Mapping[str, UnitWords]) -> Unit | None:
+    """A scheme's unit as a reason's ``unit`` argument; ``None`` without words."""
+    if not units:
+        return None
+    return Unit(tuple(sorted((tag, words.one, words.other) for tag, words in units.items())))
+
+
+def with_unit(effect: Any, unit: Unit) -> Any:
+    """``effect`` with its reason said in ``unit`` (its message given the ``unit``
+    argument); an effect without a message (a text) as it is."""
+    key = effect.reason_key
+    if key is None:
+        return effect
+    return effect.model_copy(update=fields(Msg(key, {**effect.reason_args, "unit": unit})))
+
+
+def in_unit(unit: Unit, entry: tuple[Any, ...]) -> Any:
+    """Build a logged effect, ``entry`` (``(builder, *args)``), with its reason in ``unit``:
+    the log entry ``(in_unit, unit, entry)`` of a scheme that declares its unit's words."""
+    return with_unit(entry[0](*entry[1:]), unit)

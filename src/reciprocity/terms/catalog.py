@@ -18,8 +18,8 @@ in (``5 %``) become plain spaces, so the text reads the same in a terminal and a
 >>> c.t("earn.per_purchase.over", n=1, amount=c.money(Money("50.00", "EUR")))
 'Jeder Einkauf über 50,00 EUR bringt Ihnen einen Punkt.'
 
-Imports: ``errors`` and ``money``; Babel (the ``i18n`` extra) only when a catalogue is
-loaded, never at import time.
+Imports: ``errors``, ``money`` and ``_reason_data`` (how a unit's words fill a message);
+Babel (the ``i18n`` extra) only when a catalogue is loaded, never at import time.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from string import Formatter
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .._reason_data import in_unit_words, unit_capital
 from ..errors import MissingDependency, UnknownLocale
 from ..money import Money
 
@@ -172,15 +173,10 @@ class Catalogue:
             count = n if isinstance(n, int) else (1 if n == 1 else 2)
             index = self._plural(count)
         text = forms[min(index, len(forms) - 1)]
-        if self._unit is None:
-            return text.format_map(_Strict(args))
-        one, other = self._unit
-        args.setdefault("unit", one if n is None or index == 0 else other)
-        args.setdefault("units", other)
-        said = text.format_map(_Strict(args))
-        if text.startswith(("{unit}", "{units}")) and self._forms[base][0][:1].isupper():
-            said = said[:1].upper() + said[1:]  # as the message's own words start
-        return said
+        if self._unit is not None:
+            in_unit_words(self._unit, n is None or index == 0, args)
+            return unit_capital(text.format_map(_Strict(args)), text, self._forms[base][0])
+        return text.format_map(_Strict(args))
 
     # -- values -------------------------------------------------------------------------
     def money(self, value: Money) -> str:

@@ -277,10 +277,10 @@ class Tier(_Policy):
         """The name, or the id when the tier has no name."""
         return self.name or self.id
 
-    def describe(self) -> str:
-        """The tier in plain words."""
+    def describe(self, units: str = "points") -> str:
+        """The tier in plain words; ``units``: the point scheme's word for its points."""
         return (f"{self.display_name}: {self.requires.describe()}; brings "
-                f"{self.benefits.describe()}")
+                f"{self.benefits.describe(units)}")
 
 
 class TierLadder(_Policy):
@@ -388,11 +388,12 @@ class TierLadder(_Policy):
                 return position
         raise KeyError(tier_id)
 
-    def explain_lines(self) -> list[str]:
-        """The ladder in plain words, one line each, for :meth:`Program.explain`."""
+    def explain_lines(self, units: str = "points") -> list[str]:
+        """The ladder in plain words, one line each, for :meth:`Program.explain`; ``units``:
+        the point scheme's English word for its points (a tier's multiplier counts them)."""
         names = {tier.id: tier.display_name for tier in self.tiers}
         lines = [f"Tiers (qualifying per {self.period.describe()}):"]
-        lines += [f"- {tier.describe()}" for tier in self.tiers]
+        lines += [f"- {tier.describe(units)}" for tier in self.tiers]
         if self.filters_spend:
             lines.append(f"Qualifying spend counts order lines: {self.spend_filter()}.")
         lines.append(f"A tier is reached at once and lasts "

@@ -34,6 +34,7 @@ from .._engine import (
     P_REVOKED,
     Member,
 )
+from .._reason import Unit
 from .._stage import Stage
 from .report import (
     _AT,
@@ -109,6 +110,10 @@ class TierPeriods(Stage):
     """With ``Program.balances``: the keys of each balance's points in an order's earned
     points (``None``: the program's own), so a bucket of all rules counts one balance."""
     units: list[str]
+    unit_words: list[Unit | None]
+    """Each points metric's unit as a reason argument, when its balance declares words."""
+    balance_units: dict[str | None, Unit | None]
+    unit: Unit | None
     width: int
     kind: int
     window: relativedelta | None
@@ -138,6 +143,7 @@ class TierPeriods(Stage):
         if key not in self.buckets:
             self.buckets.append(key)
             self.units.append(leaf.unit)
+            self.unit_words.append(self.balance_units.get(leaf.balance))
         return self.buckets.index(key)
 
     def _dnf(self, requirement: _RequirementBase) -> list[Alternative]:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from .._effect_rows import register
 from .._engine import Member
 from .._model import utc
-from .._reason import Msg, english, fields, local_day, money_text
+from .._reason import Msg, Unit, english, fields, local_day, money_text
 from .._reason import last_day as reason_last_day
 from .._reason_forms import Form, Unfit, written
 from .._trusted import construct
@@ -217,8 +217,11 @@ def _and(parts: list[Any]) -> Any:
                                                                 "last": parts[-1]})
 
 
-def _units(unit: str, n: int) -> Msg:
-    """``n`` of a points metric: ``30 points``, ``1 point from r1, r2``, ``5 stamps``."""
+def _units(unit: str, n: int, words: Unit | None = None) -> Msg:
+    """``n`` of a points metric: ``30 points``, ``1 point from r1, r2``, ``5 stamps``; in
+    the words of its balance's unit when it declares them (``42000 status miles``)."""
+    if words is not None:
+        return Msg("reason.tier.points", {"n": n, "unit": words})
     if unit == "points":
         return Msg("reason.tier.points", {"n": n})
     if unit.startswith(_FROM):
@@ -231,13 +234,17 @@ def _units(unit: str, n: int) -> Msg:
 _FROM = "points from "
 
 
-def alternatives_message(alternatives: tuple[tuple[MetricGap, ...], ...]) -> Any:
-    """Alternatives of gaps as a part of a reason: ``12.40 EUR or 2 orders``."""
+def alternatives_message(alternatives: tuple[tuple[MetricGap, ...], ...],
+                         words: dict[str, Unit | None] | None = None) -> Any:
+    """Alternatives of gaps as a part of a reason: ``12.40 EUR or 2 orders``; ``words``:
+    each points metric's unit (``CompiledTiers.units`` to ``unit_words``)."""
+    words = words or {}
     parts: list[Any] = []
     for gaps in alternatives:
         each = _and([gap.missing if isinstance(gap.missing, Money)
                      else Msg("reason.tier.orders", {"n": gap.missing})
-                     if gap.metric == "orders" else _units(gap.unit, gap.missing)
+                     if gap.metric == "orders" else _units(gap.unit, gap.missing,
+                                                           words.get(gap.unit))
                      for gap in gaps])
         parts.append(Msg("reason.group", {"text": each})
                      if len(gaps) > 1 and len(alternatives) > 1 else each)
@@ -270,7 +277,7 @@ def achievement(c: CompiledTiers, level: int, metrics: Metrics) -> Any:
         elif key == 1:
             parts.append(Msg("reason.tier.orders", {"n": have}))
         else:
-            parts.append(_units(c.units[key - 2], have))
+            parts.append(_units(c.units[key - 2], have, c.unit_words[key - 2]))
     return _and(parts) if parts else Msg("reason.tier.joining", {})
 
 
@@ -348,7 +355,7 @@ def changed_reason(c: CompiledTiers, at: datetime, change: Change, old: int | No
                 key = {"one_step": "reason.tier.now.one_step",
                        "floor": "reason.tier.now.floor"}.get(soft, "reason.tier.now")
                 reason = Msg(key, {"text": reason, "tier": c.names[new], "until": until_text})
-    return reason
+    return reason if c.unit is None else Msg(reason.key, {**reason.args, "unit": c.unit})
 
 
 _BENEFITS = "reason.tier.reached.benefits"
@@ -373,7 +380,7 @@ def _changed_text(memo: dict[Any, Any], entry: tuple[Any, ...]) -> str:
     the amount spent are written once per tier, change, window and end, and per ``memo``
     (see ``reciprocity._reason_forms``)."""
     _, c, _, _, at, change, old, new, until, why = entry
-    if why[0] == "reach" and type(why[1][0]) is Decimal:
+    if why[0] == "reach" and type(why[1][0]) is Decimal and c.unit is None:
         key = ("reach", id(c), new, change, why[2], until)
         found = memo.get(key)
         if found is None:  # c kept beside its words: its id stays its own
@@ -430,8 +437,11 @@ def build_grace(c: CompiledTiers, mid: str, at: datetime, index: int, grace_unti
     args = {"tier": c.names[index], "date": reason_last_day(at, zone),
             "until": reason_last_day(grace_until, zone)}
     gaps = find_gaps(c, index, metrics)
-    reason = (Msg("reason.tier.grace.gaps", {**args, "gaps": alternatives_message(gaps)})
+    reason = (Msg("reason.tier.grace.gaps", {**args, "gaps": alternatives_message(
+        gaps, dict(zip(c.units, c.unit_words, strict=True)))})
               if gaps else Msg("reason.tier.grace", args))
+    if c.unit is not None:
+        reason = Msg(reason.key, {**reason.args, "unit": c.unit})
     return construct(  # model_construct's result, without its per-field loop
         TierGraceStarted,
         rule_id=c.rule_id, **fields(reason), member_id=mid, event_id=None, at=utc(at),

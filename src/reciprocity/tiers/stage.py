@@ -38,6 +38,7 @@ from .._engine import (
     Trace,
 )
 from .._model import utc
+from .._reason import Unit
 from .._stage import Check, Handler
 from .._trusted import built
 from ..conditions import CompileContext
@@ -104,7 +105,10 @@ class CompiledTiers(TierPeriods):
                     ctx.check_money(leaf.amount, f"tier {tier.id!r} requires.amount")
         self.buckets: list[frozenset[str] | None] = []
         self.balance_rules = getattr(points, "balance_rules", {})  # see points.balances
+        self.unit = getattr(points, "unit", None)
+        self.balance_units = {None: self.unit, **getattr(points, "balance_units", {})}
         self.units: list[str] = []
+        self.unit_words: list[Unit | None] = []
         self.dnfs = [self._dnf(tier.requires) for tier in tiers]
         self.preds = [self._predicate(dnf) for dnf in self.dnfs]
         self.width = M_BUCKETS + len(self.buckets)
