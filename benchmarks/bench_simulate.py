@@ -49,6 +49,7 @@ from bench_real import UNTIL, hand_rich, rich_program, timed
 
 from reciprocity import (
     Money,
+    Line,
     Program,
     RedemptionModel,
     Reward,
@@ -64,12 +65,27 @@ DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 TARGET = 2.0
 
 
-def cold() -> None:
-    """Empty the process-wide caches of reading states (lines seen in an earlier round)."""
+def cold(events: Any = None) -> None:
+    """Empty the process-wide caches of reading states (lines seen in an earlier round), and
+    what the engine keeps on each order line of ``events`` (its text and hot record)."""
     _fingerprint._LINES.clear()
-    _fingerprint._LINE_OBJECTS.clear()
-    _fingerprint._LINE_HELD.clear()
     _engine._RECORD_LINES.clear()
+    _engine._HOT_RECORDS.clear()
+    _engine._HOT_HELD.clear()
+    for event in events or ():
+        for line in getattr(event, "lines", ()):
+            if type(line) is Line:
+                forget(line)
+
+
+def forget(line: Line) -> None:
+    """Drop what the engine kept on ``line`` (its slots; see ``Line.__slots__``)."""
+    for slot in Line.__slots__:
+        descriptor = Line.__dict__[slot]
+        try:
+            descriptor.__delete__(line)
+        except AttributeError:  # not set
+            pass
 
 
 def with_rewards(program: Program) -> Program:
@@ -150,7 +166,7 @@ def measure(columns: Any, events: Any, rounds: int) -> dict[str, float]:
     totals: dict[str, tuple[int, ...]] = {}
     for _ in range(rounds):
         for name, fn in approaches.items():
-            cold()
+            cold(events)
             seconds, total = timed(fn)
             best[name] = min(best.get(name, seconds), seconds)
             totals[name] = total

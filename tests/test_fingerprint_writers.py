@@ -38,6 +38,10 @@ class Sku(str):
     """A str subclass: never shared with a plain ``str`` line."""
 
 
+class SubLine(Line):
+    """A ``Line`` subclass: written by the general walk, never by the line writer."""
+
+
 def strict_text(event: Any) -> str:
     return json.dumps(canonical(event), sort_keys=True, separators=(",", ":"),
                       ensure_ascii=True)
@@ -132,17 +136,33 @@ def test_redemption_balance_unset_and_set() -> None:
 
 
 def test_a_line_met_again_after_the_caches_are_full(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With room for two lines, the caches empty themselves; every id kept names a held
-    line, and every text is the general form's."""
-    monkeypatch.setattr(_fingerprint, "_LINE_OBJECTS_KEPT", 2)
+    """With room for two lines in the cache by values, it empties itself; every text is the
+    general form's, and the text kept on each line is its own general form."""
+    monkeypatch.setattr(_fingerprint, "_LINES_KEPT", 2)
     lines = [Line(sku=f"S{i}", quantity=1, unit_price=Money("1.10", "EUR")) for i in range(5)]
     at = datetime(2026, 1, 2, tzinfo=UTC)
     for i in range(12):
         event = Purchase(id=f"A-{i}", member_id="m", at=at, amount=Money("1", "EUR"),
                          lines=(lines[i % 5], lines[(i * 3) % 5], lines[i % 5]))
         assert _text(event) == strict_text(event)
-        assert len(_fingerprint._LINE_HELD) <= 2
-        assert set(map(id, _fingerprint._LINE_HELD)) >= set(_fingerprint._LINE_OBJECTS)
+        assert len(_fingerprint._LINES) <= 2
+    for line in lines:
+        assert line._text == strict_text(line)  # type: ignore[attr-defined]
+
+
+def test_lines_of_other_types_in_a_sequence() -> None:
+    """A sequence led by a ``Line`` but holding other things (built without validation): the
+    lines' texts from their slots, the rest written the general way, in order; a subclass is
+    written the general way and given no text of its own."""
+    at = datetime(2026, 1, 2, tzinfo=UTC)
+    tea = Line(sku="TEA", quantity=1, unit_price=Money("1.10", "EUR"))
+    sub = SubLine(sku="CUP", quantity=2, unit_price=Money("2.50", "EUR"))
+    for lines in ([tea, sub], [tea, {"sku": "X"}], [tea, tea], [tea, 1, None]):
+        event = Purchase.model_construct(id="A", member_id="m", at=at,
+                                         amount=Money("1", "EUR"), lines=lines)
+        assert _text(event) == strict_text(event)
+        assert _text(event) == strict_text(event)  # tea's text from its slot now
+    assert not hasattr(sub, "_text")
 
 
 # -- frozen record lines -----------------------------------------------------------------------

@@ -104,6 +104,13 @@ class Line(Frozen):
     Money('9.00', 'EUR')
     """
 
+    __slots__ = ("_hot", "_text")
+    # What the engine derives from a line, kept on it once made (lines are frozen, and a
+    # loader makes each distinct line once, so real orders share them): ``_text``, the line's
+    # canonical JSON (``reciprocity._fingerprint``), and ``_hot``, its hot line record
+    # (``reciprocity.points.returns.line_record``). Not fields: not dumped, compared, copied
+    # or pickled, so a copy made with ``model_copy(update=...)`` derives its own.
+
     sku: Id
     category: str | None = None
     quantity: int = Field(gt=0, le=MAX_QUANTITY)
