@@ -21,10 +21,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reciprocity import Line, Money, Purchase, Redemption, _engine, _fingerprint
+from reciprocity import Line, Money, Purchase, Redemption, Return, _engine, _fingerprint
 from reciprocity._engine import LN_CATEGORY, LN_PRICE, LN_QUANTITY, LN_RETURNED, _frozen_lines
 from reciprocity._fingerprint import _model, _text, canonical, event_fingerprint, row_fingerprint
 from reciprocity._trusted import built
+from reciprocity.events import ReturnedLine
 from reciprocity.state import RecordLine
 
 SOME = settings(deadline=None, max_examples=150)
@@ -122,6 +123,46 @@ def test_purchase_fingerprints(event: Purchase) -> None:
         assert event_fingerprint(event) == want
         assert row_fingerprint(event._row(), "EUR") == want
         assert row_fingerprint(event._row(), "EUR") == want
+
+
+@st.composite
+def odd_returns(draw: st.DrawFn) -> Return:
+    zone = draw(st.sampled_from(ZONES))
+    at = datetime(2026, 3, 29, 0, 30, tzinfo=UTC) + timedelta(
+        minutes=draw(st.integers(0, 60 * 24 * 3)))
+    amount = draw(st.sampled_from((None, *(a for a in AMOUNTS if Decimal(a) > 0))))
+    event = Return(
+        id=draw(st.sampled_from(("R-1", "ä-\u20ac", 'q"\\', "C536365"))),
+        member_id=draw(st.sampled_from(("m-1", "17850", "m-\u00e9"))),
+        at=at.astimezone(zone), purchase_id=draw(st.sampled_from(("A-1", "ä"))),
+        amount=None if amount is None else Money(Decimal(amount), "EUR"),
+        lines=tuple(ReturnedLine(sku=sku, quantity=q) for sku, q in draw(st.lists(
+            st.tuples(st.sampled_from(("TEA", "pot-ä")), st.integers(1, 3)), max_size=3))),
+        metadata=draw(st.sampled_from(({}, {}, {"k": 1.5}))),
+    )
+    odd = draw(st.sampled_from(("none", "none", "list", "sku", "fewer")))
+    if odd == "list":  # built without validation: lines as a list
+        return Return.model_construct(**{**event.__dict__, "lines": list(event.lines)})
+    if odd == "sku":
+        return Return.model_construct(**{**event.__dict__, "purchase_id": Sku("A-1")})
+    if odd == "fewer":  # a field left out (model_construct of a partial dict)
+        fields = dict(event.__dict__)
+        del fields["amount"]
+        return Return.model_construct(_fields_set=set(fields), **fields)
+    return event
+
+
+@SOME
+@given(odd_returns())
+def test_return_writer_equals_the_general_form(event: Return) -> None:
+    """A return is written as ``canonical`` writes it: the one-join writer for the usual
+    shape, the general walk for the rest; its fingerprint is the general text's digest."""
+    import hashlib
+    assert _fingerprint._return(event) == strict_text(event)
+    assert _text(event) == strict_text(event)
+    want = hashlib.blake2b(strict_text(event).encode("ascii"), digest_size=8).hexdigest()
+    assert event_fingerprint(event) == want
+    assert row_fingerprint(event._row(), "EUR") == want
 
 
 def test_redemption_balance_unset_and_set() -> None:

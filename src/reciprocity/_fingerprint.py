@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .events import Line, Purchase, _utc
+from .events import Line, Purchase, Return, _utc
 from .money import Money
 
 __all__ = ["canonical", "event_fingerprint", "row_canonical", "row_fingerprint"]
@@ -370,3 +370,34 @@ def _purchase(event: Any) -> str:
 if (tuple(sorted(Purchase.model_fields)) == _PURCHASE_KEYS
         and not any(field.exclude_if for field in Purchase.model_fields.values())):
     _WRITERS[Purchase] = _purchase
+
+
+# A return, the other event a year of orders holds many of, the same way.
+
+_RETURN_KEYS = ("amount", "at", "id", "lines", "member_id", "metadata", "purchase_id", "type")
+
+
+def _return(event: Any) -> str:
+    d = event.__dict__
+    try:  # eight fields, and these eight: a return's exact field set
+        amount, at, eid, lines, member, metadata, purchase, kind = (
+            d["amount"], d["at"], d["id"], d["lines"], d["member_id"], d["metadata"],
+            d["purchase_id"], d["type"])
+    except KeyError:
+        return _model(event)
+    if (len(d) != 8 or type(metadata) is not dict or metadata
+            or (amount is not None and type(amount) is not Money) or type(at) is not datetime
+            or type(eid) is not str or type(member) is not str or type(purchase) is not str
+            or type(kind) is not str or type(lines) is not tuple):
+        return _model(event)
+    return "".join((
+        '{"amount":', "null" if amount is None else '["' + format(
+            amount.amount.normalize(), "f") + '",' + _encode(amount.currency) + "]",
+        ',"at":"', _utc(at).isoformat(), '","id":', _encode(eid), ',"lines":', _sequence(lines),
+        ',"member_id":', _encode(member), ',"metadata":{},"purchase_id":', _encode(purchase),
+        ',"type":', _encode(kind), "}"))
+
+
+if (tuple(sorted(Return.model_fields)) == _RETURN_KEYS
+        and not any(field.exclude_if for field in Return.model_fields.values())):
+    _WRITERS[Return] = _return
