@@ -38,6 +38,7 @@ event stream then).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -48,8 +49,8 @@ from typing import Any
 from bench_real import UNTIL, hand_rich, rich_program, timed
 
 from reciprocity import (
-    Money,
     Line,
+    Money,
     Program,
     RedemptionModel,
     Reward,
@@ -81,11 +82,8 @@ def cold(events: Any = None) -> None:
 def forget(line: Line) -> None:
     """Drop what the engine kept on ``line`` (its slots; see ``Line.__slots__``)."""
     for slot in Line.__slots__:
-        descriptor = Line.__dict__[slot]
-        try:
-            descriptor.__delete__(line)
-        except AttributeError:  # not set
-            pass
+        with contextlib.suppress(AttributeError):  # not set
+            Line.__dict__[slot].__delete__(line)
 
 
 def with_rewards(program: Program) -> Program:
