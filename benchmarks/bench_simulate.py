@@ -68,11 +68,9 @@ TARGET = 2.0
 
 def cold(events: Any = None) -> None:
     """Empty the process-wide caches of reading states (lines seen in an earlier round), and
-    what the engine keeps on each order line of ``events`` (its text and hot record)."""
+    what the engine keeps on each order line of ``events`` (its text)."""
     _fingerprint._LINES.clear()
     _engine._RECORD_LINES.clear()
-    _engine._HOT_RECORDS.clear()
-    _engine._HOT_HELD.clear()
     for event in events or ():
         for line in getattr(event, "lines", ()):
             if type(line) is Line:

@@ -285,3 +285,23 @@ def test_equal_values_of_other_types_never_share() -> None:
         got = _frozen_lines({odd_sku: line})[0]
         assert same(got, strict_line(odd_sku, line))
         assert got is not first
+
+
+def test_the_text_slot_is_not_a_field() -> None:
+    """The text kept on a line is not dumped, compared, copied or pickled, and a line is as
+    immutable as before."""
+    import copy
+    import pickle
+    at = datetime(2026, 1, 2, tzinfo=UTC)
+    a = Line(sku="TEA", quantity=1, unit_price=Money("1.10", "EUR"))
+    b = Line(sku="TEA", quantity=1, unit_price=Money("1.10", "EUR"))
+    event_fingerprint(Purchase(id="A", member_id="m", at=at, amount=Money("1.10", "EUR"),
+                               lines=(a,)))
+    assert a._text == strict_text(a)  # type: ignore[attr-defined]
+    assert a == b
+    assert a.model_dump_json() == b.model_dump_json()
+    for other in (a.model_copy(), a.model_copy(update={"quantity": 2}), copy.deepcopy(a),
+                  pickle.loads(pickle.dumps(a))):
+        assert not hasattr(other, "_text")
+    with pytest.raises(Exception, match="immutable"):
+        a.quantity = 2  # type: ignore[misc]

@@ -19,8 +19,6 @@ from bisect import insort
 from datetime import UTC, datetime
 from decimal import Decimal
 from heapq import heappop, heappush
-from itertools import compress, repeat
-from operator import is_, itemgetter
 from typing import Any
 
 from ._reason import LazyText, Msg, english
@@ -384,57 +382,15 @@ def _record_line(sku: Any, line: list[Any]) -> RecordLine:
     return record
 
 
-LN_SKU = 4
-"""A fifth slot of a hot line made from an order line: its SKU (``points.returns.line_record``
-makes them; a line thawed from a frozen record has four slots, its SKU being its key)."""
-_sku_of = itemgetter(LN_SKU)
-_HOT_RECORDS: dict[int, RecordLine] = {}
-"""id(hot line tuple) -> its frozen model. A tuple is one order line's own hot record
-(``Line._hot``), shared by every order holding that line and never changed (a return changes
-a copy, a list), so its model is found by identity, in one ``map`` per order. Safe because
-every tuple of an id here is held in :data:`_HOT_HELD`: no other object has its id while the
-entry lives."""
-_HOT_HELD: list[tuple[Any, ...]] = []
-_HOT_RECORDS_KEPT = 100_000
-_NONES = repeat(None)
-
-
-def _frozen_lines(lines: dict[str, Any]) -> tuple[RecordLine, ...]:
+def _frozen_lines(lines: dict[str, list[Any]]) -> tuple[RecordLine, ...]:
     """The frozen lines of a hot record's ``lines``, sorted by SKU (unique: the dict's keys),
     each shared with an equal one frozen before (see :func:`_record_line`)."""
-    entries = list(lines.values())
-    try:
-        entries.sort(key=_sku_of)  # each line's SKU: its key in ``lines``
-    except IndexError:  # lines thawed from a frozen record: four slots
-        return _frozen_lines_by_key(lines)
-    found = list(map(_HOT_RECORDS.get, map(id, entries)))
-    if not all(found):  # a line met for the first time, or one of this order's own (a
-        # model is true: ``RecordLine`` has no ``__bool__`` or ``__len__``; and ``all`` does
-        # not call a model's ``__eq__``, as ``None in found`` would)
-        for i in compress(range(len(found)), map(is_, found, _NONES)):
-            found[i] = _hot_model(entries[i])
-    return tuple(found)  # type: ignore[arg-type]  # no None in it
-
-
-def _hot_model(entry: Any) -> RecordLine:
-    model = _record_line(entry[LN_SKU], entry)
-    if type(entry) is tuple:  # a line's own hot record: found by identity from now on
-        if len(_HOT_HELD) >= _HOT_RECORDS_KEPT:
-            _HOT_RECORDS.clear()  # first: no id there may outlive its tuple
-            _HOT_HELD.clear()
-        _HOT_HELD.append(entry)
-        _HOT_RECORDS[id(entry)] = model
-    return model
-
-
-def _frozen_lines_by_key(lines: dict[str, list[Any]]) -> tuple[RecordLine, ...]:
-    """:func:`_frozen_lines` of lines with four slots (their SKUs are their keys)."""
     get = _RECORD_LINES.get
     frozen: list[RecordLine] = []
     append = frozen.append
     for sku in sorted(lines):
         line = lines[sku]
-        price, category, quantity, returned = line[:4]  # LN_* order
+        price, category, quantity, returned = line  # LN_* order
         hit = get((sku, price, category, quantity, returned))
         # The common case inline: the very same price (a loader's lines share a few hundred
         # price objects, whose hash is kept on them), values of their exact types.

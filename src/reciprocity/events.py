@@ -104,12 +104,7 @@ class Line(Frozen):
     Money('9.00', 'EUR')
     """
 
-    __slots__ = ("_hot", "_text")
-    # What the engine derives from a line, kept on it once made (lines are frozen, and a
-    # loader makes each distinct line once, so real orders share them): ``_text``, the line's
-    # canonical JSON (``reciprocity._fingerprint``), and ``_hot``, its hot line record
-    # (``reciprocity.points.returns.line_record``). Not fields: not dumped, compared, copied
-    # or pickled, so a copy made with ``model_copy(update=...)`` derives its own.
+    __slots__ = ("_text",)  # its canonical JSON, kept by ``_fingerprint._line``; not a field
 
     sku: Id
     category: str | None = None

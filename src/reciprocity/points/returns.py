@@ -11,18 +11,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any
 
 from .._engine import (
     L_ID,
     L_PENDING,
     L_REMAINING,
-    LN_CATEGORY,
     LN_PRICE,
     LN_QUANTITY,
     LN_RETURNED,
-    LN_SKU,
     P_AMOUNT,
     P_AT,
     P_CLOSED,
@@ -46,7 +43,6 @@ from ..errors import (
     UnknownPurchase,
 )
 from ..events import (
-    Line,
     Purchase,
     Return,
 )
@@ -123,13 +119,8 @@ class ReturnStage(ExpiryStage):
         """
         record = m.purchases[event.purchase_id]
         if count_lines and event.lines and record[P_LINES] is not None:
-            # Copy on write: the record's lines may be shared (each line's own record, and a
-            # copied order's lines), so the returned ones are new lists in a new dict.
-            lines = record[P_LINES] = dict(record[P_LINES])
             for returned in event.lines:
-                entry = list(lines[returned.sku])
-                entry[LN_RETURNED] += returned.quantity
-                lines[returned.sku] = entry
+                record[P_LINES][returned.sku][LN_RETURNED] += returned.quantity
         if record[P_EARNED] is None:
             return
         if record[P_REVOKED] is None:
@@ -154,8 +145,7 @@ class ReturnStage(ExpiryStage):
                   and record[P_LINES] is not None):
                 # Returned lines: the share of the amount that earned points goes back.
                 earning = back = _ZERO
-                for sku, line in record[P_LINES].items():
-                    price, category, bought, returned = line[:4]  # LN_* order
+                for sku, (price, category, bought, returned) in record[P_LINES].items():
                     if rule.counts_line(sku, category):
                         earning += price * bought
                         back += price * returned
@@ -236,49 +226,16 @@ class ReturnStage(ExpiryStage):
                 trace.append((voucher.reward_id, "applied", english(reason.key, reason.args)))
 
 
-def line_record(event: Purchase) -> dict[str, Any]:
-    """sku -> a line record (``LN_*`` slots: unit price, category, quantity, returned, sku).
-
-    A line's record is a tuple made once per line object and kept on it (``Line._hot``):
-    lines are frozen and a loader makes each distinct line once, so the orders that hold a
-    line share its record. Shared records are never changed: a return changes a copy
-    (``_frozen.own_record``), and an order with a SKU on two lines gets a list of its own
-    with the quantities summed (price and category of the first line, as before).
-    """
-    lines = event.lines
-    try:
-        entries = list(map(_hot_of, lines))
-    except (AttributeError, TypeError):  # a line met for the first time (or not a ``Line``)
-        entries = [_hot_line(line) for line in lines]
-    record: dict[str, Any] = dict(zip(map(_sku_of, entries), entries, strict=True))
-    if len(record) < len(entries):  # a SKU on more than one line
-        record = {}
-        for entry in entries:
-            sku = entry[LN_SKU]
-            first = record.get(sku)
-            record[sku] = entry if first is None else [  # LN_* order
-                first[LN_PRICE], first[LN_CATEGORY], first[LN_QUANTITY] + entry[LN_QUANTITY],
-                0, sku]
-    return record
-
-
-_hot_of = Line.__dict__["_hot"].__get__
-_keep_hot = Line.__dict__["_hot"].__set__
-_sku_of = itemgetter(LN_SKU)
-
-
-def _hot_line(line: Any) -> tuple[Any, ...]:
-    """The hot record of ``line``, kept on it when it is a ``Line`` (see :func:`line_record`)."""
-    if isinstance(line, Line):
-        try:
-            found: tuple[Any, ...] = _hot_of(line)
-            return found
-        except AttributeError:
-            pass
-    entry = (line.unit_price.amount, line.category, line.quantity, 0, line.sku)  # LN_* order
-    if isinstance(line, Line):
-        _keep_hot(line, entry)
-    return entry
+def line_record(event: Purchase) -> dict[str, list[Any]]:
+    """sku -> a line record (``LN_*`` slots: unit price, category, quantity, returned)."""
+    lines: dict[str, list[Any]] = {}
+    for line in event.lines:
+        entry = lines.get(line.sku)
+        if entry is None:
+            lines[line.sku] = [line.unit_price.amount, line.category, line.quantity, 0]  # LN_*
+        else:
+            entry[LN_QUANTITY] += line.quantity
+    return lines
 
 
 def _lines_amount(event: Return, record: list[Any], currency: str) -> Decimal:
