@@ -38,6 +38,7 @@ event stream then).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -48,6 +49,7 @@ from typing import Any
 from bench_real import UNTIL, hand_rich, rich_program, timed
 
 from reciprocity import (
+    Line,
     Money,
     Program,
     RedemptionModel,
@@ -64,12 +66,22 @@ DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 TARGET = 2.0
 
 
-def cold() -> None:
-    """Empty the process-wide caches of reading states (lines seen in an earlier round)."""
+def cold(events: Any = None) -> None:
+    """Empty the process-wide caches of reading states (lines seen in an earlier round), and
+    what the engine keeps on each order line of ``events`` (its text)."""
     _fingerprint._LINES.clear()
-    _fingerprint._LINE_OBJECTS.clear()
-    _fingerprint._LINE_HELD.clear()
     _engine._RECORD_LINES.clear()
+    for event in events or ():
+        for line in getattr(event, "lines", ()):
+            if type(line) is Line:
+                forget(line)
+
+
+def forget(line: Line) -> None:
+    """Drop what the engine kept on ``line`` (its slots; see ``Line.__slots__``)."""
+    for slot in Line.__slots__:
+        with contextlib.suppress(AttributeError):  # not set
+            Line.__dict__[slot].__delete__(line)
 
 
 def with_rewards(program: Program) -> Program:
@@ -150,7 +162,7 @@ def measure(columns: Any, events: Any, rounds: int) -> dict[str, float]:
     totals: dict[str, tuple[int, ...]] = {}
     for _ in range(rounds):
         for name, fn in approaches.items():
-            cold()
+            cold(events)
             seconds, total = timed(fn)
             best[name] = min(best.get(name, seconds), seconds)
             totals[name] = total

@@ -21,10 +21,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reciprocity import Line, Money, Purchase, Redemption, _engine, _fingerprint
+from reciprocity import Line, Money, Purchase, Redemption, Return, _engine, _fingerprint
 from reciprocity._engine import LN_CATEGORY, LN_PRICE, LN_QUANTITY, LN_RETURNED, _frozen_lines
 from reciprocity._fingerprint import _model, _text, canonical, event_fingerprint, row_fingerprint
 from reciprocity._trusted import built
+from reciprocity.events import ReturnedLine
 from reciprocity.state import RecordLine
 
 SOME = settings(deadline=None, max_examples=150)
@@ -36,6 +37,10 @@ ZONES = (UTC, ZoneInfo("Europe/Berlin"), ZoneInfo("America/New_York"),
 
 class Sku(str):
     """A str subclass: never shared with a plain ``str`` line."""
+
+
+class SubLine(Line):
+    """A ``Line`` subclass: written by the general walk, never by the line writer."""
 
 
 def strict_text(event: Any) -> str:
@@ -120,6 +125,46 @@ def test_purchase_fingerprints(event: Purchase) -> None:
         assert row_fingerprint(event._row(), "EUR") == want
 
 
+@st.composite
+def odd_returns(draw: st.DrawFn) -> Return:
+    zone = draw(st.sampled_from(ZONES))
+    at = datetime(2026, 3, 29, 0, 30, tzinfo=UTC) + timedelta(
+        minutes=draw(st.integers(0, 60 * 24 * 3)))
+    amount = draw(st.sampled_from((None, *(a for a in AMOUNTS if Decimal(a) > 0))))
+    event = Return(
+        id=draw(st.sampled_from(("R-1", "ä-\u20ac", 'q"\\', "C536365"))),
+        member_id=draw(st.sampled_from(("m-1", "17850", "m-\u00e9"))),
+        at=at.astimezone(zone), purchase_id=draw(st.sampled_from(("A-1", "ä"))),
+        amount=None if amount is None else Money(Decimal(amount), "EUR"),
+        lines=tuple(ReturnedLine(sku=sku, quantity=q) for sku, q in draw(st.lists(
+            st.tuples(st.sampled_from(("TEA", "pot-ä")), st.integers(1, 3)), max_size=3))),
+        metadata=draw(st.sampled_from(({}, {}, {"k": 1.5}))),
+    )
+    odd = draw(st.sampled_from(("none", "none", "list", "sku", "fewer")))
+    if odd == "list":  # built without validation: lines as a list
+        return Return.model_construct(**{**event.__dict__, "lines": list(event.lines)})
+    if odd == "sku":
+        return Return.model_construct(**{**event.__dict__, "purchase_id": Sku("A-1")})
+    if odd == "fewer":  # a field left out (model_construct of a partial dict)
+        fields = dict(event.__dict__)
+        del fields["amount"]
+        return Return.model_construct(_fields_set=set(fields), **fields)
+    return event
+
+
+@SOME
+@given(odd_returns())
+def test_return_writer_equals_the_general_form(event: Return) -> None:
+    """A return is written as ``canonical`` writes it: the one-join writer for the usual
+    shape, the general walk for the rest; its fingerprint is the general text's digest."""
+    import hashlib
+    assert _fingerprint._return(event) == strict_text(event)
+    assert _text(event) == strict_text(event)
+    want = hashlib.blake2b(strict_text(event).encode("ascii"), digest_size=8).hexdigest()
+    assert event_fingerprint(event) == want
+    assert row_fingerprint(event._row(), "EUR") == want
+
+
 def test_redemption_balance_unset_and_set() -> None:
     """A field the model leaves out of its JSON when unset (``Redemption.balance``) is left
     out of the text, and written when set."""
@@ -132,17 +177,33 @@ def test_redemption_balance_unset_and_set() -> None:
 
 
 def test_a_line_met_again_after_the_caches_are_full(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With room for two lines, the caches empty themselves; every id kept names a held
-    line, and every text is the general form's."""
-    monkeypatch.setattr(_fingerprint, "_LINE_OBJECTS_KEPT", 2)
+    """With room for two lines in the cache by values, it empties itself; every text is the
+    general form's, and the text kept on each line is its own general form."""
+    monkeypatch.setattr(_fingerprint, "_LINES_KEPT", 2)
     lines = [Line(sku=f"S{i}", quantity=1, unit_price=Money("1.10", "EUR")) for i in range(5)]
     at = datetime(2026, 1, 2, tzinfo=UTC)
     for i in range(12):
         event = Purchase(id=f"A-{i}", member_id="m", at=at, amount=Money("1", "EUR"),
                          lines=(lines[i % 5], lines[(i * 3) % 5], lines[i % 5]))
         assert _text(event) == strict_text(event)
-        assert len(_fingerprint._LINE_HELD) <= 2
-        assert set(map(id, _fingerprint._LINE_HELD)) >= set(_fingerprint._LINE_OBJECTS)
+        assert len(_fingerprint._LINES) <= 2
+    for line in lines:
+        assert line._text == strict_text(line)  # type: ignore[attr-defined]
+
+
+def test_lines_of_other_types_in_a_sequence() -> None:
+    """A sequence led by a ``Line`` but holding other things (built without validation): the
+    lines' texts from their slots, the rest written the general way, in order; a subclass is
+    written the general way and given no text of its own."""
+    at = datetime(2026, 1, 2, tzinfo=UTC)
+    tea = Line(sku="TEA", quantity=1, unit_price=Money("1.10", "EUR"))
+    sub = SubLine(sku="CUP", quantity=2, unit_price=Money("2.50", "EUR"))
+    for lines in ([tea, sub], [tea, {"sku": "X"}], [tea, tea], [tea, 1, None]):
+        event = Purchase.model_construct(id="A", member_id="m", at=at,
+                                         amount=Money("1", "EUR"), lines=lines)
+        assert _text(event) == strict_text(event)
+        assert _text(event) == strict_text(event)  # tea's text from its slot now
+    assert not hasattr(sub, "_text")
 
 
 # -- frozen record lines -----------------------------------------------------------------------
@@ -224,3 +285,23 @@ def test_equal_values_of_other_types_never_share() -> None:
         got = _frozen_lines({odd_sku: line})[0]
         assert same(got, strict_line(odd_sku, line))
         assert got is not first
+
+
+def test_the_text_slot_is_not_a_field() -> None:
+    """The text kept on a line is not dumped, compared, copied or pickled, and a line is as
+    immutable as before."""
+    import copy
+    import pickle
+    at = datetime(2026, 1, 2, tzinfo=UTC)
+    a = Line(sku="TEA", quantity=1, unit_price=Money("1.10", "EUR"))
+    b = Line(sku="TEA", quantity=1, unit_price=Money("1.10", "EUR"))
+    event_fingerprint(Purchase(id="A", member_id="m", at=at, amount=Money("1.10", "EUR"),
+                               lines=(a,)))
+    assert a._text == strict_text(a)  # type: ignore[attr-defined]
+    assert a == b
+    assert a.model_dump_json() == b.model_dump_json()
+    for other in (a.model_copy(), a.model_copy(update={"quantity": 2}), copy.deepcopy(a),
+                  pickle.loads(pickle.dumps(a))):
+        assert not hasattr(other, "_text")
+    with pytest.raises(Exception, match="immutable"):
+        a.quantity = 2  # type: ignore[misc]

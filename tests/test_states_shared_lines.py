@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reciprocity import Line, MemberState, Money, Purchase, Return, seed_program
-from reciprocity._fingerprint import _LINE_HELD, _LINE_OBJECTS, _LINES, _text, canonical
+from reciprocity._fingerprint import _LINES, _text, canonical
 from reciprocity.events import ReturnedLine
 
 AT = datetime(2026, 1, 2, tzinfo=UTC)
@@ -118,16 +118,18 @@ def test_a_shared_line_is_never_changed() -> None:
 
 
 def test_lines_found_by_identity() -> None:
-    """A line object written once is found again by identity, holding the object (so its id
-    is not reused), and still gives the general form after the value cache is emptied."""
+    """A line object written once keeps its text on itself, and still gives the general form
+    after the value cache is emptied; a copy with other values writes its own."""
     tea = Line(sku="TEA", quantity=1, unit_price=Money("1.10", "GBP"), category="drinks")
     event = order("A-1", "m-1", 0, (tea, tea))
     assert _text(event) == strict_text(event)
-    assert id(tea) in _LINE_OBJECTS
-    assert any(held is tea for held in _LINE_HELD)
-    assert set(map(id, _LINE_HELD)) >= set(_LINE_OBJECTS)  # every id names a held line
+    assert tea._text == strict_text(tea)  # type: ignore[attr-defined]
     _LINES.clear()
     assert _text(event) == strict_text(event)
+    more = tea.model_copy(update={"quantity": 3})
+    other = order("A-2", "m-1", 0, (tea, more))
+    assert _text(other) == strict_text(other)
+    assert '"quantity":3' in more._text  # type: ignore[attr-defined]
 
 
 def test_full_caches_start_again(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,15 +137,13 @@ def test_full_caches_start_again(monkeypatch: pytest.MonkeyPatch) -> None:
     line is still the strict path's."""
     from reciprocity import _engine, _fingerprint
 
-    monkeypatch.setattr(_fingerprint, "_LINE_OBJECTS_KEPT", 2)
+    monkeypatch.setattr(_fingerprint, "_LINES_KEPT", 2)
     monkeypatch.setattr(_engine, "_RECORD_LINES_KEPT", 2)
     lines = [Line(sku=f"S-{i}", quantity=1 + i % 2, unit_price=Money(f"{i}.50", "GBP"))
              for i in range(7)]
     events = [order(f"A-{i}", "m-1", i, (lines[i], lines[(i + 3) % 7])) for i in range(7)]
     states = seed_program(currency="GBP").replay(events).states
-    assert len(_fingerprint._LINE_OBJECTS) <= 2
-    assert len(_fingerprint._LINE_HELD) <= 2
-    assert set(map(id, _fingerprint._LINE_HELD)) >= set(_fingerprint._LINE_OBJECTS)
+    assert len(_fingerprint._LINES) <= 2
     assert len(_engine._RECORD_LINES) <= 2
     by_id = {event.id: event for event in events}
     for record in states["m-1"].purchases:

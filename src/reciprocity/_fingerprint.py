@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .events import Line, Purchase, _utc
+from .events import Line, Purchase, Return, _utc
 from .money import Money
 
 __all__ = ["canonical", "event_fingerprint", "row_canonical", "row_fingerprint"]
@@ -188,16 +188,13 @@ _blake2b = hashlib.blake2b
 
 _Writer = Any
 _FIELDS: dict[type, tuple[tuple[str, str], ...]] = {}
-_LINE_OBJECTS: dict[int, str] = {}
-"""id(line) -> its text: a loader that makes each distinct line once (as the order-lines
-loader of ``experiments`` does) has its lines found by identity, without building a key, and
-a purchase's lines are looked up in one ``map`` (no Python frame per line). Safe because
-every line of an id here is held in :data:`_LINE_HELD` (lines are frozen models): while an
-entry lives its object does, so no other object has that id."""
-_LINE_HELD: list[Any] = []
-"""The lines whose ids are keys of :data:`_LINE_OBJECTS` (it holds no other key); emptied
-only together with it, after it (:func:`_line`)."""
-_LINE_OBJECTS_KEPT = 50_000
+_line_text = Line.__dict__["_text"].__get__
+"""A ``Line``'s text as :func:`_line` wrote it, kept on the line (``AttributeError`` while
+none is): a loader that makes each distinct line once (as the order-lines loader of
+``experiments`` does) has its lines' texts found on the objects, and a purchase's lines in one
+``map`` (no Python frame per line). Lines are frozen, and the slot is not copied with a line
+(``model_copy(update=...)`` makes a line that writes its own text)."""
+_keep_line_text = Line.__dict__["_text"].__set__
 
 
 def _general(value: Any) -> str:
@@ -238,14 +235,31 @@ def _sequence(value: Any) -> str:
     if not value:
         return "[]"
     writers = _WRITERS
-    if type(value[0]) is Line:  # a purchase's lines: most of its text, found by identity
-        found: list[str | None] = list(map(_LINE_OBJECTS.get, map(id, value)))
-        if None in found:  # a line not written before (or not a ``Line``)
-            return "[" + ",".join([
-                (writers.get(type(item)) or _general)(item) if text is None else text
-                for text, item in zip(found, value, strict=True)]) + "]"
-        return "[" + ",".join(found) + "]"  # type: ignore[arg-type]  # no None in it
+    if type(value[0]) is Line:  # a purchase's lines: most of its text, kept on each line
+        try:
+            return "[" + ",".join(map(_line_text, value)) + "]"
+        except (AttributeError, TypeError):  # a line not written before (or not a ``Line``)
+            return "[" + ",".join(_missing_lines(value)) + "]"
     return "[" + ",".join([(writers.get(type(item)) or _general)(item) for item in value]) + "]"
+
+
+def _missing_lines(value: Any) -> list[str]:
+    """The texts of a sequence whose first item is a ``Line``, some not written yet: each
+    line's kept text, or its text written now (and kept)."""
+    if set(map(type, value)) != _JUST_LINES:  # only a ``Line``'s slot is its own text
+        writers = _WRITERS
+        return [(writers.get(type(item)) or _general)(item) for item in value]
+    texts: list[str] = []
+    append = texts.append
+    for line in value:
+        try:
+            append(_line_text(line))
+        except AttributeError:
+            append(_write_line(line))
+    return texts
+
+
+_JUST_LINES = {Line}
 
 
 def _mapping(value: dict[Any, Any]) -> str:
@@ -273,19 +287,22 @@ _LINES_KEPT = 100_000
 
 
 def _line(value: Any) -> str:
-    """An order line, most of a purchase's text: kept by its values, since real orders repeat
-    the same SKU, quantity and price (the Online Retail year: 40,594 distinct of 392,692
-    lines). The key holds each value's exact type and the amount as written, so two lines
-    share a text only when the general form writes them alike."""
-    text = _LINE_OBJECTS.get(id(value))
-    if text is not None:  # the held object itself (see _LINE_OBJECTS)
-        return text
+    """An order line, most of a purchase's text: kept on the line (see :data:`_line_text`),
+    and by its values, since real orders repeat the same SKU, quantity and price (the Online
+    Retail year: 40,594 distinct of 392,692 lines). The key holds each value's exact type and
+    the amount as written, so two lines share a text only when the general form writes them
+    alike."""
+    try:
+        text: str = _line_text(value)
+    except AttributeError:
+        text = _write_line(value)
+    return text
+
+
+def _write_line(value: Any) -> str:
+    """A ``Line``'s text, written now and kept on it (see :data:`_line_text`)."""
     text = _line_by_value(value)
-    if len(_LINE_HELD) >= _LINE_OBJECTS_KEPT:
-        _LINE_OBJECTS.clear()  # first: no id there may outlive its object
-        _LINE_HELD.clear()
-    _LINE_HELD.append(value)
-    _LINE_OBJECTS[id(value)] = text
+    _keep_line_text(value, text)
     return text
 
 
@@ -353,3 +370,34 @@ def _purchase(event: Any) -> str:
 if (tuple(sorted(Purchase.model_fields)) == _PURCHASE_KEYS
         and not any(field.exclude_if for field in Purchase.model_fields.values())):
     _WRITERS[Purchase] = _purchase
+
+
+# A return, the other event a year of orders holds many of, the same way.
+
+_RETURN_KEYS = ("amount", "at", "id", "lines", "member_id", "metadata", "purchase_id", "type")
+
+
+def _return(event: Any) -> str:
+    d = event.__dict__
+    try:  # eight fields, and these eight: a return's exact field set
+        amount, at, eid, lines, member, metadata, purchase, kind = (
+            d["amount"], d["at"], d["id"], d["lines"], d["member_id"], d["metadata"],
+            d["purchase_id"], d["type"])
+    except KeyError:
+        return _model(event)
+    if (len(d) != 8 or type(metadata) is not dict or metadata
+            or (amount is not None and type(amount) is not Money) or type(at) is not datetime
+            or type(eid) is not str or type(member) is not str or type(purchase) is not str
+            or type(kind) is not str or type(lines) is not tuple):
+        return _model(event)
+    return "".join((
+        '{"amount":', "null" if amount is None else '["' + format(
+            amount.amount.normalize(), "f") + '",' + _encode(amount.currency) + "]",
+        ',"at":"', _utc(at).isoformat(), '","id":', _encode(eid), ',"lines":', _sequence(lines),
+        ',"member_id":', _encode(member), ',"metadata":{},"purchase_id":', _encode(purchase),
+        ',"type":', _encode(kind), "}"))
+
+
+if (tuple(sorted(Return.model_fields)) == _RETURN_KEYS
+        and not any(field.exclude_if for field in Return.model_fields.values())):
+    _WRITERS[Return] = _return

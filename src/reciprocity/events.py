@@ -104,6 +104,8 @@ class Line(Frozen):
     Money('9.00', 'EUR')
     """
 
+    __slots__ = ("_text",)  # its canonical JSON, kept by ``_fingerprint._line``; not a field
+
     sku: Id
     category: str | None = None
     quantity: int = Field(gt=0, le=MAX_QUANTITY)
