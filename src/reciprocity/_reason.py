@@ -318,22 +318,7 @@ def english(key: str, args: dict[str, Any]) -> str:
     forms = _COMPILED.get(key)
     if forms is None:
         forms = _COMPILED[key] = _compile(key)
-    n = args.get("n")
-    if n is None:
-        form = forms[0]
-    else:
-        shown["n"] = str(n) if type(n) is int else _ENGLISH.number(n)
-        form = forms[1] if n != 1 else forms[0]
-    if type(form) is str:  # a template the fast form does not cover
-        return form.format_map(_Strict(shown))
-    pattern, pick = form
-    if pick is None:
-        return pattern  # type: ignore[no-any-return]
-    try:
-        result: str = pattern % pick(shown)
-        return result
-    except KeyError as missing:
-        raise KeyError(f"message placeholder {{{missing.args[0]}}} has no value") from None
+    return _written(forms, args.get("n"), shown)
 
 
 def _english_in(key: str, args: dict[str, Any], words: tuple[str, str] | None) -> str:
@@ -362,13 +347,19 @@ def _english_in(key: str, args: dict[str, Any], words: tuple[str, str] | None) -
     forms = _COMPILED_IN.get((key, words))
     if forms is None:
         forms = _COMPILED_IN[key, words] = _compile(key, words)
-    n = args.get("n")
+    return _written(forms, args.get("n"), shown)
+
+
+def _written(forms: tuple[Any, Any], n: Any, shown: dict[str, str]) -> str:
+    """A compiled message's text (``_compile``'s singular and plural forms) for the count
+    ``n`` (``None``: not counted) and the values as ``shown``; the one tail of
+    :func:`english` and :func:`_english_in`."""
     if n is None:
         form = forms[0]
     else:
         shown["n"] = str(n) if type(n) is int else _ENGLISH.number(n)
         form = forms[1] if n != 1 else forms[0]
-    if type(form) is str:
+    if type(form) is str:  # a template the fast form does not cover
         return form.format_map(_Strict(shown))
     pattern, pick = form
     if pick is None:
