@@ -838,3 +838,31 @@ def test_typical_activity_refuses_amounts_out_of_range(spend: str, mentions: str
     with pytest.raises(InvalidEvent, match=mentions) as info:
         TypicalActivity(spend=eur(spend))
     assert "spend=" in str(info.value)
+
+
+@pytest.mark.parametrize("rule", [
+    PointsPerAmount(id="base", per=eur("1.00"), multipliers=(TierMultiplier(),)),
+    PointsPerPurchase(id="base", points=10, multipliers=(TierMultiplier(),)),
+])
+def test_a_tier_multiplier_is_explained_by_the_tier_s_name_not_its_id(rule: Any) -> None:
+    """A customer reads the tier's name ("Silver Club"), never the program's id ("t2"); a
+    tier without a name is called by its id, as everywhere else."""
+    prog = Program(
+        name="Shop", currency="EUR", timezone="Europe/Berlin",
+        points=PointScheme(earn=(rule,)),
+        tiers=TierLadder(tiers=(
+            Tier(id="t1", name="Starter", requires=MinSpend(amount=eur("1.00"))),
+            Tier(id="t2", name="Silver Club", requires=MinSpend(amount=eur("350.00")),
+                 benefits=TierBenefits(points_multiplier=Decimal("1.5"))),
+            Tier(id="t3", requires=MinSpend(amount=eur("1000.00")),
+                 benefits=TierBenefits(points_multiplier=Decimal(2))))))
+    state = run(prog, [buy("o-1", "400.00", at(2026, 3, 1))])
+    decision = prog.apply(state, buy("o-2", "100.00", at(2026, 3, 2)))
+    [earned] = [e for e in decision.effects if e.type == "points_earned"]
+    assert "x1.5 for tier Silver Club" in earned.reason
+    assert "×1,5 für die Stufe Silver Club" in earned.render("de")
+    assert "t2" not in earned.reason
+    state = run(prog, [buy("o-3", "700.00", at(2026, 3, 3))], decision.state)
+    decision = prog.apply(state, buy("o-4", "100.00", at(2026, 3, 4)))
+    [earned] = [e for e in decision.effects if e.type == "points_earned"]
+    assert "x2 for tier t3" in earned.reason

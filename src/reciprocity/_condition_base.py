@@ -30,14 +30,23 @@ Predicate = Callable[["Member", "Row"], bool]
 
 class CompileContext:
     """What a policy needs to know about its program when it is compiled: the currency,
-    the time zone and the declared facts."""
+    the time zone, the declared facts and the tiers' names by id (what a reason calls a
+    tier: its name, or its id when it has none)."""
 
-    __slots__ = ("currency", "facts", "timezone")
+    __slots__ = ("currency", "facts", "tier_names", "timezone")
 
-    def __init__(self, currency: str, timezone: str, facts: Iterable[Fact] = ()) -> None:
+    def __init__(self, currency: str, timezone: str, facts: Iterable[Fact] = (),
+                 tier_names: Mapping[str, str] | None = None) -> None:
         self.currency = currency
         self.timezone = timezone
         self.facts: Mapping[str, Fact] = declared_facts(facts)
+        self.tier_names: Mapping[str, str] = {} if tier_names is None else tier_names
+
+    def tier_name(self, tier_id: str | None) -> str:
+        """What a reason calls the tier ``tier_id``: its name (``Tier.display_name``)."""
+        if tier_id is None:
+            return ""
+        return self.tier_names.get(tier_id, tier_id)
 
     def check_money(self, value: Money, where: str) -> None:
         """Refuse money in another currency than the program's."""

@@ -138,7 +138,9 @@ class Pipeline:
                  "points", "stages", "timed", "uses_shared", "window")
 
     def __init__(self, program: Program) -> None:
-        ctx = CompileContext(program.currency, program.timezone, program.facts)
+        ctx = CompileContext(program.currency, program.timezone, program.facts,
+                             None if program.tiers is None else
+                             {tier.id: tier.display_name for tier in program.tiers.tiers})
         self.facts = ctx.facts
         self.categories = frozenset(BUILTIN_CATEGORIES if program.goodwill is None
                                     else program.goodwill.known_categories)

@@ -10,6 +10,7 @@ Imports: the core, the goodwill declarations, ``hot`` and ``reasons``; never ``s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -54,6 +55,7 @@ class GoodwillAssessment(Stage):
     exp: Decimal
     point_value: Decimal | None
     rounding: Rounding
+    tier_name: Callable[[str | None], str]
 
     def _facts(self, m: Member, hot: GoodwillState, event: Complaint, at: datetime,
                purchase: list[Any] | None) -> _Facts:
@@ -94,7 +96,7 @@ class GoodwillAssessment(Stage):
             if tier_factor != 1:
                 factor *= tier_factor
                 notes.append(factor_note("reason.goodwill.note.tier", tier_factor,
-                                         tier=m.tier_id or ""))
+                                         tier=self.tier_name(m.tier_id)))
         curve = policy.diminishing
         if curve is not None:
             start = at.astimezone(self.zone) - relativedelta(days=curve.window_days)

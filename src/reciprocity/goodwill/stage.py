@@ -122,6 +122,7 @@ class CompiledGoodwill(GoodwillAssessment):
         self.policy = policy
         self.points = points
         self.currency = ctx.currency
+        self.tier_name = ctx.tier_name
         self.zone = ZoneInfo(ctx.timezone)
         self.exp = Decimal(1).scaleb(-currency_exponent(ctx.currency))
         for where, value in policy.money():

@@ -142,7 +142,8 @@ def compile_purchase_rule(rule: PointsPerPurchase | PointsPerAmount, ctx: Compil
             entry: _TierEntry = (benefits, tier_id, None, None, base_points)
         else:
             entry = (benefits, tier_id, factor,
-                     Msg("reason.note.tier", {"factor": factor, "tier": str(tier_id)}),
+                     Msg("reason.note.tier",
+                         {"factor": factor, "tier": ctx.tier_name(tier_id)}),
                      to_int(rule.points * stack([factor], how)) if per_order else 0)
         tiers[id(benefits)] = entry
         return entry

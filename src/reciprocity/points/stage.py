@@ -166,7 +166,8 @@ class CompiledPoints(ReturnStage):
                 if factor != _ONE:
                     found.append(factor)
                     notes.append(Msg("reason.note.tier",
-                                     {"factor": factor, "tier": str(m.tier_id)}))
+                                     {"factor": factor,
+                                      "tier": self.ctx.tier_name(m.tier_id)}))
             for campaign, when in campaigns:
                 if when(m, row):
                     found.append(campaign.factor)
