@@ -168,8 +168,8 @@ def messages(draw: st.DrawFn, depth: int = 2) -> Msg:
     if "n" in names or draw(st.booleans()):
         args["n"] = draw(st.integers(0, 1500))
     unit = draw(units)
-    if unit is not None:
-        args["unit"] = unit
+    if unit is not None and "unit" not in args:  # not over a text placeholder {unit}
+        args["unit"] = unit  # ("reason.tier.units": "{count} {unit}", the word itself)
     return Msg(key, args)
 
 
