@@ -163,9 +163,9 @@ def eur(amount: str) -> Money:
 
 HISTORY = History(return_days=30, event_days=14)
 """What both programs declare: returns within 30 days, event ids kept for 14 days (a queue that
-redelivers for two weeks). The seed program keeps 45 days of orders (31 read back, 14 late);
-the four-family program keeps 790 days (its calendar-year ladder reads this year and the last,
-plus the horizon); see ``Program.history_window()``."""
+redelivers for two weeks). Both programs keep 45 days of orders (31 read back, 14 late): the
+four-family program's calendar-year ladder keeps its qualifying totals per year instead of
+reading orders one by one; see ``Program.history_window()``."""
 
 
 def seed_with_history() -> Program:
