@@ -243,6 +243,8 @@ def named_in(program: Program) -> tuple[list[str], list[str]]:
         for gift_rule in program.gifts.rules:
             for sample in getattr(gift_rule, "samples", ()):
                 categories[sample.category] = None
+            if gift_rule.type == "claim":  # a ClaimGift names its Custom event
+                events[str(getattr(gift_rule, "on", ""))] = None
     periodic = None if program.credit is None else program.credit.periodic
     if periodic is not None:
         categories.update(dict.fromkeys(periodic.exclude_categories or ()))

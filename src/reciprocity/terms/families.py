@@ -154,7 +154,7 @@ def _trigger(x: Ctx, rule: _Rule) -> str:
     if isinstance(rule, DriftRule):
         return _drift(x, rule)
     if isinstance(rule, ClaimGift):
-        return c.t("gift.claim", name=c.quote(rule.on), gift=x.gift(rule.gift))
+        return c.t("gift.claim", name=x.event(rule.on), gift=x.gift(rule.gift))
     raise KeyError(f"no phrase for gift rule {type(rule).__name__}")
 
 
