@@ -51,7 +51,8 @@ Wrap = Callable[[str, Any, str, Any], Any]
 _PLAIN = frozenset((str, date))
 """Types whose ``str`` is what ``english`` writes for them (``bool`` and ``datetime`` are
 other types). An ``int`` is a count, written with a thousands separator from 1,000 on: a
-form's ``n`` below 1,000 goes straight in, any other ``int`` the general way."""
+form writes its ``n`` itself (``format(n, ",")`` from 1,000 on), any other ``int`` goes the
+general way."""
 
 
 class Unfit(LookupError):
@@ -135,8 +136,12 @@ def _compile(key: str, names: tuple[str, ...], unit: tuple[str, str] | None = No
         if at_n == 0:  # the usual order
             def counted_first(*values: Any) -> str:
                 n = values[0]
-                if type(n) is int and -1000 < n < 1000 and plain(map(type, values[1:])):
-                    pattern, pick = one if n == 1 else other
+                if type(n) is int and plain(map(type, values[1:])):
+                    if -1000 < n < 1000:
+                        pattern, pick = one if n == 1 else other
+                        return pattern % (values if pick is None else pick(values))
+                    values = (format(n, ","), *values[1:])  # 1,000 and more: grouped
+                    pattern, pick = other
                     return pattern % (values if pick is None else pick(values))
                 return general(*values)
             return counted_first
@@ -144,10 +149,14 @@ def _compile(key: str, names: tuple[str, ...], unit: tuple[str, str] | None = No
 
         def counted(*values: Any) -> str:
             n = values[at_n]
-            if type(n) is int and -1000 < n < 1000:
+            if type(n) is int:
                 head, tail = rest(values)
                 if plain(map(type, head)) and plain(map(type, tail)):
-                    pattern, pick = one if n == 1 else other
+                    if -1000 < n < 1000:
+                        pattern, pick = one if n == 1 else other
+                    else:  # 1,000 and more: grouped
+                        values = (*head, format(n, ","), *tail)
+                        pattern, pick = other
                     return pattern % (values if pick is None else pick(values))
             return general(*values)
         return counted
