@@ -108,9 +108,18 @@ def test_a_percent_sign_and_an_unknown_key() -> None:
         english("reason.nope", {"order": "A"})
 
 
+def _grouped(value: Money) -> str:
+    """``str(value)`` with its whole part grouped by thousands, as reasons write money."""
+    amount, currency = str(value).split(" ")
+    sign = "-" if amount.startswith("-") else ""
+    whole, dot, fraction = amount.lstrip("-").partition(".")
+    return f"{sign}{int(whole):,}{dot}{fraction} {currency}"
+
+
 @given(moneys)
 def test_money_text(value: Money) -> None:
-    assert _money(value) == str(value)
+    """The reasons' money: ``str(value)`` with a thousands separator, as the terms write it."""
+    assert _money(value) == _grouped(value)
 
 
 @pytest.mark.parametrize("amount", ["0", "-0", "-0.00", "1E+2", "2.5", "2.500", "0.001",
@@ -118,7 +127,7 @@ def test_money_text(value: Money) -> None:
 @pytest.mark.parametrize("currency", CURRENCIES)
 def test_money_text_edges(amount: str, currency: str) -> None:
     value = Money(amount, currency)
-    assert _money(value) == str(value)
+    assert _money(value) == _grouped(value)
 
 
 def test_dates_and_days_of_the_year() -> None:

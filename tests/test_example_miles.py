@@ -317,10 +317,11 @@ class TestReasons:
 
     def test_a_partner_credit(self) -> None:
         (earned,) = credit("H-1", 1_500, berlin(2026, 5, 4, 10)).effects
-        assert earned.reason == "1500 award miles for partner_credit H-1"
-        assert PROGRAM.render_effect(earned, "de") == "1.500 Prämienmeilen für partner_credit H-1"
+        assert earned.reason == "1,500 award miles for partner credit H-1"
+        assert PROGRAM.render_effect(earned, "de") == (
+            "1.500 Prämienmeilen für Partnergutschrift H-1")
         (one,) = credit("H-2", 1, berlin(2026, 5, 4, 10)).effects
-        assert one.render("de") == "1 Prämienmeile für partner_credit H-2"
+        assert one.render("de") == "1 Prämienmeile für Partnergutschrift H-2"
 
     def test_a_flight_a_status_and_its_multiplier(self) -> None:
         state = flights(None, "LH", berlin(2026, 3, 1, 9), 11)
@@ -334,11 +335,11 @@ class TestReasons:
              "356 Prämienmeilen für Bestellung LH-X: 4 Prämienmeilen pro 1,00 EUR auf "
              "89,00 EUR, gültig bis 30.06.2029"),
             ("750 status miles for order LH-X", "750 Statusmeilen für Bestellung LH-X"),
-            ("Frequent Traveller reached with 35000 status miles in 2026: 1.5x award miles, "
+            ("Frequent Traveller reached with 35,000 status miles in 2026: 1.5x award miles, "
              "valid until 2028-02-29",
              "Frequent Traveller erreicht mit 35.000 Statusmeilen im Jahr 2026: "
              "Prämienmeilen ×1,5, gültig bis 29.02.2028"),
         ]
 
     def test_explain_counts_the_multiplier_in_award_miles(self) -> None:
-        assert "- Senator: 100000 status miles; brings 1.75x award miles" in PROGRAM.explain()
+        assert "- Senator: 100,000 status miles; brings 1.75x award miles" in PROGRAM.explain()

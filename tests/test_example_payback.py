@@ -186,7 +186,7 @@ class TestReasons:
          "1 °Punkt für Bestellung P-1: 1 °Punkt pro 2,00 EUR auf 3,00 EUR"),
         ("4.00", "2 points for order P-1: 4.00 EUR at 1 point per 2.00 EUR",
          "2 °Punkte für Bestellung P-1: 1 °Punkt pro 2,00 EUR auf 4,00 EUR"),
-        ("2000.00", "1000 points for order P-1: 2000.00 EUR at 1 point per 2.00 EUR",
+        ("2000.00", "1,000 points for order P-1: 2,000.00 EUR at 1 point per 2.00 EUR",
          "1.000 °Punkte für Bestellung P-1: 1 °Punkt pro 2,00 EUR auf 2.000,00 EUR"),
     ])
     def test_earned(self, amount: str, en: str, de: str) -> None:

@@ -181,5 +181,5 @@ def test_terms_name_the_claim() -> None:
     """The German terms say how the sample is claimed and what full price means."""
     pytest.importorskip("babel", reason="terms need Babel: pip install 'reciprocity[i18n]'")
     text = PROGRAM.terms("de")
-    assert "Wenn Sie es anfordern („sample_claimed“), erhalten Sie eine Probe" in text
+    assert "Wenn Sie es anfordern („Probenanforderung“), erhalten Sie eine Probe" in text
     assert "bei denen für jede Position gilt: „discounted“ ist nein" in text

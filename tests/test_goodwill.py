@@ -305,7 +305,7 @@ class TestKulanz:
         assert gold.approval_required
         member = run(prog, buy("A-1", "59.90"), complain("C-1", category="quality", at=at))
         assert not member.approval_required
-        assert ("kulanz", "skipped", "is for gold members; the member is in tier member") in [
+        assert ("kulanz", "skipped", "is for Gold members; the member is in tier Member") in [
             (t.rule_id, t.outcome, t.detail) for t in member.trace]
 
     @pytest.mark.parametrize(("days", "covered"), [(14, False), (15, True), (44, True),

@@ -54,7 +54,7 @@ class TestCredit:
         (earned,) = decision.effects
         assert isinstance(earned, PointsEarned)
         assert (earned.points, earned.rule_id) == (1250, "partner")
-        assert earned.reason == "1250 points for partner_credit PC-1"
+        assert earned.reason == "1,250 points for partner_credit PC-1"
         assert decision.state.available_points == 1250
 
     @pytest.mark.parametrize("miles", [1, 50_000])
@@ -178,7 +178,7 @@ class TestDeclaration:
     def test_describe(self) -> None:
         assert partner(min_points=100).describe() == (
             "the points each 'partner_credit' event names in payload.miles "
-            "(100 to 50000 points)")
+            "(100 to 50,000 points)")
 
     def test_round_trip(self) -> None:
         prog = program(partner(min_points=3, caps=(PointsCap(points=9, per="year"),)))

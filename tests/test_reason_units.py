@@ -100,7 +100,7 @@ class TestUnitArgument:
         (0, "0 miles for order A-1", "0 Meilen für Bestellung A-1"),
         (1, "1 mile for order A-1", "1 Meile für Bestellung A-1"),
         (2, "2 miles for order A-1", "2 Meilen für Bestellung A-1"),
-        (1_000, "1000 miles for order A-1", "1.000 Meilen für Bestellung A-1"),
+        (1_000, "1,000 miles for order A-1", "1.000 Meilen für Bestellung A-1"),
     ])
     def test_counts(self, n: int, en: str, de: str) -> None:
         args = {"n": n, "order": "A-1", "unit": UNIT}
@@ -201,7 +201,7 @@ class TestEffects:
         effects += program.advance(state, at + timedelta(days=3 * 366)).effects
         said = [effect.reason for effect in effects]
         assert said[0] == "500 miles for order A-1 over 50.00 EUR, valid until 2029-03-01"
-        assert "1000 miles redeemed for Lounge" in said
+        assert "1,000 miles redeemed for Lounge" in said
         assert any(text.startswith("500 miles of order A-2 taken back") for text in said)
         for effect in effects:
             german = program.render_effect(effect, "de")

@@ -108,7 +108,7 @@ class TestMessages:
         args = {"n": 2, "order": "A-1", "eligible": Money("1234.5", "EUR"),
                 "rate": Msg("reason.rate", {"n": Decimal("1.5"), "per": Money("1", "EUR")})}
         assert english("reason.earned.amount", args) == (
-            "2 points for order A-1: 1234.50 EUR at 1.5 points per 1.00 EUR")
+            "2 points for order A-1: 1,234.50 EUR at 1.5 points per 1.00 EUR")
         assert render("reason.earned.amount", args, "de") == (
             "2 Punkte für Bestellung A-1: 1.234,50 EUR zu 1,5 Punkten pro 1,00 EUR")
         valid = {"text": Msg("reason.redeemed", {"n": 1, "reward": "Tasse"}),
@@ -198,7 +198,7 @@ class TestPointsReasons:
             expiry=FixedLifetime(months=12)))
         first = buy(program, None, "A-1", "1234.50", at(3, 1))
         earned = first.effects[0]  # type: ignore[attr-defined]
-        assert earned.reason == ("1234 points for order A-1: 1234.50 EUR at 1 point per "
+        assert earned.reason == ("1,234 points for order A-1: 1,234.50 EUR at 1 point per "
                                  "1.00 EUR, valid until 2027-03-01")
         assert earned.render("de") == ("1.234 Punkte für Bestellung A-1: 1.234,50 EUR zu "
                                        "einem Punkt pro 1,00 EUR, gültig bis 01.03.2027")
@@ -206,7 +206,7 @@ class TestPointsReasons:
             id="R-1", member_id="m-1", at=at(3, 5), purchase_id="A-1",
             amount=Money("1234.50", "EUR")))
         revoked = back.effects[0]
-        assert revoked.reason == ("1234 points of order A-1 taken back: the order was "
+        assert revoked.reason == ("1,234 points of order A-1 taken back: the order was "
                                   "returned in full")
         assert revoked.render("de") == ("1.234 Punkte aus Bestellung A-1 zurückgebucht: Die "
                                         "Bestellung wurde vollständig zurückgegeben")
@@ -282,7 +282,7 @@ class TestGiftReasons:
             state = decision.state  # type: ignore[attr-defined]
         gift = [e for e in decision.effects if e.type == "gift_granted"]  # type: ignore[attr-defined]
         assert [e.reason for e in gift] == [
-            "Gift for your 3rd order (A-3): Dankeschön worth 1234.50 EUR, valid until 2026-04-02"]
+            "Gift for your 3rd order (A-3): Dankeschön worth 1,234.50 EUR, valid until 2026-04-02"]
         assert gift[0].render("de") == (
             "Geschenk zu Ihrer 3. Bestellung (A-3): „Dankeschön“ im Wert von 1.234,50 EUR, "
             "gültig bis 02.04.2026")

@@ -284,7 +284,7 @@ class TestUnit:
         for line in ("- 1 mile for every order over 50.00 EUR, at most 1 mile per day",
                      "- 4 miles per 1.00 EUR (total rounded down)",
                      "Miles become available 14 days after the order (the return window).",
-                     "- 7000 miles buy an Upgrade, issued automatically",
+                     "- 7,000 miles buy an Upgrade, issued automatically",
                      "- miles pay 0.01 EUR each, from 1 mile in steps of 100",
                      "Any redemption needs a balance of at least 1 mile.",
                      "Miles expire 36 months after they are earned.",

@@ -372,7 +372,7 @@ class TestDowngradeAtReview:
         assert isinstance(grace, TierGraceStarted)
         assert grace.grace_until == datetime(2028, 3, 1, tzinfo=BERLIN)
         assert grace.reason == ("Gold ran out on 2027-12-31 and is kept until 2028-02-29 "
-                                "(grace period): 1000.00 EUR more keeps it")
+                                "(grace period): 1,000.00 EUR more keeps it")
         if importlib.util.find_spec("babel") is not None:
             assert grace.render("de") == (
                 "Gold ist am 31.12.2027 abgelaufen und bleibt bis zum 29.02.2028 erhalten "

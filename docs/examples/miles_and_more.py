@@ -73,6 +73,7 @@ from reciprocity import (
     FactIs,
     MinPoints,
     Money,
+    NameLabels,
     PointScheme,
     PointsForEvent,
     PointsPerAmount,
@@ -155,6 +156,12 @@ PROGRAM = Program(
         ),
         period=CalendarYear(),
         validity=UntilEndOfMonth(month=2, years=2),
+    ),
+    labels=NameLabels(
+        categories={"fare": {"en": "fare", "de": "Flugpreis"},
+                    "surcharge": {"en": "carrier surcharge", "de": "Carrier-Zuschlag"}},
+        events={PARTNER: {"en": "partner credit", "de": "Partnergutschrift"},
+                FLIGHT: {"en": "flight credit", "de": "Fluggutschrift"}},
     ),
 )
 """Award miles, status miles and the status ladder as declared policy."""

@@ -53,6 +53,7 @@ from reciprocity import (
     Fact,
     FactIs,
     Money,
+    NameLabels,
     PointsAsCurrency,
     PointScheme,
     PointsPerAmount,
@@ -67,6 +68,12 @@ EXCLUDED = ("deposit", "gift_card", "tobacco", "books")
 """Order line categories that earn no points (illustrative)."""
 
 PROGRAM = Program(
+    labels=NameLabels(categories={
+        "deposit": {"en": "bottle deposit", "de": "Pfand"},
+        "gift_card": {"en": "gift cards", "de": "Geschenkkarten"},
+        "tobacco": {"en": "tobacco", "de": "Tabakwaren"},
+        "books": {"en": "books", "de": "Bücher"},
+    }),
     name="PAYBACK",
     currency="EUR",
     timezone="Europe/Berlin",

@@ -44,6 +44,7 @@ from reciprocity import (
     GiftScheme,
     LineFact,
     Money,
+    NameLabels,
     OrderOverGift,
     Period,
     Program,
@@ -64,6 +65,8 @@ TRAVEL_SIZE = Gift(id="travel", name="travel-size fragrance", kind="physical",
                    value=eur("9.00"))
 
 PROGRAM = Program(
+    labels=NameLabels(events={"sample_claimed": {"en": "sample request",
+                                                 "de": "Probenanforderung"}}),
     name="Perfumery samples",
     currency="EUR",
     timezone="Europe/Berlin",

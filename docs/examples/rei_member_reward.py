@@ -40,7 +40,7 @@ Run it to print the programme in words::
 
 from __future__ import annotations
 
-from reciprocity import PeriodicReward, Program, StoreCredit
+from reciprocity import NameLabels, PeriodicReward, Program, StoreCredit
 
 EXCLUDED = ("gift_card", "membership", "rental", "tax", "shipping")
 """Order line categories that do not count towards the reward (illustrative)."""
@@ -49,6 +49,13 @@ SPEND = "credit_spent"
 """The ``Custom`` event the till sends when a member pays with the reward."""
 
 PROGRAM = Program(
+    labels=NameLabels(categories={
+        "gift_card": {"en": "gift cards", "de": "Geschenkkarten"},
+        "membership": {"en": "memberships", "de": "Mitgliedschaften"},
+        "rental": {"en": "rentals", "de": "Verleih"},
+        "tax": {"en": "taxes", "de": "Steuern"},
+        "shipping": {"en": "shipping", "de": "Versand"},
+    }),
     name="REI Co-op member reward",
     currency="USD",
     timezone="America/Los_Angeles",

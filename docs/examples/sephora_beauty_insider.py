@@ -35,6 +35,7 @@ from reciprocity import (
     CalendarYear,
     MinSpend,
     Money,
+    NameLabels,
     PointScheme,
     PointsPerAmount,
     Program,
@@ -53,6 +54,11 @@ def usd(amount: str) -> Money:
 
 
 PROGRAM = Program(
+    labels=NameLabels(categories={
+        "gift_card": {"en": "gift cards", "de": "Geschenkkarten"},
+        "tax": {"en": "taxes", "de": "Steuern"},
+        "shipping": {"en": "shipping", "de": "Versand"},
+    }),
     name="Beauty Insider",
     currency="USD",
     timezone="America/Los_Angeles",

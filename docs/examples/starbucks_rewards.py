@@ -46,6 +46,7 @@ from reciprocity import (
     MinPoints,
     Money,
     MonthsFromQualifying,
+    NameLabels,
     PointScheme,
     PointsPerAmount,
     Program,
@@ -71,6 +72,12 @@ def stars(points: int) -> MinPoints:
 
 
 PROGRAM = Program(
+    labels=NameLabels(categories={
+        "alcohol": {"en": "alcoholic drinks", "de": "alkoholische Getränke"},
+        "gift_card": {"en": "gift cards", "de": "Geschenkkarten"},
+        "tax": {"en": "taxes", "de": "Steuern"},
+        "tip": {"en": "tips", "de": "Trinkgeld"},
+    }),
     name="Starbucks Rewards",
     currency="USD",
     timezone="America/Los_Angeles",

@@ -179,6 +179,7 @@ from .goodwill.tables import Band, BandTable, Range, Reduction
 from .history import History
 from .limits import Budget, Cap, Period
 from .money import Money, Rounding, currency_exponent
+from .names import NameLabels
 from .points.balances import BalanceTotals
 from .points.rules import (
     CampaignMultiplier,
@@ -287,7 +288,8 @@ __all__ = [  # noqa: RUF022 (sorted as sorted() sorts; tests/test_public_api.py 
     "MAX_HORIZON_MONTHS", "MAX_ID_LENGTH", "MAX_POINTS", "MAX_QUANTITY", "MemberState",
     "MembershipYear", "MessageSuggested", "MetricGap", "MetricValue", "MinOrders", "MinPoints",
     "MinSpend", "MissingDependency", "Money", "MonthsFromQualifying", "Multiplier",
-    "NaiveDatetime", "NoExpiry", "Not", "NotAwaitingApproval", "NthOrderGift", "OnlineRetail",
+    "NaiveDatetime", "NameLabels", "NoExpiry", "Not", "NotAwaitingApproval", "NthOrderGift",
+    "OnlineRetail",
     "OnlineRetailReport", "OrderColumns", "OrderFolded", "OrderOverGift", "PRICE_EXTRA_PLACES",
     "PendingGoodwill", "Period", "PeriodicReward", "PointBalance", "PointLot", "PointScheme",
     "PointsAsCurrency", "PointsCap",

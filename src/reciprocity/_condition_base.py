@@ -12,7 +12,7 @@ Imports: ``_model``, ``errors``, ``events``, ``facts`` and ``money``; ``_engine`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ._model import Frozen
 from .errors import ConditionNeverApplies, InvalidProgram
@@ -21,7 +21,9 @@ from .money import Money
 
 if TYPE_CHECKING:
     from ._engine import Member, Row
+    from ._reason_data import Named
     from .conditions import AllOf, AnyOf, Not
+    from .names import NameLabels
 
 __all__ = ["CompileContext", "Predicate"]
 
@@ -30,17 +32,25 @@ Predicate = Callable[["Member", "Row"], bool]
 
 class CompileContext:
     """What a policy needs to know about its program when it is compiled: the currency,
-    the time zone, the declared facts and the tiers' names by id (what a reason calls a
-    tier: its name, or its id when it has none)."""
+    the time zone, the declared facts, the tiers' names by id (what a reason calls a
+    tier: its name, or its id when it has none) and the labels of its own names
+    (``Program.labels``)."""
 
-    __slots__ = ("currency", "facts", "tier_names", "timezone")
+    __slots__ = ("currency", "facts", "labels", "tier_names", "timezone")
 
     def __init__(self, currency: str, timezone: str, facts: Iterable[Fact] = (),
-                 tier_names: Mapping[str, str] | None = None) -> None:
+                 tier_names: Mapping[str, str] | None = None,
+                 labels: NameLabels | None = None) -> None:
         self.currency = currency
         self.timezone = timezone
         self.facts: Mapping[str, Fact] = declared_facts(facts)
         self.tier_names: Mapping[str, str] = {} if tier_names is None else tier_names
+        self.labels = labels
+
+    def named(self, kind: Literal["categories", "events"], name: str) -> Named | str:
+        """What a reason holds for the line category or event name ``name``: the name with
+        its labels when the program labels it (``NameLabels.named``), else the name."""
+        return name if self.labels is None else self.labels.named(kind, name)
 
     def tier_name(self, tier_id: str | None) -> str:
         """What a reason calls the tier ``tier_id``: its name (``Tier.display_name``)."""

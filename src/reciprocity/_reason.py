@@ -40,10 +40,10 @@ from string import Formatter
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from ._model import fixed_point
 from ._reason_data import (
     MonthDay,
     Msg,
+    Named,
     Unit,
     decode_args,
     decode_text,
@@ -61,9 +61,9 @@ from ._reason_template import (
 from ._reason_template import _template as _template
 from .money import Money
 
-__all__ = ["LazyField", "LazyText", "MonthDay", "Msg", "Unit", "as_text", "built", "decode_args",
-           "decode_text", "encode_args", "encode_text", "english", "fields",
-           "last_day", "local_day", "money_text", "ordinal", "percent_format", "render",
+__all__ = ["LazyField", "LazyText", "MonthDay", "Msg", "Named", "Unit", "as_text", "built",
+           "count_text", "decode_args", "decode_text", "encode_args", "encode_text", "english",
+           "fields", "last_day", "local_day", "money_text", "ordinal", "percent_format", "render",
            "unformatted"]
 
 
@@ -232,6 +232,8 @@ def _value(fmt: Formats, value: Any) -> str:
         return _fill(fmt, value.key, value.args)
     if isinstance(value, MonthDay):
         return fmt.month_day(value.month, value.day)
+    if isinstance(value, Named):
+        return value.said(fmt.locale)
     if isinstance(value, tuple):
         return fmt.t("reason.join", head=", ".join(_value(fmt, v) for v in value[:-1]),
                      last=_value(fmt, value[-1])) if len(value) > 1 else (
@@ -279,10 +281,10 @@ class _English:
         return text.format_map(_Strict(args))
 
     def money(self, value: Money) -> str:
-        return str(value)
+        return _money(value)
 
     def number(self, value: int | Decimal) -> str:
-        return str(value) if isinstance(value, int) else fixed_point(value.normalize())
+        return count_text(value) if isinstance(value, int) else format(value.normalize(), ",f")
 
     def date(self, when: date) -> str:
         return when.isoformat()
@@ -357,7 +359,8 @@ def _written(forms: tuple[Any, Any], n: Any, shown: dict[str, str]) -> str:
     if n is None:
         form = forms[0]
     else:
-        shown["n"] = str(n) if type(n) is int else _ENGLISH.number(n)
+        shown["n"] = ((str(n) if -1000 < n < 1000 else format(n, ",")) if type(n) is int
+                      else _ENGLISH.number(n))
         form = forms[1] if n != 1 else forms[0]
     if type(form) is str:  # a template the fast form does not cover
         return form.format_map(_Strict(shown))
@@ -416,9 +419,21 @@ def _write_list(value: tuple[Any, ...]) -> str:
     return _write_one(value[0]) if value else ""
 
 
+def count_text(n: int) -> str:
+    """A count as English reasons write it: with a thousands separator (``1,000``, as the
+    terms write it; ``str`` below 1,000). Every ``int`` of a reason is a count: a year, an
+    id or a day goes in as a text (``str``) or a ``MonthDay``.
+
+    >>> count_text(999), count_text(100000), count_text(-1500)
+    ('999', '100,000', '-1,500')
+    """
+    return str(n) if -1000 < n < 1000 else format(n, ",")  # str is the cheaper call
+
+
 _WRITE: dict[type, Any] = {
-    int: str, Decimal: _ENGLISH.number, Money: _money, date: date.isoformat,
+    int: count_text, Decimal: _ENGLISH.number, Money: _money, date: date.isoformat,
     MonthDay: lambda v: _ENGLISH.month_day(v.month, v.day), tuple: _write_list,
+    Named: lambda v: v.said("en"),
 }
 """English values by exact type, as ``_English`` writes them; any other type (a subclass,
 a ``datetime``) goes through ``_value``."""

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from ._model import fixed_point
 from .money import Money
 
-__all__ = ["MonthDay", "Msg", "Unit", "decode_args", "decode_text", "encode_args",
+__all__ = ["MonthDay", "Msg", "Named", "Unit", "decode_args", "decode_text", "encode_args",
            "encode_text", "in_unit_words", "unit_capital"]
 
 
@@ -63,6 +63,31 @@ class Unit(NamedTuple):
         return found
 
 
+class Named(NamedTuple):
+    """A program's own name (an order line's category, a ``Custom`` event's name) with its
+    labels, as a reason's argument: said in each locale's label, or as the name in a locale
+    without one (``Program.labels``). Its labels are ``(locale, label)`` pairs, sorted.
+
+    >>> fare = Named("fare", (("de", "Flugpreis"), ("en", "fare")))
+    >>> fare.said("de_AT"), fare.said("fr")
+    ('Flugpreis', 'fare')
+    """
+
+    name: str
+    by_locale: tuple[tuple[str, str], ...]
+
+    def said(self, locale: str) -> str:
+        """The label in ``locale`` (``de_AT`` falls back to ``de``), else the name."""
+        language = locale.replace("-", "_").split("_")[0]
+        found = self.name
+        for tag, label in self.by_locale:
+            if tag == locale:
+                return label
+            if tag == language:
+                found = label
+        return found
+
+
 def in_unit_words(words: tuple[str, str], singular: bool, args: dict[str, str]) -> None:
     """Give a ``.unit`` variant's ``{unit}`` (the word for the count: ``singular`` or not)
     and ``{units}`` (the plural) in ``args``, unless it has them."""
@@ -98,6 +123,8 @@ def _encode(value: Any) -> list[Any]:
         return ["month_day", [value.month, value.day]]
     if isinstance(value, Unit):
         return ["unit", {tag: [one, other] for tag, one, other in value.by_locale}]
+    if isinstance(value, Named):
+        return ["named", [value.name, dict(value.by_locale)]]
     if isinstance(value, tuple):
         return ["list", [_encode(item) for item in value]]
     raise TypeError(f"a reason argument cannot be {type(value).__name__}")
@@ -131,10 +158,13 @@ def _decode(value: Any) -> Any:
     if tag == "unit" and isinstance(raw, dict):
         return Unit(tuple(sorted((str(tag), str(one), str(other))
                                  for tag, (one, other) in raw.items())))
+    if tag == "named" and isinstance(raw, list) and len(raw) == 2 and isinstance(raw[1], dict):
+        return Named(str(raw[0]), tuple(sorted((str(tag), str(label))
+                                               for tag, label in raw[1].items())))
     if tag == "list" and isinstance(raw, list):
         return tuple(_decode(item) for item in raw)
     raise ValueError(f"unknown reason argument {value!r}: the tag is one of str, int, "
-                     "number, money, date, month_day, msg, unit, list")
+                     "number, money, date, month_day, msg, unit, named, list")
 
 
 def encode_text(value: Msg | str) -> str | list[Any]:

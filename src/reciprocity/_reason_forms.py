@@ -48,9 +48,11 @@ __all__ = ["Form", "Unfit", "Wrap", "after", "said", "wrap_msg", "wrap_text",
 Wrap = Callable[[str, Any, str, Any], Any]
 """``wrap(key, text, name, value)``: :func:`wrap_msg` or :func:`wrap_text`."""
 
-_PLAIN = frozenset((str, int, date))
+_PLAIN = frozenset((str, date))
 """Types whose ``str`` is what ``english`` writes for them (``bool`` and ``datetime`` are
-other types)."""
+other types). An ``int`` is a count, written with a thousands separator from 1,000 on: a
+form writes its ``n`` itself (``format(n, ",")`` from 1,000 on), any other ``int`` goes the
+general way."""
 
 
 class Unfit(LookupError):
@@ -129,14 +131,33 @@ def _compile(key: str, names: tuple[str, ...], unit: tuple[str, str] | None = No
     one = _picked(parsed[0], len(names))
     other = one if parsed[-1] == parsed[0] else _picked(parsed[-1], len(names))
     plain = _PLAIN.issuperset
-    if "n" in names:  # english writes n as a number: the fast way takes an int only
+    if "n" in names:  # english writes n as a count: the fast way takes an int below 1,000
         at_n = names.index("n")
+        if at_n == 0:  # the usual order
+            def counted_first(*values: Any) -> str:
+                n = values[0]
+                if type(n) is int and plain(map(type, values[1:])):
+                    if -1000 < n < 1000:
+                        pattern, pick = one if n == 1 else other
+                        return pattern % (values if pick is None else pick(values))
+                    values = (format(n, ","), *values[1:])  # 1,000 and more: grouped
+                    pattern, pick = other
+                    return pattern % (values if pick is None else pick(values))
+                return general(*values)
+            return counted_first
+        rest = itemgetter(slice(0, at_n), slice(at_n + 1, None))
 
         def counted(*values: Any) -> str:
             n = values[at_n]
-            if type(n) is int and plain(map(type, values)):
-                pattern, pick = one if n == 1 else other
-                return pattern % (values if pick is None else pick(values))
+            if type(n) is int:
+                head, tail = rest(values)
+                if plain(map(type, head)) and plain(map(type, tail)):
+                    if -1000 < n < 1000:
+                        pattern, pick = one if n == 1 else other
+                    else:  # 1,000 and more: grouped
+                        values = (*head, format(n, ","), *tail)
+                        pattern, pick = other
+                    return pattern % (values if pick is None else pick(values))
             return general(*values)
         return counted
     pattern, pick = one

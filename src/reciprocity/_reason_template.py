@@ -131,17 +131,19 @@ _PLACES: dict[str, int] = {}
 
 def _money(value: Money) -> str:
     """``str(value)`` (``50.00 EUR``: the amount's digits, padded with zeros to the
-    currency's minor unit), without its ``as_tuple`` and rounding call."""
+    currency's minor unit) with a thousands separator (``1,050.00 EUR``), without its
+    ``as_tuple`` and rounding call."""
     return money_text(value.amount, value.currency)
 
 
 def money_text(amount: Decimal, currency: str) -> str:
-    """``str(Money(amount, currency))`` without making the ``Money`` (a finite ``amount``,
-    a valid ``currency``)."""
+    """``str(Money(amount, currency))`` with a thousands separator (``1,050.00 EUR``, as the
+    terms write it), without making the ``Money`` (a finite ``amount``, a valid
+    ``currency``)."""
     places = _PLACES.get(currency)
     if places is None:
         places = _PLACES[currency] = currency_exponent(currency)
-    text = format(amount, "f")
+    text = format(amount, ",f")
     if places:
         dot = text.find(".")
         if dot < 0:

@@ -21,7 +21,7 @@ __all__ = ["TierBenefits"]
 
 
 def _plural(n: int | Decimal, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 class _Policy(Frozen):

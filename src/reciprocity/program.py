@@ -68,6 +68,7 @@ from .goodwill.check import check_tables
 from .goodwill.policy import GoodwillPolicy
 from .history import History
 from .money import Money, validate_currency
+from .names import NameLabels
 from .points.scheme import PointsAsCurrency, PointScheme
 from .replay import Replay, conflict, decision
 from .shared import Shared, SharedState
@@ -120,6 +121,9 @@ class Program(Frozen):
     """More point balances by name, each a scheme of its own (award and status miles): its
     points never mix with ``points``; ``redeemable=False`` for points that only count for
     tiers (``MinPoints(balance=...)``). See docs/points.md."""
+    labels: NameLabels = Field(default_factory=NameLabels, exclude_if=lambda v: v.empty)
+    """The words of each locale for the order-line categories and event names the program
+    uses (:class:`~reciprocity.NameLabels`), for the terms, reasons and ``explain``."""
 
     _pipeline: Pipeline = PrivateAttr()
 
@@ -175,17 +179,20 @@ class Program(Frozen):
                  f"calendar in {self.timezone}"]
         if self.description:
             lines.append(self.description)
-        lines += self.points.explain_lines()
+        lines += self.points.explain_lines(None, self.labels)
         for name, scheme in self.balances.items():
-            lines += scheme.explain_lines(name)
+            lines += scheme.explain_lines(name, self.labels)
+        names = None if self.tiers is None else {  # tiers said by name in rules
+            tier.id: tier.display_name for tier in self.tiers.tiers}
         if self.tiers is not None:
             words = self.points.unit.get("en")  # a tier's multiplier counts the own points
-            lines += self.tiers.explain_lines("points" if words is None else words.other)
+            lines += self.tiers.explain_lines("points" if words is None else words.other,
+                                              self.labels)
         if self.gifts is not None:
-            lines += self.gifts.explain_lines()
+            lines += self.gifts.explain_lines(names)
         if self.goodwill is not None:
             lines.append("Goodwill after a complaint (the most generous matching rule applies):")
-            lines += self.goodwill.explain_lines()
+            lines += self.goodwill.explain_lines(names)
         lines += [] if self.credit is None else [f"Store credit: {self.credit.describe()}."]
         return "\n".join(lines)
 

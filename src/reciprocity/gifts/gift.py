@@ -16,6 +16,7 @@ Imports: the core's models only (``_model``, ``conditions``, ``errors``, ``limit
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import ClassVar, Literal
 
@@ -42,7 +43,7 @@ __all__ = [
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def ordinal(n: int) -> str:
@@ -190,11 +191,14 @@ class _Rule(_Policy):
         quiet spell). Its ``when`` may only read facts those events carry."""
         return frozenset()
 
-    def describe(self) -> str:
-        """The rule in plain words, as a customer could read it."""
+    def describe(self, tier_names: Mapping[str, str] | None = None) -> str:
+        """The rule in plain words, as a customer could read it; ``tier_names`` says the
+        tiers by their names (a tier id without one as it is)."""
         parts = [self._trigger()]
         if self.tiers:
-            parts.append("for members in tier " + " or ".join(self.tiers))
+            names = tier_names or {}
+            parts.append("for members in tier " + " or ".join(names.get(t, t)
+                                                              for t in self.tiers))
         if self.consents:
             parts.append("needs consent to " + _and(self.consents))
         if self.when is not None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
@@ -482,12 +483,13 @@ class GiftScheme(_Policy):
             isinstance(rule, SeasonalGift) and rule.top_percent is not None
             for rule in self.rules))
 
-    def explain_lines(self) -> list[str]:
-        """The scheme in plain words, one line per rule, budget and stock."""
+    def explain_lines(self, tier_names: Mapping[str, str] | None = None) -> list[str]:
+        """The scheme in plain words, one line per rule, budget and stock (``Program.explain``
+        gives the ladder's ``tier_names``)."""
         lines: list[str] = []
         if self.rules:
             lines.append("Gifts:")
-            lines += [f"- {rule.describe()}" for rule in self.rules]
+            lines += [f"- {rule.describe(tier_names)}" for rule in self.rules]
         if self.budgets:
             lines.append("Gift budgets:")
             lines += [f"- {budget.id}: {budget.describe()}" for budget in self.budgets]

@@ -179,8 +179,10 @@ class GoodwillAssessment(Stage):
                 f"an order value of {Money(facts.kept, self.currency)}"
             return f"needs an order of at least {rule.rule.min_order_value}, not {shown}"
         if rule.tiers is not None and m.tier_id not in rule.tiers:
-            tier = "has no tier" if m.tier_id is None else f"is in tier {m.tier_id}"
-            return f"is for {' or '.join(sorted(rule.tiers))} members; the member {tier}"
+            tier = ("has no tier" if m.tier_id is None
+                    else f"is in tier {self.tier_name(m.tier_id)}")
+            names = " or ".join(self.tier_name(t) for t in rule.rule.tiers)
+            return f"is for {names} members; the member {tier}"
         if rule.past_window is not None:
             days = facts.days_past
             window = self.policy.return_window_days

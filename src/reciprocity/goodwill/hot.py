@@ -42,7 +42,7 @@ _COMPLAINTS = frozenset({COMPLAINT})
 
 
 def _plural(n: int, word: str = "point") -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 class GoodwillState:

@@ -44,6 +44,7 @@ Imports: the core's models and ``compensation``; never a compiled stage.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Literal
 
@@ -148,8 +149,9 @@ class GoodwillRule(_Policy):
                     )
         return self
 
-    def describe(self) -> str:
-        """The rule in plain words."""
+    def describe(self, tier_names: Mapping[str, str] | None = None) -> str:
+        """The rule in plain words; ``tier_names`` says the tiers by their names (a tier id
+        without one is said as it is)."""
         parts = []
         if self.categories:
             parts.append(" or ".join(CATEGORY_WORDS[c] for c in self.categories))
@@ -160,7 +162,8 @@ class GoodwillRule(_Policy):
         if self.min_order_value is not None:
             parts.append(f"on orders of at least {self.min_order_value}")
         if self.tiers:
-            parts.append(f"for {' or '.join(self.tiers)} members")
+            names = tier_names or {}
+            parts.append(f"for {' or '.join(names.get(t, t) for t in self.tiers)} members")
         if self.past_return_window is not None:
             parts.append(f"up to {_plural(self.past_return_window, 'day')} after the return "
                          "window")
@@ -427,9 +430,10 @@ class GoodwillPolicy(_Policy):
                 found.append((f"goodwill {name}", value))
         return tuple(found)
 
-    def explain_lines(self) -> list[str]:
-        """The policy in plain words, one line per rule and bound (``Program.explain``)."""
-        lines = [f"- {rule.describe()}" for rule in self.rules]
+    def explain_lines(self, tier_names: Mapping[str, str] | None = None) -> list[str]:
+        """The policy in plain words, one line per rule and bound (``Program.explain``,
+        which gives the ladder's ``tier_names``)."""
+        lines = [f"- {rule.describe(tier_names)}" for rule in self.rules]
         if any(r.past_return_window is not None for r in self.rules):
             lines.append(f"The legal return window is {_plural(self.return_window_days, 'day')} "
                          "from the order.")

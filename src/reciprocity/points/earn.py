@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from .._engine import Member, Row, Text, Trace, text
-from .._reason import Msg, english, money_text
+from .._reason import Msg, Unit, english, money_text
 from .._reason_forms import Form, Unfit, said, wrap_text
 from ..conditions import CompileContext, Predicate
 from .rules import (
@@ -30,6 +30,7 @@ from .rules import (
     PointsPerPurchase,
     TierMultiplier,
 )
+from .units import traced, units_word
 
 __all__ = ["PurchaseEarner", "Reason", "amount_text", "compile_purchase_rule", "reason_text",
            "stack"]
@@ -74,9 +75,10 @@ def noted(reason: Msg, notes: tuple[Msg, ...] | list[Msg], capped: Msg | None) -
     return reason
 
 
-def cap_note(capped: Msg | None) -> str:
-    """A cap as the end of a trace line: `` (capped: at most 5 points per day)``."""
-    return "" if capped is None else f" (capped: {english(capped.key, capped.args)})"
+def cap_note(capped: Msg | None, unit: Unit | None = None) -> str:
+    """A cap as the end of a trace line: `` (capped: at most 5 points per day)``, in a
+    scheme's ``unit`` when it has words."""
+    return "" if capped is None else f" (capped: {english(*traced(unit, capped))})"
 
 
 def _per_order_reason(rule: PointsPerPurchase, points: int, eid: str,
@@ -119,8 +121,9 @@ _TierEntry = tuple[Any, Any, Decimal | None, Msg | None, int]
 
 
 def compile_purchase_rule(rule: PointsPerPurchase | PointsPerAmount, ctx: CompileContext,
-                          capped: Capper) -> PurchaseEarner:
-    """An earner for a purchase rule: threshold or amount, multipliers, rounding, caps.
+                          capped: Capper, unit: Unit | None = None) -> PurchaseEarner:
+    """An earner for a purchase rule: threshold or amount, multipliers, rounding, caps;
+    its trace lines count in the scheme's ``unit`` (``None``: points).
 
     The order-level factors are the tier's (when the rule has a :class:`TierMultiplier`)
     then the campaigns' that apply; a per-order rule adds the factors of category
@@ -160,17 +163,18 @@ def compile_purchase_rule(rule: PointsPerPurchase | PointsPerAmount, ctx: Compil
 
     if isinstance(rule, PointsPerPurchase):
         return _per_order(rule, pred, campaigns, tier, order_factors, capped, base_points,
-                          ctx.currency)
-    return _per_amount(rule, pred, campaigns, tier, order_factors, capped, ctx.currency)
+                          ctx, unit)
+    return _per_amount(rule, pred, campaigns, tier, order_factors, capped, ctx, unit)
 
 
 def _per_order(rule: PointsPerPurchase, pred: Predicate | None,
                campaigns: tuple[tuple[Decimal, Predicate, Msg], ...], tier: bool,
                order_factors: Callable[[Member], _TierEntry | None], capped: Capper,
-               base_points: int, currency: str) -> PurchaseEarner:
+               base_points: int, ctx: CompileContext, unit: Unit | None) -> PurchaseEarner:
+    currency = ctx.currency
     categories = tuple((m.categories, m.factor,
-                        Msg("reason.note.categories", {"factor": m.factor,
-                                                       "categories": tuple(m.categories)}))
+                        Msg("reason.note.categories", {"factor": m.factor, "categories": tuple(
+                            ctx.named("categories", c) for c in m.categories)}))
                        for m in rule.multipliers if isinstance(m, CategoryMultiplier))
     extra = bool(campaigns or categories)
     how = rule.stacking
@@ -224,8 +228,8 @@ def _per_order(rule: PointsPerPurchase, pred: Predicate | None,
         if points <= 0:
             if trace is not None:
                 exact = rule.points * stack(list(factors), how)
-                trace.append((rule_id, "skipped", f"no points for order {eid}"
-                              + (cap_note(note) or f": {exact.normalize()} rounds to 0")))
+                trace.append((rule_id, "skipped", f"no {units_word(unit)} for order {eid}"
+                              + (cap_note(note, unit) or f": {exact.normalize():f} rounds to 0")))
             return 0, None
         return points, (_per_order_reason, rule, points, eid, notes, note)
 
@@ -235,11 +239,11 @@ def _per_order(rule: PointsPerPurchase, pred: Predicate | None,
 def _per_amount(rule: PointsPerAmount, pred: Predicate | None,
                 campaigns: tuple[tuple[Decimal, Predicate, Msg], ...], tier: bool,
                 order_factors: Callable[[Member], _TierEntry | None], capped: Capper,
-                currency: str) -> PurchaseEarner:
+                ctx: CompileContext, unit: Unit | None) -> PurchaseEarner:
     categories = [(m.categories, m.factor) for m in rule.multipliers
                   if isinstance(m, CategoryMultiplier)]
-    bonus_note = Msg("reason.note.category_bonus",
-                     {"categories": tuple(c for cats, _ in categories for c in cats)})
+    bonus_note = Msg("reason.note.category_bonus", {"categories": tuple(
+        ctx.named("categories", c) for cats, _ in categories for c in cats)})
     how = rule.stacking
     rule_id = rule.id
     caps = bool(rule.caps)
@@ -299,8 +303,8 @@ def _per_amount(rule: PointsPerAmount, pred: Predicate | None,
             points, note = capped(m, rule, points, row[3])
         if points <= 0:
             if trace is not None:
-                trace.append((rule_id, "skipped", f"no points for order {eid}"
-                              + (cap_note(note) or f": {exact.normalize()} rounds to 0")))
+                trace.append((rule_id, "skipped", f"no {units_word(unit)} for order {eid}"
+                              + (cap_note(note, unit) or f": {exact.normalize():f} rounds to 0")))
             return 0, None
         return points, (_per_amount_reason, rule, points, eid, eligible, notes, note)
 

@@ -34,9 +34,9 @@ from .lots import _build_expired, _build_released
 from .redeem import RedeemStage
 from .rules import (
     local_day,
-    plural,
 )
 from .scheme import CalendarCutoff, EndOfMonthAfter, EndOfQuarterAfter, Expiry, FixedLifetime
+from .units import counted, traced, units_word
 
 __all__ = ["ExpiryStage", "expiry_note"]
 
@@ -111,8 +111,9 @@ class ExpiryStage(RedeemStage):
                                           lot[L_ID], self.scheme.release_on, row[1])))
         if trace is not None:
             trace.append(("pending", "applied" if released else "note",
-                          f"{plural(released)} of order {order} released" if released
-                          else f"no pending points for order {order!r}"))
+                          f"{counted(released, self.unit)} of order {order} released"
+                          if released else
+                          f"no pending {units_word(self.unit)} for order {order!r}"))
 
     # -- time ------------------------------------------------------------------------------
     def housekeeping(self, m: Member, until: datetime, log: Log, trace: Trace) -> None:
@@ -165,8 +166,8 @@ class ExpiryStage(RedeemStage):
                                           "n": points, "date": local_day(lot[L_AT], self.zone),
                                           "rule": note}), from_pending)))
                 if trace is not None:
-                    trace.append(("expiry", "applied", f"{plural(points)} of lot {lot[L_ID]} "
-                                  "expired"))
+                    trace.append(("expiry", "applied", f"{counted(points, self.unit)} of lot "
+                                  f"{lot[L_ID]} expired"))
         if m.empty_lots:
             m.drop_empty_lots()
         if self.inactivity is not None and m.last_activity is not None:
@@ -189,6 +190,6 @@ class ExpiryStage(RedeemStage):
         log.append(self.said((_build_expired, m.member_id, when, points, None, reason,
                               from_pending)))
         if trace is not None:
-            trace.append(("expiry", "applied", english(reason.key, reason.args)))
+            trace.append(("expiry", "applied", english(*traced(self.unit, reason))))
 
 

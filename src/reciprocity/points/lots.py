@@ -60,7 +60,7 @@ from .scheme import (
     PointScheme,
     Reward,
 )
-from .units import in_unit
+from .units import in_unit, traced
 
 __all__ = ["LotStage"]
 
@@ -241,7 +241,7 @@ class LotStage(Stage):
         log.append(self.said((_build_granted, rule_id, m.member_id, event_id, at, points, held,
                               expires_at, reason)))
         if trace is not None:
-            trace.append((rule_id, "applied", text(reason)))
+            trace.append((rule_id, "applied", text(traced(self.unit, reason))))
         if m.debt:
             self._repay_debt(m, lot_id, event_id, at, log)
 

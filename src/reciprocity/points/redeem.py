@@ -20,7 +20,7 @@ from .._engine import (
     Row,
     Trace,
 )
-from .._reason import Msg, Unit, fields
+from .._reason import Msg, Unit, fields, money_text
 from ..effects import (
     PointsRedeemed,
     VoucherIssued,
@@ -46,6 +46,7 @@ from .scheme import (
     PointsAsCurrency,
     Reward,
 )
+from .units import counted
 
 __all__ = ["RedeemStage"]
 
@@ -165,8 +166,9 @@ class RedeemStage(LotStage):
         log.append(self.said((_build_redeemed, reward_id, name, points, m.member_id, eid, at)))
         log.append((_build_voucher, reward_id, name, m.member_id, eid, at, voucher, self.zone))
         if trace is not None:
-            trace.append((reward_id, "applied", f"{plural(points)} redeemed for {name} worth "
-                          f"{value}"))
+            worth = "" if value is None else f" worth {money_text(value.amount, value.currency)}"
+            trace.append((reward_id, "applied", f"{counted(points, self.unit)} redeemed for "
+                          f"{name}{worth}"))
 
     def _auto_issue(self, m: Member, eid: str, at: datetime, log: Log, trace: Trace) -> None:
         index = sum(1 for v in m.vouchers  # this scheme's: Program.balances share the list

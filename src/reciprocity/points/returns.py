@@ -57,6 +57,7 @@ from .rules import (
 from .scheme import (
     Reward,
 )
+from .units import traced, units_word
 
 __all__ = ["ReturnStage", "line_record"]
 
@@ -138,7 +139,7 @@ class ReturnStage(ExpiryStage):
                 if rule.qualifies(kept):
                     if trace is not None:
                         trace.append((rule_id, "skipped", f"kept amount {kept} {m.currency} "
-                                      "still earns these points"))
+                                      f"still earns these {units_word(self.unit)}"))
                     continue
                 target, why = points, Msg("reason.why.kept", {"kept": Money(kept, m.currency)})
             elif (isinstance(rule, PointsPerAmount) and rule.filters_lines and event.lines
@@ -191,7 +192,7 @@ class ReturnStage(ExpiryStage):
         log.append(self.said((_build_revoked, rule_id, m.member_id, event.id, event.at, taken,
                               from_pending, debt, event.purchase_id, reason)))
         if trace is not None:
-            trace.append((rule_id, "applied", english(reason.key, reason.args)))
+            trace.append((rule_id, "applied", english(*traced(self.unit, reason))))
 
     def _cancel_auto_vouchers(self, m: Member, event: Return, needed: int, log: Log,
                               trace: Trace) -> None:
@@ -223,7 +224,7 @@ class ReturnStage(ExpiryStage):
             log.append(self.said((_build_cancelled, voucher.reward_id, m.member_id, event.id,
                                   event.at, voucher, points, reason)))
             if trace is not None:
-                trace.append((voucher.reward_id, "applied", english(reason.key, reason.args)))
+                trace.append((voucher.reward_id, "applied", english(*traced(self.unit, reason))))
 
 
 def line_record(event: Purchase) -> dict[str, list[Any]]:

@@ -13,18 +13,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
-from .._model import Frozen, NonEmptyStr, RuleId, fixed_point
-from .._reason import Msg, last_day, local_day
+from .._model import Frozen, NonEmptyStr, RuleId
+from .._reason import Msg, Named, last_day, local_day
 from ..conditions import Condition
 from ..errors import InvalidProgram, PointsOutOfBounds
 from ..limits import Period
 from ..money import Money, Rounding
 from .units import UnitWords
+
+if TYPE_CHECKING:
+    from ..names import NameLabels
 
 __all__ = [
     "CampaignMultiplier",
@@ -45,9 +48,10 @@ __all__ = [
 
 
 def plural(n: int | Decimal, word: str = "point", unit: UnitWords | None = None) -> str:
-    """``1 point``, ``2 points``, ``1.5 points`` (a decimal rate, in fixed-point form); with
-    a scheme's English ``unit``, its words (``2 miles``)."""
-    shown = n if isinstance(n, int) else fixed_point(n.normalize())
+    """``1 point``, ``2 points``, ``1.5 points`` (a decimal rate, in fixed-point form),
+    ``1,000 points`` (a thousands separator, as the terms write it); with a scheme's English
+    ``unit``, its words (``2 miles``)."""
+    shown = format(n, ",") if isinstance(n, int) else format(n.normalize(), ",f")
     if unit is not None:
         return f"{shown} {unit.one if n == 1 else unit.other}"
     return f"{shown} {word}" if n == 1 else f"{shown} {word}s"
@@ -115,7 +119,7 @@ class CampaignMultiplier(_Policy):
     when: Condition
 
     def describe(self) -> str:
-        return f"x{self.factor.normalize()} ({self.name})"
+        return f"x{self.factor.normalize():f} ({self.name})"
 
     def note(self) -> Msg:
         """The campaign as a note of a reason: ``x2 (Double points week)``."""
@@ -131,7 +135,7 @@ class CategoryMultiplier(_Policy):
     factor: Decimal = Field(gt=0)
 
     def describe(self) -> str:
-        return f"x{self.factor.normalize()} on {', '.join(self.categories)}"
+        return f"x{self.factor.normalize():f} on {', '.join(self.categories)}"
 
 
 Multiplier = Annotated[
@@ -207,7 +211,7 @@ class PointsPerPurchase(_EarnBase):
     min_amount: Money | None = None
     inclusive: bool = False
 
-    def describe(self, unit: UnitWords | None = None) -> str:
+    def describe(self, unit: UnitWords | None = None, names: NameLabels | None = None) -> str:
         """The rule in plain words; ``unit``: the scheme's English words for its points."""
         text = f"{plural(self.points, unit=unit)} for every order"
         if self.min_amount is not None:
@@ -285,16 +289,18 @@ class PointsPerAmount(_EarnBase):
             return False
         return category not in self.exclude_categories and sku not in self.exclude_skus
 
-    def describe(self, unit: UnitWords | None = None) -> str:
-        """The rule in plain words; ``unit``: the scheme's English words for its points."""
+    def describe(self, unit: UnitWords | None = None, names: NameLabels | None = None) -> str:
+        """The rule in plain words; ``unit``: the scheme's English words for its points,
+        ``names``: the program's labels, which say its categories."""
         rounded = {Rounding.DOWN: "rounded down", Rounding.FLOOR: "rounded down",
                    Rounding.UP: "rounded up", Rounding.CEILING: "rounded up"}.get(
             self.rounding, f"rounded {self.rounding.value}")
         how = f"total {rounded}" if self.rounding_order == "once" else f"remainder {rounded}"
         text = f"{plural(self.points, unit=unit)} per {self.per} ({how})"
+        said = (lambda c: c) if names is None else (lambda c: names.english("categories", c))
         if self.include_categories:
-            text += ", on " + ", ".join(self.include_categories)
-        excluded = self.exclude_categories + self.exclude_skus
+            text += ", on " + ", ".join(map(said, self.include_categories))
+        excluded = (*map(said, self.exclude_categories), *self.exclude_skus)
         if excluded:
             text += ", except " + ", ".join(excluded)
         return text + self._suffix(unit)
@@ -341,7 +347,7 @@ class PointsForEvent(_EarnBase):
     "20 points for each 'review_written' event, at most 40 points per month"
     >>> PointsForEvent(id="partner", on="custom", name="partner_credit", points_from="miles",
     ...                max_points=50000).describe()
-    "the points each 'partner_credit' event names in payload.miles (1 to 50000 points)"
+    "the points each 'partner_credit' event names in payload.miles (1 to 50,000 points)"
     """
 
     type: Literal["points_for_event"] = "points_for_event"
@@ -416,28 +422,33 @@ class PointsForEvent(_EarnBase):
         return value
 
     def bounds(self, unit: UnitWords | None = None) -> str:
-        """``"1 to 50000 points"``: the range an event may name."""
-        return f"{self.min_points} to {plural(self.max_points or 0, unit=unit)}"
+        """``"1 to 50,000 points"``: the range an event may name."""
+        return f"{self.min_points:,} to {plural(self.max_points or 0, unit=unit)}"
 
-    def describe(self, unit: UnitWords | None = None) -> str:
+    def describe(self, unit: UnitWords | None = None, names: NameLabels | None = None) -> str:
+        """The rule in plain words; ``unit``: the scheme's English words for its points,
+        ``names``: the program's labels, which say the event's name."""
+        name = self.name if names is None or self.name is None else names.english(
+            "events", self.name)
         if self.points_from is not None:
             what = "points" if unit is None else unit.other
-            return (f"the {what} each {self.name!r} event names in payload.{self.points_from} "
+            return (f"the {what} each {name!r} event names in payload.{self.points_from} "
                     f"({self.bounds(unit)}){self._suffix(unit)}")
         what = {"signup": "for signing up",
                 "profile_completed": "for completing the profile ("
                 + ", ".join(self.required_fields) + ")",
-                "custom": f"for each {self.name!r} event"}[self.on]
+                "custom": f"for each {name!r} event"}[self.on]
         return f"{plural(self.points or 0, unit=unit)} {what}{self._suffix(unit)}"
 
-    def reason(self, points: int, event_id: str) -> Msg:
-        """The reason of ``points`` earned by event ``event_id``."""
+    def reason(self, points: int, event_id: str, name: Named | str | None = None) -> Msg:
+        """The reason of ``points`` earned by event ``event_id``; ``name``: the event's name
+        with its labels (``CompileContext.named``), else the rule's ``name``."""
         if self.on == "signup":
             return Msg("reason.earned.signup", {"n": points})
         if self.on == "profile_completed":
             return Msg("reason.earned.profile", {"n": points})
         return Msg("reason.earned.custom", {"n": points, "event": event_id,
-                                            "name": self.name or ""})
+                                            "name": self.name or "" if name is None else name})
 
 
 EventRule = Annotated[PointsForEvent, Field(discriminator="type")]

@@ -50,6 +50,7 @@ from pydantic import Discriminator, Field, Tag, model_validator
 from .._model import NonEmptyStr, RuleId
 from ..facts import Labels, label_in
 from ..money import Money
+from ..names import NameLabels
 from .rules import EarnRule, EventRule, _indefinite, _ordinal, _Policy, plural
 from .shift import add_months
 from .units import Units, UnitWords, unit_in
@@ -442,9 +443,11 @@ class PointScheme(_Policy):
                 seen.add(item.id)
         return self
 
-    def explain_lines(self, balance: str | None = None) -> list[str]:
-        """The scheme in plain words (``Program.explain``); ``balance`` names one of
-        ``Program.balances``, whose lines are headed by its name and list its event rules."""
+    def explain_lines(self, balance: str | None = None, names: NameLabels | None = None
+                      ) -> list[str]:
+        """The scheme in plain words (``Program.explain``, with the program's labels, which
+        say categories and event names); ``balance`` names one of ``Program.balances``,
+        whose lines are headed by its name and list its event rules."""
         label = None if balance is None else self.label(balance)
         words = unit_in(self.unit, "en")
         unit = "Points" if label is None else f"{label} points"
@@ -454,7 +457,7 @@ class PointScheme(_Policy):
         rules = self.earn if balance is None else (*self.earn, *self.events)
         if rules:
             lines.append("Earning:")
-            lines += [f"- {rule.describe(words)}" for rule in rules]
+            lines += [f"- {rule.describe(words, names)}" for rule in rules]
         if self.pending_days:
             lines.append(f"{unit} become available {self.pending_days} days after the "
                          "order (the return window).")

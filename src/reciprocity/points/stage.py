@@ -55,7 +55,7 @@ from .scheme import (
     Reward,
 )
 from .shift import add_days
-from .units import reason_unit
+from .units import reason_unit, traced, units_word
 
 __all__ = ["CompiledPoints", "check_purchase_currency"]
 
@@ -200,7 +200,8 @@ class CompiledPoints(ReturnStage):
                           rule.points if isinstance(rule, PointsPerPurchase) else 0,
                           limit, isinstance(rule, PointsPerPurchase) and rule.inclusive,
                           pred if simple else None,
-                          None if simple else compile_purchase_rule(rule, self.ctx, self._capped),
+                          None if simple else compile_purchase_rule(rule, self.ctx, self._capped,
+                                                                    self.unit),
                           rule))
         pending = self.pending
         is_pending = self.scheme.has_pending
@@ -214,6 +215,7 @@ class CompiledPoints(ReturnStage):
         pool = self.pool
         track_activity = self.inactivity is not None
         touch = self._touch
+        unit = self.unit
         fused = fused_due is not None
         due_runner: DueRunner = fused_due if fused_due is not None else _never
         others = tuple(after)
@@ -245,7 +247,8 @@ class CompiledPoints(ReturnStage):
                     if trace is not None:  # one text, rendered when read, for both
                         said = LazyText(rule.reason(points, eid))
                         log.append((pooled_earned, mid, rule_id, eid, at, points, said))
-                        trace.append((rule_id, "applied", said))
+                        trace.append((rule_id, "applied", said if unit is None
+                                      else traced(unit, said)))
                     else:
                         log.append((pooled_earned, mid, rule_id, eid, at, points, None))
                     m.earned += points
@@ -327,7 +330,8 @@ class CompiledPoints(ReturnStage):
                     count(m, rule, points, at)
                 if trace is not None:
                     assert isinstance(reason, str | LazyText)  # made above
-                    trace.append((rule_id, "applied", reason))
+                    trace.append((rule_id, "applied", reason if unit is None
+                                  else traced(unit, reason)))
                 if m.debt:
                     repay(m, eid + suffix, eid, at, log)
             if auto is not None:
@@ -352,6 +356,7 @@ class CompiledPoints(ReturnStage):
         factors = self._factors(rule)
         once_key = f"{rule.id}@once"
         fixed = rule.points  # None when the event names its points (checked before)
+        named = None if rule.name is None else self.ctx.named("events", rule.name)
 
         def earn(m: Member, row: Row, trace: Trace) -> tuple[int, Msg | None]:
             event = row[5]
@@ -378,9 +383,10 @@ class CompiledPoints(ReturnStage):
             points, capped = self._capped(m, rule, points, row[3])
             if points <= 0:
                 if trace is not None:
-                    trace.append((rule.id, "skipped", "no points" + cap_note(capped)))
+                    trace.append((rule.id, "skipped", f"no {units_word(self.unit)}"
+                                  + cap_note(capped, self.unit)))
                 return 0, None
-            return points, noted(rule.reason(points, row[1]), notes, capped)
+            return points, noted(rule.reason(points, row[1], named), notes, capped)
 
         return earn
 

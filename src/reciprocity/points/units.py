@@ -34,11 +34,12 @@ from typing import Annotated, Any
 from pydantic import StringConstraints
 
 from .._model import Frozen
-from .._reason import Msg, Unit, fields
+from .._reason import LazyText, Msg, Unit, built, fields
 from ..errors import InvalidProgram
 from ..facts import LocaleTag
 
-__all__ = ["UnitWords", "Units", "in_unit", "reason_unit", "unit_in", "with_unit"]
+__all__ = ["UnitWords", "Units", "counted", "in_unit", "reason_unit", "traced", "unit_in",
+           "units_word", "with_unit"]
 
 _Word = Annotated[str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)]
 
@@ -96,3 +97,44 @@ def in_unit(unit: Unit, entry: tuple[Any, ...]) -> Any:
     """Build a logged effect, ``entry`` (``(builder, *args)``), with its reason in ``unit``:
     the log entry ``(in_unit, unit, entry)`` of a scheme that declares its unit's words."""
     return with_unit(entry[0](*entry[1:]), unit)
+
+
+def traced(unit: Unit | None, reason: Any) -> Any:
+    """A trace line's text (a message, a ``LazyText``, a ``(builder, *args)`` recipe or a
+    text) said in a scheme's ``unit``, as its effect's reason says it; as it is without one.
+    A ``LazyText`` stays one (a trace entry's detail), any other message comes back a
+    message.
+
+    >>> unit = reason_unit({"en": UnitWords(one="mile", other="miles")})
+    >>> from reciprocity._engine import text
+    >>> text(traced(unit, Msg("reason.earned.order", {"n": 2, "order": "A-1"})))
+    '2 miles for order A-1'
+    """
+    if unit is None:
+        return reason
+    if type(reason) is LazyText:
+        msg = reason.msg
+        return LazyText(Msg(msg.key, {**msg.args, "unit": unit}))
+    if not isinstance(reason, str | Msg):
+        reason = built(reason)
+    if isinstance(reason, Msg):
+        return Msg(reason.key, {**reason.args, "unit": unit})
+    return reason
+
+
+def counted(n: int, unit: Unit | None) -> str:
+    """``n`` points in English, or in ``unit``'s English words (a trace line's count):
+    ``1,500 points``, ``1 mile``.
+
+    >>> counted(1500, None), counted(1, reason_unit({"en": UnitWords(one="mile", other="miles")}))
+    ('1,500 points', '1 mile')
+    """
+    words = None if unit is None else unit.words("en")
+    one, other = ("point", "points") if words is None else words
+    return f"{n:,} {one if n == 1 else other}"
+
+
+def units_word(unit: Unit | None) -> str:
+    """The English plural of ``unit`` (``"points"`` without words): ``no miles``."""
+    words = None if unit is None else unit.words("en")
+    return "points" if words is None else words[1]

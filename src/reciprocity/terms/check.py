@@ -11,7 +11,9 @@ is about and how to fix it (listed in ``docs/transparency.md``):
   ``multiplier-below-one``, ``expiry-before-release``;
 - a program's own words given for part of what they name: ``value-label-missing`` (a fact
   labels some of its values in a locale, not all), ``unit-words-missing`` (a scheme's unit
-  has words in some catalogue locales, not all).
+  has words in some catalogue locales, not all), ``category-label-missing`` and
+  ``event-label-missing`` (``Program.labels`` labels some of the line categories or event
+  names the terms name in a locale, not all).
 
 >>> from reciprocity import seed_program
 >>> check_terms(seed_program())
@@ -44,7 +46,7 @@ _LONGEST_MONTH = 31
 def check_terms(program: Program) -> list[Finding]:
     """Every consistency finding of ``program``'s terms, most serious first."""
     findings = [*_values(program), *_conditions(program), *_contradictions(program),
-                *_words(program)]
+                *_words(program), *_names(program)]
     findings.sort(key=lambda finding: _RANK[finding.severity])
     return findings
 
@@ -214,3 +216,56 @@ def _words(program: Program) -> Iterator[Finding]:
                 f"not in {', '.join(missing)}: terms and statements in "
                 f"{', '.join(missing)} count \"points\"; add UnitWords for "
                 f"{', '.join(missing)} if you show them")
+
+
+# -- the program's own names: line categories and event names --------------------------------
+
+def named_in(program: Program) -> tuple[list[str], list[str]]:
+    """The order-line categories and the event names ``program``'s terms name, each once,
+    in the order they are declared."""
+    categories: dict[str, None] = {}
+    events: dict[str, None] = {}
+    for scheme in (program.points, *program.balances.values()):
+        for rule in scheme.earn:
+            for name in ("include_categories", "exclude_categories"):
+                categories.update(dict.fromkeys(getattr(rule, name, None) or ()))
+            for multiplier in rule.multipliers:
+                categories.update(dict.fromkeys(getattr(multiplier, "categories", None) or ()))
+        for event_rule in scheme.events:
+            if event_rule.on == "custom" and event_rule.name:
+                events[event_rule.name] = None
+        if scheme.release_on:
+            events[scheme.release_on] = None
+    if program.tiers is not None:
+        categories.update(dict.fromkeys(program.tiers.include_categories or ()))
+        categories.update(dict.fromkeys(program.tiers.exclude_categories or ()))
+    if program.gifts is not None:
+        for gift_rule in program.gifts.rules:
+            for sample in getattr(gift_rule, "samples", ()):
+                categories[sample.category] = None
+            if gift_rule.type == "claim":  # a ClaimGift names its Custom event
+                events[str(getattr(gift_rule, "on", ""))] = None
+    periodic = None if program.credit is None else program.credit.periodic
+    if periodic is not None:
+        categories.update(dict.fromkeys(periodic.exclude_categories or ()))
+    return list(categories), list(events)
+
+
+def _names(program: Program) -> Iterator[Finding]:
+    labels = program.labels
+    categories, events = named_in(program)
+    for kind, names, declared in (("category", categories, labels.categories),
+                                  ("event", events, labels.events)):
+        locales = sorted({locale for said in declared.values() for locale in said})
+        for locale in locales:
+            bare = [name for name in names if locale not in declared.get(name, {})]
+            if not bare:
+                continue
+            what = "line categories" if kind == "category" else "event names"
+            field = "categories" if kind == "category" else "events"
+            yield Finding(
+                severity="warning", code=f"{kind}-label-missing", rule_id=None,
+                message=f"Program.labels labels {what} in {locale} but not "
+                f"{', '.join(map(repr, bare))}: the {locale} terms and reasons would say "
+                f"those as they are, beside the labels of the others; label them in "
+                f"Program.labels.{field} too")

@@ -38,7 +38,7 @@ def periodic_item(x: Ctx, reward: PeriodicReward) -> Item:
     sentences = [_when(x, reward)]
     if reward.exclude_categories:
         sentences.append(c.t("credit.periodic.except_categories",
-                             categories=x.names(reward.exclude_categories)))
+                             categories=x.categories(reward.exclude_categories)))
     if reward.exclude_discounted:
         sentences.append(c.t("credit.periodic.except_discounted"))
     sentences.append(c.t("credit.periodic.returns"))

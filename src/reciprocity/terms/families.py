@@ -62,10 +62,10 @@ def tier_section(x: Ctx, ladder: TierLadder) -> Section:
     spend = []
     if ladder.include_categories:
         spend.append(c.t("tiers.spend.only_categories",
-                         categories=x.names(ladder.include_categories)))
+                         categories=x.categories(ladder.include_categories)))
     if ladder.exclude_categories:
         spend.append(c.t("tiers.spend.except_categories",
-                         categories=x.names(ladder.exclude_categories)))
+                         categories=x.categories(ladder.exclude_categories)))
     if ladder.exclude_skus:
         spend.append(c.t("tiers.spend.except_skus", skus=x.names(ladder.exclude_skus)))
     if spend:
@@ -119,7 +119,7 @@ def _trigger(x: Ctx, rule: _Rule) -> str:
         key = "gift.order_from" if rule.inclusive else "gift.order_over"
         return c.t(key, amount=c.money(rule.amount), gift=x.gift(rule.gift))
     if isinstance(rule, CategoryGift):
-        parts = [c.t("gift.category", category=c.quote(s.category), gift=x.gift(s.gift))
+        parts = [c.t("gift.category", category=x.categories((s.category,)), gift=x.gift(s.gift))
                  for s in rule.samples]
         return " ".join([*parts, c.t("gift.category.favourite")])
     if isinstance(rule, SurpriseGift):
@@ -154,7 +154,7 @@ def _trigger(x: Ctx, rule: _Rule) -> str:
     if isinstance(rule, DriftRule):
         return _drift(x, rule)
     if isinstance(rule, ClaimGift):
-        return c.t("gift.claim", name=c.quote(rule.on), gift=x.gift(rule.gift))
+        return c.t("gift.claim", name=x.event(rule.on), gift=x.gift(rule.gift))
     raise KeyError(f"no phrase for gift rule {type(rule).__name__}")
 
 

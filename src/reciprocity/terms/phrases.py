@@ -72,6 +72,10 @@ class Ctx:
     for the program's own points): :meth:`for_balance` says them."""
     progress_units: dict[str, tuple[str, str]] = field(default_factory=dict)
     """``MinPoints.unit`` -> the words of the balance it counts, for a tier progress."""
+    line_categories: dict[str, str] = field(default_factory=dict)
+    """The order-line categories' labels in this locale (``Program.labels.categories``)."""
+    event_names: dict[str, str] = field(default_factory=dict)
+    """The event names' labels in this locale (``Program.labels.events``)."""
 
     def for_balance(self, name: str | None) -> Ctx:
         """This context with the catalogue saying the unit of the balance ``name``
@@ -93,8 +97,18 @@ class Ctx:
         return self.c.join([self.tier_names.get(i, i) for i in ids], style)
 
     def names(self, items: tuple[str, ...], style: str = "and") -> str:
-        """Shop data (categories, SKUs, consents), quoted, as a list."""
+        """Shop data (SKUs, consents), quoted, as a list."""
         return self.c.join([self.c.quote(item) for item in items], style)
+
+    def categories(self, items: tuple[str, ...], style: str = "and") -> str:
+        """Order-line categories, each by its label in the locale or its name, quoted, as
+        a list."""
+        said = self.line_categories
+        return self.c.join([self.c.quote(said.get(item, item)) for item in items], style)
+
+    def event(self, name: str) -> str:
+        """An event name, by its label in the locale or as it is, quoted."""
+        return self.c.quote(self.event_names.get(name, name))
 
     def duration(self, months: int = 0, days: int = 0) -> str:
         """``3 Monate und 10 Tage``."""
@@ -132,7 +146,7 @@ class Ctx:
         if isinstance(cond, HasConsent):
             return c.t("cond.consent", consent=c.quote(cond.consent))
         if isinstance(cond, InCategory):
-            return c.t("cond.category", categories=self.names(cond.categories, "or"))
+            return c.t("cond.category", categories=self.categories(cond.categories, "or"))
         if isinstance(cond, InTier):
             return c.t("cond.tier", tiers=self.tiers(cond.tiers))
         if isinstance(cond, LineFact):

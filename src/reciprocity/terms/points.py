@@ -72,10 +72,10 @@ def _earn(x: Ctx, rule: PointsPerPurchase | PointsPerAmount) -> Item:
         sentences.append(c.t(f"earn.remainder.{remainder}", per=c.money(rule.per)))
         if rule.include_categories:
             sentences.append(c.t("earn.only_categories",
-                                 categories=x.names(rule.include_categories)))
+                                 categories=x.categories(rule.include_categories)))
         if rule.exclude_categories:
             sentences.append(c.t("earn.except_categories",
-                                 categories=x.names(rule.exclude_categories)))
+                                 categories=x.categories(rule.exclude_categories)))
         if rule.exclude_skus:
             sentences.append(c.t("earn.except_skus", skus=x.names(rule.exclude_skus)))
     return Item(" ".join(sentences + _qualifiers(x, rule)))
@@ -89,11 +89,11 @@ def _event(x: Ctx, rule: PointsForEvent) -> Item:
         sentence = c.t("earn.profile", n=rule.points, fields=x.names(rule.required_fields))
     elif rule.max_points is not None:  # the event names its points, within bounds
         sentence = " ".join((
-            c.t("earn.custom.named", n=rule.max_points, name=c.quote(rule.name or ""),
+            c.t("earn.custom.named", n=rule.max_points, name=x.event(rule.name or ""),
                 low=c.number(rule.min_points)),
             c.t("earn.custom.named.refused")))
     else:
-        sentence = c.t("earn.custom", n=rule.points, name=c.quote(rule.name or ""))
+        sentence = c.t("earn.custom", n=rule.points, name=x.event(rule.name or ""))
     return Item(" ".join([sentence, *_qualifiers(x, rule)]))
 
 
@@ -110,7 +110,7 @@ def _qualifiers(x: Ctx, rule: _EarnBase) -> list[str]:
                                  factor=x.factor(multiplier.factor)))
         elif isinstance(multiplier, CategoryMultiplier):
             out.append(c.t("earn.multiplier.category", factor=x.factor(multiplier.factor),
-                           categories=x.names(multiplier.categories, "or")))
+                           categories=x.categories(multiplier.categories, "or")))
     if len(rule.multipliers) > 1:
         out.append(c.t(f"earn.stacking.{rule.stacking}"))
     if rule.when is not None and not isinstance(rule.when, Always):
@@ -126,11 +126,11 @@ def _after_order(x: Ctx, scheme: PointScheme) -> list[Item]:
     items = []
     if scheme.pending_days and scheme.release_on:
         items.append(Item(c.t("pending.days_or_event", n=scheme.pending_days,
-                              event=c.quote(scheme.release_on))))
+                              event=x.event(scheme.release_on))))
     elif scheme.pending_days:
         items.append(Item(c.t("pending.days", n=scheme.pending_days)))
     elif scheme.release_on:
-        items.append(Item(c.t("pending.event", event=c.quote(scheme.release_on))))
+        items.append(Item(c.t("pending.event", event=x.event(scheme.release_on))))
     if scheme.earn:  # points that buy nothing are never spent: no word on spent ones
         items.append(Item(" ".join([c.t("returns.clawback")] + (
             [c.t(f"returns.{scheme.clawback}")] if scheme.redeemable else []))))

@@ -60,8 +60,13 @@ def context(program: Program, locale: str) -> Ctx:
                for leaf in tier.requires.leaves()
                if isinstance(leaf, MinPoints) and leaf.balance in words and leaf.rules is None
                and (leaf.balance is not None or leaf.label is None)}
+    own = program.labels
     x = Ctx(catalogue(locale), ZoneInfo(program.timezone), names, facts, categories, balances,
-            unit_labels, value_labels=values, units=words, progress_units=counted)
+            unit_labels, value_labels=values, units=words, progress_units=counted,
+            line_categories={name: label for name in own.categories
+                             if (label := own.category(name, locale)) is not None},
+            event_names={name: label for name in own.events
+                         if (label := own.event(name, locale)) is not None})
     if locale == "en" or program.goodwill is None:
         return x
     conditions = {reduction.when.describe(): x.condition(reduction.when)

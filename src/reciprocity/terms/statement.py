@@ -261,7 +261,7 @@ def need_text(x: Ctx, need: GiftNeed) -> str:
         text = c.t("need.order_from" if v["inclusive"] else "need.order_over",
                    amount=c.money(v["amount"]))
     elif key == "order_with":
-        text = c.t("need.order_with", category=c.quote(v["category"]))
+        text = c.t("need.order_with", category=x.categories((v["category"],)))
     elif key == "birthday_order":
         text = c.t(f"need.birthday_order.{v['window']}", amount=c.money(v["amount"]))
     elif key == "tier":

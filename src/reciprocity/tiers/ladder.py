@@ -32,7 +32,7 @@ Imports: the core's models, :mod:`reciprocity.benefits`, ``requirements`` and
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -49,6 +49,9 @@ from .requirements import (
     _Policy,
     _RequirementBase,
 )
+
+if TYPE_CHECKING:
+    from ..names import NameLabels
 
 __all__ = [
     "CalendarYear",
@@ -343,12 +346,14 @@ class TierLadder(_Policy):
             return False
         return category not in self.exclude_categories and sku not in self.exclude_skus
 
-    def spend_filter(self) -> str:
-        """Which lines qualifying spend leaves out, in words (``""`` when none)."""
+    def spend_filter(self, names: NameLabels | None = None) -> str:
+        """Which lines qualifying spend leaves out, in words (``""`` when none); ``names``:
+        the program's labels, which say the categories."""
+        said = (lambda c: c) if names is None else (lambda c: names.english("categories", c))
         parts = []
         if self.include_categories:
-            parts.append("only " + ", ".join(self.include_categories))
-        excluded = self.exclude_categories + self.exclude_skus
+            parts.append("only " + ", ".join(map(said, self.include_categories)))
+        excluded = (*map(said, self.exclude_categories), *self.exclude_skus)
         if excluded:
             parts.append("not " + ", ".join(excluded))
         return "; ".join(parts)
@@ -388,14 +393,16 @@ class TierLadder(_Policy):
                 return position
         raise KeyError(tier_id)
 
-    def explain_lines(self, units: str = "points") -> list[str]:
+    def explain_lines(self, units: str = "points", labels: NameLabels | None = None
+                      ) -> list[str]:
         """The ladder in plain words, one line each, for :meth:`Program.explain`; ``units``:
-        the point scheme's English word for its points (a tier's multiplier counts them)."""
+        the point scheme's English word for its points (a tier's multiplier counts them),
+        ``labels``: the program's, which say the categories."""
         names = {tier.id: tier.display_name for tier in self.tiers}
         lines = [f"Tiers (qualifying per {self.period.describe()}):"]
         lines += [f"- {tier.describe(units)}" for tier in self.tiers]
         if self.filters_spend:
-            lines.append(f"Qualifying spend counts order lines: {self.spend_filter()}.")
+            lines.append(f"Qualifying spend counts order lines: {self.spend_filter(labels)}.")
         lines.append(f"A tier is reached at once and lasts "
                      f"{self.validity.describe(self.period)}.")
         if not isinstance(self.validity, NoExpiry):

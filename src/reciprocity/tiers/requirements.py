@@ -39,7 +39,7 @@ _MAX_ALTERNATIVES = 256
 
 
 def _plural(n: int | Decimal, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 class _Policy(Frozen):
@@ -143,7 +143,7 @@ class MinPoints(_RequirementBase):
     >>> MinPoints(points=325, rules=("flights", "rail")).describe()
     '325 points from flights, rail'
     >>> MinPoints(points=35_000, balance="status").describe()
-    '35000 status points'
+    '35,000 status points'
     """
 
     type: Literal["min_points"] = "min_points"
@@ -171,7 +171,7 @@ class MinPoints(_RequirementBase):
         unit = self.unit
         if self.points == 1 and unit.endswith("points"):
             unit = unit[:-1]
-        return f"{self.points} {unit}"
+        return f"{self.points:,} {unit}"
 
     def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
         return [self]
