@@ -186,6 +186,17 @@ def test_terms_name_item_rewards_and_value_the_2_dollar_one() -> None:
     assert "Für 400 Stars erhalten Sie „select merchandise (up to $20)“." in PROGRAM.terms("de")
 
 
+def test_terms_give_the_first_tier_no_requirement_and_the_others_in_stars() -> None:
+    """Green needs 0 Stars: the terms say it has no requirement (not "Requirement: 0 Stars");
+    the higher tiers' requirements are in the scheme's unit words, not a quoted label."""
+    pytest.importorskip("babel")
+    terms, german = PROGRAM.terms("en"), PROGRAM.terms("de")
+    assert "- Green: No requirement. Benefits: no extra benefits." in terms
+    assert "- Gold: Requirement: 500 Stars. Benefits: Stars ×1.2." in terms
+    assert "- Green: Keine Voraussetzung. Vorteile: keine zusätzlichen Vorteile." in german
+    assert "- Reserve: Voraussetzung: 2.500 Stars." in german
+
+
 def test_simulate_counts_item_rewards_without_a_money_value() -> None:
     """An experiment on the program runs: a reward that is a drink is a voucher with no value
     (the table says so, the money columns add nothing), and Green, reached at sign-up before

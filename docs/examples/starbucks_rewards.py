@@ -68,7 +68,7 @@ def usd(amount: str) -> Money:
 
 
 def stars(points: int) -> MinPoints:
-    return MinPoints(points=points, label="Stars")
+    return MinPoints(points=points)
 
 
 PROGRAM = Program(

@@ -38,6 +38,7 @@ from ..tiers.ladder import (
     TierLadder,
     UntilEndOfMonth,
 )
+from ..tiers.requirements import MinOrders, MinPoints, MinSpend, RequireAll, RequireAny
 from .document import Item, Section
 from .facts import category, fact_name, reductions
 from .phrases import Ctx
@@ -46,6 +47,21 @@ __all__ = ["gift_section", "goodwill_section", "tier_section"]
 
 
 # -- tiers -------------------------------------------------------------------------------------
+
+def _met_by_all(req: object) -> bool:
+    """Whether every member meets ``req`` whatever they do: 0 points, 0 orders, 0.00 spend."""
+    if isinstance(req, MinPoints):
+        return req.points == 0
+    if isinstance(req, MinOrders):
+        return req.count == 0
+    if isinstance(req, MinSpend):
+        return req.amount.amount == 0
+    if isinstance(req, RequireAll):
+        return all(_met_by_all(inner) for inner in req.requirements)
+    if isinstance(req, RequireAny):
+        return any(_met_by_all(inner) for inner in req.requirements)
+    return False
+
 
 def tier_section(x: Ctx, ladder: TierLadder) -> Section:
     """How members reach, keep and lose each tier, and what it brings."""
@@ -57,8 +73,12 @@ def tier_section(x: Ctx, ladder: TierLadder) -> Section:
         intro = c.t(f"tiers.period.{period.type}")
     items = [Item(intro + " " + c.t("tiers.upgrade"))]
     for tier in ladder.tiers:
-        items.append(Item(c.t("tiers.tier", requirement=x.requirement(tier.requires),
-                              benefits=x.benefits(tier.benefits)), label=tier.display_name))
+        if _met_by_all(tier.requires):  # "Requirement: 0 Stars" says nothing a customer needs
+            text = c.t("tiers.tier.open", benefits=x.benefits(tier.benefits))
+        else:
+            text = c.t("tiers.tier", requirement=x.requirement(tier.requires),
+                       benefits=x.benefits(tier.benefits))
+        items.append(Item(text, label=tier.display_name))
     spend = []
     if ladder.include_categories:
         spend.append(c.t("tiers.spend.only_categories",
