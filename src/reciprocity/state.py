@@ -10,7 +10,8 @@ the next :meth:`~reciprocity.Program.apply`. A new state comes only from ``apply
 >>> MemberState.model_validate_json(state.model_dump_json()) == state
 True
 
-Imports: ``_fastpath``, ``_model``, ``_state_base``, ``_credit_state``, ``_goodwill_state``,
+Imports: ``_fastpath``, ``_model``, ``_records``, ``_state_base``, ``_credit_state``,
+``_goodwill_state``,
 ``_state_check`` and ``money``.
 """
 
@@ -38,6 +39,7 @@ from ._goodwill_state import (
     PendingGoodwill,
 )
 from ._model import Instant, NonEmptyStr, error_from_validation
+from ._records import EMPTY, PurchaseRecord, RecordLine, RecordRow, Records
 from ._state_base import Amount, Count, Fingerprint, _StateModel
 from ._state_check import REBUILD, checked_state
 from .errors import InvalidState
@@ -119,40 +121,6 @@ class PointBalance(_StateModel):
     @property
     def balance(self) -> int:
         return self.available_points - self.debt
-
-
-class RecordLine(_StateModel):
-    """A line of a remembered purchase, so a return by line is priced as it was sold."""
-
-    sku: NonEmptyStr
-    category: str | None = None
-    quantity: Annotated[int, Field(gt=0, strict=True)]
-    unit_price: Amount
-    returned: Count = 0
-
-
-class PurchaseRecord(_StateModel):
-    """What the state remembers of a purchase, so a later return is handled exactly."""
-
-    __slots__ = ("_hot",)
-    # The engine's hot form of this record (a list, see ``reciprocity._engine``), kept here
-    # once made so every thaw of a state holding this record shares it instead of building
-    # it again. Not a field: not dumped, compared, copied or pickled. The engine never
-    # changes a shared hot record in place (it copies one before a return changes it).
-
-    id: NonEmptyStr
-    at: Instant
-    amount: Amount
-    returned: Amount = Decimal(0)
-    """Amount returned so far."""
-    earned: tuple[tuple[str, Count], ...] = ()
-    """Points earned, per rule id, as stored at earning time (never recomputed)."""
-    revoked: tuple[tuple[str, Count], ...] = ()
-    """Points taken back so far, per rule id."""
-    lines: tuple[RecordLine, ...] = ()
-    """The order's lines, when it had any."""
-    fully_returned: bool = False
-    """Whether everything was returned (also for an order of 0.00)."""
 
 
 class FoldedOrders(_StateModel):
@@ -332,8 +300,10 @@ class MemberState(_StateModel):
     purchase_count: Count = 0
     spend: Amount = Decimal(0)
     """Net spend: purchases minus returns."""
-    purchases: tuple[PurchaseRecord, ...] = ()
-    """Orders inside the program's history window (all of them without a ``History``)."""
+    purchases: Records = EMPTY
+    """Orders inside the program's history window (all of them without a ``History``),
+    oldest first: a sequence of :class:`PurchaseRecord` (held as rows, each record's model
+    built when first read; in JSON each record is an array, see ``_records``)."""
     folded: FoldedOrders | None = None
     """Totals of the orders folded out of ``purchases``; ``None`` until one folds."""
     vouchers: tuple[Voucher, ...] = ()
@@ -476,12 +446,12 @@ _by_id_of = MemberState.__dict__["_by_id"].__get__
 _keep_by_id = MemberState.__dict__["_by_id"].__set__
 
 
-def loaded_records(state: MemberState) -> dict[str, PurchaseRecord] | None:
-    """The purchase records of a state that passed the invariants (a validated load), by
-    id, in the state's order, as the invariants pass found them (ids unique); ``None`` for
+def loaded_records(state: MemberState) -> dict[str, RecordRow] | None:
+    """The purchase records' rows of a state that passed the invariants (a validated load),
+    by id, in the state's order, as the invariants pass found them (ids unique); ``None`` for
     a state the engine built or a trusted load. Never to be changed (copy first)."""
     try:
-        by_id: dict[str, PurchaseRecord] = _by_id_of(state)
+        by_id: dict[str, RecordRow] = _by_id_of(state)
     except AttributeError:
         return None
     return by_id
