@@ -270,7 +270,7 @@ def test_frozen_lines_equal_the_strict_path(records: list[dict[Any, list[Any]]],
         if small:
             assert len(_engine._RECORD_LINES) <= 2
         for key, (model, price) in _engine._RECORD_LINES.items():  # the model's very price
-            assert model.__dict__["unit_price"] is price == key[1]
+            assert model[3] is price == key[1]  # LR_PRICE
 
 
 def test_equal_values_of_other_types_never_share() -> None:
