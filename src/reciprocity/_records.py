@@ -39,8 +39,8 @@ from ._model import Instant, NonEmptyStr
 from ._state_base import Amount, Count, _StateModel
 from ._trusted import built
 
-__all__ = ["LINE_FIELDS", "ROW_FIELDS", "PurchaseRecord", "RecordLine", "Records", "record_of",
-           "row_of"]
+__all__ = ["EMPTY", "LINE_FIELDS", "ROW_FIELDS", "PurchaseRecord", "RecordLine", "RecordRow",
+           "Records", "record_of", "records_of", "row_of"]
 
 
 class RecordLine(_StateModel):
@@ -104,6 +104,14 @@ def row_of(record: PurchaseRecord) -> RecordRow:
     return (d["id"], d["at"], d["amount"], d["returned"], d["earned"], d["revoked"],
             tuple(tuple(line.__dict__.values()) for line in lines) if lines else (),
             d["fully_returned"])
+
+
+def records_of(items: Any) -> Records:
+    """The records of ``items``: :class:`PurchaseRecord` models or their dicts (validated)."""
+    if type(items) is Records:
+        return items
+    return Records(tuple(row_of(item if isinstance(item, PurchaseRecord)
+                                else PurchaseRecord.model_validate(item)) for item in items))
 
 
 class Records(Sequence[PurchaseRecord]):
@@ -176,7 +184,18 @@ class Records(Sequence[PurchaseRecord]):
     @classmethod
     def __get_pydantic_json_schema__(cls, schema: CoreSchema,
                                      handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        return handler(schema["json_schema"])
+        json_schema = handler(schema["json_schema"])
+        # pydantic writes minItems of a tuple as its length; a row's trailing items may be
+        # left out (their defaults), so say how many a row and a line row need.
+        resolved = handler.resolve_ref_schema(json_schema)
+        for choice in resolved.get("items", {}).get("anyOf", ()):
+            items = choice.get("prefixItems")
+            if items is not None and len(items) == len(ROW_FIELDS):
+                choice["minItems"] = _REQUIRED
+                line = items[R_LINES].get("items", {})
+                if len(line.get("prefixItems", ())) == len(LINE_FIELDS):
+                    line["minItems"] = _LINE_REQUIRED
+        return json_schema
 
 
 EMPTY = Records()
@@ -205,15 +224,6 @@ def _row_schema(handler: GetCoreSchemaHandler) -> CoreSchema:
     return schema
 
 
-def _from_items(items: tuple[Any, ...]) -> Records:
-    """The records of validated items: rows, or (the object form) models made rows."""
-    for item in items:
-        if type(item) is not tuple:
-            return Records(tuple(item if type(item) is tuple else row_of(item)
-                                 for item in items))
-    return Records(items)
-
-
 def _python_input(value: Any, handler: Any) -> Records:
     """Python input: a :class:`Records` as it is (immutable), else records (models or dicts)
     or rows validated."""
@@ -225,20 +235,22 @@ def _python_input(value: Any, handler: Any) -> Records:
 
 def _records_schema(handler: GetCoreSchemaHandler) -> CoreSchema:
     row = _row_schema(handler)
-    model = handler.generate_schema(PurchaseRecord)
+    # the object form (and, in Python, a model or its dict) made a row as it is read
+    model = core_schema.no_info_after_validator_function(
+        row_of, handler.generate_schema(PurchaseRecord))
     either = core_schema.union_schema([(row, ROW), (model, OBJECT)], mode="left_to_right")
     json_rows = core_schema.tuple_schema([either], variadic_item_index=0)
     python_either = core_schema.union_schema([(model, OBJECT), (row, ROW)],
                                              mode="left_to_right")
     python_rows = core_schema.tuple_schema([python_either], variadic_item_index=0)
     return core_schema.json_or_python_schema(
-        json_schema=core_schema.no_info_after_validator_function(_from_items, json_rows),
+        json_schema=core_schema.no_info_after_validator_function(Records, json_rows),
         python_schema=core_schema.no_info_wrap_validator_function(
-            _python_input, core_schema.no_info_after_validator_function(_from_items,
-                                                                        python_rows),
+            _python_input, core_schema.no_info_after_validator_function(Records, python_rows),
             serialization=core_schema.plain_serializer_function_ser_schema(
                 Records.models,
-                return_schema=core_schema.tuple_schema([model], variadic_item_index=0))),
+                return_schema=core_schema.tuple_schema(
+                    [handler.generate_schema(PurchaseRecord)], variadic_item_index=0))),
         serialization=core_schema.plain_serializer_function_ser_schema(
             attrgetter("rows"), when_used="json",
             return_schema=core_schema.tuple_schema([row], variadic_item_index=0)),

@@ -18,6 +18,7 @@ Imports: ``_fastpath``, ``_model``, ``_records``, ``_state_base``, ``_credit_sta
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -39,7 +40,7 @@ from ._goodwill_state import (
     PendingGoodwill,
 )
 from ._model import Instant, NonEmptyStr, error_from_validation
-from ._records import EMPTY, PurchaseRecord, RecordLine, RecordRow, Records
+from ._records import EMPTY, PurchaseRecord, RecordLine, RecordRow, Records, records_of
 from ._state_base import Amount, Count, Fingerprint, _StateModel
 from ._state_check import REBUILD, checked_state
 from .errors import InvalidState
@@ -392,6 +393,14 @@ class MemberState(_StateModel):
         if kwargs or type(self) is not MemberState:
             return super().model_dump_json(**kwargs)
         return _DUMP.dump(self, super().model_dump_json)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,
+                   deep: bool = False) -> MemberState:
+        """``BaseModel.model_copy``; purchase records given in ``update`` (models or dicts)
+        are held as rows, as every state holds them (``_records``)."""
+        if update and "purchases" in update and type(update["purchases"]) is not Records:
+            update = {**update, "purchases": records_of(update["purchases"])}
+        return super().model_copy(update=update, deep=deep)
 
     @classmethod
     def new(cls, member_id: str, *, currency: str) -> MemberState:
