@@ -48,11 +48,6 @@ ROW = "\u00b7row"
 """A purchase record's row form's label in a union error's location (``_records``)."""
 OBJECT = "\u00b7object"
 """A purchase record's object form's label (the form written before rows)."""
-ROWS = "\u00b7rows"
-"""The label of a state's records read as rows only (the fast branch: no union per record;
-its errors are always dropped, the other branch's say the same and more)."""
-EITHER = "\u00b7either"
-"""The label of a state's records read as rows or objects, each record in either form."""
 ROW_NAMES = ("id", "at", "amount", "returned", "earned", "revoked", "lines", "fully_returned")
 """The fields a row's positions hold (``PurchaseRecord``'s, ``_records`` checks it)."""
 LINE_NAMES = ("sku", "category", "quantity", "unit_price", "returned")
@@ -89,11 +84,8 @@ def without_fast_branch(errors: list[Any]) -> list[Any]:
     object (``_records``) keeps the errors of the form its input has (an array: the row's),
     each position of a row named by its field."""
     if not any(FAST in err["loc"] or ROW in err["loc"] or OBJECT in err["loc"]
-               or ROWS in err["loc"] for err in errors):
+               for err in errors):
         return errors
-    errors = [err if EITHER not in err["loc"] else
-              {**err, "loc": tuple(part for part in err["loc"] if part != EITHER)}
-              for err in errors if ROWS not in err["loc"]]
     wrong_form = _wrong_forms(errors)
     kept = []
     for err in errors:

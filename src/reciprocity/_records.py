@@ -34,7 +34,7 @@ from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
-from ._fastpath import EITHER, LINE_NAMES, OBJECT, ROW, ROW_NAMES, ROWS
+from ._fastpath import LINE_NAMES, OBJECT, ROW, ROW_NAMES
 from ._model import Instant, NonEmptyStr
 from ._state_base import Amount, Count, _StateModel
 from ._trusted import built
@@ -184,7 +184,7 @@ class Records(Sequence[PurchaseRecord]):
     @classmethod
     def __get_pydantic_json_schema__(cls, schema: CoreSchema,
                                      handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        json_schema = handler(schema["json_schema"]["choices"][1][0])  # rows or objects
+        json_schema = handler(schema["json_schema"])
         # pydantic writes minItems of a tuple as its length; a row's trailing items may be
         # left out (their defaults), so say how many a row and a line row need.
         resolved = handler.resolve_ref_schema(json_schema)
@@ -239,20 +239,12 @@ def _records_schema(handler: GetCoreSchemaHandler) -> CoreSchema:
     model = core_schema.no_info_after_validator_function(
         row_of, handler.generate_schema(PurchaseRecord))
     either = core_schema.union_schema([(row, ROW), (model, OBJECT)], mode="left_to_right")
-    # Rows only first: a union per record costs about a third of reading the rows, so a
-    # document of rows (what the library writes) is read without one; anything else (the
-    # object form, a mix, a malformed row) is read again record by record in either form.
-    json_rows = core_schema.union_schema([
-        (core_schema.no_info_after_validator_function(
-            Records, core_schema.tuple_schema([row], variadic_item_index=0)), ROWS),
-        (core_schema.no_info_after_validator_function(
-            Records, core_schema.tuple_schema([either], variadic_item_index=0)), EITHER),
-    ], mode="left_to_right")
+    json_rows = core_schema.tuple_schema([either], variadic_item_index=0)
     python_either = core_schema.union_schema([(model, OBJECT), (row, ROW)],
                                              mode="left_to_right")
     python_rows = core_schema.tuple_schema([python_either], variadic_item_index=0)
     return core_schema.json_or_python_schema(
-        json_schema=json_rows,
+        json_schema=core_schema.no_info_after_validator_function(Records, json_rows),
         python_schema=core_schema.no_info_wrap_validator_function(
             _python_input, core_schema.no_info_after_validator_function(Records, python_rows),
             serialization=core_schema.plain_serializer_function_ser_schema(
