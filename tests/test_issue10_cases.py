@@ -27,6 +27,7 @@ from reciprocity import (
     parse_event,
     seed_program,
 )
+from reciprocity._fastpath import ROW_NAMES
 
 AT = "2026-03-01T12:00:00+01:00"
 _SEED = seed_program()
@@ -84,13 +85,21 @@ def edited(edit: Callable[[dict[str, Any]], None]) -> str:
     return json.dumps(doc)
 
 
+def _key(target: Any, part: str) -> Any:
+    """``part`` of ``target``: an index, a key, or a field of a purchase record's row, named
+    as in the object form."""
+    if part.isdigit():
+        return int(part)
+    return ROW_NAMES.index(part) if isinstance(target, list) else part
+
+
 def put(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def edit(doc: dict[str, Any]) -> None:
         *parents, last = path.split(".")
         target: Any = doc
         for part in parents:
-            target = target[int(part)] if part.isdigit() else target[part]
-        target[int(last) if last.isdigit() else last] = value
+            target = target[_key(target, part)]
+        target[_key(target, last)] = value
     return edit
 
 

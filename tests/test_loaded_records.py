@@ -18,11 +18,11 @@ from test_express import PROPERTY, orders, streams
 
 
 def kept_as_read(state: MemberState) -> None:
-    """``state``'s kept records are its purchase records by id, in order, the very models."""
+    """``state``'s kept records are its purchase records by id, in order, the very rows."""
     by_id = loaded_records(state)
     assert by_id is not None
     assert list(by_id) == [record.id for record in state.purchases]
-    assert all(by_id[record.id] is record for record in state.purchases)
+    assert all(by_id[row[0]] is row for row in state.purchases.rows)
 
 
 def chain(program: Program, events: list[Any], load: Any) -> list[str]:

@@ -40,6 +40,7 @@ from reciprocity import (
     Reward,
     SignUp,
 )
+from reciprocity._fastpath import LINE_NAMES, ROW_NAMES
 from reciprocity.testing import full_programs, member_streams
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -80,13 +81,25 @@ def document() -> dict[str, Any]:
     return data
 
 
+def _key(target: Any, part: str, field: str) -> Any:
+    """``part`` of ``target``: an index, a key, or a field of a purchase record's row (or of
+    its line's row, under ``lines``), named as in the object form."""
+    if part.isdigit():
+        return int(part)
+    if isinstance(target, list):  # a row: its fields by position
+        return (LINE_NAMES if field == "lines" else ROW_NAMES).index(part)
+    return part
+
+
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
     def edit(doc: dict[str, Any]) -> None:
         *parents, last = path.split(".")
         target: Any = doc
+        field = ""
         for part in parents:
-            target = target[int(part)] if part.isdigit() else target[part]
-        target[int(last) if last.isdigit() else last] = value
+            target = target[_key(target, part, field)]
+            field = part if not part.isdigit() else field
+        target[_key(target, last, field)] = value
     return edit
 
 
@@ -104,7 +117,7 @@ def _duplicate_lot(doc: dict[str, Any]) -> None:
 
 
 def _duplicate_purchase(doc: dict[str, Any]) -> None:
-    doc["purchases"][1]["id"] = doc["purchases"][0]["id"]
+    doc["purchases"][1][0] = doc["purchases"][0][0]  # rows: the id first
 
 
 def _counter(doc: dict[str, Any]) -> None:

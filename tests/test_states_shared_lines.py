@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from reciprocity import Line, MemberState, Money, Purchase, Return, seed_program
 from reciprocity._fingerprint import _LINES, _text, canonical
+from reciprocity._records import LR_PRICE, R_LINES
 from reciprocity.events import ReturnedLine
 
 AT = datetime(2026, 1, 2, tzinfo=UTC)
@@ -93,11 +94,14 @@ def test_equal_lines_share_one_model() -> None:
     b = order("A-2", "m-2", 1, (Line(sku="TEA", quantity=2, unit_price=Money("2.50", "GBP")),))
     c = order("A-3", "m-3", 2, (Line(sku="TEA", quantity=2, unit_price=Money("2.5", "GBP")),))
     states = seed_program(currency="GBP").replay([a, b, c]).states
-    first, second, third = (states[m].purchases[0].lines[0] for m in ("m-1", "m-2", "m-3"))
+    # the line rows (``_records``: a record's lines at R_LINES, a line's price at LR_PRICE)
+    first, second, third = (states[m].purchases.rows[0][R_LINES][0]
+                            for m in ("m-1", "m-2", "m-3"))
     assert first is second
     assert third is not first
-    assert str(third.unit_price) == "2.5"
-    assert '"unit_price":"2.5"' in states["m-3"].model_dump_json()
+    assert str(third[LR_PRICE]) == "2.5"
+    assert str(states["m-3"].purchases[0].lines[0].unit_price) == "2.5"
+    assert '[["TEA",null,2,"2.5",0]]' in states["m-3"].model_dump_json()  # a line row
 
 
 def test_a_shared_line_is_never_changed() -> None:
@@ -113,7 +117,8 @@ def test_a_shared_line_is_never_changed() -> None:
     after = program.replay([*orders, back]).states
     assert after["m-1"].purchases[0].lines[0].returned == 1
     assert after["m-2"].purchases[0].lines[0].returned == 0
-    assert after["m-2"].purchases[0].lines[0] is before["m-1"].purchases[0].lines[0]
+    assert (after["m-2"].purchases.rows[0][R_LINES][0]
+            is before["m-1"].purchases.rows[0][R_LINES][0])
     assert {mid: state.model_dump_json() for mid, state in before.items()} == dumped
 
 

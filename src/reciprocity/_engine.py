@@ -22,9 +22,9 @@ from heapq import heappop, heappush
 from typing import Any
 
 from ._reason import LazyText, Msg, english
-from ._trusted import built
+from ._records import RecordRow
 from .shared import Shared
-from .state import PointLot, PurchaseRecord, RecordLine, Voucher
+from .state import PointLot, Voucher
 
 Row = tuple[int, str, str, datetime, Decimal | None, Any]
 """(kind, event id, member id, at, purchase amount or None, event model or None)."""
@@ -65,8 +65,8 @@ def text(value: Text) -> str:
 # machine, Python 3.11): creating a 7-slot record and reading or writing three slots costs
 # 1.8x as much with a ``__slots__`` class as with a list, more than the 5 % loss of replay
 # speed the layout issue allowed (``benchmarks/bench_replay.py``); named tuples cannot be
-# written in place. The frozen models (``PointLot``, ``PurchaseRecord``, ``RecordLine``)
-# name the same fields for everyone outside the hot path.
+# written in place. The frozen models (``PointLot``, ``PurchaseRecord``, ``RecordLine``;
+# the last two held as rows, ``_records``) name the same fields outside the hot path.
 
 L_ID, L_RULE, L_SOURCE, L_AT, L_POINTS, L_REMAINING, L_PENDING, L_AVAILABLE_AT, L_EXPIRES = range(9)
 """Lot slots: lot id, earning rule id, source event id, earned at, points, remaining points,
@@ -79,17 +79,13 @@ LN_PRICE, LN_CATEGORY, LN_QUANTITY, LN_RETURNED = range(4)
 quantity bought, quantity returned."""
 
 #
-# Hot purchase records are shared, copy on write: a record made by a step, or thawed from a
-# frozen ``PurchaseRecord``, is kept as that model's hot form (its ``_hot`` slot) once the
-# model exists, and every later thaw of a state holding the model puts that very list in
-# its member's ``purchases``, so thawing costs nothing per kept order. So no code changes a
-# record in place once the step that made it has ended: a step that changes an older order
-# (a return) first puts a private copy in its place (:func:`own_record`).
+# Hot purchase records are shared, copy on write: the hot records of a state made by
+# ``apply`` or ``advance`` are kept on it (``_frozen.keep_hot``), and the next thaw of that
+# state copies the dict, sharing every record. So no code changes a record in place once
+# the step that made it has ended: a step that changes an older order (a return) first
+# puts a private copy in its place (:func:`own_record`).
 
 _ZERO = Decimal(0)
-_hot_of = PurchaseRecord.__dict__["_hot"].__get__
-"""The hot form kept on a frozen record (``AttributeError`` if none is yet)."""
-_keep_hot = PurchaseRecord.__dict__["_hot"].__set__
 
 
 def _lot_key(lot: list[Any]) -> tuple[datetime, str]:
@@ -154,18 +150,18 @@ class Member:
         self.applied_at: dict[str, datetime] | None = None
         """Applied event id -> the event's time, oldest first (about: a late event goes at
         the end), kept only for a program with an event horizon, to forget ids past it."""
-        self.frozen: dict[str, PurchaseRecord] | None = None
+        self.frozen: dict[str, RecordRow] | None = None
         """The frozen record of each purchase as thawed or last frozen, reused by the next
         freeze: a record changes only when a return names it (which drops it from here; so
         does folding), so most of a state is not rebuilt on every apply."""
-        self.base: tuple[PurchaseRecord, ...] | None = None
+        self.base: tuple[RecordRow, ...] | None = None
         """The frozen records of the state this member was thawed from or last frozen to,
         while none of them changed (``_frozen.own_record`` drops it) and they are in the
         order of ``purchases`` (a freeze that sorts a late order drops it): ``purchases`` is
         then these less the ones folded from the front, then the orders added since, and a
         freeze looks at the added ones only."""
         self.cold = False
-        """Whether some values of ``purchases`` are still the frozen ``PurchaseRecord`` itself
+        """Whether some values of ``purchases`` are still the frozen record's row itself
         instead of its hot list (see ``_frozen.thaw``): only while the step at work reads no
         kept record but those ``Pipeline.thaw`` made hot for it."""
         self.folded: list[Any] | None = None
@@ -345,48 +341,47 @@ def lots_due_until(m: Member, until: datetime) -> list[tuple[datetime, int, list
     return due
 
 
-_RECORD_LINES: dict[tuple[Any, ...], tuple[RecordLine, Decimal]] = {}
-"""(sku, price, category, quantity, returned) -> the shared frozen line of those values and
-its very price (equal prices written otherwise, ``2.5`` and ``2.50``, meet under one key)."""
+_RECORD_LINES: dict[tuple[Any, ...], tuple[RecordRow, Decimal]] = {}
+"""(sku, price, category, quantity, returned) -> the shared frozen line row of those values
+and its very price (equal prices written otherwise, ``2.5`` and ``2.50``, meet under one
+key)."""
 _RECORD_LINES_KEPT = 100_000
-_RECORD_LINE_NAMES = set(RecordLine.model_fields)
 
 
-def _record_line(sku: Any, line: list[Any]) -> RecordLine:
-    """The frozen model of a hot line record, shared with every equal one frozen before.
+def _record_line(sku: Any, line: list[Any]) -> RecordRow:
+    """The frozen row of a hot line record (``_records.LR_*`` order), shared with every
+    equal one frozen before.
 
-    Models are immutable and real orders repeat the same lines (the Online Retail year: about
-    41,000 distinct of 393,000), so building one per line is most of a frozen record. Lines
-    share a model only when it dumps alike: exact ``str`` SKU and category, ``int``
-    quantities, and the very same price or one written alike (``2.5`` and ``2.50`` are equal
-    but are not dumped alike, so they never share).
+    Rows are immutable and real orders repeat the same lines (the Online Retail year: about
+    41,000 distinct of 393,000), so states share them. Lines share a row only when it dumps
+    alike: exact ``str`` SKU and category, ``int`` quantities, and the very same price or one
+    written alike (``2.5`` and ``2.50`` are equal but are not dumped alike, so they never
+    share).
     """
     category, quantity, price, returned = (
         line[LN_CATEGORY], line[LN_QUANTITY], line[LN_PRICE], line[LN_RETURNED])
     if (type(sku) is not str or type(quantity) is not int or type(returned) is not int
             or type(price) is not Decimal
             or (category is not None and type(category) is not str)):
-        return built(RecordLine, {"sku": sku, "category": category, "quantity": quantity,
-                                  "unit_price": price, "returned": returned})
+        return (sku, category, quantity, price, returned)
     key = (sku, price, category, quantity, returned)
     shared = _RECORD_LINES.get(key)
     if shared is not None:
         model, kept = shared
         if kept is price or str(kept) == str(price):
             return model
-    record = built(RecordLine, {"sku": sku, "category": category, "quantity": quantity,
-                                "unit_price": price, "returned": returned}, _RECORD_LINE_NAMES)
+    record = (sku, category, quantity, price, returned)  # LR_* order
     if len(_RECORD_LINES) >= _RECORD_LINES_KEPT:
         _RECORD_LINES.clear()
     _RECORD_LINES[key] = (record, price)  # a price written otherwise takes the place
     return record
 
 
-def _frozen_lines(lines: dict[str, list[Any]]) -> tuple[RecordLine, ...]:
-    """The frozen lines of a hot record's ``lines``, sorted by SKU (unique: the dict's keys),
-    each shared with an equal one frozen before (see :func:`_record_line`)."""
+def _frozen_lines(lines: dict[str, list[Any]]) -> tuple[RecordRow, ...]:
+    """The frozen line rows of a hot record's ``lines``, sorted by SKU (unique: the dict's
+    keys), each shared with an equal one frozen before (see :func:`_record_line`)."""
     get = _RECORD_LINES.get
-    frozen: list[RecordLine] = []
+    frozen: list[RecordRow] = []
     append = frozen.append
     for sku in sorted(lines):
         line = lines[sku]
@@ -403,20 +398,12 @@ def _frozen_lines(lines: dict[str, list[Any]]) -> tuple[RecordLine, ...]:
     return tuple(frozen)
 
 
-_RECORD_NAMES = set(PurchaseRecord.model_fields)
-
-
-def _frozen_record(pid: str, rec: list[Any]) -> PurchaseRecord:
-    """The frozen model of a hot purchase record."""
+def _frozen_record(pid: str, rec: list[Any]) -> RecordRow:
+    """The frozen row of a hot purchase record (``_records.R_*`` order)."""
     lines = rec[P_LINES]
     earned, revoked = rec[P_EARNED], rec[P_REVOKED]
-    record = built(PurchaseRecord, {  # every field, in declared order
-        "id": pid, "at": rec[P_AT], "amount": rec[P_AMOUNT], "returned": rec[P_RETURNED],
-        "earned": () if not earned else tuple(earned.items()) if len(earned) == 1
-        else tuple(sorted(earned.items())),
-        "revoked": () if not revoked else tuple(sorted(revoked.items())),
-        "lines": _frozen_lines(lines) if lines else (),
-        "fully_returned": rec[P_CLOSED],
-    }, _RECORD_NAMES)
-    _keep_hot(record, rec)  # the step that made ``rec`` has ended: shared from now on
-    return record
+    return (pid, rec[P_AT], rec[P_AMOUNT], rec[P_RETURNED],
+            () if not earned else tuple(earned.items()) if len(earned) == 1
+            else tuple(sorted(earned.items())),
+            () if not revoked else tuple(sorted(revoked.items())),
+            _frozen_lines(lines) if lines else (), rec[P_CLOSED])

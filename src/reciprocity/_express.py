@@ -33,6 +33,7 @@ from ._engine import P_AMOUNT, P_AT, P_RETURNED, Row, _frozen_record
 from ._fingerprint import row_fingerprint
 from ._frozen import applied_times, hot_form, keep_hot_form
 from ._reason import LazyText
+from ._records import R_AMOUNT, R_AT, R_ID, R_RETURNED, Records
 from ._stage import Stage
 from ._trusted import built
 from .effects import Decision, TraceEntry
@@ -50,8 +51,8 @@ _STATE_NAMES = set(MemberState.model_fields)
 
 
 def _record_at(record: Any) -> Any:
-    """A kept record's time: a hot list's, or a cold model's (see ``Member.cold``)."""
-    return record[P_AT] if type(record) is list else record.__dict__["at"]
+    """A kept record's time: a hot list's, or a cold row's (see ``Member.cold``)."""
+    return record[P_AT] if type(record) is list else record[R_AT]
 
 
 class Express:
@@ -89,13 +90,13 @@ class Express:
                 or d["credit"] is not None or d["balances"] is not None
                 or d["earn_counters"]):
             return None
-        kept = d["purchases"]
+        kept = d["purchases"].rows
         purchases = loaded_records(state)
         if purchases is None:  # not validated (a trusted load): checked here
             for names in (d["consents"], d["profile_fields"], d["applied_event_ids"]):
                 if len(names) > 1 and any(a >= b for a, b in pairwise(names)):
                     return None  # the freeze would sort them, or drop a repeated id
-            purchases = {record.__dict__["id"]: record for record in kept}
+            purchases = {record[R_ID]: record for record in kept}
             if len(purchases) != len(kept):
                 return None
         else:  # the invariants pass made it: ids sorted and unique, records' ids unique
@@ -135,10 +136,10 @@ class Express:
         loaded = owner is None
         if eid in purchases:
             return None  # refused by the history checks
-        kept = d["purchases"]
+        kept = d["purchases"].rows
         if kept:
-            newest = kept[-1].__dict__
-            if newest["at"] > at or (newest["at"] == at and newest["id"] > eid):
+            newest = kept[-1]
+            if newest[R_AT] > at or (newest[R_AT] == at and newest[R_ID] > eid):
                 return None  # the freeze sorts it into place
         horizon, window = self.horizon, self.window
 
@@ -186,9 +187,9 @@ class Express:
                     if type(old_record) is list:
                         when, value, back = (old_record[P_AT], old_record[P_AMOUNT],
                                              old_record[P_RETURNED])
-                    else:
-                        values = old_record.__dict__
-                        when, value, back = values["at"], values["amount"], values["returned"]
+                    else:  # a cold row
+                        when, value, back = (old_record[R_AT], old_record[R_AMOUNT],
+                                             old_record[R_RETURNED])
                     count += 1
                     total += value
                     returned += back
@@ -218,7 +219,7 @@ class Express:
         fields["points_earned"] = d["points_earned"] + points
         fields["purchase_count"] = d["purchase_count"] + 1
         fields["spend"] = d["spend"] + amount
-        fields["purchases"] = (*kept[start:], _frozen_record(eid, record))
+        fields["purchases"] = Records((*kept[start:], _frozen_record(eid, record)))
         fields["folded"] = folded
         fields["applied_event_ids"] = ids
         fields["applied_event_fingerprints"] = fingerprints

@@ -38,12 +38,21 @@ from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, SchemaSerializer, core_schema
 
-__all__ = ["FAST", "FIXED_SER", "FastPath", "PlainDecimalDump", "fast_or_checked",
-           "without_fast_branch"]
+__all__ = ["FAST", "FIXED_SER", "OBJECT", "ROW", "FastPath", "PlainDecimalDump",
+           "fast_or_checked", "without_fast_branch"]
 
 FAST = "\u00b7fast"
 """The fast branch's label in a union error's location (never a field name)."""
 _CHECKED = "\u00b7checked"
+ROW = "\u00b7row"
+"""A purchase record's row form's label in a union error's location (``_records``)."""
+OBJECT = "\u00b7object"
+"""A purchase record's object form's label (the form written before rows)."""
+ROW_NAMES = ("id", "at", "amount", "returned", "earned", "revoked", "lines", "fully_returned")
+"""The fields a row's positions hold (``PurchaseRecord``'s, ``_records`` checks it)."""
+LINE_NAMES = ("sku", "category", "quantity", "unit_price", "returned")
+"""The fields a line row's positions hold (``RecordLine``'s)."""
+_NOT_AN_ARRAY = frozenset({"tuple_type", "list_type", "iterable_type"})
 
 UTC_TEXT = (r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
             r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?Z$")
@@ -71,18 +80,58 @@ def fast_or_checked(fast: CoreSchema, checked: CoreSchema,
 
 def without_fast_branch(errors: list[Any]) -> list[Any]:
     """pydantic errors without the fast branches' (each ``loc`` without the union's labels):
-    what the checked path alone would have said."""
-    if not any(FAST in err["loc"] for err in errors):
+    what the checked path alone would have said. A purchase record read as a row or as an
+    object (``_records``) keeps the errors of the form its input has (an array: the row's),
+    each position of a row named by its field."""
+    if not any(FAST in err["loc"] or ROW in err["loc"] or OBJECT in err["loc"]
+               for err in errors):
         return errors
+    wrong_form = _wrong_forms(errors)
     kept = []
     for err in errors:
         loc = tuple(err["loc"])
         if FAST in loc:
             continue
+        if ROW in loc or OBJECT in loc:
+            label = ROW if ROW in loc else OBJECT
+            at = loc.index(label)
+            if (loc[:at], label) in wrong_form:
+                continue
+            loc = loc[:at] + (_named(loc[at + 1:]) if label == ROW else loc[at + 1:])
         if _CHECKED in loc:
-            err = {**err, "loc": tuple(part for part in loc if part != _CHECKED)}
-        kept.append(err)
+            loc = tuple(part for part in loc if part != _CHECKED)
+        kept.append({**err, "loc": loc})
     return kept
+
+
+def _wrong_forms(errors: list[Any]) -> set[tuple[tuple[Any, ...], str]]:
+    """Per record location, the form whose errors are dropped: the row's if the input was
+    not an array and the object form did more than refuse it, else the object form's."""
+    not_array: set[tuple[Any, ...]] = set()
+    not_object: set[tuple[Any, ...]] = set()
+    places: set[tuple[Any, ...]] = set()
+    for err in errors:
+        loc = tuple(err["loc"])
+        for label, refused in ((ROW, not_array), (OBJECT, not_object)):
+            if label in loc:
+                at = loc.index(label)
+                places.add(loc[:at])
+                if at == len(loc) - 1 and (label == OBJECT or err["type"] in _NOT_AN_ARRAY):
+                    refused.add(loc[:at])
+    return {(place, ROW) if place in not_array and place not in not_object
+            else (place, OBJECT) for place in places}
+
+
+def _named(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A location inside a row, its positions named: ``(3,)`` -> ``("returned",)``,
+    ``(6, 0, 4)`` -> ``("lines", 0, "returned")``."""
+    if not loc or type(loc[0]) is not int or loc[0] >= len(ROW_NAMES):
+        return loc
+    named: tuple[Any, ...] = (ROW_NAMES[loc[0]], *loc[1:])
+    if named[0] == "lines" and len(named) > 2 and type(named[2]) is int \
+            and named[2] < len(LINE_NAMES):
+        named = (*named[:2], LINE_NAMES[named[2]], *named[3:])
+    return named
 
 
 class _Amounts(dict[str, Decimal]):

@@ -2,8 +2,9 @@
 :class:`~reciprocity._engine.Member` and freezing one back, and the applied event ids kept
 between the two.
 
-Thawing shares what it can: a frozen purchase record keeps its hot form once made (see the
-copy-on-write note in ``_engine``), and freezing reuses every frozen record no step changed.
+Thawing shares what it can: a state made by ``apply`` keeps its hot records (see the
+copy-on-write note in ``_engine``), and freezing reuses every frozen record (a row, see
+``_records``) no step changed.
 
 Imports: ``_engine`` (the hot member and its records), ``_fingerprint``, ``_trusted`` and
 ``state``.
@@ -27,13 +28,12 @@ from ._engine import (
     P_REVOKED,
     Member,
     _frozen_record,
-    _hot_of,
-    _keep_hot,
 )
 from ._fingerprint import row_fingerprint
 from ._frozen_lots import frozen_lots, thaw_kept_lots, thaw_lots
+from ._records import R_AT, R_ID, RecordRow, Records
 from ._trusted import built
-from .state import FoldedOrders, MemberState, PointLot, PurchaseRecord
+from .state import FoldedOrders, MemberState, PointLot
 
 __all__ = ["HotForm", "applied_fingerprints", "applied_times", "forget_applied",
            "freeze_fields", "hot_form", "keep_hot", "keep_hot_form", "own_record", "thaw",
@@ -45,7 +45,7 @@ def thaw(state: MemberState, cold: bool = False, times: bool = False) -> Member:
 
     ``cold``: the step to come reads no kept purchase record one by one but those
     :func:`warm_front` makes hot for it (``Pipeline.thaw`` knows which steps), so a record
-    without a hot form yet (a state read from JSON) may stay its frozen model in
+    without a hot form yet (a state read from JSON) may stay its frozen row in
     ``m.purchases`` (``m.cold``): a thaw then costs nothing per kept order. ``times``: the
     program tracks applied ids' times (:func:`thaw_applied_times` follows).
     """
@@ -76,7 +76,7 @@ def thaw(state: MemberState, cold: bool = False, times: bool = False) -> Member:
     m.revoked = d["points_revoked"]
     m.purchase_count = d["purchase_count"]
     m.spend = d["spend"]
-    records = m.base = d["purchases"]  # their frozen records: ``m.frozen`` gets them if base goes
+    records = m.base = d["purchases"].rows  # the frozen rows: ``m.frozen`` gets them if base goes
     m.frozen = {}
     if hot is not None:  # kept by the apply that made the state: copies of its dicts
         m.purchases = hot[0].copy()
@@ -90,7 +90,7 @@ def thaw(state: MemberState, cold: bool = False, times: bool = False) -> Member:
     else:
         if records:
             if cold:
-                m.purchases = {p.id: p for p in records}  # cold: the models themselves
+                m.purchases = {p[R_ID]: p for p in records}  # cold: the rows themselves
                 m.cold = True
             else:
                 m.purchases = _thawed_records(records)
@@ -104,29 +104,14 @@ def thaw(state: MemberState, cold: bool = False, times: bool = False) -> Member:
     return m
 
 
-def _thawed_records(records: tuple[PurchaseRecord, ...]) -> dict[str, list[Any]]:
-    """The hot records of a state's frozen ones, by id, each shared with its model."""
-    purchases: dict[str, list[Any]] = {}
-    try:
-        _hot_of(records[0])
-    except AttributeError:
-        # The first has no hot form (a state read from JSON): neither have the others, as
-        # a rule, so each is built without asking (an exception costs what a build does).
-        # Had one a hot form, an equal list takes its place: hot records are never changed.
-        for p in records:
-            purchases[p.__dict__["id"]] = _thawed_record(p)
-        return purchases
-    for p in records:
-        purchases[p.__dict__["id"]] = _warmed(p)
-    return purchases
+def _thawed_records(records: tuple[RecordRow, ...]) -> dict[str, list[Any]]:
+    """The hot records of a state's frozen rows, by id."""
+    return {p[R_ID]: _thawed_record(p) for p in records}
 
 
 def _warmed(p: Any) -> list[Any]:
-    """The hot form of a frozen record: the one kept on it, else made now (and kept)."""
-    try:
-        return _hot_of(p)  # type: ignore[no-any-return]  # shared, never changed in place
-    except AttributeError:
-        return _thawed_record(p)
+    """The hot form of a frozen record's row, made now."""
+    return _thawed_record(p)
 
 
 def warm(m: Member) -> None:
@@ -159,17 +144,14 @@ def warm_front(m: Member, eid: str, at: datetime, window: timedelta | None) -> N
                 break
 
 
-def _thawed_record(p: PurchaseRecord) -> list[Any]:
-    """The hot form of a frozen record, made now and kept on it."""
-    d = p.__dict__
-    earned, revoked, lines = d["earned"], d["revoked"], d["lines"]
-    record = [  # a purchase record in P_* order, its lines in LN_* order
-        d["at"], d["amount"], d["returned"], dict(earned) if earned else None,
+def _thawed_record(p: RecordRow) -> list[Any]:
+    """The hot form of a frozen record's row (``_records.R_*`` order), made now."""
+    _, at, amount, returned, earned, revoked, lines, closed = p
+    return [  # a purchase record in P_* order, its lines (LR_* rows) in LN_* order
+        at, amount, returned, dict(earned) if earned else None,
         dict(revoked) if revoked else None,
-        {line.sku: [line.unit_price, line.category, line.quantity, line.returned]
-         for line in lines} if lines else None, d["fully_returned"]]
-    _keep_hot(p, record)
-    return record
+        {sku: [price, category, quantity, back]
+         for sku, category, quantity, price, back in lines} if lines else None, closed]
 
 
 def own_record(m: Member, pid: str) -> list[Any]:
@@ -191,7 +173,7 @@ def own_record(m: Member, pid: str) -> list[Any]:
     return copy
 
 
-def _drop_base(m: Member, records: tuple[PurchaseRecord, ...] | None = None) -> None:
+def _drop_base(m: Member, records: tuple[RecordRow, ...] | None = None) -> None:
     """Stop freezing from ``m.base``: its records (or ``records``) that ``m`` still holds
     go into ``m.frozen``, where a freeze that looks at every record finds them."""
     records = m.base if records is None else records
@@ -202,7 +184,7 @@ def _drop_base(m: Member, records: tuple[PurchaseRecord, ...] | None = None) -> 
             frozen = m.frozen = {}
         purchases = m.purchases
         for record in records:
-            pid = record.id
+            pid = record[R_ID]
             if pid in purchases:
                 frozen.setdefault(pid, record)
 
@@ -239,7 +221,7 @@ def keep_hot(state: MemberState, m: Member, owner: object = None,
     time (a thaw's times are oldest first, forgetting drops the oldest, and every step adds
     the newest), so :func:`forget_applied` goes through them as after a thaw.
     """
-    if m.base is not state.purchases:  # the freeze sorted a late order: not in order
+    if m.base is not state.purchases.rows:  # the freeze sorted a late order: not in order
         return None
     times = m.applied_at
     if times is not None and len(times) != len(m.applied):
@@ -327,13 +309,13 @@ def applied_fingerprints(m: Member) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return ids, tuple(map(applied.__getitem__, ids))
 
 
-def _as_frozen(pid: str, record: Any) -> PurchaseRecord:
-    """The frozen model of a record of ``m.purchases``: made from a hot one, or the cold
+def _as_frozen(pid: str, record: Any) -> RecordRow:
+    """The frozen row of a record of ``m.purchases``: made from a hot one, or the cold
     one itself (see ``Member.cold``)."""
     return _frozen_record(pid, record) if type(record) is list else record
 
 
-def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
+def _frozen_records(m: Member) -> tuple[RecordRow, ...]:
     """The frozen purchase records of ``m``, oldest first, reusing every one no step changed.
 
     While ``m.base`` (the records of the state ``m`` was thawed from or last frozen to, in
@@ -347,7 +329,7 @@ def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
         frozen = m.frozen = {}
     purchases = m.purchases
     base = m.base
-    records: list[PurchaseRecord] = []
+    records: list[RecordRow] = []
     last: tuple[datetime, str] | None = None
     added: Iterable[tuple[str, list[Any]]] = purchases.items()
     if base is not None:
@@ -355,7 +337,7 @@ def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
         if purchases:  # how many orders folded from the base's front
             first = next(iter(purchases))
             start = 0
-            while start < kept and base[start].id != first:
+            while start < kept and base[start][R_ID] != first:
                 start += 1
         else:
             start = kept
@@ -368,16 +350,17 @@ def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
             rest = base[start:]
             result = (*rest, record)
             if rest:  # in (at, id) order after the newest kept one?
-                kept_last, at = rest[-1].__dict__, record.__dict__["at"]
-                ordered = kept_last["at"] < at or (kept_last["at"] == at and kept_last["id"] <= pid)
+                kept_last, at = rest[-1], record[R_AT]
+                ordered = kept_last[R_AT] < at or (kept_last[R_AT] == at
+                                                   and kept_last[R_ID] <= pid)
             if not rest or ordered:
                 m.base = result
                 return result
             _drop_base(m, result)
-            return tuple(sorted(result, key=lambda record: (record.at, record.id)))
+            return tuple(sorted(result, key=_row_key))
         if start < kept:
             newest = base[-1]
-            last = (newest.at, newest.id)
+            last = (newest[R_AT], newest[R_ID])
         added = () if not new else reversed(list(islice(reversed(purchases.items()), new)))
         base = base[start:]
     ordered = True
@@ -385,7 +368,7 @@ def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
         record = frozen.get(pid)
         if record is None:
             record = frozen[pid] = _as_frozen(pid, rec)
-        key = (record.__dict__["at"], pid)
+        key = (record[R_AT], pid)
         if last is not None and key < last:
             ordered = False
         last = key
@@ -400,15 +383,19 @@ def _frozen_records(m: Member) -> tuple[PurchaseRecord, ...]:
         m.base = result
     else:  # a late order sits behind newer ones in the hot dict
         _drop_base(m, result)
-        result = tuple(sorted(result, key=lambda record: (record.at, record.id)))
+        result = tuple(sorted(result, key=_row_key))
     return result
+
+
+def _row_key(row: RecordRow) -> tuple[datetime, str]:
+    return (row[R_AT], row[R_ID])
 
 
 def freeze_fields(m: Member) -> dict[str, Any]:
     """Every field of ``m``'s frozen state, in declared order: the core's, and defaults
     where each stage adds its own."""
     lots = frozen_lots(m) if m.lots else ()
-    purchases = _frozen_records(m)
+    purchases = Records(_frozen_records(m))
     ids, fingerprints = applied_fingerprints(m)
     folded = m.folded
     times = m.applied_at

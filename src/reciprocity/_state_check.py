@@ -9,7 +9,8 @@ from operator import lt
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .state import MemberState, PointBalance, PointLot, PurchaseRecord
+    from ._records import RecordRow
+    from .state import MemberState, PointBalance, PointLot
 
 __all__ = ["REBUILD", "checked_state", "state_problem"]
 
@@ -62,7 +63,7 @@ def checked_state(state: MemberState) -> tuple[tuple[str, str] | None, dict[str,
         problem = problem or _lots_problem(part, f"MemberState.balances[{name!r}]")
     if problem is not None:
         return (problem, REBUILD), None
-    purchases = state.purchases
+    purchases = state.purchases.rows  # id, at, amount, returned, ..., lines (_records.R_*)
     folded = 0 if state.folded is None else state.folded.count
     if state.purchase_count < len(purchases) + folded:
         return (f"MemberState.purchase_count={state.purchase_count} is below the "
@@ -71,9 +72,9 @@ def checked_state(state: MemberState) -> tuple[tuple[str, str] | None, dict[str,
     if state.folded is not None and state.folded.returned > state.folded.amount:
         return (f"MemberState.folded.returned={state.folded.returned} is above its "
                 f"amount={state.folded.amount}", REBUILD), None
-    by_id = {record.id: record for record in purchases}
+    by_id = {record[0]: record for record in purchases}
     if len(by_id) != len(purchases) or any(
-            (record.returned and record.returned > record.amount) or record.lines
+            (record[3] and record[3] > record[2]) or record[6]
             for record in purchases):  # a dict and one scan: most states have neither
         problem = _purchases_problem(purchases)
         if problem is not None:
@@ -113,22 +114,23 @@ def _rest_problem(state: MemberState) -> tuple[str, str] | None:
     return None if state.credit is None else _credit_problem(state)
 
 
-def _purchases_problem(purchases: tuple[PurchaseRecord, ...]) -> str | None:
-    """Purchases: unique ids, none returned beyond its amount, no line beyond its quantity."""
+def _purchases_problem(purchases: tuple[RecordRow, ...]) -> str | None:
+    """Purchases (rows): unique ids, none returned beyond its amount, no line beyond its
+    quantity."""
     purchase_ids: set[str] = set()
-    for index, record in enumerate(purchases):
+    for index, (pid, _, amount, returned, _, _, lines, _) in enumerate(purchases):
         where = f"MemberState.purchases[{index}]"
-        if record.id in purchase_ids:
-            return (f"{where}.id={record.id!r} is the id of an earlier purchase: purchase ids "
+        if pid in purchase_ids:
+            return (f"{where}.id={pid!r} is the id of an earlier purchase: purchase ids "
                     "are unique")
-        purchase_ids.add(record.id)
-        if record.returned > record.amount:
-            return (f"{where}.returned={record.returned} is above its amount={record.amount}: "
+        purchase_ids.add(pid)
+        if returned > amount:
+            return (f"{where}.returned={returned} is above its amount={amount}: "
                     "no more can be returned than was bought")
-        for number, line in enumerate(record.lines):
-            if line.returned > line.quantity:
-                return (f"{where}.lines[{number}].returned={line.returned} is above its "
-                        f"quantity={line.quantity}")
+        for number, (_, _, quantity, _, line_returned) in enumerate(lines):
+            if line_returned > quantity:
+                return (f"{where}.lines[{number}].returned={line_returned} is above its "
+                        f"quantity={quantity}")
     return None
 
 

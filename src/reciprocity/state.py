@@ -10,13 +10,15 @@ the next :meth:`~reciprocity.Program.apply`. A new state comes only from ``apply
 >>> MemberState.model_validate_json(state.model_dump_json()) == state
 True
 
-Imports: ``_fastpath``, ``_model``, ``_state_base``, ``_credit_state``, ``_goodwill_state``,
+Imports: ``_fastpath``, ``_model``, ``_records``, ``_state_base``, ``_credit_state``,
+``_goodwill_state``,
 ``_state_check`` and ``money``.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -38,6 +40,7 @@ from ._goodwill_state import (
     PendingGoodwill,
 )
 from ._model import Instant, NonEmptyStr, error_from_validation
+from ._records import EMPTY, PurchaseRecord, RecordLine, RecordRow, Records, records_of
 from ._state_base import Amount, Count, Fingerprint, _StateModel
 from ._state_check import REBUILD, checked_state
 from .errors import InvalidState
@@ -119,40 +122,6 @@ class PointBalance(_StateModel):
     @property
     def balance(self) -> int:
         return self.available_points - self.debt
-
-
-class RecordLine(_StateModel):
-    """A line of a remembered purchase, so a return by line is priced as it was sold."""
-
-    sku: NonEmptyStr
-    category: str | None = None
-    quantity: Annotated[int, Field(gt=0, strict=True)]
-    unit_price: Amount
-    returned: Count = 0
-
-
-class PurchaseRecord(_StateModel):
-    """What the state remembers of a purchase, so a later return is handled exactly."""
-
-    __slots__ = ("_hot",)
-    # The engine's hot form of this record (a list, see ``reciprocity._engine``), kept here
-    # once made so every thaw of a state holding this record shares it instead of building
-    # it again. Not a field: not dumped, compared, copied or pickled. The engine never
-    # changes a shared hot record in place (it copies one before a return changes it).
-
-    id: NonEmptyStr
-    at: Instant
-    amount: Amount
-    returned: Amount = Decimal(0)
-    """Amount returned so far."""
-    earned: tuple[tuple[str, Count], ...] = ()
-    """Points earned, per rule id, as stored at earning time (never recomputed)."""
-    revoked: tuple[tuple[str, Count], ...] = ()
-    """Points taken back so far, per rule id."""
-    lines: tuple[RecordLine, ...] = ()
-    """The order's lines, when it had any."""
-    fully_returned: bool = False
-    """Whether everything was returned (also for an order of 0.00)."""
 
 
 class FoldedOrders(_StateModel):
@@ -332,8 +301,10 @@ class MemberState(_StateModel):
     purchase_count: Count = 0
     spend: Amount = Decimal(0)
     """Net spend: purchases minus returns."""
-    purchases: tuple[PurchaseRecord, ...] = ()
-    """Orders inside the program's history window (all of them without a ``History``)."""
+    purchases: Records = EMPTY
+    """Orders inside the program's history window (all of them without a ``History``),
+    oldest first: a sequence of :class:`PurchaseRecord` (held as rows, each record's model
+    built when first read; in JSON each record is an array, see ``_records``)."""
     folded: FoldedOrders | None = None
     """Totals of the orders folded out of ``purchases``; ``None`` until one folds."""
     vouchers: tuple[Voucher, ...] = ()
@@ -423,6 +394,14 @@ class MemberState(_StateModel):
             return super().model_dump_json(**kwargs)
         return _DUMP.dump(self, super().model_dump_json)
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,
+                   deep: bool = False) -> MemberState:
+        """``BaseModel.model_copy``; purchase records given in ``update`` (models or dicts)
+        are held as rows, as every state holds them (``_records``)."""
+        if update and "purchases" in update and type(update["purchases"]) is not Records:
+            update = {**update, "purchases": records_of(update["purchases"])}
+        return super().model_copy(update=update, deep=deep)
+
     @classmethod
     def new(cls, member_id: str, *, currency: str) -> MemberState:
         """An empty state for a member a program has not seen yet."""
@@ -476,12 +455,12 @@ _by_id_of = MemberState.__dict__["_by_id"].__get__
 _keep_by_id = MemberState.__dict__["_by_id"].__set__
 
 
-def loaded_records(state: MemberState) -> dict[str, PurchaseRecord] | None:
-    """The purchase records of a state that passed the invariants (a validated load), by
-    id, in the state's order, as the invariants pass found them (ids unique); ``None`` for
+def loaded_records(state: MemberState) -> dict[str, RecordRow] | None:
+    """The purchase records' rows of a state that passed the invariants (a validated load),
+    by id, in the state's order, as the invariants pass found them (ids unique); ``None`` for
     a state the engine built or a trusted load. Never to be changed (copy first)."""
     try:
-        by_id: dict[str, PurchaseRecord] = _by_id_of(state)
+        by_id: dict[str, RecordRow] = _by_id_of(state)
     except AttributeError:
         return None
     return by_id

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._engine import Row
 from .._model import require_in_range
+from .._records import LR_PRICE, LR_SKU, R_AMOUNT, R_ID, R_LINES, R_RETURNED
 from ..errors import InvalidEvent
 from ..events import Event, Purchase, PurchaseColumns, Return, _in_order, parse_events
 from ..money import Money
@@ -166,8 +167,11 @@ def applied_facts(events: Iterable[Any] | PurchaseColumns, start: Mapping[str, M
     # prices (a map by SKU made then, once per order: most orders are never returned).
     bought: dict[tuple[str, str], list[Any]] = {}
     for state in start.values():
-        for prior in state.purchases:
-            bought[(state.member_id, prior.id)] = [prior.amount, prior.returned, prior.lines]
+        for row in state.purchases.rows:  # the kept records' rows (no model built)
+            lines = row[R_LINES]
+            bought[(state.member_id, row[R_ID])] = [
+                row[R_AMOUNT], row[R_RETURNED],
+                {line[LR_SKU]: line[LR_PRICE] for line in lines} if lines else ()]
     seen = set()
     facts = []
     for event in ordered:

@@ -1,0 +1,261 @@
+"""A member state's kept purchase records, held as rows: what pydantic-core reads and writes
+without building a model per record.
+
+``MemberState.purchases`` is a :class:`Records`: a sequence of
+:class:`~reciprocity.PurchaseRecord` (indexing, ``len``, iteration, slicing, ``==`` with a
+tuple of records, ``repr``) over a tuple of *rows*, one per record, in ``R_*`` order::
+
+    (id, at, amount, returned, earned, revoked, lines, fully_returned)
+
+``earned`` and ``revoked`` are tuples of ``(rule id, points)`` pairs, ``lines`` a tuple of
+line rows in ``LR_*`` order, ``(sku, category, quantity, unit_price, returned)``. The models
+are built from the rows on first read and kept (``Records.models``); the engine reads and
+writes the rows only.
+
+In JSON each record is an array in that order: ``["A-1", "2025-05-13T12:16:00Z", "104.32",
+"0", [["base", 104]], [], [], false]`` (a line ``["SKU-1", "shoes", 2, "49.90", 0]``). A
+reader accepts a row with trailing items left out (their defaults), and a record in the
+object form written before rows (``{"id": "A-1", "at": ...}``), which loads to the same row.
+A malformed row is refused naming the field, as the object form was
+(``MemberState.purchases[3].returned``): :func:`~reciprocity._fastpath.without_fast_branch`
+drops the other form's errors and names each position.
+
+Imports: ``_fastpath``, ``_model``, ``_state_base`` and ``_trusted``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from operator import attrgetter
+from typing import Annotated, Any, overload
+
+from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
+
+from ._fastpath import LINE_NAMES, OBJECT, ROW, ROW_NAMES
+from ._model import Instant, NonEmptyStr
+from ._state_base import Amount, Count, _StateModel
+from ._trusted import built
+
+__all__ = ["EMPTY", "LINE_FIELDS", "ROW_FIELDS", "PurchaseRecord", "RecordLine", "RecordRow",
+           "Records", "record_of", "records_of", "row_of"]
+
+
+class RecordLine(_StateModel):
+    """A line of a remembered purchase, so a return by line is priced as it was sold."""
+
+    sku: NonEmptyStr
+    category: str | None = None
+    quantity: Annotated[int, Field(gt=0, strict=True)]
+    unit_price: Amount
+    returned: Count = 0
+
+
+class PurchaseRecord(_StateModel):
+    """What the state remembers of a purchase, so a later return is handled exactly."""
+
+    id: NonEmptyStr
+    at: Instant
+    amount: Amount
+    returned: Amount = Decimal(0)
+    """Amount returned so far."""
+    earned: tuple[tuple[str, Count], ...] = ()
+    """Points earned, per rule id, as stored at earning time (never recomputed)."""
+    revoked: tuple[tuple[str, Count], ...] = ()
+    """Points taken back so far, per rule id."""
+    lines: tuple[RecordLine, ...] = ()
+    """The order's lines, when it had any."""
+    fully_returned: bool = False
+    """Whether everything was returned (also for an order of 0.00)."""
+
+
+R_ID, R_AT, R_AMOUNT, R_RETURNED, R_EARNED, R_REVOKED, R_LINES, R_CLOSED = range(8)
+"""RecordRow positions of a purchase record (``PurchaseRecord``'s fields, in declared order)."""
+LR_SKU, LR_CATEGORY, LR_QUANTITY, LR_PRICE, LR_RETURNED = range(5)
+"""RecordRow positions of a record's line (``RecordLine``'s fields, in declared order)."""
+ROW_FIELDS = tuple(PurchaseRecord.model_fields)
+LINE_FIELDS = tuple(RecordLine.model_fields)
+_REQUIRED = 3  # id, at, amount: the items a row always has; the rest have defaults
+_LINE_REQUIRED = 4  # sku, category, quantity, unit_price
+
+_RECORD_NAMES = set(ROW_FIELDS)
+_LINE_NAMES = set(LINE_FIELDS)
+
+RecordRow = tuple[Any, ...]
+
+
+def record_of(row: RecordRow) -> PurchaseRecord:
+    """The model of a row (trusted: the row was validated or made by the engine)."""
+    lines = row[R_LINES]
+    return built(PurchaseRecord, {
+        "id": row[R_ID], "at": row[R_AT], "amount": row[R_AMOUNT],
+        "returned": row[R_RETURNED], "earned": row[R_EARNED], "revoked": row[R_REVOKED],
+        "lines": tuple(built(RecordLine, dict(zip(LINE_FIELDS, line, strict=True)),
+                             _LINE_NAMES) for line in lines) if lines else (),
+        "fully_returned": row[R_CLOSED]}, _RECORD_NAMES)
+
+
+def row_of(record: PurchaseRecord) -> RecordRow:
+    """The row of a (validated) model."""
+    d = record.__dict__
+    lines = d["lines"]
+    return (d["id"], d["at"], d["amount"], d["returned"], d["earned"], d["revoked"],
+            tuple(tuple(line.__dict__.values()) for line in lines) if lines else (),
+            d["fully_returned"])
+
+
+def records_of(items: Any) -> Records:
+    """The records of ``items``: :class:`PurchaseRecord` models or their dicts (validated)."""
+    if type(items) is Records:
+        return items
+    return Records(tuple(row_of(item if isinstance(item, PurchaseRecord)
+                                else PurchaseRecord.model_validate(item)) for item in items))
+
+
+class Records(Sequence[PurchaseRecord]):
+    """A state's kept purchase records: rows (``.rows``), read as
+    :class:`~reciprocity.PurchaseRecord` models built on first read and kept."""
+
+    __slots__ = ("_models", "rows")
+    _models: tuple[PurchaseRecord, ...]
+    rows: tuple[RecordRow, ...]
+
+    def __init__(self, rows: tuple[RecordRow, ...] = ()) -> None:
+        self.rows = rows
+
+    def models(self) -> tuple[PurchaseRecord, ...]:
+        """The records as models, built once."""
+        try:
+            models: tuple[PurchaseRecord, ...] = self._models
+        except AttributeError:
+            models = self._models = tuple(map(record_of, self.rows))
+        return models
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> PurchaseRecord: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[PurchaseRecord, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> PurchaseRecord | tuple[PurchaseRecord, ...]:
+        return self.models()[index]
+
+    def __iter__(self) -> Iterator[PurchaseRecord]:
+        return iter(self.models())
+
+    def __reversed__(self) -> Iterator[PurchaseRecord]:
+        return reversed(self.models())
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is Records:
+            return self.rows == other.rows
+        if isinstance(other, tuple | list):
+            return self.models() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.rows)
+
+    def __repr__(self) -> str:
+        return repr(self.models())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Records, (self.rows,))
+
+    def __copy__(self) -> Records:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Records:
+        return self  # immutable
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any,
+                                     handler: GetCoreSchemaHandler) -> CoreSchema:
+        return _records_schema(handler)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(schema["json_schema"])
+        # pydantic writes minItems of a tuple as its length; a row's trailing items may be
+        # left out (their defaults), so say how many a row and a line row need.
+        resolved = handler.resolve_ref_schema(json_schema)
+        for choice in resolved.get("items", {}).get("anyOf", ()):
+            items = choice.get("prefixItems")
+            if items is not None and len(items) == len(ROW_FIELDS):
+                choice["minItems"] = _REQUIRED
+                line = items[R_LINES].get("items", {})
+                if len(line.get("prefixItems", ())) == len(LINE_FIELDS):
+                    line["minItems"] = _LINE_REQUIRED
+        return json_schema
+
+
+EMPTY = Records()
+"""The records of a state that keeps none (shared: immutable)."""
+
+
+def _defaults(items: list[CoreSchema], required: int, defaults: tuple[Any, ...]) -> None:
+    for index in range(required, len(items)):
+        items[index] = core_schema.with_default_schema(items[index],
+                                                       default=defaults[index - required])
+
+
+def _row_schema(handler: GetCoreSchemaHandler) -> CoreSchema:
+    """A row as a tuple schema: each position the model field's type, the trailing ones with
+    the field's default when left out."""
+    line: Any = tuple[NonEmptyStr, str | None, Annotated[int, Field(gt=0, strict=True)],
+                      Amount, Count]
+    line_schema = handler.generate_schema(line)
+    _defaults(line_schema["items_schema"], _LINE_REQUIRED, (0,))
+    pairs: Any = tuple[tuple[str, Count], ...]
+    row: Any = tuple[NonEmptyStr, Instant, Amount, Amount, pairs, pairs, tuple[Any, ...], bool]
+    schema = handler.generate_schema(row)
+    items = schema["items_schema"]
+    items[R_LINES] = core_schema.tuple_schema([line_schema], variadic_item_index=0)
+    _defaults(items, _REQUIRED, (Decimal(0), (), (), (), False))
+    return schema
+
+
+def _python_input(value: Any, handler: Any) -> Records:
+    """Python input: a :class:`Records` as it is (immutable), else records (models or dicts)
+    or rows validated."""
+    if type(value) is Records:
+        return value
+    records: Records = handler(value)
+    return records
+
+
+def _records_schema(handler: GetCoreSchemaHandler) -> CoreSchema:
+    row = _row_schema(handler)
+    # the object form (and, in Python, a model or its dict) made a row as it is read
+    model = core_schema.no_info_after_validator_function(
+        row_of, handler.generate_schema(PurchaseRecord))
+    either = core_schema.union_schema([(row, ROW), (model, OBJECT)], mode="left_to_right")
+    json_rows = core_schema.tuple_schema([either], variadic_item_index=0)
+    python_either = core_schema.union_schema([(model, OBJECT), (row, ROW)],
+                                             mode="left_to_right")
+    python_rows = core_schema.tuple_schema([python_either], variadic_item_index=0)
+    return core_schema.json_or_python_schema(
+        json_schema=core_schema.no_info_after_validator_function(Records, json_rows),
+        python_schema=core_schema.no_info_wrap_validator_function(
+            _python_input, core_schema.no_info_after_validator_function(Records, python_rows),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                Records.models,
+                return_schema=core_schema.tuple_schema(
+                    [handler.generate_schema(PurchaseRecord)], variadic_item_index=0))),
+        serialization=core_schema.plain_serializer_function_ser_schema(
+            attrgetter("rows"), when_used="json",
+            return_schema=core_schema.tuple_schema([row], variadic_item_index=0)),
+    )
+
+
+assert ROW_FIELDS == ROW_NAMES  # the errors name positions by these
+assert LINE_FIELDS == LINE_NAMES
