@@ -79,3 +79,13 @@ def test_memory_profile_runs_and_sees_the_effects_dropped(
     dropped, _ = module.holders(1500, 20, 2026)
     kept, _ = module.holders(1500, 20, 2026, keep_effects=True)
     assert sum(kept.values()) > sum(dropped.values()) + 100_000
+
+
+def test_the_replay_spans_script_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    """``benchmarks/time_replay_spans.py`` (the row's replay alone, at two spans) runs on tiny
+    sizes and prints both sizes and their ratio."""
+    script = load_file(BENCH.with_name("time_replay_spans.py"), keep=False)
+    assert script.main(["5", "40", "400", "--rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    for part in ("5 members", "400 events", "ratio (last size / first):"):
+        assert part in out
