@@ -237,6 +237,62 @@ def test_kept_parts_thaw_and_decide_as_the_json_copy(
             state = fresh(state)
 
 
+def test_a_kept_tier_part_with_every_period_dropped_counts_nothing() -> None:
+    """Found by the property above: three orders of 0.00 on New Year's Eve 2024 (New York
+    time), then a redemption in January 2026. Every order folded and the 2024 period was
+    dropped, so a thaw of the state's JSON counts no period; the kept tier part still held
+    2024's running totals (``thaw_kept`` pruned them only while an entry was left)."""
+    from datetime import UTC, datetime
+
+    from reciprocity import (
+        CalendarYear,
+        Cap,
+        FirstOrderGift,
+        Gift,
+        GiftScheme,
+        GoodwillPolicy,
+        GoodwillRule,
+        MinSpend,
+        Money,
+        MonthsFromQualifying,
+        PointsAsCurrency,
+        PointScheme,
+        PointsCompensation,
+        PointsPerPurchase,
+        Purchase,
+        Redemption,
+        Tier,
+        TierLadder,
+    )
+
+    def eur(amount: str) -> Money:
+        return Money(amount, "EUR")
+
+    program = Program(
+        name="Test program", currency="EUR", timezone="America/New_York",
+        points=PointScheme(earn=(PointsPerPurchase(id="earn-1", points=1),),
+                           rewards=(PointsAsCurrency(id="pay-1", name="points payment",
+                                                     point_value=eur("0.01")),)),
+        tiers=TierLadder(tiers=(Tier(id="bronze", name="Bronze",
+                                     requires=MinSpend(amount=eur("1.00"))),),
+                         period=CalendarYear(), validity=MonthsFromQualifying(months=1)),
+        gifts=GiftScheme(rules=(FirstOrderGift(
+            id="first", tiers=("bronze",), cap=Cap(amount=eur("1.00"), per="day"),
+            gift=Gift(id="first", name="first gift", kind="sample", value=eur("0.00"))),)),
+        goodwill=GoodwillPolicy(rules=(GoodwillRule(
+            id="goodwill-1", compensation=PointsCompensation(points=1),
+            categories=("late_delivery",), tiers=("bronze",), approval=True),),
+            return_window_days=0),
+        history=History(return_days=0, event_days=1))
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    events: list[Any] = [Purchase(id=f"P-{i}", member_id="m-1", at=at, amount=eur("0.00"))
+                         for i in range(3)]
+    events.append(Redemption(id="V-1", member_id="m-1", at=datetime(2026, 1, 3, 5, tzinfo=UTC),
+                             reward_id="pay-1", points=1))
+    test_kept_parts_thaw_and_decide_as_the_json_copy.hypothesis.inner_test(  # type: ignore[attr-defined]
+        (program, events, 2))
+
+
 def test_a_kept_lot_form_is_used_and_left_unchanged() -> None:
     """A state with lots made by ``apply`` keeps the lot lists it was frozen from; a thaw
     copies them: the step that follows changes its copies, never the kept lists."""

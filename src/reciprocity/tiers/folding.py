@@ -228,7 +228,7 @@ def thaw_kept(c: CompiledTiers, kept: _Hot) -> _Hot | None:
     each order to its period's, which folding leaves as they are, so they are sums of the
     same amounts). Its totals of periods folding dropped are not: they are older than every
     entry left (those periods end before the fold's cutoff, and every kept order is after
-    it), and left out here."""
+    it), and left out here; with no entry left, no total is."""
     folded = kept.folded
     for slot in folded.values():
         if slot[0].tzinfo is not UTC:
@@ -238,8 +238,11 @@ def thaw_kept(c: CompiledTiers, kept: _Hot) -> _Hot | None:
     h.folded = {fid: [slot[0], slot[1].copy(), slot[2]] for fid, slot in folded.items()}
     h.bounds = kept.bounds
     h.anchor_date = kept.anchor_date
+    if not h.order:  # every order folded and every folded period dropped: nothing counts
+        h.acc = {}
+        return h
     acc = {key: metrics.copy() for key, metrics in kept.acc.items()}
-    if c.periodic and len(acc) > 1 and h.order:
+    if c.periodic and len(acc) > 1:
         low = c.key(h, h.order[0][0])
         if min(acc) < low:
             acc = {key: metrics for key, metrics in acc.items() if key >= low}
