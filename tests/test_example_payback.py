@@ -177,6 +177,17 @@ def test_terms_say_the_rules_in_german_with_degree_points() -> None:
     assert not [finding for finding in PROGRAM.check() if finding.code == "unit-words-missing"]
 
 
+def test_terms_say_the_coupon_in_words_not_the_till_s_code() -> None:
+    """The coupon fact and its values are labelled: no customer reads ``x10``."""
+    pytest.importorskip("babel")
+    german, english = PROGRAM.terms("de"), PROGRAM.terms("en")
+    assert "gilt, wenn „Coupon“ „10fach-Coupon“ ist." in german
+    assert "applies if “coupon” is “10x coupon”." in english
+    for code in PAYBACK.COUPONS:
+        assert f"„{code}“" not in german and f"“{code}”" not in english
+    assert not [finding for finding in PROGRAM.check() if "label" in finding.code]
+
+
 class TestReasons:
     """Each effect's reason counts °Punkte in German (statement lines too), points in
     English, for 0, 1, 2 and 1,000 of them."""

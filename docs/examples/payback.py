@@ -15,7 +15,9 @@ What PAYBACK's published terms and help pages say, and how each part is declared
   points of the purchase it is used with: x5, x10 or x20. The till says which coupon was
   used in the purchase's metadata (``{"coupon": "x10"}``, a declared fact with those three
   values, so ``"x15"`` is refused); each is a ``CampaignMultiplier`` whose condition reads
-  it. One multiplying coupon counts per purchase (``stacking="best"``).
+  it. The fact and its values carry labels, so the terms say "gilt, wenn „Coupon“
+  „10fach-Coupon“ ist" rather than the till's code ``x10``. One multiplying coupon counts per
+  purchase (``stacking="best"``).
 - **1 point = 0.01 EUR, paid out from 200 points.** Points are paid out to a bank account
   (or redeemed with partners) only once the account holds at least 200 points
   (``min_balance=200``), and a payout is at least 200 points (``PointsAsCurrency`` with
@@ -77,7 +79,10 @@ PROGRAM = Program(
     name="PAYBACK",
     currency="EUR",
     timezone="Europe/Berlin",
-    facts=(Fact(name="coupon", type="str", values=tuple(COUPONS)),),
+    facts=(Fact(name="coupon", type="str", values=tuple(COUPONS),
+                labels={"en": "coupon", "de": "Coupon"},
+                value_labels={code: {"en": f"{factor}x coupon", "de": f"{factor}fach-Coupon"}
+                              for code, factor in COUPONS.items()}),),
     points=PointScheme(
         earn=[PointsPerAmount(
             id="base", points=1, per=Money("2.00", "EUR"), exclude_categories=EXCLUDED,
