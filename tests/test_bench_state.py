@@ -51,9 +51,13 @@ def test_bare_loop_makes_the_seed_decision(bench: ModuleType) -> None:
 
 
 def test_command_line_sizes(bench: ModuleType) -> None:
-    """--quick and --full pick their sizes; the default replays 30k vs 300k events."""
-    assert bench.sizes_for([])[0].replay_events == (30_000, 300_000)
+    """--quick and --full pick their sizes; the default replays 20k vs 200k events. Every
+    run's replays span the same days (20 and 200 events per member), the issue's shop ages."""
+    default = bench.sizes_for([])[0]
+    assert default.replay_events == (20_000, 200_000)
     assert bench.sizes_for(["--quick"])[0] is bench.QUICK
+    for sizes in (default, bench.QUICK, bench.FULL):
+        assert [n // sizes.replay_members for n in sizes.replay_events] == [20, 200]
     full, seed = bench.sizes_for(["--full", "--seed", "7", "--rounds", "2"])
     assert full.replay_events == (100_000, 1_000_000)
     assert full.rounds == 2
