@@ -174,6 +174,43 @@ class TestPerAmount:
             program(earn=[PointsPerAmount(id="base", per=Money("1", "USD"))])
 
 
+class TestExactDivision:
+    """A whole number of points that is the exact result is never lost to a division rounded
+    to Decimal's 28 digits and multiplied afterwards (a quotient such as 15.33...3 x 3 is
+    45.99...9, and rounding down gave 45): products first, then one division."""
+
+    @pytest.mark.parametrize(("amount", "points"), [("51.06", 46), ("25.53", 23),
+                                                    ("9.99", 9), ("10.00", 9)])
+    def test_a_rate_per_an_amount_that_does_not_divide_evenly(self, amount: str,
+                                                              points: int) -> None:
+        """3 points per 3.33 EUR: 51.06 EUR is 15 1/3 times 3.33, so exactly 46 points."""
+        rule = PointsPerAmount(id="r", per=eur("3.33"), points=3)
+        state, effects = run(program(earn=[rule]), buy("A-1", amount))
+        assert state.available_points == points
+        assert effects[0].reason == (f"{points} points for order A-1: {amount} EUR at 3 points "
+                                     "per 3.33 EUR")
+
+    def test_whole_units_times_a_line_multiplier_that_does_not_divide_evenly(self) -> None:
+        """Whole euros first (30), then the lines' weight 40/30 (tea counts double): 40."""
+        rule = PointsPerAmount(id="r", per=eur("1.00"), rounding_order="amount_first",
+                               multipliers=(CategoryMultiplier(categories=("tea",), factor=2),))
+        lines = (line("TEA", "10.00", 1, "tea"), line("CUP", "20.00", 1, "cups"))
+        state, _ = run(program(earn=[rule]), buy("A-1", "30.00", lines=lines))
+        assert state.available_points == 40
+
+    def test_a_line_return_takes_back_its_exact_share(self) -> None:
+        """3 points on three 10.00 EUR lines; one line back is a third: 1 point, rounded
+        down too."""
+        rule = PointsPerAmount(id="r", per=eur("10.00"), exclude_categories=("gift-card",),
+                               clawback_rounding=Rounding.DOWN)
+        lines = tuple(line(sku, "10.00") for sku in ("A", "B", "C"))
+        state, effects = run(program(earn=[rule]), buy("A-1", "30.00", lines=lines),
+                             Return(id="R", member_id="m", at=T0, purchase_id="A-1",
+                                    lines=(ReturnedLine(sku="A", quantity=1),)))
+        assert effects[-1].points == 1
+        assert state.available_points == 2
+
+
 class TestMultipliers:
     def _campaign(self, factor: str = "2") -> CampaignMultiplier:
         return CampaignMultiplier(name="double week", factor=Decimal(factor), when=During(

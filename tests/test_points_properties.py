@@ -188,6 +188,27 @@ def test_buy_and_return_never_profits(program: Program, events: list[Any],
     assert after.points_redeemed <= state.points_redeemed
 
 
+@settings(deadline=None)
+@given(unit=st.sampled_from(["1.11", "0.10", "0.03", "0.07"]), rate=st.sampled_from([3, 7, 9]),
+       count=st.integers(1, 100_000), rounding=roundings,
+       order=st.sampled_from(["once", "amount_first"]))
+def test_a_whole_result_is_earned_whole(unit: str, rate: int, count: int, rounding: Rounding,
+                                        order: str) -> None:
+    """``rate`` points per ``rate`` x ``unit``: ``count`` x ``unit`` earns exactly ``count``
+    points in any rounding mode, though ``count / rate`` (the amount over ``per``) has no
+    end in decimals (one division rounded to 28 digits, then multiplied, gave one point less
+    rounding down). Rounding the amount to whole ``per`` first earns ``count // rate`` whole
+    units' worth, exactly too."""
+    per = Decimal(unit) * rate
+    rule = PointsPerAmount(id="r", per=Money(per, "EUR"), points=rate, rounding=rounding,
+                           rounding_order=order)  # type: ignore[arg-type]
+    program = Program(name="P", currency="EUR", points=PointScheme(earn=(rule,)))
+    state = program.apply(None, Purchase(id="A", member_id="m", at=T0,
+                                         amount=Money(Decimal(unit) * count, "EUR"))).state
+    whole_units = rounding.to_int(Decimal(count) / rate) if order == "amount_first" else None
+    assert state.available_points == (count if whole_units is None else whole_units * rate)
+
+
 @settings(max_examples=200, deadline=None)
 @given(amounts, amounts, st.sampled_from(["1", "2", "0.5", "3.33"]), st.integers(1, 5))
 def test_splitting_per_amount_orders_never_earns_more(a: Decimal, b: Decimal, per: str,
@@ -243,7 +264,8 @@ def test_replay_equals_fold_of_apply(program: Program, events: list[Any]) -> Non
 
 @settings(deadline=None)
 @given(amount=amounts, rate=st.integers(1, 400).map(lambda q: Decimal(q) / 100),
-       per=st.sampled_from(["1.00", "2.00", "0.50", "10.00"]), rounding=roundings)
+       per=st.sampled_from(["1.00", "2.00", "0.50", "10.00", "3.33", "0.30", "7.00"]),
+       rounding=roundings)
 def test_a_rate_on_the_exact_amount_is_rounded_once(amount: Decimal, rate: Decimal, per: str,
                                                     rounding: Rounding) -> None:
     """With ``rounding_order="once"`` the points are the exact product amount / per x rate,

@@ -292,11 +292,15 @@ def _per_amount(rule: PointsPerAmount, pred: Predicate | None,
             elif rule.filters_lines and trace is not None:
                 trace.append((rule_id, "note", f"order {eid} has no lines, so the "
                               "whole amount counts"))
+        # Each product before the one division: a quotient rounded to the context's digits
+        # and then multiplied can land just under a whole number that is the exact result
+        # (51.06 EUR at 3 points per 3.33 EUR: 15.33...3 x 3 = 45.99...9, not 46).
         if once:  # the rate and multipliers on the exact amount, rounded once
-            exact = weighted / per * rate_points
+            exact = weighted * rate_points / per
         else:  # two steps: the amount to whole ``per`` first, then the rate's result
             units = rule.rounding.apply(eligible / per)
-            exact = units * rate_points * (weighted / eligible if eligible else _ONE)
+            exact = units * rate_points * weighted / eligible if eligible else \
+                units * rate_points
         points = rule.rounding.to_int(exact)
         note: Msg | None = None
         if caps:

@@ -150,8 +150,9 @@ class ReturnStage(ExpiryStage):
                     if rule.counts_line(sku, category):
                         earning += price * bought
                         back += price * returned
-                share = back / earning if earning else _ZERO
-                target = min(points, rule.clawback_rounding.to_int(points * share))
+                # the product before the division (see ``earn._per_amount``)
+                target = min(points, rule.clawback_rounding.to_int(
+                    points * back / earning if earning else _ZERO))
                 why = Msg("reason.why.lines", {"back": Money(back, m.currency),
                                                "earning": Money(earning, m.currency)})
             else:
