@@ -63,7 +63,9 @@ def checked_state(state: MemberState) -> tuple[tuple[str, str] | None, dict[str,
         problem = problem or _lots_problem(part, f"MemberState.balances[{name!r}]")
     if problem is not None:
         return (problem, REBUILD), None
-    purchases = state.purchases.rows  # id, at, amount, returned, ..., lines (_records.R_*)
+    records = state.purchases
+    raw = records.raw  # the records in their JSON form, if kept so: texts (_records)
+    purchases = records.rows if raw is None else raw  # id, at, amount, ... (_records.R_*)
     folded = 0 if state.folded is None else state.folded.count
     if state.purchase_count < len(purchases) + folded:
         return (f"MemberState.purchase_count={state.purchase_count} is below the "
@@ -73,10 +75,12 @@ def checked_state(state: MemberState) -> tuple[tuple[str, str] | None, dict[str,
         return (f"MemberState.folded.returned={state.folded.returned} is above its "
                 f"amount={state.folded.amount}", REBUILD), None
     by_id = {record[0]: record for record in purchases}
-    if len(by_id) != len(purchases) or any(
-            (record[3] and record[3] > record[2]) or record[6]
-            for record in purchases):  # a dict and one scan: most states have neither
-        problem = _purchases_problem(purchases)
+    if len(by_id) != len(purchases) or (
+            any((record[3] and record[3] > record[2]) or record[6] for record in purchases)
+            if raw is None else  # texts: any return or line looked at in the rows
+            any(record[3] != "0" or record[6] for record in purchases)):
+        # a dict and one scan: most states have neither
+        problem = _purchases_problem(records.rows)
         if problem is not None:
             return (problem, REBUILD), None
     return _rest_problem(state), by_id
