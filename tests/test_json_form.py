@@ -16,9 +16,10 @@ import copy
 import json
 import pickle
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -145,6 +146,21 @@ def test_every_written_instant_is_kept_as_read(value: datetime) -> None:
     assert accepted(_INSTANT, text), text
     assert datetime.fromisoformat(text) == value
     assert written(datetime.fromisoformat(text)) == text
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31),
+                    timezones=st.sampled_from([UTC, timezone(timedelta(hours=2)),
+                                               timezone(timedelta(seconds=30)),
+                                               timezone(timedelta(0)), ZoneInfo("UTC"),
+                                               ZoneInfo("Europe/Berlin")])),
+       st.decimals(min_value=0, allow_nan=False, allow_infinity=False, places=None))
+def test_a_new_row_is_written_as_the_dump_writes_it(at: datetime, amount: Decimal) -> None:
+    row = ("A-1", at, amount, Decimal(0), (("r", 1),), (), (("S", None, 1, amount, 0),), False)
+    state = state_of(Records((row,)))
+    doc = json.loads(state.model_dump_json())
+    assert json.loads(json.dumps(json_row_of(row))) == doc["purchases"][0]
+    assert json_row_of(row)[1] == written(at)
 
 
 @settings(max_examples=500, deadline=None)

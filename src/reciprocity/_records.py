@@ -26,7 +26,7 @@ Imports: ``_fastpath``, ``_model``, ``_state_base`` and ``_trusted``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, overload
 
@@ -136,9 +136,13 @@ _INSTANT_JSON = SchemaSerializer(core_schema.datetime_schema()).to_json
 
 
 def json_row_of(row: RecordRow) -> RecordRow:
-    """A row in its JSON form: each instant and amount the text the dump writes of it."""
+    """A row in its JSON form: each instant and amount the text the dump writes of it (of a
+    UTC instant, ``isoformat``'s with ``Z`` for ``+00:00``, as pydantic writes it)."""
     lines = row[R_LINES]
-    return (row[R_ID], _INSTANT_JSON(row[R_AT])[1:-1].decode(), format(row[R_AMOUNT], "f"),
+    at = row[R_AT]
+    return (row[R_ID],
+            at.isoformat()[:-6] + "Z" if at.tzinfo is UTC else _INSTANT_JSON(at)[1:-1].decode(),
+            format(row[R_AMOUNT], "f"),
             format(row[R_RETURNED], "f"), row[R_EARNED], row[R_REVOKED],
             tuple([(line[0], line[1], line[2], format(line[3], "f"), line[4])
                    for line in lines]) if lines else (),

@@ -77,7 +77,7 @@ def checked_state(state: MemberState) -> tuple[tuple[str, str] | None, dict[str,
     if state.folded is not None and state.folded.returned > state.folded.amount:
         return (f"MemberState.folded.returned={state.folded.returned} is above its "
                 f"amount={state.folded.amount}", REBUILD), None
-    by_id = dict(zip(map(_ID, purchases), purchases))
+    by_id = dict(zip(map(_ID, purchases), purchases, strict=True))
     if len(by_id) != len(purchases) or (
             any((record[3] and record[3] > record[2]) or record[6] for record in purchases)
             if raw is None else  # texts: any return or line looked at in the rows
