@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 __all__ = ["REBUILD", "checked_state", "state_problem"]
 
-_ID, _RETURNED, _LINES = itemgetter(0), itemgetter(3), itemgetter(6)  # _records.R_*
+_RETURNED, _LINES = itemgetter(3), itemgetter(6)  # _records.R_*
 _ZERO_TEXT = "0"  # what a record in its JSON form has returned when nothing was
 
 REBUILD = ("restore the document the program wrote, or rebuild the state by replaying the "
@@ -77,11 +77,11 @@ def checked_state(state: MemberState) -> tuple[tuple[str, str] | None, dict[str,
     if state.folded is not None and state.folded.returned > state.folded.amount:
         return (f"MemberState.folded.returned={state.folded.returned} is above its "
                 f"amount={state.folded.amount}", REBUILD), None
-    by_id = dict(zip(map(_ID, purchases), purchases, strict=True))
+    by_id = {record[0]: record for record in purchases}
     if len(by_id) != len(purchases) or (
             any((record[3] and record[3] > record[2]) or record[6] for record in purchases)
             if raw is None else  # texts: any return or line looked at in the rows
-            any(map(_ZERO_TEXT.__ne__, map(_RETURNED, purchases)))
+            list(map(_RETURNED, purchases)).count(_ZERO_TEXT) != len(purchases)
             or any(map(_LINES, purchases))):
         # a dict and one scan: most states have neither
         problem = _purchases_problem(records.rows)
