@@ -8,6 +8,11 @@ purchase record) shared, without thawing a :class:`~reciprocity._engine.Member` 
 one back. A state this pipeline froze in this process has its records and applied ids at
 hand (its kept hot form names the pipeline, see ``_frozen.keep_hot``); for a state read from
 JSON they are made as a thaw makes them (records cold), and the new state keeps its hot form.
+A state whose records are kept in their JSON form (``Records.raw``, texts: a load of what
+the library wrote) is decided on those rows: the newest and the folding ones' times and
+amounts read from their texts, the new record written in that form too (and its row kept,
+``Records.of_json``), so the new state dumps without a Python call per record; it keeps no
+hot form (a thaw reads its rows).
 
 It takes only the common case and returns ``None`` for every other, which then goes the
 general way (``Pipeline.thaw``, ``step``, ``replay.decision``): a late event, a state with lots
@@ -184,7 +189,8 @@ class Express:
                     del new_times[old]
                     del new_applied[old]
         new_applied[eid] = fingerprint
-        new_purchases = purchases.copy()
+        # the new hot form's records (none kept for records in their JSON form)
+        new_purchases = purchases.copy() if json_form is None else None
         folded = d["folded"]
         start = 0
         if window is not None:
@@ -198,7 +204,8 @@ class Express:
                     (0, 0, 0, None) if folded is None else
                     (folded.count, folded.amount, folded.returned, folded.through))
                 for pid in list(purchases)[:start]:
-                    old_record = new_purchases.pop(pid)
+                    old_record = (purchases[pid] if new_purchases is None
+                                  else new_purchases.pop(pid))
                     if type(old_record) is list:
                         when, value, back = (old_record[P_AT], old_record[P_AMOUNT],
                                              old_record[P_RETURNED])
@@ -213,7 +220,8 @@ class Express:
                         through = when
                 folded = built(FoldedOrders, {"count": count, "amount": total,
                                               "returned": returned, "through": through})
-        new_purchases[eid] = record
+        if new_purchases is not None:
+            new_purchases[eid] = record
 
         # The freeze: the state's own fields, those a purchase changed replaced.
         if forgot or loaded:
@@ -249,7 +257,7 @@ class Express:
         fields["applied_event_fingerprints"] = fingerprints
         fields["applied_event_times"] = at_times
         new = built(MemberState, fields, _STATE_NAMES)
-        if json_form is None:  # (its records' JSON form is no hot form: none kept)
+        if new_purchases is not None:  # (records in their JSON form are no hot form)
             keep_hot_form(new, (new_purchases, new_applied, new_times, cold, self.pipeline))
         return built(Decision, {
             "state": new,

@@ -20,6 +20,13 @@ A malformed row is refused naming the field, as the object form was
 (``MemberState.purchases[3].returned``): :func:`~reciprocity._fastpath.without_fast_branch`
 drops the other form's errors and names each position.
 
+An array of rows all in the form the library writes (each instant and amount the very text
+the dump writes of its value, ``_fastpath.INSTANT_TEXT`` and ``AMOUNT_TEXT``) is first read
+as it is, in pydantic-core alone: :meth:`Records.of_json`, ``Records.raw``. The rows are made
+from those texts when first read (``typed_row_of``: the values the fast JSON branches make),
+and ``MemberState.model_dump_json`` writes the texts back as they are. Any other array takes
+the way above (a union's fast branch: its errors are dropped).
+
 Imports: ``_fastpath``, ``_model``, ``_state_base`` and ``_trusted``.
 """
 
