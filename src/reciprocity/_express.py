@@ -8,6 +8,11 @@ purchase record) shared, without thawing a :class:`~reciprocity._engine.Member` 
 one back. A state this pipeline froze in this process has its records and applied ids at
 hand (its kept hot form names the pipeline, see ``_frozen.keep_hot``); for a state read from
 JSON they are made as a thaw makes them (records cold), and the new state keeps its hot form.
+A state whose records are kept in their JSON form (``Records.raw``, texts: a load of what
+the library wrote) is decided on those rows: the newest and the folding ones' times and
+amounts read from their texts, the new record written in that form too (and its row kept,
+``Records.of_json``), so the new state dumps without a Python call per record; it keeps no
+hot form (a thaw reads its rows).
 
 It takes only the common case and returns ``None`` for every other, which then goes the
 general way (``Pipeline.thaw``, ``step``, ``replay.decision``): a late event, a state with lots
@@ -25,6 +30,7 @@ Imports: the core (``_engine``, ``_frozen``, ``_fingerprint``, ``_reason``, ``_s
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -33,12 +39,12 @@ from ._engine import P_AMOUNT, P_AT, P_RETURNED, Row, _frozen_record
 from ._fingerprint import row_fingerprint
 from ._frozen import applied_times, hot_form, keep_hot_form
 from ._reason import LazyText
-from ._records import R_AMOUNT, R_AT, R_ID, R_RETURNED, Records
+from ._records import R_AMOUNT, R_AT, R_ID, R_RETURNED, Records, json_row_of
 from ._stage import Stage
 from ._trusted import built
 from .effects import Decision, TraceEntry
 from .points.returns import line_record
-from .state import FoldedOrders, MemberState, loaded_records
+from .state import FoldedOrders, MemberState, loaded_rows
 
 if TYPE_CHECKING:
     from ._pipeline import Pipeline
@@ -48,11 +54,21 @@ __all__ = ["Express"]
 
 _ZERO = Decimal(0)
 _STATE_NAMES = set(MemberState.model_fields)
+_from_text = datetime.fromisoformat
 
 
 def _record_at(record: Any) -> Any:
-    """A kept record's time: a hot list's, or a cold row's (see ``Member.cold``)."""
-    return record[P_AT] if type(record) is list else record[R_AT]
+    """A kept record's time: a hot list's, or a cold row's (see ``Member.cold``), or a row
+    in its JSON form's (``Records.raw``) read."""
+    if type(record) is list:
+        return record[P_AT]
+    at = record[R_AT]
+    return _from_text(at) if type(at) is str else at
+
+
+def _amount(value: Any) -> Any:
+    """An amount of a row, or of a row in its JSON form (a text) read as the load reads it."""
+    return Decimal(value) if type(value) is str else value
 
 
 class Express:
@@ -85,13 +101,14 @@ class Express:
         ``None`` if the state has a field that the general way's freeze would write
         otherwise (unsorted or repeated ids or consents, another family's part). The records
         by id of a validated load are the ones its invariants pass made
-        (``state.loaded_records``)."""
+        (``state.loaded_rows``); of records kept in their JSON form, those rows."""
         if (d["tier"] is not None or d["gifts"] is not None or d["goodwill"] is not None
                 or d["credit"] is not None or d["balances"] is not None
                 or d["earn_counters"]):
             return None
-        kept = d["purchases"].rows
-        purchases = loaded_records(state)
+        records = d["purchases"]
+        kept = records.rows if records.raw is None else records.raw
+        purchases = loaded_rows(state)
         if purchases is None:  # not validated (a trusted load): checked here
             for names in (d["consents"], d["profile_fields"], d["applied_event_ids"]):
                 if len(names) > 1 and any(a >= b for a, b in pairwise(names)):
@@ -125,6 +142,8 @@ class Express:
             return None  # the skipped line of the trace is the general way's
         if d["lots"] or d["debt"]:
             return None
+        records = d["purchases"]
+        json_form = records.raw  # records kept as read from JSON (texts), or None
         hot = hot_form(state)
         if hot is None:  # a state read from JSON: made hot as a thaw would, if it may be
             hot = self._loaded(d, state)
@@ -136,10 +155,11 @@ class Express:
         loaded = owner is None
         if eid in purchases:
             return None  # refused by the history checks
-        kept = d["purchases"].rows
+        kept = records.rows if json_form is None else json_form
         if kept:
             newest = kept[-1]
-            if newest[R_AT] > at or (newest[R_AT] == at and newest[R_ID] > eid):
+            newest_at = _record_at(newest)
+            if newest_at > at or (newest_at == at and newest[R_ID] > eid):
                 return None  # the freeze sorts it into place
         horizon, window = self.horizon, self.window
 
@@ -169,7 +189,8 @@ class Express:
                     del new_times[old]
                     del new_applied[old]
         new_applied[eid] = fingerprint
-        new_purchases = purchases.copy()
+        # the new hot form's records (none kept for records in their JSON form)
+        new_purchases = purchases.copy() if json_form is None else None
         folded = d["folded"]
         start = 0
         if window is not None:
@@ -183,13 +204,15 @@ class Express:
                     (0, 0, 0, None) if folded is None else
                     (folded.count, folded.amount, folded.returned, folded.through))
                 for pid in list(purchases)[:start]:
-                    old_record = new_purchases.pop(pid)
+                    old_record = (purchases[pid] if new_purchases is None
+                                  else new_purchases.pop(pid))
                     if type(old_record) is list:
                         when, value, back = (old_record[P_AT], old_record[P_AMOUNT],
                                              old_record[P_RETURNED])
-                    else:  # a cold row
-                        when, value, back = (old_record[R_AT], old_record[R_AMOUNT],
-                                             old_record[R_RETURNED])
+                    else:  # a cold row, or one in its JSON form
+                        when, value, back = (_record_at(old_record),
+                                             _amount(old_record[R_AMOUNT]),
+                                             _amount(old_record[R_RETURNED]))
                     count += 1
                     total += value
                     returned += back
@@ -197,7 +220,8 @@ class Express:
                         through = when
                 folded = built(FoldedOrders, {"count": count, "amount": total,
                                               "returned": returned, "through": through})
-        new_purchases[eid] = record
+        if new_purchases is not None:
+            new_purchases[eid] = record
 
         # The freeze: the state's own fields, those a purchase changed replaced.
         if forgot or loaded:
@@ -219,13 +243,22 @@ class Express:
         fields["points_earned"] = d["points_earned"] + points
         fields["purchase_count"] = d["purchase_count"] + 1
         fields["spend"] = d["spend"] + amount
-        fields["purchases"] = Records((*kept[start:], _frozen_record(eid, record)))
+        new_row = _frozen_record(eid, record)
+        if json_form is None:
+            fields["purchases"] = Records((*kept[start:], new_row))
+        else:  # kept in the JSON form, the new record's written as the dump writes it
+            known = records.known_rows()  # the rows of the newest kept records
+            left = len(kept) - start
+            fields["purchases"] = Records.of_json(
+                (*kept[start:], json_row_of(new_row)),
+                (*known[max(0, len(known) - left):], new_row))
         fields["folded"] = folded
         fields["applied_event_ids"] = ids
         fields["applied_event_fingerprints"] = fingerprints
         fields["applied_event_times"] = at_times
         new = built(MemberState, fields, _STATE_NAMES)
-        keep_hot_form(new, (new_purchases, new_applied, new_times, cold, self.pipeline))
+        if new_purchases is not None:  # (records in their JSON form are no hot form)
+            keep_hot_form(new, (new_purchases, new_applied, new_times, cold, self.pipeline))
         return built(Decision, {
             "state": new,
             "effects": (self.points._pooled(mid, rule_id, eid, at, points, said),),

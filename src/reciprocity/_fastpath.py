@@ -29,7 +29,7 @@ Imports: nothing from the package.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal, getcontext
 from typing import Any
@@ -38,12 +38,13 @@ from pydantic import BaseModel, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, SchemaSerializer, core_schema
 
-__all__ = ["FAST", "FIXED_SER", "OBJECT", "ROW", "FastPath", "PlainDecimalDump",
-           "fast_or_checked", "without_fast_branch"]
+__all__ = ["AMOUNT_TEXT", "CHECKED", "FAST", "FIXED_SER", "INSTANT_TEXT", "OBJECT", "ROW",
+           "FastPath", "PlainDecimalDump", "fast_or_checked", "without_fast_branch"]
 
 FAST = "\u00b7fast"
 """The fast branch's label in a union error's location (never a field name)."""
-_CHECKED = "\u00b7checked"
+CHECKED = _CHECKED = "\u00b7checked"
+"""The checked branch's label (dropped from an error's location)."""
 ROW = "\u00b7row"
 """A purchase record's row form's label in a union error's location (``_records``)."""
 OBJECT = "\u00b7object"
@@ -61,6 +62,20 @@ six digits of a second. ``datetime.fromisoformat`` reads each one (or refuses an
 day, such as 30 February, which the checked path then refuses as before)."""
 FIXED_TEXT = r"^[0-9]+(\.[0-9]+)?$"
 """An amount as the library writes one: fixed-point digits, never negative, no exponent."""
+_YEAR = "([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+_LEAP = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
+INSTANT_TEXT = (
+    rf"^({_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|{_YEAR}-(0[13-9]|1[0-2])-(29|30)"
+    rf"|{_YEAR}-(0[13578]|1[02])-31|{_LEAP}-02-29)"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(\.([1-9][0-9]{5}|0[1-9][0-9]{4}|00[1-9][0-9]{3}|000[1-9][0-9]{2}|0000[1-9][0-9]"
+    r"|00000[1-9]))?Z$")
+"""A UTC instant exactly as pydantic writes the ``datetime`` that ``datetime.fromisoformat``
+reads from it: a real day of the years 1 to 9999, six digits of a second or none (never
+``.000000``). A purchase record's text of this form is kept as it is (``_records``): it
+dumps as it was read."""
+AMOUNT_TEXT = r"^(0|[1-9][0-9]*)(\.[0-9]+)?$"
+"""An amount exactly as ``format(Decimal(text), "f")`` writes it (no leading zero)."""
 FIXED_SER = core_schema.format_ser_schema("f", when_used="json")
 """How every decimal of the library's models is written to JSON: ``format(value, "f")``,
 fixed-point text ("100", never "1E+2"), called by pydantic-core."""
@@ -196,19 +211,27 @@ def has_exponent(raw: bytes) -> bool:
     return False
 
 
-def _plain_decimals(node: Any, models: list[type[BaseModel]]) -> None:
+def _plain_decimals(node: Any, models: list[type[BaseModel]],
+                    swap: Mapping[Any, core_schema.SerSchema]) -> None:
     """Write every decimal under ``node`` that was written by ``format(value, "f")`` with
-    ``str`` instead; collect the model classes whose schemas ``node`` holds."""
+    ``str`` instead, and each serializer function named in ``swap`` as ``swap`` says;
+    collect the model classes whose schemas ``node`` holds."""
     if isinstance(node, dict):
         if node.get("serialization") == FIXED_SER:
             node["serialization"] = core_schema.to_string_ser_schema()
+        if node.get("type") == "function-plain":
+            for function, replaced in swap.items():
+                if node.get("function") is function:  # a serializer's (a validator's: a dict)
+                    node.clear()
+                    node.update(copy.deepcopy(replaced))
+                    break
         if node.get("type") == "model":
             models.append(node["cls"])
         for value in node.values():
-            _plain_decimals(value, models)
+            _plain_decimals(value, models, swap)
     elif isinstance(node, list):
         for value in node:
-            _plain_decimals(value, models)
+            _plain_decimals(value, models, swap)
 
 
 class PlainDecimalDump:
@@ -222,12 +245,17 @@ class PlainDecimalDump:
     (and the decimal context does not write a lower-case ``e``), :meth:`dump` returns it,
     else the model's own dump. A string that happens to hold ``E+`` costs the slow dump,
     never a wrong one. Built once per class (about 10 ms, at import).
+
+    ``swap``: plain serializer functions of the model's schema, each with the serializer
+    that replaces it in this dump (``MemberState``'s purchase records kept in their JSON
+    form are written as they are, see ``_records``).
     """
 
-    def __init__(self, model: type[BaseModel]) -> None:
+    def __init__(self, model: type[BaseModel],
+                 swap: Mapping[Any, core_schema.SerSchema] | None = None) -> None:
         schema = copy.deepcopy(model.__pydantic_core_schema__)
         models: list[type[BaseModel]] = []
-        _plain_decimals(schema, models)
+        _plain_decimals(schema, models, swap or {})
         # pydantic-core builds a nested model's serializer from the schema only when the
         # class is not complete; a complete one brings its own prebuilt serializer (with
         # the fixed-point decimals), so each is marked incomplete while this one is built.

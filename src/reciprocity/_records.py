@@ -20,27 +20,45 @@ A malformed row is refused naming the field, as the object form was
 (``MemberState.purchases[3].returned``): :func:`~reciprocity._fastpath.without_fast_branch`
 drops the other form's errors and names each position.
 
+An array of rows all in the form the library writes (each instant and amount the very text
+the dump writes of its value, ``_fastpath.INSTANT_TEXT`` and ``AMOUNT_TEXT``) is first read
+as it is, in pydantic-core alone: :meth:`Records.of_json`, ``Records.raw``. The rows are made
+from those texts when first read (``typed_row_of``: the values the fast JSON branches make),
+and ``MemberState.model_dump_json`` writes the texts back as they are. Any other array takes
+the way above (a union's fast branch: its errors are dropped).
+
 Imports: ``_fastpath``, ``_model``, ``_state_base`` and ``_trusted``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
-from operator import attrgetter
 from typing import Annotated, Any, overload
 
 from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, core_schema
+from pydantic_core import CoreSchema, SchemaSerializer, core_schema
 
-from ._fastpath import LINE_NAMES, OBJECT, ROW, ROW_NAMES
+from ._fastpath import (
+    _AMOUNTS,
+    AMOUNT_TEXT,
+    CHECKED,
+    FAST,
+    INSTANT_TEXT,
+    LINE_NAMES,
+    OBJECT,
+    ROW,
+    ROW_NAMES,
+)
 from ._model import Instant, NonEmptyStr
 from ._state_base import Amount, Count, _StateModel
 from ._trusted import built
 
 __all__ = ["EMPTY", "LINE_FIELDS", "ROW_FIELDS", "PurchaseRecord", "RecordLine", "RecordRow",
-           "Records", "record_of", "records_of", "row_of"]
+           "Records", "json_form_serializer", "json_row_of", "record_of", "records_of", "row_of",
+           "rows_for_json", "typed_row_of"]
 
 
 class RecordLine(_StateModel):
@@ -106,6 +124,38 @@ def row_of(record: PurchaseRecord) -> RecordRow:
             d["fully_returned"])
 
 
+_from_text = datetime.fromisoformat
+_amount_of = _AMOUNTS.__getitem__
+
+
+def typed_row_of(raw: RecordRow) -> RecordRow:
+    """The row of a row kept in its JSON form (see :class:`Records`): what the JSON fast
+    branches of its instant and amounts make of the same texts."""
+    lines = raw[R_LINES]
+    return (raw[R_ID], _from_text(raw[R_AT]), _amount_of(raw[R_AMOUNT]),
+            _amount_of(raw[R_RETURNED]), raw[R_EARNED], raw[R_REVOKED],
+            tuple([(line[0], line[1], line[2], _amount_of(line[3]), line[4])
+                   for line in lines]) if lines else (),
+            raw[R_CLOSED])
+
+
+_INSTANT_JSON = SchemaSerializer(core_schema.datetime_schema()).to_json
+
+
+def json_row_of(row: RecordRow) -> RecordRow:
+    """A row in its JSON form: each instant and amount the text the dump writes of it (of a
+    UTC instant, ``isoformat``'s with ``Z`` for ``+00:00``, as pydantic writes it)."""
+    lines = row[R_LINES]
+    at = row[R_AT]
+    return (row[R_ID],
+            at.isoformat()[:-6] + "Z" if at.tzinfo is UTC else _INSTANT_JSON(at)[1:-1].decode(),
+            format(row[R_AMOUNT], "f"),
+            format(row[R_RETURNED], "f"), row[R_EARNED], row[R_REVOKED],
+            tuple([(line[0], line[1], line[2], format(line[3], "f"), line[4])
+                   for line in lines]) if lines else (),
+            row[R_CLOSED])
+
+
 def records_of(items: Any) -> Records:
     """The records of ``items``: :class:`PurchaseRecord` models or their dicts (validated)."""
     if type(items) is Records:
@@ -116,14 +166,54 @@ def records_of(items: Any) -> Records:
 
 class Records(Sequence[PurchaseRecord]):
     """A state's kept purchase records: rows (``.rows``), read as
-    :class:`~reciprocity.PurchaseRecord` models built on first read and kept."""
+    :class:`~reciprocity.PurchaseRecord` models built on first read and kept.
 
-    __slots__ = ("_models", "rows")
+    Records read from JSON in the form the library writes (each instant and amount the
+    text the dump writes of it: ``INSTANT_TEXT``, ``AMOUNT_TEXT``) are kept in that form
+    too, ``.raw``: rows of JSON values (``"2025-05-13T12:16:00Z"``, ``"104.32"``), read by
+    pydantic-core without a Python call per value and written back by it as they are
+    (``MemberState.model_dump_json``). ``.rows`` is then made from them when first read
+    (:func:`typed_row_of`, the values the JSON fast branches make), except the newest
+    ones an ``apply`` added, whose rows it kept (``_tail``). ``raw`` is ``None`` for
+    records made otherwise.
+    """
+
+    __slots__ = ("_models", "_tail", "raw", "rows")
     _models: tuple[PurchaseRecord, ...]
+    _tail: tuple[RecordRow, ...]
+    raw: tuple[RecordRow, ...] | None
     rows: tuple[RecordRow, ...]
 
     def __init__(self, rows: tuple[RecordRow, ...] = ()) -> None:
         self.rows = rows
+        self.raw = None
+
+    @classmethod
+    def of_json(cls, raw: tuple[RecordRow, ...],
+                tail: tuple[RecordRow, ...] = ()) -> Records:
+        """Records kept in their JSON form ``raw``; ``tail``: the rows of its last
+        ``len(tail)`` ones, if known."""
+        records = _new_records(cls)
+        records.raw = raw
+        records._tail = tail
+        return records
+
+    def __getattr__(self, name: str) -> Any:
+        # called only when a slot is unset: ``rows`` of records kept in their JSON form
+        if name != "rows":
+            raise AttributeError(name)
+        raw = self.raw
+        if raw is None:  # pragma: no cover - every Records sets one of them
+            raise AttributeError(name)
+        tail = self._tail
+        cut = len(raw) - len(tail)
+        rows = self.rows = (*map(typed_row_of, raw[:cut]), *tail) if cut > 0 else tail
+        return rows
+
+    def known_rows(self) -> tuple[RecordRow, ...]:
+        """Of records kept in their JSON form, the rows of the newest ones, known without
+        making any: those an ``apply`` added (``Records.of_json``'s ``tail``)."""
+        return self._tail
 
     def models(self) -> tuple[PurchaseRecord, ...]:
         """The records as models, built once."""
@@ -156,6 +246,9 @@ class Records(Sequence[PurchaseRecord]):
 
     def __eq__(self, other: object) -> bool:
         if type(other) is Records:
+            raw = self.raw
+            if raw is not None and raw == other.raw:
+                return True  # the same texts: the same values
             return self.rows == other.rows
         if isinstance(other, tuple | list):
             return self.models() == tuple(other)
@@ -184,7 +277,7 @@ class Records(Sequence[PurchaseRecord]):
     @classmethod
     def __get_pydantic_json_schema__(cls, schema: CoreSchema,
                                      handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        json_schema = handler(schema["json_schema"])
+        json_schema = handler(schema["json_schema"]["choices"][1][0])  # the checked branch
         # pydantic writes minItems of a tuple as its length; a row's trailing items may be
         # left out (their defaults), so say how many a row and a line row need.
         resolved = handler.resolve_ref_schema(json_schema)
@@ -200,6 +293,18 @@ class Records(Sequence[PurchaseRecord]):
 
 EMPTY = Records()
 """The records of a state that keeps none (shared: immutable)."""
+_new_records = object.__new__
+
+
+def rows_for_json(records: Records) -> tuple[RecordRow, ...]:
+    """What the JSON of ``records`` is written from (``MemberState``'s own serializer): the
+    rows (made first from the JSON form, if kept so)."""
+    return records.rows
+
+
+def _json_form(records: Records) -> tuple[RecordRow, ...] | None:
+    """What ``MemberState.model_dump_json`` writes of records kept in their JSON form."""
+    return records.raw
 
 
 def _defaults(items: list[CoreSchema], required: int, defaults: tuple[Any, ...]) -> None:
@@ -224,6 +329,57 @@ def _row_schema(handler: GetCoreSchemaHandler) -> CoreSchema:
     return schema
 
 
+def _json_row_schema(handler: GetCoreSchemaHandler) -> CoreSchema:
+    """A row in its JSON form as a tuple schema: the instants and amounts strict strings of
+    the texts the dump writes (``INSTANT_TEXT``, ``AMOUNT_TEXT``), the rest as in
+    :func:`_row_schema` but strict (a ``bool`` only ``true`` or ``false``), so that a row
+    it accepts is written back as it was read; defaults as the dump writes them."""
+    amount = core_schema.str_schema(strict=True, pattern=AMOUNT_TEXT)
+    line: Any = tuple[NonEmptyStr, str | None, Annotated[int, Field(gt=0, strict=True)],
+                      str, Count]
+    line_schema = handler.generate_schema(line)
+    line_items = line_schema["items_schema"]
+    line_items[LR_PRICE] = amount
+    _defaults(line_items, _LINE_REQUIRED, (0,))
+    pairs: Any = tuple[tuple[str, Count], ...]
+    row: Any = tuple[NonEmptyStr, str, str, str, pairs, pairs, tuple[Any, ...], bool]
+    schema = handler.generate_schema(row)
+    items = schema["items_schema"]
+    items[R_AT] = core_schema.str_schema(strict=True, pattern=INSTANT_TEXT)
+    items[R_AMOUNT] = items[R_RETURNED] = amount
+    items[R_LINES] = core_schema.tuple_schema([line_schema], variadic_item_index=0)
+    items[R_CLOSED] = core_schema.bool_schema(strict=True)
+    _defaults(items, _REQUIRED, ("0", (), (), (), False))
+    return schema
+
+
+def json_form_serializer(schema: Any) -> core_schema.SerSchema:
+    """How ``MemberState.model_dump_json`` writes records kept in their JSON form: with the
+    serializer of the schema that read them (found in ``schema``, a model's core schema),
+    each text as it is."""
+    found = _json_form_schema(schema)
+    assert found is not None, "no Records in the schema"
+    return core_schema.plain_serializer_function_ser_schema(
+        _json_form, when_used="json", return_schema=found)
+
+
+def _json_form_schema(node: Any) -> Any:
+    if isinstance(node, dict):
+        if (node.get("type") == "function-after"
+                and node["function"].get("function") == Records.of_json):
+            return node["schema"]
+        values: Any = node.values()
+    elif isinstance(node, list | tuple):  # a union's choices are (schema, label) pairs
+        values = node
+    else:
+        return None
+    for value in values:
+        found = _json_form_schema(value)
+        if found is not None:
+            return found
+    return None
+
+
 def _python_input(value: Any, handler: Any) -> Records:
     """Python input: a :class:`Records` as it is (immutable), else records (models or dicts)
     or rows validated."""
@@ -243,8 +399,16 @@ def _records_schema(handler: GetCoreSchemaHandler) -> CoreSchema:
     python_either = core_schema.union_schema([(model, OBJECT), (row, ROW)],
                                              mode="left_to_right")
     python_rows = core_schema.tuple_schema([python_either], variadic_item_index=0)
+    as_json = core_schema.no_info_after_validator_function(
+        Records.of_json,
+        core_schema.tuple_schema([_json_row_schema(handler)], variadic_item_index=0))
     return core_schema.json_or_python_schema(
-        json_schema=core_schema.no_info_after_validator_function(Records, json_rows),
+        # records as the library writes them kept so (the fast branch), else rows or
+        # objects read as before (the checked branch; its errors: ``without_fast_branch``)
+        json_schema=core_schema.union_schema(
+            [(as_json, FAST),
+             (core_schema.no_info_after_validator_function(Records, json_rows), CHECKED)],
+            mode="left_to_right"),
         python_schema=core_schema.no_info_wrap_validator_function(
             _python_input, core_schema.no_info_after_validator_function(Records, python_rows),
             serialization=core_schema.plain_serializer_function_ser_schema(
@@ -252,7 +416,7 @@ def _records_schema(handler: GetCoreSchemaHandler) -> CoreSchema:
                 return_schema=core_schema.tuple_schema(
                     [handler.generate_schema(PurchaseRecord)], variadic_item_index=0))),
         serialization=core_schema.plain_serializer_function_ser_schema(
-            attrgetter("rows"), when_used="json",
+            rows_for_json, when_used="json",
             return_schema=core_schema.tuple_schema([row], variadic_item_index=0)),
     )
 

@@ -5,7 +5,7 @@ Imports: ``errors`` only; ``state`` for typing.
 
 from __future__ import annotations
 
-from operator import lt
+from operator import itemgetter, lt
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from .state import MemberState, PointBalance, PointLot
 
 __all__ = ["REBUILD", "checked_state", "state_problem"]
+
+_RETURNED, _LINES = itemgetter(3), itemgetter(6)  # _records.R_*
+_ZERO_TEXT = "0"  # what a record in its JSON form has returned when nothing was
 
 REBUILD = ("restore the document the program wrote, or rebuild the state by replaying the "
            "member's events (Program.replay)")
@@ -63,7 +66,9 @@ def checked_state(state: MemberState) -> tuple[tuple[str, str] | None, dict[str,
         problem = problem or _lots_problem(part, f"MemberState.balances[{name!r}]")
     if problem is not None:
         return (problem, REBUILD), None
-    purchases = state.purchases.rows  # id, at, amount, returned, ..., lines (_records.R_*)
+    records = state.purchases
+    raw = records.raw  # the records in their JSON form, if kept so: texts (_records)
+    purchases = records.rows if raw is None else raw  # id, at, amount, ... (_records.R_*)
     folded = 0 if state.folded is None else state.folded.count
     if state.purchase_count < len(purchases) + folded:
         return (f"MemberState.purchase_count={state.purchase_count} is below the "
@@ -73,10 +78,13 @@ def checked_state(state: MemberState) -> tuple[tuple[str, str] | None, dict[str,
         return (f"MemberState.folded.returned={state.folded.returned} is above its "
                 f"amount={state.folded.amount}", REBUILD), None
     by_id = {record[0]: record for record in purchases}
-    if len(by_id) != len(purchases) or any(
-            (record[3] and record[3] > record[2]) or record[6]
-            for record in purchases):  # a dict and one scan: most states have neither
-        problem = _purchases_problem(purchases)
+    if len(by_id) != len(purchases) or (
+            any((record[3] and record[3] > record[2]) or record[6] for record in purchases)
+            if raw is None else  # texts: any return or line looked at in the rows
+            list(map(_RETURNED, purchases)).count(_ZERO_TEXT) != len(purchases)
+            or any(map(_LINES, purchases))):
+        # a dict and one scan: most states have neither
+        problem = _purchases_problem(records.rows)
         if problem is not None:
             return (problem, REBUILD), None
     return _rest_problem(state), by_id

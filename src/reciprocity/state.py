@@ -40,7 +40,16 @@ from ._goodwill_state import (
     PendingGoodwill,
 )
 from ._model import Instant, NonEmptyStr, error_from_validation
-from ._records import EMPTY, PurchaseRecord, RecordLine, RecordRow, Records, records_of
+from ._records import (
+    EMPTY,
+    PurchaseRecord,
+    RecordLine,
+    RecordRow,
+    Records,
+    json_form_serializer,
+    records_of,
+    rows_for_json,
+)
 from ._state_base import Amount, Count, Fingerprint, _StateModel
 from ._state_check import REBUILD, checked_state
 from .errors import InvalidState
@@ -388,10 +397,13 @@ class MemberState(_StateModel):
 
         Called without arguments (how a backend saves a state) it writes the same text
         faster: amounts are written by pydantic-core's ``str`` when that gives their
-        fixed-point text (``_fastpath.PlainDecimalDump``).
+        fixed-point text (``_fastpath.PlainDecimalDump``), and purchase records kept in
+        their JSON form (``_records.Records.raw``) as they were read.
         """
         if kwargs or type(self) is not MemberState:
             return super().model_dump_json(**kwargs)
+        if self.__dict__["purchases"].raw is not None:  # kept as read: written as read
+            return _JSON_FORM_DUMP.dump(self, super().model_dump_json)
         return _DUMP.dump(self, super().model_dump_json)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None,
@@ -450,6 +462,9 @@ class MemberState(_StateModel):
 _VALIDATE_JSON = MemberState.__pydantic_validator__.validate_json
 _DUMP = PlainDecimalDump(MemberState)
 """``MemberState.model_dump_json()``'s fast path."""
+_JSON_FORM_DUMP = PlainDecimalDump(MemberState, swap={
+    rows_for_json: json_form_serializer(MemberState.__pydantic_core_schema__)})
+"""The same, for a state whose purchase records are kept in their JSON form."""
 
 _by_id_of = MemberState.__dict__["_by_id"].__get__
 _keep_by_id = MemberState.__dict__["_by_id"].__set__
@@ -459,6 +474,15 @@ def loaded_records(state: MemberState) -> dict[str, RecordRow] | None:
     """The purchase records' rows of a state that passed the invariants (a validated load),
     by id, in the state's order, as the invariants pass found them (ids unique); ``None`` for
     a state the engine built or a trusted load. Never to be changed (copy first)."""
+    by_id = loaded_rows(state)
+    if by_id is not None and state.purchases.raw is not None:  # the JSON form's: the rows
+        return {row[0]: row for row in state.purchases.rows}
+    return by_id
+
+
+def loaded_rows(state: MemberState) -> dict[str, RecordRow] | None:
+    """:func:`loaded_records` as the invariants pass found them: the rows of
+    ``state.purchases.raw`` if it is kept (records in their JSON form), else of ``.rows``."""
     try:
         by_id: dict[str, RecordRow] = _by_id_of(state)
     except AttributeError:
