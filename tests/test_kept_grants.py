@@ -1,12 +1,14 @@
 """A state made by ``apply`` or ``advance`` keeps its hot gift history; the next thaw shares
 its grants, copy on write (``gifts.frozen.thaw_kept_grants``, ``Hot.shared``, ``Hot.own``).
+It keeps its lot models by id too (``HotForm.lot_models``), shared by the next thaw.
 
 On random streams of programs with order gifts that a return revokes or charges back (and
 every other family), with short history windows and states read back from JSON every few
 steps: each decision equals the one made on the state's JSON copy and a second apply of the
 same event to the same state; the kept history's grants are never changed by an apply of the
 state that kept them (a revocation changes a private copy); a thaw that shares the grants
-makes the gift part a thaw of the models makes, and freezes to the same history.
+makes the gift part a thaw of the models makes, and freezes to the same history; the kept
+lot models by id are the state's lots, each its very model, and no apply changes them.
 """
 
 from __future__ import annotations
@@ -91,6 +93,18 @@ def gift_part(h: Hot | None) -> tuple[object, ...] | None:
             h.birthday_seen, h.birthday_changed_at, h.last_order, h.counters, h.categories)
 
 
+def kept_lot_models(state: MemberState) -> dict[str, Any] | None:
+    """The lot models by id ``state`` keeps for its next thaw, checked: its very lots."""
+    hot = hot_form(state)
+    if type(hot) is not HotForm or hot.lots is None:
+        return None
+    models = hot.lot_models
+    assert models is not None
+    assert list(models) == [lot.id for lot in state.lots]
+    assert all(models[lot.id] is lot for lot in state.lots)
+    return models
+
+
 def check_shared_thaw(program: Program, state: MemberState) -> None:
     """A thaw sharing the kept grants makes what a thaw of the models makes, and both
     freeze to the state's very history (models reused, none rebuilt)."""
@@ -125,6 +139,8 @@ def test_shared_grants_decide_as_the_json_copy_and_stay_unchanged(
         kept = None if state is None else kept_history(program, state)
         before = None if kept is None else (list(kept.grants),
                                             [grant_slots(g) for g in kept.grants])
+        models = None if state is None else kept_lot_models(state)
+        lot_models = None if models is None else dict(models)
         try:
             decision = program.apply(state, event, shared=shared)
         except ReciprocityError:
@@ -134,11 +150,15 @@ def test_shared_grants_decide_as_the_json_copy_and_stay_unchanged(
                 assert kept_history(program, state) is kept
                 assert list(kept.grants) == before[0]
                 assert [grant_slots(g) for g in kept.grants] == before[1]
+            if models is not None:  # nor the kept lot models
+                assert kept_lot_models(state) is models
+                assert models == lot_models
             again = program.apply(state, event, shared=shared)
             assert again.model_dump_json() == decision.model_dump_json()
             copy = program.apply(fresh(state), event, shared=shared)
             assert copy.model_dump_json() == decision.model_dump_json()
         state, shared = decision.state, decision.shared
+        kept_lot_models(state)
         check_shared_thaw(program, state)
         if state.as_of is not None:
             until = state.as_of + timedelta(days=200)
