@@ -7,7 +7,8 @@ every other family), with short history windows and states read back from JSON e
 steps: each decision equals the one made on the state's JSON copy and a second apply of the
 same event to the same state; the kept history's grants are never changed by an apply of the
 state that kept them (a revocation changes a private copy); a thaw that shares the grants
-makes the gift part a thaw of the models makes, and freezes to the same history; the kept
+makes the gift part a thaw of the models makes, and freezes to the same history (the very
+one when nothing changed); the kept
 lot models by id are the state's lots, each its very model, and no apply changes them.
 """
 
@@ -124,6 +125,8 @@ def check_shared_thaw(program: Program, state: MemberState) -> None:
         made = freeze_history(h, program.currency)
         assert made.model_dump_json() == saved.model_dump_json()
         assert all(a is b for a, b in zip(made.grants, saved.grants, strict=True))
+        # nothing changed: a shared thaw's freeze is the very history, a plain one's is not
+        assert (made is saved) == (h is shared)
     m = program._pipeline.thaw(state)
     assert gift_part(m.gifts) == gift_part(program._pipeline.thaw(fresh(state)).gifts)
 

@@ -75,13 +75,43 @@ def thaw_kept_grants(saved: GiftHistory, kept: Hot) -> Hot | None:
     h.grants = grants.copy()
     h.occurrences = set(map(_occurrence, grants))
     h.shared = bool(grants)
+    h.saved = saved
     return h
+
+
+def _unchanged(h: Hot) -> GiftHistory | None:
+    """The history a kept thaw shared the grants of (``h.saved``, made by
+    :func:`freeze_history`: every field set, its dicts sorted) while ``h`` would freeze to
+    the same: its grants that history's very models (none changed: none made private), its due
+    times and spells the same keys with the very same values, the birthday fields the
+    very same objects."""
+    saved = h.saved
+    if saved is None:  # not a kept thaw's, or a grant was made private (Hot.own)
+        return None
+    values = saved.__dict__
+    models = values["grants"]
+    grants = h.grants
+    if (len(grants) != len(models) or any(map(is_not, map(_frozen_of, grants), models))
+            or h.birthday_seen is not values["birthday_seen"]
+            or h.birthday_changed_at is not values["birthday_changed_at"]):
+        return None
+    for mine, theirs in ((h.due, values["due"]), (h.spells, values["spells"])):
+        if len(mine) != len(theirs):
+            return None
+        for (key, value), (was, old) in zip(sorted(mine.items()), theirs.items(), strict=True):
+            if key != was or value is not old:
+                return None
+    return saved  # type: ignore[no-any-return]
 
 
 def freeze_history(h: Hot, currency: str) -> GiftHistory:
     """The saved form of ``h``: each grant's frozen model while its revocation and
     charge-back are as it says, else a new one (a grant still shared, ``Hot.shared``, was
-    changed by no one: it keeps its model)."""
+    changed by no one: it keeps its model). The very history a kept thaw shared the grants
+    of, when nothing changed (:func:`_unchanged`)."""
+    same = _unchanged(h)
+    if same is not None:
+        return same
     grants = []
     for g in h.grants:
         saved = g.frozen

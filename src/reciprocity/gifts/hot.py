@@ -113,7 +113,7 @@ class Hot:
 
     __slots__ = ("_by_order", "_by_rule", "birthday_changed_at", "birthday_seen", "categories",
                  "counters", "current", "due", "grants", "kept_head", "last_order", "occurrences",
-                 "shared", "spells")
+                 "saved", "shared", "spells")
 
     def __init__(self) -> None:
         self.grants: list[Grant] = []
@@ -136,6 +136,9 @@ class Hot:
         """Net spend per sample category; ``None`` until needed (rebuilt after a return)."""
         self.kept_head = 0
         """How many leading grants a fold found kept for ever (see ``gifts.folding``)."""
+        self.saved: Any = None
+        """The ``GiftHistory`` a thaw shared the grants of (``gifts.frozen.thaw_kept_grants``):
+        a freeze that finds nothing changed returns it."""
         self.shared = False
         """Whether the grants are (some of them) shared with the state this history was
         thawed from (``gifts.frozen.thaw_kept_grants``): copy on write, so nothing changes a
@@ -148,6 +151,7 @@ class Hot:
             self.grants = [g.copy() for g in self.grants]
             self._by_rule = self._by_order = None
             self.shared = False
+            self.saved = None  # a grant may change: no longer the saved history's
 
     def add(self, grant: Grant) -> None:
         self.grants.append(grant)
