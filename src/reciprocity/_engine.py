@@ -128,8 +128,9 @@ class Member:
         lot is added. Entries of lots gone or released are dropped when they reach the top
         (:func:`lots_due`), so the next due time is found without walking every lot."""
         self.lot_models: dict[str, PointLot] | None = None
-        """The frozen lots of the state this member was thawed from, by id: a freeze reuses
-        each one whose lot kept its points and status."""
+        """The frozen lots of the state this member was thawed from or last frozen to, by
+        id: a freeze reuses each one whose lot kept its points and status. Never changed in
+        place (a thaw may share a kept state's, see ``_frozen_lots.frozen_lots``)."""
         self.available = 0
         """Available points: ``pooled`` plus the remaining points of available lots."""
         self.pooled = 0

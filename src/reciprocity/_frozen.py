@@ -64,7 +64,7 @@ def thaw(state: MemberState, cold: bool = False, times: bool = False) -> Member:
     if frozen_lots:
         kept = hot.lots if type(hot) is HotForm else None
         if kept is not None and kept[0] is frozen_lots:
-            thaw_kept_lots(m, kept[1], frozen_lots)
+            thaw_kept_lots(m, kept[1], frozen_lots, hot.lot_models)
         else:
             thaw_lots(m, frozen_lots)
     pooled = m.pooled = d["pooled_points"]
@@ -198,10 +198,12 @@ _keep_state_hot = MemberState.__dict__["_hot"].__set__
 class HotForm(tuple):  # type: ignore[type-arg]
     """The hot form :func:`keep_hot` keeps on a state: the tuple ``(purchases, applied, times,
     cold, owner)``, and beside it ``lots``, ``(the state's lots, the hot lots they were
-    frozen from)`` or ``None``, and ``stages``, each stage's own kept form by stage index
-    (see ``Pipeline.freeze``), or ``None``."""
+    frozen from)`` or ``None``, ``lot_models``, the state's lot models by id while ``lots``
+    is kept (shared by the next thaw, never changed), and ``stages``, each stage's own kept
+    form by stage index (see ``Pipeline.freeze``), or ``None``."""
 
     lots: tuple[tuple[PointLot, ...], list[list[Any]]] | None
+    lot_models: dict[str, PointLot] | None
     stages: dict[int, Any] | None
 
 
@@ -233,6 +235,8 @@ def keep_hot(state: MemberState, m: Member, owner: object = None,
     hot = HotForm((m.purchases, m.applied, times, m.cold, owner))
     # the lots ``freeze_fields`` froze from (in their order), but a balance's (points.balances)
     hot.lots = (lots, m.lots) if lots and m.balances is None else None
+    # the state's lot models by id, as ``freeze_fields`` (``frozen_lots``) left them
+    hot.lot_models = m.lot_models if hot.lots is not None else None
     hot.stages = None
     _keep_state_hot(state, hot)
     return hot

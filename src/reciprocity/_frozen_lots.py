@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from heapq import heapify
+from operator import itemgetter
 from typing import Any
 
 from ._engine import (
@@ -95,19 +96,26 @@ def frozen_lot(models: dict[str, PointLot] | None, lot: list[Any]) -> PointLot:
     })
 
 
-def thaw_kept_lots(m: Member, kept: list[list[Any]], frozen: tuple[PointLot, ...]) -> None:
+def thaw_kept_lots(m: Member, kept: list[list[Any]], frozen: tuple[PointLot, ...],
+                   by_id: dict[str, PointLot] | None = None) -> None:
     """What :func:`thaw_lots` makes of ``frozen``, from ``kept``: the hot lots the state was
     frozen from, one per model, in the same order (sorted: ``Member.add_lot`` and
-    :func:`thaw_lots` keep them so), equal to them, never changed (each is copied)."""
+    :func:`thaw_lots` keep them so), equal to them, never changed (each is copied).
+    ``by_id``: the models by id as :func:`frozen_lots` left them (never changed: shared)."""
     lots = m.lots
     due = m.lot_due
-    models = m.lot_models = {}
+    if by_id is not None and len(by_id) == len(frozen):
+        m.lot_models = by_id
+        models = None
+    else:
+        models = m.lot_models = {}
     available = pending = empty = 0
     for source, model in zip(kept, frozen, strict=True):
         lot = source.copy()
         lots.append(lot)
         lid = lot[L_ID]
-        models[lid] = model
+        if models is not None:
+            models[lid] = model
         remaining = lot[L_REMAINING]
         if not remaining:
             empty += 1
@@ -129,20 +137,43 @@ def thaw_kept_lots(m: Member, kept: list[list[Any]], frozen: tuple[PointLot, ...
 
 def frozen_lots(m: Member) -> tuple[PointLot, ...]:
     """The frozen models of ``m.lots``, in order: :func:`frozen_lot` of each, with its test
-    inline (every apply of a program with lots freezes every lot)."""
+    inline (every apply of a program with lots freezes every lot).
+
+    ``m.lot_models`` becomes the models made, by id (a new dict: the one it was may be a
+    kept state's, see :func:`thaw_kept_lots`): when every lot thawed is still there, the
+    thawed dict copied with the lots made anew, else built from every lot."""
+    lots = m.lots
     models = m.lot_models
     if models is None:
-        return tuple([frozen_lot(None, lot) for lot in m.lots])
+        made = [frozen_lot(None, lot) for lot in lots]
+        m.lot_models = dict(zip(map(_lot_id, lots), made, strict=True))
+        return tuple(made)
     get = models.get
-    made: list[PointLot] = []
+    made = []
     append = made.append
-    for lot in m.lots:
-        model = get(lot[L_ID])
+    anew: list[tuple[str, PointLot]] = []
+    found = 0  # lots whose id was thawed
+    for lot in lots:
+        lid = lot[L_ID]
+        model = get(lid)
         if model is not None:
+            found += 1
             values = model.__dict__
             if (values["remaining"] == lot[L_REMAINING]
                     and (values["status"] == "pending") == lot[L_PENDING]):
                 append(model)
                 continue
-        append(frozen_lot(None, lot))
+        model = frozen_lot(None, lot)
+        append(model)
+        anew.append((lid, model))
+    if found == len(models):  # no lot thawed is gone: its id's model is the one made
+        by_id = models.copy()
+        by_id.update(anew)
+        if len(by_id) == len(lots):  # no id twice (it never is; else built below)
+            m.lot_models = by_id
+            return tuple(made)
+    m.lot_models = dict(zip(map(_lot_id, lots), made, strict=True))
     return tuple(made)
+
+
+_lot_id = itemgetter(L_ID)

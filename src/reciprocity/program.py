@@ -325,7 +325,7 @@ class Program(Frozen):
         # A private attribute, read past pydantic's __getattr__ (it costs a microsecond)
         pipeline: Pipeline = self.__pydantic_private__["_pipeline"]  # type: ignore[index]
         hot_shared = None if shared is None and not pipeline.uses_shared \
-            else self._shared_for(shared)
+            else self._shared_for(shared, pipeline)
         # state.applied_fingerprint(event.id), inline: the express purchase reads the index
         ids = state.__dict__["applied_event_ids"]
         eid = event.id
@@ -369,7 +369,7 @@ class Program(Frozen):
             raise InvalidEvent(f"state has type {type(state).__name__}",
                                hint="pass a MemberState")
         pipeline = self._pipeline
-        hot_shared = self._shared_for(shared)
+        hot_shared = self._shared_for(shared, pipeline)
         m = pipeline.thaw(state)
         m.shared = hot_shared
         log: Log = []
@@ -398,8 +398,11 @@ class Program(Frozen):
         """An instant as ISO text in the program's zone (how traces show times)."""
         return when.astimezone(ZoneInfo(self.timezone)).isoformat()
 
-    def _shared_for(self, shared: SharedState | None) -> Shared | None:
-        if not self._pipeline.uses_shared:
+    def _shared_for(self, shared: SharedState | None,
+                    pipeline: Pipeline | None = None) -> Shared | None:
+        """The hot program-wide state of ``shared`` (``pipeline``: the program's, if the
+        caller has it: ``self._pipeline`` costs a microsecond through pydantic)."""
+        if not (self._pipeline if pipeline is None else pipeline).uses_shared:
             return None
         if shared is None:
             return Shared(self.currency)

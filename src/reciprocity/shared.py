@@ -81,24 +81,26 @@ class Shared:
         hot.metrics = {key: dict(values) for key, values in state.metrics.items()}
         return hot
 
-    def _use(self, key: str, use: list[int | Decimal]) -> BudgetUse:
-        """The frozen use of budget period ``key``: the thawed one while unchanged."""
-        count, amount = use
-        model = self.frozen.get(key)
-        if model is not None:
-            values = model.__dict__
-            if amount is values["amount"] and type(count) is int and count == values["count"]:
-                return model
-        return built(BudgetUse, {"count": int(count), "amount": Decimal(amount)})
-
     def freeze(self) -> SharedState:
         # what model_construct makes of every field (tests/test_express.py), without its
         # per-field machinery: every apply of a program with budgets freezes one
-        use = self._use
+        frozen = self.frozen
+        budgets: dict[str, BudgetUse] = {}
+        for key, use in sorted(self.budgets.items()):
+            # the thawed use while its count and amount are the very values it holds
+            count, amount = use
+            model = frozen.get(key)
+            if model is not None:
+                values = model.__dict__
+                if amount is values["amount"] and type(count) is int and count == values["count"]:
+                    budgets[key] = model
+                    continue
+            budgets[key] = built(BudgetUse, {"count": int(count), "amount": Decimal(amount)})
+        stock, metrics = self.stock_used, self.metrics
         return built(SharedState, {
             "currency": self.currency,
-            "budgets": {key: use(key, values) for key, values in sorted(self.budgets.items())},
-            "stock_used": dict(sorted(self.stock_used.items())),
+            "budgets": budgets,
+            "stock_used": dict(sorted(stock.items())) if stock else {},
             "metrics": {key: dict(sorted(values.items()))
-                        for key, values in sorted(self.metrics.items())},
+                        for key, values in sorted(metrics.items())} if metrics else {},
         })

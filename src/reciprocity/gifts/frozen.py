@@ -7,11 +7,16 @@ built and thrown away, no index to keep up: the indexes are built when first rea
 frozen by ``_trusted.built`` (what ``model_construct`` makes from every field). Tested
 equal to the plain forms in ``tests/test_stage_thaw.py``.
 
+A state made by ``apply`` or ``advance`` keeps the hot history it was frozen from (the gift
+stage's ``keep``): the next thaw shares its very grants, copy on write (``Hot.shared``,
+``Hot.own``), instead of making a grant of every model (:func:`thaw_kept_grants`).
+
 Imports: the core (``_trusted``, ``money``, ``state``) and ``gifts.hot``.
 """
 
 from __future__ import annotations
 
+from operator import attrgetter, is_not
 from typing import Any
 
 from .._trusted import built
@@ -19,9 +24,11 @@ from ..money import Money
 from ..state import GiftGrant, GiftHistory
 from .hot import Grant, Hot
 
-__all__ = ["freeze_history", "thaw_grants"]
+__all__ = ["freeze_history", "thaw_grants", "thaw_kept_grants"]
 
 _new_grant = Grant.__new__
+_frozen_of = attrgetter("frozen")
+_occurrence = attrgetter("rule_id", "occurrence")
 
 
 def thaw_grants(saved: GiftHistory) -> Hot:
@@ -55,9 +62,56 @@ def thaw_grants(saved: GiftHistory) -> Hot:
     return h
 
 
+def thaw_kept_grants(saved: GiftHistory, kept: Hot) -> Hot | None:
+    """What :func:`thaw_grants` makes of ``saved``, from ``kept``, the hot history ``saved``
+    was frozen from: its grants shared (``Hot.shared``: a grant is copied before it is
+    changed), the occurrences made from them. ``None`` unless every kept grant is the one
+    whose model sits at its place in ``saved`` (each grant's ``frozen``, set by the freeze)."""
+    grants = kept.grants
+    models = saved.__dict__["grants"]
+    if len(grants) != len(models) or any(map(is_not, map(_frozen_of, grants), models)):
+        return None
+    h = Hot()
+    h.grants = grants.copy()
+    h.occurrences = set(map(_occurrence, grants))
+    h.shared = bool(grants)
+    h.saved = saved
+    return h
+
+
+def _unchanged(h: Hot) -> GiftHistory | None:
+    """The history a kept thaw shared the grants of (``h.saved``, made by
+    :func:`freeze_history`: every field set, its dicts sorted) while ``h`` would freeze to
+    the same: its grants that history's very models (none changed: none made private), its due
+    times and spells the same keys with the very same values, the birthday fields the
+    very same objects."""
+    saved = h.saved
+    if saved is None:  # not a kept thaw's, or a grant was made private (Hot.own)
+        return None
+    values = saved.__dict__
+    models = values["grants"]
+    grants = h.grants
+    if (len(grants) != len(models) or any(map(is_not, map(_frozen_of, grants), models))
+            or h.birthday_seen is not values["birthday_seen"]
+            or h.birthday_changed_at is not values["birthday_changed_at"]):
+        return None
+    for mine, theirs in ((h.due, values["due"]), (h.spells, values["spells"])):
+        if len(mine) != len(theirs):
+            return None
+        for (key, value), (was, old) in zip(sorted(mine.items()), theirs.items(), strict=True):
+            if key != was or value is not old:
+                return None
+    return saved  # type: ignore[no-any-return]
+
+
 def freeze_history(h: Hot, currency: str) -> GiftHistory:
     """The saved form of ``h``: each grant's frozen model while its revocation and
-    charge-back are as it says, else a new one."""
+    charge-back are as it says, else a new one (a grant still shared, ``Hot.shared``, was
+    changed by no one: it keeps its model). The very history a kept thaw shared the grants
+    of, when nothing changed (:func:`_unchanged`)."""
+    same = _unchanged(h)
+    if same is not None:
+        return same
     grants = []
     for g in h.grants:
         saved = g.frozen

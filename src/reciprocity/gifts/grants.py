@@ -41,7 +41,7 @@ from .._reason import Msg, built, english, local_day
 from .._stage import Stage
 from ..conditions import CompileContext
 from ..limits import Period
-from ..money import Money
+from ..money import Money, currency_exponent
 from .calendar import birthday_window
 from .gift import Gift, _OrderRule
 from .hot import (
@@ -196,7 +196,15 @@ class GiftGrants(Stage):
         return local
 
     def show(self, amount: Decimal) -> str:
-        """An amount in the program's currency, as a customer reads it (``70.00 EUR``)."""
+        """An amount in the program's currency, as a customer reads it (``70.00 EUR``):
+        ``str(Money(amount, currency))``, written directly for a finite ``Decimal`` with at
+        least the currency's places (a trace line of most orders shows one)."""
+        if type(amount) is Decimal and amount.is_finite():
+            places = self.__dict__.get("_places")
+            if places is None:
+                places = self.__dict__["_places"] = currency_exponent(self.currency)
+            if -amount.as_tuple().exponent >= places:  # type: ignore[operator]
+                return f"{amount:f} {self.currency}"
         return str(Money(amount, self.currency))
 
     # -- eligibility and limits --------------------------------------------------------------

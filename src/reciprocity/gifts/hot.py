@@ -95,13 +95,25 @@ class Grant:
         """The frozen ``GiftGrant`` this grant was thawed from or last frozen into: a freeze
         reuses it while the grant's revocation and charge-back are as it says."""
 
+    def copy(self) -> Grant:
+        """A private copy (see ``Hot.shared``)."""
+        g = _new_grant(Grant)
+        g.id, g.rule_id, g.gift_id, g.name = self.id, self.rule_id, self.gift_id, self.name
+        g.kind, g.value, g.at, g.occurrence = self.kind, self.value, self.at, self.occurrence
+        g.source, g.valid_until = self.source, self.valid_until
+        g.revoked_at, g.charged_back, g.frozen = self.revoked_at, self.charged_back, self.frozen
+        return g
+
+
+_new_grant = Grant.__new__
+
 
 class Hot:
     """A member's gift history while a program works on it (``Member.gifts``)."""
 
     __slots__ = ("_by_order", "_by_rule", "birthday_changed_at", "birthday_seen", "categories",
                  "counters", "current", "due", "grants", "kept_head", "last_order", "occurrences",
-                 "spells")
+                 "saved", "shared", "spells")
 
     def __init__(self) -> None:
         self.grants: list[Grant] = []
@@ -124,6 +136,22 @@ class Hot:
         """Net spend per sample category; ``None`` until needed (rebuilt after a return)."""
         self.kept_head = 0
         """How many leading grants a fold found kept for ever (see ``gifts.folding``)."""
+        self.saved: Any = None
+        """The ``GiftHistory`` a thaw shared the grants of (``gifts.frozen.thaw_kept_grants``):
+        a freeze that finds nothing changed returns it."""
+        self.shared = False
+        """Whether the grants are (some of them) shared with the state this history was
+        thawed from (``gifts.frozen.thaw_kept_grants``): copy on write, so nothing changes a
+        grant in place before :meth:`own` made every grant private."""
+
+    def own(self) -> None:
+        """Make every grant a private copy (before one is changed in place: a return's
+        revocation), and drop the indexes that held the shared ones (built again when read)."""
+        if self.shared:
+            self.grants = [g.copy() for g in self.grants]
+            self._by_rule = self._by_order = None
+            self.shared = False
+            self.saved = None  # a grant may change: no longer the saved history's
 
     def add(self, grant: Grant) -> None:
         self.grants.append(grant)

@@ -45,7 +45,7 @@ from ..state import MemberState
 from .calendar import SeasonCalendar
 from .claims import claim_handler, claim_step
 from .folding import fold_grants, holds, margin
-from .frozen import freeze_history, thaw_grants
+from .frozen import freeze_history, thaw_grants, thaw_kept_grants
 from .gift import _OrderRule, _Rule
 from .grants import GiftGrants
 from .hot import (
@@ -229,11 +229,13 @@ class CompiledGifts(GiftGrants):
                                  default=None)
         fold_grants(held, self._shortest, m)
 
-    def thaw(self, state: MemberState, m: Member) -> None:
+    def thaw(self, state: MemberState, m: Member, kept: Hot | None = None) -> None:
         saved = state.gifts
         if saved is None:
             return
-        h = thaw_grants(saved)
+        h = None if kept is None else thaw_kept_grants(saved, kept)
+        if h is None:
+            h = thaw_grants(saved)
         h.due = {rid: when for rid, when in saved.due.items() if rid in self.timers}
         h.spells = dict(saved.spells)
         h.birthday_seen = saved.birthday_seen
@@ -244,6 +246,12 @@ class CompiledGifts(GiftGrants):
             for rid, timer in self.timers.items():
                 if rid not in h.due:
                     self._set_due(m, h, rid, timer.first_due(m, h, m.as_of))
+
+    def keep(self, m: Member) -> Hot | None:
+        """What a state just frozen from ``m`` keeps of the gift part for the next thaw
+        (``Pipeline.freeze``): the hot history itself (``m`` changes no more), whose grants
+        the thaw shares (:func:`~reciprocity.gifts.frozen.thaw_kept_grants`)."""
+        return m.gifts  # type: ignore[no-any-return]
 
     def freeze(self, m: Member) -> dict[str, Any]:
         h: Hot | None = m.gifts
@@ -332,6 +340,8 @@ class CompiledGifts(GiftGrants):
             if self.ranking:
                 self.ranking_table.add_spend(m, bought, -amount)
         h.categories = None
+        if h.shared and h.of_order(purchase_id):
+            h.own()  # a grant of the order may be revoked: none changed in place if shared
         for grant in h.of_order(purchase_id):
             c = self.rules.get(grant.rule_id)
             if grant.revoked_at is not None or c is None:
