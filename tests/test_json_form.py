@@ -25,11 +25,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic_core import SchemaSerializer, SchemaValidator, ValidationError, core_schema
 
-from reciprocity import MemberState, Program, ReciprocityError
+from reciprocity import MemberState, Program
 from reciprocity._fastpath import AMOUNT_TEXT, INSTANT_TEXT
 from reciprocity._records import Records, json_row_of, typed_row_of
 from test_express import PROPERTY, streams
-from test_record_rows import RECORDS, old_form, state_of
+from test_record_rows import RECORDS, decide, old_form, state_of
 from test_stage_thaw import PROPERTY as FAMILY_PROPERTY
 from test_stage_thaw import streams as family_streams
 
@@ -69,14 +69,6 @@ def loaded_before(text: str) -> MemberState:
     before = MemberState.model_validate_json(old_form(MemberState.model_validate_json(text)))
     assert before.purchases.raw is None or not before.purchases
     return before
-
-
-def decide(program: Program, state: MemberState | None, event: Any) -> tuple[str, Any]:
-    try:
-        decision = program.apply(state, event)
-    except ReciprocityError as exc:
-        return type(exc).__name__, state
-    return decision.model_dump_json(), decision.state
 
 
 def same_state(kept: MemberState, before: MemberState) -> None:
