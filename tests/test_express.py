@@ -152,7 +152,15 @@ def test_the_express_purchase_decides_as_the_general_way(case: tuple[Program, li
     assert [text for text, _ in fast] == [text for text, _ in slow] == [
         text for text, _ in loaded] == [text for text, _ in mixed]
     for (_, a), (_, b) in zip(mixed, slow_mixed, strict=True):
-        assert a is None or (a == b and member(program, a.state) == member(program, b.state))
+        if a is None:
+            continue
+        assert a == b
+        # A state the express purchase made from records in their JSON form (a load's)
+        # keeps no hot form, so its thaw, and the thaw of what the general way makes of it,
+        # has the applied ids of the events since the load in (time, id) order, the general
+        # way's kept form in the order applied: they differ only among ids of one instant
+        # (the express purchase takes no late event), forgotten together (``unordered``).
+        assert unordered(member(program, a.state)) == unordered(member(program, b.state))
     for (_, a), (_, b) in zip(fast, slow, strict=True):
         if a is None:
             continue
