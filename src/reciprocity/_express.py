@@ -30,7 +30,6 @@ Imports: the core (``_engine``, ``_frozen``, ``_fingerprint``, ``_reason``, ``_s
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -39,7 +38,16 @@ from ._engine import P_AMOUNT, P_AT, P_RETURNED, Row, _frozen_record
 from ._fingerprint import row_fingerprint
 from ._frozen import applied_times, hot_form, keep_hot_form
 from ._reason import LazyText
-from ._records import R_AMOUNT, R_AT, R_ID, R_RETURNED, Records, json_row_of
+from ._records import (
+    R_AMOUNT,
+    R_AT,
+    R_ID,
+    R_RETURNED,
+    Records,
+    amount_of_text,
+    instant_of_text,
+    json_row_of,
+)
 from ._stage import Stage
 from ._trusted import built
 from .effects import Decision, TraceEntry
@@ -54,7 +62,6 @@ __all__ = ["Express"]
 
 _ZERO = Decimal(0)
 _STATE_NAMES = set(MemberState.model_fields)
-_from_text = datetime.fromisoformat
 
 
 def _record_at(record: Any) -> Any:
@@ -63,12 +70,12 @@ def _record_at(record: Any) -> Any:
     if type(record) is list:
         return record[P_AT]
     at = record[R_AT]
-    return _from_text(at) if type(at) is str else at
+    return instant_of_text(at) if type(at) is str else at
 
 
 def _amount(value: Any) -> Any:
     """An amount of a row, or of a row in its JSON form (a text) read as the load reads it."""
-    return Decimal(value) if type(value) is str else value
+    return amount_of_text(value) if type(value) is str else value
 
 
 class Express:

@@ -57,8 +57,8 @@ from ._state_base import Amount, Count, _StateModel
 from ._trusted import built
 
 __all__ = ["EMPTY", "LINE_FIELDS", "ROW_FIELDS", "PurchaseRecord", "RecordLine", "RecordRow",
-           "Records", "json_form_serializer", "json_row_of", "record_of", "records_of", "row_of",
-           "rows_for_json", "typed_row_of"]
+           "Records", "amount_of_text", "instant_of_text", "json_form_serializer", "json_row_of",
+           "record_of", "records_of", "row_of", "rows_for_json", "typed_row_of"]
 
 
 class RecordLine(_StateModel):
@@ -124,17 +124,19 @@ def row_of(record: PurchaseRecord) -> RecordRow:
             d["fully_returned"])
 
 
-_from_text = datetime.fromisoformat
-_amount_of = _AMOUNTS.__getitem__
+instant_of_text = datetime.fromisoformat
+"""The instant of a row's time in its JSON form (``INSTANT_TEXT``), as the load makes it."""
+amount_of_text = _AMOUNTS.__getitem__
+"""The amount of a row's amount in its JSON form (``AMOUNT_TEXT``), as the load makes it."""
 
 
 def typed_row_of(raw: RecordRow) -> RecordRow:
     """The row of a row kept in its JSON form (see :class:`Records`): what the JSON fast
     branches of its instant and amounts make of the same texts."""
     lines = raw[R_LINES]
-    return (raw[R_ID], _from_text(raw[R_AT]), _amount_of(raw[R_AMOUNT]),
-            _amount_of(raw[R_RETURNED]), raw[R_EARNED], raw[R_REVOKED],
-            tuple([(line[0], line[1], line[2], _amount_of(line[3]), line[4])
+    return (raw[R_ID], instant_of_text(raw[R_AT]), amount_of_text(raw[R_AMOUNT]),
+            amount_of_text(raw[R_RETURNED]), raw[R_EARNED], raw[R_REVOKED],
+            tuple([(line[0], line[1], line[2], amount_of_text(line[3]), line[4])
                    for line in lines]) if lines else (),
             raw[R_CLOSED])
 
