@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ._engine import Member, Row
     from ._reason_data import Named
     from .conditions import AllOf, AnyOf, Not
-    from .names import NameLabels
+    from .names import NameLabels, ProgramWords
 
 __all__ = ["CompileContext", "Predicate"]
 
@@ -130,6 +130,12 @@ class _ConditionBase(Frozen):
     def describe(self) -> str:
         """The condition in plain words, as a customer could read it."""
         raise NotImplementedError
+
+    def describe_with(self, words: ProgramWords | None) -> str:
+        """:meth:`describe`, saying the facts, values and categories it names in the
+        program's declared words (``Program.explain`` passes them); a condition that names
+        none says :meth:`describe`."""
+        return self.describe()
 
     def compile(self, ctx: CompileContext) -> Predicate:
         """Turn the declaration into a plain function ``(member, row) -> bool``."""

@@ -36,6 +36,7 @@ from .money import Money
 
 if TYPE_CHECKING:
     from ._engine import Member, Row
+    from .names import ProgramWords
 
 __all__ = [
     "AllOf",
@@ -250,7 +251,12 @@ class InCategory(_ConditionBase):
     categories: tuple[NonEmptyStr, ...] = Field(min_length=1)
 
     def describe(self) -> str:
-        return "order contains " + " or ".join(self.categories)
+        return self.describe_with(None)
+
+    def describe_with(self, words: ProgramWords | None) -> str:
+        said = [(None if words is None else words.value("line.category", c)) or c
+                for c in self.categories]
+        return "order contains " + " or ".join(said)
 
     def meets(self, ctx: CompileContext) -> frozenset[int] | None:
         return frozenset({PURCHASE})
@@ -274,7 +280,10 @@ class AllOf(_ConditionBase):
     conditions: tuple[Condition, ...] = Field(min_length=1)
 
     def describe(self) -> str:
-        return " and ".join(_wrap(c, AnyOf) for c in self.conditions)
+        return self.describe_with(None)
+
+    def describe_with(self, words: ProgramWords | None) -> str:
+        return " and ".join(_wrap(c, AnyOf, words) for c in self.conditions)
 
     def leaves(self) -> Iterable[_ConditionBase]:
         for condition in self.conditions:
@@ -295,7 +304,10 @@ class AnyOf(_ConditionBase):
     conditions: tuple[Condition, ...] = Field(min_length=1)
 
     def describe(self) -> str:
-        return " or ".join(_wrap(c, AllOf) for c in self.conditions)
+        return self.describe_with(None)
+
+    def describe_with(self, words: ProgramWords | None) -> str:
+        return " or ".join(_wrap(c, AllOf, words) for c in self.conditions)
 
     def leaves(self) -> Iterable[_ConditionBase]:
         for condition in self.conditions:
@@ -316,7 +328,10 @@ class Not(_ConditionBase):
     condition: Condition
 
     def describe(self) -> str:
-        return f"not ({self.condition.describe()})"
+        return self.describe_with(None)
+
+    def describe_with(self, words: ProgramWords | None) -> str:
+        return f"not ({self.condition.describe_with(words)})"
 
     def leaves(self) -> Iterable[_ConditionBase]:
         yield from self.condition.leaves()
@@ -326,8 +341,8 @@ class Not(_ConditionBase):
         return lambda member, row: not inner(member, row)
 
 
-def _wrap(condition: _ConditionBase, other: type) -> str:
-    text = condition.describe()
+def _wrap(condition: _ConditionBase, other: type, words: ProgramWords | None) -> str:
+    text = condition.describe_with(words)
     return f"({text})" if isinstance(condition, other) else text
 
 

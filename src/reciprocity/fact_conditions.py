@@ -44,6 +44,7 @@ from .money import Money
 
 if TYPE_CHECKING:
     from ._engine import Member, Row
+    from .names import ProgramWords
 
 __all__ = ["Elapsed", "FactIs", "FactRef", "HasFact", "LineFact", "fact_words"]
 
@@ -91,8 +92,10 @@ class Elapsed(Frozen):
     end: str = Field(min_length=1)
     unit: Literal["minutes", "hours", "days"] = "minutes"
 
-    def describe(self) -> str:
-        return f"{self.unit} from {fact_words(self.start)} to {fact_words(self.end)}"
+    def describe(self, words: ProgramWords | None = None) -> str:
+        """The time in words; ``words`` says the facts by their labels."""
+        return (f"{self.unit} from {fact_words(self.start, words)} to "
+                f"{fact_words(self.end, words)}")
 
     def resolve(self, ctx: CompileContext, where: str) -> Resolved:
         """Both facts resolved and checked to be datetimes; a getter of the elapsed time."""
@@ -121,17 +124,19 @@ FactRef = str | Elapsed
 :class:`Elapsed` time between two datetime facts."""
 
 
-def fact_words(fact: FactRef) -> str:
-    """A fact's name in words: ``delay_minutes`` -> ``delay minutes``.
+def fact_words(fact: FactRef, words: ProgramWords | None = None) -> str:
+    """A fact's name in words: its declared label in ``words`` (the program's), else the
+    name with spaces: ``delay_minutes`` -> ``delay minutes``.
 
     >>> fact_words("line.country_code"), fact_words("distance_km")
     ("an order line's country code", 'distance km')
     """
     if isinstance(fact, Elapsed):
-        return fact.describe()
+        return fact.describe(words)
+    label = None if words is None else words.fact(fact)
     if fact.startswith("line."):
-        return "an order line's " + fact[5:].replace("_", " ")
-    return fact.replace("_", " ")
+        return "an order line's " + (label or fact[5:].replace("_", " "))
+    return label or fact.replace("_", " ")
 
 
 def resolve_ref(ref: FactRef, ctx: CompileContext, where: str) -> Resolved:
@@ -161,9 +166,13 @@ def _check_op_value(op: str, value: Any) -> None:
         raise ValueError("op 'in' needs at least one value")
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, fact: FactRef = "", words: ProgramWords | None = None) -> str:
+    """A compared value in words: its label when ``words`` has one for ``fact``."""
     if isinstance(value, tuple):
-        return ", ".join(_shown(v) for v in value)
+        return ", ".join(_shown(v, fact, words) for v in value)
+    label = None if words is None or not isinstance(fact, str) else words.value(fact, value)
+    if label is not None:
+        return label
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
@@ -206,7 +215,11 @@ class FactIs(_ConditionBase):
         return self
 
     def describe(self) -> str:
-        return f"{fact_words(self.fact)} {_OP_WORDS[self.op]} {_shown(self.value)}"
+        return self.describe_with(None)
+
+    def describe_with(self, words: ProgramWords | None) -> str:
+        return (f"{fact_words(self.fact, words)} {_OP_WORDS[self.op]} "
+                f"{_shown(self.value, self.fact, words)}")
 
     def meets(self, ctx: CompileContext) -> frozenset[int] | None:
         return resolve_ref(self.fact, ctx, "FactIs").kinds
@@ -237,7 +250,10 @@ class HasFact(_ConditionBase):
     fact: FactRef
 
     def describe(self) -> str:
-        return f"{fact_words(self.fact)} is given"
+        return self.describe_with(None)
+
+    def describe_with(self, words: ProgramWords | None) -> str:
+        return f"{fact_words(self.fact, words)} is given"
 
     def meets(self, ctx: CompileContext) -> frozenset[int] | None:
         return resolve_ref(self.fact, ctx, "HasFact").kinds
@@ -286,9 +302,14 @@ class LineFact(_ConditionBase):
         return self
 
     def describe(self) -> str:
+        return self.describe_with(None)
+
+    def describe_with(self, words: ProgramWords | None) -> str:
         which = "some" if self.match == "any" else "every"
-        return (f"{which} order line's {self.fact.replace('_', ' ')} {_OP_WORDS[self.op]} "
-                f"{_shown(self.value)}")
+        fact = f"line.{self.fact}"
+        name = (None if words is None else words.fact(fact)) or self.fact.replace("_", " ")
+        return (f"{which} order line's {name} {_OP_WORDS[self.op]} "
+                f"{_shown(self.value, fact, words)}")
 
     def meets(self, ctx: CompileContext) -> frozenset[int] | None:
         return ctx.fact(f"line.{self.fact}", "LineFact").kinds

@@ -68,7 +68,7 @@ from .goodwill.check import check_tables
 from .goodwill.policy import GoodwillPolicy
 from .history import History
 from .money import Money, validate_currency
-from .names import NameLabels
+from .names import NameLabels, ProgramWords
 from .points.scheme import PointsAsCurrency, PointScheme
 from .replay import Replay, conflict, decision
 from .shared import Shared, SharedState
@@ -179,9 +179,11 @@ class Program(Frozen):
                  f"calendar in {self.timezone}"]
         if self.description:
             lines.append(self.description)
-        lines += self.points.explain_lines(None, self.labels)
+        said = ProgramWords(self.facts, None if self.goodwill is None  # the declared words
+                            else self.goodwill.category_labels, self.labels)
+        lines += self.points.explain_lines(None, self.labels, said)
         for name, scheme in self.balances.items():
-            lines += scheme.explain_lines(name, self.labels)
+            lines += scheme.explain_lines(name, self.labels, said)
         names = None if self.tiers is None else {  # tiers said by name in rules
             tier.id: tier.display_name for tier in self.tiers.tiers}
         if self.tiers is not None:
@@ -189,10 +191,10 @@ class Program(Frozen):
             lines += self.tiers.explain_lines("points" if words is None else words.other,
                                               self.labels)
         if self.gifts is not None:
-            lines += self.gifts.explain_lines(names)
+            lines += self.gifts.explain_lines(names, said)
         if self.goodwill is not None:
             lines.append("Goodwill after a complaint (the most generous matching rule applies):")
-            lines += self.goodwill.explain_lines(names)
+            lines += self.goodwill.explain_lines(names, said)
         lines += [] if self.credit is None else [f"Store credit: {self.credit.describe()}."]
         return "\n".join(lines)
 

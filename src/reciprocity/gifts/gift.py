@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -30,6 +30,9 @@ from ..events import PURCHASE
 from ..limits import Cap
 from ..money import Money
 from ..state import GiftKind
+
+if TYPE_CHECKING:
+    from ..names import ProgramWords
 
 __all__ = [
     "CategorySample",
@@ -191,9 +194,11 @@ class _Rule(_Policy):
         quiet spell). Its ``when`` may only read facts those events carry."""
         return frozenset()
 
-    def describe(self, tier_names: Mapping[str, str] | None = None) -> str:
+    def describe(self, tier_names: Mapping[str, str] | None = None,
+                 words: ProgramWords | None = None) -> str:
         """The rule in plain words, as a customer could read it; ``tier_names`` says the
-        tiers by their names (a tier id without one as it is)."""
+        tiers by their names (a tier id without one as it is), ``words`` the facts of its
+        condition by the program's labels."""
         parts = [self._trigger()]
         if self.tiers:
             names = tier_names or {}
@@ -202,7 +207,7 @@ class _Rule(_Policy):
         if self.consents:
             parts.append("needs consent to " + _and(self.consents))
         if self.when is not None:
-            parts.append(f"when {self.when.describe()}")
+            parts.append(f"when {self.when.describe_with(words)}")
         if self.cap is not None:
             parts.append(self.cap.describe())
         if self.cooldown_days is not None:

@@ -33,6 +33,7 @@ from .._model import NonEmptyStr
 from ..events import KINDS, PROFILE, PURCHASE, SIGNUP
 from ..limits import Budget, Period
 from ..money import Money, Rounding
+from ..names import ProgramWords
 from .gift import (
     FeedbackRequest,
     Gift,
@@ -483,13 +484,12 @@ class GiftScheme(_Policy):
             isinstance(rule, SeasonalGift) and rule.top_percent is not None
             for rule in self.rules))
 
-    def explain_lines(self, tier_names: Mapping[str, str] | None = None) -> list[str]:
+    def explain_lines(self, tier_names: Mapping[str, str] | None = None,
+                      words: ProgramWords | None = None) -> list[str]:
         """The scheme in plain words, one line per rule, budget and stock (``Program.explain``
-        gives the ladder's ``tier_names``)."""
-        lines: list[str] = []
-        if self.rules:
-            lines.append("Gifts:")
-            lines += [f"- {rule.describe(tier_names)}" for rule in self.rules]
+        gives the ladder's ``tier_names`` and the program's declared ``words``)."""
+        lines = ["Gifts:"] if self.rules else []
+        lines += [f"- {rule.describe(tier_names, words)}" for rule in self.rules]
         if self.budgets:
             lines.append("Gift budgets:")
             lines += [f"- {budget.id}: {budget.describe()}" for budget in self.budgets]

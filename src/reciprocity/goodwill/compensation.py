@@ -14,7 +14,7 @@ Imports: the core's models only; never a compiled stage.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -22,6 +22,9 @@ from .._model import Frozen, NonEmptyStr
 from ..errors import InvalidProgram
 from ..money import Money, Rounding
 from .tables import BandTable, Reduction
+
+if TYPE_CHECKING:
+    from ..names import ProgramWords
 
 __all__ = [
     "Compensation",
@@ -47,6 +50,11 @@ def num(value: Decimal) -> str:
     """
     text = format(value.normalize(), "f")
     return text
+
+
+def _said(fact: str, words: ProgramWords | None) -> str:
+    """A fact a compensation reads (``of``, ``each``): its label, else its name with spaces."""
+    return (None if words is None else words.fact(fact)) or fact.replace("_", " ")
 
 
 def _plural(n: int, word: str) -> str:
@@ -127,35 +135,37 @@ class _Amount(_Policy):
             raise ValueError(f"minimum={self.minimum} is above max={self.max}")
         return self
 
-    def _base_words(self) -> str:
+    def _base_words(self, words: ProgramWords | None = None) -> str:
         return {"order": "the order value", "affected": "the amount affected"}.get(
-            self.of, f"the {self.of.replace('_', ' ')}")
+            self.of, f"the {_said(self.of, words)}")
 
-    def _amount_words(self) -> str:
+    def _amount_words(self, words: ProgramWords | None = None) -> str:
         if self.value is not None:
             text = f"a {self.value} {self._noun}"
         elif self.percent is not None:
-            text = f"a {self._noun} of {num(self.percent)} % of {self._base_words()}"
+            text = f"a {self._noun} of {num(self.percent)} % of {self._base_words(words)}"
         else:
             assert self.table is not None
             each = "" if self.each is None else \
-                f" for each of the {self.each.replace('_', ' ')}, added up"
-            text = f"a {self._noun} {self.table.describe(self._base_words())}{each}"
-        text += "".join(f", {r.describe()}" for r in self.reductions)
+                f" for each of the {_said(self.each, words)}, added up"
+            text = (f"a {self._noun} {self.table.describe(self._base_words(words), words)}"
+                    f"{each}")
+        text += "".join(f", {r.describe(words)}" for r in self.reductions)
         bounds = []
         if self.max is not None:
             bounds.append(f"at most {self.max}")
         if self.max_percent is not None:
-            bounds.append(f"at most {num(self.max_percent)} % of {self._base_words()}")
+            bounds.append(f"at most {num(self.max_percent)} % of {self._base_words(words)}")
         if bounds:
             text += f" ({', '.join(bounds)})"
         if self.minimum is not None:
             text += f"; nothing below {self.minimum}"
         return text
 
-    def describe(self) -> str:
-        """The compensation in plain words."""
-        return self._amount_words()
+    def describe(self, words: ProgramWords | None = None) -> str:
+        """The compensation in plain words; ``words`` says the facts it reads (its table's
+        keys, ``of``, ``each``, its reductions' conditions) by the program's labels."""
+        return self._amount_words(words)
 
     def money(self) -> tuple[Money, ...]:
         """Every amount declared here (for the program's currency check)."""
@@ -179,8 +189,8 @@ class VoucherCompensation(_Amount):
 
     _noun: ClassVar[str] = "voucher"
 
-    def describe(self) -> str:
-        text = self._amount_words()
+    def describe(self, words: ProgramWords | None = None) -> str:
+        text = self._amount_words(words)
         if self.valid_days is not None:
             text += f", valid for {_plural(self.valid_days, 'day')}"
         return text

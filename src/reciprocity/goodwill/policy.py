@@ -46,7 +46,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
@@ -61,10 +61,14 @@ from .compensation import (
     Factor,
     PointsCompensation,  # noqa: F401  (the class examples use it)
     RefundShare,  # noqa: F401  (the class examples use it)
+    _Amount,
     _plural,
     _Policy,
     num,
 )
+
+if TYPE_CHECKING:
+    from ..names import ProgramWords
 
 __all__ = [
     "Diminishing",
@@ -149,12 +153,15 @@ class GoodwillRule(_Policy):
                     )
         return self
 
-    def describe(self, tier_names: Mapping[str, str] | None = None) -> str:
+    def describe(self, tier_names: Mapping[str, str] | None = None,
+                 words: ProgramWords | None = None) -> str:
         """The rule in plain words; ``tier_names`` says the tiers by their names (a tier id
-        without one is said as it is)."""
+        without one is said as it is), ``words`` the categories and facts by the program's
+        labels (:class:`~reciprocity.names.ProgramWords`)."""
         parts = []
         if self.categories:
-            parts.append(" or ".join(CATEGORY_WORDS[c] for c in self.categories))
+            parts.append(" or ".join((None if words is None else words.category(c))
+                                     or CATEGORY_WORDS[c] for c in self.categories))
         else:
             parts.append("any complaint")
         if self.min_severity > 1:
@@ -172,8 +179,10 @@ class GoodwillRule(_Policy):
         elif self.late_response is False:
             parts.append("when our first reply came in time")
         if self.when is not None:
-            parts.append(f"when {self.when.describe()}")
-        text = ", ".join(parts) + ": " + self.compensation.describe()
+            parts.append(f"when {self.when.describe_with(words)}")
+        comp = self.compensation
+        text = ", ".join(parts) + ": " + (comp.describe(words) if isinstance(comp, _Amount)
+                                          else comp.describe())
         if self.by_severity is not None:
             text += "; by severity 1-5: " + ", ".join(f"x{num(f)}" for f in self.by_severity)
         if self.approval:
@@ -430,10 +439,11 @@ class GoodwillPolicy(_Policy):
                 found.append((f"goodwill {name}", value))
         return tuple(found)
 
-    def explain_lines(self, tier_names: Mapping[str, str] | None = None) -> list[str]:
+    def explain_lines(self, tier_names: Mapping[str, str] | None = None,
+                      words: ProgramWords | None = None) -> list[str]:
         """The policy in plain words, one line per rule and bound (``Program.explain``,
-        which gives the ladder's ``tier_names``)."""
-        lines = [f"- {rule.describe(tier_names)}" for rule in self.rules]
+        which gives the ladder's ``tier_names`` and the program's declared ``words``)."""
+        lines = [f"- {rule.describe(tier_names, words)}" for rule in self.rules]
         if any(r.past_return_window is not None for r in self.rules):
             lines.append(f"The legal return window is {_plural(self.return_window_days, 'day')} "
                          "from the order.")
@@ -455,14 +465,15 @@ class GoodwillPolicy(_Policy):
         if self.approval_above is not None:
             lines.append(f"Compensation worth more than {self.approval_above} waits for a "
                          "person's approval.")
-        words = {"no_compensation": "no compensation",
+        outcome = {"no_compensation": "no compensation",
                  "refer_to_service": "referred to the service team",
                  "ignore_order": "handled as a complaint without an order"}
         same = ("same order and category" if not self.duplicate_key else "same "
-                + ", ".join(k.replace("_", " ") for k in self.duplicate_key))
+                + ", ".join((None if words is None else words.fact(k)) or k.replace("_", " ")
+                            for k in self.duplicate_key))
         lines.append(
-            f"A complaint about an unknown order is {words[self.on_unknown_order]}; about an "
-            f"order returned in full, {words[self.on_returned_order]}; a duplicate ({same}), "
-            f"{words[self.on_duplicate]}."
+            f"A complaint about an unknown order is {outcome[self.on_unknown_order]}; about an "
+            f"order returned in full, {outcome[self.on_returned_order]}; a duplicate ({same}), "
+            f"{outcome[self.on_duplicate]}."
         )
         return lines

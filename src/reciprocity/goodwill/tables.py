@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from itertools import pairwise, product
-from typing import Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -36,6 +36,9 @@ from ..conditions import Condition
 from ..errors import InvalidProgram
 from ..fact_conditions import FactRef, fact_words
 from ..money import Money
+
+if TYPE_CHECKING:
+    from ..names import ProgramWords
 
 __all__ = ["Band", "BandTable", "Range", "Reduction"]
 
@@ -237,16 +240,16 @@ class BandTable(_Declared):
                 if index + 1 < len(values):
                     yield point, {**point, key: values[index + 1]}
 
-    def describe(self, base: str = "the base") -> str:
-        """The table in words."""
-        keys = ", ".join(fact_words(f) for f in self.keys.values())
+    def describe(self, base: str = "the base", words: ProgramWords | None = None) -> str:
+        """The table in words; ``words`` says its facts by the program's labels."""
+        keys = ", ".join(fact_words(f, words) for f in self.keys.values())
         how = "first band that matches" if self.match == "first" else "most generous band"
         bands = []
         for band in self.bands:
             text = band.describe(base)
             for key, fact in self.keys.items():
                 text = text.replace(key.replace("_", " ") + " ", "", 1) if len(self.keys) == 1 \
-                    else text.replace(key.replace("_", " "), fact_words(fact), 1)
+                    else text.replace(key.replace("_", " "), fact_words(fact, words), 1)
             bands.append(text)
         return f"by {keys} ({how}): " + "; ".join(bands)
 
@@ -266,8 +269,9 @@ class Reduction(_Declared):
     factor: Decimal = Field(ge=0, lt=1, allow_inf_nan=False)
     reason: str = ""
 
-    def describe(self) -> str:
-        """The reduction in words."""
+    def describe(self, words: ProgramWords | None = None) -> str:
+        """The reduction in words; ``words`` says the facts of its condition by the
+        program's labels (a declared ``reason`` is said as it is)."""
         if self.reason:
             return f"x{_num(self.factor)}: {self.reason}"
-        return f"x{_num(self.factor)} when {self.when.describe()}"
+        return f"x{_num(self.factor)} when {self.when.describe_with(words)}"

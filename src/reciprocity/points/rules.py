@@ -27,7 +27,7 @@ from ..money import Money, Rounding
 from .units import UnitWords
 
 if TYPE_CHECKING:
-    from ..names import NameLabels
+    from ..names import NameLabels, ProgramWords
 
 __all__ = [
     "CampaignMultiplier",
@@ -181,14 +181,15 @@ class _EarnBase(_Policy):
     whole ``per`` (per-amount rules), then the result of the multipliers."""
     caps: tuple[PointsCap, ...] = ()
 
-    def _suffix(self, unit: UnitWords | None = None) -> str:
+    def _suffix(self, unit: UnitWords | None = None, words: ProgramWords | None = None
+                ) -> str:
         parts = []
         if self.multipliers:
-            words = {"multiply": "times", "add": "plus the bonuses of", "best": "times the best of"}
-            parts.append(f"{words[self.stacking]} "
+            how = {"multiply": "times", "add": "plus the bonuses of", "best": "times the best of"}
+            parts.append(f"{how[self.stacking]} "
                          + ", ".join(m.describe() for m in self.multipliers))
         if self.when is not None:
-            parts.append(f"when {self.when.describe()}")
+            parts.append(f"when {self.when.describe_with(words)}")
         parts += [cap.describe(unit) for cap in self.caps]
         return "".join(", " + part for part in parts)
 
@@ -211,12 +212,14 @@ class PointsPerPurchase(_EarnBase):
     min_amount: Money | None = None
     inclusive: bool = False
 
-    def describe(self, unit: UnitWords | None = None, names: NameLabels | None = None) -> str:
-        """The rule in plain words; ``unit``: the scheme's English words for its points."""
+    def describe(self, unit: UnitWords | None = None, names: NameLabels | None = None,
+                 words: ProgramWords | None = None) -> str:
+        """The rule in plain words; ``unit``: the scheme's English words for its points,
+        ``words``: the program's declared words for the facts of its condition."""
         text = f"{plural(self.points, unit=unit)} for every order"
         if self.min_amount is not None:
             text += (" of at least " if self.inclusive else " over ") + str(self.min_amount)
-        return text + self._suffix(unit)
+        return text + self._suffix(unit, words)
 
     def qualifies(self, amount: Decimal) -> bool:
         """Whether an order ``amount`` passes the threshold."""
@@ -289,9 +292,11 @@ class PointsPerAmount(_EarnBase):
             return False
         return category not in self.exclude_categories and sku not in self.exclude_skus
 
-    def describe(self, unit: UnitWords | None = None, names: NameLabels | None = None) -> str:
+    def describe(self, unit: UnitWords | None = None, names: NameLabels | None = None,
+                 words: ProgramWords | None = None) -> str:
         """The rule in plain words; ``unit``: the scheme's English words for its points,
-        ``names``: the program's labels, which say its categories."""
+        ``names``: the program's labels, which say its categories, ``words``: its declared
+        words for the facts of its condition."""
         rounded = {Rounding.DOWN: "rounded down", Rounding.FLOOR: "rounded down",
                    Rounding.UP: "rounded up", Rounding.CEILING: "rounded up"}.get(
             self.rounding, f"rounded {self.rounding.value}")
@@ -303,7 +308,7 @@ class PointsPerAmount(_EarnBase):
         excluded = (*map(said, self.exclude_categories), *self.exclude_skus)
         if excluded:
             text += ", except " + ", ".join(excluded)
-        return text + self._suffix(unit)
+        return text + self._suffix(unit, words)
 
     def reason(self, points: int, event_id: str, eligible: Decimal) -> Msg:
         """The reason of ``points`` earned on ``eligible`` of order ``event_id``."""
@@ -425,20 +430,22 @@ class PointsForEvent(_EarnBase):
         """``"1 to 50,000 points"``: the range an event may name."""
         return f"{self.min_points:,} to {plural(self.max_points or 0, unit=unit)}"
 
-    def describe(self, unit: UnitWords | None = None, names: NameLabels | None = None) -> str:
+    def describe(self, unit: UnitWords | None = None, names: NameLabels | None = None,
+                 words: ProgramWords | None = None) -> str:
         """The rule in plain words; ``unit``: the scheme's English words for its points,
-        ``names``: the program's labels, which say the event's name."""
+        ``names``: the program's labels, which say the event's name, ``words``: its
+        declared words for the facts of its condition."""
         name = self.name if names is None or self.name is None else names.english(
             "events", self.name)
         if self.points_from is not None:
             what = "points" if unit is None else unit.other
             return (f"the {what} each {name!r} event names in payload.{self.points_from} "
-                    f"({self.bounds(unit)}){self._suffix(unit)}")
+                    f"({self.bounds(unit)}){self._suffix(unit, words)}")
         what = {"signup": "for signing up",
                 "profile_completed": "for completing the profile ("
                 + ", ".join(self.required_fields) + ")",
                 "custom": f"for each {name!r} event"}[self.on]
-        return f"{plural(self.points or 0, unit=unit)} {what}{self._suffix(unit)}"
+        return f"{plural(self.points or 0, unit=unit)} {what}{self._suffix(unit, words)}"
 
     def reason(self, points: int, event_id: str, name: Named | str | None = None) -> Msg:
         """The reason of ``points`` earned by event ``event_id``; ``name``: the event's name

@@ -50,7 +50,7 @@ from pydantic import Discriminator, Field, Tag, model_validator
 from .._model import NonEmptyStr, RuleId
 from ..facts import Labels, label_in
 from ..money import Money
-from ..names import NameLabels
+from ..names import NameLabels, ProgramWords
 from .rules import EarnRule, EventRule, _indefinite, _ordinal, _Policy, plural
 from .shift import add_months
 from .units import Units, UnitWords, unit_in
@@ -443,31 +443,33 @@ class PointScheme(_Policy):
                 seen.add(item.id)
         return self
 
-    def explain_lines(self, balance: str | None = None, names: NameLabels | None = None
-                      ) -> list[str]:
+    def explain_lines(self, balance: str | None = None, names: NameLabels | None = None,
+                      words: ProgramWords | None = None) -> list[str]:
         """The scheme in plain words (``Program.explain``, with the program's labels, which
-        say categories and event names); ``balance`` names one of ``Program.balances``,
-        whose lines are headed by its name and list its event rules."""
+        say categories and event names, and its declared ``words``, which say the facts of
+        the rules' conditions); ``balance`` names one of ``Program.balances``, whose lines
+        are headed by its name and list its event rules."""
         label = None if balance is None else self.label(balance)
-        words = unit_in(self.unit, "en")
+        unit_words = unit_in(self.unit, "en")
         unit = "Points" if label is None else f"{label} points"
-        unit = unit if words is None else words.other[:1].upper() + words.other[1:]
+        unit = (unit if unit_words is None
+                else unit_words.other[:1].upper() + unit_words.other[1:])
         lines = [] if label is None else [
             f"Balance {label!r}" + ("" if self.redeemable else ", only counted for tiers") + ":"]
         rules = self.earn if balance is None else (*self.earn, *self.events)
         if rules:
             lines.append("Earning:")
-            lines += [f"- {rule.describe(words, names)}" for rule in rules]
+            lines += [f"- {rule.describe(unit_words, names, words)}" for rule in rules]
         if self.pending_days:
             lines.append(f"{unit} become available {self.pending_days} days after the "
                          "order (the return window).")
         if self.rewards:
             lines.append("Rewards:")
-            lines += [f"- {reward.describe(words)}" for reward in self.rewards]
+            lines += [f"- {reward.describe(unit_words)}" for reward in self.rewards]
         if self.min_balance:
             lines.append("Any redemption needs a balance of at least " + (
-                f"{self.min_balance:,} points." if words is None
-                else f"{words.count(self.min_balance)}."))
+                f"{self.min_balance:,} points." if unit_words is None
+                else f"{unit_words.count(self.min_balance)}."))
         lines.append(f"{unit} never expire." if self.expiry is None
                      else f"{unit} expire {self.expiry.describe()}.")
         return lines
