@@ -140,18 +140,19 @@ HALF = Decimal("0.5")
 
 
 def _rerouting(over: int | None, up_to: int | None, hours: int) -> Reduction:
-    distance = []
+    distance, band = [], []
     if over is not None:
         distance.append(FactIs(fact="distance_km", op=">", value=over))
+        band.append(f"over {over:,} km")
     if up_to is not None:
         distance.append(FactIs(fact="distance_km", op="<=", value=up_to))
-    band = " and ".join(d.describe() for d in distance)
+        band.append(f"up to {up_to:,} km")
     when = rerouted
     for part in distance:
         when = when & part
     return Reduction(when=when & FactIs(fact=arrived_later, op="<=", value=hours), factor=HALF,
-                     reason=f"re-routed, arriving at most {hours} hours late ({band}): "
-                     "Article 7(2)")
+                     reason=f"re-routed, arriving at most {hours} hours late (a flight "
+                     f"{' and '.join(band)}): Article 7(2)")
 
 
 LONG_HAUL_DELAY = Reduction(
