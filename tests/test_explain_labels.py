@@ -12,12 +12,39 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from _load import EXAMPLES, load_file
-from reciprocity import Fact, Program, seed_program
+from reciprocity import (
+    AllOf,
+    AnyOf,
+    Band,
+    BandTable,
+    Condition,
+    CreditCompensation,
+    Elapsed,
+    Fact,
+    FactIs,
+    GoodwillPolicy,
+    GoodwillRule,
+    HasFact,
+    InCategory,
+    LineFact,
+    NameLabels,
+    Not,
+    PointScheme,
+    PointsPerPurchase,
+    Program,
+    Range,
+    Reduction,
+    seed_program,
+)
+from reciprocity.testing import full_programs
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "explain"
 
@@ -93,3 +120,289 @@ class TestUnlabelledUnchanged:
     def test_as_recorded(self, name: str) -> None:
         """Without fact, value and category labels a program explains as it did before."""
         golden(name, unlabelled(PROGRAMS[name]()).explain())
+
+
+# -- the labelled examples ----------------------------------------------------------------------
+
+def _humanised(name: str) -> str:
+    return name.replace("_", " ")
+
+
+class TestExamples:
+    def test_eu261(self) -> None:
+        """EU 261 says its facts, and its categories, as it declares them."""
+        text = PROGRAMS["eu261"]().explain()
+        for said in ("category is flight delayed", "category is flight cancelled",
+                     "category is denied boarding", "notice of the cancellation",
+                     "departure of the alternative flight", "arrival of the alternative flight",
+                     "not (boarding refused for reasonable grounds is true)",
+                     "not (extraordinary circumstances is true)",
+                     "not (flight within the EU is true)", "and flight within the EU is true",
+                     "a credit by flight distance in km (first band that matches)",
+                     "a duplicate (same passenger, flight)"):
+            assert said in text
+        for raw in ("flight_delayed", "flight_cancelled", "denied_boarding", "informed at",
+                    "rerouted departure", "rerouted arrival", "refused for cause",
+                    "extraordinary is", "intra eu", "distance km", "passenger id", "_"):
+            assert raw not in text
+
+    def test_rail(self) -> None:
+        """Rail says the fare's label in a share and a cap, and the labelled category."""
+        text = PROGRAMS["rail"]().explain()
+        for said in ("- train delayed, when ticket is one of single, return",
+                     "not (extraordinary circumstances is true)", "25 % of the fare paid;",
+                     "(at most 25 % of the fare paid)", "a duplicate (same passenger, journey)"):
+            assert said in text
+        for raw in ("train_delayed", "extraordinary is", "passenger id", "of the fare;",
+                    "of the fare)"):
+            assert raw not in text
+
+    def test_every_labelled_fact_the_examples_name(self) -> None:
+        """Each fact an example's explain named raw is said by its English label now."""
+        for name in ("eu261", "rail"):
+            program = PROGRAMS[name]()
+            before = (GOLDEN / f"{name}.txt").read_text(encoding="utf-8")
+            text = program.explain()
+            for fact in program.facts:
+                label = fact.labels.get("en")
+                if label is None or _humanised(fact.name) in label:
+                    continue
+                if f"{_humanised(fact.name)} " in before:
+                    assert label in text, (name, fact.name)
+                    assert f"{_humanised(fact.name)} " not in text, (name, fact.name)
+
+    def test_payback(self) -> None:
+        """PAYBACK's explain names no fact (a campaign multiplier's condition is not said),
+        so it reads as before; a rule that compares the coupon says the coupon's labels."""
+        program = PROGRAMS["payback"]()
+        assert program.explain() == (GOLDEN / "payback.txt").read_text(
+            encoding="utf-8").rstrip("\n")
+        rule = program.points.earn[0]
+        coupons = FactIs(fact="coupon", op="in", value=("x10", "x20"))
+        rule = rule.model_copy(update={"when": coupons & ~FactIs(fact="coupon", value="x5")})
+        changed = program.model_copy(update={"points": program.points.model_copy(
+            update={"earn": (rule,)})})
+        text = Program.model_validate(changed.model_dump()).explain()
+        assert ("when coupon is one of 10x coupon, 20x coupon and not (coupon is 5x coupon)"
+                in text)
+        assert "x10," not in text
+        assert "is x5" not in text
+
+
+# -- random conditions over facts ----------------------------------------------------------------
+# Fact names and values no English word contains, so a raw one is found wherever it is said.
+
+ZONES = ("zn_alpha", "zn_beta", "zn_gamma")
+KINDS = ("lk_one", "lk_two")
+OWN = ("qk_lost", "qk_late")
+LINE_CATEGORIES = ("lc_fresh", "lc_frozen")
+FACTS = (
+    Fact(name="qa_level", type="int"),
+    Fact(name="qb_zone", type="str", values=ZONES),
+    Fact(name="qc_flag", type="bool"),
+    Fact(name="qd_start", type="datetime"),
+    Fact(name="qd_end", type="datetime"),
+    Fact(name="qe_kind", type="str", values=KINDS, on="line"),
+    Fact(name="qf_fare", type="money"),
+)
+LABELS = {"qa_level": "ticket level", "qb_zone": "travel zone", "qc_flag": "late booking",
+          "qd_start": "departure", "qd_end": "arrival", "line.qe_kind": "kind of item",
+          "qf_fare": "fare paid"}
+VALUE_LABELS = {"zn_alpha": "zone A", "zn_beta": "zone B", "zn_gamma": "zone C",
+                "lk_one": "first kind", "lk_two": "second kind"}
+CATEGORY_LABELS = {"qk_lost": "lost luggage", "qk_late": "late train"}
+LINE_LABELS = {"lc_fresh": "fresh food", "lc_frozen": "frozen food"}
+
+
+def _key(fact: Fact) -> str:
+    return f"line.{fact.name}" if fact.on == "line" else fact.name
+
+
+def labelled_facts(locale: str) -> tuple[Fact, ...]:
+    """:data:`FACTS` with their labels and their values' labels in ``locale``."""
+    return tuple(fact.model_copy(update={
+        "labels": {locale: LABELS[_key(fact)]},
+        "value_labels": {v: {locale: VALUE_LABELS[v]} for v in fact.values}})
+        for fact in FACTS)
+
+
+_OP_WORDS = {"==": "is", "!=": "is not", "<": "is under", "<=": "is at most", ">": "is over",
+             ">=": "is at least", "in": "is one of"}
+
+
+def reference(condition: object) -> str:
+    """A copy of ``describe()`` of the conditions drawn here as it was before labels (1631649)."""
+    def fact_words(fact: object) -> str:
+        if isinstance(fact, Elapsed):
+            return f"{fact.unit} from {fact_words(fact.start)} to {fact_words(fact.end)}"
+        assert isinstance(fact, str)
+        if fact.startswith("line."):
+            return "an order line's " + fact[5:].replace("_", " ")
+        return fact.replace("_", " ")
+
+    def shown(value: object) -> str:
+        if isinstance(value, tuple):
+            return ", ".join(shown(v) for v in value)
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
+    def wrap(inner: object, other: type) -> str:
+        text = reference(inner)
+        return f"({text})" if isinstance(inner, other) else text
+
+    if isinstance(condition, FactIs):
+        return f"{fact_words(condition.fact)} {_OP_WORDS[condition.op]} {shown(condition.value)}"
+    if isinstance(condition, HasFact):
+        return f"{fact_words(condition.fact)} is given"
+    if isinstance(condition, LineFact):
+        which = "some" if condition.match == "any" else "every"
+        return (f"{which} order line's {condition.fact.replace('_', ' ')} "
+                f"{_OP_WORDS[condition.op]} {shown(condition.value)}")
+    if isinstance(condition, InCategory):
+        return "order contains " + " or ".join(condition.categories)
+    if isinstance(condition, AllOf):
+        return " and ".join(wrap(c, AnyOf) for c in condition.conditions)
+    if isinstance(condition, AnyOf):
+        return " or ".join(wrap(c, AllOf) for c in condition.conditions)
+    assert isinstance(condition, Not)
+    return f"not ({reference(condition.condition)})"
+
+
+ORDERED = st.sampled_from(("==", "!=", "<", "<=", ">", ">="))
+ELAPSED = st.builds(Elapsed, start=st.just("qd_start"), end=st.just("qd_end"),
+                    unit=st.sampled_from(("minutes", "hours", "days")))
+
+
+def _one_or_in(values: tuple[str, ...]) -> st.SearchStrategy[tuple[str, object]]:
+    return st.one_of(
+        st.tuples(st.sampled_from(("==", "!=")), st.sampled_from(values)),
+        st.tuples(st.just("in"), st.lists(st.sampled_from(values), min_size=1, max_size=3,
+                                          unique=True).map(tuple)))
+
+
+def _fact_is(fact: str, pair: tuple[str, object]) -> FactIs:
+    return FactIs(fact=fact, op=pair[0], value=pair[1])  # type: ignore[arg-type]
+
+
+def _leaves(purchase: bool) -> st.SearchStrategy[Condition]:
+    options: list[st.SearchStrategy[Condition]] = [
+        st.builds(FactIs, fact=st.just("qa_level"), op=ORDERED, value=st.integers(0, 9)),
+        _one_or_in(ZONES).map(lambda p: _fact_is("qb_zone", p)),
+        st.builds(FactIs, fact=st.just("qc_flag"), value=st.booleans()),
+        st.builds(HasFact, fact=st.sampled_from(("qa_level", "qb_zone", "qc_flag", "qd_end"))),
+        st.builds(FactIs, fact=ELAPSED, op=ORDERED, value=st.integers(0, 300)),
+    ]
+    if purchase:
+        options += [
+            _one_or_in(KINDS).map(lambda p: _fact_is("line.qe_kind", p)),
+            st.builds(LineFact, fact=st.just("qe_kind"), op=st.just("=="),
+                      value=st.sampled_from(KINDS), match=st.sampled_from(("any", "all"))),
+            st.builds(InCategory, categories=st.lists(st.sampled_from(LINE_CATEGORIES),
+                                                      min_size=1, max_size=2,
+                                                      unique=True).map(tuple)),
+        ]
+    else:
+        options.append(_one_or_in(OWN).map(lambda p: _fact_is("category", p)))
+    return st.one_of(options)
+
+
+def fact_conditions(purchase: bool) -> st.SearchStrategy[Condition]:
+    """Trees of conditions over :data:`FACTS` (a purchase's, or a complaint's with its
+    category), combined with ``&``, ``|`` and ``~``."""
+    def combine(inner: st.SearchStrategy[Condition]) -> st.SearchStrategy[Condition]:
+        return st.one_of(st.tuples(inner, inner).map(lambda p: p[0] & p[1]),
+                         st.tuples(inner, inner).map(lambda p: p[0] | p[1]),
+                         inner.map(lambda c: ~c))
+    return st.recursive(_leaves(purchase), combine, max_leaves=6)
+
+
+def program_with(condition: Condition, purchase: bool, locale: str | None) -> Program:
+    """A program that says ``condition`` in a point rule (``purchase``) or in a goodwill
+    rule and a reduction of its band table; labelled in ``locale``, or not at all."""
+    facts = FACTS if locale is None else labelled_facts(locale)
+    labels = NameLabels() if locale is None else NameLabels(
+        categories={c: {locale: LINE_LABELS[c]} for c in LINE_CATEGORIES})
+    if purchase:
+        return Program(name="p", facts=facts, labels=labels, points=PointScheme(
+            earn=(PointsPerPurchase(id="r", points=1, when=condition),)))
+    table = BandTable(keys={"level": "qa_level", "delay": Elapsed(start="qd_start",
+                                                                   end="qd_end")},
+                      bands=(Band(when={"level": Range(at_least=1)}, percent=Decimal(10)),))
+    rule = GoodwillRule(id="g", categories=OWN, when=condition, compensation=CreditCompensation(
+        table=table, of="qf_fare", reductions=(Reduction(when=condition, factor=Decimal("0.5")),)))
+    return Program(name="p", facts=facts, labels=labels, goodwill=GoodwillPolicy(
+        rules=(rule,), categories=OWN, duplicate_key=("qb_zone",),
+        category_labels={} if locale is None else {c: {locale: CATEGORY_LABELS[c]}
+                                                   for c in OWN}))
+
+
+def _named(condition: object) -> tuple[set[str], set[str]]:
+    """The facts (by key) and the compared texts ``condition`` names."""
+    facts: set[str] = set()
+    values: set[str] = set()
+    for leaf in condition.leaves():  # type: ignore[attr-defined]
+        if isinstance(leaf, InCategory):
+            values.update(leaf.categories)
+            continue
+        fact = f"line.{leaf.fact}" if isinstance(leaf, LineFact) else leaf.fact
+        if isinstance(fact, Elapsed):
+            facts.update((fact.start, fact.end))
+        elif fact != "category":
+            facts.add(fact)
+        value = getattr(leaf, "value", None)
+        values.update(v for v in (value if isinstance(value, tuple) else (value,))
+                      if isinstance(v, str))
+    return facts, values
+
+
+LABELLED_WORDS = {**LABELS, **VALUE_LABELS, **CATEGORY_LABELS, **LINE_LABELS}
+
+
+class TestRandomConditions:
+    @given(st.booleans().flatmap(lambda p: st.tuples(st.just(p), fact_conditions(p))))
+    def test_unlabelled_as_before(self, drawn: tuple[bool, Condition]) -> None:
+        """Without labels a condition is said as before, in its describe() and in explain."""
+        purchase, condition = drawn
+        before = reference(condition)
+        assert condition.describe() == before
+        text = program_with(condition, purchase, None).explain()
+        assert f"when {before}" in text
+        assert purchase or f"x0.5 when {before}" in text  # a goodwill rule's reduction
+
+    @given(st.booleans().flatmap(lambda p: st.tuples(st.just(p), fact_conditions(p))))
+    def test_labels_said(self, drawn: tuple[bool, Condition]) -> None:
+        """With English labels every fact, value and category it names is said by its label,
+        and none of their names is said raw."""
+        purchase, condition = drawn
+        text = program_with(condition, purchase, "en").explain()
+        facts, values = _named(condition)
+        for name in facts | values:
+            assert LABELLED_WORDS[name] in text, name
+        for raw in {*FACTS_RAW, *ZONES, *KINDS, *OWN, *LINE_CATEGORIES}:
+            assert raw not in text
+            assert _humanised(raw) not in text
+
+    @given(st.booleans().flatmap(lambda p: st.tuples(st.just(p), fact_conditions(p))))
+    def test_other_locales_change_nothing(self, drawn: tuple[bool, Condition]) -> None:
+        """Labels in German only leave the English explain as it is without labels."""
+        purchase, condition = drawn
+        assert (program_with(condition, purchase, "de").explain()
+                == program_with(condition, purchase, None).explain())
+
+
+FACTS_RAW = tuple(fact.name for fact in FACTS)
+
+
+class TestRandomPrograms:
+    @settings(suppress_health_check=[HealthCheck.too_slow])
+    @given(full_programs())
+    def test_unused_labels_change_nothing(self, program: Program) -> None:
+        """Labels of facts and categories a program does not use leave its explain as it was."""
+        update: dict[str, object] = {"facts": (
+            Fact(name="zz_unused", type="str", values=("a", "b"), labels={"en": "unused"},
+                 value_labels={"a": {"en": "value a"}}),)}
+        if program.goodwill is not None:
+            update["goodwill"] = program.goodwill.model_copy(update={
+                "categories": (*program.goodwill.categories, "zz_own"),
+                "category_labels": {"zz_own": {"en": "own category"}}})
+        labelled = Program.model_validate(program.model_copy(update=update).model_dump())
+        assert labelled.explain() == program.explain()
