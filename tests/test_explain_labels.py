@@ -30,13 +30,17 @@ from reciprocity import (
     Elapsed,
     Fact,
     FactIs,
+    Gift,
+    GiftScheme,
     GoodwillPolicy,
     GoodwillRule,
     HasFact,
     InCategory,
     LineFact,
+    Money,
     NameLabels,
     Not,
+    OrderOverGift,
     PointScheme,
     PointsPerPurchase,
     Program,
@@ -316,14 +320,18 @@ def fact_conditions(purchase: bool) -> st.SearchStrategy[Condition]:
 
 
 def program_with(condition: Condition, purchase: bool, locale: str | None) -> Program:
-    """A program that says ``condition`` in a point rule (``purchase``) or in a goodwill
-    rule and a reduction of its band table; labelled in ``locale``, or not at all."""
+    """A program that says ``condition`` in a point rule and a gift rule (``purchase``) or
+    in a goodwill rule and a reduction of its band table; labelled in ``locale``, or not at
+    all."""
     facts = FACTS if locale is None else labelled_facts(locale)
     labels = NameLabels() if locale is None else NameLabels(
         categories={c: {locale: LINE_LABELS[c]} for c in LINE_CATEGORIES})
     if purchase:
+        sample = Gift(id="s", name="sample", kind="sample", value=Money("1.00", "EUR"))
         return Program(name="p", facts=facts, labels=labels, points=PointScheme(
-            earn=(PointsPerPurchase(id="r", points=1, when=condition),)))
+            earn=(PointsPerPurchase(id="r", points=1, when=condition),)),
+            gifts=GiftScheme(rules=(OrderOverGift(id="g", amount=Money("10.00", "EUR"),
+                                                  gift=sample, when=condition),)))
     table = BandTable(keys={"level": "qa_level", "delay": Elapsed(start="qd_start",
                                                                    end="qd_end")},
                       bands=(Band(when={"level": Range(at_least=1)}, percent=Decimal(10)),))
@@ -365,8 +373,8 @@ class TestRandomConditions:
         before = reference(condition)
         assert condition.describe() == before
         text = program_with(condition, purchase, None).explain()
-        assert f"when {before}" in text
-        assert purchase or f"x0.5 when {before}" in text  # a goodwill rule's reduction
+        assert f", when {before}" in text  # a point or goodwill rule
+        assert f"; when {before}" in text if purchase else f"x0.5 when {before}" in text
 
     @given(st.booleans().flatmap(lambda p: st.tuples(st.just(p), fact_conditions(p))))
     def test_labels_said(self, drawn: tuple[bool, Condition]) -> None:
