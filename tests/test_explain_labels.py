@@ -4,8 +4,10 @@ and a shop's own complaint category by ``GoodwillPolicy.category_labels``; and a
 without those labels explains exactly as before they were said.
 
 ``tests/golden/explain/<program>.txt`` holds what ``explain()`` said of each example and
-golden program before it said fact labels (recorded at commit 1631649): the same program
-with its fact, value and category labels taken away must still say exactly that.
+golden program before it said fact labels (recorded at commit 1631649; ``payback.txt``
+and ``terms-points.txt`` re-recorded when ``explain`` began to say a campaign multiplier's
+condition): the same program with its fact, value and category labels taken away must
+still say exactly that.
 """
 
 from __future__ import annotations
@@ -176,11 +178,14 @@ class TestExamples:
                     assert f"{_humanised(fact.name)} " not in text, (name, fact.name)
 
     def test_payback(self) -> None:
-        """PAYBACK's explain names no fact (a campaign multiplier's condition is not said),
-        so it reads as before; a rule that compares the coupon says the coupon's labels."""
+        """PAYBACK's coupons say when they apply in the coupon's labels (a campaign
+        multiplier's condition), and so does a rule that compares the coupon."""
         program = PROGRAMS["payback"]()
-        assert program.explain() == (GOLDEN / "payback.txt").read_text(
-            encoding="utf-8").rstrip("\n")
+        text = program.explain()
+        assert ("times the best of x5 (5fach-Coupon, when coupon is 5x coupon), "
+                "x10 (10fach-Coupon, when coupon is 10x coupon), "
+                "x20 (20fach-Coupon, when coupon is 20x coupon)") in text
+        assert "is x5" not in text
         rule = program.points.earn[0]
         coupons = FactIs(fact="coupon", op="in", value=("x10", "x20"))
         rule = rule.model_copy(update={"when": coupons & ~FactIs(fact="coupon", value="x5")})
@@ -191,6 +196,30 @@ class TestExamples:
                 in text)
         assert "x10," not in text
         assert "is x5" not in text
+
+
+class TestMultipliers:
+    def test_campaign_and_category_multipliers_say_their_words(self) -> None:
+        """A campaign multiplier says when it applies, a category multiplier its categories,
+        both in the program's declared words; without labels the names as they are."""
+        from reciprocity import CampaignMultiplier, CategoryMultiplier, PointsPerAmount
+
+        rule = PointsPerAmount(id="fly", points=1, per=Money("1.00", "EUR"), multipliers=(
+            CategoryMultiplier(categories=("fare", "seat_upgrade"), factor=Decimal(2)),
+            CampaignMultiplier(name="Coupon week", factor=Decimal("1.5"),
+                               when=FactIs(fact="coupon_code", value="cw26"))))
+        facts = (Fact(name="coupon_code", type="str", labels={"en": "coupon"},
+                      value_labels={"cw26": {"en": "the coupon-week coupon"}}),)
+        labels = NameLabels(categories={"fare": {"en": "fares", "de": "Flugpreise"}})
+        program = Program(name="Air", currency="EUR", timezone="Europe/Berlin", facts=facts,
+                          points=PointScheme(earn=[rule]), labels=labels)
+        assert ("times x2 on fares, seat_upgrade, x1.5 (Coupon week, when coupon is the "
+                "coupon-week coupon)") in program.explain()
+        bare = Program(name="Air", currency="EUR", timezone="Europe/Berlin",
+                       facts=tuple(_bare(fact) for fact in facts),
+                       points=PointScheme(earn=[rule]))
+        assert ("times x2 on fare, seat_upgrade, x1.5 (Coupon week, when coupon code is "
+                "cw26)") in bare.explain()
 
 
 # -- random conditions over facts ----------------------------------------------------------------

@@ -97,20 +97,18 @@ class TierMultiplier(_Policy):
 
     type: Literal["tier"] = "tier"
 
-    def describe(self) -> str:
+    def describe(self, words: ProgramWords | None = None) -> str:
         return "the member's tier multiplier"
 
 
 class CampaignMultiplier(_Policy):
     """A campaign factor while ``when`` holds, e.g. double points in a date window.
 
-    >>> from datetime import datetime, timezone
     >>> from decimal import Decimal
-    >>> from reciprocity import During
-    >>> CampaignMultiplier(name="double points week", factor=Decimal(2),
-    ...     when=During(start=datetime(2026, 11, 23, tzinfo=timezone.utc),
-    ...                 end=datetime(2026, 11, 30, tzinfo=timezone.utc))).describe()
-    'x2 (double points week)'
+    >>> from reciprocity import FactIs
+    >>> CampaignMultiplier(name="double points coupon", factor=Decimal(2),
+    ...                    when=FactIs(fact="coupon", value="double")).describe()
+    'x2 (double points coupon, when coupon is double)'
     """
 
     type: Literal["campaign"] = "campaign"
@@ -118,8 +116,11 @@ class CampaignMultiplier(_Policy):
     factor: Decimal = Field(gt=0)
     when: Condition
 
-    def describe(self) -> str:
-        return f"x{self.factor.normalize():f} ({self.name})"
+    def describe(self, words: ProgramWords | None = None) -> str:
+        """The factor, the campaign's name and when it applies; ``words``: the program's
+        declared words for the facts of its condition."""
+        return (f"x{self.factor.normalize():f} ({self.name}, "
+                f"when {self.when.describe_with(words)})")
 
     def note(self) -> Msg:
         """The campaign as a note of a reason: ``x2 (Double points week)``."""
@@ -134,8 +135,12 @@ class CategoryMultiplier(_Policy):
     categories: tuple[NonEmptyStr, ...] = Field(min_length=1)
     factor: Decimal = Field(gt=0)
 
-    def describe(self) -> str:
-        return f"x{self.factor.normalize():f} on {', '.join(self.categories)}"
+    def describe(self, words: ProgramWords | None = None) -> str:
+        """The factor and its categories; ``words``: the program's declared words for
+        them (``Program.labels``)."""
+        named = (category if words is None else words.value("line.category", category) or category
+                 for category in self.categories)
+        return f"x{self.factor.normalize():f} on {', '.join(named)}"
 
 
 Multiplier = Annotated[
@@ -187,7 +192,7 @@ class _EarnBase(_Policy):
         if self.multipliers:
             how = {"multiply": "times", "add": "plus the bonuses of", "best": "times the best of"}
             parts.append(f"{how[self.stacking]} "
-                         + ", ".join(m.describe() for m in self.multipliers))
+                         + ", ".join(m.describe(words) for m in self.multipliers))
         if self.when is not None:
             parts.append(f"when {self.when.describe_with(words)}")
         parts += [cap.describe(unit) for cap in self.caps]
