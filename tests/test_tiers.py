@@ -281,6 +281,31 @@ class TestRollingMonths:
                 for e in replay.effects() if isinstance(e, TierChanged)] == [
             ("2027-06-10", "downgrade", "silver"), ("2028-03-10", "downgrade", None)]
 
+    def test_the_spend_in_a_reason_is_in_minor_units_however_it_was_totalled(self) -> None:
+        """A window's spend is said in cents (0.00) both when apply totals the window afresh
+        and when a replay keeps it running; the sums' exponents differed ("0" and "0.00"),
+        so the same effect dumped two ways (found by test_program_properties)."""
+        tiers = (Tier(id="bronze", name="Bronze", requires=MinSpend(amount=eur("0"))),
+                 Tier(id="silver", name="Silver", requires=MinSpend(amount=eur("50"))))
+        prog = program(tiers=tiers,
+                       period=RollingMonths(months=1), validity=MonthsFromQualifying(months=1),
+                       exclude_categories=("tea",))
+        with_line = Purchase(id="P-2", member_id="m-1", at=at(2025, 3, 30), amount=eur("0.00"),
+                             lines=(Line(sku="SKU-1", category="coffee", quantity=1,
+                                         unit_price=eur("0.00")),))
+        events: list[Event] = [buy("P-1", "0.00", at(2025, 1, 1)), with_line]
+        state, applied = None, []
+        for event in events:
+            decision = prog.apply(state, event)
+            state, applied = decision.state, applied + list(decision.effects)
+        replayed = list(prog.replay(events).effects())
+        assert [e.model_dump_json() for e in applied] == [
+            e.model_dump_json() for e in replayed]
+        spent = [e.reason_args["achievement"].args["amount"] for e in applied
+                 if isinstance(e, TierChanged)]
+        assert spent
+        assert all(str(money.amount) == "0.00" for money in spent)
+
     def test_months_of_validity_are_wall_clock_months_across_dst(self) -> None:
         """Six months from 15 Jan 10:00 CET end on 15 Jul 10:00 CEST: 08:00 UTC, not 09:00."""
         prog = program(period=RollingMonths(months=3), validity=MonthsFromQualifying(months=6))

@@ -273,6 +273,11 @@ def achievement(c: CompiledTiers, level: int, metrics: Metrics) -> Any:
     for key in keys:
         have = metrics[key]
         if key == 0:
+            if have.as_tuple().exponent > c.minor.as_tuple().exponent:
+                # in minor units (exactly: only zeros added): a sum's exponent is that of its
+                # terms, so the same spend totalled another way (a replay's running window,
+                # an apply's fresh total) would dump as "0" in one and "0.00" in the other
+                have = have.quantize(c.minor)
             parts.append(Msg("reason.tier.spent", {"amount": Money(have, c.currency)}))
         elif key == 1:
             parts.append(Msg("reason.tier.orders", {"n": have}))
