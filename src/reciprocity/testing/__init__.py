@@ -54,14 +54,17 @@ from ..program import Program
 from ..shared import SharedState
 from ..state import MemberState
 from ._core import (
+    CATEGORIES,
     DEFAULT_END,
     DEFAULT_START,
     TIMEZONES,
     aware_datetimes,
     conditions,
     money,
+    name_labels,
 )
 from ._events import (
+    CUSTOM_NAMES,
     approvals,
     complaints,
     customs,
@@ -123,6 +126,7 @@ __all__ = [
     "member_streams",
     "money",
     "multipliers",
+    "name_labels",
     "point_schemes",
     "points_as_currency",
     "points_caps",
@@ -205,6 +209,7 @@ def _full(draw: st.DrawFn, currency: str, timezone: str | None, tiers: bool | No
         goodwill=draw(goodwill_policies(currency, tiers=tier_ids, shared=goodwill_shared,
                                         point_value=True if not scheme.rewards else None))
         if with_goodwill else None,
+        labels=draw(name_labels(CATEGORIES, CUSTOM_NAMES)),
     )
 
 

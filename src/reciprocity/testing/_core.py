@@ -37,6 +37,7 @@ from ..conditions import (
 )
 from ..events import ComplaintCategory
 from ..money import Money, currency_exponent
+from ..names import NameLabels
 
 __all__ = [
     "CATEGORIES",
@@ -54,6 +55,7 @@ __all__ = [
     "conditions",
     "id_strategy",
     "money",
+    "name_labels",
     "thresholds",
 ]
 
@@ -76,6 +78,9 @@ COMPLAINT_CATEGORIES: tuple[ComplaintCategory, ...] = (
 )
 SHORT_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
                      max_size=12)
+LABEL_TEXT = st.text(st.characters(categories=["L"]) | st.sampled_from(" -'"),
+                    min_size=1, max_size=20).map(str.strip).filter(bool)
+"""A label's words: letters of any script (umlauts, CJK), spaces, hyphens and apostrophes."""
 THRESHOLDS = ("0", "10", "25", "49.99", "50", "50.01", "100")
 """Amounts thresholds are drawn from, so orders hit them exactly, just under and just over."""
 
@@ -295,3 +300,22 @@ def _conditions(currency: str, start: datetime, end: datetime, max_leaves: int,
         )
 
     return st.recursive(leaves, combine, max_leaves=max_leaves)
+
+
+def name_labels(categories: Sequence[str] = CATEGORIES,
+                events: Sequence[str] = ()) -> st.SearchStrategy[NameLabels]:
+    """``Program.labels``: words in English, German or a regional German (``de_AT``) for
+    some of ``categories`` (order-line categories) and ``events`` (custom event names),
+    maybe none; a name may have a label in one locale only.
+
+    >>> from hypothesis import find
+    >>> labels = find(name_labels(), lambda n: "tea" in n.categories)
+    >>> sorted(labels.categories), list(labels.categories["tea"].values())[0] != ""
+    (['tea'], True)
+    """
+    words = st.dictionaries(st.sampled_from(("en", "de", "de_AT")), LABEL_TEXT, min_size=1)
+    return st.builds(NameLabels,
+                     categories=st.dictionaries(st.sampled_from(tuple(categories)), words)
+                     if categories else st.just({}),
+                     events=st.dictionaries(st.sampled_from(tuple(events)), words)
+                     if events else st.just({}))
