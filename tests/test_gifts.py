@@ -1051,6 +1051,40 @@ class TestEligibility:
         assert gift_eligibility(Program(name="plain"), None, at(2026, 3, 3)) == ()
 
 
+    def test_said_in_the_program_s_words(self) -> None:
+        """Tiers by their names, line categories by their labels and fact conditions by the
+        facts' labels, as the terms say them; without labels the names as they are."""
+        from reciprocity import Fact, FactIs, MinSpend, NameLabels, Tier, TierLadder
+
+        rules = (CategoryGift(id="samples", samples=(CategorySample(category="green_tea",
+                                                                    gift=TEA),)),
+                 NthOrderGift(id="third", every=3, gift=TEA, tiers=("gold",)),
+                 TierGift(id="welcome-gold", reached=("gold",), gift=VOUCHER),
+                 OrderOverGift(id="big", amount=eur("50"), gift=TEA,
+                               when=FactIs(fact="shop_zone", value="eu")))
+        ladder = TierLadder(tiers=(Tier(id="gold", name="Gold Club",
+                                        requires=MinSpend(amount=eur("500.00"))),))
+        zone = Fact(name="shop_zone", type="str", labels={"en": "delivery area"},
+                    value_labels={"eu": {"en": "the EU", "de": "die EU"}})
+        prog = Program(name="Tea club", timezone="Europe/Berlin", facts=(zone,),
+                       gifts=GiftScheme(rules=rules), tiers=ladder,
+                       labels=NameLabels(categories={"green_tea": {"en": "green tea"}}))
+        options = {o.rule_id: o for o in gift_eligibility(prog, None, at(2026, 3, 3))}
+        assert options["samples"].missing == ("an order with green tea",)
+        assert "with green tea), chosen" in options["samples"].description
+        assert options["third"].missing == ("3 more orders", "reach tier Gold Club")
+        assert options["third"].description.endswith("for members in tier Gold Club")
+        assert options["welcome-gold"].missing == ("reach tier Gold Club",)
+        assert options["big"].missing == ("an order over 50.00 EUR where delivery area is "
+                                          "the EU",)
+        assert "with green tea), chosen" in prog.explain()
+        bare = prog.model_copy(update={"labels": NameLabels(), "facts": (
+            zone.model_copy(update={"labels": {}, "value_labels": {}}),)})
+        bare = Program.model_validate(bare.model_dump())
+        options = {o.rule_id: o for o in gift_eligibility(bare, None, at(2026, 3, 3))}
+        assert options["samples"].missing == ("an order with green_tea",)
+        assert options["big"].missing == ("an order over 50.00 EUR where shop zone is eu",)
+
 CAKE = {"id": "cake", "name": "Cake", "kind": "sample", "value": "5.00 EUR"}
 
 

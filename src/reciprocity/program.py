@@ -179,24 +179,29 @@ class Program(Frozen):
                  f"calendar in {self.timezone}"]
         if self.description:
             lines.append(self.description)
-        said = ProgramWords(self.facts, None if self.goodwill is None  # the declared words
-                            else self.goodwill.category_labels, self.labels)
+        said, names = self._words(), self._tier_names()
         lines += self.points.explain_lines(None, self.labels, said)
         for name, scheme in self.balances.items():
             lines += scheme.explain_lines(name, self.labels, said)
-        names = None if self.tiers is None else {  # tiers said by name in rules
-            tier.id: tier.display_name for tier in self.tiers.tiers}
         if self.tiers is not None:
             words = self.points.unit.get("en")  # a tier's multiplier counts the own points
             lines += self.tiers.explain_lines("points" if words is None else words.other,
                                               self.labels)
-        if self.gifts is not None:
-            lines += self.gifts.explain_lines(names, said)
+        lines += [] if self.gifts is None else self.gifts.explain_lines(names, said)
         if self.goodwill is not None:
             lines.append("Goodwill after a complaint (the most generous matching rule applies):")
             lines += self.goodwill.explain_lines(names, said)
         lines += [] if self.credit is None else [f"Store credit: {self.credit.describe()}."]
         return "\n".join(lines)
+
+    def _words(self) -> ProgramWords:
+        """The English words the program declares (``explain``, ``gift_eligibility``)."""
+        return ProgramWords(self.facts, None if self.goodwill is None
+                            else self.goodwill.category_labels, self.labels)
+
+    def _tier_names(self) -> dict[str, str] | None:
+        """The tiers' names by id; ``None`` without a ladder."""
+        return None if self.tiers is None else {t.id: t.display_name for t in self.tiers.tiers}
 
     def terms(self, locale: str = "en", format: str = "text") -> str:
         """The program's conditions for customers, built from its declared policies, in

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dateutil.relativedelta import relativedelta
 from pydantic import Field
@@ -26,13 +26,14 @@ from ..money import Money
 from ..shared import Shared, SharedState
 from ..state import MemberState
 from .calendar import birthday_window
-from .gift import Gift, _OrderRule, percent
+from .gift import Gift, _OrderRule, category_words, percent
 from .hot import TIME, Compiled, Hot, days, fmt_date, period_key
 from .order_rules import CategoryGift, ClaimGift, FirstOrderGift, NthOrderGift, OrderOverGift
 from .scheme import AnniversaryGift, BirthdayGift, SeasonalGift, ThankYouGift, TierGift, WelcomeGift
 from .stage import CompiledGifts
 
 if TYPE_CHECKING:
+    from ..names import ProgramWords
     from ..program import Program
 
 __all__ = ["GiftNeed", "GiftOption", "gift_eligibility"]
@@ -144,34 +145,47 @@ def gift_eligibility(program: Program, state: MemberState | None, at: datetime, 
     if m.as_of is None or at > m.as_of:
         pipeline.due(m, at, [], None)
     h, _ = stage._hot(m, at)
+    r = _Report(stage, program._words(), program._tier_names())
     return tuple(option for c in stage.rules.values() if type(c.rule)._listed
-                 for option in _options(stage, c, m, h, at))
+                 for option in _options(r, c, m, h, at))
+
+
+class _Report(NamedTuple):
+    """What the report reads: the compiled gift stage, and the program's words for its
+    conditions and line categories and its tiers' names (``Program._words``,
+    ``Program._tier_names``), so the report says them as the terms do."""
+
+    stage: CompiledGifts
+    words: ProgramWords
+    names: dict[str, str] | None
 
 
 def _row(m: Member, at: datetime) -> Row:
     return (TIME, "", m.member_id, at, None, None)
 
 
-def _common(stage: CompiledGifts, c: Compiled, m: Member, when: datetime) -> list[GiftNeed]:
+def _common(r: _Report, c: Compiled, m: Member, when: datetime) -> list[GiftNeed]:
     """Consents, tier and condition the member lacks for the rule at ``when``."""
     rule = c.rule
     missing = [_need("consent", f"consent to {consent}", consent=consent)
                for consent in c.consents if consent not in m.consents]
     if c.tiers and m.tier_id not in c.tiers:
-        missing.append(_need("tier", "reach tier " + " or ".join(rule.tiers),
+        names = r.names or {}
+        missing.append(_need("tier", "reach tier " + " or ".join(names.get(t, t)
+                                                                  for t in rule.tiers),
                              tiers=tuple(rule.tiers)))
     if (rule.when is not None and not isinstance(rule, _OrderRule | ClaimGift)
             and c.pred is not None
             and not c.pred(m, _row(m, when))):
-        missing.append(_need("condition", rule.when.describe(), rule.when))
+        missing.append(_need("condition", rule.when.describe_with(r.words), rule.when))
     return missing
 
 
-def _limits(stage: CompiledGifts, c: Compiled, m: Member, h: Hot, gift: Gift,
+def _limits(r: _Report, c: Compiled, m: Member, h: Hot, gift: Gift,
             when: datetime) -> list[GiftNeed] | None:
     """What the limits say about one more grant at ``when``; ``None``: never again."""
     rule = c.rule
-    zone = stage.zone
+    zone = r.stage.zone
     worth = gift.value.amount
     kept = h.kept(rule.id)
     if rule.cap is not None and rule.cap.refusal_for(
@@ -195,125 +209,126 @@ def _limits(stage: CompiledGifts, c: Compiled, m: Member, h: Hot, gift: Gift,
         text += "" if end is None else f" (it renews on {fmt_date(end, zone)})"
         return [_need("budget", text, renews=end)]
     if (gift.stock is not None and shared is not None
-            and shared.stock_used.get(gift.stock, 0) >= stage.stock_units[gift.stock]):
+            and shared.stock_used.get(gift.stock, 0) >= r.stage.stock_units[gift.stock]):
         return [_need("stock", f"{gift.name} back in stock")]
     return []
 
 
-def _option(stage: CompiledGifts, c: Compiled, m: Member, h: Hot, gift: Gift,
+def _option(r: _Report, c: Compiled, m: Member, h: Hot, gift: Gift,
             needs: list[GiftNeed], when: datetime, available_from: datetime | None
             ) -> list[GiftOption]:
-    limits = _limits(stage, c, m, h, gift, when)
+    limits = _limits(r, c, m, h, gift, when)
     if limits is None:
         return []
-    missing = needs + _common(stage, c, m, when) + limits
+    missing = needs + _common(r, c, m, when) + limits
     return [GiftOption.model_construct(
-        rule_id=c.rule.id, gift=gift, description=c.rule.describe(),
+        rule_id=c.rule.id, gift=gift, description=c.rule.describe(r.names, r.words),
         missing=tuple(need.text for need in missing), needs=tuple(missing),
         available_from=available_from)]
 
 
-def _order_need(rule: _OrderRule, key: str, text: str, **values: Any) -> GiftNeed:
+def _order_need(r: _Report, rule: _OrderRule, key: str, text: str, **values: Any) -> GiftNeed:
     if rule.when is not None:
-        text = f"{text} where {rule.when.describe()}"
+        text = f"{text} where {rule.when.describe_with(r.words)}"
     return _need(key, text, rule.when, **values)
 
 
-def _options(stage: CompiledGifts, c: Compiled, m: Member, h: Hot,
+def _options(r: _Report, c: Compiled, m: Member, h: Hot,
              at: datetime) -> list[GiftOption]:
     rule = c.rule
     rid = rule.id
     occurred = h.occurrences
-    zone = stage.zone
+    zone = r.stage.zone
     if isinstance(rule, FirstOrderGift):
         if m.purchase_count or (rid, "first") in occurred:
             return []
-        return _option(stage, c, m, h, rule.gift,
-                       [_order_need(rule, "first_order", "a first order")], at, None)
+        return _option(r, c, m, h, rule.gift,
+                       [_order_need(r, rule, "first_order", "a first order")], at, None)
     if isinstance(rule, NthOrderGift):
         more = rule.every - m.purchase_count % rule.every
         text = f"{more} more order" + ("" if more == 1 else "s")
-        return _option(stage, c, m, h, rule.gift, [_order_need(rule, "orders_more", text,
+        return _option(r, c, m, h, rule.gift, [_order_need(r, rule, "orders_more", text,
                                                                 n=more)], at, None)
     if isinstance(rule, OrderOverGift):
-        need = _order_need(rule, "order_over", f"an order {rule.threshold_text()}",
+        need = _order_need(r, rule, "order_over", f"an order {rule.threshold_text()}",
                            amount=rule.amount, inclusive=rule.inclusive)
-        return _option(stage, c, m, h, rule.gift, [need], at, None)
+        return _option(r, c, m, h, rule.gift, [need], at, None)
     if isinstance(rule, CategoryGift):
         return [option for sample in rule.samples
-                for option in _option(stage, c, m, h, sample.gift,
-                                      [_order_need(rule, "order_with",
-                                                   f"an order with {sample.category}",
+                for option in _option(r, c, m, h, sample.gift,
+                                      [_order_need(r, rule, "order_with",
+                                                   "an order with "
+                                                   + category_words(sample.category, r.words),
                                                    category=sample.category)],
                                       at, None)]
     if isinstance(rule, ClaimGift):
         text = f"a claim ({rule.on})"
         if rule.when is not None:
-            text = f"{text} where {rule.when.describe()}"
-        return _option(stage, c, m, h, rule.gift, [_need("claim", text, rule.when)], at, None)
+            text = f"{text} where {rule.when.describe_with(r.words)}"
+        return _option(r, c, m, h, rule.gift, [_need("claim", text, rule.when)], at, None)
     if isinstance(rule, WelcomeGift):
         if (rid, "welcome") in occurred:
             return []
         if m.joined_at is None:
-            return _option(stage, c, m, h, rule.gift, [_need("sign_up", "sign up")], at, None)
+            return _option(r, c, m, h, rule.gift, [_need("sign_up", "sign up")], at, None)
         if rule.within_days is not None and at >= (m.joined_at.astimezone(zone) + relativedelta(
                 days=rule.within_days)).astimezone(UTC):
             return []
-        return _option(stage, c, m, h, rule.gift, [], at, None)
+        return _option(r, c, m, h, rule.gift, [], at, None)
     if isinstance(rule, BirthdayGift):
-        return _birthday(stage, c, rule, m, h, at)
+        return _birthday(r, c, rule, m, h, at)
     if isinstance(rule, AnniversaryGift):
         if m.joined_at is None:
-            return _option(stage, c, m, h, rule.gift, [_need("sign_up", "sign up")], at, None)
-        timer = stage.timers[rid]
+            return _option(r, c, m, h, rule.gift, [_need("sign_up", "sign up")], at, None)
+        timer = r.stage.timers[rid]
         nxt = h.due.get(rid) or timer.first_due(m, h, at)
         if nxt is None:
             return []
-        return _option(stage, c, m, h, rule.gift, [], nxt, nxt.astimezone(zone))
+        return _option(r, c, m, h, rule.gift, [], nxt, nxt.astimezone(zone))
     if isinstance(rule, TierGift):
         options = []
         for tier in rule.reached:
             if (rid, tier) in occurred:
                 continue
             needs = [] if m.tier_id == tier else [
-                _need("tier", f"reach tier {tier}", tiers=(tier,))]
-            options += _option(stage, c, m, h, rule.gift, needs, at, None)
+                _need("tier", f"reach tier {(r.names or {}).get(tier, tier)}", tiers=(tier,))]
+            options += _option(r, c, m, h, rule.gift, needs, at, None)
         return options
     if isinstance(rule, SeasonalGift):
-        return _season(stage, c, rule, m, h, at)
+        return _season(r, c, rule, m, h, at)
     if isinstance(rule, ThankYouGift):
-        return _thank_you(stage, c, rule, m, h, at)
+        return _thank_you(r, c, rule, m, h, at)
     return []  # pragma: no cover - unlisted rules are filtered out before
 
 
-def _birthday(stage: CompiledGifts, c: Compiled, rule: BirthdayGift, m: Member, h: Hot,
+def _birthday(r: _Report, c: Compiled, rule: BirthdayGift, m: Member, h: Hot,
               at: datetime) -> list[GiftOption]:
     birthday = m.birthday
     if birthday is None:
-        return _option(stage, c, m, h, rule.gift,
+        return _option(r, c, m, h, rule.gift,
                        [_need("birthday", "tell us your birthday")], at, None)
-    zone = stage.zone
+    zone = r.stage.zone
     year = at.astimezone(zone).year
     for candidate in range(year, year + 3):
         if (rule.id, str(candidate)) in h.occurrences:
             continue
         start, end = birthday_window(birthday, candidate, rule.window, rule.leap_day, zone)
         when = max(start, at)
-        if end <= at or stage.changed_recently(c, h, when.astimezone(zone)) is not None:
+        if end <= at or r.stage.changed_recently(c, h, when.astimezone(zone)) is not None:
             continue
         needs = []
         if rule.min_order is not None:
             where = "on your birthday" if rule.window == "day" else "in your birthday month"
             needs.append(_need("birthday_order", f"an order of at least {rule.min_order} {where}",
                                amount=rule.min_order, window=rule.window))
-        return _option(stage, c, m, h, rule.gift, needs, when, when.astimezone(zone))
+        return _option(r, c, m, h, rule.gift, needs, when, when.astimezone(zone))
     return []  # pragma: no cover - a later year always qualifies
 
 
-def _season(stage: CompiledGifts, c: Compiled, rule: SeasonalGift, m: Member, h: Hot,
+def _season(r: _Report, c: Compiled, rule: SeasonalGift, m: Member, h: Hot,
             at: datetime) -> list[GiftOption]:
-    calendar = stage.seasons[rule.id]
-    zone = stage.zone
+    calendar = r.stage.seasons[rule.id]
+    zone = r.stage.zone
     window = calendar.open_window(at) if rule.evaluate == "while_open" else None
     if window is not None and (rule.id, str(window[0])) not in h.occurrences:
         year, when = window[0], at
@@ -326,22 +341,22 @@ def _season(stage: CompiledGifts, c: Compiled, rule: SeasonalGift, m: Member, h:
         year, when = found
     needs: list[GiftNeed] = []
     if rule.top_percent is not None and m.shared is not None:
-        mine = stage.ranking_table.spend(m.shared, year, m.member_id)
-        threshold = stage.ranking_table.threshold(m.shared, year, rule)
+        mine = r.stage.ranking_table.spend(m.shared, year, m.member_id)
+        threshold = r.stage.ranking_table.threshold(m.shared, year, rule)
         if threshold is None or mine <= 0 or mine < threshold:
             text = f"be among the top {percent(rule.top_percent)} of members by spend in {year}"
             if threshold is not None:
-                text += (f": {stage.show(threshold - mine)} more spend, as of "
+                text += (f": {r.stage.show(threshold - mine)} more spend, as of "
                          f"{fmt_date(at, zone)}")
             needs.append(_need("top_spend", text, percent=rule.top_percent, year=year,
                                spend=None if threshold is None
-                               else Money(threshold - mine, stage.currency)))
-    return _option(stage, c, m, h, rule.gift, needs, when, when.astimezone(zone))
+                               else Money(threshold - mine, r.stage.currency)))
+    return _option(r, c, m, h, rule.gift, needs, when, when.astimezone(zone))
 
 
-def _thank_you(stage: CompiledGifts, c: Compiled, rule: ThankYouGift, m: Member, h: Hot,
+def _thank_you(r: _Report, c: Compiled, rule: ThankYouGift, m: Member, h: Hot,
                at: datetime) -> list[GiftOption]:
-    zone = stage.zone
+    zone = r.stage.zone
     key = rule.per.key(at, zone)
     when, orders, spend = at, 0, _ZERO
     if (rule.id, key) in h.occurrences:
@@ -360,8 +375,8 @@ def _thank_you(stage: CompiledGifts, c: Compiled, rule: ThankYouGift, m: Member,
         more_orders = rule.orders - orders
         parts.append(f"{more_orders} more order" + ("" if more_orders == 1 else "s"))
     if rule.spend is not None and spend < rule.spend.amount:
-        more_spend = Money(rule.spend.amount - spend, stage.currency)
-        parts.append(f"{stage.show(rule.spend.amount - spend)} more spend")
+        more_spend = Money(rule.spend.amount - spend, r.stage.currency)
+        parts.append(f"{r.stage.show(rule.spend.amount - spend)} more spend")
     needed = len(parts) == (rule.orders is not None) + (rule.spend is not None)
     if rule.match == "any" and not needed:
         parts = []
@@ -371,4 +386,4 @@ def _thank_you(stage: CompiledGifts, c: Compiled, rule: ThankYouGift, m: Member,
                        "this" if when is at else "next"), per=rule.per.value)] if parts \
         else []
     available = None if when is at else when.astimezone(zone)
-    return _option(stage, c, m, h, rule.gift, needs, when, available)
+    return _option(r, c, m, h, rule.gift, needs, when, available)

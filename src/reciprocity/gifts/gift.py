@@ -40,6 +40,7 @@ __all__ = [
     "Gift",
     "OnReturn",
     "Stock",
+    "category_words",
     "ordinal",
     "percent",
 ]
@@ -47,6 +48,13 @@ __all__ = [
 
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def category_words(category: str, words: ProgramWords | None) -> str:
+    """An order-line category as a customer reads it: its English label in the program's
+    ``words`` (``Program.labels``), else the category as it is."""
+    label = None if words is None else words.value("line.category", category)
+    return category if label is None else label
 
 
 def ordinal(n: int) -> str:
@@ -188,6 +196,11 @@ class _Rule(_Policy):
     def _trigger(self) -> str:
         raise NotImplementedError
 
+    def _trigger_in(self, words: ProgramWords | None) -> str:
+        """:meth:`_trigger` with the program's declared words (a rule that names line
+        categories says them by their labels)."""
+        return self._trigger()
+
     def events_met(self) -> frozenset[int]:
         """The kinds of event (``reciprocity.events.PURCHASE``...) the rule is decided on;
         empty for a rule given on a schedule (birthdays, anniversaries, a season's start, a
@@ -199,7 +212,7 @@ class _Rule(_Policy):
         """The rule in plain words, as a customer could read it; ``tier_names`` says the
         tiers by their names (a tier id without one as it is), ``words`` the facts of its
         condition by the program's labels."""
-        parts = [self._trigger()]
+        parts = [self._trigger_in(words)]
         if self.tiers:
             names = tier_names or {}
             parts.append("for members in tier " + " or ".join(names.get(t, t)

@@ -10,14 +10,26 @@ Imports: the core's models and :mod:`reciprocity.gifts.gift`; never a compiled s
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from .._model import Id
 from ..events import CUSTOM
 from ..money import Money
-from .gift import CategorySample, Gift, OnReturn, _OrderRule, _Rule, ordinal, percent
+from .gift import (
+    CategorySample,
+    Gift,
+    OnReturn,
+    _OrderRule,
+    _Rule,
+    category_words,
+    ordinal,
+    percent,
+)
+
+if TYPE_CHECKING:
+    from ..names import ProgramWords
 
 __all__ = [
     "CategoryGift",
@@ -134,7 +146,11 @@ class CategoryGift(_OrderRule):
         return tuple(sample.gift for sample in self.samples)
 
     def _trigger(self) -> str:
-        each = ", ".join(f"{s.gift.phrase()} with {s.category}" for s in self.samples)
+        return self._trigger_in(None)
+
+    def _trigger_in(self, words: ProgramWords | None) -> str:
+        each = ", ".join(f"{s.gift.phrase()} with {category_words(s.category, words)}"
+                         for s in self.samples)
         return f"a sample matching your order ({each}), chosen by your favourite category"
 
 
