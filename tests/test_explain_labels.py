@@ -4,10 +4,10 @@ and a shop's own complaint category by ``GoodwillPolicy.category_labels``; and a
 without those labels explains exactly as before they were said.
 
 ``tests/golden/explain/<program>.txt`` holds what ``explain()`` said of each example and
-golden program before it said fact labels (recorded at commit 1631649; ``payback.txt``
-and ``terms-points.txt`` re-recorded when ``explain`` began to say a campaign multiplier's
-condition): the same program with its fact, value and category labels taken away must
-still say exactly that.
+golden program before it said fact labels (recorded at commit 1631649, and re-recorded
+where ``explain`` changed on purpose since: it says a campaign multiplier's condition, and
+groups thousands in amounts): the same program with its fact, value and category labels
+taken away must still say exactly that.
 """
 
 from __future__ import annotations

@@ -406,7 +406,7 @@ class TestDowngradeAtReview:
         assert in_grace.tier is not None
         assert in_grace.tier.tier_id == "gold"
         assert tier_progress(prog, in_grace, at(2028, 2, 1)).message == (
-            "Gold is the top tier; 1000.00 EUR by 29 Feb 2028 to keep Gold")
+            "Gold is the top tier; 1,000.00 EUR by 29 Feb 2028 to keep Gold")
         saved = prog.apply(in_grace, buy("A-3", "1000.00", at(2028, 2, 10)))
         assert changes(saved.effects) == [("renewal", "gold", "gold")]
         assert tier_at(prog, saved.state, at(2029, 12, 31)) == "gold"
@@ -532,7 +532,7 @@ class TestMembershipYear:
         assert tier_progress(prog, state, at(2027, 3, 10)).message == (
             "600.00 EUR to Gold by 13 Mar 2027; Silver until 13 Mar 2028")
         assert tier_progress(prog, state, at(2027, 3, 20)).message == (
-            "1000.00 EUR to Gold by 13 Mar 2028; 350.00 EUR by 13 Mar 2028 to keep Silver")
+            "1,000.00 EUR to Gold by 13 Mar 2028; 350.00 EUR by 13 Mar 2028 to keep Silver")
         assert tier_at(prog, state, at(2028, 3, 13, 23, 59)) == "silver"
         assert tier_at(prog, state, at(2028, 3, 14, 0, 1)) is None
 
@@ -831,7 +831,7 @@ class TestDeclarations:
             "- Bronze: spend 1.00 EUR; brings welcome-sample",
             "- Silver: spend 350.00 EUR; brings 1.5x points, free shipping, welcome-sample and "
             "birthday-gift",
-            "- Gold: spend 1000.00 EUR; brings 2x points, free shipping, 3 days early access, "
+            "- Gold: spend 1,000.00 EUR; brings 2x points, free shipping, 3 days early access, "
             "goodwill x1.5, welcome-sample and birthday-gift",
             "A tier is reached at once and lasts for the rest of the year and all of the next.",
             "At a review a member drops one tier at most, after a grace period of 2 months.",

@@ -91,8 +91,8 @@ class AmountOver(_ConditionBase):
 
     def describe(self) -> str:
         if self.inclusive:
-            return f"order amount of at least {self.amount}"
-        return f"order amount over {self.amount}"
+            return f"order amount of at least {self.amount:,}"
+        return f"order amount over {self.amount:,}"
 
     def meets(self, ctx: CompileContext) -> frozenset[int] | None:
         return frozenset({PURCHASE})

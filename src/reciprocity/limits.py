@@ -126,7 +126,7 @@ class _Limit(Frozen):
         if self.count is not None:
             parts.append(str(self.count))
         if self.amount is not None:
-            parts.append(f"{self.amount} in value")
+            parts.append(f"{self.amount:,} in value")
         return " and ".join(parts)
 
     def describe(self) -> str:

@@ -338,10 +338,23 @@ class Money:
         return f"Money({str(self.amount)!r}, {self.currency!r})"
 
     def __str__(self) -> str:
+        return self.__format__("")
+
+    def __format__(self, spec: str) -> str:
+        """``str(money)`` for an empty ``spec``: ``1050.00 EUR``, the amount in (at least)
+        the currency's minor unit; ``","`` groups thousands as customers read amounts
+        (``1,050.00 EUR``, as the terms, reasons and ``explain`` write them).
+
+        >>> m = Money("1050", "EUR")
+        >>> str(m), f"{m:,}", f"{Money('0.5', 'JPY'):,}"
+        ('1050.00 EUR', '1,050.00 EUR', '0.5 JPY')
+        """
+        if spec not in ("", ","):
+            raise ValueError(f"Money takes the format spec '' or ',', not {spec!r}")
         shown = self.amount
         if -shown.as_tuple().exponent < currency_exponent(self.currency):  # type: ignore[operator]
             shown = Rounding.HALF_EVEN.apply(shown, self.exponent)  # exact: only adds zeros
-        return f"{shown:f} {self.currency}"
+        return f"{shown:{spec}f} {self.currency}"
 
     # -- pydantic -------------------------------------------------------------------------
     @classmethod

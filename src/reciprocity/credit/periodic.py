@@ -210,7 +210,7 @@ class PeriodicReward(Frozen):
         left_out = [f"categories {', '.join(self.exclude_categories)}"] \
             if self.exclude_categories else []
         left_out += ["discounted lines"] if self.exclude_discounted else []
-        minimum = "" if self.minimum is None else f", at least {self.minimum}"
+        minimum = "" if self.minimum is None else f", at least {self.minimum:,}"
         without = f" without {' and '.join(left_out)}" if left_out else ""
         word = _WORDS[self.period]
         counted = "" if self.start_month == 1 else f" (years start in month {self.start_month})"

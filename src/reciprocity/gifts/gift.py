@@ -113,7 +113,7 @@ class Gift(_Policy):
 
     def phrase(self) -> str:
         """The gift in words, with its value."""
-        return self.name if self.value.amount == 0 else f"{self.name} worth {self.value}"
+        return self.name if self.value.amount == 0 else f"{self.name} worth {self.value:,}"
 
     def message(self, value: Money | None = None) -> Msg:
         """The gift as a part of a reason: its name and value (``value`` when the grant is

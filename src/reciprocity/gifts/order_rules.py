@@ -103,7 +103,7 @@ class OrderOverGift(_OrderRule):
 
     def threshold_text(self) -> str:
         """``over 80.00 EUR`` or ``of at least 80.00 EUR``."""
-        return ("of at least " if self.inclusive else "over ") + str(self.amount)
+        return ("of at least " if self.inclusive else "over ") + f"{self.amount:,}"
 
     def still_qualifies(self, kept: Decimal) -> bool:
         limit = self.amount.amount
@@ -183,7 +183,7 @@ class SurpriseGift(_OrderRule):
         text = (f"a {percent(self.probability * 100)} chance of {self.gift.phrase()} "
                 "with each order")
         if self.min_amount is not None:
-            text += f" over {self.min_amount}"
+            text += f" over {self.min_amount:,}"
         return text
 
 

@@ -142,7 +142,7 @@ class BirthdayGift(_Rule):
         where = "on your birthday" if self.window == "day" else "in your birthday month"
         text = f"{self.gift.phrase()} {where}, once a year"
         if self.min_order is not None:
-            text += f", with an order of at least {self.min_order}"
+            text += f", with an order of at least {self.min_order:,}"
         if self.ignore_changed_days is not None:
             text += (f"; the birthday must be on file for "
                      f"{_plural(self.ignore_changed_days, 'day')}")
@@ -350,7 +350,7 @@ class ThankYouGift(_Rule):
         if self.orders is not None:
             needs.append(_plural(self.orders, "order"))
         if self.spend is not None:
-            needs.append(f"{self.spend} spend")
+            needs.append(f"{self.spend:,} spend")
         joined = (" or " if self.match == "any" else " and ").join(needs)
         return f"{joined} {self.period_text()}"
 
@@ -363,7 +363,7 @@ class ThankYouGift(_Rule):
         else:
             that = "in all" if self.per is Period.LIFETIME else f"that {self.per.noun}"
             what = (f"{self.gift.name} worth {percent(self.percent_of_spend)} of your spend "
-                    f"{that}, up to {self.gift.value}")
+                    f"{that}, up to {self.gift.value:,}")
         return f"{what}, after {self.needs_text()}"
 
 

@@ -141,7 +141,7 @@ class _Amount(_Policy):
 
     def _amount_words(self, words: ProgramWords | None = None) -> str:
         if self.value is not None:
-            text = f"a {self.value} {self._noun}"
+            text = f"a {self.value:,} {self._noun}"
         elif self.percent is not None:
             text = f"a {self._noun} of {num(self.percent)} % of {self._base_words(words)}"
         else:
@@ -153,13 +153,13 @@ class _Amount(_Policy):
         text += "".join(f", {r.describe(words)}" for r in self.reductions)
         bounds = []
         if self.max is not None:
-            bounds.append(f"at most {self.max}")
+            bounds.append(f"at most {self.max:,}")
         if self.max_percent is not None:
             bounds.append(f"at most {num(self.max_percent)} % of {self._base_words(words)}")
         if bounds:
             text += f" ({', '.join(bounds)})"
         if self.minimum is not None:
-            text += f"; nothing below {self.minimum}"
+            text += f"; nothing below {self.minimum:,}"
         return text
 
     def describe(self, words: ProgramWords | None = None) -> str:
@@ -241,7 +241,7 @@ class GiftCompensation(_Policy):
 
     def describe(self) -> str:
         """The compensation in plain words."""
-        return f"a small gift: {self.name} (worth {self.value})"
+        return f"a small gift: {self.name} (worth {self.value:,})"
 
     def money(self) -> tuple[Money, ...]:
         """Every amount declared here (for the program's currency check)."""

@@ -167,7 +167,7 @@ class GoodwillRule(_Policy):
         if self.min_severity > 1:
             parts.append(f"severity {self.min_severity} or more")
         if self.min_order_value is not None:
-            parts.append(f"on orders of at least {self.min_order_value}")
+            parts.append(f"on orders of at least {self.min_order_value:,}")
         if self.tiers:
             names = tier_names or {}
             parts.append(f"for {' or '.join(names.get(t, t) for t in self.tiers)} members")
@@ -454,7 +454,7 @@ class GoodwillPolicy(_Policy):
             lines.append(f"Frequent complaints: {self.diminishing.describe()}.")
         bounds = []
         if self.max_per_complaint is not None:
-            bounds.append(f"at most {self.max_per_complaint} per complaint")
+            bounds.append(f"at most {self.max_per_complaint:,} per complaint")
         bounds += [f"{cap.describe()} per member" for cap in self.caps]
         if self.budget is not None:
             bounds.append(f"a program budget of {self.budget.describe().removeprefix('at most ')}")
@@ -463,7 +463,7 @@ class GoodwillPolicy(_Policy):
         if bounds:
             lines.append("Bounds: " + "; ".join(bounds) + ".")
         if self.approval_above is not None:
-            lines.append(f"Compensation worth more than {self.approval_above} waits for a "
+            lines.append(f"Compensation worth more than {self.approval_above:,} waits for a "
                          "person's approval.")
         outcome = {"no_compensation": "no compensation",
                  "refer_to_service": "referred to the service team",

@@ -139,7 +139,7 @@ class Band(_Declared):
         """The band in words."""
         where = " and ".join(f"{key.replace('_', ' ')} {r.describe()}"
                              for key, r in self.when.items())
-        gives = str(self.value) if self.value is not None else \
+        gives = f"{self.value:,}" if self.value is not None else \
             f"{_num(self.percent or Decimal(0))} % of {base}"
         return f"{where or 'any case'} -> {gives}"
 

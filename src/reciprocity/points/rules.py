@@ -223,7 +223,7 @@ class PointsPerPurchase(_EarnBase):
         ``words``: the program's declared words for the facts of its condition."""
         text = f"{plural(self.points, unit=unit)} for every order"
         if self.min_amount is not None:
-            text += (" of at least " if self.inclusive else " over ") + str(self.min_amount)
+            text += (" of at least " if self.inclusive else " over ") + f"{self.min_amount:,}"
         return text + self._suffix(unit, words)
 
     def qualifies(self, amount: Decimal) -> bool:
@@ -306,7 +306,7 @@ class PointsPerAmount(_EarnBase):
                    Rounding.UP: "rounded up", Rounding.CEILING: "rounded up"}.get(
             self.rounding, f"rounded {self.rounding.value}")
         how = f"total {rounded}" if self.rounding_order == "once" else f"remainder {rounded}"
-        text = f"{plural(self.points, unit=unit)} per {self.per} ({how})"
+        text = f"{plural(self.points, unit=unit)} per {self.per:,} ({how})"
         said = (lambda c: c) if names is None else (lambda c: names.english("categories", c))
         if self.include_categories:
             text += ", on " + ", ".join(map(said, self.include_categories))

@@ -296,7 +296,7 @@ class Reward(_Policy):
     def describe(self, unit: UnitWords | None = None) -> str:
         text = f"{plural(self.points, unit=unit)} buy {_indefinite(self.name)}"
         if self.value is not None:
-            text += f" worth {self.value}"
+            text += f" worth {self.value:,}"
         if self.valid_days is not None:
             text += f", valid for {plural(self.valid_days, 'day')}"
         elif self.validity is not None:
@@ -343,7 +343,7 @@ class PointsAsCurrency(_Policy):
         return self
 
     def describe(self, unit: UnitWords | None = None) -> str:
-        text = (f"{'points' if unit is None else unit.other} pay {self.point_value} each, "
+        text = (f"{'points' if unit is None else unit.other} pay {self.point_value:,} each, "
                 f"from {plural(self.min_points, unit=unit)}")
         if self.step > 1:
             text += f" in steps of {self.step}"

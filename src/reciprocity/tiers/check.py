@@ -94,7 +94,7 @@ class TypicalActivity(Frozen):
         """The figures in words."""
         parts = []
         if self.spend is not None:
-            parts.append(str(self.spend))
+            parts.append(f"{self.spend:,}")
         if self.orders is not None:
             parts.append(f"{self.orders} order" + ("" if self.orders == 1 else "s"))
         if self.points is not None:

@@ -40,15 +40,15 @@ class MetricGap(Frozen):
     missing: Money | int
 
     def describe(self) -> str:
-        """The gap in plain words: ``"12.40 EUR"``, ``"2 orders"``, ``"30 points"``."""
+        """The gap in plain words: ``"1,012.40 EUR"``, ``"2 orders"``, ``"1,030 points"``."""
         if isinstance(self.missing, Money):
-            return str(self.missing)
+            return f"{self.missing:,}"
         if self.metric == "orders":
             return _plural(self.missing, "order")
         unit = self.unit
         if self.missing == 1 and unit.endswith("points"):
             unit = unit[:-1]
-        return f"{self.missing} {unit}"
+        return f"{self.missing:,} {unit}"
 
 
 class MetricValue(Frozen):
@@ -58,7 +58,7 @@ class MetricValue(Frozen):
 
     >>> MetricValue(metric="spend", unit="spend", current=Money("320.00", "EUR"),
     ...             previous=Money("1210.50", "EUR")).describe()
-    'spend: 320.00 EUR (previous period 1210.50 EUR)'
+    'spend: 320.00 EUR (previous period 1,210.50 EUR)'
     """
 
     metric: Literal["spend", "orders", "points"]
@@ -69,9 +69,9 @@ class MetricValue(Frozen):
 
     def describe(self) -> str:
         """The value in words."""
-        text = f"{self.unit}: {self.current}"
+        text = f"{self.unit}: {self.current:,}"
         if self.previous is not None:
-            text += f" (previous period {self.previous})"
+            text += f" (previous period {self.previous:,})"
         return text
 
 

@@ -105,7 +105,7 @@ class MinSpend(_RequirementBase):
         return value
 
     def describe(self) -> str:
-        return f"spend {self.amount}"
+        return f"spend {self.amount:,}"
 
     def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
         return [self]
