@@ -1075,6 +1075,7 @@ class TestEligibility:
         assert options["third"].missing == ("3 more orders", "reach tier Gold Club")
         assert options["third"].description.endswith("for members in tier Gold Club")
         assert options["welcome-gold"].missing == ("reach tier Gold Club",)
+        assert options["welcome-gold"].description.endswith("when you first reach tier Gold Club")
         assert options["big"].missing == ("an order over 50.00 EUR where delivery area is "
                                           "the EU",)
         assert "with green tea), chosen" in prog.explain()

@@ -196,9 +196,10 @@ class _Rule(_Policy):
     def _trigger(self) -> str:
         raise NotImplementedError
 
-    def _trigger_in(self, words: ProgramWords | None) -> str:
-        """:meth:`_trigger` with the program's declared words (a rule that names line
-        categories says them by their labels)."""
+    def _trigger_in(self, words: ProgramWords | None,
+                    tier_names: Mapping[str, str] | None = None) -> str:
+        """:meth:`_trigger` with the program's declared words and its tiers' names (a rule
+        that names line categories or tiers says them as the terms do)."""
         return self._trigger()
 
     def events_met(self) -> frozenset[int]:
@@ -212,7 +213,7 @@ class _Rule(_Policy):
         """The rule in plain words, as a customer could read it; ``tier_names`` says the
         tiers by their names (a tier id without one as it is), ``words`` the facts of its
         condition by the program's labels."""
-        parts = [self._trigger_in(words)]
+        parts = [self._trigger_in(words, tier_names)]
         if self.tiers:
             names = tier_names or {}
             parts.append("for members in tier " + " or ".join(names.get(t, t)

@@ -9,6 +9,7 @@ Imports: the core's models and :mod:`reciprocity.gifts.gift`; never a compiled s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -145,10 +146,8 @@ class CategoryGift(_OrderRule):
     def gifts(self) -> tuple[Gift, ...]:
         return tuple(sample.gift for sample in self.samples)
 
-    def _trigger(self) -> str:
-        return self._trigger_in(None)
-
-    def _trigger_in(self, words: ProgramWords | None) -> str:
+    def _trigger_in(self, words: ProgramWords | None,
+                    tier_names: Mapping[str, str] | None = None) -> str:
         each = ", ".join(f"{s.gift.phrase()} with {category_words(s.category, words)}"
                          for s in self.samples)
         return f"a sample matching your order ({each}), chosen by your favourite category"

@@ -34,17 +34,7 @@ from ..events import KINDS, PROFILE, PURCHASE, SIGNUP
 from ..limits import Budget, Period
 from ..money import Money, Rounding
 from ..names import ProgramWords
-from .gift import (
-    FeedbackRequest,
-    Gift,
-    Stock,
-    _and,
-    _plural,
-    _Policy,
-    _Rule,
-    ordinal,
-    percent,
-)
+from .gift import FeedbackRequest, Gift, Stock, _and, _plural, _Policy, _Rule, ordinal, percent
 from .order_rules import (
     CategoryGift,
     ClaimGift,
@@ -205,8 +195,11 @@ class TierGift(_Rule):
     def events_met(self) -> frozenset[int]:
         return ANY_EVENT  # a tier changes on any event
 
-    def _trigger(self) -> str:
-        return f"{self.gift.phrase()} when you first reach tier " + " or ".join(self.reached)
+    def _trigger_in(self, words: ProgramWords | None,
+                    tier_names: Mapping[str, str] | None = None) -> str:
+        names = tier_names or {}
+        return f"{self.gift.phrase()} when you first reach tier " + " or ".join(
+            names.get(tier, tier) for tier in self.reached)
 
 
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
