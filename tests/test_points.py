@@ -578,6 +578,11 @@ class TestRedemption:
         assert voucher.value == eur("2.50")
         assert state.available_points == 50
 
+    def test_one_point_buys(self) -> None:
+        """The verb agrees with the points: "1 point buys", "2 points buy"."""
+        assert Reward(id="a", name="sticker", points=1).describe() == "1 point buys a sticker"
+        assert Reward(id="b", name="mug", points=2).describe() == "2 points buy a mug"
+
     def test_a_reward_without_a_money_value(self) -> None:
         """A free drink has no stated money value: it is redeemed and described without one,
         its voucher carries ``value=None``, and it does not set the point value."""

@@ -294,7 +294,8 @@ class Reward(_Policy):
         return self
 
     def describe(self, unit: UnitWords | None = None) -> str:
-        text = f"{plural(self.points, unit=unit)} buy {_indefinite(self.name)}"
+        verb = "buys" if self.points == 1 else "buy"  # "1 point buys", "10 points buy"
+        text = f"{plural(self.points, unit=unit)} {verb} {_indefinite(self.name)}"
         if self.value is not None:
             text += f" worth {self.value:,}"
         if self.valid_days is not None:
