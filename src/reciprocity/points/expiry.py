@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from heapq import heappop
+from typing import Any
 
 from .._engine import (
     DROPPED,
@@ -30,13 +31,10 @@ from .._engine import (
     lots_due_until,
 )
 from .._reason import MonthDay, Msg, english, ordinal
-from .lots import _build_expired, _build_released
+from .lots import _build_expired, _build_lot_expired, _build_released
 from .redeem import RedeemStage
-from .rules import (
-    local_day,
-)
 from .scheme import CalendarCutoff, EndOfMonthAfter, EndOfQuarterAfter, Expiry, FixedLifetime
-from .units import counted, traced, units_word
+from .units import counted, in_unit, traced, units_word
 
 __all__ = ["ExpiryStage", "expiry_note"]
 
@@ -119,6 +117,7 @@ class ExpiryStage(RedeemStage):
     def housekeeping(self, m: Member, until: datetime, log: Log, trace: Trace) -> None:
         """Release pending lots and expire lots whose time has come, in time order."""
         note: Msg | None = None
+        unit = self.unit  # self.said(entry), inline: the entry as it is without a unit
         # In (when, kind, lot id) order, off the top of the due heap, stale entries dropped
         # (lots_due_until, inline); all taken first when releases may auto-issue vouchers,
         # whose redemption may drop lots that a later entry names.
@@ -144,27 +143,36 @@ class ExpiryStage(RedeemStage):
                 m.available += points
                 lot[L_PENDING] = False
                 if points:
-                    log.append(self.said((_build_released, m.member_id, when, points,
-                                          lot[L_ID], None, None)))
+                    entry: tuple[Any, ...] = (_build_released, m.member_id, when, points,
+                                              lot[L_ID], None, None)
+                    log.append(entry if unit is None else (in_unit, unit, entry))
                     if self.auto_rewards:  # "as soon as the balance reaches" includes now
                         self._auto_issue(m, lot[L_SOURCE], when, log, trace)
             elif points:
                 # m.take_from_lot(lot, points), inline: the lot runs out
                 lot[L_REMAINING] = 0
-                m.empty_lots += 1
                 if lot[L_PENDING]:
                     from_pending = points
                     m.pending -= points
                 else:
                     from_pending = 0
                     m.available -= points
+                lots = m.lots
+                if lots[0] is lot and taken is None:
+                    # The oldest lot (lots expire oldest first): dropped at once, as
+                    # m.drop_empty_lots() would drop it after the loop.
+                    del lots[0]
+                    lot[L_PENDING] = DROPPED
+                else:
+                    m.empty_lots += 1
                 m.expired += points
                 if note is None:
                     note = self._expiry_note()
-                log.append(self.said((_build_expired, m.member_id, when, points, lot[L_ID],
-                                      Msg("reason.expired.lot", {
-                                          "n": points, "date": local_day(lot[L_AT], self.zone),
-                                          "rule": note}), from_pending)))
+                # The reason (its message, the lot's local day) is made when the effect is
+                # read (see _build_lot_expired).
+                entry = (_build_lot_expired, m.member_id, when, points, lot[L_ID], lot[L_AT],
+                         self.zone, note, from_pending)
+                log.append(entry if unit is None else (in_unit, unit, entry))
                 if trace is not None:
                     trace.append(("expiry", "applied", f"{counted(points, self.unit)} of lot "
                                   f"{lot[L_ID]} expired"))

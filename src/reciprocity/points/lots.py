@@ -31,7 +31,7 @@ from .._engine import (
     Trace,
     text,
 )
-from .._reason import LazyText, Msg, Unit, english, fields
+from .._reason import LazyText, Msg, Unit, english, fields, local_day
 from .._reason_forms import Form, Unfit, Wrap, after, wrap_msg, wrap_text
 from .._stage import Stage
 from .._trusted import built_given, construct
@@ -423,6 +423,31 @@ def _build_expired(mid: str, at: datetime, points: int, lot_id: str | None,
         **_expired_row(mid, at, points, lot_id, reason, from_pending))
 
 
+def _lot_expired_row(mid: str, at: datetime, points: int, lot_id: str, earned_at: datetime,
+                     zone: ZoneInfo, rule: Msg, from_pending: int) -> dict[str, Any]:
+    return {"rule_id": "expiry", "member_id": mid, "event_id": None, "at": at,
+            "points": points, "lot_id": lot_id, "from_pending": from_pending}
+
+
+def _lot_expired_reason(builder: Any, mid: str, at: datetime, points: int, lot_id: str,
+                        earned_at: datetime, zone: ZoneInfo, rule: Msg,
+                        from_pending: int) -> Msg:
+    """The reason of a lot that expired: its points, the day it was earned, the rule."""
+    return Msg("reason.expired.lot", {"n": points, "date": local_day(earned_at, zone),
+                                      "rule": rule})
+
+
+def _build_lot_expired(mid: str, at: datetime, points: int, lot_id: str, earned_at: datetime,
+                       zone: ZoneInfo, rule: Msg, from_pending: int) -> PointsExpired:
+    """A lot's expiry, logged with the values of its reason (``_lot_expired_reason``), so
+    the message and its local date are made only when the effect is read: a replay that
+    keeps no effects drops most entries unread."""
+    return construct(  # model_construct's result, without its per-field loop
+        PointsExpired, **fields(_lot_expired_reason(None, mid, at, points, lot_id, earned_at,
+                                                    zone, rule, from_pending)),
+        **_lot_expired_row(mid, at, points, lot_id, earned_at, zone, rule, from_pending))
+
+
 def _revoked_row(rule_id: str, mid: str, eid: str, at: datetime, points: int,
                  from_pending: int, debt: int, purchase_id: str | None,
                  reason: Msg) -> dict[str, Any]:
@@ -455,4 +480,5 @@ register(_build_granted, "points_earned", _granted_row, _last_argument)
 register(_build_released, "points_released", _released_row, _released_reason,
          _released_text)
 register(_build_expired, "points_expired", _expired_row, _expired_reason)
+register(_build_lot_expired, "points_expired", _lot_expired_row, _lot_expired_reason)
 register(_build_revoked, "points_revoked", _revoked_row, _last_argument)
