@@ -9,10 +9,11 @@ one back. A state this pipeline froze in this process has its records and applie
 hand (its kept hot form names the pipeline, see ``_frozen.keep_hot``); for a state read from
 JSON they are made as a thaw makes them (records cold), and the new state keeps its hot form.
 A state whose records are kept in their JSON form (``Records.raw``, texts: a load of what
-the library wrote) is decided on those rows: the newest and the folding ones' times and
-amounts read from their texts, the new record written in that form too (and its row kept,
-``Records.of_json``), so the new state dumps without a Python call per record; it keeps no
-hot form (a thaw reads its rows).
+the library wrote) is decided on those rows (:meth:`Express._on_json_form`): the newest and
+the folding ones' times and amounts read from their texts, the new record written in that
+form too (and its row kept, ``Records.of_json``), so the new state dumps without a Python
+call per record, and the applied ids, fingerprints and times made from the state's tuples
+without the dicts of a hot form; it keeps no hot form (a thaw reads its rows).
 
 It takes only the common case and returns ``None`` for every other, which then goes the
 general way (``Pipeline.thaw``, ``step``, ``replay.decision``): a late event, a state with lots
@@ -30,8 +31,8 @@ Imports: the core (``_engine``, ``_frozen``, ``_fingerprint``, ``_reason``, ``_s
 
 from __future__ import annotations
 
-from decimal import Decimal
-from itertools import pairwise
+from bisect import bisect_left
+from itertools import compress, pairwise
 from typing import TYPE_CHECKING, Any
 
 from ._engine import P_AMOUNT, P_AT, P_RETURNED, Row, _frozen_record
@@ -60,22 +61,13 @@ if TYPE_CHECKING:
 
 __all__ = ["Express"]
 
-_ZERO = Decimal(0)
+_ZERO = amount_of_text("0")  # the shared zero: written "0" without a call (json_row_of)
 _STATE_NAMES = set(MemberState.model_fields)
 
 
 def _record_at(record: Any) -> Any:
-    """A kept record's time: a hot list's, or a cold row's (see ``Member.cold``), or a row
-    in its JSON form's (``Records.raw``) read."""
-    if type(record) is list:
-        return record[P_AT]
-    at = record[R_AT]
-    return instant_of_text(at) if type(at) is str else at
-
-
-def _amount(value: Any) -> Any:
-    """An amount of a row, or of a row in its JSON form (a text) read as the load reads it."""
-    return amount_of_text(value) if type(value) is str else value
+    """A kept record's time: a hot list's, or a cold row's (see ``Member.cold``)."""
+    return record[P_AT] if type(record) is list else record[R_AT]
 
 
 class Express:
@@ -105,6 +97,17 @@ class Express:
     def _loaded(self, d: dict[str, Any], state: MemberState) -> tuple[Any, ...] | None:
         """What a thaw of a state without a kept hot form makes of its records, applied ids
         and their times (``_frozen.thaw``: records cold), as a hot form without an owner; or
+        ``None`` (see :meth:`_loaded_records`)."""
+        purchases = self._loaded_records(d, state)
+        if purchases is None:
+            return None
+        applied = dict(zip(d["applied_event_ids"], d["applied_event_fingerprints"],
+                           strict=True))
+        times = None if self.horizon is None else applied_times(state)
+        return purchases, applied, times, bool(purchases), None
+
+    def _loaded_records(self, d: dict[str, Any], state: MemberState) -> dict[str, Any] | None:
+        """The records by id of a state without a kept hot form, as a thaw makes them; or
         ``None`` if the state has a field that the general way's freeze would write
         otherwise (unsorted or repeated ids or consents, another family's part). The records
         by id of a validated load are the ones its invariants pass made
@@ -127,10 +130,7 @@ class Express:
             for names in (d["consents"], d["profile_fields"]):
                 if len(names) > 1 and any(a >= b for a, b in pairwise(names)):
                     return None  # the freeze would sort them
-        applied = dict(zip(d["applied_event_ids"], d["applied_event_fingerprints"],
-                           strict=True))
-        times = None if self.horizon is None else applied_times(state)
-        return purchases, applied, times, bool(kept), None
+        return purchases
 
     def __call__(self, state: MemberState, row: Row, index: int) -> Decision | None:
         """The decision on ``state`` of the purchase of ``row`` (in the program's currency, whose
@@ -150,9 +150,10 @@ class Express:
         if d["lots"] or d["debt"]:
             return None
         records = d["purchases"]
-        json_form = records.raw  # records kept as read from JSON (texts), or None
         hot = hot_form(state)
         if hot is None:  # a state read from JSON: made hot as a thaw would, if it may be
+            if records.raw is not None:  # records kept as read from JSON (texts)
+                return self._on_json_form(state, row, as_of)
             hot = self._loaded(d, state)
             if hot is None:
                 return None
@@ -162,7 +163,7 @@ class Express:
         loaded = owner is None
         if eid in purchases:
             return None  # refused by the history checks
-        kept = records.rows if json_form is None else json_form
+        kept = records.rows
         if kept:
             newest = kept[-1]
             newest_at = _record_at(newest)
@@ -196,8 +197,7 @@ class Express:
                     del new_times[old]
                     del new_applied[old]
         new_applied[eid] = fingerprint
-        # the new hot form's records (none kept for records in their JSON form)
-        new_purchases = purchases.copy() if json_form is None else None
+        new_purchases = purchases.copy()  # the new hot form's records
         folded = d["folded"]
         start = 0
         if window is not None:
@@ -211,15 +211,13 @@ class Express:
                     (0, 0, 0, None) if folded is None else
                     (folded.count, folded.amount, folded.returned, folded.through))
                 for pid in list(purchases)[:start]:
-                    old_record = (purchases[pid] if new_purchases is None
-                                  else new_purchases.pop(pid))
+                    old_record = new_purchases.pop(pid)
                     if type(old_record) is list:
                         when, value, back = (old_record[P_AT], old_record[P_AMOUNT],
                                              old_record[P_RETURNED])
-                    else:  # a cold row, or one in its JSON form
-                        when, value, back = (_record_at(old_record),
-                                             _amount(old_record[R_AMOUNT]),
-                                             _amount(old_record[R_RETURNED]))
+                    else:  # a cold row
+                        when, value, back = (old_record[R_AT], old_record[R_AMOUNT],
+                                             old_record[R_RETURNED])
                     count += 1
                     total += value
                     returned += back
@@ -227,8 +225,7 @@ class Express:
                         through = when
                 folded = built(FoldedOrders, {"count": count, "amount": total,
                                               "returned": returned, "through": through})
-        if new_purchases is not None:
-            new_purchases[eid] = record
+        new_purchases[eid] = record
 
         # The freeze: the state's own fields, those a purchase changed replaced.
         if forgot or loaded:
@@ -250,22 +247,13 @@ class Express:
         fields["points_earned"] = d["points_earned"] + points
         fields["purchase_count"] = d["purchase_count"] + 1
         fields["spend"] = d["spend"] + amount
-        new_row = _frozen_record(eid, record)
-        if json_form is None:
-            fields["purchases"] = Records((*kept[start:], new_row))
-        else:  # kept in the JSON form, the new record's written as the dump writes it
-            known = records.known_rows()  # the rows of the newest kept records
-            left = len(kept) - start
-            fields["purchases"] = Records.of_json(
-                (*kept[start:], json_row_of(new_row)),
-                (*known[max(0, len(known) - left):], new_row))
+        fields["purchases"] = Records((*kept[start:], _frozen_record(eid, record)))
         fields["folded"] = folded
         fields["applied_event_ids"] = ids
         fields["applied_event_fingerprints"] = fingerprints
         fields["applied_event_times"] = at_times
         new = built(MemberState, fields, _STATE_NAMES)
-        if new_purchases is not None:  # (records in their JSON form are no hot form)
-            keep_hot_form(new, (new_purchases, new_applied, new_times, cold, self.pipeline))
+        keep_hot_form(new, (new_purchases, new_applied, new_times, cold, self.pipeline))
         return built(Decision, {
             "state": new,
             "effects": (self.points._pooled(mid, rule_id, eid, at, points, said),),
@@ -273,3 +261,136 @@ class Express:
                                          "detail": said}),),
             "shared": None,
         })
+
+    def _on_json_form(self, state: MemberState, row: Row, as_of: Any) -> Decision | None:
+        """:meth:`__call__` of a state without a kept hot form whose records are kept in
+        their JSON form (``Records.raw``), ``as_of`` the member's time after the step: the
+        same steps on the texts, the applied ids made from the state's tuples
+        (:meth:`_applied_after`); the new state keeps no hot form."""
+        d = state.__dict__
+        _, eid, mid, at, amount, event = row
+        rule_id, points, _, _, rule = self.rule
+        assert amount is not None  # a purchase's row
+        purchases = self._loaded_records(d, state)
+        if purchases is None or eid in purchases:
+            return None  # refused by the history checks (an id kept), or see _loaded_records
+        records = d["purchases"]
+        kept = records.raw
+        if kept:
+            newest = kept[-1]
+            newest_at = instant_of_text(newest[R_AT])
+            if newest_at > at or (newest_at == at and newest[R_ID] > eid):
+                return None  # the freeze sorts it into place
+        window = self.window
+
+        # The step: the order's record and its points (points.stage's seed purchase).
+        record: list[Any] = [at, amount, _ZERO, {rule_id: points},  # P_* order
+                             None, None if not event.lines else line_record(event), False]
+        said = LazyText(rule.reason(points, eid))
+        fingerprint = row_fingerprint(row, self.currency)
+
+        # Forget ids past the horizon and fold orders past the window (_history.settle).
+        ids, fingerprints, at_times = (self._applied_after(d, eid, fingerprint, at, as_of)
+                                       or self._applied_by_dicts(state, eid, fingerprint, at,
+                                                                 as_of))
+        folded = d["folded"]
+        start = 0
+        if window is not None:
+            cutoff = as_of - window
+            for old_record in kept:
+                if instant_of_text(old_record[R_AT]) >= cutoff:
+                    break
+                start += 1
+            if start:
+                count, total, returned, through = (
+                    (0, 0, 0, None) if folded is None else
+                    (folded.count, folded.amount, folded.returned, folded.through))
+                for old_record in kept[:start]:
+                    when = instant_of_text(old_record[R_AT])
+                    count += 1
+                    total += amount_of_text(old_record[R_AMOUNT])
+                    returned += amount_of_text(old_record[R_RETURNED])
+                    if through is None or when > through:
+                        through = when
+                folded = built(FoldedOrders, {"count": count, "amount": total,
+                                              "returned": returned, "through": through})
+
+        # The freeze: the state's own fields, those a purchase changed replaced; the new
+        # record written as the dump writes it, its row kept beside.
+        fields = d.copy()
+        fields["revision"] = d["revision"] + 1
+        fields["as_of"] = as_of
+        fields["pooled_points"] = d["pooled_points"] + points
+        fields["points_earned"] = d["points_earned"] + points
+        fields["purchase_count"] = d["purchase_count"] + 1
+        fields["spend"] = d["spend"] + amount
+        new_row = _frozen_record(eid, record)
+        known = records.known_rows()  # the rows of the newest kept records
+        left = len(kept) - start
+        fields["purchases"] = Records.of_json((*kept[start:], json_row_of(new_row)),
+                                              (*known[max(0, len(known) - left):], new_row))
+        fields["folded"] = folded
+        fields["applied_event_ids"] = ids
+        fields["applied_event_fingerprints"] = fingerprints
+        fields["applied_event_times"] = at_times
+        return built(Decision, {
+            "state": built(MemberState, fields, _STATE_NAMES),
+            "effects": (self.points._pooled(mid, rule_id, eid, at, points, said),),
+            "trace": (built(TraceEntry, {"rule_id": rule_id, "outcome": "applied",
+                                         "detail": said}),),
+            "shared": None,
+        })
+
+    def _applied_after(self, d: dict[str, Any], eid: str, fingerprint: str, at: Any,
+                       as_of: Any) -> tuple[tuple[Any, ...], ...] | None:
+        """The applied ids, fingerprints and times of the new state (``eid`` applied at ``at``,
+        the ids past the horizon forgotten), made from the tuples of a state whose ids are
+        sorted and unique (``_loaded_records`` made sure): what the freeze of a thaw's dicts
+        writes (``_history.settle`` forgets every id whose time is before the cutoff), without
+        the dicts. ``None`` unless the state has one fingerprint and, with a horizon, one
+        time per id (:meth:`_applied_by_dicts` then)."""
+        ids = d["applied_event_ids"]
+        fps = d["applied_event_fingerprints"]
+        if len(fps) != len(ids):
+            return None
+        horizon = self.horizon
+        if horizon is None:
+            times: tuple[Any, ...] = ()
+        else:
+            times = d["applied_event_times"]
+            if len(times) != len(ids):
+                return None
+            cutoff = as_of - horizon
+            kept = [when >= cutoff for when in times]
+            if not all(kept):
+                ids = tuple(compress(ids, kept))
+                fps = tuple(compress(fps, kept))
+                times = tuple(compress(times, kept))
+        index = bisect_left(ids, eid)
+        return ((*ids[:index], eid, *ids[index:]), (*fps[:index], fingerprint, *fps[index:]),
+                () if horizon is None else (*times[:index], at, *times[index:]))
+
+    def _applied_by_dicts(self, state: MemberState, eid: str, fingerprint: str, at: Any,
+                          as_of: Any) -> tuple[tuple[Any, ...], ...]:
+        """:meth:`_applied_after` the way a thaw's dicts make it, for a state without one
+        fingerprint or time per id (``_frozen.applied_times``: the state's time for each)."""
+        d = state.__dict__
+        applied = dict(zip(d["applied_event_ids"], d["applied_event_fingerprints"],
+                           strict=True))
+        applied[eid] = fingerprint
+        if self.horizon is None:
+            ids = tuple(sorted(applied))
+            return ids, tuple(map(applied.__getitem__, ids)), ()
+        times = applied_times(state)
+        times[eid] = at
+        cutoff = as_of - self.horizon
+        gone = []
+        for old, when in times.items():
+            if when >= cutoff:
+                break
+            gone.append(old)
+        for old in gone:
+            del times[old]
+            del applied[old]
+        ids = tuple(sorted(applied))
+        return ids, tuple(map(applied.__getitem__, ids)), tuple(map(times.__getitem__, ids))

@@ -57,8 +57,8 @@ from ._state_base import Amount, Count, _StateModel
 from ._trusted import built
 
 __all__ = ["EMPTY", "LINE_FIELDS", "ROW_FIELDS", "PurchaseRecord", "RecordLine", "RecordRow",
-           "Records", "amount_of_text", "instant_of_text", "json_form_serializer", "json_row_of",
-           "record_of", "records_of", "row_of", "rows_for_json", "typed_row_of"]
+           "Records", "amount_of_text", "amount_text", "instant_of_text", "json_form_serializer",
+           "json_row_of", "record_of", "records_of", "row_of", "rows_for_json", "typed_row_of"]
 
 
 class RecordLine(_StateModel):
@@ -144,16 +144,31 @@ def typed_row_of(raw: RecordRow) -> RecordRow:
 _INSTANT_JSON = SchemaSerializer(core_schema.datetime_schema()).to_json
 
 
+_ZERO_AMOUNT = _AMOUNTS["0"]
+"""The shared ``Decimal`` of ``"0"`` (nothing returned): the load's, and the express
+purchase's for a new record."""
+
+
+def amount_text(value: Decimal) -> str:
+    """An amount's text as the dump writes it, ``format(value, "f")``: ``str``'s when it has
+    no exponent (the same text, about a third of the cost), and ``"0"`` for the shared zero."""
+    if value is _ZERO_AMOUNT:
+        return "0"
+    text = str(value)  # an exponent: "E" ("e" while the context's capitals is 0)
+    return format(value, "f") if "E" in text or "e" in text else text
+
+
 def json_row_of(row: RecordRow) -> RecordRow:
     """A row in its JSON form: each instant and amount the text the dump writes of it (of a
-    UTC instant, ``isoformat``'s with ``Z`` for ``+00:00``, as pydantic writes it)."""
+    UTC instant, ``isoformat``'s with ``Z`` for ``+00:00``, as pydantic writes it; of an
+    amount, :func:`amount_text`)."""
     lines = row[R_LINES]
     at = row[R_AT]
     return (row[R_ID],
             at.isoformat()[:-6] + "Z" if at.tzinfo is UTC else _INSTANT_JSON(at)[1:-1].decode(),
-            format(row[R_AMOUNT], "f"),
-            format(row[R_RETURNED], "f"), row[R_EARNED], row[R_REVOKED],
-            tuple([(line[0], line[1], line[2], format(line[3], "f"), line[4])
+            amount_text(row[R_AMOUNT]),
+            amount_text(row[R_RETURNED]), row[R_EARNED], row[R_REVOKED],
+            tuple([(line[0], line[1], line[2], amount_text(line[3]), line[4])
                    for line in lines]) if lines else (),
             row[R_CLOSED])
 

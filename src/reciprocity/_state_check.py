@@ -46,37 +46,41 @@ def checked_state(state: MemberState) -> tuple[tuple[str, str] | None, dict[str,
     """:func:`state_problem`, and, when there is none, the state's purchase records by id
     in the state's order: the dict its purchase-id check builds anyway, which the express
     purchase reads (``MemberState`` keeps it as a loaded state's form)."""
-    ids = state.applied_event_ids
+    d = state.__dict__  # the fields (read past attribute lookup: this runs on every load)
+    ids = d["applied_event_ids"]
     problem = _sorted_problem(ids, "applied_event_ids")
     if problem is not None:
         return (problem, "sort them (with their fingerprints) and drop repeats; "
                 + REBUILD), None
-    fingerprints = state.applied_event_fingerprints
+    fingerprints = d["applied_event_fingerprints"]
     if len(fingerprints) != len(ids):
         return (f"MemberState.applied_event_fingerprints has {len(fingerprints)} entries but "
                 f"applied_event_ids has {len(ids)}: each applied id needs its "
                 "event's fingerprint", REBUILD), None
-    times = state.applied_event_times
+    times = d["applied_event_times"]
     if times and len(times) != len(ids):
         return (f"MemberState.applied_event_times has {len(times)} entries but "
                 f"applied_event_ids has {len(ids)}: give each applied id its event's time, "
                 "or none at all", REBUILD), None
     problem = _lots_problem(state, "MemberState")
-    for name, part in (state.balances or {}).items():  # Program.balances: each alike
-        problem = problem or _lots_problem(part, f"MemberState.balances[{name!r}]")
+    balances = d["balances"]
+    if balances:  # Program.balances: each alike
+        for name, part in balances.items():
+            problem = problem or _lots_problem(part, f"MemberState.balances[{name!r}]")
     if problem is not None:
         return (problem, REBUILD), None
-    records = state.purchases
+    records = d["purchases"]
     raw = records.raw  # the records in their JSON form, if kept so: texts (_records)
     purchases = records.rows if raw is None else raw  # id, at, amount, ... (_records.R_*)
-    folded = 0 if state.folded is None else state.folded.count
-    if state.purchase_count < len(purchases) + folded:
+    folded_orders = d["folded"]
+    folded = 0 if folded_orders is None else folded_orders.count
+    if d["purchase_count"] < len(purchases) + folded:
         return (f"MemberState.purchase_count={state.purchase_count} is below the "
                 f"{len(purchases)} purchases the state remembers and the {folded} it folded",
                 REBUILD), None
-    if state.folded is not None and state.folded.returned > state.folded.amount:
-        return (f"MemberState.folded.returned={state.folded.returned} is above its "
-                f"amount={state.folded.amount}", REBUILD), None
+    if folded_orders is not None and folded_orders.returned > folded_orders.amount:
+        return (f"MemberState.folded.returned={folded_orders.returned} is above its "
+                f"amount={folded_orders.amount}", REBUILD), None
     by_id = {record[0]: record for record in purchases}
     if len(by_id) != len(purchases) or (
             any((record[3] and record[3] > record[2]) or record[6] for record in purchases)
@@ -92,8 +96,9 @@ def checked_state(state: MemberState) -> tuple[tuple[str, str] | None, dict[str,
 
 def _rest_problem(state: MemberState) -> tuple[str, str] | None:
     """The invariants after the purchases': vouchers, goodwill, tier, gifts and credit."""
-    currency = state.currency
-    for index, voucher in enumerate(state.vouchers):
+    d = state.__dict__
+    currency = d["currency"]
+    for index, voucher in enumerate(d["vouchers"]):
         if voucher.value is not None and voucher.value.currency != currency:
             return (f"MemberState.vouchers[{index}].value is in {voucher.value.currency} but the "
                     f"state is in {currency}: a program issues vouchers in its own currency",
@@ -102,24 +107,27 @@ def _rest_problem(state: MemberState) -> tuple[str, str] | None:
         if start is not None and end is not None and start >= end:
             return (f"MemberState.vouchers[{index}].valid_from={start.isoformat()} is not "
                     f"before its expires_at={end.isoformat()}", REBUILD)
-    if state.goodwill is not None:
+    goodwill = d["goodwill"]
+    if goodwill is not None:
         values = [("grants", index, grant.value)
-                  for index, grant in enumerate(state.goodwill.grants)]
+                  for index, grant in enumerate(goodwill.grants)]
         values += [("pending", index, waiting.value)
-                   for index, waiting in enumerate(state.goodwill.pending)]
+                   for index, waiting in enumerate(goodwill.pending)]
         for field, index, value in values:
             if value.currency != currency:
                 return (f"MemberState.goodwill.{field}[{index}].value is in "
                         f"{value.currency} but the state is in {currency}", REBUILD)
-    tier_problem = _tier_problem(state)
+    tier = d["tier"]
+    tier_problem = None if tier is None or not tier.folded else _tier_problem(state)
     if tier_problem is not None:
         return tier_problem
-    if state.gifts is not None:
-        for index, grant in enumerate(state.gifts.grants):
+    gifts = d["gifts"]
+    if gifts is not None:
+        for index, grant in enumerate(gifts.grants):
             if grant.value.currency != currency:
                 return (f"MemberState.gifts.grants[{index}].value is in {grant.value.currency} "
                         f"but the state is in {currency}", REBUILD)
-    return None if state.credit is None else _credit_problem(state)
+    return None if d["credit"] is None else _credit_problem(state)
 
 
 def _purchases_problem(purchases: tuple[RecordRow, ...]) -> str | None:
@@ -171,8 +179,9 @@ def _tier_problem(state: MemberState) -> tuple[str, str] | None:
 
 def _lots_problem(state: MemberState | PointBalance, prefix: str) -> str | None:
     """A balance's lots: unique ids, none above its points, and points conserved."""
-    lots = state.lots
-    available = state.pooled_points
+    d = state.__dict__
+    lots = d["lots"]
+    available = d["pooled_points"]
     pending = 0
     if lots:
         if len({lot.id for lot in lots}) != len(lots) or any(
@@ -181,9 +190,9 @@ def _lots_problem(state: MemberState | PointBalance, prefix: str) -> str | None:
         # pending: released at available_at, or by a release event
         pending = sum([lot.remaining for lot in lots if lot.status == "pending"])
         available += sum([lot.remaining for lot in lots]) - pending
-    accounted = (available + pending + state.points_redeemed + state.points_expired
-                 + state.points_revoked)
-    if state.points_earned != accounted:
+    accounted = (available + pending + d["points_redeemed"] + d["points_expired"]
+                 + d["points_revoked"])
+    if d["points_earned"] != accounted:
         return (f"{prefix}.points_earned={state.points_earned} but the lots and totals "
                 f"account for {accounted} (available {available} + pending {pending} + "
                 f"redeemed {state.points_redeemed} + expired {state.points_expired} + revoked "

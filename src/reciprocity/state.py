@@ -367,6 +367,7 @@ class MemberState(_StateModel):
             loaded: MemberState = _VALIDATE_JSON(json_data)
         except ValidationError as exc:
             raise error_from_validation("MemberState", exc, InvalidState, REBUILD) from None
+        _keep_hot(loaded, None)  # none: the next apply reads it without an AttributeError
         return loaded
 
     @classmethod
@@ -390,6 +391,10 @@ class MemberState(_StateModel):
                 data, context=_TRUSTED)
         except ValidationError as exc:
             raise error_from_validation("MemberState", exc, InvalidState, REBUILD) from None
+        # neither a hot form nor records by id (no invariants pass): both slots set, so the
+        # next apply reads them without an AttributeError raised and caught
+        _keep_hot(loaded, None)
+        _keep_by_id(loaded, None)
         return loaded
 
     def model_dump_json(self, **kwargs: Any) -> str:
@@ -468,6 +473,7 @@ _JSON_FORM_DUMP = PlainDecimalDump(MemberState, swap={
 
 _by_id_of = MemberState.__dict__["_by_id"].__get__
 _keep_by_id = MemberState.__dict__["_by_id"].__set__
+_keep_hot = MemberState.__dict__["_hot"].__set__
 
 
 def loaded_records(state: MemberState) -> dict[str, RecordRow] | None:
