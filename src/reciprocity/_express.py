@@ -70,6 +70,19 @@ def _record_at(record: Any) -> Any:
     return record[P_AT] if type(record) is list else record[R_AT]
 
 
+def _purchased(d: dict[str, Any], as_of: Any, points: int, amount: Any) -> dict[str, Any]:
+    """A state's fields with those every express purchase changes replaced (the freeze's):
+    one more revision, order and ``points`` pooled and earned, ``amount`` spent."""
+    fields = d.copy()
+    fields["revision"] = d["revision"] + 1
+    fields["as_of"] = as_of
+    fields["pooled_points"] = d["pooled_points"] + points
+    fields["points_earned"] = d["points_earned"] + points
+    fields["purchase_count"] = d["purchase_count"] + 1
+    fields["spend"] = d["spend"] + amount
+    return fields
+
+
 class Express:
     """The express purchase of one pipeline (see the module's docstring)."""
 
@@ -240,13 +253,7 @@ class Express:
             old_times = d["applied_event_times"]
             at_times = (() if new_times is None
                         else (*old_times[:index], at, *old_times[index:]))
-        fields = d.copy()
-        fields["revision"] = d["revision"] + 1
-        fields["as_of"] = as_of
-        fields["pooled_points"] = d["pooled_points"] + points
-        fields["points_earned"] = d["points_earned"] + points
-        fields["purchase_count"] = d["purchase_count"] + 1
-        fields["spend"] = d["spend"] + amount
+        fields = _purchased(d, as_of, points, amount)
         fields["purchases"] = Records((*kept[start:], _frozen_record(eid, record)))
         fields["folded"] = folded
         fields["applied_event_ids"] = ids
@@ -317,13 +324,7 @@ class Express:
 
         # The freeze: the state's own fields, those a purchase changed replaced; the new
         # record written as the dump writes it, its row kept beside.
-        fields = d.copy()
-        fields["revision"] = d["revision"] + 1
-        fields["as_of"] = as_of
-        fields["pooled_points"] = d["pooled_points"] + points
-        fields["points_earned"] = d["points_earned"] + points
-        fields["purchase_count"] = d["purchase_count"] + 1
-        fields["spend"] = d["spend"] + amount
+        fields = _purchased(d, as_of, points, amount)
         new_row = _frozen_record(eid, record)
         known = records.known_rows()  # the rows of the newest kept records
         left = len(kept) - start
