@@ -99,7 +99,8 @@ def gift_eligibility(program: Program, state: MemberState | None, at: datetime, 
 
     Each :class:`~reciprocity.GiftOption` names the rule and the gift (with its value),
     describes the rule, and lists what is missing in plain words ("2 more orders",
-    "consent to email", "reach tier gold"); date-driven gifts say when they come next
+    "consent to email", "reach tier Gold", in the terms' words: tier names, the labels of
+    categories and facts); date-driven gifts say when they come next
     (``available_from``). Gifts the member can no longer get (a first-order gift after the
     first order, a welcome gift already given, a lifetime cap reached) are left out, and so
     are surprises and win-back gifts. The answer is "as of ``at``": the state is advanced
