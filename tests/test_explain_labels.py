@@ -443,3 +443,66 @@ class TestRandomPrograms:
                 "category_labels": {"zz_own": {"en": "own category"}}})
         labelled = Program.model_validate(program.model_copy(update=update).model_dump())
         assert labelled.explain() == program.explain()
+
+
+# -- trace lines -------------------------------------------------------------------------------
+
+class TestTraceLines:
+    """A decision's trace says a failed condition in the program's words, in every family and
+    on both ways a purchase rule is decided (the simple rule's and the general earner's)."""
+
+    def _program(self, labelled: bool) -> Program:
+        from reciprocity import PointsForEvent, PointsPerAmount
+
+        zone = Fact(name="shop_zone", type="str",
+                    labels={"en": "delivery area"} if labelled else {},
+                    value_labels={"eu": {"en": "the EU"}} if labelled else {})
+        in_eu = FactIs(fact="shop_zone", value="eu")
+        tea = Gift(id="tea", name="tea sample", kind="sample", value=Money("1.00", "EUR"))
+        return Program(
+            name="Shop", currency="EUR", timezone="Europe/Berlin", facts=(zone,),
+            points=PointScheme(
+                earn=[PointsPerPurchase(id="simple", points=1, when=in_eu),
+                      PointsPerAmount(id="general", points=1, per=Money("1.00", "EUR"),
+                                      when=in_eu)],
+                events=[PointsForEvent(id="app", on="custom", name="app_install", points=5,
+                                       when=in_eu)]),
+            gifts=GiftScheme(rules=(OrderOverGift(id="big", amount=Money("1.00", "EUR"),
+                                                  gift=tea, when=in_eu),)),
+            goodwill=GoodwillPolicy(rules=(GoodwillRule(
+                id="sorry", compensation=CreditCompensation(value=Money("5.00", "EUR")),
+                when=in_eu),)))
+
+    def _skips(self, program: Program) -> dict[str, str]:
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        from reciprocity import Complaint, Custom, Purchase
+
+        at = datetime(2026, 3, 1, 12, tzinfo=ZoneInfo("Europe/Berlin"))
+        meta = {"shop_zone": "us"}
+        events = [Purchase(id="A-1", member_id="m-1", at=at, amount=Money("20.00", "EUR"),
+                           metadata=meta),
+                  Custom(id="C-1", member_id="m-1", at=at, name="app_install", metadata=meta),
+                  Complaint(id="K-1", member_id="m-1", at=at, category="late_delivery",
+                            metadata=meta)]
+        state, skips = None, {}
+        for event in events:
+            decision = program.apply(state, event)
+            state = decision.state
+            skips.update({t.rule_id: t.detail for t in decision.trace
+                          if t.outcome == "skipped"})
+        return skips
+
+    def test_labelled(self) -> None:
+        said = "condition not met: delivery area is the EU"
+        skips = self._skips(self._program(labelled=True))
+        assert {rule: skips.get(rule) for rule in ("simple", "general", "app", "big", "sorry")
+                } == dict.fromkeys(("simple", "general", "app", "big", "sorry"), said)
+
+    def test_unlabelled_as_describe_says(self) -> None:
+        said = "condition not met: shop zone is eu"
+        assert FactIs(fact="shop_zone", value="eu").describe() == said[len("condition not met: "):]
+        skips = self._skips(self._program(labelled=False))
+        assert {rule: skips.get(rule) for rule in ("simple", "general", "app", "big", "sorry")
+                } == dict.fromkeys(("simple", "general", "app", "big", "sorry"), said)

@@ -36,16 +36,24 @@ class CompileContext:
     tier: its name, or its id when it has none) and the labels of its own names
     (``Program.labels``)."""
 
-    __slots__ = ("currency", "facts", "labels", "tier_names", "timezone")
+    __slots__ = ("currency", "facts", "labels", "tier_names", "timezone", "words")
 
     def __init__(self, currency: str, timezone: str, facts: Iterable[Fact] = (),
                  tier_names: Mapping[str, str] | None = None,
-                 labels: NameLabels | None = None) -> None:
+                 labels: NameLabels | None = None, words: ProgramWords | None = None) -> None:
         self.currency = currency
         self.timezone = timezone
         self.facts: Mapping[str, Fact] = declared_facts(facts)
         self.tier_names: Mapping[str, str] = {} if tier_names is None else tier_names
         self.labels = labels
+        self.words = words
+        """The program's English words (``Program._words``), for texts made once at compile
+        time (a trace's "condition not met" line)."""
+
+    def said(self, condition: _ConditionBase) -> str:
+        """``condition`` in words, its facts, values and categories by the program's labels
+        (``describe_with``): what a trace line says of it."""
+        return condition.describe_with(self.words)
 
     def named(self, kind: Literal["categories", "events"], name: str) -> Named | str:
         """What a reason holds for the line category or event name ``name``: the name with

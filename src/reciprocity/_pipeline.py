@@ -141,7 +141,8 @@ class Pipeline:
         ctx = CompileContext(program.currency, program.timezone, program.facts,
                              None if program.tiers is None else
                              {tier.id: tier.display_name for tier in program.tiers.tiers},
-                             None if program.labels.empty else program.labels)
+                             None if program.labels.empty else program.labels,
+                             program._words())
         self.facts = ctx.facts
         self.categories = frozenset(BUILTIN_CATEGORIES if program.goodwill is None
                                     else program.goodwill.known_categories)

@@ -249,14 +249,15 @@ class Compiled:
                  "tiers", "when_text")
 
     def __init__(self, rule: _Rule, index: int, pred: Predicate | None,
-                 budget: Budget | None) -> None:
+                 budget: Budget | None, when_text: str = "") -> None:
         self.rule = rule
         self.index = index
         self.pred = pred
         self.budget = budget
         self.consents = rule.consents
         self.tiers = frozenset(rule.tiers)
-        self.when_text = "" if rule.when is None else rule.when.describe()
+        self.when_text = when_text
+        """The rule's condition in the program's words (``CompileContext.said``)."""
         gift = getattr(rule, "gift", None)
         self.phrase = None if gift is None else gift.message()
         """The rule's gift as a part of a reason (a message), built once."""

@@ -140,7 +140,8 @@ class CompiledGifts(GiftGrants):
         pred = None if rule.when is None else ctx.compile_for(rule.when, rule.events_met(),
                                                               f"{where} when")
         budget = None if rule.budget is None else self.budgets[rule.budget]
-        c = Compiled(rule, index, pred, budget)
+        c = Compiled(rule, index, pred, budget,
+                     "" if rule.when is None else ctx.said(rule.when))
         self.rules[rule.id] = c
         if isinstance(rule, OrderOverGift):
             ctx.check_money(rule.amount, f"{where} amount")

@@ -201,8 +201,7 @@ class GoodwillAssessment(Stage):
                 return "is for late replies; ours came in time" if rule.late else \
                     "is for replies in time; ours came late"
         if rule.pred is not None and not rule.pred(m, row):
-            assert rule.rule.when is not None
-            return f"condition not met: {rule.rule.when.describe()}"
+            return rule.not_met
         return None
 
     def _offer(self, m: Member, row: Row, rule: _Rule, facts: _Facts) -> _Offer | str:

@@ -82,8 +82,8 @@ class _Rule:
 
     __slots__ = ("approval", "base_of", "categories", "comp", "factors", "fixed", "id", "kind",
                  "late", "max", "max_percent", "min_order", "min_severity", "minimum",
-                 "past_window", "payout", "percent", "percent_rounding", "points", "pred",
-                 "rule", "tiers")
+                 "not_met", "past_window", "payout", "percent", "percent_rounding", "points",
+                 "pred", "rule", "tiers")
 
     def __init__(self, rule: GoodwillRule, ctx: CompileContext) -> None:
         self.rule = rule
@@ -108,6 +108,8 @@ class _Rule:
         self.late = rule.late_response
         self.pred = None if rule.when is None else ctx.compile_for(
             rule.when, _COMPLAINTS, f"goodwill rule {rule.id!r} when")
+        self.not_met = "" if rule.when is None else "condition not met: " + ctx.said(rule.when)
+        """Why the rule does not apply when its condition fails, in the program's words."""
         self.approval = rule.approval
         self.payout: Payout | None = None
         self.max_percent: Decimal | None = getattr(comp, "max_percent", None)

@@ -180,6 +180,7 @@ def _per_order(rule: PointsPerPurchase, pred: Predicate | None,
     how = rule.stacking
     to_int = rule.rounding.to_int
     rule_id = rule.id
+    not_met = "" if rule.when is None else "condition not met: " + ctx.said(rule.when)
     caps = bool(rule.caps)
     limit = None if rule.min_amount is None else rule.min_amount.amount
     inclusive = rule.inclusive
@@ -195,7 +196,7 @@ def _per_order(rule: PointsPerPurchase, pred: Predicate | None,
             return 0, None
         if pred is not None and not pred(m, row):
             if trace is not None:
-                trace.append((rule_id, "skipped", f"condition not met: {rule.when}"))
+                trace.append((rule_id, "skipped", not_met))
             return 0, None
         points = base_points
         factors: tuple[Decimal, ...] | list[Decimal] = ()
@@ -246,6 +247,7 @@ def _per_amount(rule: PointsPerAmount, pred: Predicate | None,
         ctx.named("categories", c) for cats, _ in categories for c in cats)})
     how = rule.stacking
     rule_id = rule.id
+    not_met = "" if rule.when is None else "condition not met: " + ctx.said(rule.when)
     caps = bool(rule.caps)
     by_line = rule.filters_lines or bool(categories)
     per = rule.per.amount
@@ -257,7 +259,7 @@ def _per_amount(rule: PointsPerAmount, pred: Predicate | None,
         assert amount is not None
         if pred is not None and not pred(m, row):
             if trace is not None:
-                trace.append((rule_id, "skipped", f"condition not met: {rule.when}"))
+                trace.append((rule_id, "skipped", not_met))
             return 0, None
         found: list[Decimal] = []
         notes: list[Msg] = []

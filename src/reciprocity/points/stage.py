@@ -189,6 +189,8 @@ class CompiledPoints(ReturnStage):
         are evaluated inline; the others by earners compiled in ``reciprocity.points.earn``.
         """
         rules = []
+        not_met = {rule.id: "condition not met: " + self.ctx.said(rule.when)
+                   for rule in self.scheme.earn if rule.when is not None}
         for rule in self.scheme.earn:
             simple = (isinstance(rule, PointsPerPurchase) and not rule.multipliers
                       and not rule.caps)
@@ -298,7 +300,7 @@ class CompiledPoints(ReturnStage):
                         continue
                     if pred is not None and not pred(m, row):
                         if trace is not None:
-                            trace.append((rule_id, "skipped", f"condition not met: {rule.when}"))
+                            trace.append((rule_id, "skipped", not_met[rule_id]))
                         continue
                 if trace is not None:
                     # The effect and the trace entry share one message, rendered when read
@@ -353,6 +355,7 @@ class CompiledPoints(ReturnStage):
     # -- points from other events ----------------------------------------------------------
     def _compile_event_rule(self, rule: PointsForEvent) -> Earner:
         pred = None if rule.when is None else rule.when.compile(self.ctx)
+        not_met = "" if rule.when is None else "condition not met: " + self.ctx.said(rule.when)
         factors = self._factors(rule)
         once_key = f"{rule.id}@once"
         fixed = rule.points  # None when the event names its points (checked before)
@@ -375,7 +378,7 @@ class CompiledPoints(ReturnStage):
                 return 0, None
             if pred is not None and not pred(m, row):
                 if trace is not None:
-                    trace.append((rule.id, "skipped", f"condition not met: {rule.when}"))
+                    trace.append((rule.id, "skipped", not_met))
                 return 0, None
             found, notes = factors(m, row)
             base = fixed if fixed is not None else rule.named_points(row[1], event.payload)
