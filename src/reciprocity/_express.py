@@ -83,6 +83,35 @@ def _purchased(d: dict[str, Any], as_of: Any, points: int, amount: Any) -> dict[
     return fields
 
 
+def _forget_before(times: dict[str, Any], applied: dict[str, str], cutoff: Any) -> bool:
+    """Drop from ``times`` (applied ids by time, in time order) and ``applied`` every id
+    applied before ``cutoff``, as ``_history.settle`` forgets them; whether any went."""
+    gone = []
+    for old, when in times.items():
+        if when >= cutoff:
+            break
+        gone.append(old)
+    for old in gone:
+        del times[old]
+        del applied[old]
+    return bool(gone)
+
+
+def _folded(folded: FoldedOrders | None, orders: list[tuple[Any, Any, Any]]) -> FoldedOrders:
+    """``folded`` with ``orders`` (each ``(time, amount, returned)``) folded into it."""
+    count, total, returned, through = (
+        (0, 0, 0, None) if folded is None else
+        (folded.count, folded.amount, folded.returned, folded.through))
+    for when, value, back in orders:
+        count += 1
+        total += value
+        returned += back
+        if through is None or when > through:
+            through = when
+    return built(FoldedOrders, {"count": count, "amount": total, "returned": returned,
+                                "through": through})
+
+
 class Express:
     """The express purchase of one pipeline (see the module's docstring)."""
 
@@ -198,17 +227,7 @@ class Express:
             assert times is not None  # kept with a horizon (thaw_applied_times)
             new_times = times.copy()
             new_times[eid] = at
-            cutoff = as_of - horizon
-            gone = []
-            for old, when in new_times.items():
-                if when >= cutoff:
-                    break
-                gone.append(old)
-            if gone:
-                forgot = True
-                for old in gone:
-                    del new_times[old]
-                    del new_applied[old]
+            forgot = _forget_before(new_times, new_applied, as_of - horizon)
         new_applied[eid] = fingerprint
         new_purchases = purchases.copy()  # the new hot form's records
         folded = d["folded"]
@@ -219,25 +238,11 @@ class Express:
                 if _record_at(old_record) >= cutoff:
                     break
                 start += 1
-            if start:
-                count, total, returned, through = (
-                    (0, 0, 0, None) if folded is None else
-                    (folded.count, folded.amount, folded.returned, folded.through))
-                for pid in list(purchases)[:start]:
-                    old_record = new_purchases.pop(pid)
-                    if type(old_record) is list:
-                        when, value, back = (old_record[P_AT], old_record[P_AMOUNT],
-                                             old_record[P_RETURNED])
-                    else:  # a cold row
-                        when, value, back = (old_record[R_AT], old_record[R_AMOUNT],
-                                             old_record[R_RETURNED])
-                    count += 1
-                    total += value
-                    returned += back
-                    if through is None or when > through:
-                        through = when
-                folded = built(FoldedOrders, {"count": count, "amount": total,
-                                              "returned": returned, "through": through})
+            if start:  # each a hot list, or a cold row
+                folded = _folded(folded, [
+                    (old[P_AT], old[P_AMOUNT], old[P_RETURNED]) if type(old) is list
+                    else (old[R_AT], old[R_AMOUNT], old[R_RETURNED])
+                    for old in map(new_purchases.pop, list(purchases)[:start])])
         new_purchases[eid] = record
 
         # The freeze: the state's own fields, those a purchase changed replaced.
@@ -261,13 +266,7 @@ class Express:
         fields["applied_event_times"] = at_times
         new = built(MemberState, fields, _STATE_NAMES)
         keep_hot_form(new, (new_purchases, new_applied, new_times, cold, self.pipeline))
-        return built(Decision, {
-            "state": new,
-            "effects": (self.points._pooled(mid, rule_id, eid, at, points, said),),
-            "trace": (built(TraceEntry, {"rule_id": rule_id, "outcome": "applied",
-                                         "detail": said}),),
-            "shared": None,
-        })
+        return self._decision(new, mid, eid, at, said)
 
     def _on_json_form(self, state: MemberState, row: Row, as_of: Any) -> Decision | None:
         """:meth:`__call__` of a state without a kept hot form whose records are kept in
@@ -309,18 +308,9 @@ class Express:
                     break
                 start += 1
             if start:
-                count, total, returned, through = (
-                    (0, 0, 0, None) if folded is None else
-                    (folded.count, folded.amount, folded.returned, folded.through))
-                for old_record in kept[:start]:
-                    when = instant_of_text(old_record[R_AT])
-                    count += 1
-                    total += amount_of_text(old_record[R_AMOUNT])
-                    returned += amount_of_text(old_record[R_RETURNED])
-                    if through is None or when > through:
-                        through = when
-                folded = built(FoldedOrders, {"count": count, "amount": total,
-                                              "returned": returned, "through": through})
+                folded = _folded(folded, [
+                    (instant_of_text(old[R_AT]), amount_of_text(old[R_AMOUNT]),
+                     amount_of_text(old[R_RETURNED])) for old in kept[:start]])
 
         # The freeze: the state's own fields, those a purchase changed replaced; the new
         # record written as the dump writes it, its row kept beside.
@@ -334,8 +324,15 @@ class Express:
         fields["applied_event_ids"] = ids
         fields["applied_event_fingerprints"] = fingerprints
         fields["applied_event_times"] = at_times
+        return self._decision(built(MemberState, fields, _STATE_NAMES), mid, eid, at, said)
+
+    def _decision(self, new: MemberState, mid: str, eid: str, at: Any,
+                  said: LazyText) -> Decision:
+        """The decision of the purchase ``eid``: the new state, the points pooled (the seed
+        rule's), and its trace line."""
+        rule_id, points = self.rule[0], self.rule[1]
         return built(Decision, {
-            "state": built(MemberState, fields, _STATE_NAMES),
+            "state": new,
             "effects": (self.points._pooled(mid, rule_id, eid, at, points, said),),
             "trace": (built(TraceEntry, {"rule_id": rule_id, "outcome": "applied",
                                          "detail": said}),),
@@ -384,14 +381,6 @@ class Express:
             return ids, tuple(map(applied.__getitem__, ids)), ()
         times = applied_times(state)
         times[eid] = at
-        cutoff = as_of - self.horizon
-        gone = []
-        for old, when in times.items():
-            if when >= cutoff:
-                break
-            gone.append(old)
-        for old in gone:
-            del times[old]
-            del applied[old]
+        _forget_before(times, applied, as_of - self.horizon)
         ids = tuple(sorted(applied))
         return ids, tuple(map(applied.__getitem__, ids)), tuple(map(times.__getitem__, ids))

@@ -34,6 +34,7 @@ from ._frozen_lots import frozen_lots, thaw_kept_lots, thaw_lots
 from ._records import R_AT, R_ID, RecordRow, Records
 from ._trusted import built
 from .state import FoldedOrders, MemberState, PointLot
+from .state import _keep_hot as _keep_state_hot
 
 __all__ = ["HotForm", "applied_fingerprints", "applied_times", "forget_applied",
            "freeze_fields", "hot_form", "keep_hot", "keep_hot_form", "own_record", "thaw",
@@ -191,8 +192,8 @@ def _drop_base(m: Member, records: tuple[RecordRow, ...] | None = None) -> None:
 
 _at = itemgetter(1)
 _state_hot_of = MemberState.__dict__["_hot"].__get__
-"""The hot form kept on a state by :func:`keep_hot` (``AttributeError`` if none)."""
-_keep_state_hot = MemberState.__dict__["_hot"].__set__
+"""The hot form kept on a state by :func:`keep_hot` (``None`` after a JSON load;
+``AttributeError`` if none was ever set)."""
 
 
 class HotForm(tuple):  # type: ignore[type-arg]

@@ -143,6 +143,11 @@ class ProgramWords:
         declared = self._facts.get(fact)
         return None if declared is None else declared.value_label(value, self.LOCALE)
 
+    def line_category(self, name: str) -> str:
+        """The order-line category ``name`` as a customer reads it: its English label in
+        ``Program.labels`` (:meth:`NameLabels.english`), else the name."""
+        return self._labels.english("categories", name)
+
     def category(self, name: str) -> str | None:
         """The label of the complaint category ``name``, or ``None``."""
         labels = self._categories.get(name)

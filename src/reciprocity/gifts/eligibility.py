@@ -26,7 +26,7 @@ from ..money import Money
 from ..shared import Shared, SharedState
 from ..state import MemberState
 from .calendar import birthday_window
-from .gift import Gift, _OrderRule, category_words, percent
+from .gift import Gift, _OrderRule, percent
 from .hot import TIME, Compiled, Hot, days, fmt_date, period_key
 from .order_rules import CategoryGift, ClaimGift, FirstOrderGift, NthOrderGift, OrderOverGift
 from .scheme import AnniversaryGift, BirthdayGift, SeasonalGift, ThankYouGift, TierGift, WelcomeGift
@@ -259,7 +259,7 @@ def _options(r: _Report, c: Compiled, m: Member, h: Hot,
                 for option in _option(r, c, m, h, sample.gift,
                                       [_order_need(r, rule, "order_with",
                                                    "an order with "
-                                                   + category_words(sample.category, r.words),
+                                                   + r.words.line_category(sample.category),
                                                    category=sample.category)],
                                       at, None)]
     if isinstance(rule, ClaimGift):

@@ -62,14 +62,19 @@ def thaw_grants(saved: GiftHistory) -> Hot:
     return h
 
 
+def _frozen_as(grants: list[Grant], models: tuple[GiftGrant, ...]) -> bool:
+    """Whether each of ``grants`` was frozen into (or thawed from) the very model at its
+    place in ``models`` (its ``frozen``), and there are as many."""
+    return len(grants) == len(models) and not any(map(is_not, map(_frozen_of, grants), models))
+
+
 def thaw_kept_grants(saved: GiftHistory, kept: Hot) -> Hot | None:
     """What :func:`thaw_grants` makes of ``saved``, from ``kept``, the hot history ``saved``
     was frozen from: its grants shared (``Hot.shared``: a grant is copied before it is
     changed), the occurrences made from them. ``None`` unless every kept grant is the one
     whose model sits at its place in ``saved`` (each grant's ``frozen``, set by the freeze)."""
     grants = kept.grants
-    models = saved.__dict__["grants"]
-    if len(grants) != len(models) or any(map(is_not, map(_frozen_of, grants), models)):
+    if not _frozen_as(grants, saved.__dict__["grants"]):
         return None
     h = Hot()
     h.grants = grants.copy()
@@ -89,9 +94,7 @@ def _unchanged(h: Hot) -> GiftHistory | None:
     if saved is None:  # not a kept thaw's, or a grant was made private (Hot.own)
         return None
     values = saved.__dict__
-    models = values["grants"]
-    grants = h.grants
-    if (len(grants) != len(models) or any(map(is_not, map(_frozen_of, grants), models))
+    if (not _frozen_as(h.grants, values["grants"])
             or h.birthday_seen is not values["birthday_seen"]
             or h.birthday_changed_at is not values["birthday_changed_at"]):
         return None

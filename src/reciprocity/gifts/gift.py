@@ -40,7 +40,6 @@ __all__ = [
     "Gift",
     "OnReturn",
     "Stock",
-    "category_words",
     "ordinal",
     "percent",
 ]
@@ -48,13 +47,6 @@ __all__ = [
 
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
-def category_words(category: str, words: ProgramWords | None) -> str:
-    """An order-line category as a customer reads it: its English label in the program's
-    ``words`` (``Program.labels``), else the category as it is."""
-    label = None if words is None else words.value("line.category", category)
-    return category if label is None else label
 
 
 def ordinal(n: int) -> str:

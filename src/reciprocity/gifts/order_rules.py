@@ -24,7 +24,6 @@ from .gift import (
     OnReturn,
     _OrderRule,
     _Rule,
-    category_words,
     ordinal,
     percent,
 )
@@ -148,8 +147,8 @@ class CategoryGift(_OrderRule):
 
     def _trigger_in(self, words: ProgramWords | None,
                     tier_names: Mapping[str, str] | None = None) -> str:
-        each = ", ".join(f"{s.gift.phrase()} with {category_words(s.category, words)}"
-                         for s in self.samples)
+        said = (lambda c: c) if words is None else words.line_category
+        each = ", ".join(f"{s.gift.phrase()} with {said(s.category)}" for s in self.samples)
         return f"a sample matching your order ({each}), chosen by your favourite category"
 
 

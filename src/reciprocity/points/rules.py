@@ -138,9 +138,8 @@ class CategoryMultiplier(_Policy):
     def describe(self, words: ProgramWords | None = None) -> str:
         """The factor and its categories; ``words``: the program's declared words for
         them (``Program.labels``)."""
-        named = (category if words is None else words.value("line.category", category) or category
-                 for category in self.categories)
-        return f"x{self.factor.normalize():f} on {', '.join(named)}"
+        said = (lambda c: c) if words is None else words.line_category
+        return f"x{self.factor.normalize():f} on {', '.join(map(said, self.categories))}"
 
 
 Multiplier = Annotated[
