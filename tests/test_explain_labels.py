@@ -27,6 +27,7 @@ from reciprocity import (
     AnyOf,
     Band,
     BandTable,
+    ChannelIs,
     Condition,
     CreditCompensation,
     Elapsed,
@@ -36,8 +37,10 @@ from reciprocity import (
     GiftScheme,
     GoodwillPolicy,
     GoodwillRule,
+    HasConsent,
     HasFact,
     InCategory,
+    InTier,
     LineFact,
     Money,
     NameLabels,
@@ -141,9 +144,9 @@ class TestExamples:
         for said in ("category is flight delayed", "category is flight cancelled",
                      "category is denied boarding", "notice of the cancellation",
                      "departure of the alternative flight", "arrival of the alternative flight",
-                     "not (boarding refused for reasonable grounds is true)",
-                     "not (extraordinary circumstances is true)",
-                     "not (flight within the EU is true)", "and flight within the EU is true",
+                     "boarding refused for reasonable grounds is not true",
+                     "extraordinary circumstances is not true",
+                     "flight within the EU is not true", "and flight within the EU is true",
                      "a credit by flight distance in km (first band that matches)",
                      "a duplicate (same passenger, flight)"):
             assert said in text
@@ -156,7 +159,7 @@ class TestExamples:
         """Rail says the fare's label in a share and a cap, and the labelled category."""
         text = PROGRAMS["rail"]().explain()
         for said in ("- train delayed, when ticket is one of single, return",
-                     "not (extraordinary circumstances is true)", "25 % of the fare paid;",
+                     "extraordinary circumstances is not true", "25 % of the fare paid;",
                      "(at most 25 % of the fare paid)", "a duplicate (same passenger, journey)"):
             assert said in text
         for raw in ("train_delayed", "extraordinary is", "passenger id", "of the fare;",
@@ -192,10 +195,45 @@ class TestExamples:
         changed = program.model_copy(update={"points": program.points.model_copy(
             update={"earn": (rule,)})})
         text = Program.model_validate(changed.model_dump()).explain()
-        assert ("when coupon is one of 10x coupon, 20x coupon and not (coupon is 5x coupon)"
+        assert ("when coupon is one of 10x coupon, 20x coupon and coupon is not 5x coupon"
                 in text)
         assert "x10," not in text
         assert "is x5" not in text
+
+
+class TestNegations:
+    """``~`` says the negation where plain words have one ("is not", "is not given"), and
+    ``not (...)`` where they would mislead: ``!=`` (``is not other than``), an order line's
+    fact (``~`` there means no line meets it) and a name list (``not web or store``)."""
+
+    @pytest.mark.parametrize(("condition", "said"), [
+        (FactIs(fact="extraordinary", value=True), "extraordinary is not true"),
+        (FactIs(fact="distance_km", op=">", value=1500), "distance km is not over 1500"),
+        (FactIs(fact="distance_km", op="<=", value=1500), "distance km is not at most 1500"),
+        (FactIs(fact="ticket", op="in", value=("single", "return")),
+         "ticket is not one of single, return"),
+        (FactIs(fact=Elapsed(start="a", end="b", unit="hours"), op=">=", value=2),
+         "hours from a to b is not at least 2"),
+        (HasFact(fact="rerouted_arrival"), "rerouted arrival is not given"),
+        (HasConsent(consent="email"), "no consent to email"),
+        (ChannelIs(channels=("store",)), "channel is not store"),
+        (InTier(tiers=("gold",)), "member tier is not gold"),
+        (FactIs(fact="ticket", op="!=", value="season"), "not (ticket is not season)"),
+        (FactIs(fact="line.discounted", value=True), "not (an order line's discounted is true)"),
+        (HasFact(fact="line.discounted"), "not (an order line's discounted is given)"),
+        (ChannelIs(channels=("web", "store")), "not (channel is web or store)"),
+        (InTier(tiers=("gold", "silver")), "not (member tier is gold or silver)"),
+        (~HasConsent(consent="email"), "not (no consent to email)"),
+        (FactIs(fact="a", value=1) & FactIs(fact="b", value=2), "not (a is 1 and b is 2)"),
+    ])
+    def test_said(self, condition: Condition, said: str) -> None:
+        assert Not(condition=condition).describe() == said
+
+    def test_in_the_programs_words(self) -> None:
+        """The negation says the fact's and the value's labels, as the condition does."""
+        program = PROGRAMS["rail"]()
+        assert "extraordinary circumstances is not true" in program.explain()
+        assert "not (extraordinary" not in program.explain()
 
 
 class TestMultipliers:
@@ -273,6 +311,9 @@ def reference(condition: object) -> str:
             return "an order line's " + fact[5:].replace("_", " ")
         return fact.replace("_", " ")
 
+    def line_fact(fact: object) -> bool:
+        return isinstance(fact, str) and fact.startswith("line.")
+
     def shown(value: object) -> str:
         if isinstance(value, tuple):
             return ", ".join(shown(v) for v in value)
@@ -297,7 +338,13 @@ def reference(condition: object) -> str:
     if isinstance(condition, AnyOf):
         return " or ".join(wrap(c, AllOf) for c in condition.conditions)
     assert isinstance(condition, Not)
-    return f"not ({reference(condition.condition)})"
+    inner = condition.condition
+    if isinstance(inner, FactIs) and inner.op != "!=" and not line_fact(inner.fact):
+        said = _OP_WORDS[inner.op].replace("is", "is not", 1)
+        return f"{fact_words(inner.fact)} {said} {shown(inner.value)}"
+    if isinstance(inner, HasFact) and not line_fact(inner.fact):
+        return f"{fact_words(inner.fact)} is not given"
+    return f"not ({reference(inner)})"
 
 
 ORDERED = st.sampled_from(("==", "!=", "<", "<=", ">", ">="))

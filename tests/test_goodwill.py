@@ -332,7 +332,7 @@ class TestKulanz:
                 complain("C-1", category="quality", at=T0 + timedelta(days=24)))
         effect = declined(d)
         assert effect.outcome == "no_compensation"
-        assert "no goodwill rule covers a quality complaint" in effect.reason
+        assert "no goodwill rule covers complaints of the kind “quality”" in effect.reason
         assert ("kulanz", "skipped", "is for gold members; the member has no tier") in [
             (t.rule_id, t.outcome, t.detail) for t in d.trace]
 
@@ -815,8 +815,9 @@ class TestOutcomes:
     def test_no_rule_matches(self) -> None:
         """A complaint no rule covers gets no compensation, with the reason."""
         d = run(program(LATE), buy("A-1"), complain("C-1", category="service", severity=1))
-        assert declined(d).reason.endswith("no goodwill rule covers a service complaint of "
-                                           "severity 1 on this order")
+        assert declined(d).reason.endswith(
+            "no goodwill rule covers complaints of the kind “service” with severity 1 "
+            "on this order")
 
     def test_negative_amount_affected_is_refused(self) -> None:
         """A negative amount affected is bad input, refused before anything changes."""

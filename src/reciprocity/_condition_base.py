@@ -145,6 +145,11 @@ class _ConditionBase(Frozen):
         none says :meth:`describe`."""
         return self.describe()
 
+    def describe_negated(self, words: ProgramWords | None) -> str | None:
+        """The negation of this condition in plain words (``"distance km is not over
+        1500"``), for ``~condition``; ``None`` when it has none but ``not (...)``."""
+        return None
+
     def compile(self, ctx: CompileContext) -> Predicate:
         """Turn the declaration into a plain function ``(member, row) -> bool``."""
         raise NotImplementedError

@@ -9,7 +9,7 @@ Mind the precedence: ``&`` binds tighter than ``|``, and both tighter than ``==`
 >>> from reciprocity import Money
 >>> rule = AmountOver(amount=Money("50.00", "EUR")) & ~ChannelIs(channels=("marketplace",))
 >>> rule.describe()
-'order amount over 50.00 EUR and not (channel is marketplace)'
+'order amount over 50.00 EUR and channel is not marketplace'
 >>> rule.model_dump(mode="json")["type"]
 'all_of'
 
@@ -119,6 +119,9 @@ class ChannelIs(_ConditionBase):
     def describe(self) -> str:
         return "channel is " + " or ".join(self.channels)
 
+    def describe_negated(self, words: ProgramWords | None) -> str | None:
+        return f"channel is not {self.channels[0]}" if len(self.channels) == 1 else None
+
     def meets(self, ctx: CompileContext) -> frozenset[int] | None:
         return frozenset({PURCHASE, CUSTOM})
 
@@ -225,6 +228,9 @@ class InTier(_ConditionBase):
     def describe(self) -> str:
         return "member tier is " + " or ".join(self.tiers)
 
+    def describe_negated(self, words: ProgramWords | None) -> str | None:
+        return f"member tier is not {self.tiers[0]}" if len(self.tiers) == 1 else None
+
     def compile(self, ctx: CompileContext) -> Predicate:
         wanted = frozenset(self.tiers)
         return lambda member, row: member.tier_id in wanted
@@ -238,6 +244,9 @@ class HasConsent(_ConditionBase):
 
     def describe(self) -> str:
         return f"consent to {self.consent}"
+
+    def describe_negated(self, words: ProgramWords | None) -> str | None:
+        return f"no consent to {self.consent}"
 
     def compile(self, ctx: CompileContext) -> Predicate:
         consent = self.consent
@@ -331,7 +340,8 @@ class Not(_ConditionBase):
         return self.describe_with(None)
 
     def describe_with(self, words: ProgramWords | None) -> str:
-        return f"not ({self.condition.describe_with(words)})"
+        said = self.condition.describe_negated(words)
+        return f"not ({self.condition.describe_with(words)})" if said is None else said
 
     def leaves(self) -> Iterable[_ConditionBase]:
         yield from self.condition.leaves()

@@ -14,7 +14,7 @@ compares a fact of each order line, holding when ``any`` line or ``all`` lines m
 'minutes from scheduled arrival to actual arrival is at least 180'
 >>> (HasFact(fact="ticket") & ~FactIs(fact="ticket", op="in", value=("single", "return"))
 ...  ).describe()
-'ticket is given and not (ticket is one of single, return)'
+'ticket is given and ticket is not one of single, return'
 
 The value is kept as JSON writes it (a bool, a whole number or a text), so a condition reads
 back from JSON unchanged; decimals, money and times are written as text
@@ -57,6 +57,8 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
 }
 _OP_WORDS = {"==": "is", "!=": "is not", "<": "is under", "<=": "is at most", ">": "is over",
              ">=": "is at least", "in": "is one of"}
+_NEGATED_WORDS = {op: "is not" + words[2:] for op, words in _OP_WORDS.items() if op != "!="}
+"""``is over`` -> ``is not over``: a negated comparison in words (``!=`` has none)."""
 _ORDERED: frozenset[str] = frozenset({"int", "decimal", "datetime", "money"})
 _SECONDS = {"minutes": Decimal(60), "hours": Decimal(3600), "days": Decimal(86400)}
 
@@ -221,6 +223,15 @@ class FactIs(_ConditionBase):
         return (f"{fact_words(self.fact, words)} {_OP_WORDS[self.op]} "
                 f"{_shown(self.value, self.fact, words)}")
 
+    def describe_negated(self, words: ProgramWords | None) -> str | None:
+        """``"extraordinary circumstances is not true"``: ``is`` made ``is not`` (also when
+        the event does not carry the fact, which ``~`` holds for). Not for ``!=`` (``is not
+        other than`` reads badly) nor an order line's fact (``~`` means "no line")."""
+        if self.op == "!=" or (isinstance(self.fact, str) and self.fact.startswith("line.")):
+            return None
+        return (f"{fact_words(self.fact, words)} {_NEGATED_WORDS[self.op]} "
+                f"{_shown(self.value, self.fact, words)}")
+
     def meets(self, ctx: CompileContext) -> frozenset[int] | None:
         return resolve_ref(self.fact, ctx, "FactIs").kinds
 
@@ -254,6 +265,13 @@ class HasFact(_ConditionBase):
 
     def describe_with(self, words: ProgramWords | None) -> str:
         return f"{fact_words(self.fact, words)} is given"
+
+    def describe_negated(self, words: ProgramWords | None) -> str | None:
+        """``"rerouted arrival is not given"`` (of an order line's fact: ``~`` means "no
+        line carries it", said as ``not (...)``)."""
+        if isinstance(self.fact, str) and self.fact.startswith("line."):
+            return None
+        return f"{fact_words(self.fact, words)} is not given"
 
     def meets(self, ctx: CompileContext) -> frozenset[int] | None:
         return resolve_ref(self.fact, ctx, "HasFact").kinds
