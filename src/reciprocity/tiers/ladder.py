@@ -45,6 +45,7 @@ from .requirements import (
     RequireAll,
     RequireAny,
     Requirement,
+    UnitNames,
     _plural,
     _Policy,
     _RequirementBase,
@@ -280,9 +281,11 @@ class Tier(_Policy):
         """The name, or the id when the tier has no name."""
         return self.name or self.id
 
-    def describe(self, units: str = "points") -> str:
-        """The tier in plain words; ``units``: the point scheme's word for its points."""
-        return (f"{self.display_name}: {self.requires.describe()}; brings "
+    def describe(self, units: str = "points", words: UnitNames | None = None) -> str:
+        """The tier in plain words; ``units``: the point scheme's word for its points,
+        ``words``: the English words of each balance's unit (see
+        :meth:`~reciprocity.MinPoints.describe_in`)."""
+        return (f"{self.display_name}: {self.requires.describe_in(words or {})}; brings "
                 f"{self.benefits.describe(units)}")
 
 
@@ -393,14 +396,15 @@ class TierLadder(_Policy):
                 return position
         raise KeyError(tier_id)
 
-    def explain_lines(self, units: str = "points", labels: NameLabels | None = None
-                      ) -> list[str]:
+    def explain_lines(self, units: str = "points", labels: NameLabels | None = None,
+                      words: UnitNames | None = None) -> list[str]:
         """The ladder in plain words, one line each, for :meth:`Program.explain`; ``units``:
         the point scheme's English word for its points (a tier's multiplier counts them),
-        ``labels``: the program's, which say the categories."""
+        ``labels``: the program's, which say the categories, ``words``: the English words of
+        each balance's unit, which say a points requirement ("500 Stars")."""
         names = {tier.id: tier.display_name for tier in self.tiers}
         lines = [f"Tiers (qualifying per {self.period.describe()}):"]
-        lines += [f"- {tier.describe(units)}" for tier in self.tiers]
+        lines += [f"- {tier.describe(units, words)}" for tier in self.tiers]
         if self.filters_spend:
             lines.append(f"Qualifying spend counts order lines: {self.spend_filter(labels)}.")
         lines.append(f"A tier is reached at once and lasts "

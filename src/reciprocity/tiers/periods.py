@@ -142,8 +142,10 @@ class TierPeriods(Stage):
                 f"{leaf.balance}/{rule}" for rule in key)  # see points.balances
         if key not in self.buckets:
             self.buckets.append(key)
-            self.units.append(leaf.unit)
-            self.unit_words.append(self.balance_units.get(leaf.balance))
+            unit = self.balance_units.get(leaf.balance)
+            said = None if unit is None else unit.words("en")
+            self.units.append(leaf.unit_in({} if said is None else {leaf.balance: said}))
+            self.unit_words.append(unit)
         return self.buckets.index(key)
 
     def _dnf(self, requirement: _RequirementBase) -> list[Alternative]:

@@ -34,7 +34,9 @@ class MetricGap(Frozen):
 
     metric: Literal["spend", "orders", "points"]
     unit: str
-    """What is counted: ``"spend"``, ``"orders"``, ``"points"``, ``"qualifying points"``."""
+    """What is counted: ``"spend"``, ``"orders"``, ``"points"``, ``"qualifying points"``;
+    points in the English words of their balance's unit when it declares them
+    (``"Stars"``)."""
     have: Money | int
     need: Money | int
     missing: Money | int
@@ -46,8 +48,9 @@ class MetricGap(Frozen):
         if self.metric == "orders":
             return _plural(self.missing, "order")
         unit = self.unit
-        if self.missing == 1 and unit.endswith("points"):
-            unit = unit[:-1]
+        if self.missing == 1:  # the singular of the counted noun: "1 Star", "1 point from r1"
+            head, sep, rules = unit.partition(" from ")
+            unit = (head[:-1] if head.endswith("s") else head) + sep + rules
         return f"{self.missing:,} {unit}"
 
 
@@ -63,7 +66,9 @@ class MetricValue(Frozen):
 
     metric: Literal["spend", "orders", "points"]
     unit: str
-    """What is counted: ``"spend"``, ``"orders"``, ``"points"``, ``"qualifying points"``."""
+    """What is counted: ``"spend"``, ``"orders"``, ``"points"``, ``"qualifying points"``;
+    points in the English words of their balance's unit when it declares them
+    (``"Stars"``)."""
     current: Money | int
     previous: Money | int | None = None
 

@@ -13,6 +13,7 @@ Imports: the core's models only (``_model``, ``errors``, ``money``); never a com
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal, Union
 
@@ -56,6 +57,11 @@ def _number(value: Decimal) -> str:
 # ---------------------------------------------------------------------------------------
 
 
+UnitNames = Mapping[str | None, tuple[str, str]]
+"""English ``(singular, plural)`` of a balance's unit by balance name (``None``: the
+program's own points): see :meth:`_RequirementBase.describe_in`."""
+
+
 class _RequirementBase(_Policy):
     """Operators shared by every requirement: ``&`` (all of) and ``|`` (any of)."""
 
@@ -77,6 +83,13 @@ class _RequirementBase(_Policy):
 
     def describe(self) -> str:
         """The requirement in plain words."""
+        return self.describe_in({})
+
+    def describe_in(self, words: UnitNames) -> str:
+        """:meth:`describe`, saying points in the English words of their balance's unit:
+        ``words`` maps a balance name (``None`` for the program's own points) to its
+        ``(singular, plural)`` (``"Star"``, ``"Stars"``); a balance without words says
+        "points"."""
         raise NotImplementedError
 
     def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
@@ -104,7 +117,7 @@ class MinSpend(_RequirementBase):
             raise ValueError("a spend threshold cannot be negative")
         return value
 
-    def describe(self) -> str:
+    def describe_in(self, words: UnitNames) -> str:
         return f"spend {self.amount:,}"
 
     def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
@@ -121,7 +134,7 @@ class MinOrders(_RequirementBase):
     type: Literal["min_orders"] = "min_orders"
     count: int = Field(ge=0)
 
-    def describe(self) -> str:
+    def describe_in(self, words: UnitNames) -> str:
         return _plural(self.count, "order")
 
     def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
@@ -158,20 +171,30 @@ class MinPoints(_RequirementBase):
     @property
     def unit(self) -> str:
         """What is counted, in words: ``"points"``, ``"qualifying points"``..."""
-        if self.label is not None:
-            return self.label
-        if self.balance is not None:
-            return f"{self.balance} points" + (
-                "" if self.rules is None else " from " + ", ".join(self.rules))
-        if self.rules is None:
-            return "points"
-        return "points from " + ", ".join(self.rules)
+        return self.unit_in({})
 
-    def describe(self) -> str:
-        unit = self.unit
-        if self.points == 1 and unit.endswith("points"):
-            unit = unit[:-1]
-        return f"{self.points:,} {unit}"
+    def unit_in(self, words: UnitNames, n: int | None = None) -> str:
+        """What is counted, in words, with the balance's unit said in ``words`` (see
+        :meth:`describe_in`): ``"Stars"``, ``"Stars from r1"``; the singular when ``n`` is
+        1. A ``label`` is said as it is."""
+        if self.label is not None:
+            return self.label[:-1] if n == 1 and self.label.endswith("points") else self.label
+        said = words.get(self.balance)
+        if said is not None:
+            unit = said[0] if n == 1 else said[1]
+        elif self.balance is not None:
+            unit = f"{self.balance} point" if n == 1 else f"{self.balance} points"
+        else:
+            unit = "point" if n == 1 else "points"
+        return unit if self.rules is None else f"{unit} from " + ", ".join(self.rules)
+
+    def describe_in(self, words: UnitNames) -> str:
+        """``"500 Stars"``; see :meth:`_RequirementBase.describe_in`.
+
+        >>> MinPoints(points=1).describe_in({None: ("Star", "Stars")})
+        '1 Star'
+        """
+        return f"{self.points:,} {self.unit_in(words, self.points)}"
 
     def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
         return [self]
@@ -187,8 +210,8 @@ class RequireAll(_RequirementBase):
     type: Literal["require_all"] = "require_all"
     requirements: tuple[Requirement, ...] = Field(min_length=1)
 
-    def describe(self) -> str:
-        return " and ".join(_wrap(r, RequireAny) for r in self.requirements)
+    def describe_in(self, words: UnitNames) -> str:
+        return " and ".join(_wrap(r, RequireAny, words) for r in self.requirements)
 
     def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
         return [leaf for r in self.requirements for leaf in r.leaves()]
@@ -204,15 +227,15 @@ class RequireAny(_RequirementBase):
     type: Literal["require_any"] = "require_any"
     requirements: tuple[Requirement, ...] = Field(min_length=1)
 
-    def describe(self) -> str:
-        return " or ".join(_wrap(r, RequireAll) for r in self.requirements)
+    def describe_in(self, words: UnitNames) -> str:
+        return " or ".join(_wrap(r, RequireAll, words) for r in self.requirements)
 
     def leaves(self) -> list[MinSpend | MinOrders | MinPoints]:
         return [leaf for r in self.requirements for leaf in r.leaves()]
 
 
-def _wrap(requirement: _RequirementBase, other: type) -> str:
-    text = requirement.describe()
+def _wrap(requirement: _RequirementBase, other: type, words: UnitNames) -> str:
+    text = requirement.describe_in(words)
     return f"({text})" if isinstance(requirement, other) else text
 
 
