@@ -899,6 +899,17 @@ class TestStateAndEngine:
         assert "Frequent complaints: x0.5 from the 4th complaint in 30 days." in text
         assert "at most 50.00 EUR in value per month per member" in text
 
+    @pytest.mark.parametrize(("outcome", "said"), [
+        ("no_compensation", "gets no compensation"),
+        ("refer_to_service", "is referred to the service team")])
+    def test_explain_says_each_outcome_as_a_sentence(self, outcome: str, said: str) -> None:
+        """Each special case reads as a sentence, whatever its outcome (it said "a complaint
+        about an unknown order is no compensation")."""
+        text = program(LATE, on_unknown_order=outcome, on_returned_order=outcome,
+                       on_duplicate=outcome).explain()
+        assert (f"A complaint about an unknown order {said}; one about an order returned in "
+                f"full {said}; a duplicate (same order and category) {said}.") in text
+
     def test_program_saves_and_loads(self, tmp_path: Path) -> None:
         """A goodwill program is data: JSON out and back, unchanged and working."""
         prog = program(LATE, KULANZ, approval_above=eur("40.00"),

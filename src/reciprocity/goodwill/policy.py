@@ -360,8 +360,8 @@ class GoodwillPolicy(_Policy):
     Bounds: at most 50.00 EUR in value per month per member; never more than what is left of
     the order's value.
     Compensation worth more than 40.00 EUR waits for a person's approval.
-    A complaint about an unknown order is referred to the service team; about an order
-    returned in full, no compensation; a duplicate (same order and category), no
+    A complaint about an unknown order is referred to the service team; one about an order
+    returned in full gets no compensation; a duplicate (same order and category) gets no
     compensation.
     """
 
@@ -465,15 +465,15 @@ class GoodwillPolicy(_Policy):
         if self.approval_above is not None:
             lines.append(f"Compensation worth more than {self.approval_above:,} waits for a "
                          "person's approval.")
-        outcome = {"no_compensation": "no compensation",
-                 "refer_to_service": "referred to the service team",
-                 "ignore_order": "handled as a complaint without an order"}
+        outcome = {"no_compensation": "gets no compensation",
+                   "refer_to_service": "is referred to the service team",
+                   "ignore_order": "is handled as a complaint without an order"}
         same = ("same order and category" if not self.duplicate_key else "same "
                 + ", ".join((None if words is None else words.fact(k)) or k.replace("_", " ")
                             for k in self.duplicate_key))
         lines.append(
-            f"A complaint about an unknown order is {outcome[self.on_unknown_order]}; about an "
-            f"order returned in full, {outcome[self.on_returned_order]}; a duplicate ({same}), "
+            f"A complaint about an unknown order {outcome[self.on_unknown_order]}; one about an "
+            f"order returned in full {outcome[self.on_returned_order]}; a duplicate ({same}) "
             f"{outcome[self.on_duplicate]}."
         )
         return lines
