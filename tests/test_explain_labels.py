@@ -155,6 +155,20 @@ class TestExamples:
                     "extraordinary is", "intra eu", "distance km", "passenger id", "_"):
             assert raw not in text
 
+    def test_rei(self) -> None:
+        """The store credit's reward says its left-out categories by their labels, and a
+        custom event's name by its label where the program declares one."""
+        program = PROGRAMS["rei"]()
+        text = program.explain()
+        assert ("without categories gift cards, memberships, rentals, taxes, shipping and "
+                "discounted lines") in text
+        assert "gift_card" not in text
+        assert "issued as store credit on 15 March after the year ends" in text
+        named = program.model_copy(update={"labels": program.labels.model_copy(update={
+            "events": {"credit_issued": {"en": "reward issued"}}})})
+        assert "store credit from custom event reward issued, spent by custom event " \
+            "credit_spent" in Program.model_validate(named.model_dump()).explain()
+
     def test_rail(self) -> None:
         """Rail says the fare's label in a share and a cap, and the labelled category."""
         text = PROGRAMS["rail"]().explain()

@@ -250,6 +250,12 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "September", "October", "November", "December")
 
 
+def english_day(month: int, day: int) -> str:
+    """A day of the year in English, ``"15 March"``, whatever the process's locale
+    (``strftime("%B")`` and ``calendar.month_name`` follow ``LC_TIME``)."""
+    return f"{day} {_MONTHS[month - 1]}"
+
+
 class _English:
     """English from the template, in the formats reasons have always used; ``words``: a
     unit's (singular, plural), said as ``Catalogue.with_unit`` says them."""
@@ -290,7 +296,7 @@ class _English:
         return when.isoformat()
 
     def month_day(self, month: int, day: int) -> str:
-        return f"{day} {_MONTHS[month - 1]}"
+        return english_day(month, day)
 
 
 _ENGLISH = _English()

@@ -148,6 +148,11 @@ class ProgramWords:
         ``Program.labels`` (:meth:`NameLabels.english`), else the name."""
         return self._labels.english("categories", name)
 
+    def event_name(self, name: str) -> str:
+        """The custom event name ``name`` as a customer reads it: its English label in
+        ``Program.labels``, else the name."""
+        return self._labels.english("events", name)
+
     def category(self, name: str) -> str | None:
         """The label of the complaint category ``name``, or ``None``."""
         labels = self._categories.get(name)

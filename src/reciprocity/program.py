@@ -192,7 +192,8 @@ class Program(Frozen):
         if self.goodwill is not None:
             lines.append("Goodwill after a complaint (the most generous matching rule applies):")
             lines += self.goodwill.explain_lines(names, said)
-        lines += [] if self.credit is None else [f"Store credit: {self.credit.describe()}."]
+        lines += [] if self.credit is None else [
+            f"Store credit: {self.credit.describe_with(said)}."]
         return "\n".join(lines)
 
     def _unit_names(self) -> UnitNames:

@@ -26,15 +26,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from pydantic import Field, field_validator, model_validator
 
 from .._model import Frozen, Id
+from .._reason import english_day
 from ..errors import InvalidProgram
 from ..money import Money, Rounding, currency_exponent
+
+if TYPE_CHECKING:
+    from ..names import ProgramWords
 
 __all__ = ["PeriodicReward", "month_key", "month_of_key"]
 
@@ -207,15 +211,22 @@ class PeriodicReward(Frozen):
 
     def describe(self) -> str:
         """One line in English, for ``Program.explain``."""
-        left_out = [f"categories {', '.join(self.exclude_categories)}"] \
-            if self.exclude_categories else []
+        return self.describe_with(None)
+
+    def describe_with(self, words: ProgramWords | None) -> str:
+        """:meth:`describe`, saying line categories by their English labels
+        (``Program.labels``) where the program declares them."""
+        said = [name if words is None else words.line_category(name)
+                for name in self.exclude_categories]
+        left_out = [f"categories {', '.join(said)}"] if said else []
         left_out += ["discounted lines"] if self.exclude_discounted else []
         minimum = "" if self.minimum is None else f", at least {self.minimum:,}"
         without = f" without {' and '.join(left_out)}" if left_out else ""
         word = _WORDS[self.period]
         counted = "" if self.start_month == 1 else f" (years start in month {self.start_month})"
         if self.issue_on is not None:
-            when = f"on {self.issue_on} after the {word} ends"
+            month, day = int(self.issue_on[:2]), int(self.issue_on[3:])
+            when = f"on {english_day(month, day)} after the {word} ends"
         elif self.issue_after_days:
             when = f"{self.issue_after_days} days after the {word} ends"
         else:

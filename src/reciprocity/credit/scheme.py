@@ -17,7 +17,7 @@ Imports: the core only (``_model``, ``errors``) and ``credit.periodic``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -26,6 +26,9 @@ from pydantic import Field, model_validator
 from .._model import Frozen, Id
 from ..errors import InvalidProgram
 from .periodic import PeriodicReward
+
+if TYPE_CHECKING:
+    from ..names import ProgramWords
 
 __all__ = ["StoreCredit"]
 
@@ -103,11 +106,19 @@ class StoreCredit(Frozen):
 
     def describe(self) -> str:
         """One line in English, for ``Program.explain``."""
+        return self.describe_with(None)
+
+    def describe_with(self, words: ProgramWords | None) -> str:
+        """:meth:`describe`, saying event names and line categories by their English
+        labels (``Program.labels``) where the program declares them."""
+        def event(name: str) -> str:
+            return name if words is None else words.event_name(name)
+
         validity = ("never expires" if self.expires_after_years is None else
                     f"valid {self.expires_after_years} year"
                     f"{'' if self.expires_after_years == 1 else 's'} from issue")
         if self.until_end_of is not None:
             validity += f", to the end of that calendar {self.until_end_of}"
-        periodic = "" if self.periodic is None else f"; {self.periodic.describe()}"
-        return (f"store credit from custom event {self.issue_event}, spent by custom event "
-                f"{self.spend_event} (oldest credit first), {validity}{periodic}")
+        periodic = "" if self.periodic is None else f"; {self.periodic.describe_with(words)}"
+        return (f"store credit from custom event {event(self.issue_event)}, spent by custom "
+                f"event {event(self.spend_event)} (oldest credit first), {validity}{periodic}")

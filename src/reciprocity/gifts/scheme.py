@@ -20,7 +20,6 @@ Imports: the core's models, ``gift`` and ``order_rules``; never a compiled stage
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -30,6 +29,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .._model import NonEmptyStr
+from .._reason import english_day
 from ..events import KINDS, PROFILE, PURCHASE, SIGNUP
 from ..limits import Budget, Period
 from ..money import Money, Rounding
@@ -220,7 +220,7 @@ def _month_day(value: str) -> tuple[int, int]:
 
 
 def _day_text(month_day: tuple[int, int]) -> str:
-    return f"{month_day[1]} {calendar.month_name[month_day[0]]}"
+    return english_day(*month_day)
 
 
 class SeasonalGift(_Rule):

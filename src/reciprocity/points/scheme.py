@@ -48,6 +48,7 @@ from dateutil.relativedelta import relativedelta
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from .._model import NonEmptyStr, RuleId
+from .._reason import english_day
 from ..facts import Labels, label_in
 from ..money import Money
 from ..names import NameLabels, ProgramWords
@@ -183,8 +184,8 @@ class CalendarCutoff(_Policy):
     def describe(self) -> str:
         cutoff = date(2001, self.month, self.day)
         start = cutoff + timedelta(days=1)
-        return (f"every {cutoff.strftime('%d %B').lstrip('0')}, for points collected before "
-                f"{start.strftime('%d %B').lstrip('0')} {self.years} years earlier")
+        return (f"every {english_day(cutoff.month, cutoff.day)}, for points collected before "
+                f"{english_day(start.month, start.day)} {self.years} years earlier")
 
     def expires_at(self, earned_at: datetime, zone: ZoneInfo) -> datetime:
         local = earned_at.astimezone(zone)
