@@ -840,6 +840,26 @@ class TestDrift:
                                       "by email")
         assert result.granted() == []
 
+    @pytest.mark.parametrize(("channel", "english", "german"), [
+        ("email", "by email", "per E-Mail"), ("sms", "by text message", "per SMS"),
+        ("letter", "by letter", "per Brief"), ("whatsapp", "by whatsapp", "per whatsapp")])
+    def test_the_channel_in_each_locales_words(self, channel: str, english: str,
+                                                german: str) -> None:
+        """A known channel is said in the locale's words ("per E-Mail", not "per email");
+        any other as the program names it."""
+        pytest.importorskip("babel")
+        message = self.MESSAGE.model_copy(update={"channel": channel})
+        prog = program(DriftRule(id="drift", quiet_days=30, message=message))
+        result = run(prog, [buy("A-1", "10", at(2026, 1, 1)), buy("A-2", "10", at(2026, 1, 10))],
+                     until=at(2026, 3, 1))
+        [suggested] = [e for e in result.effects if isinstance(e, MessageSuggested)]
+        assert suggested.channel == channel
+        assert suggested.render("en").endswith(f"ask for feedback {english}")
+        assert suggested.render("de").endswith(f"Bitte um Feedback {german}")
+        terms = prog.terms("de")
+        assert (f"bitten wir Sie {german} um" if channel != "whatsapp"
+                else "bitten wir Sie per „whatsapp“ um") in terms
+
     def test_quiet_days_keep_the_wall_clock_across_dst(self) -> None:
         """7 quiet days from 25 March 10:00 (UTC+1) end 1 April 10:00 (UTC+2)."""
         prog = program(DriftRule(id="drift", quiet_days=7, min_orders=1, message=self.MESSAGE))

@@ -150,8 +150,21 @@ class FeedbackRequest(_Policy):
     id: NonEmptyStr
     """The shop's message template id."""
     channel: NonEmptyStr = "email"
+    """How to send it: ``"email"``, ``"sms"``, ``"push"``, ``"letter"`` or ``"phone"`` are
+    said in each locale's words ("per E-Mail"); any other name is said as it is, quoted in
+    the terms."""
     text: NonEmptyStr
     """The plain text of the message."""
+
+
+CHANNELS = frozenset({"email", "sms", "push", "letter", "phone"})
+"""The message channels the catalogue has words for (``channel.<name>``)."""
+
+
+def channel_said(channel: str) -> Msg | str:
+    """A message channel as a reason's argument: the catalogue's words for one of
+    :data:`CHANNELS` (``"E-Mail"`` in German), else the name as it is."""
+    return Msg(f"channel.{channel}", {}) if channel in CHANNELS else channel
 
 
 OnReturn = Literal["keep", "revoke", "charge_back"]

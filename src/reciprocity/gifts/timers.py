@@ -19,6 +19,7 @@ from dateutil.relativedelta import relativedelta
 from .._engine import P_AT, Log, Member, Row, Trace
 from .._reason import Msg, english, local_day
 from .calendar import anniversary, birthday_window, local_midnight
+from .gift import channel_said
 from .hot import TIME, Compiled, Hot, build_message, fmt_date
 from .scheme import AnniversaryGift, BirthdayGift, DriftRule
 
@@ -211,7 +212,7 @@ class DriftTimer(Timer):
         message = rule.message
         reason = Msg("reason.message.feedback", {
             "days": Msg("reason.days", {"n": rule.quiet_days}),
-            "date": local_day(last, self.zone), "channel": message.channel})
+            "date": local_day(last, self.zone), "channel": channel_said(message.channel)})
         log.append((build_message, m.member_id, self.rid, due.astimezone(UTC), message.id,
                     message.channel, message.text, reason))
         if trace is not None:

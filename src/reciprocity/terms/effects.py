@@ -9,14 +9,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._reason import Msg, render
-from ..gifts.gift import Gift
+from ..gifts.gift import CHANNELS, Gift
 from .phrases import Ctx
 
 if TYPE_CHECKING:
     from ..effects import _EffectBase
+    from .catalog import Catalogue
 
 __all__ = ["render_effect"]
 
+
+
+def channel_words(c: Catalogue, channel: str) -> str:
+    """A message channel in the locale's words ("E-Mail"), or, for a channel the catalogue
+    has no words for, its name quoted as shop data."""
+    return c.t(f"channel.{channel}") if channel in CHANNELS else c.quote(channel)
 
 def render_effect(x: Ctx, effect: _EffectBase, rewards: dict[str, str] | None = None) -> str:
     """One effect in the catalogue's locale: its reason (:meth:`Effect.render`), or, for an
@@ -106,7 +113,7 @@ def _text(x: Ctx, effect: _EffectBase, rewards: dict[str, str]) -> str:
                        value=c.money(e.value))
         return c.t("effect.gift.revoked", name=c.quote(e.name))
     if kind == "message_suggested":
-        return c.t("effect.message", channel=c.quote(e.channel))
+        return c.t("effect.message", channel=channel_words(c, e.channel))
     if kind == "tier_changed":
         if e.to_tier is None:
             return c.t("effect.tier.ended", tier=x.tiers((e.from_tier or "",)))

@@ -40,6 +40,7 @@ from ..tiers.ladder import (
 )
 from ..tiers.requirements import MinOrders, MinPoints, MinSpend, RequireAll, RequireAny
 from .document import Item, Section
+from .effects import channel_words
 from .facts import category, fact_name, reductions
 from .phrases import Ctx
 
@@ -219,7 +220,7 @@ def _drift(x: Ctx, rule: DriftRule) -> str:
         regular = c.t("gift.drift.regular", n=rule.min_orders,
                       days=c.t("unit.days_dative", n=rule.lookback_days))
     text = c.t("gift.drift", n=rule.quiet_days, regular=regular,
-               channel=c.quote(rule.message.channel))
+               channel=channel_words(c, rule.message.channel))
     if rule.gift is not None:
         text += " " + c.t("gift.drift.gift", gift=x.gift(rule.gift))
     return text
