@@ -55,6 +55,7 @@ from ._reason_data import (
 from ._reason_template import (
     _compile,
     _money,
+    articled,
     money_text,
     percent_format,
 )
@@ -369,7 +370,7 @@ def _written(forms: tuple[Any, Any], n: Any, shown: dict[str, str]) -> str:
                       else _ENGLISH.number(n))
         form = forms[1] if n != 1 else forms[0]
     if type(form) is str:  # a template the fast form does not cover
-        return form.format_map(_Strict(shown))
+        return articled(form, shown).format_map(_Strict(shown))
     pattern, pick = form
     if pick is None:
         return pattern  # type: ignore[no-any-return]

@@ -16,6 +16,7 @@ Imports: ``money`` and ``_reason_data``.
 from __future__ import annotations
 
 import ast
+import re
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
@@ -108,6 +109,39 @@ def in_words(key: str, forms: tuple[str, ...], unit: tuple[str, str], counted: b
     return tuple(said)
 
 
+def indefinite(name: str) -> str:
+    """``a voucher``, ``an upgrade``, ``an 8 EUR voucher``: English's article by sound, as
+    far as the first word tells it (``a user``, ``a one-off``, ``an hour`` are known forms).
+
+    >>> indefinite("8.00 EUR voucher"), indefinite("18,000 miles"), indefinite("1,800 miles")
+    ('an 8.00 EUR voucher', 'an 18,000 miles', 'a 1,800 miles')
+    """
+    word = name.split(" ", 1)[0].lower()
+    digits = word[: len(word) - len(word.lstrip("0123456789"))]
+    if digits:
+        an = digits.startswith("8") or digits in {"11", "18"} or (
+            len(digits) % 3 == 2 and digits[:2] in {"11", "18"})
+    else:
+        an = (word[:1] in {"a", "e", "i", "o", "u"} and not word.startswith(
+            ("uni", "use", "usu", "uti", "eu", "one", "once"))) or word.startswith(
+            ("hour", "honest", "honour", "heir"))
+    return f"{'an' if an else 'a'} {name}"
+
+
+_ARTICLE = re.compile(r"(?<![A-Za-z])a \{(\w+)\}")
+"""An English template's ``a {value}``: the article depends on the value's first sound."""
+
+
+def articled(template: str, args: dict[str, Any]) -> str:
+    """An English ``template`` with each ``a {name}`` made ``an {name}`` where the text of
+    ``args[name]`` starts with a vowel sound ("an 8.00 EUR voucher", "an 11 % chance")."""
+    def said(found: re.Match[str]) -> str:
+        value = args.get(found[1])
+        an = type(value) is str and indefinite(value).startswith("an ")
+        return ("an {" if an else "a {") + found[1] + "}"
+    return _ARTICLE.sub(said, template)
+
+
 def _compile(key: str, words: tuple[str, str] | None = None) -> tuple[Any, Any]:
     forms = _template().get(key)
     if forms is None:
@@ -116,8 +150,8 @@ def _compile(key: str, words: tuple[str, str] | None = None) -> tuple[Any, Any]:
         forms = in_words(key, forms, words, True)
     compiled: list[Any] = []
     for text in forms:
-        parsed = percent_format(text)
-        if parsed is None:
+        parsed = None if _ARTICLE.search(text) else percent_format(text)
+        if parsed is None:  # format_map writes it (``_written``), articled
             compiled.append(text)
         elif parsed[1]:
             compiled.append((parsed[0], itemgetter(*parsed[1])))

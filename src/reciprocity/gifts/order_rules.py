@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from .._model import Id
+from .._reason_template import indefinite
 from ..events import CUSTOM
 from ..money import Money
 from .gift import (
@@ -178,7 +179,7 @@ class SurpriseGift(_OrderRule):
         return (self.gift,)
 
     def _trigger(self) -> str:
-        text = (f"a {percent(self.probability * 100)} chance of {self.gift.phrase()} "
+        text = (f"{indefinite(percent(self.probability * 100))} chance of {self.gift.phrase()} "
                 "with each order")
         if self.min_amount is not None:
             text += f" over {self.min_amount:,}"

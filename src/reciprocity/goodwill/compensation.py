@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from .._model import Frozen, NonEmptyStr
+from .._reason_template import indefinite
 from ..errors import InvalidProgram
 from ..money import Money, Rounding
 from .tables import BandTable, Reduction
@@ -141,7 +142,7 @@ class _Amount(_Policy):
 
     def _amount_words(self, words: ProgramWords | None = None) -> str:
         if self.value is not None:
-            text = f"a {self.value:,} {self._noun}"
+            text = indefinite(f"{self.value:,} {self._noun}")
         elif self.percent is not None:
             text = f"a {self._noun} of {num(self.percent)} % of {self._base_words(words)}"
         else:

@@ -20,6 +20,7 @@ from pydantic import Field, model_validator
 
 from .._model import Frozen, NonEmptyStr, RuleId
 from .._reason import Msg, Named, last_day, local_day
+from .._reason_template import indefinite
 from ..conditions import Condition
 from ..errors import InvalidProgram, PointsOutOfBounds
 from ..limits import Period
@@ -62,19 +63,8 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _indefinite(name: str) -> str:
-    """``a voucher``, ``an upgrade``, ``an 8 EUR voucher``: English's article by sound, as
-    far as the first word tells it (``a user``, ``a one-off``, ``an hour`` are known forms)."""
-    word = name.split(" ", 1)[0].lower()
-    digits = word[: len(word) - len(word.lstrip("0123456789"))]
-    if digits:
-        an = digits.startswith("8") or digits in {"11", "18"} or (
-            len(digits) % 3 == 2 and digits[:2] in {"11", "18"})
-    else:
-        an = (word[:1] in {"a", "e", "i", "o", "u"} and not word.startswith(
-            ("uni", "use", "usu", "uti", "eu", "one", "once"))) or word.startswith(
-            ("hour", "honest", "honour", "heir"))
-    return f"{'an' if an else 'a'} {name}"
+_indefinite = indefinite
+"""The article and ``name`` (see :func:`~reciprocity._reason_template.indefinite`)."""
 
 
 def fmt_date(when: datetime, zone: ZoneInfo) -> str:

@@ -35,6 +35,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .._reason_data import in_unit_words, unit_capital
+from .._reason_template import articled
 from ..errors import MissingDependency, UnknownLocale
 from ..money import Money
 
@@ -130,6 +131,8 @@ class Catalogue:
         self._forms = forms
         self._plural = plural
         self._unit = unit
+        self._english = locale.split("_")[0].split("-")[0] == "en"
+        """English picks ``a``/``an`` by the value's sound (``articled``)."""
 
     def with_unit(self, words: tuple[str, str] | None) -> Catalogue:
         """This catalogue saying a balance's unit in ``words`` (singular, plural) where a
@@ -173,6 +176,8 @@ class Catalogue:
             count = n if isinstance(n, int) else (1 if n == 1 else 2)
             index = self._plural(count)
         text = forms[min(index, len(forms) - 1)]
+        if self._english:
+            text = articled(text, args)
         if self._unit is not None:
             in_unit_words(self._unit, n is None or index == 0, args)
             return unit_capital(text.format_map(_Strict(args)), text, self._forms[base][0])
