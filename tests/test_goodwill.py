@@ -819,6 +819,25 @@ class TestOutcomes:
             "no goodwill rule covers complaints of the kind “service” with severity 1 "
             "on this order")
 
+    def test_a_labelled_category_is_said_in_each_locales_label(self) -> None:
+        """A category with ``category_labels`` is said by its label in every reason, in
+        each locale (the German reason said "(train delayed)", the English words), granted
+        or declined, and the label survives the effect's JSON."""
+        pytest.importorskip("babel")
+        labels = {"train_delayed": {"en": "delayed train", "de": "Zugverspätung"}}
+        rule = GoodwillRule(id="late", categories=("train_delayed",), min_severity=2,
+                            compensation=VoucherCompensation(value=eur("5.00")))
+        prog = program(rule, categories=("train_delayed",), category_labels=labels)
+        d = run(prog, buy("A-1"), complain("C-1", category="train_delayed", severity=1))
+        effect = declined(d)
+        assert "(delayed train)" in effect.render("en")
+        assert "(Zugverspätung)" in effect.render("de")
+        assert "train delayed" not in effect.render("de")
+        again = type(effect).model_validate_json(effect.model_dump_json())
+        assert again.render("de") == effect.render("de")
+        d = run(prog, buy("A-1"), complain("C-2", category="train_delayed", severity=2))
+        assert "(Zugverspätung)" in granted(d).render("de")
+
     def test_negative_amount_affected_is_refused(self) -> None:
         """A negative amount affected is bad input, refused before anything changes."""
         with pytest.raises(InvalidEvent, match=r"amount_affected=-5\.00 EUR is negative"):

@@ -9,13 +9,15 @@ Imports: the core, the goodwill declarations and ``hot``; ``stage`` only for typ
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from .._engine import text
-from .._reason import Msg, fields, local_day
+from .._reason import Msg, Named, fields, local_day
 from ..effects import GoodwillDeclined, GoodwillGranted, GoodwillPending
+from ..facts import Labels
 from ..money import Money
 from .hot import (
     _HOUR,
@@ -57,17 +59,25 @@ def hours(delay: timedelta) -> Msg:
     return Msg("reason.goodwill.hours", {"n": count})
 
 
-def about_message(cid: str, order_id: str | None, category: str) -> Msg:
-    """Which complaint, as a part of a reason: ``C-1 about order A-1 (late delivery)``."""
+def about_message(cid: str, order_id: str | None, category: str,
+                  labels: Mapping[str, Labels] | None = None) -> Msg:
+    """Which complaint, as a part of a reason: ``C-1 about order A-1 (late delivery)``;
+    ``labels``: the policy's ``category_labels``."""
+    said = category_words(category, labels)
     if order_id is None:
-        return Msg("reason.goodwill.about",
-                   {"complaint": cid, "category": category_words(category)})
+        return Msg("reason.goodwill.about", {"complaint": cid, "category": said})
     return Msg("reason.goodwill.about.order",
-               {"complaint": cid, "order": order_id, "category": category_words(category)})
+               {"complaint": cid, "order": order_id, "category": said})
 
 
-def category_words(category: str) -> Msg | str:
-    """A complaint category in the locale (a shop's own category: its declared words)."""
+def category_words(category: str, labels: Mapping[str, Labels] | None = None
+                   ) -> Msg | Named | str:
+    """A complaint category in the locale: its labels in ``labels`` (the policy's
+    ``category_labels``: "Flugverspätung" in German), else the catalogue's words for a
+    built-in one, else its English words ("flight delayed")."""
+    declared = None if labels is None else labels.get(category)
+    if declared:
+        return Named(CATEGORY_WORDS[category], tuple(sorted(declared.items())))
     return Msg(f"complaint.{category}", {}) if category in _BUILT_IN else CATEGORY_WORDS[category]
 
 
@@ -137,7 +147,8 @@ def _what(stage: CompiledGoodwill, kind: str, value: Decimal, points: int | None
 def _granted_reason(stage: CompiledGoodwill, grant: tuple[Any, ...], category: str,
                     notes: tuple[Msg | str, ...], approval_required: bool) -> Msg:
     args: dict[str, Any] = {
-        "about": about_message(grant[G_CID], grant[G_ORDER], category),
+        "about": about_message(grant[G_CID], grant[G_ORDER], category,
+                               stage.policy.category_labels),
         "what": _what(stage, grant[G_KIND], grant[G_VALUE], grant[G_POINTS], grant[G_GIFT],
                       grant[G_EXPIRES])}
     key = "reason.goodwill.granted"
@@ -159,16 +170,17 @@ def _in_unit(stage: CompiledGoodwill, kind: str, msg: Msg) -> Msg:
 def _pending_reason(stage: CompiledGoodwill, pending: tuple[Any, ...]) -> Msg:
     what = _what(stage, pending[Q_KIND], pending[Q_VALUE], pending[Q_POINTS], pending[Q_GIFT],
                  None)
-    about = about_message(pending[Q_CID], pending[Q_ORDER], pending[Q_CATEGORY])
+    about = about_message(pending[Q_CID], pending[Q_ORDER], pending[Q_CATEGORY],
+                          stage.policy.category_labels)
     return _in_unit(stage, pending[Q_KIND], Msg("reason.goodwill.pending", {
         "about": about, "what": what, "why": pending[Q_WHY]}))
 
 
 def _declined_reason(cid: str, order_id: str | None, category: str, outcome: str,
-                     why: Msg | str) -> Msg:
+                     why: Msg | str, labels: Mapping[str, Labels] | None = None) -> Msg:
     key = "reason.goodwill.referred" if outcome == "refer_to_service" else \
         "reason.goodwill.declined"
-    return Msg(key, {"about": about_message(cid, order_id, category), "why": why})
+    return Msg(key, {"about": about_message(cid, order_id, category, labels), "why": why})
 
 
 def _build_granted(stage: CompiledGoodwill, mid: str, eid: str, grant: tuple[Any, ...],
@@ -196,10 +208,11 @@ def _build_pending(stage: CompiledGoodwill, mid: str, pending: tuple[Any, ...]) 
 
 def _build_declined(mid: str, eid: str, at: datetime, rule_id: str | None, cid: str,
                     order_id: str | None, category: str, outcome: Any,
-                    why: Msg | str) -> GoodwillDeclined:
+                    why: Msg | str, labels: Mapping[str, Labels] | None = None
+                    ) -> GoodwillDeclined:
     return GoodwillDeclined.model_construct(
         rule_id=rule_id or "goodwill",
-        **fields(_declined_reason(cid, order_id, category, outcome, why)),
+        **fields(_declined_reason(cid, order_id, category, outcome, why, labels)),
         member_id=mid, event_id=eid, at=at, complaint_id=cid, order_id=order_id,
         outcome=outcome,
     )

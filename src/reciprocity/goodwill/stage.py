@@ -349,7 +349,8 @@ class CompiledGoodwill(GoodwillAssessment):
             record[C_CAUSE] = "no_rule"
             self._close(m, hot, record, "no_compensation", Msg(
                 "reason.goodwill.why.no_rule" + ("" if order_id is None else ".order"),
-                {"category": category_words(category), "severity": event.severity}),
+                {"category": category_words(category, self.policy.category_labels),
+                 "severity": event.severity}),
                 log, trace)
             return
         if trace is not None:
@@ -424,7 +425,8 @@ class CompiledGoodwill(GoodwillAssessment):
             # the goodwill trace line above explains it; the scheme adds the balance effect
             self.points.grant(m, points, rule_id, eid, granted_at,
                               Msg("reason.goodwill.points", {
-                                  "n": points, "about": about_message(cid, order_id, category)}),
+                                  "n": points, "about": about_message(
+                                      cid, order_id, category, self.policy.category_labels)}),
                               log, None)
 
     def _close(self, m: Member, hot: GoodwillState, record: list[Any], outcome: str,
@@ -432,7 +434,8 @@ class CompiledGoodwill(GoodwillAssessment):
         """Record a complaint that gets no compensation, with its declared outcome."""
         record[C_OUTCOME] = outcome
         hot.add(record)
-        args = (record[C_ID], record[C_ORDER], record[C_CATEGORY], outcome, why)
+        args = (record[C_ID], record[C_ORDER], record[C_CATEGORY], outcome, why,
+                self.policy.category_labels)
         log.append((_build_declined, m.member_id, record[C_ID], record[C_AT], record[C_RULE],
                     *args))
         if trace is not None:
@@ -454,7 +457,8 @@ class CompiledGoodwill(GoodwillAssessment):
                 budget.give_back(m.shared, pending[Q_AT], self.zone, pending[Q_VALUE])
             why = Msg("reason.goodwill.why.person.note", {"note": event.note}) if event.note \
                 else Msg("reason.goodwill.why.person", {})
-            args = (pending[Q_CID], pending[Q_ORDER], pending[Q_CATEGORY], "declined", why)
+            args = (pending[Q_CID], pending[Q_ORDER], pending[Q_CATEGORY], "declined", why,
+                    self.policy.category_labels)
             log.append((_build_declined, m.member_id, event.id, event.at, pending[Q_RULE],
                         *args))
             if trace is not None:
