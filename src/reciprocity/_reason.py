@@ -284,8 +284,9 @@ class _English:
             text = forms[0]
         if words is not None:
             in_unit_words(words, n is None or n == 1, args)
-            return unit_capital(text.format_map(_Strict(args)), text, first[0])
-        return text.format_map(_Strict(args))
+            said = articled(text, args)
+            return unit_capital(said.format_map(_Strict(args)), text, first[0])
+        return articled(text, args).format_map(_Strict(args))
 
     def money(self, value: Money) -> str:
         return _money(value)
@@ -370,7 +371,7 @@ def _written(forms: tuple[Any, Any], n: Any, shown: dict[str, str]) -> str:
                       else _ENGLISH.number(n))
         form = forms[1] if n != 1 else forms[0]
     if type(form) is str:  # a template the fast form does not cover
-        return articled(form, shown).format_map(_Strict(shown))
+        return form.format_map(_Strict(shown))
     pattern, pick = form
     if pick is None:
         return pattern  # type: ignore[no-any-return]

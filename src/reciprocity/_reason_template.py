@@ -142,6 +142,24 @@ def articled(template: str, args: dict[str, Any]) -> str:
     return _ARTICLE.sub(said, template)
 
 
+def _articled_form(text: str) -> tuple[str, Any]:
+    """The fast form of a template with an ``a {name}``: the article is a placeholder of its
+    own, picked from the value's text when the message is written (:func:`articled`)."""
+    spoken = _ARTICLE.sub(lambda found: "{_a_" + found[1] + "} {" + found[1] + "}", text)
+    parsed = percent_format(spoken)
+    assert parsed is not None  # the template parsed before
+    pattern, names = parsed
+    get = itemgetter(*names)
+
+    def pick(shown: dict[str, str]) -> Any:
+        for name in names:
+            if name.startswith("_a_"):
+                value = shown[name[3:]]
+                shown[name] = "an" if indefinite(value).startswith("an ") else "a"
+        return get(shown)
+    return pattern, pick
+
+
 def _compile(key: str, words: tuple[str, str] | None = None) -> tuple[Any, Any]:
     forms = _template().get(key)
     if forms is None:
@@ -150,9 +168,11 @@ def _compile(key: str, words: tuple[str, str] | None = None) -> tuple[Any, Any]:
         forms = in_words(key, forms, words, True)
     compiled: list[Any] = []
     for text in forms:
-        parsed = None if _ARTICLE.search(text) else percent_format(text)
-        if parsed is None:  # format_map writes it (``_written``), articled
+        parsed = percent_format(text)
+        if parsed is None:
             compiled.append(text)
+        elif _ARTICLE.search(text):
+            compiled.append(_articled_form(text))
         elif parsed[1]:
             compiled.append((parsed[0], itemgetter(*parsed[1])))
         else:
