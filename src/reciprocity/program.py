@@ -70,12 +70,12 @@ from .history import History
 from .money import Money, validate_currency
 from .names import NameLabels, ProgramWords
 from .points.scheme import PointsAsCurrency, PointScheme
+from .points.units import english_units
 from .replay import Replay, conflict, decision
 from .shared import Shared, SharedState
 from .state import MemberState
 from .tiers.check import Finding, TypicalActivity, check_program
 from .tiers.ladder import TierLadder
-from .tiers.requirements import UnitNames
 
 if TYPE_CHECKING:
     from .effects import Effect
@@ -187,22 +187,13 @@ class Program(Frozen):
         if self.tiers is not None:
             words = self.points.unit.get("en")  # a tier's multiplier counts the own points
             lines += self.tiers.explain_lines("points" if words is None else words.other,
-                                              self.labels, self._unit_names())
+                                              self.labels, english_units(self))
         lines += [] if self.gifts is None else self.gifts.explain_lines(names, said)
         if self.goodwill is not None:
             lines.append("Goodwill after a complaint (the most generous matching rule applies):")
             lines += self.goodwill.explain_lines(names, said)
-        lines += [] if self.credit is None else [
-            f"Store credit: {self.credit.describe_with(said)}."]
+        lines += [f"Store credit: {self.credit.describe_with(said)}."] if self.credit else []
         return "\n".join(lines)
-
-    def _unit_names(self) -> UnitNames:
-        """The English words of each balance's unit that declares them (``None``: the
-        program's own points), as a tier's points requirement says them."""
-        schemes: list[tuple[str | None, PointScheme]] = [(None, self.points),
-                                                          *self.balances.items()]
-        return {name: (words.one, words.other) for name, scheme in schemes
-                if (words := scheme.unit.get("en")) is not None}
 
     def _words(self) -> ProgramWords:
         """The English words the program declares (``explain``, ``gift_eligibility``)."""

@@ -29,7 +29,7 @@ Imports: ``_model``, ``_reason``, ``errors`` and ``facts`` (the locale tags of l
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import StringConstraints
 
@@ -38,8 +38,11 @@ from .._reason import LazyText, Msg, Unit, built, fields
 from ..errors import InvalidProgram
 from ..facts import LocaleTag
 
-__all__ = ["UnitWords", "Units", "counted", "in_unit", "reason_unit", "traced", "unit_in",
-           "units_word", "with_unit"]
+if TYPE_CHECKING:
+    from ..program import Program
+
+__all__ = ["UnitWords", "Units", "counted", "english_units", "in_unit", "reason_unit", "traced",
+           "unit_in", "units_word", "with_unit"]
 
 _Word = Annotated[str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)]
 
@@ -67,6 +70,15 @@ class UnitWords(Frozen):
 
 Units = dict[LocaleTag, UnitWords]
 """A unit's words by locale: ``{"en": UnitWords(one="mile", other="miles")}``."""
+
+
+def english_units(program: Program) -> dict[str | None, tuple[str, str]]:
+    """The English ``(singular, plural)`` of each balance's unit that declares them, by
+    balance name (``None``: the program's own points), as a tier's points requirement says
+    them (``MinPoints.describe_in``)."""
+    schemes = [(None, program.points), *program.balances.items()]
+    return {name: (words.one, words.other) for name, scheme in schemes
+            if (words := scheme.unit.get("en")) is not None}
 
 
 def unit_in(units: Mapping[str, UnitWords], locale: str) -> UnitWords | None:
