@@ -102,9 +102,11 @@ PROGRAM = Program(
         tiers=(
             Tier(id="green", name="Green", requires=stars(0)),
             Tier(id="gold", name="Gold", requires=stars(500),
-                 benefits=TierBenefits(points_multiplier=Decimal("1.2"))),
+                 benefits=TierBenefits(points_multiplier=Decimal("1.2"),
+                                       points_expire=False)),
             Tier(id="reserve", name="Reserve", requires=stars(2_500),
-                 benefits=TierBenefits(points_multiplier=Decimal("1.7"))),
+                 benefits=TierBenefits(points_multiplier=Decimal("1.7"),
+                                       points_expire=False)),
         ),
         period=RollingMonths(months=12),
         validity=MonthsFromQualifying(months=12),

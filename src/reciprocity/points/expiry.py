@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from heapq import heappop
+from heapq import heapify, heappop
 from typing import Any
 
 from .._engine import (
     DROPPED,
+    DUE_EXPIRY,
     DUE_RELEASE,
     L_AT,
+    L_AVAILABLE_AT,
     L_EXPIRES,
     L_ID,
     L_PENDING,
@@ -200,4 +202,46 @@ class ExpiryStage(RedeemStage):
         if trace is not None:
             trace.append(("expiry", "applied", english(*traced(self.unit, reason))))
 
+    # -- expiry by tier ----------------------------------------------------------------------
+    def lift_expiry(self, m: Member) -> int:
+        """The member entered a tier whose points do not expire: no lot of theirs expires
+        while they hold it. Returns the points (available and pending) whose expiry was
+        lifted; the tier ladder says it (its ``TierChanged`` and trace)."""
+        return self._expire_lots_at(m, None)
 
+    def resume_expiry(self, m: Member, at: datetime) -> tuple[int, datetime | None]:
+        """The member left a tier whose points do not expire for one whose points do, at
+        ``at``: every lot they hold expires as if it were earned at ``at`` (the scheme's
+        rule applied from then). Returns the points held in lots and when they expire."""
+        assert self.lot_expiry is not None  # the program was checked (_pipeline)
+        expires = self.lot_expiry.expires_at(at, self.zone)
+        points = self._expire_lots_at(m, expires)
+        if m.lots:
+            m.schedule(expires)
+        return points, expires
+
+    def _expire_lots_at(self, m: Member, expires: datetime | None) -> int:
+        """Set every lot's expiry to ``expires`` and rebuild the due heap (a tier change is
+        rare: the heap is built again, so no entry of an old expiry stays in it). A lot
+        whose expiry changes is a new list: an effect logged before (an earned effect
+        reads its lot when it is built) keeps saying the expiry it had then. Returns the
+        points of the lots whose expiry changed."""
+        lots = m.lots
+        points = 0
+        changed = False
+        due: list[tuple[datetime, int, str, int, list[Any]]] = []
+        for index, lot in enumerate(lots):
+            if lot[L_EXPIRES] != expires:
+                lot = lots[index] = lot.copy()
+                lot[L_EXPIRES] = expires
+                points += lot[L_REMAINING]
+                changed = True
+            if lot[L_PENDING] and lot[L_AVAILABLE_AT] is not None:
+                due.append((lot[L_AVAILABLE_AT], DUE_RELEASE, lot[L_ID], len(due), lot))
+            if expires is not None:
+                due.append((expires, DUE_EXPIRY, lot[L_ID], len(due), lot))
+        if changed:
+            heapify(due)
+            m.lot_due = due
+            m.lot_models = None  # a kept model says the old expiry: the freeze makes new
+        return points
