@@ -137,6 +137,31 @@ class TestWhileInTier:
         assert changed.render("de").endswith("; Ihre 1.100 Punkte verfallen nicht mehr")
 
 
+class TestSavedStates:
+    def test_a_state_saved_before_the_program_exempted_gold(self) -> None:
+        """A Gold member's lots dated under a program whose Gold points expired: under the
+        program that exempts Gold they do not expire at their date; the trace says why, and
+        every lot's expiry is lifted then."""
+        before = program(gold=TierBenefits())
+        state = gold_member(before)
+        assert [lot.expires_at for lot in state.lots] == [berlin(2026, 7, 1, 12),
+                                                           berlin(2026, 8, 1, 12)]
+        loaded = MemberState.model_validate_json(state.model_dump_json())
+        assert PROGRAM.next_due(loaded) == berlin(2026, 7, 1, 12)  # early, never late
+        kept = PROGRAM.advance(loaded, berlin(2026, 9, 1))
+        assert not expired(kept)
+        assert "lot A/euro kept: points do not expire while the member holds Gold" in (
+            kept.explain())
+        assert [lot.expires_at for lot in kept.state.lots] == [None, None]
+        assert PROGRAM.next_due(kept.state) == berlin(2027, 2, 1, 12)
+
+    def test_a_state_of_the_old_program_decides_as_before_under_it(self) -> None:
+        before = program(gold=TierBenefits())
+        state = MemberState.model_validate_json(gold_member(before).model_dump_json())
+        assert expired(before.advance(state, berlin(2026, 9, 1))) == [
+            (berlin(2026, 7, 1, 12), 100), (berlin(2026, 8, 1, 12), 1_000)]
+
+
 class TestLeavingTheTier:
     def test_a_downgrade_sets_every_lot_s_expiry_from_the_downgrade(self) -> None:
         """Gold ends on 1 February 2027 (no order in the 12 months before: no tier at all):

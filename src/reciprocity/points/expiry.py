@@ -126,6 +126,9 @@ class ExpiryStage(RedeemStage):
         heap = m.lot_due
         taken = lots_due_until(m, until) if self.auto_rewards else None
         index = 0
+        exempt = (self.tier_exempt and m.tier_benefits is not None
+                  and not m.tier_benefits.points_expire)
+        kept = False
         while True:
             if taken is None:
                 if not heap or heap[0][0] > until:
@@ -150,6 +153,15 @@ class ExpiryStage(RedeemStage):
                     log.append(entry if unit is None else (in_unit, unit, entry))
                     if self.auto_rewards:  # "as soon as the balance reaches" includes now
                         self._auto_issue(m, lot[L_SOURCE], when, log, trace)
+            elif exempt:
+                # A lot dated while the member holds a tier whose points do not expire: a
+                # state saved under a program that did not exempt the tier. Kept, and every
+                # lot's expiry lifted after the loop, as entering the tier would have.
+                kept = True
+                if trace is not None and points:
+                    trace.append(("expiry", "note", f"lot {lot[L_ID]} kept: "
+                                  f"{units_word(self.unit)} do not expire while the member "
+                                  f"holds {self.ctx.tier_name(m.tier_id)}"))
             elif points:
                 # m.take_from_lot(lot, points), inline: the lot runs out
                 lot[L_REMAINING] = 0
@@ -180,6 +192,8 @@ class ExpiryStage(RedeemStage):
                                   f"{lot[L_ID]} expired"))
         if m.empty_lots:
             m.drop_empty_lots()
+        if kept:
+            self._expire_lots_at(m, None)
         if self.inactivity is not None and m.last_activity is not None:
             when = self.inactivity.due(m.last_activity, self.zone)
             if when <= until and (m.available or m.pending):
