@@ -38,7 +38,7 @@ from .redeem import RedeemStage
 from .scheme import CalendarCutoff, EndOfMonthAfter, EndOfQuarterAfter, Expiry, FixedLifetime
 from .units import counted, in_unit, traced, units_word
 
-__all__ = ["ExpiryStage", "expiry_note"]
+__all__ = ["ExpiryStage", "Moved", "expiry_note"]
 
 
 def expiry_note(expiry: Expiry | None) -> Msg:
@@ -65,6 +65,11 @@ def expiry_note(expiry: Expiry | None) -> Msg:
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
+
+Moved = tuple[str, int, datetime | None]
+"""What a tier change did to the lots' expiry (:meth:`ExpiryStage.tier_moved`):
+``("lifted", points, None)`` or ``("set", points, expires at)``: the last element of the
+``TierChanged`` entry's ``why`` (``tiers.report.changed_reason`` says it)."""
 
 class ExpiryStage(RedeemStage):
     """Time in the point scheme: pending points released, lots expired, inactivity."""
@@ -217,6 +222,23 @@ class ExpiryStage(RedeemStage):
             trace.append(("expiry", "applied", english(*traced(self.unit, reason))))
 
     # -- expiry by tier ----------------------------------------------------------------------
+    def tier_moved(self, m: Member, benefits: tuple[Any, ...], old: int, new: int,
+                   at: datetime) -> tuple[Moved, ...]:
+        """The member moved from tier ``old`` to ``new`` at ``at`` (indexes in ``benefits``,
+        the ladder's ``TierBenefits``; ``-1``: no tier): entering a tier whose points do not
+        expire lifts every lot's expiry, leaving one for a tier whose points expire sets it
+        from ``at``. Returns ``(what the TierChanged says of it,)``, or ``()`` when nothing
+        changed (the tail of the entry's ``why``)."""
+        if not self.tier_exempt:
+            return ()
+        was = old >= 0 and not benefits[old].points_expire
+        now = new >= 0 and not benefits[new].points_expire
+        if was == now:
+            return ()
+        if now:
+            return (("lifted", self.lift_expiry(m), None),)
+        return (("set", *self.resume_expiry(m, at)),)
+
     def lift_expiry(self, m: Member) -> int:
         """The member entered a tier whose points do not expire: no lot of theirs expires
         while they hold it. Returns the points (available and pending) whose expiry was

@@ -83,11 +83,6 @@ from .requirements import MinSpend
 
 __all__ = ["CompiledTiers"]
 
-Moved = tuple[str, int, datetime | None] | None
-"""What a tier change did to the lots' expiry: ``("lifted", points, None)``, ``("set",
-points, expires at)``, or ``None`` (nothing): the last element of a ``TierChanged``
-entry's ``why`` when there is one (see ``report.changed_reason``)."""
-
 _ZERO = Decimal(0)
 
 
@@ -105,12 +100,6 @@ class CompiledTiers(TierPeriods):
         self.names = tuple(tier.display_name for tier in tiers)
         self.benefits = tuple(tier.benefits for tier in tiers)
         self.points = points
-        self.exempt: tuple[bool, ...] | None = (
-            tuple(not benefits.points_expire for benefits in self.benefits)
-            if getattr(points, "tier_exempt", False) else None)
-        """Per tier, whether its points do not expire (``TierBenefits.points_expire``), or
-        ``None`` when no tier exempts them: moving between an exempt tier and one that is not
-        lifts or sets the lots' expiry (:meth:`_expiry_moved`)."""
         for tier in tiers:
             for leaf in tier.requires.leaves():
                 if isinstance(leaf, MinSpend):
@@ -414,13 +403,12 @@ class CompiledTiers(TierPeriods):
         current = h.index
         if level < 0 or level < current:
             return
-        moved: Moved = None
+        moved: tuple[Any, ...] = ()
         if level > current:
             change: Change = "upgrade"
             self._set(m, h, level)
             h.since = at
-            if self.exempt is not None:
-                moved = self._expiry_moved(m, current, level, at)
+            moved = self.points.tier_moved(m, self.benefits, current, level, at)
         elif until is None or h.valid_until is None or until <= h.valid_until:
             return
         else:
@@ -430,10 +418,9 @@ class CompiledTiers(TierPeriods):
         m.schedule(until)
         if window is None:
             window = self._window_of(h, at, key)
-        why: tuple[Any, ...] = ("reach", list(metrics), window)
         entry = (build_changed, self, m.member_id, eid, at, change,
                  current if current >= 0 else None, level, until,
-                 why if moved is None else (*why, moved))
+                 ("reach", list(metrics), window, *moved))
         log.append(entry)
         if trace is not None:
             trace.append((self.rule_id, "applied", entry[0](*entry[1:]).reason))
@@ -454,18 +441,16 @@ class CompiledTiers(TierPeriods):
         if level >= current:
             change: Change = "upgrade" if level > current else "renewal"
             self._set(m, h, level)
-            moved: Moved = None
+            moved: tuple[Any, ...] = ()
             if level > current:
                 h.since = due
-                if self.exempt is not None:
-                    moved = self._expiry_moved(m, current, level, due)
+                moved = self.points.tier_moved(m, self.benefits, current, level, due)
             h.valid_until = valid
             h.grace_until = None
             m.schedule(valid)
-            why: tuple[Any, ...] = ("reach", list(metrics), window)
             entry: tuple[Any, ...] = (
                 build_changed, self, m.member_id, None, due, change, current, level, valid,
-                why if moved is None else (*why, moved))
+                ("reach", list(metrics), window, *moved))
         elif self.grace is not None and h.grace_until is None:
             h.grace_until = due.astimezone(self.zone) + self.grace
             m.schedule(h.grace_until)
@@ -503,29 +488,12 @@ class CompiledTiers(TierPeriods):
                 h.since = at
             h.valid_until = until
             m.schedule(until)
-        moved = (None if self.exempt is None or target == current
-                 else self._expiry_moved(m, current, target, at))
+        moved = (() if target == current
+                 else self.points.tier_moved(m, self.benefits, current, target, at))
         change: Change = "renewal" if target == current else "downgrade"
         entry = (build_changed, self, m.member_id, cause[1] if len(cause) > 1 else None, at,
                  change, current, target if target >= 0 else None,
-                 until if target >= 0 else None,
-                 ("down", why, cause) if moved is None else ("down", why, cause, moved))
+                 until if target >= 0 else None, ("down", why, cause, *moved))
         log.append(entry)
         if trace is not None:
             trace.append((self.rule_id, "applied", entry[0](*entry[1:]).reason))
-
-    def _expiry_moved(self, m: Member, old: int, new: int, at: datetime) -> Moved:
-        """The member moved from tier ``old`` to ``new`` (``-1``: none) at ``at``: entering a
-        tier whose points do not expire lifts every lot's expiry, leaving one for a tier
-        whose points expire sets it from ``at`` (the point scheme does both). Returns what
-        the ``TierChanged`` says of it, or ``None`` when nothing changed."""
-        exempt = self.exempt
-        assert exempt is not None
-        was = old >= 0 and exempt[old]
-        now = new >= 0 and exempt[new]
-        if was == now:
-            return None
-        if now:
-            return ("lifted", self.points.lift_expiry(m), None)
-        points, expires = self.points.resume_expiry(m, at)
-        return ("set", points, expires)
