@@ -2,7 +2,8 @@
 were written straight from their values (commit ``01e37d5``): a verbatim copy of
 ``LotStage._earned_message`` and ``tiers.report.changed_reason``, the oracle of
 ``tests/test_reason_forms.py`` (the same key and arguments, in the same order, so every
-locale says the same)."""
+locale says the same); since, a tier change also says what it did to the lots' expiry
+(``TierBenefits.points_expire``), the last element of its ``why`` when there is one."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def changed_reason(c: Any, at: datetime, change: str, old: int | None,
     until_text = until_message(until, zone)
     if why[0] == "reach":
         assert new is not None
-        _, metrics, window = why
+        _, metrics, window = why[:3]
         args = {"tier": c.names[new], "achievement": achievement(c, new, metrics),
                 "window": window_message(c, window), "until": until_text}
         benefits = benefits_message(c.benefits[new]) if change == "upgrade" else None
@@ -62,7 +63,7 @@ def changed_reason(c: Any, at: datetime, change: str, old: int | None,
         else:
             reason = Msg("reason.tier.reached", args)
     else:
-        _, soft, cause = why
+        _, soft, cause = why[:3]
         assert old is not None
         old_name = c.names[old]
         if change == "renewal":
@@ -81,4 +82,10 @@ def changed_reason(c: Any, at: datetime, change: str, old: int | None,
                 key = {"one_step": "reason.tier.now.one_step",
                        "floor": "reason.tier.now.floor"}.get(soft, "reason.tier.now")
                 reason = Msg(key, {"text": reason, "tier": c.names[new], "until": until_text})
+    if len(why) > 3 and why[3][1]:  # expiry by tier (added after 01e37d5): what it did
+        kind, points, expires = why[3]
+        reason = (Msg("reason.tier.expiry_lifted", {"text": reason, "n": points})
+                  if kind == "lifted" else
+                  Msg("reason.tier.expiry_set", {"text": reason, "n": points,
+                                                 "date": reason_last_day(expires, zone)}))
     return reason

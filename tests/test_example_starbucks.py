@@ -1,8 +1,9 @@
 """The Starbucks Rewards-like worked example (docs/examples/starbucks_rewards.py) against the
 edge cases of its published terms: Stars per dollar at the tier's rate, rounded once; Gold at
 exactly 500 and Reserve at exactly 2,500 Stars in 12 months; the purchase that crosses a tier;
-status that lapses after 12 months; rewards that are items; and expiry six months after the
-month earned, in Pacific time (the year boundary, a leap day)."""
+status that lapses after 12 months; rewards that are items; expiry six months after the
+month earned, in Pacific time (the year boundary, a leap day); and Gold and Reserve Stars that
+never expire, until the tier lapses."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from _load import load_example
 from reciprocity import (
@@ -170,12 +172,40 @@ class TestExpiry:
         state = buy(None, "S-1", "20.00", pacific(2028, 2, 29, 9)).state
         assert PROGRAM.next_due(state) == pacific(2028, 9, 1)
 
-    def test_gold_stars_expire_too_a_declared_gap(self) -> None:
-        """Since March 2026 Gold Stars never expire; an expiry by tier is not declarable, so
-        this example expires them like Green's (see the page): this test pins the gap."""
+    def test_gold_stars_never_expire(self) -> None:
+        """Since March 2026 Gold Stars never expire: a Gold member's only due time is the
+        tier's review, and a year later every Star is still there."""
         gold = member_at("500.00")
         assert tier_of(gold) == "gold"
-        assert PROGRAM.next_due(gold) == pacific(2026, 11, 1)
+        assert [lot.expires_at for lot in gold.lots] == [None]
+        assert PROGRAM.next_due(gold) == pacific(2026, 4, 1, 9) + relativedelta(years=1)
+        later = buy(gold, "S-1", "10.00", pacific(2027, 3, 1, 9))
+        assert not [e for e in later.effects if isinstance(e, PointsExpired)]
+        assert later.state.available_points == 512
+
+    def test_stars_of_a_lapsed_gold_member_expire_six_months_after_the_lapse(self) -> None:
+        """Gold lapses on 1 April 2027: the Stars then held are April's, and expire at the
+        start of 1 November 2027, as Stars earned that day would; the downgrade says so."""
+        lapsed = PROGRAM.advance(member_at("500.00"), pacific(2027, 4, 2))
+        assert changes(lapsed) == [("downgrade", "green")]
+        (changed,) = [e for e in lapsed.effects if isinstance(e, TierChanged)]
+        assert changed.reason.endswith("the 500 Stars you hold are valid until 2027-10-31")
+        assert PROGRAM.next_due(lapsed.state) == pacific(2027, 11, 1)
+        expired = PROGRAM.advance(lapsed.state, pacific(2027, 11, 1))
+        assert [e.points for e in expired.effects if isinstance(e, PointsExpired)] == [500]
+        assert expired.state.available_points == 0
+
+    def test_green_stars_held_when_gold_is_reached_stop_expiring(self) -> None:
+        """Stars earned at Green in March would expire on 1 October; reaching Gold in April
+        lifts that, and the upgrade says it."""
+        state = buy(None, "S-0", "100.00", pacific(2026, 3, 1, 9)).state
+        assert PROGRAM.next_due(state) == pacific(2026, 10, 1)
+        gold = buy(state, "S-1", "400.00", pacific(2026, 4, 1, 9))
+        assert changes(gold) == [("upgrade", "gold")]
+        (changed,) = [e for e in gold.effects if isinstance(e, TierChanged)]
+        assert "Stars that never expire" in changed.reason
+        assert changed.reason.endswith("the 500 Stars you hold no longer expire")
+        assert PROGRAM.next_due(gold.state) == pacific(2027, 4, 1, 9)
 
 
 def test_terms_name_item_rewards_and_value_the_2_dollar_one() -> None:
@@ -192,9 +222,23 @@ def test_terms_give_the_first_tier_no_requirement_and_the_others_in_stars() -> N
     pytest.importorskip("babel")
     terms, german = PROGRAM.terms("en"), PROGRAM.terms("de")
     assert "- Green: No requirement. Benefits: no extra benefits." in terms
-    assert "- Gold: Requirement: 500 Stars. Benefits: Stars ×1.2." in terms
+    assert ("- Gold: Requirement: 500 Stars. Benefits: Stars ×1.2 and Stars that never "
+            "expire.") in terms
     assert "- Green: Keine Voraussetzung. Vorteile: keine zusätzlichen Vorteile." in german
     assert "- Reserve: Voraussetzung: 2.500 Stars." in german
+
+
+def test_terms_say_gold_and_reserve_stars_do_not_expire() -> None:
+    """The expiry section says the exemption by tier, in English and in German."""
+    pytest.importorskip("babel")
+    terms, german = PROGRAM.terms("en"), PROGRAM.terms("de")
+    assert ("- While you hold tier Gold or Reserve, your Stars do not expire. When you move "
+            "to a tier without this benefit, the Stars you then hold expire as if you had "
+            "earned them on that day.") in terms
+    assert ("- Solange Sie die Stufe Gold oder Reserve haben, verfallen Ihre Stars nicht. "
+            "Wechseln Sie in eine Stufe ohne diesen Vorteil, verfallen die Stars, die Sie "
+            "dann haben, so, als hätten Sie sie an diesem Tag gesammelt.") in german
+    assert "Vorteile: Stars ×1,2 und Stars ohne Verfall." in german
 
 
 def test_simulate_counts_item_rewards_without_a_money_value() -> None:

@@ -348,7 +348,7 @@ class TestCatalogue:
             "amount", "per", "fields", "name", "low", "factor", "condition", "categories",
             "period", "event", "duration", "cutoff", "start", "item", "value", "rules",
             "earned", "date", "reward", "text", "code", "order", "eligible", "rate",
-            "state", "rule", "months", "why", "back", "earning", "about")}
+            "state", "rule", "months", "why", "back", "earning", "about", "tiers")}
         for key in (key[:-5] for key in source if key.endswith(".unit")):
             text = c.t(key, n=n, **values)
             assert "wordone" in text.lower() or "wordother" in text.lower(), (key, text)

@@ -23,10 +23,14 @@ What Starbucks' published terms and announcement say, and how each part is decla
   earned": Stars of 15 December 2026 expire at the start of 1 July 2027, in the programme's
   zone (*illustrative*: Pacific time, Starbucks is in Seattle): ``EndOfMonthAfter(months=6)``.
 
-Not declarable (see the page ``docs/examples/starbucks_rewards.md``): since the relaunch,
-Gold and Reserve Stars never expire and Green members keep theirs "with monthly activity";
-an expiry that depends on the member's tier is missing from the library, so this example
-applies the six-month rule to every member. Also not modelled: Double Star Days, the
+- **Gold and Reserve Stars never expire** (since the relaunch): ``TierBenefits(
+  points_expire=False)`` on both tiers. While a member holds either, none of their Stars
+  expire; when Gold lapses, every Star they then hold expires as if earned that day.
+
+Not declarable (see the page ``docs/examples/starbucks_rewards.md``): Green members keep
+their Stars "with monthly activity", a rule the library has no expiry mode for (and the
+terms do not define the activity), so this example applies the six-month rule to Green
+members. Also not modelled: Double Star Days, the
 birthday reward, Free Mod Mondays, partner (employee) rates, and Stars for purchases paid
 with a co-branded credit card.
 
@@ -102,9 +106,11 @@ PROGRAM = Program(
         tiers=(
             Tier(id="green", name="Green", requires=stars(0)),
             Tier(id="gold", name="Gold", requires=stars(500),
-                 benefits=TierBenefits(points_multiplier=Decimal("1.2"))),
+                 benefits=TierBenefits(points_multiplier=Decimal("1.2"),
+                                       points_expire=False)),
             Tier(id="reserve", name="Reserve", requires=stars(2_500),
-                 benefits=TierBenefits(points_multiplier=Decimal("1.7"))),
+                 benefits=TierBenefits(points_multiplier=Decimal("1.7"),
+                                       points_expire=False)),
         ),
         period=RollingMonths(months=12),
         validity=MonthsFromQualifying(months=12),

@@ -35,7 +35,7 @@ from ._stage import NEVER, Check, Handler, Kept, Stage, run_due, utc_keys
 from ._trusted import built
 from .conditions import CompileContext
 from .credit.stage import CompiledCredit
-from .errors import NotAwaitingApproval
+from .errors import InvalidProgram, NotAwaitingApproval
 from .events import (
     APPROVAL,
     BUILTIN_CATEGORIES,
@@ -107,6 +107,37 @@ def _no_approvals(m: Member, row: Row) -> None:
     )
 
 
+def check_tier_expiry(program: Program) -> bool:
+    """Whether a tier of ``program`` exempts its points from expiry
+    (``TierBenefits.points_expire=False``); refuse one when the point scheme has no lot
+    expiry to exempt them from (none at all, or ``Inactivity``, which expires the whole
+    balance after quiet months and is not a lot's expiry)."""
+    if program.tiers is None:
+        return False
+    exempt = [tier for tier in program.tiers.tiers if not tier.benefits.points_expire]
+    if not exempt:
+        return False
+    expiry = program.points.expiry
+    if expiry is None or program.points.lot_expiry is None:
+        tier = exempt[0]
+        index = program.tiers.tiers.index(tier)
+        field = f"tiers.tiers[{index}].benefits.points_expire"
+        if expiry is None:
+            raise InvalidProgram(
+                f"{field}=False (tier {tier.id!r}), but points.expiry is None: "
+                "points never expire, so no tier can exempt them",
+                hint="give the point scheme a lot expiry such as "
+                "expiry=EndOfMonthAfter(months=6), or drop points_expire=False from "
+                f"tier {tier.id!r}")
+        raise InvalidProgram(
+            f"{field}=False (tier {tier.id!r}), but points.expiry is {expiry!r}, which "
+            "expires the whole balance after quiet months: a tier exempts lots from a lot "
+            "expiry only",
+            hint="use a lot expiry (FixedLifetime, EndOfMonthAfter, EndOfQuarterAfter or "
+            f"CalendarCutoff), or drop points_expire=False from tier {tier.id!r}")
+    return True
+
+
 _FACTS = {PURCHASE: _purchase_facts, RETURN: _return_facts, SIGNUP: _profile_facts,
           PROFILE: _profile_facts}
 
@@ -148,7 +179,7 @@ class Pipeline:
                                     else program.goodwill.known_categories)
         check_balances(program.points, program.balances, [] if program.tiers is None else [
             leaf for tier in program.tiers.tiers for leaf in tier.requires.leaves()])
-        self.points = CompiledPoints(program.points, ctx)
+        self.points = CompiledPoints(program.points, ctx, check_tier_expiry(program))
         balances: tuple[Stage, ...] = () if not program.balances else (
             CompiledBalances(program.balances, ctx, self.points),)
         self.stages: tuple[Stage, ...] = (

@@ -37,6 +37,13 @@ class TierBenefits(_Policy):
         free_shipping: whether orders ship free.
         perks: tags other policies test, such as gift eligibility (``"birthday-gift"``).
         early_access_days: days of early access to sales and launches.
+        points_expire: ``False`` exempts the tier from the point scheme's expiry: while a
+            member holds the tier, none of their point lots expire (earned before or during
+            it); when they move to a tier whose points expire (a downgrade, or at the end of
+            grace), every lot they then hold expires as if it were earned at that moment.
+            The scheme needs a lot expiry (``FixedLifetime``, ``EndOfMonthAfter``,
+            ``EndOfQuarterAfter``, ``CalendarCutoff``); the default ``True`` is not written
+            in a program's JSON.
 
     >>> from decimal import Decimal
     >>> TierBenefits(points_multiplier=Decimal(2), perks=("birthday-gift",),
@@ -44,6 +51,8 @@ class TierBenefits(_Policy):
     '2x points, 3 days early access and birthday-gift'
     >>> TierBenefits().describe()
     'no extra benefits'
+    >>> TierBenefits(points_multiplier=Decimal("1.2"), points_expire=False).describe("Stars")
+    '1.2x Stars and Stars that never expire'
     """
 
     points_multiplier: Decimal = Field(default=Decimal(1), ge=0)
@@ -51,6 +60,9 @@ class TierBenefits(_Policy):
     free_shipping: bool = False
     perks: tuple[NonEmptyStr, ...] = ()
     early_access_days: int = Field(default=0, ge=0)
+    points_expire: bool = Field(default=True, exclude_if=lambda value: value is True)
+    """Whether the point scheme's expiry applies while a member holds the tier (the default);
+    ``False``: their points never expire while they hold it."""
 
     @field_validator("points_multiplier", "goodwill_factor")
     @classmethod
@@ -72,6 +84,8 @@ class TierBenefits(_Policy):
         if self.goodwill_factor != 1:
             parts.append(f"goodwill x{_number(self.goodwill_factor)}")
         parts.extend(self.perks)
+        if not self.points_expire:
+            parts.append(f"{units} that never expire")
         if not parts:
             return "no extra benefits"
         return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
@@ -81,6 +95,8 @@ class TierBenefits(_Policy):
 
         >>> TierBenefits(free_shipping=False).shortfalls(TierBenefits(free_shipping=True))
         ['no free shipping']
+        >>> TierBenefits().shortfalls(TierBenefits(points_expire=False))
+        ['points expire']
         """
         out: list[str] = []
         if self.points_multiplier < lower.points_multiplier:
@@ -97,6 +113,8 @@ class TierBenefits(_Policy):
         missing = [perk for perk in lower.perks if perk not in self.perks]
         if missing:
             out.append("missing perks " + ", ".join(missing))
+        if self.points_expire and not lower.points_expire:
+            out.append("points expire")
         return out
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from heapq import heappop
+from heapq import heapify, heappop
 from typing import Any
 
 from .._engine import (
     DROPPED,
+    DUE_EXPIRY,
     DUE_RELEASE,
     L_AT,
+    L_AVAILABLE_AT,
     L_EXPIRES,
     L_ID,
     L_PENDING,
@@ -36,7 +38,7 @@ from .redeem import RedeemStage
 from .scheme import CalendarCutoff, EndOfMonthAfter, EndOfQuarterAfter, Expiry, FixedLifetime
 from .units import counted, in_unit, traced, units_word
 
-__all__ = ["ExpiryStage", "expiry_note"]
+__all__ = ["ExpiryStage", "Moved", "expiry_note"]
 
 
 def expiry_note(expiry: Expiry | None) -> Msg:
@@ -63,6 +65,11 @@ def expiry_note(expiry: Expiry | None) -> Msg:
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
+
+Moved = tuple[str, int, datetime | None]
+"""What a tier change did to the lots' expiry (:meth:`ExpiryStage.tier_moved`):
+``("lifted", points, None)`` or ``("set", points, expires at)``: the last element of the
+``TierChanged`` entry's ``why`` (``tiers.report.changed_reason`` says it)."""
 
 class ExpiryStage(RedeemStage):
     """Time in the point scheme: pending points released, lots expired, inactivity."""
@@ -124,6 +131,9 @@ class ExpiryStage(RedeemStage):
         heap = m.lot_due
         taken = lots_due_until(m, until) if self.auto_rewards else None
         index = 0
+        exempt = (self.tier_exempt and m.tier_benefits is not None
+                  and not m.tier_benefits.points_expire)
+        kept = False
         while True:
             if taken is None:
                 if not heap or heap[0][0] > until:
@@ -148,6 +158,15 @@ class ExpiryStage(RedeemStage):
                     log.append(entry if unit is None else (in_unit, unit, entry))
                     if self.auto_rewards:  # "as soon as the balance reaches" includes now
                         self._auto_issue(m, lot[L_SOURCE], when, log, trace)
+            elif exempt:
+                # A lot dated while the member holds a tier whose points do not expire: a
+                # state saved under a program that did not exempt the tier. Kept, and every
+                # lot's expiry lifted after the loop, as entering the tier would have.
+                kept = True
+                if trace is not None and points:
+                    trace.append(("expiry", "note", f"lot {lot[L_ID]} kept: "
+                                  f"{units_word(self.unit)} do not expire while the member "
+                                  f"holds {self.ctx.tier_name(m.tier_id)}"))
             elif points:
                 # m.take_from_lot(lot, points), inline: the lot runs out
                 lot[L_REMAINING] = 0
@@ -178,6 +197,8 @@ class ExpiryStage(RedeemStage):
                                   f"{lot[L_ID]} expired"))
         if m.empty_lots:
             m.drop_empty_lots()
+        if kept:
+            self._expire_lots_at(m, None)
         if self.inactivity is not None and m.last_activity is not None:
             when = self.inactivity.due(m.last_activity, self.zone)
             if when <= until and (m.available or m.pending):
@@ -200,4 +221,63 @@ class ExpiryStage(RedeemStage):
         if trace is not None:
             trace.append(("expiry", "applied", english(*traced(self.unit, reason))))
 
+    # -- expiry by tier ----------------------------------------------------------------------
+    def tier_moved(self, m: Member, benefits: tuple[Any, ...], old: int, new: int,
+                   at: datetime) -> tuple[Moved, ...]:
+        """The member moved from tier ``old`` to ``new`` at ``at`` (indexes in ``benefits``,
+        the ladder's ``TierBenefits``; ``-1``: no tier): entering a tier whose points do not
+        expire lifts every lot's expiry, leaving one for a tier whose points expire sets it
+        from ``at``. Returns ``(what the TierChanged says of it,)``, or ``()`` when nothing
+        changed (the tail of the entry's ``why``)."""
+        if not self.tier_exempt:
+            return ()
+        was = old >= 0 and not benefits[old].points_expire
+        now = new >= 0 and not benefits[new].points_expire
+        if was == now:
+            return ()
+        if now:
+            return (("lifted", self.lift_expiry(m), None),)
+        return (("set", *self.resume_expiry(m, at)),)
 
+    def lift_expiry(self, m: Member) -> int:
+        """The member entered a tier whose points do not expire: no lot of theirs expires
+        while they hold it. Returns the points (available and pending) whose expiry was
+        lifted; the tier ladder says it (its ``TierChanged`` and trace)."""
+        return self._expire_lots_at(m, None)
+
+    def resume_expiry(self, m: Member, at: datetime) -> tuple[int, datetime | None]:
+        """The member left a tier whose points do not expire for one whose points do, at
+        ``at``: every lot they hold expires as if it were earned at ``at`` (the scheme's
+        rule applied from then). Returns the points held in lots and when they expire."""
+        assert self.lot_expiry is not None  # the program was checked (_pipeline)
+        expires = self.lot_expiry.expires_at(at, self.zone)
+        points = self._expire_lots_at(m, expires)
+        if m.lots:
+            m.schedule(expires)
+        return points, expires
+
+    def _expire_lots_at(self, m: Member, expires: datetime | None) -> int:
+        """Set every lot's expiry to ``expires`` and rebuild the due heap (a tier change is
+        rare: the heap is built again, so no entry of an old expiry stays in it). A lot
+        whose expiry changes is a new list: an effect logged before (an earned effect
+        reads its lot when it is built) keeps saying the expiry it had then. Returns the
+        points of the lots whose expiry changed."""
+        lots = m.lots
+        points = 0
+        changed = False
+        due: list[tuple[datetime, int, str, int, list[Any]]] = []
+        for index, lot in enumerate(lots):
+            if lot[L_EXPIRES] != expires:
+                lot = lots[index] = lot.copy()
+                lot[L_EXPIRES] = expires
+                points += lot[L_REMAINING]
+                changed = True
+            if lot[L_PENDING] and lot[L_AVAILABLE_AT] is not None:
+                due.append((lot[L_AVAILABLE_AT], DUE_RELEASE, lot[L_ID], len(due), lot))
+            if expires is not None:
+                due.append((expires, DUE_EXPIRY, lot[L_ID], len(due), lot))
+        if changed:
+            heapify(due)
+            m.lot_due = due
+            m.lot_models = None  # a kept model says the old expiry: the freeze makes new
+        return points

@@ -91,6 +91,21 @@ class LotStage(Stage):
     pending: timedelta | None
     unit: Unit | None = None
     """The scheme's unit as a reason argument (``points.units.reason_unit``), or ``None``."""
+    tier_exempt = False
+    """Whether some tier exempts this scheme's lots from expiry
+    (``TierBenefits.points_expire=False``; the program's own points only, never a balance's):
+    then a lot earned while the member holds such a tier gets no expiry, and the tier
+    ladder lifts and sets lots' expiry when the member enters and leaves such a tier
+    (``ExpiryStage.lift_expiry``, ``ExpiryStage.resume_expiry``)."""
+
+    def lot_expires(self, m: Member, at: datetime) -> datetime | None:
+        """When a lot earned at ``at`` expires: the scheme's rule, unless the member holds a
+        tier whose points do not expire (``None``: never, while they hold it)."""
+        expiry = self.lot_expiry
+        if expiry is None or (self.tier_exempt and m.tier_benefits is not None
+                              and not m.tier_benefits.points_expire):
+            return None
+        return expiry.expires_at(at, self.zone)
 
     def said(self, entry: tuple[Any, ...]) -> tuple[Any, ...]:
         """A log entry whose effect says its reason in the scheme's unit, when it has one."""
@@ -230,8 +245,7 @@ class LotStage(Stage):
             m.available += points
             held: str | None = None
         else:
-            if self.lot_expiry is not None:
-                expires_at = self.lot_expiry.expires_at(at, self.zone)
+            expires_at = self.lot_expires(m, at)
             # a lot, in L_* order
             m.add_lot([lot_id, rule_id, event_id, at, points, points, False, None, expires_at])
             held = lot_id

@@ -213,8 +213,7 @@ class ReturnStage(ExpiryStage):
                 m.pooled += points
                 m.available += points
             else:
-                expires = (None if self.lot_expiry is None
-                           else self.lot_expiry.expires_at(voucher.issued_at, self.zone))
+                expires = self.lot_expires(m, voucher.issued_at)
                 m.add_lot([f"{voucher.code}/restored",  # L_* order
                            voucher.reward_id, event.purchase_id,
                            voucher.issued_at, points, points, False, None, expires])

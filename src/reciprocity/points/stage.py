@@ -86,8 +86,12 @@ class CompiledPoints(ReturnStage):
     """``(rule id, points, min amount, inclusive, rule)`` once the fused purchase step is the
     seed shape (``compile_purchase``): ``_express`` takes that step on a kept state."""
 
-    def __init__(self, scheme: PointScheme, ctx: CompileContext) -> None:
+    def __init__(self, scheme: PointScheme, ctx: CompileContext,
+                 tier_exempt: bool = False) -> None:
+        """``tier_exempt``: some tier of the program exempts these points from expiry (see
+        ``LotStage.tier_exempt``); the ladder was checked to allow it."""
         self.scheme = scheme
+        self.tier_exempt = tier_exempt
         self.ctx = ctx
         self.unit = reason_unit(scheme.unit)
         self.zone = ZoneInfo(ctx.timezone)
@@ -208,6 +212,7 @@ class CompiledPoints(ReturnStage):
         pending = self.pending
         is_pending = self.scheme.has_pending
         expiry = self.lot_expiry
+        exempt = self.tier_exempt  # lot_expires(m, at), inline
         zone = self.zone
         earned = self._earned
         pooled_earned = self._pooled
@@ -318,7 +323,10 @@ class CompiledPoints(ReturnStage):
                 else:
                     available_at = (None if pending is None
                                     else (at.astimezone(zone) + pending).astimezone(UTC))
-                    expires_at = None if expiry is None else expiry.expires_at(at, zone)
+                    expires_at = (None if expiry is None or (
+                        exempt and m.tier_benefits is not None
+                        and not m.tier_benefits.points_expire)
+                                  else expiry.expires_at(at, zone))
                     lot = [eid + suffix, rule_id, eid, at, points, points, is_pending,  # L_* order
                            available_at, expires_at]
                     m.add_lot(lot)

@@ -273,6 +273,8 @@ class Ctx:
         if benefits.goodwill_factor != 1:
             parts.append(c.t("benefit.goodwill", factor=self.factor(benefits.goodwill_factor)))
         parts += [c.quote(perk) for perk in benefits.perks]
+        if not benefits.points_expire:
+            parts.append(c.with_unit(self.units.get(None)).t("benefit.no_expiry"))
         return c.join(parts) if parts else c.t("benefit.none")
 
     # -- limits ---------------------------------------------------------------------------

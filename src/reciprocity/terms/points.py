@@ -35,16 +35,22 @@ from .phrases import Ctx
 __all__ = ["point_sections"]
 
 
-def point_sections(x: Ctx, scheme: PointScheme, gives_points: bool = False) -> list[Section]:
+def point_sections(x: Ctx, scheme: PointScheme, gives_points: bool = False,
+                   exempt_tiers: tuple[str, ...] = ()) -> list[Section]:
     """The earning, expiry and reward sections of a scheme (empty parts are left out; the
-    expiry is stated when points can be had at all: ``gives_points`` for other families)."""
+    expiry is stated when points can be had at all: ``gives_points`` for other families).
+    ``exempt_tiers``: the ids of the tiers whose points do not expire
+    (``TierBenefits.points_expire=False``), said after the expiry rule."""
     sections = []
     earning = [_earn(x, rule) for rule in scheme.earn] + [_event(x, r) for r in scheme.events]
     if earning:
         earning += _after_order(x, scheme)
         sections.append(Section(x.c.t("heading.earn"), tuple(earning)))
     if earning or scheme.rewards or scheme.expiry is not None or gives_points:
-        sections.append(Section(x.c.t("heading.expiry"), _expiry(x, scheme)))
+        expiry = _expiry(x, scheme)
+        if exempt_tiers:
+            expiry += (Item(x.c.t("expiry.by_tier", tiers=x.tiers(exempt_tiers))),)
+        sections.append(Section(x.c.t("heading.expiry"), expiry))
     if scheme.rewards:
         rewards = [_reward(x, item) for item in scheme.rewards]
         if scheme.min_balance:

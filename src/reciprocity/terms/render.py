@@ -84,8 +84,10 @@ def terms_document(program: Program, locale: str = "en") -> Document:
     intro.append(c.t("terms.intro", currency=program.currency, timezone=program.timezone))
     goodwill_points = program.goodwill is not None and any(
         isinstance(rule.compensation, PointsCompensation) for rule in program.goodwill.rules)
+    exempt = () if program.tiers is None else tuple(
+        tier.id for tier in program.tiers.tiers if not tier.benefits.points_expire)
     sections: list[Section] = point_sections(x.for_balance(None), program.points,
-                                             goodwill_points)
+                                             goodwill_points, exempt)
     if label_in(program.points.labels, locale) is not None:  # the own points, if labelled
         sections = [Section(balance_heading(c, part.heading, program.points, "", locale),
                             part.items) for part in sections]

@@ -77,6 +77,7 @@ from ._events import (
 from ._families import (
     GIFT_RULE_TYPES,
     TIER_IDS,
+    exempt_tiers,
     gift_schemes,
     tier_ladders,
 )
@@ -117,6 +118,7 @@ __all__ = [
     "customs",
     "earn_rules",
     "event_rules",
+    "exempt_tiers",
     "expiries",
     "full_point_schemes",
     "full_programs",
@@ -190,6 +192,8 @@ def _full(draw: st.DrawFn, currency: str, timezone: str | None, tiers: bool | No
     tier_ids = () if ladder is None else tuple(tier.id for tier in ladder.tiers)
     scheme = draw(full_point_schemes(currency, max_rules=max_rules, max_rewards=max_rewards,
                                      tiers=tier_ids))
+    if ladder is not None and scheme.lot_expiry is not None:
+        ladder = draw(exempt_tiers(ladder))  # tiers whose points do not expire need one
     with_gifts, with_goodwill = _wanted(draw, gifts), _wanted(draw, goodwill)
     gift_shared = goodwill_shared = shared
     if shared:  # program-wide state from at least one family that is there
@@ -220,7 +224,9 @@ def full_programs(
 ) -> st.SearchStrategy[Program]:
     """Programs with every family and feature: a :func:`full_point_schemes` scheme, and
     maybe a :func:`tier_ladders` ladder, a :func:`gift_schemes` scheme and a
-    :func:`goodwill_policies` policy, all in one currency, naming the ladder's tiers.
+    :func:`goodwill_policies` policy, all in one currency, naming the ladder's tiers. When
+    the scheme has a lot expiry, some tiers may exempt their members' points from it
+    (:func:`exempt_tiers`).
 
     Args:
         currency: the program's currency.

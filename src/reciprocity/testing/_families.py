@@ -68,7 +68,7 @@ from ..tiers.requirements import MinOrders, MinPoints, MinSpend, Requirement
 from ._core import CATEGORIES, CONSENTS, conditions, money, thresholds
 from ._events import CUSTOM_NAMES
 
-__all__ = ["GIFT_RULE_TYPES", "TIER_IDS", "gift_schemes", "tier_ladders"]
+__all__ = ["GIFT_RULE_TYPES", "TIER_IDS", "exempt_tiers", "gift_schemes", "tier_ladders"]
 
 TIER_IDS: tuple[str, ...] = ("bronze", "silver", "gold", "platinum")
 """Ids of the tiers :func:`tier_ladders` draws, lowest first."""
@@ -169,6 +169,30 @@ def _ladder(draw: st.DrawFn, currency: str, max_tiers: int,
             on_return=draw(st.booleans())),
         exclude_categories=draw(st.just(()) | _subset(CATEGORIES, 1, 2)),
     )
+
+
+@st.composite
+def exempt_tiers(draw: st.DrawFn, ladder: TierLadder) -> TierLadder:
+    """``ladder`` with some tiers whose points do not expire
+    (``TierBenefits.points_expire=False``), or as it is: none, every tier from a drawn one up
+    (the usual ladder, each tier giving at least as much), or any of them (moving up may
+    then set the lots' expiry again). For a program whose point scheme has a lot expiry."""
+    count = len(ladder.tiers)
+    kind = draw(st.integers(0, 2))
+    if kind == 0:
+        return ladder
+    if kind == 1:
+        start = draw(st.integers(0, count - 1))
+        flags = [level >= start for level in range(count)]
+    else:
+        flags = draw(st.lists(st.booleans(), min_size=count, max_size=count))
+    if not any(flags):
+        return ladder
+    tiers = tuple(tier.model_copy(update={"benefits": tier.benefits.model_copy(
+        update={"points_expire": False})}) if flag else tier
+        for tier, flag in zip(ladder.tiers, flags, strict=True))
+    return TierLadder(**{**{name: getattr(ladder, name) for name in TierLadder.model_fields},
+                         "tiers": tiers})
 
 
 def tier_ladders(currency: str = "EUR", *, max_tiers: int = 4,

@@ -415,6 +415,13 @@ class TierLadder(_Policy):
         lines.append("A return lowers a tier at once when it takes away its qualification."
                      if self.downgrade.on_return
                      else "A return never lowers a tier before its review.")
+        exempt = [tier.display_name for tier in self.tiers if not tier.benefits.points_expire]
+        if exempt:
+            tiers = (exempt[0] if len(exempt) == 1
+                     else ", ".join(exempt[:-1]) + " or " + exempt[-1])
+            lines.append(f"{units[0].upper()}{units[1:]} do not expire while a member holds "
+                         f"{tiers}; on moving to a tier without this benefit, the {units} "
+                         "then held expire as if earned that day.")
         return lines
 
 

@@ -304,6 +304,8 @@ def benefits_message(benefits: TierBenefits) -> Any:
     if benefits.goodwill_factor != 1:
         parts.append(Msg("reason.benefit.goodwill", {"factor": Decimal(benefits.goodwill_factor)}))
     parts.extend(benefits.perks)
+    if not benefits.points_expire:
+        parts.append(Msg("reason.benefit.no_expiry", {}))
     return _and(parts) if parts else None
 
 
@@ -334,14 +336,14 @@ def changed_reason(c: CompiledTiers, at: datetime, change: Change, old: int | No
     until_text = until_message(until, zone)
     if why[0] == "reach":
         assert new is not None
-        _, metrics, window = why
+        metrics, window = why[1], why[2]
         benefits = benefits_message(c.benefits[new]) if change == "upgrade" else None
         args = {"tier": c.names[new], "achievement": achievement(c, new, metrics),
                 "window": window_message(c, window), "until": until_text}
         key = _reach_key(change, benefits is not None)
         reason = Msg(key, args if key != _BENEFITS else {**args, "benefits": benefits})
     else:
-        _, soft, cause = why
+        soft, cause = why[1], why[2]
         assert old is not None
         old_name = c.names[old]
         if change == "renewal":
@@ -360,7 +362,22 @@ def changed_reason(c: CompiledTiers, at: datetime, change: Change, old: int | No
                 key = {"one_step": "reason.tier.now.one_step",
                        "floor": "reason.tier.now.floor"}.get(soft, "reason.tier.now")
                 reason = Msg(key, {"text": reason, "tier": c.names[new], "until": until_text})
+    if len(why) > 3:
+        reason = _with_expiry(reason, why[3], zone)
     return reason if c.unit is None else Msg(reason.key, {**reason.args, "unit": c.unit})
+
+
+def _with_expiry(reason: Msg, moved: tuple[str, int, datetime | None], zone: ZoneInfo) -> Msg:
+    """``reason`` and what the change did to the expiry of the points held (see
+    ``stage.Moved``): lifted (the new tier's points do not expire) or set from the change."""
+    kind, points, expires = moved
+    if not points:
+        return reason
+    if kind == "lifted":
+        return Msg("reason.tier.expiry_lifted", {"text": reason, "n": points})
+    assert expires is not None
+    return Msg("reason.tier.expiry_set", {"text": reason, "n": points,
+                                          "date": reason_last_day(expires, zone)})
 
 
 _BENEFITS = "reason.tier.reached.benefits"
@@ -385,7 +402,7 @@ def _changed_text(memo: dict[Any, Any], entry: tuple[Any, ...]) -> str:
     the amount spent are written once per tier, change, window and end, and per ``memo``
     (see ``reciprocity._reason_forms``)."""
     _, c, _, _, at, change, old, new, until, why = entry
-    if why[0] == "reach" and type(why[1][0]) is Decimal and c.unit is None:
+    if why[0] == "reach" and type(why[1][0]) is Decimal and c.unit is None and len(why) == 3:
         key = ("reach", id(c), new, change, why[2], until)
         found = memo.get(key)
         if found is None:  # c kept beside its words: its id stays its own

@@ -99,6 +99,7 @@ class CompiledTiers(TierPeriods):
         self.ids = tuple(tier.id for tier in tiers)
         self.names = tuple(tier.display_name for tier in tiers)
         self.benefits = tuple(tier.benefits for tier in tiers)
+        self.points = points
         for tier in tiers:
             for leaf in tier.requires.leaves():
                 if isinstance(leaf, MinSpend):
@@ -402,10 +403,12 @@ class CompiledTiers(TierPeriods):
         current = h.index
         if level < 0 or level < current:
             return
+        moved: tuple[Any, ...] = ()
         if level > current:
             change: Change = "upgrade"
             self._set(m, h, level)
             h.since = at
+            moved = self.points.tier_moved(m, self.benefits, current, level, at)
         elif until is None or h.valid_until is None or until <= h.valid_until:
             return
         else:
@@ -417,7 +420,7 @@ class CompiledTiers(TierPeriods):
             window = self._window_of(h, at, key)
         entry = (build_changed, self, m.member_id, eid, at, change,
                  current if current >= 0 else None, level, until,
-                 ("reach", list(metrics), window))
+                 ("reach", list(metrics), window, *moved))
         log.append(entry)
         if trace is not None:
             trace.append((self.rule_id, "applied", entry[0](*entry[1:]).reason))
@@ -438,14 +441,16 @@ class CompiledTiers(TierPeriods):
         if level >= current:
             change: Change = "upgrade" if level > current else "renewal"
             self._set(m, h, level)
+            moved: tuple[Any, ...] = ()
             if level > current:
                 h.since = due
+                moved = self.points.tier_moved(m, self.benefits, current, level, due)
             h.valid_until = valid
             h.grace_until = None
             m.schedule(valid)
             entry: tuple[Any, ...] = (
                 build_changed, self, m.member_id, None, due, change, current, level, valid,
-                ("reach", list(metrics), window))
+                ("reach", list(metrics), window, *moved))
         elif self.grace is not None and h.grace_until is None:
             h.grace_until = due.astimezone(self.zone) + self.grace
             m.schedule(h.grace_until)
@@ -483,10 +488,12 @@ class CompiledTiers(TierPeriods):
                 h.since = at
             h.valid_until = until
             m.schedule(until)
+        moved = (() if target == current
+                 else self.points.tier_moved(m, self.benefits, current, target, at))
         change: Change = "renewal" if target == current else "downgrade"
         entry = (build_changed, self, m.member_id, cause[1] if len(cause) > 1 else None, at,
                  change, current, target if target >= 0 else None,
-                 until if target >= 0 else None, ("down", why, cause))
+                 until if target >= 0 else None, ("down", why, cause, *moved))
         log.append(entry)
         if trace is not None:
             trace.append((self.rule_id, "applied", entry[0](*entry[1:]).reason))
