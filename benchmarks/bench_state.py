@@ -473,22 +473,42 @@ def held_members(program: Program, members: int, orders: int, sweeps: int,
 
 @dataclass(frozen=True)
 class Sweep:
-    """Timed sweeps: wall-clock and CPU seconds, and the cyclic collector's passes in them."""
+    """A side's timed applies: wall-clock and CPU seconds, the cyclic collector's passes."""
 
     applies: int
     seconds: float
     cpu_seconds: float
     passes: tuple[int, int, int]
-    """Collections of generation 0, 1 and 2 during the sweeps."""
+    """Collections of generation 0, 1 and 2 while timed."""
     collector_seconds: tuple[float, float, float]
     """Wall-clock time inside those collections, by generation (``gc.callbacks``)."""
     tracked: int
-    """Objects the collector tracks once the sweeps are done (``len(gc.get_objects())``)."""
+    """Objects the collector tracks once the applies are done (``len(gc.get_objects())``)."""
+    rss: str
+    """The side's process's peak resident memory."""
 
 
-def timed_sweeps(program: Program, held: Held) -> Sweep:
-    """Apply the held members' sweeps with the cyclic collector enabled, as in a long-running
-    worker, counting its passes and their time."""
+HELD_WORKER = "--held-worker"
+"""The command-line flag of one side of the apply-members rows (see :func:`held_worker`)."""
+PROGRAMS: dict[str, Callable[[], Program]] = {"family": four_family_program,
+                                              "seed": seed_with_history}
+
+
+def held_worker(argv: list[str]) -> int:
+    """One side of an apply-members row, in its own process: ``PROGRAM MEMBERS ORDERS SWEEPS
+    CHUNKS SEED``. Builds the members (:func:`held_members`), says ``ready``, then for each
+    line read applies the next of ``CHUNKS`` equal slices of its sweeps' purchases with the
+    cyclic collector enabled and writes one JSON line: wall-clock and CPU seconds, and the
+    collector's passes and seconds by generation; after the last, the objects tracked and
+    the peak RSS. Between slices it waits on its input, so two sides take turns."""
+    import json
+    name, members, orders, sweeps, chunks, seed = argv
+    program = PROGRAMS[name]()
+    held = held_members(program, int(members), int(orders), int(sweeps), int(seed))
+    purchases = [p for sweep in held.sweeps for p in sweep]
+    held.sweeps = []
+    n = int(chunks)
+    cuts = [len(purchases) * k // n for k in range(n + 1)]
     passes = [0, 0, 0]
     spent = [0.0, 0.0, 0.0]
     started = [0.0]
@@ -501,42 +521,76 @@ def timed_sweeps(program: Program, held: Held) -> Sweep:
             spent[info["generation"]] += time.perf_counter() - started[0]
 
     gc.collect()
-    enabled = gc.isenabled()
     gc.enable()
     gc.callbacks.append(count)
-    try:
+    print("ready", flush=True)
+    for k in range(n):
+        sys.stdin.readline()
+        before, before_spent = list(passes), list(spent)
         cpu = time.process_time()
         start = time.perf_counter()
-        for purchases in held.sweeps:
-            apply_all(program, held, purchases)
-        seconds = time.perf_counter() - start
+        apply_all(program, held, purchases[cuts[k]:cuts[k + 1]])
+        wall = time.perf_counter() - start
         cpu_seconds = time.process_time() - cpu
+        print(json.dumps({"applies": cuts[k + 1] - cuts[k], "wall": wall, "cpu": cpu_seconds,
+                          "passes": [a - b for a, b in zip(passes, before, strict=True)],
+                          "spent": [a - b for a, b in zip(spent, before_spent, strict=True)]}),
+              flush=True)
+    gc.callbacks.remove(count)
+    print(json.dumps({"tracked": len(gc.get_objects()), "rss": peak_rss_mb()}), flush=True)
+    return 0
+
+
+def members_sweeps(name: str, sizes: Sizes, seed: int) -> dict[int, Sweep]:
+    """The two sides of an apply-members row, each in its own process (so each collector
+    walks only its own members' states), taking turns: at the baseline's members 10 sweeps
+    (every member buys 10 times, 14 days apart), at 10x the members one sweep, each side's
+    purchases cut in 10 slices (a sweep of the few, a tenth of the sweep of the many) timed
+    alternately. As many applies on each side, each a member's next order 14 days after its
+    last; the collector's passes fall where those applies set them."""
+    import json
+    sides = ((sizes.apply_members, MEMBERS_FACTOR), (MEMBERS_FACTOR * sizes.apply_members, 1))
+    procs = {n: subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), HELD_WORKER, name, str(n),
+         str(sizes.apply_orders), str(sweeps), str(MEMBERS_FACTOR), str(seed)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for n, sweeps in sides}
+
+    def said(n: int) -> str:
+        stdout = procs[n].stdout
+        assert stdout is not None
+        line = stdout.readline()
+        if not line:
+            procs[n].wait()
+            raise RuntimeError(f"the apply-members side of {n:,} {name} members stopped "
+                               f"(exit {procs[n].returncode})")
+        return line
+
+    try:
+        for n in procs:
+            if said(n).strip() != "ready":
+                raise RuntimeError(f"the apply-members side of {n:,} members is not ready")
+        taken: dict[int, list[dict[str, Any]]] = {n: [] for n in procs}
+        for _ in range(MEMBERS_FACTOR):
+            for n, proc in procs.items():
+                assert proc.stdin is not None
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+                taken[n].append(json.loads(said(n)))
+        last = {n: json.loads(said(n)) for n in procs}
     finally:
-        gc.callbacks.remove(count)
-        if not enabled:
-            gc.disable()
-    return Sweep(sum(len(p) for p in held.sweeps), seconds, cpu_seconds,
-                 (passes[0], passes[1], passes[2]), (spent[0], spent[1], spent[2]),
-                 len(gc.get_objects()))
-
-
-def members_sweeps(program: Program, sizes: Sizes, seed: int) -> dict[int, Sweep]:
-    """At the baseline's members, 10 sweeps (every member buys 10 times, 14 days apart); at
-    10x the members, one: as many applies on each side, each a member's next order 14 days
-    after its last. One build and its sweeps per size and round, the sizes alternating; only
-    one size's members live at a time, so each collector pass walks that size's states. The
-    fastest (wall clock) of the rounds counts."""
-    best: dict[int, Sweep] = {}
-    for _ in range(sizes.rounds):
-        for n, sweeps in ((sizes.apply_members, MEMBERS_FACTOR),
-                          (MEMBERS_FACTOR * sizes.apply_members, 1)):
-            held = held_members(program, n, sizes.apply_orders, sweeps, seed)
-            sweep = timed_sweeps(program, held)
-            del held
-            gc.collect()
-            if n not in best or sweep.seconds < best[n].seconds:
-                best[n] = sweep
-    return best
+        for proc in procs.values():
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    pipe.close()
+            proc.wait()
+    result = {}
+    for n, chunks in taken.items():
+        passes = [sum(c["passes"][g] for c in chunks) for g in range(3)]
+        spent = [sum(c["spent"][g] for c in chunks) for g in range(3)]
+        result[n] = Sweep(sum(c["applies"] for c in chunks), sum(c["wall"] for c in chunks),
+                          sum(c["cpu"] for c in chunks), (passes[0], passes[1], passes[2]),
+                          (spent[0], spent[1], spent[2]), last[n]["tracked"], last[n]["rss"])
+    return result
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -592,8 +646,7 @@ def run(sizes: Sizes, seed: int = 2026) -> int:
 
     # Members held in memory, first: while they are timed nothing else of this run is alive
     # but the two programs, so the collector walks only the worker's states.
-    held_sweeps = {"family": members_sweeps(family, sizes, seed),
-                   "seed": members_sweeps(seed_prog, sizes, seed)}
+    held_sweeps = {name: members_sweeps(name, sizes, seed) for name in ("family", "seed")}
 
     seed_members = {n: build_member(seed_prog, n, seed=seed)
                     for n in sorted({small, middle, large, sizes.family_history})}
@@ -717,7 +770,8 @@ def run(sizes: Sizes, seed: int = 2026) -> int:
                   f"{100 * sum(sw.collector_seconds) / sw.seconds:,.0f} % of it: full "
                   f"{sw.passes[2]} passes {sw.collector_seconds[2]:,.2f} s, gen-1 "
                   f"{sw.passes[1]} {sw.collector_seconds[1]:,.2f} s, gen-0 {sw.passes[0]} "
-                  f"{sw.collector_seconds[0]:,.2f} s; {sw.tracked:,} objects tracked after")
+                  f"{sw.collector_seconds[0]:,.2f} s; {sw.tracked:,} objects tracked after, "
+                  f"peak RSS {sw.rss}")
     mem_n = sizes.memory_events
     print(f"four-family replay peak memory per member: {mem_n:,} events "
           f"{peaks[mem_n] / sizes.memory_members:,.0f} B, {2 * mem_n:,} events "
@@ -803,6 +857,9 @@ def sizes_for(argv: list[str] | None = None) -> tuple[Sizes, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == [HELD_WORKER]:
+        return held_worker(args[1:])
     sizes, seed = sizes_for(argv)
     return run(sizes, seed)
 

@@ -109,5 +109,5 @@ def test_members_rows_time_as_many_applies_on_each_side(bench: ModuleType) -> No
     days = [purchases[0].at.astimezone(bench.BERLIN).date() for purchases in held.sweeps]
     assert days[0].day == 1
     assert [(later - earlier).days for earlier, later in itertools.pairwise(days)] == [14, 14]
-    sweeps = bench.members_sweeps(bench.seed_with_history(), sizes, 2026)
+    sweeps = bench.members_sweeps("seed", sizes, 2026)
     assert sweeps[few].applies == sweeps[many].applies == many
