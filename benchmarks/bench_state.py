@@ -57,10 +57,10 @@ Both programs declare a ``History`` (returns within 30 days, event ids kept 14 d
   windows, so a state no longer grows. The 1x side then applies 10 sweeps (every member
   buys once per sweep, in a seeded random order, sweeps 14 days apart), the 10x side one:
   as many applies on each side, each a member's next order 14 days after its last, the
-  collector's passes (counted with ``gc.callbacks``) at the rate those applies set. Only one
-  side's members are alive while it is timed (built, timed, dropped; the sides alternate in
-  ``--rounds`` rounds, the fastest counts), and these rows run first, before the other rows
-  build anything.
+  collector's passes (counted with ``gc.callbacks``) at the rate those applies set. Each side
+  builds and holds its members in its own process (``--held-worker``, so its collector walks
+  only its own states); the two take turns applying a tenth of their purchases, so both see
+  the same minutes of a shared machine, and the sums count (``--rounds`` does not apply).
 - ``apply-members-seed``: the same with the seed program (target >= 0.8).
 
 Timing: each ``apply`` sample is one call (but for ``bare-loop``), timed with
