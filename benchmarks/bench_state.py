@@ -3,7 +3,9 @@
 Run from the repository root, in the project's virtual environment::
 
     python benchmarks/bench_state.py            # replay 20k vs 200k events of 1,000 members
+                                                # (and 10,000); 1,000 vs 10,000 held
     python benchmarks/bench_state.py --full     # replay 100k vs 1M events, as the issue names
+                                                # (and 50,000); 5,000 vs 50,000 held
     python benchmarks/bench_state.py --quick    # a one-minute smoke run on small sizes
 
 It uses only the public API (``import reciprocity``). Every figure is seeded and
@@ -44,6 +46,22 @@ Both programs declare a ``History`` (returns within 30 days, event ids kept 14 d
 - ``replay-memory``: peak memory traced by ``tracemalloc`` during a four-family replay, per
   member, at 2N events / at N events of the same members (target <= 1.2: memory should grow
   with members, not with events; the issue sets no figure, 1.2 is this benchmark's).
+- ``replay-members``: four-family replay events/s with 10x the members over the same span
+  (so 10x the events, the same events per member) / the ``four-family-replay`` row's small
+  replay (target >= 0.8, "within 20 %", as for events). Timed in the same rounds as that row.
+- ``apply-members``: a worker's loop of ``apply`` (a dict of member id -> state, each apply
+  replacing its member's state, the cyclic garbage collector enabled as in a long-running
+  worker), four-family program: applies/s with 10x the members held / with 1x (target >=
+  0.8). Members are signed up, given 13 orders by a replay and a 14th by ``apply`` (so each
+  state held is one ``apply`` returned), 14 days apart on average: past the program's
+  windows, so a state no longer grows. The 1x side then applies 10 sweeps (every member
+  buys once per sweep, in a seeded random order, sweeps 14 days apart), the 10x side one:
+  as many applies on each side, each a member's next order 14 days after its last, the
+  collector's passes (counted with ``gc.callbacks``) at the rate those applies set. Each side
+  builds and holds its members in its own process (``--held-worker``, so its collector walks
+  only its own states); the two take turns applying a tenth of their purchases, so both see
+  the same minutes of a shared machine, and the sums count (``--rounds`` does not apply).
+- ``apply-members-seed``: the same with the seed program (target >= 0.8).
 
 Timing: each ``apply`` sample is one call (but for ``bare-loop``), timed with
 ``time.perf_counter_ns`` while the cyclic garbage collector is disabled (as ``timeit``
@@ -119,8 +137,10 @@ ORDER_EVERY = timedelta(days=2)
 REPLAY_START = date(2025, 1, 1)
 DAYS_BETWEEN_ORDERS = 14  # per member, on average, in the replays
 NEW_AMOUNT = Decimal("75.00")  # the timed purchase: over 50.00, so it earns a point
+MEMBERS_FACTOR = 10  # the members rows hold, or replay, 10x the members of their baseline
 ROWS = ("apply-history", "state-size", "bare-loop", "bare-loop-general", "bare-loop-1call",
-        "load-apply-dump", "four-family-apply", "four-family-replay", "replay-memory")
+        "load-apply-dump", "four-family-apply", "four-family-replay", "replay-memory",
+        "replay-members", "apply-members", "apply-members-seed")
 INFO_ROWS = ("bare-loop-general",)
 """Rows shown for information, with no target."""
 
@@ -148,15 +168,20 @@ class Sizes:
     memory_events: int
     """N: the memory row compares N and 2N events."""
     rounds: int
-    """Replay rounds; the best of each size counts."""
+    """Replay rounds; the best of each size counts. The members rows take as many rounds."""
+    apply_members: int
+    """Members held by the apply-members rows' baseline (the other side holds 10x)."""
+    apply_orders: int
+    """Orders of each held member before the timed sweep: all but one replayed, one applied."""
 
 
 DEFAULT = Sizes("default", (10, 100, 1000), 100, 200, 1000, 1000, (20_000, 200_000),
-                1000, 10_000, 1)
+                1000, 10_000, 1, 1000, 14)
 FULL = Sizes("full", (10, 100, 1000), 100, 300, 1000, 5000, (100_000, 1_000_000),
-             1000, 20_000, 1)
-QUICK = Sizes("quick", (10, 100, 1000), 100, 40, 200, 500, (10_000, 100_000), 500, 5_000, 1)
-TINY = Sizes("tiny", (2, 4, 8), 4, 3, 10, 20, (40, 400), 10, 100, 1)
+             1000, 20_000, 1, 5000, 14)
+QUICK = Sizes("quick", (10, 100, 1000), 100, 40, 200, 500, (10_000, 100_000), 500, 5_000, 1,
+              500, 14)
+TINY = Sizes("tiny", (2, 4, 8), 4, 3, 10, 20, (40, 400), 10, 100, 1, 10, 3)
 """For the test that keeps this file from rotting: every row, no meaningful figure."""
 
 
@@ -379,6 +404,195 @@ def traced_peak(program: Program, columns: PurchaseColumns, states: dict[str, Me
         tracemalloc.stop()
 
 
+# -- members held in memory ---------------------------------------------------------------------
+
+@dataclass
+class Held:
+    """A worker's members in memory: member id -> state, the program-wide state, and the
+    purchases of the timed sweeps."""
+
+    states: dict[str, MemberState]
+    shared: SharedState | None
+    sweeps: list[list[Purchase]]
+
+
+def sweep_purchases(members: list[str], day: date, rng: random.Random,
+                    prefix: str) -> list[Purchase]:
+    """One purchase per member on ``day``, members in a seeded random order, times rising
+    through the day (in time order, as a worker receives them)."""
+    order = list(members)
+    rng.shuffle(order)
+    origin = datetime(day.year, day.month, day.day, tzinfo=BERLIN).astimezone(UTC)
+    step = 86_400 / max(1, len(order))
+    return [Purchase(id=f"{prefix}-{i:07d}", member_id=mid,
+                     at=origin + timedelta(seconds=int(i * step)),
+                     amount=Money(amount, "EUR"))
+            for i, (mid, amount) in enumerate(zip(order, order_amounts(rng, len(order)),
+                                                  strict=True))]
+
+
+def apply_all(program: Program, held: Held, purchases: list[Purchase]) -> None:
+    """The worker's loop: each purchase applied to its member's state, which it replaces."""
+    states, shared = held.states, held.shared
+    for event in purchases:
+        decision = program.apply(states[event.member_id], event, shared=shared)
+        states[event.member_id], shared = decision.state, decision.shared
+    held.shared = shared
+
+
+def held_members(program: Program, members: int, orders: int, sweeps: int,
+                 seed: int) -> Held:
+    """``members`` members after a sign-up and ``orders`` orders each (on average, one every
+    14 days): all but the last replayed, the last applied one by one (so every state held is
+    one ``apply`` returned, as in a worker), and ``sweeps`` timed sweeps to come, each one
+    purchase per member, 14 days apart, the first on the 1st of a month (so the warm-up's
+    purchases do not count against the four-family program's monthly budget). Built with
+    the cyclic collector paused, as ``replay`` pauses it."""
+    rng = random.Random(seed)
+    states, shared = signed_up(program, members, seed)
+    replayed = orders - 1
+    if replayed > 0:
+        done = program.replay(replay_columns(members * replayed, members, seed), states,
+                              shared=shared)
+        states, shared = dict(done.states), done.shared
+    after = REPLAY_START + timedelta(days=(replayed + 1) * DAYS_BETWEEN_ORDERS)
+    first = date(after.year + after.month // 12, after.month % 12 + 1, 1)
+    gap = timedelta(days=DAYS_BETWEEN_ORDERS)
+    ids = list(states)
+    held = Held(states, shared, [])
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        apply_all(program, held, sweep_purchases(ids, first - gap, rng, "W"))
+    finally:
+        if collecting:
+            gc.enable()
+    held.sweeps = [sweep_purchases(ids, first + k * gap, rng, f"T{k}") for k in range(sweeps)]
+    return held
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A side's timed applies: wall-clock and CPU seconds, the cyclic collector's passes."""
+
+    applies: int
+    seconds: float
+    cpu_seconds: float
+    passes: tuple[int, int, int]
+    """Collections of generation 0, 1 and 2 while timed."""
+    collector_seconds: tuple[float, float, float]
+    """Wall-clock time inside those collections, by generation (``gc.callbacks``)."""
+    tracked: int
+    """Objects the collector tracks once the applies are done (``len(gc.get_objects())``)."""
+    rss: str
+    """The side's process's peak resident memory."""
+
+
+HELD_WORKER = "--held-worker"
+"""The command-line flag of one side of the apply-members rows (see :func:`held_worker`)."""
+PROGRAMS: dict[str, Callable[[], Program]] = {"family": four_family_program,
+                                              "seed": seed_with_history}
+
+
+def held_worker(argv: list[str]) -> int:
+    """One side of an apply-members row, in its own process: ``PROGRAM MEMBERS ORDERS SWEEPS
+    CHUNKS SEED``. Builds the members (:func:`held_members`), says ``ready``, then for each
+    line read applies the next of ``CHUNKS`` equal slices of its sweeps' purchases with the
+    cyclic collector enabled and writes one JSON line: wall-clock and CPU seconds, and the
+    collector's passes and seconds by generation; after the last, the objects tracked and
+    the peak RSS. Between slices it waits on its input, so two sides take turns."""
+    import json
+    name, members, orders, sweeps, chunks, seed = argv
+    program = PROGRAMS[name]()
+    held = held_members(program, int(members), int(orders), int(sweeps), int(seed))
+    purchases = [p for sweep in held.sweeps for p in sweep]
+    held.sweeps = []
+    n = int(chunks)
+    cuts = [len(purchases) * k // n for k in range(n + 1)]
+    passes = [0, 0, 0]
+    spent = [0.0, 0.0, 0.0]
+    started = [0.0]
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            passes[info["generation"]] += 1
+            spent[info["generation"]] += time.perf_counter() - started[0]
+
+    gc.collect()
+    gc.enable()
+    gc.callbacks.append(count)
+    print("ready", flush=True)
+    for k in range(n):
+        sys.stdin.readline()
+        before, before_spent = list(passes), list(spent)
+        cpu = time.process_time()
+        start = time.perf_counter()
+        apply_all(program, held, purchases[cuts[k]:cuts[k + 1]])
+        wall = time.perf_counter() - start
+        cpu_seconds = time.process_time() - cpu
+        print(json.dumps({"applies": cuts[k + 1] - cuts[k], "wall": wall, "cpu": cpu_seconds,
+                          "passes": [a - b for a, b in zip(passes, before, strict=True)],
+                          "spent": [a - b for a, b in zip(spent, before_spent, strict=True)]}),
+              flush=True)
+    gc.callbacks.remove(count)
+    print(json.dumps({"tracked": len(gc.get_objects()), "rss": peak_rss_mb()}), flush=True)
+    return 0
+
+
+def members_sweeps(name: str, sizes: Sizes, seed: int) -> dict[int, Sweep]:
+    """The two sides of an apply-members row, each in its own process (so each collector
+    walks only its own members' states), taking turns: at the baseline's members 10 sweeps
+    (every member buys 10 times, 14 days apart), at 10x the members one sweep, each side's
+    purchases cut in 10 slices (a sweep of the few, a tenth of the sweep of the many) timed
+    alternately. As many applies on each side, each a member's next order 14 days after its
+    last; the collector's passes fall where those applies set them."""
+    import json
+    sides = ((sizes.apply_members, MEMBERS_FACTOR), (MEMBERS_FACTOR * sizes.apply_members, 1))
+    procs = {n: subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), HELD_WORKER, name, str(n),
+         str(sizes.apply_orders), str(sweeps), str(MEMBERS_FACTOR), str(seed)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for n, sweeps in sides}
+
+    def said(n: int) -> str:
+        stdout = procs[n].stdout
+        assert stdout is not None
+        line = stdout.readline()
+        if not line:
+            procs[n].wait()
+            raise RuntimeError(f"the apply-members side of {n:,} {name} members stopped "
+                               f"(exit {procs[n].returncode})")
+        return line
+
+    try:
+        for n in procs:
+            if said(n).strip() != "ready":
+                raise RuntimeError(f"the apply-members side of {n:,} members is not ready")
+        taken: dict[int, list[dict[str, Any]]] = {n: [] for n in procs}
+        for _ in range(MEMBERS_FACTOR):
+            for n, proc in procs.items():
+                assert proc.stdin is not None
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+                taken[n].append(json.loads(said(n)))
+        last = {n: json.loads(said(n)) for n in procs}
+    finally:
+        for proc in procs.values():
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    pipe.close()
+            proc.wait()
+    result = {}
+    for n, chunks in taken.items():
+        passes = [sum(c["passes"][g] for c in chunks) for g in range(3)]
+        spent = [sum(c["spent"][g] for c in chunks) for g in range(3)]
+        result[n] = Sweep(sum(c["applies"] for c in chunks), sum(c["wall"] for c in chunks),
+                          sum(c["cpu"] for c in chunks), (passes[0], passes[1], passes[2]),
+                          (spent[0], spent[1], spent[2]), last[n]["tracked"], last[n]["rss"])
+    return result
+
+
 # -- the run ----------------------------------------------------------------------------------
 
 def git_commit() -> str:
@@ -422,9 +636,17 @@ def run(sizes: Sizes, seed: int = 2026) -> int:
           f"{sizes.replay_events[0]:,} vs {sizes.replay_events[1]:,} events over "
           f"{sizes.replay_members:,} members, best of {sizes.rounds}; memory "
           f"{sizes.memory_events:,} vs {2 * sizes.memory_events:,} events over "
-          f"{sizes.memory_members:,} members")
+          f"{sizes.memory_members:,} members; replay {MEMBERS_FACTOR}x the members over "
+          f"the same span: {MEMBERS_FACTOR * sizes.replay_events[0]:,} events of "
+          f"{MEMBERS_FACTOR * sizes.replay_members:,} members; apply sweeps over "
+          f"{sizes.apply_members:,} vs {MEMBERS_FACTOR * sizes.apply_members:,} members "
+          f"held, {sizes.apply_orders:,} orders each before")
     print(f"load average at the start: {load_average()}")
     sys.stdout.flush()
+
+    # Members held in memory, first: while they are timed nothing else of this run is alive
+    # but the two programs, so the collector walks only the worker's states.
+    held_sweeps = {name: members_sweeps(name, sizes, seed) for name in ("family", "seed")}
 
     seed_members = {n: build_member(seed_prog, n, seed=seed)
                     for n in sorted({small, middle, large, sizes.family_history})}
@@ -490,16 +712,26 @@ def run(sizes: Sizes, seed: int = 2026) -> int:
     cases["family"] = apply_case(family, fam)
     p50, cpu50 = interleaved_p50(cases, sizes.samples)
 
-    # Replays: built before any clock runs.
+    # Replays: built before any clock runs. The same span with 10x the members (so 10x the
+    # events, the same events per member) is timed in the same rounds, keyed by its members.
     states, shared = signed_up(family, sizes.replay_members, seed)
     columns = {n: replay_columns(n, sizes.replay_members, seed) for n in sizes.replay_events}
+    wide_members = MEMBERS_FACTOR * sizes.replay_members
+    wide_events = MEMBERS_FACTOR * sizes.replay_events[0]
+    wide_states, wide_shared = signed_up(family, wide_members, seed)
+    wide_columns = replay_columns(wide_events, wide_members, seed)
     best: dict[int, float] = {}
     best_cpu: dict[int, float] = {}
+    wide: list[tuple[float, float]] = []
     for _ in range(sizes.rounds):
         for n, cols in columns.items():
             seconds, cpu_seconds = timed_replay(family, cols, states, shared)
             best[n] = min(best.get(n, seconds), seconds)
             best_cpu[n] = min(best_cpu.get(n, cpu_seconds), cpu_seconds)
+        wide.append(timed_replay(family, wide_columns, wide_states, wide_shared))
+    del wide_states, wide_columns, columns
+    wide_best = min(w for w, _ in wide)
+    wide_best_cpu = min(c for _, c in wide)
     mem_states, mem_shared = signed_up(family, sizes.memory_members, seed)
     peaks = {n: traced_peak(family, replay_columns(n, sizes.memory_members, seed), mem_states,
                             mem_shared)
@@ -523,6 +755,23 @@ def run(sizes: Sizes, seed: int = 2026) -> int:
     print(f"four-family replay: {small_n:,} events {rate[small_n]:,.0f}/s "
           f"({1e6 / rate[small_n]:,.0f} us/event), {large_n:,} events {rate[large_n]:,.0f}/s "
           f"({1e6 / rate[large_n]:,.0f} us/event)")
+    small_days = round(small_n * DAYS_BETWEEN_ORDERS / sizes.replay_members)
+    wide_rate = wide_events / wide_best
+    print(f"four-family replay over {small_days:,} days: {sizes.replay_members:,} members "
+          f"({small_n:,} events) {rate[small_n]:,.0f}/s, {wide_members:,} members "
+          f"({wide_events:,} events) {wide_rate:,.0f}/s ({1e6 / wide_rate:,.0f} us/event)")
+    for name, by_members in held_sweeps.items():
+        print(f"{name} apply, collector enabled, members held "
+              f"(10 sweeps of the {sizes.apply_members:,}, 1 of the "
+              f"{MEMBERS_FACTOR * sizes.apply_members:,}):")
+        for n, sw in by_members.items():
+            print(f"  {n:>7,} members: {sw.applies:,} applies {sw.applies / sw.seconds:,.0f}/s "
+                  f"({1e6 * sw.seconds / sw.applies:,.0f} us/apply); collector "
+                  f"{100 * sum(sw.collector_seconds) / sw.seconds:,.0f} % of it: full "
+                  f"{sw.passes[2]} passes {sw.collector_seconds[2]:,.2f} s, gen-1 "
+                  f"{sw.passes[1]} {sw.collector_seconds[1]:,.2f} s, gen-0 {sw.passes[0]} "
+                  f"{sw.collector_seconds[0]:,.2f} s; {sw.tracked:,} objects tracked after, "
+                  f"peak RSS {sw.rss}")
     mem_n = sizes.memory_events
     print(f"four-family replay peak memory per member: {mem_n:,} events "
           f"{peaks[mem_n] / sizes.memory_members:,.0f} B, {2 * mem_n:,} events "
@@ -562,10 +811,33 @@ def run(sizes: Sizes, seed: int = 2026) -> int:
     r = peaks[2 * mem_n] / peaks[mem_n]
     row("replay-memory", f"replay peak memory at {2 * mem_n:,} / {mem_n:,} events, "
         f"{sizes.memory_members:,} members", f"{r:,.2f}x", "<= 1.2x", r <= 1.2)
+    r = wide_rate / rate[small_n]
+    c = (wide_events / wide_best_cpu) / (small_n / best_cpu[small_n])
+    row("replay-members", f"four-family events/s, {wide_members:,} / {sizes.replay_members:,} "
+        f"members, {small_days:,} days", f"{r:,.2f}", ">= 0.8", r >= 0.8, f"{c:,.2f}")
+    for key, name in (("apply-members", "family"), ("apply-members-seed", "seed")):
+        base, many = held_sweeps[name][sizes.apply_members], held_sweeps[name][
+            MEMBERS_FACTOR * sizes.apply_members]
+        r = (many.applies / many.seconds) / (base.applies / base.seconds)
+        c = (many.applies / many.cpu_seconds) / (base.applies / base.cpu_seconds)
+        label = "four-family" if name == "family" else "seed"
+        row(key, f"{label} applies/s, {MEMBERS_FACTOR * sizes.apply_members:,} / "
+            f"{sizes.apply_members:,} members held, gc on", f"{r:,.2f}", ">= 0.8", r >= 0.8,
+            f"{c:,.2f}")
     print(f"(verdicts on wall-clock medians; cpu: the same ratio on process CPU time, which "
           f"the scheduling of a shared machine does not inflate; load average at the end: "
-          f"{load_average()})")
+          f"{load_average()}; peak RSS {peak_rss_mb()})")
     return 0
+
+
+def peak_rss_mb() -> str:
+    """The process's peak resident memory (the machine is shared)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on every platform
+        return "unknown"
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return f"{kb / 1024:,.0f} MB" if sys.platform != "darwin" else f"{kb / 2**20:,.0f} MB"
 
 
 def sizes_for(argv: list[str] | None = None) -> tuple[Sizes, int]:
@@ -585,6 +857,9 @@ def sizes_for(argv: list[str] | None = None) -> tuple[Sizes, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == [HELD_WORKER]:
+        return held_worker(args[1:])
     sizes, seed = sizes_for(argv)
     return run(sizes, seed)
 

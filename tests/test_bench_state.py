@@ -8,6 +8,7 @@ of issue 12's rows with a verdict.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -93,3 +94,20 @@ def test_the_replay_spans_script_runs(capsys: pytest.CaptureFixture[str]) -> Non
     out = capsys.readouterr().out
     for part in ("5 members", "400 events", "ratio (last size / first):"):
         assert part in out
+
+
+def test_members_rows_time_as_many_applies_on_each_side(bench: ModuleType) -> None:
+    """The apply-members rows apply as many purchases at 1x the members held (10 sweeps) as
+    at 10x (one sweep); each sweep is one purchase per member, 14 days after the last, the
+    first sweep on the 1st of a month."""
+    sizes = bench.TINY
+    few, many = sizes.apply_members, bench.MEMBERS_FACTOR * sizes.apply_members
+    held = bench.held_members(bench.seed_with_history(), few, sizes.apply_orders, 3, 2026)
+    assert len(held.states) == few
+    for purchases in held.sweeps:
+        assert sorted(p.member_id for p in purchases) == sorted(held.states)
+    days = [purchases[0].at.astimezone(bench.BERLIN).date() for purchases in held.sweeps]
+    assert days[0].day == 1
+    assert [(later - earlier).days for earlier, later in itertools.pairwise(days)] == [14, 14]
+    sweeps = bench.members_sweeps("seed", sizes, 2026)
+    assert sweeps[few].applies == sweeps[many].applies == many
