@@ -261,7 +261,9 @@ class Replay:
         except ReciprocityError as exc:
             if not self._skip:
                 raise
-            self._rejected.append((row[1], exc))
+            # kept without its traceback: its frames hold the pass's members and log, a
+            # cycle through this list that only the cyclic collector could free
+            self._rejected.append((row[1], exc.with_traceback(None)))
             if snapshot is not None:
                 del log[mark:]
                 restored = pipeline.thaw(snapshot)
