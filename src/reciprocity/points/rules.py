@@ -20,7 +20,6 @@ from pydantic import Field, model_validator
 
 from .._model import Frozen, NonEmptyStr, RuleId
 from .._reason import Msg, Named, last_day, local_day
-from .._reason_template import indefinite
 from ..conditions import Condition
 from ..errors import InvalidProgram, PointsOutOfBounds
 from ..limits import Period
@@ -61,10 +60,6 @@ def plural(n: int | Decimal, word: str = "point", unit: UnitWords | None = None)
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
-
-
-_indefinite = indefinite
-"""The article and ``name`` (see :func:`~reciprocity._reason_template.indefinite`)."""
 
 
 def fmt_date(when: datetime, zone: ZoneInfo) -> str:

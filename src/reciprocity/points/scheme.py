@@ -49,10 +49,11 @@ from pydantic import Discriminator, Field, Tag, model_validator
 
 from .._model import NonEmptyStr, RuleId
 from .._reason import english_day
+from .._reason_template import indefinite
 from ..facts import Labels, label_in
 from ..money import Money
 from ..names import NameLabels, ProgramWords
-from .rules import EarnRule, EventRule, _indefinite, _ordinal, _Policy, plural
+from .rules import EarnRule, EventRule, _ordinal, _Policy, plural
 from .shift import add_months
 from .units import Units, UnitWords, unit_in
 
@@ -296,7 +297,7 @@ class Reward(_Policy):
 
     def describe(self, unit: UnitWords | None = None) -> str:
         verb = "buys" if self.points == 1 else "buy"  # "1 point buys", "10 points buy"
-        text = f"{plural(self.points, unit=unit)} {verb} {_indefinite(self.name)}"
+        text = f"{plural(self.points, unit=unit)} {verb} {indefinite(self.name)}"
         if self.value is not None:
             text += f" worth {self.value:,}"
         if self.valid_days is not None:
