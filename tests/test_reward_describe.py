@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reciprocity.points.scheme import _indefinite
+from reciprocity._reason_template import indefinite
 
 
 @pytest.mark.parametrize(("name", "said"), [
@@ -22,4 +22,4 @@ from reciprocity.points.scheme import _indefinite
     ("hour at the spa", "an hour at the spa"),
 ])
 def test_article_follows_the_spoken_name(name: str, said: str) -> None:
-    assert _indefinite(name) == said
+    assert indefinite(name) == said
