@@ -62,6 +62,9 @@ Both programs declare a ``History`` (returns within 30 days, event ids kept 14 d
   only its own states); the two take turns applying a tenth of their purchases, so both see
   the same minutes of a shared machine, and the sums count (``--rounds`` does not apply).
 - ``apply-members-seed``: the same with the seed program (target >= 0.8).
+- ``apply-members-bare``: the same for the bare dict loop of ``bare-loop`` holding dict
+  states (ids seen, 14 order records, points), shown beside, with no target: the limit, which
+  pays for the collector and for ten times the memory too, with fewer objects per member.
 
 Timing: each ``apply`` sample is one call (but for ``bare-loop``), timed with
 ``time.perf_counter_ns`` while the cyclic garbage collector is disabled (as ``timeit``
@@ -140,8 +143,8 @@ NEW_AMOUNT = Decimal("75.00")  # the timed purchase: over 50.00, so it earns a p
 MEMBERS_FACTOR = 10  # the members rows hold, or replay, 10x the members of their baseline
 ROWS = ("apply-history", "state-size", "bare-loop", "bare-loop-general", "bare-loop-1call",
         "load-apply-dump", "four-family-apply", "four-family-replay", "replay-memory",
-        "replay-members", "apply-members", "apply-members-seed")
-INFO_ROWS = ("bare-loop-general",)
+        "replay-members", "apply-members", "apply-members-seed", "apply-members-bare")
+INFO_ROWS = ("bare-loop-general", "apply-members-bare")
 """Rows shown for information, with no target."""
 
 
@@ -471,6 +474,28 @@ def held_members(program: Program, members: int, orders: int, sweeps: int,
     return held
 
 
+def held_bare(members: int, orders: int, sweeps: int,
+              seed: int) -> tuple[dict[str, dict[str, Any]], list[Purchase]]:
+    """The hand-written loop's members held in memory (the limit beside apply-members-seed):
+    each a dict state of :func:`bare_apply` with ``orders`` orders 14 days apart (ids seen,
+    order records, points), and the purchases of ``sweeps`` sweeps as
+    :func:`held_members` makes them."""
+    rng = random.Random(seed)
+    ids = [f"m-{i:07d}" for i in range(members)]
+    start = datetime(REPLAY_START.year, REPLAY_START.month, REPLAY_START.day, tzinfo=UTC)
+    gap = timedelta(days=DAYS_BETWEEN_ORDERS)
+    states: dict[str, dict[str, Any]] = {}
+    for mid in ids:
+        done = [(f"{mid}-{k}", start + k * gap, amount)
+                for k, amount in enumerate(order_amounts(rng, orders))]
+        states[mid] = {"seen": {eid for eid, _, _ in done}, "orders": done,
+                       "points": sum(1 for _, _, amount in done if amount > THRESHOLD)}
+    after = start + orders * gap
+    first = date(after.year + after.month // 12, after.month % 12 + 1, 1)
+    return states, [p for k in range(sweeps)
+                    for p in sweep_purchases(ids, first + k * gap, rng, f"T{k}")]
+
+
 @dataclass(frozen=True)
 class Sweep:
     """A side's timed applies: wall-clock and CPU seconds, the cyclic collector's passes."""
@@ -492,6 +517,8 @@ HELD_WORKER = "--held-worker"
 """The command-line flag of one side of the apply-members rows (see :func:`held_worker`)."""
 PROGRAMS: dict[str, Callable[[], Program]] = {"family": four_family_program,
                                               "seed": seed_with_history}
+BARE = "bare"
+"""The apply-members side that runs :func:`bare_apply` over dict states (:func:`held_bare`)."""
 
 
 def held_worker(argv: list[str]) -> int:
@@ -503,10 +530,20 @@ def held_worker(argv: list[str]) -> int:
     the peak RSS. Between slices it waits on its input, so two sides take turns."""
     import json
     name, members, orders, sweeps, chunks, seed = argv
-    program = PROGRAMS[name]()
-    held = held_members(program, int(members), int(orders), int(sweeps), int(seed))
-    purchases = [p for sweep in held.sweeps for p in sweep]
-    held.sweeps = []
+    if name == BARE:
+        states, purchases = held_bare(int(members), int(orders), int(sweeps), int(seed))
+
+        def work(chunk: list[Purchase]) -> None:
+            for event in chunk:
+                bare_apply(states[event.member_id], event.id, event.at, event.amount.amount)
+    else:
+        program = PROGRAMS[name]()
+        held = held_members(program, int(members), int(orders), int(sweeps), int(seed))
+        purchases = [p for sweep in held.sweeps for p in sweep]
+        held.sweeps = []
+
+        def work(chunk: list[Purchase]) -> None:
+            apply_all(program, held, chunk)
     n = int(chunks)
     cuts = [len(purchases) * k // n for k in range(n + 1)]
     passes = [0, 0, 0]
@@ -529,7 +566,7 @@ def held_worker(argv: list[str]) -> int:
         before, before_spent = list(passes), list(spent)
         cpu = time.process_time()
         start = time.perf_counter()
-        apply_all(program, held, purchases[cuts[k]:cuts[k + 1]])
+        work(purchases[cuts[k]:cuts[k + 1]])
         wall = time.perf_counter() - start
         cpu_seconds = time.process_time() - cpu
         print(json.dumps({"applies": cuts[k + 1] - cuts[k], "wall": wall, "cpu": cpu_seconds,
@@ -646,7 +683,7 @@ def run(sizes: Sizes, seed: int = 2026) -> int:
 
     # Members held in memory, first: while they are timed nothing else of this run is alive
     # but the two programs, so the collector walks only the worker's states.
-    held_sweeps = {name: members_sweeps(name, sizes, seed) for name in ("family", "seed")}
+    held_sweeps = {name: members_sweeps(name, sizes, seed) for name in ("family", "seed", BARE)}
 
     seed_members = {n: build_member(seed_prog, n, seed=seed)
                     for n in sorted({small, middle, large, sizes.family_history})}
@@ -824,6 +861,12 @@ def run(sizes: Sizes, seed: int = 2026) -> int:
         row(key, f"{label} applies/s, {MEMBERS_FACTOR * sizes.apply_members:,} / "
             f"{sizes.apply_members:,} members held, gc on", f"{r:,.2f}", ">= 0.8", r >= 0.8,
             f"{c:,.2f}")
+    base, many = held_sweeps[BARE][sizes.apply_members], held_sweeps[BARE][
+        MEMBERS_FACTOR * sizes.apply_members]
+    r = (many.applies / many.seconds) / (base.applies / base.seconds)
+    c = (many.applies / many.cpu_seconds) / (base.applies / base.cpu_seconds)
+    row("apply-members-bare", "the same for the bare dict loop, the limit (no target)",
+        f"{r:,.2f}", "-", None, f"{c:,.2f}")
     print(f"(verdicts on wall-clock medians; cpu: the same ratio on process CPU time, which "
           f"the scheduling of a shared machine does not inflate; load average at the end: "
           f"{load_average()}; peak RSS {peak_rss_mb()})")
