@@ -47,6 +47,7 @@ from reciprocity import (
     Not,
     OrderOverGift,
     PointScheme,
+    PointsCompensation,
     PointsPerPurchase,
     Program,
     Range,
@@ -154,6 +155,22 @@ class TestExamples:
                     "rerouted departure", "rerouted arrival", "refused for cause",
                     "extraordinary is", "intra eu", "distance km", "passenger id", "_"):
             assert raw not in text
+
+    def test_the_expiry_of_points_only_where_points_can_be_had(self) -> None:
+        """A program that gives no points (EU 261, rail, REI, gifts only) says nothing of
+        their expiry, as its terms do not; one whose goodwill gives points says it."""
+        for name in ("eu261", "rail", "rei", "perfumery"):
+            assert "Points never expire." not in PROGRAMS[name]().explain()
+        assert "Points never expire." in PROGRAMS["seed"]().explain()
+        points_only_by_goodwill = Program(name="Shop", currency="EUR", goodwill=GoodwillPolicy(
+            rules=(GoodwillRule(id="late", categories=("late_delivery",),
+                                compensation=PointsCompensation(points=5)),),
+            point_value=Money("0.10", "EUR")))
+        assert "Points never expire." in points_only_by_goodwill.explain()
+        assert "Points never expire." not in points_only_by_goodwill.model_copy(update={
+            "goodwill": GoodwillPolicy(rules=(GoodwillRule(
+                id="late", categories=("late_delivery",),
+                compensation=CreditCompensation(value=Money("5.00", "EUR"))),))}).explain()
 
     def test_rei(self) -> None:
         """The store credit's reward says its left-out categories by their labels, and a

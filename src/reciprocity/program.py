@@ -157,10 +157,8 @@ class Program(Frozen):
 
     @property
     def uses_shared_state(self) -> bool:
-        """Whether the program keeps program-wide state (budgets, stock, rankings).
-
-        If so, pass and persist a :class:`~reciprocity.SharedState` with every ``apply``.
-        """
+        """Whether the program keeps program-wide state (budgets, stock, rankings): then
+        pass and persist a :class:`~reciprocity.SharedState` with every ``apply``."""
         return self._pipeline.uses_shared
 
     # -- describing ---------------------------------------------------------------------
@@ -181,7 +179,8 @@ class Program(Frozen):
         if self.description:
             lines.append(self.description)
         said, names = self._words(), self._tier_names()
-        lines += self.points.explain_lines(None, self.labels, said)
+        gives = self.goodwill is not None and self.goodwill.gives_points  # else no expiry line
+        lines += self.points.explain_lines(None, self.labels, said, gives)
         for name, scheme in self.balances.items():
             lines += scheme.explain_lines(name, self.labels, said)
         if self.tiers is not None:

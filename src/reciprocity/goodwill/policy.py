@@ -439,6 +439,12 @@ class GoodwillPolicy(_Policy):
                 found.append((f"goodwill {name}", value))
         return tuple(found)
 
+    @property
+    def gives_points(self) -> bool:
+        """Whether a rule compensates in points (the terms and ``explain`` then state the
+        point scheme's expiry even without an earning rule)."""
+        return any(rule.compensation.type == "points" for rule in self.rules)
+
     def explain_lines(self, tier_names: Mapping[str, str] | None = None,
                       words: ProgramWords | None = None) -> list[str]:
         """The policy in plain words, one line per rule and bound (``Program.explain``,

@@ -447,7 +447,7 @@ class PointScheme(_Policy):
         return self
 
     def explain_lines(self, balance: str | None = None, names: NameLabels | None = None,
-                      words: ProgramWords | None = None) -> list[str]:
+                      words: ProgramWords | None = None, others_give: bool = True) -> list[str]:
         """The scheme in plain words (``Program.explain``, with the program's labels, which
         say categories and event names, and its declared ``words``, which say the facts of
         the rules' conditions); ``balance`` names one of ``Program.balances``, whose lines
@@ -473,8 +473,9 @@ class PointScheme(_Policy):
             lines.append("Any redemption needs a balance of at least " + (
                 f"{self.min_balance:,} points." if unit_words is None
                 else f"{unit_words.count(self.min_balance)}."))
-        lines.append(f"{unit} never expire." if self.expiry is None
-                     else f"{unit} expire {self.expiry.describe()}.")
+        if rules or self.events or self.rewards or self.expiry is not None or others_give:
+            lines.append(f"{unit} never expire." if self.expiry is None  # as the terms do
+                         else f"{unit} expire {self.expiry.describe()}.")
         return lines
 
     @property

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ..facts import label_in
-from ..goodwill.compensation import PointsCompensation
 from ..points.scheme import PointScheme
 from ..points.units import unit_in
 from ..tiers.requirements import MinPoints
@@ -82,8 +81,7 @@ def terms_document(program: Program, locale: str = "en") -> Document:
     c = x.c
     intro = [program.description] if program.description else []
     intro.append(c.t("terms.intro", currency=program.currency, timezone=program.timezone))
-    goodwill_points = program.goodwill is not None and any(
-        isinstance(rule.compensation, PointsCompensation) for rule in program.goodwill.rules)
+    goodwill_points = program.goodwill is not None and program.goodwill.gives_points
     exempt = () if program.tiers is None else tuple(
         tier.id for tier in program.tiers.tiers if not tier.benefits.points_expire)
     sections: list[Section] = point_sections(x.for_balance(None), program.points,
