@@ -60,7 +60,7 @@ def hours(delay: timedelta) -> Msg:
 
 
 def about_message(cid: str, order_id: str | None, category: str,
-                  labels: Mapping[str, Labels] | None = None) -> Msg:
+                  labels: Mapping[str, Labels]) -> Msg:
     """Which complaint, as a part of a reason: ``C-1 about order A-1 (late delivery)``;
     ``labels``: the policy's ``category_labels``."""
     said = category_words(category, labels)
@@ -70,12 +70,11 @@ def about_message(cid: str, order_id: str | None, category: str,
                {"complaint": cid, "order": order_id, "category": said})
 
 
-def category_words(category: str, labels: Mapping[str, Labels] | None = None
-                   ) -> Msg | Named | str:
+def category_words(category: str, labels: Mapping[str, Labels]) -> Msg | Named | str:
     """A complaint category in the locale: its labels in ``labels`` (the policy's
     ``category_labels``: "Flugverspätung" in German), else the catalogue's words for a
     built-in one, else its English words ("flight delayed")."""
-    declared = None if labels is None else labels.get(category)
+    declared = labels.get(category)
     if declared:
         return Named(CATEGORY_WORDS[category], tuple(sorted(declared.items())))
     return Msg(f"complaint.{category}", {}) if category in _BUILT_IN else CATEGORY_WORDS[category]
@@ -177,7 +176,7 @@ def _pending_reason(stage: CompiledGoodwill, pending: tuple[Any, ...]) -> Msg:
 
 
 def _declined_reason(cid: str, order_id: str | None, category: str, outcome: str,
-                     why: Msg | str, labels: Mapping[str, Labels] | None = None) -> Msg:
+                     why: Msg | str, labels: Mapping[str, Labels]) -> Msg:
     key = "reason.goodwill.referred" if outcome == "refer_to_service" else \
         "reason.goodwill.declined"
     return Msg(key, {"about": about_message(cid, order_id, category, labels), "why": why})
@@ -208,8 +207,7 @@ def _build_pending(stage: CompiledGoodwill, mid: str, pending: tuple[Any, ...]) 
 
 def _build_declined(mid: str, eid: str, at: datetime, rule_id: str | None, cid: str,
                     order_id: str | None, category: str, outcome: Any,
-                    why: Msg | str, labels: Mapping[str, Labels] | None = None
-                    ) -> GoodwillDeclined:
+                    why: Msg | str, labels: Mapping[str, Labels]) -> GoodwillDeclined:
     return GoodwillDeclined.model_construct(
         rule_id=rule_id or "goodwill",
         **fields(_declined_reason(cid, order_id, category, outcome, why, labels)),

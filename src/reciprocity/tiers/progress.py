@@ -13,12 +13,19 @@ from .._model import Frozen, Instant
 from ..money import Money
 from .requirements import _plural
 
-__all__ = ["MetricGap", "MetricValue", "TierProgress"]
+__all__ = ["MetricGap", "MetricValue", "TierProgress", "singular"]
 
 
 # ---------------------------------------------------------------------------------------
 # Progress, as reported to a member
 # ---------------------------------------------------------------------------------------
+
+
+def singular(unit: str) -> str:
+    """The singular of a counted unit's noun, as far as its plural "s" tells it: ``"Star"``,
+    ``"status mile"``, ``"point from r1, r2"``."""
+    head, sep, rules = unit.partition(" from ")
+    return (head[:-1] if head.endswith("s") else head) + sep + rules
 
 
 class MetricGap(Frozen):
@@ -47,11 +54,7 @@ class MetricGap(Frozen):
             return f"{self.missing:,}"
         if self.metric == "orders":
             return _plural(self.missing, "order")
-        unit = self.unit
-        if self.missing == 1:  # the singular of the counted noun: "1 Star", "1 point from r1"
-            head, sep, rules = unit.partition(" from ")
-            unit = (head[:-1] if head.endswith("s") else head) + sep + rules
-        return f"{self.missing:,} {unit}"
+        return f"{self.missing:,} {singular(self.unit) if self.missing == 1 else self.unit}"
 
 
 class MetricValue(Frozen):

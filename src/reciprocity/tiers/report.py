@@ -28,6 +28,7 @@ from ..benefits import TierBenefits
 from ..effects import TierChanged, TierGraceStarted
 from ..money import Money, Rounding
 from .ladder import MetricGap, MetricValue, RollingMonths, TierProgress
+from .progress import singular
 
 if TYPE_CHECKING:
     from .periods import _Hot
@@ -227,8 +228,7 @@ def _units(unit: str, n: int, words: Unit | None = None) -> Msg:
     if unit.startswith(_FROM):
         return Msg("reason.tier.points_from",
                    {"n": n, "rules": tuple(unit.removeprefix(_FROM).split(", "))})
-    one = unit[:-1] if unit.endswith("s") else unit
-    return Msg("reason.tier.units", {"count": n, "unit": one if n == 1 else unit})
+    return Msg("reason.tier.units", {"count": n, "unit": singular(unit) if n == 1 else unit})
 
 
 _FROM = "points from "
